@@ -1,0 +1,34 @@
+"""perfnb: evaluation workbooks for Chinese budget-project performance self-evaluation.
+
+Public API::
+
+    from perfnb import load_unit, evaluate
+    tables = load_unit("params/nmg-rd-2022-rdlz.yaml")
+    result = evaluate(tables, rules="central")
+    result.to_dict(result.unit_ids[0])
+"""
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .errors import InputError, PerfnbError  # noqa: E402
+
+__all__ = ["__version__", "PerfnbError", "InputError", "load_unit", "load_units", "evaluate",
+           "get_rules", "load_results"]
+
+
+def __getattr__(name: str):
+    # Lazy imports keep `import perfnb` (and the CLI's start-up) cheap.
+    if name in ("load_unit", "load_units"):
+        from . import loading
+        return getattr(loading, name)
+    if name == "evaluate":
+        from .scoring import evaluate
+        return evaluate
+    if name == "get_rules":
+        from .rules import get_rules
+        return get_rules
+    if name == "load_results":
+        from .summary import load_results
+        return load_results
+    raise AttributeError(f"module 'perfnb' has no attribute {name!r}")

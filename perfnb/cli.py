@@ -1,0 +1,117 @@
+"""The ``perfnb`` console script.
+
+Each subcommand parses its flags here and hands over to the module that does the work.
+User errors (:class:`perfnb.errors.PerfnbError`) are printed in Chinese to stderr with
+exit status 2 and no traceback; ``--debug`` shows the traceback as well.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+
+from .errors import PerfnbError
+
+# subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
+HANDLERS = {
+    "score": "perfnb.commands:score_command",
+    "template": "perfnb.commands:template_command",
+    "rules": "perfnb.commands:rules_command",
+    "run": "perfnb.runner:run_command",
+    "batch": "perfnb.batch:batch_command",
+    "verify": "perfnb.manifest:verify_command",
+    "lab": "perfnb.commands:lab_command",
+}
+
+
+class ChineseArgumentParser(argparse.ArgumentParser):
+    """argparse with its usage errors in Chinese, exit status 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(2, f"perfnb：命令参数有误：{message}\n")
+
+
+def _add_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", default="central", metavar="NAME|FILE",
+                        help="评分规则：内置规则名（central、sichuan）或规则 YAML 文件，默认 central")
+
+
+def _add_formats(parser: argparse.ArgumentParser, default: str) -> None:
+    parser.add_argument("--formats", default=default, metavar="LIST",
+                        help=f"导出格式，逗号分隔（html,pdf,docx,xlsx），默认 {default}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = ChineseArgumentParser(
+        prog="perfnb", description="项目支出绩效自评：读取、评分、审核、出具报告。")
+    parser.add_argument("--version", action="store_true", help="显示版本号")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（供开发者排查）")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ChineseArgumentParser)
+
+    p = sub.add_parser("score", help="对一个单位的自评表评分并审核")
+    p.add_argument("input", metavar="INPUT", help="单位参数 YAML、Excel 工作簿、CSV 或 Word 报告")
+    _add_rules(p)
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象（供脚本使用）")
+
+    p = sub.add_parser("template", help="生成空白的三表式填报工作簿")
+    p.add_argument("output", metavar="OUT.xlsx", help="要写入的 .xlsx 文件")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+
+    p = sub.add_parser("rules", help="列出可用的评分规则，或显示一个规则的全部设置")
+    p.add_argument("name", nargs="?", metavar="NAME|FILE")
+
+    p = sub.add_parser("run", help="为一个单位执行评价笔记本并导出报告")
+    p.add_argument("input", metavar="INPUT")
+    p.add_argument("--out", default="outputs", metavar="DIR", help="输出目录，默认 outputs/")
+    _add_formats(p, "html,pdf")
+    _add_rules(p)
+    p.add_argument("--template", default=None, metavar="NOTEBOOK", help="评价笔记本模板（默认 notebooks/evaluation.ipynb）")
+
+    p = sub.add_parser("batch", help="批量评价多个单位（按部门归档，生成汇总与存证清单）")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="单位 YAML、工作簿，或包含它们的文件夹")
+    p.add_argument("--out", default="outputs", metavar="DIR")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行数，默认等于 CPU 核数")
+    _add_formats(p, "html,pdf")
+    _add_rules(p)
+    p.add_argument("--department", default=None, metavar="NAME", help="只评价该主管部门的单位")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786")
+    p.add_argument("--force", action="store_true", help="全部重新运行，不跳过已完成的单位")
+    p.add_argument("--template", default=None, metavar="NOTEBOOK")
+
+    p = sub.add_parser("verify", help="校验输出目录与 manifest.json 是否一致（防篡改）")
+    p.add_argument("directory", metavar="DIR")
+
+    p = sub.add_parser("lab", help="在 notebooks/ 上打开 JupyterLab")
+    p.add_argument("extra", nargs=argparse.REMAINDER, help="传给 jupyter lab 的其他参数")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from . import __version__
+        print(f"perfnb {__version__}")
+        return 0
+    if not args.command:
+        parser.print_help()
+        return 2
+    module_name, function_name = HANDLERS[args.command].split(":")
+    try:
+        handler = getattr(importlib.import_module(module_name), function_name)
+        return int(handler(args) or 0)
+    except PerfnbError as error:
+        if args.debug:
+            traceback.print_exc()
+        print(f"perfnb：{error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("perfnb：已中断。", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
