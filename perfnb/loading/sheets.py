@@ -1,0 +1,205 @@
+"""Shared helpers: open a workbook, read a worksheet into a grid with merged cells filled,
+find labels.
+
+Rows and columns are 1-based everywhere, as Excel shows them.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from ..errors import InputError
+from ..values import clean_label
+
+LABEL_HINT = "请检查该单元格。"
+
+
+@dataclass
+class Grid:
+    """A worksheet (or CSV file) as a rectangular grid of cell values.
+
+    ``values[r-1][c-1]`` is the value of cell (r, c); cells of a merged range all hold the
+    range's value.  ``anchor`` maps every cell of a merged range to its top-left cell.
+    ``percent`` holds the cells formatted as percentages (their numbers are fractions).
+    """
+
+    file: str
+    sheet: str | None
+    values: list[list[object]]
+    anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
+    percent: set[tuple[int, int]] = field(default_factory=set)
+
+    @property
+    def max_row(self) -> int:
+        return len(self.values)
+
+    @property
+    def max_column(self) -> int:
+        return max((len(row) for row in self.values), default=0)
+
+    def get(self, row: int, column: int):
+        if 1 <= row <= len(self.values):
+            cells = self.values[row - 1]
+            if 1 <= column <= len(cells):
+                return cells[column - 1]
+        return None
+
+    def text(self, row: int, column: int) -> str:
+        """The cell's text with whitespace removed ('' for blanks)."""
+        return clean_label(self.get(row, column))
+
+    def cell_anchor(self, row: int, column: int) -> tuple[int, int]:
+        return self.anchor.get((row, column), (row, column))
+
+    def is_blank(self, row: int, column: int) -> bool:
+        value = self.get(row, column)
+        return value is None or (isinstance(value, str) and not value.strip())
+
+    def row_blank(self, row: int) -> bool:
+        return all(self.is_blank(row, c) for c in range(1, self.max_column + 1))
+
+    def value_right_of(self, row: int, column: int) -> tuple[object, int | None]:
+        """The next non-empty cell to the right that is not part of the label's own merged range."""
+        own = self.cell_anchor(row, column)
+        for c in range(column + 1, self.max_column + 1):
+            if self.cell_anchor(row, c) == own:
+                continue
+            if not self.is_blank(row, c):
+                return self.get(row, c), c
+        return None, None
+
+    def value_below(self, row: int, column: int, stop_rows: int = 3) -> tuple[object, int | None]:
+        """The next non-empty cell below (within ``stop_rows`` rows), outside the label's range."""
+        own = self.cell_anchor(row, column)
+        for r in range(row + 1, min(self.max_row, row + stop_rows) + 1):
+            if self.cell_anchor(r, column) == own:
+                continue
+            if not self.is_blank(r, column):
+                return self.get(r, column), r
+        return None, None
+
+    def find(self, predicate, rows: range | None = None) -> list[tuple[int, int]]:
+        """Cells (row, column) whose cleaned text satisfies ``predicate``; one per merged range."""
+        found = []
+        seen = set()
+        for r in rows or range(1, self.max_row + 1):
+            cells = self.values[r - 1] if r <= len(self.values) else []
+            for c, value in enumerate(cells, start=1):
+                if not isinstance(value, str):
+                    continue
+                anchor = self.cell_anchor(r, c)
+                if anchor in seen:
+                    continue
+                if predicate(clean_label(value)):
+                    seen.add(anchor)
+                    found.append((r, c))
+        return found
+
+    def error(self, problem: str, row: int | None = None, column: int | None = None,
+              header: str | None = None, hint: str | None = None) -> InputError:
+        """An InputError located at a cell of this grid."""
+        letter = get_column_letter(column) if column and self.sheet is not None else None
+        return InputError(problem, file=self.file, sheet=self.sheet, row=row, column=header,
+                          column_letter=letter, hint=hint)
+
+
+def label_matches(label: str, *names: str) -> bool:
+    """True when a cleaned cell text is one of ``names``, optionally followed by a colon or
+    a bracketed note ("年度资金总额（万元）")."""
+    text = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label).rstrip(":：")
+    return text in names
+
+
+# ---------------------------------------------------------------------------------------------
+# Workbooks
+
+def check_file(path: Path) -> None:
+    """Raise InputError unless ``path`` is a non-empty regular file."""
+    if not path.exists():
+        raise InputError("找不到该文件", file=path, hint="请检查文件路径和文件名是否正确")
+    if path.is_dir():
+        raise InputError("这是一个文件夹，不是文件", file=path,
+                         hint="请给出 Excel 工作簿、CSV 文件或单位参数 YAML 文件的路径")
+    if path.stat().st_size == 0:
+        raise InputError("文件是空的（0 字节）", file=path, hint="请重新保存或重新导出该文件")
+
+
+def open_workbook(path: Path):
+    """Open an .xlsx/.xlsm with cached formula values; returns (workbook, formula cells).
+
+    ``formula cells`` maps sheet title -> set of (row, column) holding a formula whose cached
+    value is missing (a workbook saved by a program that does not compute formulas).
+    """
+    import openpyxl  # imported here: the CLI's start-up stays cheap
+
+    check_file(path)
+    if not zipfile.is_zipfile(path):
+        raise InputError("不是 Excel 工作簿（.xlsx）文件，无法打开", file=path,
+                         hint="请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）；"
+                              "旧版 .xls 文件也需另存为 .xlsx")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+            if "xl/workbook.xml" not in names:
+                raise InputError("这是一个压缩文件，但不是 Excel 工作簿（缺少 xl/workbook.xml）",
+                                 file=path, hint="请在 Excel 或 WPS 中另存为 Excel 工作簿（*.xlsx）")
+            has_formulas = any(
+                name.startswith("xl/worksheets/") and name.endswith(".xml")
+                and b"<f" in archive.read(name) for name in names)
+    except zipfile.BadZipFile as error:
+        raise InputError(f"工作簿文件已损坏，无法解压（{error}）", file=path,
+                         hint="请重新保存或重新导出该文件") from None
+    try:
+        workbook = openpyxl.load_workbook(path, data_only=True)
+    except InputError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on malformed files
+        raise InputError(f"无法读取工作簿（{type(error).__name__}: {error}）", file=path,
+                         hint="请在 Excel 或 WPS 中打开并重新保存为 .xlsx") from None
+    uncached: dict[str, set[tuple[int, int]]] = {}
+    if has_formulas:
+        formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
+        try:
+            for sheet in formulas.worksheets:
+                values = workbook[sheet.title]
+                cells = set()
+                for row in sheet.iter_rows():
+                    for cell in row:
+                        if getattr(cell, "data_type", None) == "f" and \
+                                values.cell(cell.row, cell.column).value is None:
+                            cells.add((cell.row, cell.column))
+                if cells:
+                    uncached[sheet.title] = cells
+        finally:
+            formulas.close()
+    return workbook, uncached
+
+
+def read_grid(worksheet, file: str) -> Grid:
+    """A worksheet as a :class:`Grid`, merged cells filled with their top-left value."""
+    values = [list(row) for row in worksheet.iter_rows(values_only=True)]
+    width = max((len(row) for row in values), default=0)
+    for row in values:
+        row.extend([None] * (width - len(row)))
+    # trim trailing blank rows
+    while values and all(v is None or (isinstance(v, str) and not v.strip()) for v in values[-1]):
+        values.pop()
+    grid = Grid(file, worksheet.title, values)
+    for merged in worksheet.merged_cells.ranges:
+        top, left = merged.min_row, merged.min_col
+        if top > len(values):
+            continue
+        value = grid.get(top, left)
+        for r in range(top, min(merged.max_row, len(values)) + 1):
+            for c in range(left, min(merged.max_col, width) + 1):
+                values[r - 1][c - 1] = value
+                grid.anchor[(r, c)] = (top, left)
+    for r, row in enumerate(worksheet.iter_rows(max_row=len(values)), start=1):
+        for cell in row:
+            if isinstance(cell.value, (int, float)) and "%" in (cell.number_format or ""):
+                grid.percent.add((r, cell.column))
+    return grid

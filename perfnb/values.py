@@ -1,0 +1,260 @@
+"""Parse the values written in 绩效自评表 cells: targets, actuals, labels.
+
+``parse_value("≥95%优")`` -> ``ParsedValue(operator=">=", number=95.0, unit="%", grade="优", …)``.
+The parser never raises: a value it cannot use carries a Chinese ``problem`` that the
+loaders turn into an :class:`perfnb.errors.InputError` with the cell's location.
+"""
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+# Grade scale, best first.  优/良/中/低/差 is the longest scale in use.
+GRADE_SCALE = ("优", "良", "中", "低", "差")
+ACHIEVED, PARTIAL, NOT_ACHIEVED = "达成", "部分达成", "未达成"
+ACHIEVEMENT_LEVELS = (ACHIEVED, PARTIAL, NOT_ACHIEVED)
+
+# Operator words, longest (and negated) forms first so "不低于" is never read as "低于".
+_OPERATOR_WORDS: list[tuple[str, str]] = [
+    ("大于或等于", ">="), ("小于或等于", "<="), ("大于等于", ">="), ("小于等于", "<="),
+    ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("不高于", "<="), ("不超过", "<="),
+    ("不多于", "<="), ("不大于", "<="), ("≥", ">="), (">=", ">="), ("≧", ">="), ("≤", "<="),
+    ("<=", "<="), ("≦", "<="), ("大于", ">"), ("高于", ">"), ("超过", ">"), ("小于", "<"),
+    ("低于", "<"), ("等于", "="), ("==", "="), (">", ">"), ("<", "<"), ("=", "="),
+]
+_OPERATOR_RE = re.compile("|".join(re.escape(word) for word, _ in _OPERATOR_WORDS))
+_OPERATOR_OF = dict(_OPERATOR_WORDS)
+# Approximate or unknown comparison signs: a target must not use them.
+_UNKNOWN_OPERATOR_RE = re.compile(r"[≈≒~～∽]|约|大约|左右|上下")
+
+_NUMBER_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
+_NOT_APPLICABLE = {"/", "-", "--", "—", "——", "无", "不适用", "n/a", "na", "#n/a", "／", "\\"}
+
+# Achievement words; negatives and partials are matched before the positives they contain.
+_ACHIEVEMENT_WORDS: list[tuple[str, str]] = [
+    ("未达成", NOT_ACHIEVED), ("未完成", NOT_ACHIEVED), ("未达到", NOT_ACHIEVED),
+    ("未实现", NOT_ACHIEVED), ("没有完成", NOT_ACHIEVED), ("没有达到", NOT_ACHIEVED),
+    ("部分达成", PARTIAL), ("基本达成", PARTIAL), ("基本完成", PARTIAL), ("部分完成", PARTIAL),
+    ("基本达到", PARTIAL), ("基本实现", PARTIAL),
+    ("达成", ACHIEVED), ("完成", ACHIEVED), ("达到", ACHIEVED), ("实现", ACHIEVED),
+]
+_ACHIEVEMENT_RE = re.compile("|".join(re.escape(word) for word, _ in _ACHIEVEMENT_WORDS))
+_ACHIEVEMENT_OF = dict(_ACHIEVEMENT_WORDS)
+
+# Grade words (whole words only: "中" inside "其中" is no grade).
+_GRADE_WORDS = {
+    "优": "优", "优秀": "优", "优等": "优", "良": "良", "良好": "良", "中": "中", "中等": "中",
+    "一般": "中", "合格": "中", "低": "低", "差": "差", "较差": "差", "不合格": "差",
+    "是": ACHIEVED, "否": NOT_ACHIEVED,
+}
+_GRADE_SUFFIX_RE = re.compile(r"(优秀|良好|中等|较差|优|良|差)$")
+_SCALE_RE = re.compile(r"^[优良中低差](?:[、/，,\s|]*[优良中低差]){1,4}$")
+_PUNCT_RE = re.compile(r"[\s:：,，。;；、()（）\[\]【】\"“”'‘’]+")
+
+
+@dataclass(frozen=True)
+class ParsedValue:
+    """One cell's value, taken apart.
+
+    ``operator`` is one of ``perfnb.model.OPERATORS`` or None; ``number`` a float or None;
+    ``unit`` the text after the number ("%", "万元", "个月"); ``grade`` a grade (优 良 中 低 差)
+    or an achievement level (达成 部分达成 未达成); ``scale`` is True for a whole scale such as
+    "优良中低差" (its target grade is the best one); ``problem`` a Chinese description of why the
+    value cannot be used, or None.
+    """
+
+    operator: str | None
+    number: float | None
+    unit: str
+    grade: str | None
+    text: str
+    not_applicable: bool = False
+    scale: bool = False
+    problem: str | None = None
+
+    @property
+    def is_blank(self) -> bool:
+        return not self.text and self.number is None
+
+
+def normalise_text(value) -> str:
+    """Cell text in NFKC form (full-width digits and signs made ASCII), trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    return text.strip()
+
+
+def clean_label(value) -> str:
+    """A label with every whitespace character (spaces, newlines) removed."""
+    return re.sub(r"\s+", "", normalise_text(value))
+
+
+def _to_float(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _grade_of(text: str) -> str | None:
+    """The grade or achievement level a short text names, if any."""
+    stripped = _PUNCT_RE.sub("", text)
+    if not stripped:
+        return None
+    for suffix in ("等级", "级", "等"):
+        if stripped.endswith(suffix) and stripped[: -len(suffix)] in _GRADE_WORDS:
+            stripped = stripped[: -len(suffix)]
+    if stripped in _GRADE_WORDS:
+        return _GRADE_WORDS[stripped]
+    match = _ACHIEVEMENT_RE.search(stripped)
+    if match:
+        return _ACHIEVEMENT_OF[match.group(0)]
+    return None
+
+
+def parse_value(value) -> ParsedValue:
+    """Take a target, actual or other value apart (see :class:`ParsedValue`).
+
+    Accepts text as written ("≥4", "≤2255万元", "大于等于4", "不低于95%", "12个月", "1,972.41",
+    "优", "达成预期指标", "优良中低差", "/") and numbers as Excel gives them (int, float).
+    """
+    if isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        if math.isnan(number):
+            return ParsedValue(None, None, "", None, "")
+        text = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        return ParsedValue(None, number, "", None, text)
+    text = normalise_text(value)
+    if not text:
+        return ParsedValue(None, None, "", None, "")
+    compact = re.sub(r"\s+", "", text)
+    if compact.lower() in _NOT_APPLICABLE:
+        return ParsedValue(None, None, "", None, text, not_applicable=True)
+    if _SCALE_RE.match(compact):
+        return ParsedValue(None, None, "", GRADE_SCALE[0], text, scale=True)
+
+    operator = None
+    rest = compact
+    match = _OPERATOR_RE.search(rest)
+    if match:
+        operator = _OPERATOR_OF[match.group(0)]
+        rest = rest[: match.start()] + rest[match.end():]
+        if _OPERATOR_RE.search(rest):
+            return ParsedValue(operator, None, "", None, text,
+                               problem=f"“{text}”中有两个比较符号，无法判断取值方向")
+    problem = None
+    unknown = _UNKNOWN_OPERATOR_RE.search(rest)
+    if unknown and not operator:
+        problem = (f"“{text}”用了无法识别的比较符号“{unknown.group(0)}”"
+                   "（只能用 ≥、>、=、≤、< 或 大于等于、小于等于、等于、大于、小于）")
+
+    number_match = _NUMBER_RE.search(rest)
+    if number_match is None:
+        grade = _grade_of(rest)
+        return ParsedValue(operator, None, "", grade, text, problem=problem)
+    number = _to_float(number_match.group(0))
+    suffix = rest[number_match.end():]
+    grade = None
+    # "95%优": a grade word after the unit.
+    grade_match = _GRADE_SUFFIX_RE.search(suffix)
+    if grade_match and grade_match.start() <= 3:
+        grade = _GRADE_WORDS[grade_match.group(1)]
+        suffix = suffix[: grade_match.start()]
+    achievement = _ACHIEVEMENT_RE.search(suffix)
+    if achievement:
+        grade = grade or _ACHIEVEMENT_OF[achievement.group(0)]
+    unit = _unit_of(suffix)
+    if unit == "％":
+        unit = "%"
+    return ParsedValue(operator, number, unit, grade, text, problem=problem)
+
+
+_UNIT_RE = re.compile(r"^(%|‰|[^\d\s,，。;；、()（）]{1,4}?)(?:以上|以下|以内|及以上|及以下|左右)?$")
+
+
+def _unit_of(suffix: str) -> str:
+    """The measure unit in the text after a number ("万元", "个月", "%"), '' if none."""
+    suffix = suffix.strip()
+    if not suffix:
+        return ""
+    for tail in ("及以上", "及以下", "以上", "以下", "以内"):
+        if suffix.endswith(tail):
+            suffix = suffix[: -len(tail)]
+    if suffix.startswith("%"):
+        return "%"
+    match = re.match(r"^[^\d\s,，。;；、()（）]{1,4}", suffix)
+    if match and len(suffix) <= 4:
+        return match.group(0)
+    return ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Labels of the indicator hierarchy
+
+_LEADING_CODE_RE = re.compile(
+    r"^(?:[A-Za-z]{1,2}\d*(?:[.\-]\d+)*|\d+(?:[.\-]\d+)*|[(（][一二三四五六七八九十\d]+[)）]"
+    r"|[一二三四五六七八九十]+[、.．])[、.．:：\s]*")
+
+
+def strip_code(label) -> str:
+    """A label without whitespace and without a leading code ("C1数量指标" -> "数量指标")."""
+    text = clean_label(label)
+    stripped = _LEADING_CODE_RE.sub("", text, count=1)
+    return stripped or text
+
+
+def normalise_level1(label) -> str:
+    """The 一级指标 name: "C产出指标", "产出", "满意度\\n指标" -> 产出指标 / 效益指标 / 满意度指标."""
+    text = strip_code(label)
+    if "产出" in text:
+        return "产出指标"
+    if "效益" in text:
+        return "效益指标"
+    if "满意" in text:
+        return "满意度指标"
+    return text
+
+
+def normalise_level2(label) -> str:
+    """The 二级指标 name without code and whitespace ("E服务对象\\n满意度指标" -> 服务对象满意度指标)."""
+    return strip_code(label)
+
+
+def normalise_name(label) -> str:
+    """The 三级指标 as written, on one line (newlines and repeated spaces removed)."""
+    text = normalise_text(label)
+    text = re.sub(r"\s*\n\s*", "", text)
+    return re.sub(r"\s{2,}", " ", text)
+
+
+def declared_kind_of(text) -> str | None:
+    """定量 / 定性 when the 指标性质 cell says so."""
+    cleaned = clean_label(text)
+    if "定量" in cleaned:
+        return "定量"
+    if "定性" in cleaned:
+        return "定性"
+    return None
+
+
+def declared_direction_of(text) -> str | None:
+    """正向 / 反向 when a cell says so."""
+    cleaned = clean_label(text)
+    if "反向" in cleaned or cleaned in ("逆向", "逆向指标"):
+        return "反向"
+    if "正向" in cleaned:
+        return "正向"
+    return None
+
+
+def operator_of(text) -> str | None:
+    """The operator a cell states alone ("≥", "大于等于", "="), None if it states none."""
+    cleaned = clean_label(text)
+    if not cleaned:
+        return None
+    match = _OPERATOR_RE.fullmatch(cleaned) or _OPERATOR_RE.fullmatch(cleaned.removesuffix("指标"))
+    return _OPERATOR_OF[match.group(0)] if match else None
