@@ -1,0 +1,389 @@
+"""The scoring core: pure, vectorised, no I/O.
+
+:func:`score_tables` scores every unit of a stacked :class:`~perfnb.model.UnitTables` at once
+(numpy/pandas over whole columns; Python only ever loops over the few *distinct* words of a
+text column, never over rows or units).  :func:`evaluate` scores, audits and wraps the result
+in a :class:`perfnb.result.Evaluation`.
+
+The rules (docs: /work/shared/domain.md §2) with the choices made here:
+
+* Rounding is 四舍五入 (half away from zero) to 2 decimals, per indicator, then sums.
+* Budget: rate = executed ÷ adjusted (÷ initial when adjusted is blank); score =
+  round(min(rate, 1) × weight, 2); weight = the unit's 分值, else ``rules.budget_weight``.
+  No usable figures -> rate NaN, score 0.
+* Forward (>=, >, =): B >= A gives the full weight — also for ">" (B == A counts as met: a
+  target written "> A" is read as "reach A"); otherwise round(max(B, 0) ÷ A × weight, 2).
+  "=" with A = 0: B <= 0 full, else 0.
+* Reverse (<=, <): B <= A full; otherwise ``ratio`` A ÷ B or ``linear`` 1 − (B − A) ÷ A
+  (clipped to [0, 1]) times the weight.
+* Qualitative: level from the actual grade against the target grade on the grade scale (a
+  target without a grade — e.g. the scale "优良中低差" written out — means the best grade);
+  achievement words (达成, 完成, 部分达成 …) give the level directly.  A reported score inside
+  the level's band is kept; otherwise (or blank) the level's default share × weight.
+  A quantitative indicator whose actual has no number but a grade or achievement word is
+  scored the same way.  No actual at all (or an unrecognisable text) -> 0, status missing.
+* Status (all kinds): met = full weight; partial = score >= 60 % of the weight; unmet;
+  missing = nothing to score.  A blank weight leaves the score NaN (status missing).
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE, LEVEL1_ORDER,
+                    OPERATORS, REVERSE_OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL,
+                    STATUS_UNMET, UnitTables)
+from .rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
+
+PARTIAL_SHARE = 0.6   # a score at or above 60 % of the weight is "partial", below "unmet"
+_EPS = 1e-9
+
+# How an indicator was scored (column ``scored_by``; used by the audit).
+BY_NUMBER = "number"      # quantitative, from target and actual numbers
+BY_LEVEL = "level"        # qualitative level (grade or achievement word)
+BY_NOTHING = "none"       # nothing to score: missing actual, target or weight
+
+
+# -- small vectorised helpers ----------------------------------------------------------
+
+def round_half_up(values, digits: int = 2):
+    """四舍五入 to ``digits`` decimals (0.125 -> 0.13; Python's round gives 0.12)."""
+    factor = 10.0 ** digits
+    values = np.asarray(values, dtype=float)
+    return np.sign(values) * np.floor(np.abs(values) * factor + 0.5 + 1e-7) / factor
+
+
+def numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as a float array (missing column or non-numbers -> NaN)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    series = frame[column]
+    if series.dtype.kind in "fiub":
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def per_unique(series: pd.Series | None, func: Callable[[object], object], length: int) -> np.ndarray:
+    """``func`` applied to each distinct value of ``series`` (None for missing), spread to rows."""
+    if series is None:
+        return np.full(length, func(None), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(value) for value in uniques]
+    mapped[-1] = func(None)
+    return mapped[codes]
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A text column as an object array of stripped strings ('' for missing)."""
+    return per_unique(frame[column] if column in frame.columns else None, _text, len(frame))
+
+
+def blank_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """True where a text column is missing, empty or whitespace."""
+    return per_unique(frame[column] if column in frame.columns else None,
+                      lambda v: _text(v) == "", len(frame)).astype(bool)
+
+
+def unit_codes(unit_ids: pd.Index, frame: pd.DataFrame, table: str) -> np.ndarray:
+    """Position of each row's unit in ``unit_ids``; rows of unknown units raise InputError."""
+    codes = unit_ids.get_indexer(frame["unit_id"].astype(str)) if len(frame) else np.zeros(0, int)
+    if (codes < 0).any():
+        unknown = sorted(set(frame["unit_id"].astype(str)[codes < 0]))[:5]
+        raise InputError(f"{table}中的单位编号“{'、'.join(unknown)}”不在单位表中",
+                         hint="请检查单位编号是否一致")
+    return codes
+
+
+# -- grades and levels -----------------------------------------------------------------
+
+def _word_classifier(rules: RuleSet):
+    grades = {g for scale in rules.grade_scales for g in scale}
+
+    def classify(value) -> tuple[str | None, str | None]:
+        """(grade, achievement level) named by a word; (None, None) if it names neither."""
+        text = _text(value)
+        if not text:
+            return None, None
+        if text in rules.achievement_words:
+            return None, rules.achievement_words[text]
+        text = rules.grade_aliases.get(text, text)
+        if text in grades:
+            return text, None
+        return None, None
+
+    return classify
+
+
+def qualitative_levels(indicators: pd.DataFrame, rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the qualitative level (达成/部分达成/未达成 or None) and whether the actual
+    carried a recognisable word at all."""
+    n = len(indicators)
+    classify = _word_classifier(rules)
+
+    def first_word(primary: str, fallback: str) -> tuple[np.ndarray, np.ndarray]:
+        """(grade, achievement level) of the primary column, else of the fallback column."""
+        grade = per_unique(indicators.get(primary), lambda v: classify(v)[0], n)
+        achieved = per_unique(indicators.get(primary), lambda v: classify(v)[1], n)
+        grade2 = per_unique(indicators.get(fallback), lambda v: classify(v)[0], n)
+        achieved2 = per_unique(indicators.get(fallback), lambda v: classify(v)[1], n)
+        empty = pd.isna(grade) & pd.isna(achieved)
+        return np.where(empty, grade2, grade), np.where(empty, achieved2, achieved)
+
+    actual_grade, actual_level = first_word("actual_grade", "actual_text")
+    target_grade, _ = first_word("target_grade", "target_text")
+
+    # Which scale: a scale written out in the target text ("优良中低差") wins (the longest
+    # such); otherwise the first listed scale that holds both grades.
+    rank_actual = np.full(n, np.nan)
+    rank_target = np.full(n, np.nan)
+    decided = np.zeros(n, dtype=bool)
+    no_target_grade = pd.isna(target_grade)
+
+    def ranks(scale):
+        index = {g: float(i) for i, g in enumerate(scale)}
+        ra = pd.Series(actual_grade, dtype=object).map(index).to_numpy(dtype=float)
+        rt = pd.Series(target_grade, dtype=object).map(index).to_numpy(dtype=float)
+        rt = np.where(no_target_grade, 0.0, rt)   # no target grade: the best one
+        return ra, rt
+
+    candidates = [(scale, True) for scale in sorted(rules.grade_scales, key=len, reverse=True)]
+    candidates += [(scale, False) for scale in rules.grade_scales]
+    for scale, must_be_spelled in candidates:
+        ra, rt = ranks(scale)
+        take = ~decided & ~np.isnan(ra) & ~np.isnan(rt)
+        if must_be_spelled:
+            take &= per_unique(indicators.get("target_text"),
+                               lambda v, s=scale: all(g in _text(v) for g in s), n).astype(bool)
+        rank_actual = np.where(take, ra, rank_actual)
+        rank_target = np.where(take, rt, rank_target)
+        decided |= take
+
+    diff = rank_actual - rank_target
+    by_grade = np.select([diff <= 0, diff == 1, diff >= 2],
+                         list(QUALITATIVE_LEVEL_NAMES), default=None).astype(object)
+    by_grade = np.where(np.isnan(diff), None, by_grade)
+    level = np.where(pd.notna(actual_level), actual_level, by_grade)
+    has_word = pd.notna(level)
+    return level.astype(object), has_word.astype(bool)
+
+
+# -- the scoring of each table -----------------------------------------------------------
+
+def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """The indicator table with score, status, completion_ratio, qualitative_level,
+    over_achieved (and ``scored_by``, ``in_band``, ``operator_used``)."""
+    n = len(indicators)
+    target = numbers(indicators, "target")
+    actual = numbers(indicators, "actual")
+    weight = numbers(indicators, "weight")
+    reported = numbers(indicators, "reported_score")
+
+    kind = text_column(indicators, "kind")
+    qualitative = kind == KIND_QUALITATIVE
+    operator = text_column(indicators, "operator")
+    default_operator = np.where(per_unique(indicators.get("declared_direction"),
+                                           lambda v: "反向" in _text(v), n).astype(bool), "<=", ">=")
+    operator = np.where(np.isin(operator, OPERATORS), operator, default_operator).astype(object)
+    forward = np.isin(operator, FORWARD_OPERATORS)
+    reverse = np.isin(operator, REVERSE_OPERATORS)
+
+    level, has_word = qualitative_levels(indicators, rules)
+
+    has_target, has_actual = ~np.isnan(target), ~np.isnan(actual)
+    by_number = ~qualitative & has_target & has_actual
+    by_level = (qualitative | (~qualitative & ~has_actual)) & has_word
+    scored_by = np.select([by_number, by_level], [BY_NUMBER, BY_LEVEL], BY_NOTHING).astype(object)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # forward
+        positive_actual = np.maximum(actual, 0.0)
+        equal_zero = (operator == "=") & (target == 0)
+        forward_full = np.where(equal_zero, actual <= 0, actual >= target - _EPS)
+        forward_fraction = np.where(target > 0, positive_actual / target, 0.0)
+        # reverse
+        reverse_full = actual <= target + _EPS
+        if rules.reverse_rule == "linear":
+            reverse_fraction = 1.0 - (actual - target) / target
+        else:
+            reverse_fraction = target / actual
+        reverse_fraction = np.where(target > 0, reverse_fraction, 0.0)
+        full = np.where(forward, forward_full, reverse_full)
+        fraction = np.clip(np.where(forward, forward_fraction, reverse_fraction), 0.0, 1.0)
+        fraction = np.where(full, 1.0, fraction)
+        number_score = np.where(full, round_half_up(weight), round_half_up(fraction * weight))
+
+        completion = np.where(forward, actual / target, target / actual)
+        completion = np.where(forward & (target == 0) | reverse & (actual == 0), np.nan, completion)
+        completion = np.where(by_number, completion, np.nan)
+
+        over_achieved = (by_number & forward & (target > 0)
+                         & (actual >= rules.over_achievement_ratio * target - _EPS))
+        if rules.cut_over_achievement:
+            ceiling = round_half_up(rules.over_achievement_cut_share * weight)
+            number_score = np.where(over_achieved, np.minimum(number_score, ceiling), number_score)
+
+    # qualitative levels: keep a reported score inside the level's band, else the default share
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    share = np.full(n, np.nan)
+    for spec in rules.qualitative_levels:
+        at = level == spec.name
+        low[at], high[at], share[at] = spec.low, spec.high, spec.share
+    with np.errstate(invalid="ignore"):
+        in_band = (by_level & ~np.isnan(reported)
+                   & (reported >= low * weight - _EPS)
+                   & ((reported < high * weight - _EPS) | ((high >= 1.0) & (reported <= weight + _EPS))))
+    level_score = np.where(in_band, round_half_up(reported), round_half_up(share * weight))
+
+    score = np.select([by_number, by_level], [number_score, level_score], 0.0)
+    score = np.where(np.isnan(weight), np.nan, score)
+
+    with np.errstate(invalid="ignore"):
+        status = np.select(
+            [(scored_by == BY_NOTHING) | np.isnan(weight),
+             score >= weight - _EPS,
+             score >= PARTIAL_SHARE * weight - _EPS],
+            [STATUS_MISSING, STATUS_MET, STATUS_PARTIAL], STATUS_UNMET).astype(object)
+
+    return indicators.assign(
+        score=score,
+        status=status,
+        completion_ratio=completion,
+        qualitative_level=np.where(by_level, level, None),
+        over_achieved=over_achieved.astype(bool),
+        scored_by=scored_by,
+        in_band=in_band.astype(bool),
+        operator_used=np.where(qualitative, None, operator),
+    )
+
+
+def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """One budget row per unit (in unit order) with rate, effective_weight and score."""
+    unit_ids = units["unit_id"].astype(str)
+    first = budgets.drop_duplicates("unit_id", keep="first") if len(budgets) else budgets
+    first = first.assign(unit_id=first["unit_id"].astype(str)) if len(first) else first
+    table = pd.DataFrame({"unit_id": unit_ids.to_numpy()})
+    if len(first):
+        table = table.merge(first, on="unit_id", how="left", sort=False)
+    for column in ("initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"):
+        table[column] = numbers(table, column) if column in table.columns else np.nan
+    if "reason" not in table.columns:
+        table["reason"] = ""
+    initial, adjusted, executed = (table[c].to_numpy(float) for c in ("initial", "adjusted", "executed"))
+    base = np.where(np.isnan(adjusted), initial, adjusted)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(base > 0, executed / base, np.nan)
+    weight = table["weight"].to_numpy(float)
+    effective_weight = np.where(np.isnan(weight), rules.budget_weight, weight)
+    score = round_half_up(np.clip(np.nan_to_num(rate, nan=0.0), 0.0, 1.0) * effective_weight)
+    return table.assign(rate=rate, base=base, effective_weight=effective_weight, score=score)
+
+
+def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFrame,
+                unit_ids: pd.Index) -> pd.DataFrame:
+    n_units = len(unit_ids)
+    level1_codes, level1_names = pd.factorize(
+        pd.Series(text_column(indicators, "level1")), use_na_sentinel=False)
+    n_level1 = max(len(level1_names), 1)
+    keys = codes.astype(np.int64) * n_level1 + level1_codes
+    group_keys, group_of_row = np.unique(keys, return_inverse=True)
+    weight = np.nan_to_num(numbers(indicators, "weight"), nan=0.0)
+    score = np.nan_to_num(indicators["score"].to_numpy(float), nan=0.0)
+    groups = len(group_keys)
+    weight_sum = np.bincount(group_of_row, weight, minlength=groups)
+    score_sum = np.bincount(group_of_row, score, minlength=groups)
+    first_seen = np.full(groups, len(indicators), dtype=np.int64)
+    np.minimum.at(first_seen, group_of_row, np.arange(len(indicators)))
+    group_unit = group_keys // n_level1
+    group_level1 = np.asarray(level1_names, dtype=object)[group_keys % n_level1] if groups else \
+        np.zeros(0, dtype=object)
+    order_class = pd.Series(group_level1).map({name: i + 1 for i, name in enumerate(LEVEL1_ORDER)})
+    order_class = order_class.fillna(len(LEVEL1_ORDER) + 1).to_numpy(float)
+
+    frame = pd.DataFrame({
+        "unit_code": np.concatenate([np.arange(n_units), group_unit]),
+        "level1": np.concatenate([np.full(n_units, BUDGET_DIMENSION, dtype=object), group_level1]),
+        "weight": round_half_up(np.concatenate([budgets["effective_weight"].to_numpy(float),
+                                                weight_sum])),
+        "score": round_half_up(np.concatenate([budgets["score"].to_numpy(float), score_sum])),
+        "_class": np.concatenate([np.zeros(n_units), order_class]),
+        "_first": np.concatenate([np.full(n_units, -1), first_seen]),
+    })
+    order = np.lexsort((frame["_first"].to_numpy(), frame["_class"].to_numpy(),
+                        frame["unit_code"].to_numpy()))
+    frame = frame.iloc[order].reset_index(drop=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(frame["weight"] > 0, frame["score"] / frame["weight"], np.nan)
+    return pd.DataFrame({
+        "unit_id": np.asarray(unit_ids, dtype=object)[frame["unit_code"].to_numpy()],
+        "level1": frame["level1"].to_numpy(object),
+        "weight": frame["weight"].to_numpy(float),
+        "score": frame["score"].to_numpy(float),
+        "score_rate": rate,
+    })
+
+
+def grades_of(totals: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """The grade band of each total (89.99 -> 良, 90 -> 优); None for NaN."""
+    totals = np.asarray(totals, dtype=float)
+    conditions = [totals >= band.min - _EPS for band in rules.grade_bands]
+    grades = np.select(conditions, [band.grade for band in rules.grade_bands],
+                       rules.grade_bands[-1].grade).astype(object)
+    return np.where(np.isnan(totals), None, grades)
+
+
+def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[str, pd.DataFrame]:
+    """Score every unit: ``{"indicators", "budgets", "dimensions", "totals"}`` DataFrames.
+
+    Pure: the input tables are not modified.  See the module docstring for the rules.
+    """
+    rules = get_rules(rules)
+    unit_ids = pd.Index(tables.units["unit_id"].astype(str).to_numpy(object))
+    if unit_ids.has_duplicates:
+        duplicated = sorted(set(unit_ids[unit_ids.duplicated()]))[:5]
+        raise InputError(f"单位编号“{'、'.join(duplicated)}”重复", hint="每个单位的编号必须唯一")
+    codes = unit_codes(unit_ids, tables.indicators, "指标表")
+
+    indicators = score_indicators(tables.indicators, rules)
+    budgets = score_budgets(tables.units, tables.budgets, rules)
+    dimensions = _dimensions(indicators, codes, budgets, unit_ids)
+
+    n_units = len(unit_ids)
+    indicator_weight = np.bincount(codes, np.nan_to_num(numbers(indicators, "weight"), nan=0.0),
+                                   minlength=n_units)
+    indicator_score = np.bincount(codes, np.nan_to_num(indicators["score"].to_numpy(float), nan=0.0),
+                                  minlength=n_units)
+    indicator_count = np.bincount(codes, minlength=n_units)
+    total = round_half_up(budgets["score"].to_numpy(float) + indicator_score)
+    totals = pd.DataFrame({
+        "unit_id": np.asarray(unit_ids, dtype=object),
+        "weight": round_half_up(budgets["effective_weight"].to_numpy(float) + indicator_weight),
+        "total": total,
+        "grade": grades_of(total, rules),
+        "indicator_weight": round_half_up(indicator_weight),
+        "indicator_score": round_half_up(indicator_score),
+        "indicator_count": indicator_count,
+    })
+    return {"indicators": indicators, "budgets": budgets, "dimensions": dimensions,
+            "totals": totals}
+
+
+def evaluate(tables: UnitTables, rules: RuleSet | str = "central"):
+    """Score and audit every unit of ``tables``: a :class:`perfnb.result.Evaluation`."""
+    from .audit import audit
+    from .result import Evaluation
+
+    rules = get_rules(rules)
+    scored = score_tables(tables, rules)
+    findings = audit(tables, scored, rules)
+    return Evaluation(tables=tables, rules=rules, scored=scored, findings=findings)
