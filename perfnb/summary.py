@@ -1,0 +1,434 @@
+"""Summaries of a batch: ``load_results``, the summary notebook, ``summary.xlsx``.
+
+A batch folder holds ``DIR/<主管部门>/<单位编号>/result.json`` per unit (the JSON of
+``perfnb score --json``).  :func:`load_results` reads them into one DataFrame, one row per
+unit; :func:`load_dimensions` and :func:`load_findings` give the long tables behind the
+heat map and the findings table.  ``notebooks/summary.ipynb`` (parameters ``results_dir``
+and ``department``) shows the ranking, grade distribution, score-rate heat map, budget
+execution and audit findings; :func:`run_summary` executes it with papermill and exports
+it next to the units; :func:`write_summary_workbook` writes ``DIR/summary.xlsx``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import warnings
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .errors import PerfnbError
+from .fsutil import atomic_path, atomic_write_bytes
+
+__all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
+           "grade_distribution", "score_rate_matrix", "findings_matrix", "plot_grade_distribution",
+           "plot_score_rate_heatmap", "plot_budget_execution", "run_summary",
+           "write_summary_workbook", "summary_template", "show_figure", "summary_title"]
+
+GRADES = ("优", "良", "中", "差")
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+LEVEL1_DEFAULT_ORDER = ("预算执行率", "产出指标", "效益指标", "满意度指标")
+RESULT_COLUMNS = [
+    "unit_id", "department", "implementing_unit", "project", "year", "rules", "total", "grade",
+    "weight_total", "reported_total", "reported_grade", "budget_initial", "budget_adjusted",
+    "budget_executed", "execution_rate", "budget_weight", "budget_score",
+    "findings_error", "findings_warning", "findings_info", "folder", "result_path",
+]
+
+
+class SummaryError(PerfnbError):
+    """A summary that cannot be produced."""
+
+
+def _result_files(results_dir: Path, department: str | None) -> list[Path]:
+    files = sorted(Path(results_dir).glob("*/*/result.json"))
+    if department is None:
+        return files
+    return [path for path in files if path.parent.parent.name == department
+            or _department_of(path) == department]
+
+
+def _department_of(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("department")
+    except (OSError, ValueError):
+        return None
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "unit_id" in data else None
+
+
+def _results(results_dir, department) -> list[tuple[Path, dict]]:
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise SummaryError(f"结果目录“{results_dir}”不存在。请先运行 perfnb batch。")
+    pairs = []
+    for path in _result_files(results_dir, department):
+        data = _read(path)
+        if data is not None:
+            pairs.append((path, data))
+    return pairs
+
+
+def _number(value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return number
+
+
+def load_results(results_dir: str | os.PathLike, department: str | None = None) -> pd.DataFrame:
+    """One row per unit from each ``DIR/<部门>/<单位>/result.json``.
+
+    ``department`` (a 主管部门 name or its folder name) keeps one department.  Columns:
+    :data:`RESULT_COLUMNS`, then ``score:<一级指标>`` and ``weight:<一级指标>`` per dimension.
+    Sorted by total (descending), then unit id.
+    """
+    rows = []
+    for path, data in _results(results_dir, department):
+        budget = data.get("budget") or {}
+        reported = data.get("reported") or {}
+        counts = data.get("counts") or {}
+        rules = data.get("rules") or {}
+        row = {
+            "unit_id": str(data.get("unit_id")), "department": data.get("department") or "",
+            "implementing_unit": data.get("implementing_unit") or "",
+            "project": data.get("project") or "", "year": data.get("year"),
+            "rules": rules.get("name"), "total": _number(data.get("total")),
+            "grade": data.get("grade"), "weight_total": _number(data.get("weight_total")),
+            "reported_total": _number(reported.get("total")),
+            "reported_grade": reported.get("grade"),
+            "budget_initial": _number(budget.get("initial")),
+            "budget_adjusted": _number(budget.get("adjusted")),
+            "budget_executed": _number(budget.get("executed")),
+            "execution_rate": _number(budget.get("rate")),
+            "budget_weight": _number(budget.get("weight")),
+            "budget_score": _number(budget.get("score")),
+            **{f"findings_{severity}": int(counts.get(severity) or 0) for severity in SEVERITIES},
+            "folder": Path(path).parent.relative_to(Path(results_dir)).as_posix(),
+            "result_path": str(path),
+        }
+        for dimension in data.get("dimensions") or []:
+            row[f"score:{dimension.get('name')}"] = _number(dimension.get("score"))
+            row[f"weight:{dimension.get('name')}"] = _number(dimension.get("weight"))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=None if rows else RESULT_COLUMNS)
+    if rows:
+        dimension_columns = sorted({c for c in frame.columns if ":" in c},
+                                   key=lambda c: (_level1_rank(c.split(":", 1)[1]), c))
+        frame = frame[RESULT_COLUMNS + dimension_columns]
+        frame = frame.sort_values(["total", "unit_id"], ascending=[False, True],
+                                  na_position="last").reset_index(drop=True)
+    return frame
+
+
+def _level1_rank(name: str) -> int:
+    return LEVEL1_DEFAULT_ORDER.index(name) if name in LEVEL1_DEFAULT_ORDER else len(
+        LEVEL1_DEFAULT_ORDER)
+
+
+def load_dimensions(results_dir, department: str | None = None) -> pd.DataFrame:
+    """Long table: unit_id, department, level1, weight, score, score_rate (score / weight)."""
+    rows = []
+    for _path, data in _results(results_dir, department):
+        for dimension in data.get("dimensions") or []:
+            weight, score = _number(dimension.get("weight")), _number(dimension.get("score"))
+            rows.append({"unit_id": str(data["unit_id"]), "department": data.get("department"),
+                         "level1": dimension.get("name"), "weight": weight, "score": score,
+                         "score_rate": score / weight if weight and weight > 0 else math.nan})
+    return pd.DataFrame(rows, columns=["unit_id", "department", "level1", "weight", "score",
+                                       "score_rate"])
+
+
+def load_findings(results_dir, department: str | None = None) -> pd.DataFrame:
+    """Long table: one row per audit finding (unit_id, department, code, severity, message …)."""
+    rows = []
+    for _path, data in _results(results_dir, department):
+        for finding in data.get("findings") or []:
+            location = finding.get("location") or {}
+            rows.append({"unit_id": str(data["unit_id"]), "department": data.get("department"),
+                         "code": finding.get("code"), "severity": finding.get("severity"),
+                         "indicator": location.get("indicator"), "sheet": location.get("sheet"),
+                         "row": location.get("row"), "message": finding.get("message")})
+    return pd.DataFrame(rows, columns=["unit_id", "department", "code", "severity", "indicator",
+                                       "sheet", "row", "message"])
+
+
+# --- tables for the notebook ----------------------------------------------------------
+
+def ranking_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The ranking, with Chinese headers: 名次, 单位编号, 主管部门, 项目名称, 总分, 等级 …"""
+    frame = results.sort_values(["total", "unit_id"], ascending=[False, True],
+                                na_position="last").reset_index(drop=True)
+    table = pd.DataFrame({
+        "名次": frame["total"].rank(method="min", ascending=False).astype("Int64"),
+        "单位编号": frame["unit_id"], "主管部门": frame["department"],
+        "项目名称": frame["project"], "总分": frame["total"].round(2), "等级": frame["grade"],
+        "预算执行率": (frame["execution_rate"] * 100).round(2).astype(str) + "%",
+        "错误": frame["findings_error"], "警告": frame["findings_warning"],
+    })
+    table.index = range(1, len(table) + 1)
+    return table
+
+
+def grade_distribution(results: pd.DataFrame) -> pd.Series:
+    """Number of units per grade (优, 良, 中, 差 — all four, zeros included)."""
+    counts = results["grade"].value_counts()
+    return pd.Series([int(counts.get(grade, 0)) for grade in GRADES], index=list(GRADES),
+                     name="单位数")
+
+
+def score_rate_matrix(dimensions: pd.DataFrame) -> pd.DataFrame:
+    """Units × 一级指标 score rate (score / weight, 0–1)."""
+    if dimensions.empty:
+        return pd.DataFrame()
+    matrix = dimensions.pivot_table(index="unit_id", columns="level1", values="score_rate",
+                                    aggfunc="mean")
+    order = sorted(matrix.columns, key=lambda name: (_level1_rank(name), name))
+    return matrix[order]
+
+
+def findings_matrix(findings: pd.DataFrame) -> pd.DataFrame:
+    """Audit findings counted by code (rows) and unit (columns), with a 合计 column."""
+    if findings.empty:
+        return pd.DataFrame()
+    matrix = pd.crosstab(findings["code"], findings["unit_id"])
+    matrix["合计"] = matrix.sum(axis=1)
+    return matrix.sort_values("合计", ascending=False)
+
+
+# --- figures --------------------------------------------------------------------------
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    try:
+        from .fonts import use_cjk_font
+        use_cjk_font()
+    except Exception:  # a missing font must not stop the summary; labels may show boxes
+        pass
+    return Figure(figsize=(width, height), dpi=150, layout="constrained")
+
+
+PAGE_WIDTH_INCHES = 16 / 2.54
+GRADE_COLORS = {"优": "#2E7D32", "良": "#5B8DC2", "中": "#F2A900", "差": "#C62828"}
+
+
+def plot_grade_distribution(results: pd.DataFrame):
+    counts = grade_distribution(results)
+    figure = _figure(PAGE_WIDTH_INCHES, 2.4)
+    ax = figure.add_subplot()
+    bars = ax.bar(counts.index, counts.values, color=[GRADE_COLORS[g] for g in counts.index])
+    ax.bar_label(bars, fontsize=9)
+    ax.set_ylabel("单位数", fontsize=9)
+    ax.set_title("自评等级分布", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_ylim(0, max(1, counts.max()) * 1.2)
+    return figure
+
+
+def plot_score_rate_heatmap(dimensions: pd.DataFrame):
+    matrix = score_rate_matrix(dimensions)
+    height = 1.2 + 0.3 * max(1, len(matrix))
+    figure = _figure(PAGE_WIDTH_INCHES, height)
+    ax = figure.add_subplot()
+    if matrix.empty:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "没有可显示的得分率", ha="center", va="center")
+        return figure
+    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="RdYlGn", vmin=0.5, vmax=1.0,
+                      aspect="auto")
+    ax.set_xticks(range(len(matrix.columns)), list(matrix.columns), fontsize=9)
+    ax.set_yticks(range(len(matrix.index)), list(matrix.index), fontsize=8)
+    for row, unit in enumerate(matrix.index):
+        for column, level1 in enumerate(matrix.columns):
+            value = matrix.loc[unit, level1]
+            if not pd.isna(value):
+                ax.text(column, row, f"{value * 100:.0f}%", ha="center", va="center", fontsize=7)
+    figure.colorbar(image, ax=ax, label="得分率", shrink=0.8)
+    ax.set_title("各单位一级指标得分率", fontsize=10)
+    return figure
+
+
+def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9):
+    frame = results.sort_values("execution_rate", na_position="first")
+    height = 1.0 + 0.3 * max(1, len(frame))
+    figure = _figure(PAGE_WIDTH_INCHES, height)
+    ax = figure.add_subplot()
+    rates = (frame["execution_rate"].fillna(0) * 100).to_numpy()
+    colors = ["#C62828" if rate < threshold * 100 else "#1F5A96" for rate in rates]
+    bars = ax.barh(list(frame["unit_id"]), rates, color=colors)
+    ax.bar_label(bars, labels=[f"{rate:.2f}%" for rate in rates], fontsize=7, padding=2)
+    ax.axvline(threshold * 100, color="#8A96A3", linestyle="--", linewidth=1)
+    ax.set_xlabel("预算执行率（%）", fontsize=9)
+    ax.set_title("各单位预算执行率", fontsize=10)
+    ax.set_xlim(0, max(110, rates.max() * 1.15 if len(rates) else 110))
+    ax.tick_params(labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def show_figure(figure) -> None:
+    """Display a Figure in a notebook as a PNG (no pyplot state, nothing shown twice)."""
+    from io import BytesIO
+
+    from IPython.display import Image, display
+
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=150)
+    display(Image(data=buffer.getvalue(), format="png"))
+
+
+def summary_title(results: pd.DataFrame, department: str | None) -> str:
+    """“某部门 项目支出绩效自评汇总” or “全部单位 …” for the notebook's heading."""
+    if department and len(results):
+        names = sorted(set(results["department"]))
+        scope = "、".join(names) if names else department
+    else:
+        scope = department or "全部单位"
+    return f"{scope}项目支出绩效自评汇总（共 {len(results)} 个单位）"
+
+
+# --- running the summary notebook ---------------------------------------------------------
+
+def summary_template() -> Path:
+    """notebooks/summary.ipynb (from the source tree, or as packaged data)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent / "notebooks" / "summary.ipynb",
+                      here / "notebooks" / "summary.ipynb"):
+        if candidate.is_file():
+            return candidate
+    raise SummaryError("找不到汇总笔记本模板 summary.ipynb。请重新安装 perfnb。")
+
+
+def _export(notebook_path: Path, fmt: str, target: Path) -> None:
+    """Export an executed notebook like a unit's report (perfnb's HTML / PDF exporters)."""
+    import nbformat
+
+    from . import pdf
+
+    notebook = nbformat.read(notebook_path, as_version=4)
+    resources = {"metadata": {"path": str(notebook_path.parent), "name": notebook_path.stem}}
+    if fmt == "html":
+        atomic_write_bytes(target, pdf.export_html(notebook, resources).encode("utf-8"))
+    else:
+        atomic_write_bytes(target, pdf.export_pdf(notebook, resources))
+
+
+def run_summary(results_dir: str | os.PathLike, department: str | None,
+                formats: Iterable[str] = ("html", "pdf"), kernel_name: str | None = None) -> list[Path]:
+    """Execute summary.ipynb for one department folder (or all units) and export it.
+
+    Writes ``DIR/<department>/summary.{ipynb,html,pdf}`` or ``DIR/summary.*``; returns
+    the paths written.  Every file is written atomically.
+    """
+    import nbformat
+    import papermill
+
+    results_dir = Path(results_dir).resolve()
+    out_dir = results_dir / department if department else results_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook_path = out_dir / "summary.ipynb"
+    parameters = {"results_dir": str(results_dir), "department": department}
+    with atomic_path(notebook_path) as temporary, warnings.catch_warnings():
+        # papermill warns that the temporary name does not end in .ipynb: expected.
+        warnings.filterwarnings("ignore", message=".*does not end in one of.*")
+        try:
+            papermill.execute_notebook(
+                str(summary_template()), str(temporary), parameters=parameters,
+                kernel_name=kernel_name or "python3", progress_bar=False, log_output=False,
+                cwd=str(out_dir), language="python")
+        except papermill.PapermillExecutionError as error:
+            failure = error
+        else:
+            failure = None
+    if failure is not None:  # the executed notebook, with the error, is kept
+        raise SummaryError(f"汇总笔记本执行出错（{department or '全部单位'}）："
+                           f"{failure.ename}：{failure.evalue}")
+    written = [notebook_path]
+    nbformat.read(notebook_path, as_version=4)  # must be a readable notebook
+    for fmt in formats:
+        if fmt in ("html", "pdf"):
+            target = out_dir / f"summary.{fmt}"
+            _export(notebook_path, fmt, target)
+            written.append(target)
+    return written
+
+
+# --- summary.xlsx -----------------------------------------------------------------------
+
+def write_summary_workbook(results_dir: str | os.PathLike,
+                           path: str | os.PathLike | None = None) -> Path:
+    """``DIR/summary.xlsx``: one row per unit, Chinese headers, widths, frozen header."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    results_dir = Path(results_dir)
+    results = load_results(results_dir)
+    level1_names = [c.split(":", 1)[1] for c in results.columns if c.startswith("score:")]
+    headers = (["主管部门", "单位编号", "项目名称", "总分", "等级"]
+               + [f"{name}得分" for name in level1_names]
+               + ["预算执行率"] + [f"审核发现（{SEVERITY_LABELS[s]}）" for s in SEVERITIES])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "汇总"
+    sheet.append(headers)
+    ordered = results.sort_values(["department", "total", "unit_id"],
+                                  ascending=[True, False, True]) if len(results) else results
+    for _, row in ordered.iterrows():
+        values = [row["department"], row["unit_id"], row["project"], _cell(row["total"]),
+                  row["grade"]]
+        values += [_cell(row[f"score:{name}"]) for name in level1_names]
+        values += [_cell(row["execution_rate"])]
+        values += [int(row[f"findings_{s}"]) for s in SEVERITIES]
+        sheet.append(values)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="E3E7EC")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    rate_column = headers.index("预算执行率") + 1
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column == rate_column:
+                cell.number_format = "0.00%"
+            elif isinstance(cell.value, float):
+                cell.number_format = "0.00"
+    for index, header in enumerate(headers, start=1):
+        values = [header] + [sheet.cell(row=r, column=index).value for r in range(2, sheet.max_row + 1)]
+        width = max(_text_width(v) for v in values) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 50)
+    sheet.freeze_panes = "A2"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    target = Path(path) if path else results_dir / "summary.xlsx"
+    atomic_write_bytes(target, buffer.getvalue())
+    return target
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _text_width(value) -> int:
+    import unicodedata
+
+    if value is None:
+        return 0
+    text = f"{value:.2f}" if isinstance(value, float) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
