@@ -225,7 +225,7 @@ def target_vs_actual(evaluation, unit_id=None, over_achievement: float | None = 
     indicators = indicators[indicators["kind"] == KIND_QUANTITATIVE].sort_values("seq")
     if over_achievement is None:
         rules = getattr(unit, "rules", None)
-        over_achievement = float(getattr(rules, "over_achievement_threshold", 1.3) or 1.3)
+        over_achievement = float(getattr(rules, "over_achievement_ratio", 1.3) or 1.3)
     rows = max(len(indicators), 1)
     figure = _new_figure(1.4 + 0.42 * rows)
     ax = figure.add_subplot()
@@ -255,11 +255,9 @@ def target_vs_actual(evaluation, unit_id=None, over_achievement: float | None = 
     ax.text(over_achievement * 100, positions.max() + 0.6,
             f"{_number(over_achievement * 100)}%", ha="center", va="bottom",
             fontsize=BASE_FONT_SIZE - 2, color=WEIGHT_EDGE)
-    labels = []
-    for _, row in indicators.iterrows():
-        target = row.get("target_text") or _number(_float(row.get("target")))
-        actual = row.get("actual_text") or _number(_float(row.get("actual")))
-        labels.append(_wrap(f"{row['name']}") + f"\n目标 {target}，实际 {actual}")
+    from .narrative import actual_display, target_display
+    labels = [_wrap(f"{row['name']}") + f"\n目标 {target_display(row)}，实际 {actual_display(row)}"
+              for _, row in indicators.iterrows()]
     ax.set_yticks(positions, labels, fontsize=BASE_FONT_SIZE - 2)
     ax.set_xlim(0, limit * 1.18)
     ax.set_ylim(positions.min() - 0.6, positions.max() + 1.2)

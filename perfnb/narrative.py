@@ -27,11 +27,12 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
-from .model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, STATUS_LABELS,
+from .model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS,
+                    STATUS_LABELS,
                     STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
 
-__all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "render_section",
-           "render_report", "section", "report"]
+__all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title",
+           "render_section", "render_report", "section", "report"]
 
 # section id -> heading, in report order
 SECTIONS = {
@@ -103,6 +104,32 @@ def _text(value) -> str:
     return "" if is_blank(value) else str(value).strip()
 
 
+# --- indicator values as shown --------------------------------------------------------
+
+def _with_unit(text: str, row) -> str:
+    """Add the measure unit to a bare number ("3" -> "3批次"); percentages stay as written."""
+    measure_unit = _text(row.get("measure_unit"))
+    if measure_unit and text and measure_unit != "%" and not text.endswith(measure_unit) \
+            and row.get("kind") == KIND_QUANTITATIVE:
+        return f"{text}{measure_unit}"
+    return text
+
+
+def target_display(row) -> str:
+    """年度指标值 as shown in the report: as written, with its operator and unit (≥4批次)."""
+    text = _text(row.get("target_text"))
+    operator = row.get("operator")
+    if operator in (">=", ">", "<=", "<") and text \
+            and not text.startswith(tuple(OPERATOR_SYMBOLS.values()) + ("<", ">", "＞", "＜")):
+        text = OPERATOR_SYMBOLS[operator] + text
+    return _with_unit(text, row) or "—"
+
+
+def actual_display(row) -> str:
+    """实际完成值 as shown in the report: as written, with its unit (3批次)."""
+    return _with_unit(_text(row.get("actual_text")), row) or "—"
+
+
 # --- context ---------------------------------------------------------------------------
 
 def _indicator_context(row) -> dict:
@@ -113,24 +140,10 @@ def _indicator_context(row) -> dict:
                                               < round(float(weight), 2))
     over = bool(row.get("over_achieved")) if not _missing(row.get("over_achieved")) else False
     reason = _text(row.get("deviation_reason"))
-    measure_unit = _text(row.get("measure_unit"))
-    actual_text = _text(row.get("actual_text"))
-    target_text = _text(row.get("target_text"))
-    # add the measure unit to a bare number ("3" -> "3批次")
-    if measure_unit and actual_text and not actual_text.endswith(measure_unit) \
-            and row.get("kind") == KIND_QUANTITATIVE and measure_unit != "%":
-        actual_shown = f"{actual_text}{measure_unit}"
-    else:
-        actual_shown = actual_text
-    if measure_unit and target_text and not target_text.endswith(measure_unit) \
-            and row.get("kind") == KIND_QUANTITATIVE and measure_unit != "%":
-        target_shown = f"{target_text}{measure_unit}"
-    else:
-        target_shown = target_text
     return {
         "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
         "name": _text(row.get("name")), "kind": row.get("kind"),
-        "target": target_shown or "—", "actual": actual_shown or "—",
+        "target": target_display(row), "actual": actual_display(row),
         "weight": weight, "score": score, "reported_score": row.get("reported_score"),
         "status": status, "status_label": STATUS_LABELS.get(status, status),
         "completion_ratio": row.get("completion_ratio"),
@@ -206,11 +219,13 @@ def report_context(evaluation, unit_id=None) -> dict:
               "adjusted": r.get("adjusted"), "executed": r.get("executed")}
              for _, r in unit.tables.budget_lines[
                  unit.tables.budget_lines["unit_id"] == info["unit_id"]].iterrows()
-             if not bool(r.get("is_total"))] if hasattr(unit, "tables") else []
+             if not bool(r.get("is_total"))
+             and not all(_missing(r.get(k)) for k in ("initial", "adjusted", "executed"))
+             ] if hasattr(unit, "tables") else []
     rate = budget.get("rate")
     year = info.get("year")
     rules = getattr(unit, "rules", None)
-    return {
+    context = {
         "unit_id": str(info["unit_id"]),
         "department": _text(info.get("department")),
         "implementing_unit": _text(info.get("implementing_unit")),
@@ -249,6 +264,20 @@ def report_context(evaluation, unit_id=None) -> dict:
         "no_reason": NO_REASON, "no_budget_reason": NO_BUDGET_REASON,
         "low_rate_threshold": LOW_EXECUTION_RATE,
     }
+    context["title"] = _title(context)
+    return context
+
+
+def _title(context: dict) -> str:
+    owner = context["implementing_unit"] or context["department"]
+    year = f"{context['year']}年度" if context["year"] else ""
+    project = context["project"] or context["unit_id"]
+    return f"{owner}{project}{year}绩效自评报告" if owner != project else f"{project}{year}绩效自评报告"
+
+
+def report_title(evaluation, unit_id=None) -> str:
+    """The report's title: 实施单位 + 项目 + 年度 + 绩效自评报告 (plain text)."""
+    return _title(report_context(evaluation, unit_id))
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -266,13 +295,19 @@ def environment() -> Environment:
     return env
 
 
-def render_section(evaluation, section_id: str, unit_id=None, context: dict | None = None) -> str:
-    """One section of the report as an HTML fragment (heading included)."""
+def render_section(evaluation, section_id: str, unit_id=None, context: dict | None = None,
+                   heading: bool = True) -> str:
+    """One section of the report as an HTML fragment.
+
+    With ``heading=False`` the section's ``<h2>`` is left out (the notebook has its own
+    Markdown heading above the output).
+    """
     if section_id not in SECTIONS:
         raise KeyError(f"unknown report section {section_id!r}; one of {list(SECTIONS)}")
     context = context if context is not None else report_context(evaluation, unit_id)
     template = environment().get_template(f"{section_id}.html.j2")
-    return template.render(**context, section_title=SECTIONS[section_id]).strip() + "\n"
+    return template.render(**context, section_title=SECTIONS[section_id],
+                           heading=heading).strip() + "\n"
 
 
 def render_report(evaluation, unit_id=None) -> str:

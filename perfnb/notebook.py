@@ -1,0 +1,225 @@
+"""Helpers the evaluation notebook (notebooks/evaluation.ipynb) calls.
+
+The notebook holds no logic: each cell is one call into this module.  Its ``parameters``
+cell declares every key of the unit YAML (see docs/architecture.md) plus ``base_dir``;
+:func:`validate_parameters` checks what papermill injected and turns it into the
+arguments of :func:`perfnb.loading.load_unit`, raising a Chinese
+:class:`perfnb.errors.ParameterError` for anything unusable.
+"""
+from __future__ import annotations
+
+import io
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import ParameterError
+
+__all__ = ["PARAMETER_NAMES", "SECTION_KEYS", "Parameters", "validate_parameters", "load",
+           "evaluate", "show_title", "show_section", "show_chart", "show_figure", "show_tables",
+           "show_findings"]
+
+TEXT_PARAMETERS = ("unit_id", "department", "implementing_unit", "project")
+SECTION_KEYS = {
+    "budget": {"initial": "number", "adjusted": "number", "executed": "number",
+               "weight": "number", "reported_rate": "rate", "reported_score": "number",
+               "reason": "text"},
+    "goals": {"planned": "text", "actual": "text"},
+    "reported": {"total": "number", "grade": "text"},
+    "evaluation": {"problems": "text", "measures": "text", "plans": "text", "notes": "text"},
+}
+PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "base_dir")
+FIGURE_DPI = 150
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The notebook's parameters after validation."""
+
+    data: Path                         # the input file, resolved
+    rules: str                         # rule-set name or YAML path
+    overrides: dict = field(default_factory=dict)   # YAML-shaped values that override the data
+
+    @property
+    def unit_id(self) -> str | None:
+        return self.overrides.get("unit_id")
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_text(name: str, value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip() or None
+    if name == "unit_id" and _is_number(value):
+        raise ParameterError(
+            f"参数 unit_id（单位编号）应为文字，实际收到数字 {value!r}：像“007”这样的编号会丢失前导零。"
+            "请在 YAML 中给编号加引号（unit_id: \"007\"），在 papermill 命令行中用 -r unit_id 007 传入。")
+    if _is_number(value):
+        return str(value)
+    raise ParameterError(f"参数 {name} 应为一段文字，实际收到 {type(value).__name__} 类型的值 {value!r}。")
+
+
+def _check_year(value) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    text = str(value).strip().removesuffix("年度").removesuffix("年")
+    try:
+        number = float(text)
+    except ValueError:
+        number = math.nan
+    if isinstance(value, bool) or math.isnan(number) or not number.is_integer() \
+            or not 1949 <= number <= 2200:
+        raise ParameterError(f"参数 year（年度）应为四位年份，如 2022，实际收到 {value!r}。")
+    return int(number)
+
+
+def _check_section(name: str, value) -> dict | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        keys = "、".join(SECTION_KEYS[name])
+        raise ParameterError(f"参数 {name} 应为若干“键: 值”（可用的键：{keys}），"
+                             f"实际收到 {type(value).__name__} 类型的值 {value!r}。")
+    allowed = SECTION_KEYS[name]
+    unknown = [str(k) for k in value if k not in allowed]
+    if unknown:
+        raise ParameterError(f"参数 {name} 中有未知的键：{'、'.join(unknown)}。"
+                             f"可用的键：{'、'.join(allowed)}；请检查拼写。")
+    result = {}
+    for key, kind in allowed.items():
+        item = value.get(key)
+        if item is None:
+            continue
+        if kind == "text":
+            if not isinstance(item, (str, int, float)) or isinstance(item, bool):
+                raise ParameterError(f"参数 {name}.{key} 应为一段文字，实际收到 {item!r}。")
+            result[key] = str(item)
+        elif kind == "number":
+            if not _is_number(item):
+                try:
+                    item = float(str(item).replace(",", "").strip())
+                except ValueError:
+                    raise ParameterError(
+                        f"参数 {name}.{key} 应为数字，实际收到 {item!r}。") from None
+            result[key] = item
+        else:  # rate: a fraction (0.8849) or a percentage text ("88.49%")
+            if not _is_number(item) and not (isinstance(item, str) and item.strip()):
+                raise ParameterError(f"参数 {name}.{key} 应为比例（如 0.8849）或百分数"
+                                     f"（如 \"88.49%\"），实际收到 {item!r}。")
+            result[key] = item
+    return result or None
+
+
+def _resolve(data, base_dir) -> Path:
+    from .loading import resolve_data_path
+    return Path(resolve_data_path(data, base_dir))
+
+
+def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
+    """Check the notebook's parameters (read from ``namespace``, e.g. ``globals()``).
+
+    Only the names in :data:`PARAMETER_NAMES` are read.  ``data`` must name an existing
+    input file (a unit YAML, an Excel workbook or a CSV file); a relative path is resolved
+    by :func:`perfnb.loading.resolve_data_path` against ``base_dir``.
+    """
+    values = {name: namespace.get(name) for name in PARAMETER_NAMES}
+    data = values["data"]
+    if data is None or not isinstance(data, (str, Path)) or not str(data).strip():
+        raise ParameterError("缺少参数 data：请给出单位参数 YAML 或数据文件（Excel、CSV）的路径，"
+                             "例如 papermill … -p data params/单位.yaml。")
+    base_dir = values["base_dir"]
+    if base_dir is not None and not isinstance(base_dir, (str, Path)):
+        raise ParameterError(f"参数 base_dir 应为文件夹路径，实际收到 {base_dir!r}。")
+    if base_dir is not None and not Path(base_dir).is_dir():
+        raise ParameterError(f"参数 base_dir 指向的文件夹“{base_dir}”不存在。")
+    rules = values["rules"]
+    if rules is None:
+        rules = "central"
+    if not isinstance(rules, (str, Path)) or not str(rules).strip():
+        raise ParameterError(f"参数 rules 应为规则名（如 central、sichuan）或规则 YAML 文件路径，"
+                             f"实际收到 {rules!r}。")
+    overrides: dict = {}
+    for name in TEXT_PARAMETERS:
+        text = _check_text(name, values[name])
+        if text is not None:
+            overrides[name] = text
+    year = _check_year(values["year"])
+    if year is not None:
+        overrides["year"] = year
+    for name in SECTION_KEYS:
+        section = _check_section(name, values[name])
+        if section is not None:
+            overrides[name] = section
+    return Parameters(data=_resolve(str(data).strip(), base_dir), rules=str(rules).strip(),
+                      overrides=overrides)
+
+
+def load(parameters: Parameters):
+    """The unit's tables, read from ``parameters.data`` with the overrides applied."""
+    from .loading import load_unit
+    return load_unit(parameters.data, parameters.overrides or None)
+
+
+def evaluate(tables, parameters: Parameters):
+    """Score and audit the unit with the rule set the parameters name."""
+    from .scoring import evaluate as score
+    return score(tables, parameters.rules)
+
+
+# --- display ---------------------------------------------------------------------------
+
+def _display(obj) -> None:
+    from IPython.display import display
+    display(obj)
+
+
+def show_title(result, unit_id=None) -> None:
+    """The report title (project, unit, year) as a heading."""
+    from IPython.display import HTML
+    from .narrative import environment, report_context
+    context = report_context(result, unit_id)
+    _display(HTML(environment().get_template("title.html.j2").render(**context)))
+
+
+def show_section(result, section_id: str, unit_id=None, heading: bool = False) -> None:
+    """One section of the narrative report (under the notebook's own heading by default)."""
+    from IPython.display import HTML
+    from .narrative import render_section
+    _display(HTML(render_section(result, section_id, unit_id, heading=heading)))
+
+
+def figure_png(figure) -> bytes:
+    """A matplotlib Figure as PNG bytes (150 dpi: 945 px across 16 cm)."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    return buffer.getvalue()
+
+
+def show_figure(figure) -> None:
+    """Display a Figure as a PNG image (works with any matplotlib backend)."""
+    from IPython.display import Image
+    _display(Image(data=figure_png(figure), format="png"))
+
+
+def show_chart(result, name: str, unit_id=None) -> None:
+    """Display one chart of :mod:`perfnb.charts` by function name."""
+    from . import charts
+    if name not in ("score_vs_weight", "dimension_rates", "budget_chart", "target_vs_actual"):
+        raise ParameterError(f"没有名为 {name} 的图表。")
+    show_figure(getattr(charts, name)(result, unit_id))
+
+
+def show_tables(result) -> None:
+    """The scored tables (Evaluation._repr_html_)."""
+    _display(result)
+
+
+def show_findings(result, unit_id=None) -> None:
+    """The audit findings as a table (the 审核发现 section)."""
+    show_section(result, "findings", unit_id)
