@@ -80,18 +80,22 @@ class ParsedValue:
 
 
 def normalise_text(value) -> str:
-    """Cell text in NFKC form (full-width digits and signs made ASCII), trimmed."""
+    """A cell's text as written, trimmed ('' for None/NaN)."""
     if value is None:
         return ""
     if isinstance(value, float) and math.isnan(value):
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
-    return text.strip()
+    return str(value).strip()
+
+
+def _nfkc(text: str) -> str:
+    """Full-width digits, letters and signs made ASCII ("１２％" -> "12%"), for parsing only."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def clean_label(value) -> str:
-    """A label with every whitespace character (spaces, newlines) removed."""
-    return re.sub(r"\s+", "", normalise_text(value))
+    """A label for matching: NFKC form, every whitespace character (spaces, newlines) removed."""
+    return re.sub(r"\s+", "", _nfkc(normalise_text(value)))
 
 
 def _to_float(text: str) -> float:
@@ -131,7 +135,7 @@ def parse_value(value) -> ParsedValue:
     text = normalise_text(value)
     if not text:
         return ParsedValue(None, None, "", None, "")
-    compact = re.sub(r"\s+", "", text)
+    compact = re.sub(r"\s+", "", _nfkc(text))
     if compact.lower() in _NOT_APPLICABLE:
         return ParsedValue(None, None, "", None, text, not_applicable=True)
     if _SCALE_RE.match(compact):

@@ -280,7 +280,7 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
 AMOUNT_KEYS = ("initial", "adjusted", "executed")
 TOTAL_FUNDS_LABELS = ("年度资金总额", "资金总额", "预算资金总额", "合计", "总计", "项目资金总额",
-                      "年度资金总额合计")
+                      "年度资金总额合计", "总额", "资金合计", "预算总额")
 
 
 @dataclass

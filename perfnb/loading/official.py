@@ -11,7 +11,7 @@ import re
 from openpyxl.utils import get_column_letter
 
 from ..errors import InputError
-from ..values import normalise_text
+from ..values import clean_label, normalise_text
 from .assemble import LoadedUnit
 from .blocks import (END_LABELS, find_funds_header, find_indicator_header, read_funds_block,
                      read_indicator_block)
@@ -28,6 +28,11 @@ TEXT_LABELS = {
     "measures": ("改进措施", "整改措施", "措施及办法", "改进措施及建议"),
     "plans": ("后续工作计划",),
 }
+GOAL_PLANNED_LABELS = ("预期目标", "项目年度目标", "年度目标", "年初设定目标")
+GOAL_ACTUAL_LABELS = ("实际完成情况", "年度目标完成情况", "目标完成情况", "全年实际完成情况")
+# "本项目自评得分97.94分，自评等级为优。" -> 优
+_GRADE_IN_SENTENCE_RE = re.compile(
+    r"(?:等级|等次|结论|级别)\s*(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|合格|差)")
 _YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
 
 
@@ -79,11 +84,11 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
                                for line in block.lines]
 
-    for key, labels in (("goal_planned", ("预期目标",)), ("goal_actual", ("实际完成情况",))):
+    for key, labels in (("goal_planned", GOAL_PLANNED_LABELS), ("goal_actual", GOAL_ACTUAL_LABELS)):
         for row, column in grid.find(lambda text: label_matches(text, *labels), above):
             value, _ = grid.value_below(row, column)
-            if value is not None and not label_matches(normalise_text(value), "实际完成情况",
-                                                       "预期目标"):
+            if value is not None and not label_matches(clean_label(value), *GOAL_PLANNED_LABELS,
+                                                       *GOAL_ACTUAL_LABELS):
                 unit[key] = normalise_text(value)
                 break
 
@@ -107,6 +112,7 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         if value is not None:
             unit[key] = normalise_text(value)
             if key == "reported_grade":
+                unit[key] = grade_in_conclusion(unit[key])
                 unit["reported_grade_sheet"], unit["reported_grade_row"] = grid.sheet, row
     if unit.get("reported_total") is None:
         value, row, _ = _labelled_value(grid, ("自评总分", "总分", "自评得分"), below)
@@ -116,6 +122,15 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                 unit["reported_total"] = number
                 unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, row
     return loaded
+
+
+def grade_in_conclusion(text: str) -> str:
+    """The grade a 评价结论 states: the text itself when short ("优", "良好"), else the grade
+    word of a sentence such as "…自评等级为优。" (the sentence as written if it names none)."""
+    if len(text) <= 4:
+        return text
+    match = _GRADE_IN_SENTENCE_RE.search(text)
+    return match.group(1) if match else text
 
 
 def _number(value) -> float | None:

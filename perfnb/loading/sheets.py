@@ -16,6 +16,8 @@ from ..errors import InputError
 from ..values import clean_label
 
 LABEL_HINT = "请检查该单元格。"
+# A "formula" that is only a constant, as Excel makes of a typed target "=100%" or "=12".
+CONSTANT_FORMULA_RE = re.compile(r"^=\s*[-+]?\d+(?:\.\d+)?\s*%?\s*$")
 
 
 @dataclass
@@ -132,7 +134,9 @@ def open_workbook(path: Path):
     """Open an .xlsx/.xlsm with cached formula values; returns (workbook, formula cells).
 
     ``formula cells`` maps sheet title -> set of (row, column) holding a formula whose cached
-    value is missing (a workbook saved by a program that does not compute formulas).
+    value is missing (a workbook saved by a program that does not compute formulas).  A
+    formula that is only a constant ("=100%", "=12": a target typed with its "=" sign) is
+    read as the text typed, whether or not a value was cached.
     """
     import openpyxl  # imported here: the CLI's start-up stays cheap
 
@@ -169,8 +173,13 @@ def open_workbook(path: Path):
                 cells = set()
                 for row in sheet.iter_rows():
                     for cell in row:
-                        if getattr(cell, "data_type", None) == "f" and \
-                                values.cell(cell.row, cell.column).value is None:
+                        if getattr(cell, "data_type", None) != "f":
+                            continue
+                        target = values.cell(cell.row, cell.column)
+                        if isinstance(cell.value, str) and CONSTANT_FORMULA_RE.match(cell.value):
+                            # "=100%" typed into a target cell: keep what was typed, with its "="
+                            target.value = cell.value.strip()
+                        elif target.value is None:
                             cells.add((cell.row, cell.column))
                 if cells:
                     uncached[sheet.title] = cells
