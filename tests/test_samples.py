@@ -47,7 +47,7 @@ def test_samples_span_departments_and_layouts():
     assert {".xlsx", ".csv"} <= suffixes
     kinds = set()
     for path in DATA.glob("*.xlsx"):
-        workbook = openpyxl.load_workbook(path)
+        workbook = openpyxl.load_workbook(path, read_only=True)
         names = workbook.sheetnames
         if names == ["项目信息", "预算执行", "绩效指标"]:
             kinds.add("workbook")
@@ -151,13 +151,14 @@ def test_total_and_grade(unit_id):
 def _matches(finding, wanted: dict) -> bool:
     if finding["code"] != wanted["code"]:
         return False
-    if "indicator" in wanted:
-        return isinstance(finding["indicator"], str) and wanted["indicator"] in finding["indicator"]
+    for key in ("indicator", "column", "message"):
+        if key in wanted and not (isinstance(finding[key], str) and wanted[key] in finding[key]):
+            return False
     return True
 
 
 def _describe(findings) -> str:
-    return "\n".join(f"{f['severity']} {f['code']} [{f['indicator']}] {f['message']}"
+    return "\n".join(f"{f['severity']} {f['code']} [{f['indicator']}|{f['column']}] {f['message']}"
                      for f in findings)
 
 
