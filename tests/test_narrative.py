@@ -1,0 +1,121 @@
+"""The narrative 绩效自评报告: outline, figures equal to the Evaluation, deviations, escaping."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from perfnb import narrative
+from perfnb.scoring import evaluate
+
+from tables import full_budget, indicator, make_unit, seed_tables
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return evaluate(seed_tables())
+
+
+@pytest.fixture(scope="module")
+def seed_html(seed):
+    return narrative.render_report(seed)
+
+
+def _section(html: str, section_id: str) -> str:
+    match = re.search(rf'<section class="perfnb-section" id="perfnb-{section_id}">(.*?)</section>',
+                      html, re.S)
+    assert match, section_id
+    return match.group(1)
+
+
+def _score(value) -> str:
+    return f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
+
+
+def test_outline_follows_the_standard_report(seed_html):
+    positions = [seed_html.index(f"<h2>{title}</h2>") for title in narrative.SECTIONS.values()]
+    assert positions == sorted(positions)
+    for heading in ("（一）项目概况", "（二）绩效目标设定及指标完成情况", "（一）绩效自评目的",
+                    "（二）项目资金投入情况", "（三）项目资金产出（执行）情况", "（四）项目资金管理情况",
+                    "产出指标完成情况", "效益指标完成情况", "满意度指标完成情况", "自评得分及等级",
+                    "（一）后续工作计划", "（二）措施及办法"):
+        assert heading in seed_html
+
+
+def test_figures_in_the_text_equal_the_evaluation(seed, seed_html):
+    result = seed.to_dict()
+    conclusion = _section(seed_html, "conclusion")
+    assert f"复核得分 {_score(result['total'])} 分，等级为“{result['grade']}”" in conclusion
+    assert f"预算执行率 {result['budget']['rate'] * 100:.2f}%" in conclusion
+    work = _section(seed_html, "work")
+    assert f"{result['budget']['rate'] * 100:.2f}%" in work
+    assert f"得分 {_score(result['budget']['score'])} 分" in work
+    assert f"{result['budget']['executed']:,.2f} 万元" in work
+    performance = _section(seed_html, "performance")
+    for dimension in result["dimensions"]:
+        if dimension["name"] == "预算执行率":
+            continue
+        assert (f"{dimension['name']}设二级指标" in performance)
+        assert (f"分值 {_score(dimension['weight'])} 分，得分 {_score(dimension['score'])} 分"
+                in performance)
+    items = re.findall(r"<li class=\"perfnb-indicator[^\"]*\">(.*?)</li>", performance, re.S)
+    assert len(items) == len(result["indicators"])
+    for item, expected in zip(items, result["indicators"]):
+        assert expected["name"] in item
+        assert f"分值 {_score(expected['weight'])} 分，得分 {_score(expected['score'])} 分" in item
+        assert f"（{expected['status_label']}）" in item
+    assert f"合计 {_score(result['total'])} 分" in performance
+
+
+def test_every_deviation_is_analysed_or_flagged(seed, seed_html):
+    performance = _section(seed_html, "performance")
+    items = re.findall(r"<li class=\"perfnb-indicator[^\"]*\">(.*?)</li>", performance, re.S)
+    indicators = seed.indicators.sort_values("seq")
+    flagged = 0
+    for item, (_, row) in zip(items, indicators.iterrows()):
+        needs = row["score"] < row["weight"] or bool(row["over_achieved"])
+        assert ("偏差分析" in item) == needs, row["name"]
+        if needs:
+            assert narrative.NO_REASON in item
+            flagged += 1
+    assert flagged == 2  # C14 below full marks, C18 over-achieved: the seed explains neither
+
+    explained = evaluate(make_unit("u", [
+        indicator("未完成指标", 10, 5, 10, deviation_reason="受疫情影响，<b>采购推迟</b>"),
+        indicator("完成指标", 10, 10, 10),
+    ], budget=full_budget()))
+    html = narrative.render_section(explained, "performance")
+    assert "单位说明：受疫情影响，&lt;b&gt;采购推迟&lt;/b&gt;" in html
+    assert narrative.NO_REASON not in html
+
+
+def test_findings_and_evaluator_text_go_where_the_outline_puts_them(seed, seed_html):
+    findings = _section(seed_html, "findings")
+    assert len(seed.findings) > 0
+    for message in seed.findings["message"]:
+        assert str(message.replace("<", "&lt;").replace(">", "&gt;")) in findings
+    tables = seed_tables()
+    tables.units.loc[0, ["problems", "measures", "plans", "notes"]] = [
+        "存在问题甲\n存在问题乙", "措施丙", "计划丁", "说明戊"]
+    html = narrative.render_report(evaluate(tables))
+    assert "<p>存在问题甲</p><p>存在问题乙</p>" in _section(html, "problems")
+    other = _section(html, "other")
+    assert other.index("计划丁") < other.index("措施丙") < other.index("说明戊")
+
+
+def test_text_from_data_is_escaped():
+    tables = make_unit("x", [indicator("<img src=x onerror=alert(2)>", 10, 10, 10)],
+                       budget=full_budget(), project="<script>alert(1)</script>",
+                       problems="<b>粗体</b> & 其他")
+    html = narrative.render_report(evaluate(tables))
+    assert "<script>" not in html and "<img" not in html and "<b>粗体" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;粗体&lt;/b&gt; &amp; 其他" in html
+
+
+def test_section_without_heading_and_rich_display(seed):
+    fragment = narrative.render_section(seed, "basic", heading=False)
+    assert "<h2>" not in fragment and "（一）项目概况" in fragment
+    shown = narrative.section(seed, "conclusion")
+    assert shown._repr_html_().startswith('<section class="perfnb-section"')
+    assert narrative.report_title(seed) == "内蒙古自治区人大常委会办公厅人大履职保障经费2022年度绩效自评报告"
