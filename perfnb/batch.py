@@ -60,7 +60,6 @@ from .manifest import (LOCK_NAME, Manifest, environment_info, hash_tree, is_temp
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".docx"}
-KNOWN_FORMATS = ("html", "pdf", "docx", "xlsx")
 UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
 SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
 DASK_CONNECT_TIMEOUT = 20  # seconds; the whole "unreachable scheduler" path stays under 30 s
@@ -318,6 +317,13 @@ def _warm_up() -> None:
             import ctypes
             import signal
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    if not os.environ.get("PERFNB_DEBUG"):
+        # Kernels inherit the worker's stderr; their start-up chatter would break the
+        # progress bar.  A unit's errors reach the user through its outcome instead.
+        with contextlib.suppress(OSError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
     for name in PRELOAD_MODULES:
         with contextlib.suppress(Exception):
             __import__(name)
@@ -397,10 +403,12 @@ class DaskExecutor:
 # --- the batch ----------------------------------------------------------------------------
 
 def _parse_formats(text: str) -> list[str]:
+    from .runner import SUPPORTED_FORMATS
+
     formats = [part.strip().lower() for part in str(text or "").split(",") if part.strip()]
-    unknown = [fmt for fmt in formats if fmt not in KNOWN_FORMATS]
+    unknown = [fmt for fmt in formats if fmt not in SUPPORTED_FORMATS]
     if not formats or unknown:
-        raise BatchError(f"--formats 的值“{text}”无法识别。可选：{','.join(KNOWN_FORMATS)}，逗号分隔。")
+        raise BatchError(f"--formats 的值“{text}”无法识别。可选：{','.join(SUPPORTED_FORMATS)}，逗号分隔。")
     return list(dict.fromkeys(formats))
 
 
