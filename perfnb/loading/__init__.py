@@ -67,36 +67,37 @@ def _read_data(path: Path) -> LoadedUnit:
 def _read_xlsx(path: Path) -> LoadedUnit:
     from .official import read_form
     from .blocks import find_indicator_header
-    from .sheets import open_workbook, read_grid
+    from .sheets import open_workbook
     from .sichuan import is_sichuan
     from .workbook import is_workbook, read_workbook
 
-    workbook, uncached = open_workbook(path)
+    book = open_workbook(path)
     file = str(path)
-    formula_errors = []
+    try:
+        if is_workbook(book.sheetnames):
+            loaded = read_workbook(book)
+        else:
+            loaded = None
+            for title in book.sheetnames:
+                grid = book.grid(title)
+                header = find_indicator_header(grid)
+                if header is None:
+                    continue
+                layout = "sichuan" if is_sichuan(grid) else "official"
+                loaded = read_form(grid, layout, header)
+                break
+            if loaded is None:
+                raise InputError(
+                    "找不到绩效指标表（没有包含 三级指标、年度指标值、分值 等表头的行）", file=file,
+                    hint="请使用官方《项目支出绩效自评表》、四川自评表，或 perfnb template 生成的模板")
+    finally:
+        book.close()
     from openpyxl.utils import get_column_letter
-    for sheet, cells in uncached.items():
-        for row, column in sorted(cells):
-            formula_errors.append(InputError(
-                "该单元格是公式，但文件中没有保存计算结果", file=file, sheet=sheet, row=row,
-                column_letter=get_column_letter(column),
-                hint="请在 Excel 或 WPS 中打开该文件并保存一次（让公式算出结果），或把公式改为数值"))
-    if is_workbook(workbook.sheetnames):
-        loaded = read_workbook(workbook, file)
-    else:
-        loaded = None
-        for worksheet in workbook.worksheets:
-            grid = read_grid(worksheet, file)
-            header = find_indicator_header(grid)
-            if header is None:
-                continue
-            layout = "sichuan" if is_sichuan(grid) else "official"
-            loaded = read_form(grid, layout, header)
-            break
-        if loaded is None:
-            raise InputError(
-                "找不到绩效指标表（没有包含 三级指标、年度指标值、分值 等表头的行）", file=file,
-                hint="请使用官方《项目支出绩效自评表》、四川自评表，或 perfnb template 生成的模板")
+    formula_errors = [
+        InputError("该单元格是公式，但文件中没有保存计算结果", file=file, sheet=sheet, row=row,
+                   column_letter=get_column_letter(column),
+                   hint="请在 Excel 或 WPS 中打开该文件并保存一次（让公式算出结果），或把公式改为数值")
+        for sheet, cells in book.uncached.items() for row, column in sorted(cells)]
     loaded.errors[:0] = formula_errors
     return loaded
 

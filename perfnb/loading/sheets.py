@@ -130,14 +130,107 @@ def check_file(path: Path) -> None:
         raise InputError("文件是空的（0 字节）", file=path, hint="请重新保存或重新导出该文件")
 
 
-def open_workbook(path: Path):
-    """Open an .xlsx/.xlsm with cached formula values; returns (workbook, formula cells).
+class Book:
+    """An .xlsx/.xlsm opened for reading: its sheet names and, per sheet, a :class:`Grid`.
 
-    ``formula cells`` maps sheet title -> set of (row, column) holding a formula whose cached
-    value is missing (a workbook saved by a program that does not compute formulas).  A
-    formula that is only a constant ("=100%", "=12": a target typed with its "=" sign) is
-    read as the text typed, whether or not a value was cached.
+    Sheets are streamed with openpyxl's read-only mode (cached values of formulas), merged
+    ranges are read from the sheet XML: far faster than openpyxl's full mode, which styles
+    every merged cell.  ``uncached`` maps sheet title -> cells (row, column) holding a formula
+    with no cached value (a workbook saved by a program that does not compute formulas).  A
+    formula that is only a constant ("=100%", "=12": a target typed with its "=" sign) is read
+    as the text typed, whether or not a value was cached.
     """
+
+    def __init__(self, path: Path, workbook, archive: zipfile.ZipFile) -> None:
+        self.path = path
+        self.file = str(path)
+        self._workbook = workbook
+        self._archive = archive
+        self._grids: dict[str, Grid] = {}
+        self.uncached: dict[str, set[tuple[int, int]]] = {}
+        self.sheetnames: list[str] = list(workbook.sheetnames)
+
+    def _xml(self, title: str) -> bytes:
+        member = getattr(self._workbook[title], "_worksheet_path", None)
+        try:
+            return self._archive.read(member) if member else b""
+        except KeyError:
+            return b""
+
+    def grid(self, title: str) -> Grid:
+        if title in self._grids:
+            return self._grids[title]
+        worksheet = self._workbook[title]
+        worksheet.reset_dimensions()
+        values: list[list[object]] = []
+        percent: set[tuple[int, int]] = set()
+        for r, row in enumerate(worksheet.iter_rows(), start=1):
+            cells = []
+            for c, cell in enumerate(row, start=1):
+                value = cell.value
+                cells.append(value)
+                if isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
+                    percent.add((r, c))
+            values.append(cells)
+        xml = self._xml(title)
+        if b"<f" in xml:
+            self._read_formulas(title, values)
+        width = max((len(row) for row in values), default=0)
+        for row in values:
+            row.extend([None] * (width - len(row)))
+        while values and all(v is None or (isinstance(v, str) and not v.strip())
+                             for v in values[-1]):
+            values.pop()
+        grid = Grid(self.file, title, values, percent=percent)
+        for match in _MERGE_RE.finditer(xml):
+            _fill_merged(grid, match.group(1).decode("ascii"))
+        self._grids[title] = grid
+        return grid
+
+    def _read_formulas(self, title: str, values: list[list[object]]) -> None:
+        import openpyxl
+
+        formulas = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
+        try:
+            sheet = formulas[title]
+            sheet.reset_dimensions()
+            for r, row in enumerate(sheet.iter_rows(), start=1):
+                for c, cell in enumerate(row, start=1):
+                    if getattr(cell, "data_type", None) != "f" or not isinstance(cell.value, str):
+                        continue
+                    cached = values[r - 1][c - 1] if r <= len(values) and \
+                        c <= len(values[r - 1]) else None
+                    if CONSTANT_FORMULA_RE.match(cell.value):
+                        values[r - 1][c - 1] = cell.value.strip()
+                    elif cached is None:
+                        self.uncached.setdefault(title, set()).add((r, c))
+        finally:
+            formulas.close()
+
+    def close(self) -> None:
+        self._workbook.close()
+        self._archive.close()
+
+
+_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
+
+
+def _fill_merged(grid: Grid, reference: str) -> None:
+    from openpyxl.utils.cell import range_boundaries
+
+    left, top, right, bottom = range_boundaries(reference)
+    if top > grid.max_row:
+        return
+    value = grid.get(top, left)
+    width = grid.max_column
+    for r in range(top, min(bottom, grid.max_row) + 1):
+        for c in range(left, min(right, width) + 1):
+            grid.values[r - 1][c - 1] = value
+            grid.anchor[(r, c)] = (top, left)
+
+
+def open_workbook(path: Path) -> Book:
+    """Open an .xlsx/.xlsm for reading; InputError if it is not a readable workbook."""
     import openpyxl  # imported here: the CLI's start-up stays cheap
 
     check_file(path)
@@ -146,69 +239,18 @@ def open_workbook(path: Path):
                          hint="请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）；"
                               "旧版 .xls 文件也需另存为 .xlsx")
     try:
-        with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
-            if "xl/workbook.xml" not in names:
-                raise InputError("这是一个压缩文件，但不是 Excel 工作簿（缺少 xl/workbook.xml）",
-                                 file=path, hint="请在 Excel 或 WPS 中另存为 Excel 工作簿（*.xlsx）")
-            has_formulas = any(
-                name.startswith("xl/worksheets/") and name.endswith(".xml")
-                and b"<f" in archive.read(name) for name in names)
+        archive = zipfile.ZipFile(path)
+        if "xl/workbook.xml" not in archive.namelist():
+            archive.close()
+            raise InputError("这是一个压缩文件，但不是 Excel 工作簿（缺少 xl/workbook.xml）",
+                             file=path, hint="请在 Excel 或 WPS 中另存为 Excel 工作簿（*.xlsx）")
     except zipfile.BadZipFile as error:
         raise InputError(f"工作簿文件已损坏，无法解压（{error}）", file=path,
                          hint="请重新保存或重新导出该文件") from None
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
-    except InputError:
-        raise
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds on malformed files
+        archive.close()
         raise InputError(f"无法读取工作簿（{type(error).__name__}: {error}）", file=path,
                          hint="请在 Excel 或 WPS 中打开并重新保存为 .xlsx") from None
-    uncached: dict[str, set[tuple[int, int]]] = {}
-    if has_formulas:
-        formulas = openpyxl.load_workbook(path, data_only=False, read_only=True)
-        try:
-            for sheet in formulas.worksheets:
-                values = workbook[sheet.title]
-                cells = set()
-                for row in sheet.iter_rows():
-                    for cell in row:
-                        if getattr(cell, "data_type", None) != "f":
-                            continue
-                        target = values.cell(cell.row, cell.column)
-                        if isinstance(cell.value, str) and CONSTANT_FORMULA_RE.match(cell.value):
-                            # "=100%" typed into a target cell: keep what was typed, with its "="
-                            target.value = cell.value.strip()
-                        elif target.value is None:
-                            cells.add((cell.row, cell.column))
-                if cells:
-                    uncached[sheet.title] = cells
-        finally:
-            formulas.close()
-    return workbook, uncached
-
-
-def read_grid(worksheet, file: str) -> Grid:
-    """A worksheet as a :class:`Grid`, merged cells filled with their top-left value."""
-    values = [list(row) for row in worksheet.iter_rows(values_only=True)]
-    width = max((len(row) for row in values), default=0)
-    for row in values:
-        row.extend([None] * (width - len(row)))
-    # trim trailing blank rows
-    while values and all(v is None or (isinstance(v, str) and not v.strip()) for v in values[-1]):
-        values.pop()
-    grid = Grid(file, worksheet.title, values)
-    for merged in worksheet.merged_cells.ranges:
-        top, left = merged.min_row, merged.min_col
-        if top > len(values):
-            continue
-        value = grid.get(top, left)
-        for r in range(top, min(merged.max_row, len(values)) + 1):
-            for c in range(left, min(merged.max_col, width) + 1):
-                values[r - 1][c - 1] = value
-                grid.anchor[(r, c)] = (top, left)
-    for r, row in enumerate(worksheet.iter_rows(max_row=len(values)), start=1):
-        for cell in row:
-            if isinstance(cell.value, (int, float)) and "%" in (cell.number_format or ""):
-                grid.percent.add((r, cell.column))
-    return grid
+    return Book(path, workbook, archive)

@@ -7,7 +7,7 @@ from ..errors import InputError
 from ..values import normalise_text, parse_value
 from .assemble import LoadedUnit
 from .blocks import find_funds_header, find_indicator_header, read_funds_block, read_indicator_block
-from .sheets import Grid, label_matches, read_grid
+from .sheets import Book, Grid, label_matches
 
 INFO_SHEET, BUDGET_SHEET, INDICATOR_SHEET = "项目信息", "预算执行", "绩效指标"
 
@@ -60,12 +60,13 @@ def is_workbook(sheet_names: list[str]) -> bool:
                                                BUDGET_SHEET in sheet_names)
 
 
-def read_workbook(workbook, file: str) -> LoadedUnit:
+def read_workbook(book: Book) -> LoadedUnit:
+    file = book.file
     loaded = LoadedUnit(source=file, layout="workbook")
     errors = loaded.errors
     unit = loaded.unit
-    if INFO_SHEET in workbook.sheetnames:
-        grid = read_grid(workbook[INFO_SHEET], file)
+    if INFO_SHEET in book.sheetnames:
+        grid = book.grid(INFO_SHEET)
         labels = {label: key for label, key, _ in INFO_FIELDS}
         for r in range(1, grid.max_row + 1):
             for c in range(1, grid.max_column + 1):
@@ -78,15 +79,15 @@ def read_workbook(workbook, file: str) -> LoadedUnit:
                     if value is not None:
                         _set_info(loaded, grid, key, value, r, value_column)
                 break  # only the first non-empty cell of a row is a label
-    if BUDGET_SHEET in workbook.sheetnames:
-        grid = read_grid(workbook[BUDGET_SHEET], file)
+    if BUDGET_SHEET in book.sheetnames:
+        grid = book.grid(BUDGET_SHEET)
         header = find_funds_header(grid)
         if header is not None:
             block = read_funds_block(grid, header[0], header[1], errors)
             loaded.budget = block.total
             loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
                                    for line in block.lines]
-    grid = read_grid(workbook[INDICATOR_SHEET], file)
+    grid = book.grid(INDICATOR_SHEET)
     header = find_indicator_header(grid)
     if header is None:
         errors.append(InputError(

@@ -1,0 +1,298 @@
+"""Bad input: every problem is an InputError in Chinese naming file, sheet, row and column."""
+from __future__ import annotations
+
+import textwrap
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from perfnb.errors import InputError, InputErrors, PerfnbError
+from perfnb.loading import load_unit
+
+from xlsx_builders import (CSV_INDICATORS, SEED_BENEFIT, SEED_OUTPUT, SEED_SATISFACTION,
+                           WORKBOOK_INDICATORS, build_csv, build_official, build_workbook)
+
+
+def errors_of(excinfo) -> list[InputError]:
+    error = excinfo.value
+    return error.errors if isinstance(error, InputErrors) else [error]
+
+
+def only_error(excinfo) -> InputError:
+    errors = errors_of(excinfo)
+    assert len(errors) == 1, [e.message for e in errors]
+    return errors[0]
+
+
+def replace_indicator(rows, index, **changes):
+    """A copy of workbook indicator rows with one row's fields changed."""
+    fields = ["level1", "level2", "name", "kind", "direction", "target", "actual", "unit", "weight",
+              "score", "reason"]
+    rows = [list(r) for r in rows]
+    for key, value in changes.items():
+        rows[index][fields.index(key)] = value
+    return [tuple(r) for r in rows]
+
+
+# --- files that cannot be read ---------------------------------------------------------------
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError) as excinfo:
+        load_unit(tmp_path / "无此文件.xlsx")
+    assert "找不到该文件" in str(excinfo.value) and "无此文件.xlsx" in str(excinfo.value)
+
+
+def test_empty_file(tmp_path):
+    (tmp_path / "empty.xlsx").write_bytes(b"")
+    with pytest.raises(InputError, match=r"empty\.xlsx.*0 字节"):
+        load_unit(tmp_path / "empty.xlsx")
+
+
+def test_text_file_named_xlsx(tmp_path):
+    (tmp_path / "fake.xlsx").write_text("一级指标,二级指标\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"fake\.xlsx.*不是 Excel 工作簿"):
+        load_unit(tmp_path / "fake.xlsx")
+
+
+def test_zip_that_is_not_xlsx(tmp_path):
+    with zipfile.ZipFile(tmp_path / "archive.xlsx", "w") as archive:
+        archive.writestr("readme.txt", "hello")
+    with pytest.raises(InputError, match=r"archive\.xlsx.*不是 Excel 工作簿"):
+        load_unit(tmp_path / "archive.xlsx")
+
+
+def test_directory_instead_of_file(tmp_path):
+    (tmp_path / "units.xlsx").mkdir()
+    with pytest.raises(InputError, match="文件夹"):
+        load_unit(tmp_path / "units.xlsx")
+
+
+def test_unknown_suffix(tmp_path):
+    (tmp_path / "unit.txt").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match="无法识别的文件类型"):
+        load_unit(tmp_path / "unit.txt")
+
+
+def test_workbook_without_indicator_table(tmp_path):
+    workbook = Workbook()
+    workbook.active["A1"] = "会议纪要"
+    workbook.save(tmp_path / "minutes.xlsx")
+    with pytest.raises(InputError, match=r"minutes\.xlsx.*找不到绩效指标表"):
+        load_unit(tmp_path / "minutes.xlsx")
+
+
+def test_headers_only(tmp_path):
+    path = build_official(tmp_path / "headers.xlsx", indicators=[], total_row=False,
+                          conclusion=None)
+    with pytest.raises(InputError) as excinfo:
+        load_unit(path)
+    error = only_error(excinfo)
+    assert "没有指标行" in error.message
+    assert (error.location.sheet, error.location.row) == ("项目支出绩效自评表", 12)
+
+
+def test_formula_without_cached_value(tmp_path):
+    path = build_official(tmp_path / "formula.xlsx")
+    workbook = load_workbook(path)
+    workbook.active["J30"] = "=SUM(J24,J28,J29)"
+    workbook.save(path)
+    with pytest.raises(InputError) as excinfo:
+        load_unit(path)
+    error = only_error(excinfo)
+    assert "公式" in error.message
+    assert (error.location.sheet, error.location.row, error.location.column_letter) == \
+        ("项目支出绩效自评表", 30, "J")
+
+
+# --- weights -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("weight, words", [(None, "缺少分值"), ("五分", "不是数字"), (-5, "负数"),
+                                           (120, "超过 100")])
+def test_bad_weight_located(tmp_path, weight, words):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 2, weight=weight)
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_workbook(tmp_path / "w.xlsx", indicators=rows))
+    errors = errors_of(excinfo)
+    located = [e for e in errors if e.location.row == 4]
+    assert located and words in located[0].message
+    assert (located[0].location.sheet, located[0].location.column,
+            located[0].location.column_letter) == ("绩效指标", "分值", "I")
+    assert "w.xlsx" in located[0].message and "第 4 行" in located[0].message
+
+
+def test_weights_summing_over_100(tmp_path):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 0, weight=35)     # 95 + budget 10 = 105
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_workbook(tmp_path / "sum.xlsx", indicators=rows))
+    error = only_error(excinfo)
+    assert "105" in error.message and "超过 100" in error.message
+    assert error.location.file.endswith("sum.xlsx")
+
+
+def test_weights_summing_over_100_with_yaml_budget_weight(tmp_path):
+    build_csv(tmp_path / "u.csv")                                  # indicators sum to 90
+    (tmp_path / "u.yaml").write_text("data: u.csv\nbudget: {weight: 20}\n", encoding="utf-8")
+    with pytest.raises(InputError, match="共 110 分"):
+        load_unit(tmp_path / "u.yaml")
+
+
+# --- values ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["≈5", "约5"])
+def test_unknown_operator(tmp_path, target):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 0, target=target)
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_workbook(tmp_path / "op.xlsx", indicators=rows))
+    error = only_error(excinfo)
+    assert "比较符号" in error.message and target in error.message
+    assert (error.location.row, error.location.column, error.location.column_letter) == \
+        (2, "年度指标值", "F")
+
+
+@pytest.mark.parametrize("target", ["较好", None])
+def test_unparsable_target_on_quantitative(tmp_path, target):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 1, target=target, kind="定量")
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_workbook(tmp_path / "t.xlsx", indicators=rows))
+    error = only_error(excinfo)
+    assert "定量" in error.message and error.location.row == 3
+    assert error.location.column == "年度指标值"
+
+
+def test_descriptive_target_on_qualitative_is_fine(tmp_path):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 3, target="有效提升")
+    tables = load_unit(build_workbook(tmp_path / "q.xlsx", indicators=rows))
+    assert tables.indicators.loc[3, "kind"] == "qualitative"
+
+
+def test_negative_actual_is_not_an_error(tmp_path):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 0, actual=-2)
+    tables = load_unit(build_workbook(tmp_path / "n.xlsx", indicators=rows))
+    assert tables.indicators.loc[0, "actual"] == -2.0
+
+
+def test_negative_budget_amount(tmp_path):
+    funds = [("年度资金总额", 300, -320, 304, 10, "95%", 9.5, None)]
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_workbook(tmp_path / "b.xlsx", funds=funds))
+    error = only_error(excinfo)
+    assert "负数" in error.message
+    assert (error.location.sheet, error.location.row, error.location.column_letter) == \
+        ("预算执行", 2, "C")
+
+
+def test_year_out_of_range_in_form(tmp_path):
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_official(tmp_path / "y.xlsx", year_text="（1999年度）"))
+    error = only_error(excinfo)
+    assert "1999" in error.message and "2000" in error.message
+    assert (error.location.sheet, error.location.row) == ("项目支出绩效自评表", 2)
+
+
+def test_several_problems_reported_together(tmp_path):
+    rows = replace_indicator(WORKBOOK_INDICATORS, 0, target="约3")
+    rows = replace_indicator(rows, 2, weight="十")
+    with pytest.raises(InputErrors) as excinfo:
+        load_unit(build_workbook(tmp_path / "many.xlsx", indicators=rows))
+    rows_named = sorted(e.location.row for e in excinfo.value.errors)
+    assert rows_named == [2, 4]
+    assert str(excinfo.value).count("many.xlsx") == 2
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def test_csv_broken_encoding(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_bytes("一级指标,三级指标\n".encode("utf-8") + b"\xff\xfe\x80\x80abc\n")
+    with pytest.raises(InputError) as excinfo:
+        load_unit(path)
+    assert "编码" in str(excinfo.value) and "bad.csv" in str(excinfo.value)
+    assert excinfo.value.location.row == 2
+
+
+def test_csv_error_names_line_and_column(tmp_path):
+    rows = [tuple(r) for r in CSV_INDICATORS]
+    rows[1] = rows[1][:8] + ("abc",) + rows[1][9:]
+    with pytest.raises(InputError) as excinfo:
+        load_unit(build_csv(tmp_path / "w.csv", rows=rows))
+    error = only_error(excinfo)
+    assert (error.location.row, error.location.column) == (3, "分值")
+    assert "w.csv" in error.message and "第 3 行" in error.message
+
+
+def test_csv_without_indicator_headers(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("姓名,年龄\n张三,30\n", encoding="utf-8")
+    with pytest.raises(InputError, match="表头"):
+        load_unit(path)
+
+
+# --- unit YAML ---------------------------------------------------------------------------------
+
+def write_yaml(tmp_path, text, name="unit.yaml"):
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_invalid_yaml_names_line(tmp_path):
+    path = write_yaml(tmp_path, """\
+        unit_id: a
+        department: [未闭合
+        data: a.csv
+        """)
+    with pytest.raises(InputError) as excinfo:
+        load_unit(path)
+    assert "YAML" in str(excinfo.value) and excinfo.value.location.row in (2, 3, 4)
+    assert "unit.yaml" in str(excinfo.value)
+
+
+def test_yaml_without_data(tmp_path):
+    with pytest.raises(InputError, match="缺少 data"):
+        load_unit(write_yaml(tmp_path, "unit_id: a\nyear: 2023\n"))
+
+
+def test_yaml_with_missing_data_file(tmp_path):
+    with pytest.raises(InputError, match="不存在"):
+        load_unit(write_yaml(tmp_path, "data: data/none.xlsx\n"))
+
+
+def test_yaml_unknown_keys_are_typos(tmp_path):
+    build_csv(tmp_path / "u.csv")
+    path = write_yaml(tmp_path, """\
+        data: u.csv
+        buget: {initial: 1}
+        budget: {intial: 1}
+        """)
+    with pytest.raises(InputErrors) as excinfo:
+        load_unit(path)
+    messages = [(e.location.row, e.message) for e in excinfo.value.errors]
+    assert [row for row, _ in messages] == [2, 3]
+    assert "buget" in messages[0][1] and "intial" in messages[1][1]
+
+
+def test_yaml_year_out_of_range(tmp_path):
+    build_csv(tmp_path / "u.csv")
+    with pytest.raises(InputError, match="2101"):
+        load_unit(write_yaml(tmp_path, "data: u.csv\nyear: 2101\n"))
+
+
+def test_yaml_negative_budget(tmp_path):
+    build_csv(tmp_path / "u.csv")
+    with pytest.raises(InputError) as excinfo:
+        load_unit(write_yaml(tmp_path, "data: u.csv\nbudget:\n  initial: -5\n"))
+    assert "负数" in str(excinfo.value) and excinfo.value.location.row == 3
+
+
+def test_yaml_non_numeric_budget(tmp_path):
+    build_csv(tmp_path / "u.csv")
+    with pytest.raises(InputError, match="不是数字"):
+        load_unit(write_yaml(tmp_path, "data: u.csv\nbudget:\n  executed: 很多\n"))
+
+
+def test_every_error_is_a_perfnb_error_without_traceback_text(tmp_path):
+    (tmp_path / "empty.csv").write_bytes(b"")
+    with pytest.raises(PerfnbError) as excinfo:
+        load_unit(tmp_path / "empty.csv")
+    assert "Traceback" not in str(excinfo.value) and str(excinfo.value).endswith("。")
