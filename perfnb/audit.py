@@ -26,8 +26,8 @@ import pandas as pd
 from .model import (BUDGET_DIMENSION, FINDING_COLUMNS, KIND_QUALITATIVE, OPERATOR_SYMBOLS,
                     REVERSE_OPERATORS, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, UnitTables)
 from .rules import RuleSet, get_rules
-from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, blank_column, numbers, per_unique,
-                      text_column, unit_codes)
+from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, Factorized, blank_column, numbers,
+                      per_unique, text_column, unit_codes)
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -67,78 +67,97 @@ HEADERS = {
 
 # -- formatting helpers (vectorised over distinct values) ---------------------------------
 
-def _fmt_number(value: float, digits: int = 2) -> str:
+def _fmt_number(value, digits: int = 2) -> str:
     if value is None or np.isnan(value):
         return "空"
     text = f"{value:,.{digits}f}".rstrip("0").rstrip(".") if digits else f"{value:,.0f}"
     return "0" if text in ("-0", "") else text
 
 
-def fmt(values, digits: int = 2) -> pd.Series:
-    """Numbers as short text ("3.75", "5", "1,972.41"; NaN -> "空"), as an object Series."""
-    values = pd.Series(np.asarray(values, dtype=float))
-    return pd.Series(per_unique(values, lambda v: _fmt_number(np.nan if v is None else v, digits),
-                                len(values)), dtype=object)
+def fmt(values, digits: int = 2) -> np.ndarray:
+    """Numbers as short text ("3.75", "5", "1,972.41"; NaN -> "空")."""
+    values = np.asarray(values, dtype=float)
+    return per_unique(pd.Series(values), lambda v: _fmt_number(np.nan if v is None else v, digits),
+                      len(values))
 
 
-def pct(values, digits: int = 2) -> pd.Series:
+def pct(values, digits: int = 2) -> np.ndarray:
     """Fractions as percentages ("88.49%")."""
     values = np.asarray(values, dtype=float) * 100
-    return pd.Series(per_unique(pd.Series(values),
-                                lambda v: "空" if v is None or np.isnan(v)
-                                else f"{v:.{digits}f}".rstrip("0").rstrip(".") + "%",
-                                len(values)), dtype=object)
+    return per_unique(pd.Series(values),
+                      lambda v: "空" if v is None or np.isnan(v)
+                      else f"{v:.{digits}f}".rstrip("0").rstrip(".") + "%", len(values))
 
 
-def txt(values) -> pd.Series:
-    return pd.Series(np.asarray(values, dtype=object), dtype=object)
+def txt(values) -> np.ndarray:
+    """Text values as an object array ('' for missing)."""
+    return np.array([_plain(v) for v in np.asarray(values, dtype=object)], dtype=object)
+
+
+def _plain(value) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
 
 
 def cat(*parts) -> np.ndarray:
-    """Element-wise concatenation of text Series / arrays and plain strings."""
+    """Element-wise concatenation of text arrays and plain strings (no missing values)."""
     length = next(len(p) for p in parts if not isinstance(p, str))
-    result = pd.Series([""] * length, dtype=object) if length else pd.Series([], dtype=object)
+    result = np.full(length, "", dtype=object)
     for part in parts:
-        if isinstance(part, str):
-            result = result + part
-        else:
-            result = result + pd.Series(np.asarray(part, dtype=object), dtype=object).fillna("")
-    return result.to_numpy(dtype=object)
+        result = result + (part if isinstance(part, str) else np.asarray(part, dtype=object))
+    return result
+
+
+def or_blank(values: np.ndarray, blank: str = "空") -> np.ndarray:
+    values = np.asarray(values, dtype=object)
+    return np.where(values == "", blank, values)
 
 
 class _Findings:
-    """Collects finding pieces, each built from a row mask over a frame."""
+    """Collects finding pieces.  Each piece is a row mask over a table; the message is a
+    function of ``take`` (which restricts an array to the masked rows), so the text is only
+    ever built for the rows that have the finding."""
 
     def __init__(self) -> None:
         self.parts: list[pd.DataFrame] = []
 
-    def add(self, code: str, severity, mask: np.ndarray, *, unit_code: np.ndarray, sheet,
+    def add(self, code: str, severity: str, mask: np.ndarray, *, unit_code: np.ndarray, sheet,
             row, column, indicator, message) -> None:
+        mask = np.asarray(mask, dtype=bool)
         if not mask.any():
             return
         count = int(mask.sum())
 
-        def pick(value):
+        def take(value):
             if isinstance(value, str) or value is None:
-                return np.full(count, value, dtype=object)
-            return np.asarray(value)[mask] if len(value) == len(mask) else np.asarray(value)
+                return value
+            return np.asarray(value)[mask]
 
-        rows = pd.array(pick(row), dtype="Int64") if row is not None else pd.array(
-            [pd.NA] * count, dtype="Int64")
+        def column_of(value):
+            picked = take(value)
+            if isinstance(picked, str) or picked is None:
+                return np.full(count, picked, dtype=object)
+            return np.asarray(picked, dtype=object)
+
+        text = message(take) if callable(message) else take(message)
+        if isinstance(text, str):
+            text = np.full(count, text, dtype=object)
+        if row is None:
+            rows = pd.array([pd.NA] * count, dtype="Int64")
+        else:
+            rows = pd.array(pd.to_numeric(pd.Series(take(np.asarray(row, dtype=object))),
+                                          errors="coerce"), dtype="Int64")
         self.parts.append(pd.DataFrame({
-            "_unit": pick(unit_code).astype(np.int64),
+            "_unit": np.asarray(take(unit_code), dtype=np.int64),
             "code": code,
-            "severity": pick(severity).astype(object),
-            "sheet": pick(sheet).astype(object),
+            "severity": severity,
+            "sheet": column_of(sheet),
             "row": rows,
-            "column": pick(column).astype(object),
-            "indicator": pick(indicator).astype(object),
-            "message": pick(message).astype(object),
+            "column": column_of(column),
+            "indicator": column_of(indicator),
+            "message": np.asarray(text, dtype=object),
         }))
-
-
-def _masked(values: np.ndarray | pd.Series, mask: np.ndarray) -> np.ndarray:
-    return np.asarray(values)[mask]
 
 
 # -- indicator checks -----------------------------------------------------------------
@@ -152,7 +171,10 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     codes = unit_codes(unit_ids, ind, "指标表")
     sichuan = layout_sichuan[codes]
 
-    def header(key: str) -> np.ndarray:
+    def header(take, key: str):
+        return np.where(take(sichuan), HEADERS["sichuan"][key], HEADERS["default"][key]).astype(object)
+
+    def header_full(key: str):
         return np.where(sichuan, HEADERS["sichuan"][key], HEADERS["default"][key]).astype(object)
 
     target, actual = numbers(ind, "target"), numbers(ind, "actual")
@@ -161,181 +183,205 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     completion = ind["completion_ratio"].to_numpy(float)
     status = ind["status"].to_numpy(object)
     scored_by = ind["scored_by"].to_numpy(object)
+    by_number, by_level, by_nothing = (scored_by == BY_NUMBER), (scored_by == BY_LEVEL), \
+        (scored_by == BY_NOTHING)
     in_band = ind["in_band"].to_numpy(bool)
     over = ind["over_achieved"].to_numpy(bool)
+    is_reverse = ind["is_reverse"].to_numpy(bool)
+    qualitative = ind["is_qualitative"].to_numpy(bool)
     operator = ind["operator_used"].to_numpy(object)
     level = ind["qualitative_level"].to_numpy(object)
-    name = text_column(ind, "name")
-    level2 = text_column(ind, "level2")
-    target_text, actual_text = text_column(ind, "target_text"), text_column(ind, "actual_text")
-    measure_unit = text_column(ind, "measure_unit")
-    kind = text_column(ind, "kind")
-    qualitative = kind == KIND_QUALITATIVE
-    reason_blank = blank_column(ind, "deviation_reason")
-    sheet = ind["sheet"].to_numpy(object) if "sheet" in ind else np.full(n, None, dtype=object)
-    row = ind["row"].to_numpy(object) if "row" in ind else np.full(n, None, dtype=object)
+    name = ind["name"].to_numpy(object)
+    target_text_raw = ind["target_text"].to_numpy(object)
+    actual_text_raw = ind["actual_text"].to_numpy(object)
+    reason_blank = Factorized(ind, "deviation_reason").map(lambda v: _plain(v) == "", bool)
+    actual_text_blank = Factorized(ind, "actual_text").map(lambda v: _plain(v) == "", bool)
+    target_text_blank = Factorized(ind, "target_text").map(lambda v: _plain(v) == "", bool)
+    sheet = ind["sheet"].to_numpy(object) if "sheet" in ind else None
+    row = ind["row"].to_numpy(object) if "row" in ind else None
     tol = rules.tolerance + 1e-9
     has_reported = ~np.isnan(reported)
+    where = {"unit_code": codes, "sheet": sheet, "row": row, "indicator": name}
 
-    def at(mask):
-        return {"unit_code": codes, "sheet": sheet, "row": row, "indicator": name}
+    def quoted(t):
+        return cat("“", txt(t(name)), "”")
 
-    quoted = cat("“", name, "”")
-    figures = cat("（", header("target"), " ", np.where(target_text == "", "空", target_text),
-                  "，", header("actual"), " ", np.where(actual_text == "", "空", actual_text),
-                  "，", header("weight"), " ", fmt(weight), " 分）")
+    def target_text(t):
+        return or_blank(txt(t(target_text_raw)))
+
+    def actual_text(t):
+        return or_blank(txt(t(actual_text_raw)))
+
+    def figures(t):
+        return cat("（", header(t, "target"), " ", target_text(t), "，", header(t, "actual"), " ",
+                   actual_text(t), "，", header(t, "weight"), " ", fmt(t(weight)), " 分）")
 
     # SCORE_OVER_WEIGHT / SCORE_MISMATCH
-    over_weight = has_reported & ~np.isnan(weight) & (reported > weight + tol)
-    out.add("SCORE_OVER_WEIGHT", ERROR, over_weight, column=header("score"), **at(over_weight),
-            message=cat(quoted, "填报得分 ", fmt(reported), " 分，超过该指标的分值 ", fmt(weight),
-                        " 分；按规则应得 ", fmt(score), " 分。得分不能超过分值，请更正。"))
-    mismatch = (has_reported & ~np.isnan(score) & (scored_by == BY_NUMBER)
-                & (np.abs(reported - score) > tol) & ~over_weight)
-    out.add("SCORE_MISMATCH", ERROR, mismatch, column=header("score"), **at(mismatch),
-            message=cat(quoted, "填报得分 ", fmt(reported), " 分，按规则计算应为 ", fmt(score),
-                        " 分", figures, "。请更正得分，或核对指标值与实际完成值。"))
+    with np.errstate(invalid="ignore"):
+        over_weight = has_reported & ~np.isnan(weight) & (reported > weight + tol)
+        mismatch = (has_reported & ~np.isnan(score) & by_number
+                    & (np.abs(reported - score) > tol) & ~over_weight)
+    out.add("SCORE_OVER_WEIGHT", ERROR, over_weight, column=header_full("score"), **where,
+            message=lambda t: cat(quoted(t), "填报得分 ", fmt(t(reported)), " 分，超过该指标的分值 ",
+                                  fmt(t(weight)), " 分；按规则应得 ", fmt(t(score)),
+                                  " 分。得分不能超过分值，请更正。"))
+    out.add("SCORE_MISMATCH", ERROR, mismatch, column=header_full("score"), **where,
+            message=lambda t: cat(quoted(t), "填报得分 ", fmt(t(reported)), " 分，按规则计算应为 ",
+                                  fmt(t(score)), " 分", figures(t),
+                                  "。请更正得分，或核对指标值与实际完成值。"))
 
     # QUALITATIVE_OUT_OF_BAND
-    low = np.full(n, np.nan)
-    high = np.full(n, np.nan)
-    share = np.full(n, np.nan)
-    for spec in rules.qualitative_levels:
-        here = level == spec.name
-        low[here], high[here], share[here] = spec.low, spec.high, spec.share
-    out_of_band = (scored_by == BY_LEVEL) & has_reported & ~in_band & ~over_weight
-    band_text = np.where(high >= 1.0,
-                         cat(fmt(low * weight), "～", fmt(weight), " 分"),
-                         cat(fmt(low * weight), " 分（含）至 ", fmt(high * weight), " 分（不含）"))
-    out.add("QUALITATIVE_OUT_OF_BAND", WARNING, out_of_band, column=header("score"),
-            **at(out_of_band),
-            message=cat(quoted, "评定为“", level, "”（", header("actual"), " ",
-                        np.where(actual_text == "", "空", actual_text), "，", header("target"), " ",
-                        np.where(target_text == "", "空", target_text), "），该档得分应在 ",
-                        band_text, "之间（分值 ", fmt(weight), " 分），填报得分 ", fmt(reported),
-                        " 分不在此区间，已按该档默认比例 ", pct(share, 0), " 计 ", fmt(score),
-                        " 分。请按档次重新打分，或调整评定的档次。"))
+    out_of_band = by_level & has_reported & ~in_band & ~over_weight
+    specs = {spec.name: spec for spec in rules.qualitative_levels}
+
+    def band_message(t):
+        lv = t(level)
+        low = np.array([specs[x].low if x in specs else np.nan for x in lv], dtype=float)
+        high = np.array([specs[x].high if x in specs else np.nan for x in lv], dtype=float)
+        share = np.array([specs[x].share if x in specs else np.nan for x in lv], dtype=float)
+        w = t(weight)
+        band = np.where(high >= 1.0, cat(fmt(low * w), "～", fmt(w), " 分"),
+                        cat(fmt(low * w), " 分（含）至 ", fmt(high * w), " 分（不含）"))
+        return cat(quoted(t), "评定为“", txt(lv), "”（", header(t, "actual"), " ", actual_text(t),
+                   "，", header(t, "target"), " ", target_text(t), "），该档得分应在 ", band,
+                   "之间（分值 ", fmt(w), " 分），填报得分 ", fmt(t(reported)),
+                   " 分不在此区间，已按该档默认比例 ", pct(share, 0), " 计 ", fmt(t(score)),
+                   " 分。请按档次重新打分，或调整评定的档次。")
+
+    out.add("QUALITATIVE_OUT_OF_BAND", WARNING, out_of_band, column=header_full("score"), **where,
+            message=band_message)
 
     # MISSING_DEVIATION_REASON
-    below = (np.isin(status, [STATUS_PARTIAL, STATUS_UNMET]) & (score < weight - tol)
-             & reason_blank)
-    out.add("MISSING_DEVIATION_REASON", WARNING, below, column=header("reason"), **at(below),
-            message=cat(quoted, "得分 ", fmt(score), " 分，低于分值 ", fmt(weight), " 分", figures,
-                        "，但未填写偏差原因。请在“", header("reason"),
-                        "”中说明未完成的原因和改进措施。"))
+    with np.errstate(invalid="ignore"):
+        below = ((status == STATUS_PARTIAL) | (status == STATUS_UNMET)) & (score < weight - tol) \
+            & reason_blank
+    out.add("MISSING_DEVIATION_REASON", WARNING, below, column=header_full("reason"), **where,
+            message=lambda t: cat(quoted(t), "得分 ", fmt(t(score)), " 分，低于分值 ", fmt(t(weight)),
+                                  " 分", figures(t), "，但未填写偏差原因。请在“", header(t, "reason"),
+                                  "”中说明未完成的原因和改进措施。"))
 
     # OVER_ACHIEVEMENT
-    over_mask = over & reason_blank
     cut_note = (f"按本规则，其得分已限制为分值的 {rules.over_achievement_cut_share:.0%}。"
                 if rules.cut_over_achievement else "")
-    out.add("OVER_ACHIEVEMENT", WARNING, over_mask, column=header("actual"), **at(over_mask),
-            message=cat(quoted, header("actual"), " ", actual_text, " 达到", header("target"), " ",
-                        target_text, " 的 ", pct(completion, 0), "，超过 ",
-                        f"{rules.over_achievement_ratio:.0%}", "，但未说明原因。请在“",
-                        header("reason"), "”中说明超额完成的原因（是否指标值设定偏低），"
-                        "并在下一年度合理设定指标值。", cut_note))
+    out.add("OVER_ACHIEVEMENT", WARNING, over & reason_blank, column=header_full("actual"), **where,
+            message=lambda t: cat(quoted(t), header(t, "actual"), " ", actual_text(t), " 达到",
+                                  header(t, "target"), " ", target_text(t), " 的 ",
+                                  pct(t(completion), 0), "，超过 ",
+                                  f"{rules.over_achievement_ratio:.0%}", "，但未说明原因。请在“",
+                                  header(t, "reason"), "”中说明超额完成的原因（是否指标值设定偏低），"
+                                  "并在下一年度合理设定指标值。", cut_note))
 
     # TEXT_ACTUAL
-    text_actual = ~qualitative & np.isnan(actual) & (actual_text != "")
-    by_word = text_actual & (scored_by == BY_LEVEL)
-    unreadable = text_actual & (scored_by == BY_NOTHING)
-    unit_hint = np.where(measure_unit == "", "", cat("（", measure_unit, "）"))
-    out.add("TEXT_ACTUAL", WARNING, by_word, column=header("actual"), **at(by_word),
-            message=cat(quoted, "是定量指标（", header("target"), " ", target_text, "），",
-                        header("actual"), "却填写为文字“", actual_text, "”，已按“", level,
-                        "”计 ", fmt(score), " 分。请填写具体数值", unit_hint, "。"))
-    out.add("TEXT_ACTUAL", ERROR, unreadable, column=header("actual"), **at(unreadable),
-            message=cat(quoted, "是定量指标（", header("target"), " ", target_text, "），",
-                        header("actual"), "“", actual_text, "”不是数值，也不是可识别的完成情况，"
-                        "按 0 分计。请填写具体数值", unit_hint, "。"))
+    measure = Factorized(ind, "measure_unit")
+    unit_hint_all = measure.map(lambda v: f"（{_plain(v)}）" if _plain(v) else "")
+    text_actual = ~qualitative & np.isnan(actual) & ~actual_text_blank
+    out.add("TEXT_ACTUAL", WARNING, text_actual & by_level, column=header_full("actual"), **where,
+            message=lambda t: cat(quoted(t), "是定量指标（", header(t, "target"), " ", target_text(t),
+                                  "），", header(t, "actual"), "却填写为文字“", actual_text(t),
+                                  "”，已按“", txt(t(level)), "”计 ", fmt(t(score)),
+                                  " 分。请填写具体数值", t(unit_hint_all), "。"))
+    out.add("TEXT_ACTUAL", ERROR, text_actual & by_nothing, column=header_full("actual"), **where,
+            message=lambda t: cat(quoted(t), "是定量指标（", header(t, "target"), " ", target_text(t),
+                                  "），", header(t, "actual"), "“", actual_text(t),
+                                  "”不是数值，也不是可识别的完成情况，按 0 分计。请填写具体数值",
+                                  t(unit_hint_all), "。"))
 
     # DIRECTION_CONFLICT
-    direction = text_column(ind, "declared_direction")
-    said_forward = per_unique(pd.Series(direction), lambda v: "正向" in (v or ""), n).astype(bool)
-    said_reverse = per_unique(pd.Series(direction), lambda v: "反向" in (v or ""), n).astype(bool)
-    is_reverse_op = np.isin(operator, REVERSE_OPERATORS) & ~qualitative
-    is_forward_op = ~np.isin(operator, REVERSE_OPERATORS) & ~qualitative
-    cost = per_unique(pd.Series(level2), lambda v: "成本" in (v or ""), n).astype(bool)
-    symbol = pd.Series(operator, dtype=object).map(OPERATOR_SYMBOLS).fillna("").to_numpy(object)
-    forward_on_ceiling = said_forward & is_reverse_op
-    reverse_on_floor = said_reverse & is_forward_op & ~said_forward
+    direction = Factorized(ind, "declared_direction")
+    said_forward = direction.map(lambda v: "正向" in _plain(v), bool)
+    said_reverse = direction.map(lambda v: "反向" in _plain(v), bool)
+    cost = Factorized(ind, "level2").map(lambda v: "成本" in _plain(v), bool)
+    forward_on_ceiling = said_forward & is_reverse
+    reverse_on_floor = said_reverse & ~is_reverse & ~qualitative & ~said_forward
     forward_on_cost = said_forward & cost & ~forward_on_ceiling
     conflict = forward_on_ceiling | reverse_on_floor | forward_on_cost
-    cost_note = np.where(cost, "成本指标通常是不超过预算的上限，", "")
-    message = np.select(
-        [forward_on_ceiling, reverse_on_floor],
-        [cat(quoted, "标为正向指标，但", header("target"), " ", target_text, "（", symbol,
-             "）是上限，", cost_note, "属于反向指标（越小越好）。已按反向指标计分，"
-             "请将指标方向改为反向。"),
-         cat(quoted, "标为反向指标，但", header("target"), " ", target_text, "（", symbol,
-             "）是下限或定值，属于正向指标。已按正向指标计分，请核对指标方向或指标值的符号。")],
-        cat(quoted, "是成本指标，成本通常是不超过预算的上限（反向指标，如“≤", target_text,
-            "”），却标为正向指标。请核对指标方向和指标值的符号。"))
-    out.add("DIRECTION_CONFLICT", WARNING, conflict, column=header("direction"), **at(conflict),
-            message=message)
+
+    def direction_message(t):
+        symbol = np.array([OPERATOR_SYMBOLS.get(o, "") if isinstance(o, str) else "" for o in t(operator)],
+                          dtype=object)
+        cost_note = np.where(t(cost), "成本指标通常是不超过预算的上限，", "").astype(object)
+        return np.select(
+            [t(forward_on_ceiling), t(reverse_on_floor)],
+            [cat(quoted(t), "标为正向指标，但", header(t, "target"), " ", target_text(t), "（", symbol,
+                 "）是上限，", cost_note, "属于反向指标（越小越好）。已按反向指标计分，"
+                 "请将指标方向改为反向。"),
+             cat(quoted(t), "标为反向指标，但", header(t, "target"), " ", target_text(t), "（", symbol,
+                 "）是下限或定值，属于正向指标。已按正向指标计分，请核对指标方向或指标值的符号。")],
+            cat(quoted(t), "是成本指标，成本通常是不超过预算的上限（反向指标，如“≤",
+                target_text(t), "”），却标为正向指标。请核对指标方向和指标值的符号。"))
+
+    out.add("DIRECTION_CONFLICT", WARNING, conflict, column=header_full("direction"), **where,
+            message=direction_message)
 
     # COST_BUDGET_MISMATCH
     budgets = scored["budgets"]
     initial = budgets["initial"].to_numpy(float)[codes]
     adjusted = budgets["adjusted"].to_numpy(float)[codes]
     executed = budgets["executed"].to_numpy(float)[codes]
-    in_wan = (per_unique(pd.Series(measure_unit), lambda v: "万元" in (v or ""), n).astype(bool)
-              | per_unique(pd.Series(target_text), lambda v: "万元" in (v or ""), n).astype(bool))
-    cost_money = cost & in_wan & ~np.isnan(target) & reason_blank & ~np.isnan(initial)
-    below_executed = cost_money & ~np.isnan(executed) & (target < executed - tol)
-    not_budget = (cost_money & (np.abs(target - initial) > tol)
-                  & (np.isnan(adjusted) | (np.abs(target - adjusted) > tol)))
-    cost_mismatch = below_executed | not_budget
-    budget_text = np.where(np.isnan(adjusted), cat("年初预算数 ", fmt(initial), " 万元"),
-                           cat("年初预算数 ", fmt(initial), " 万元，全年预算数 ", fmt(adjusted), " 万元"))
-    out.add("COST_BUDGET_MISMATCH", WARNING, cost_mismatch, column=header("target"),
-            **at(cost_mismatch),
-            message=np.where(
-                below_executed,
-                cat("成本指标", quoted, "的上限 ", fmt(target), " 万元低于全年执行数 ", fmt(executed),
-                    " 万元（", budget_text, "）。请核对指标值，或在“", header("reason"),
-                    "”中说明支出超过成本上限的原因。"),
-                cat("成本指标", quoted, "的指标值 ", fmt(target), " 万元与预算数（", budget_text,
-                    "）不一致。若该指标是项目总成本，应与预算数一致；若只计部分成本，请在“",
-                    header("reason"), "”中说明口径。")))
+    in_wan = (measure.map(lambda v: "万元" in _plain(v), bool)
+              | Factorized(ind, "target_text").map(lambda v: "万元" in _plain(v), bool))
+    with np.errstate(invalid="ignore"):
+        cost_money = cost & in_wan & ~np.isnan(target) & reason_blank & ~np.isnan(initial)
+        below_executed = cost_money & ~np.isnan(executed) & (target < executed - tol)
+        not_budget = (cost_money & (np.abs(target - initial) > tol)
+                      & (np.isnan(adjusted) | (np.abs(target - adjusted) > tol)))
+
+    def cost_message(t):
+        adj = t(adjusted)
+        budget_text = np.where(np.isnan(adj), cat("年初预算数 ", fmt(t(initial)), " 万元"),
+                               cat("年初预算数 ", fmt(t(initial)), " 万元，全年预算数 ", fmt(adj), " 万元"))
+        return np.where(
+            t(below_executed),
+            cat("成本指标", quoted(t), "的上限 ", fmt(t(target)), " 万元低于全年执行数 ",
+                fmt(t(executed)), " 万元（", budget_text, "）。请核对指标值，或在“",
+                header(t, "reason"), "”中说明支出超过成本上限的原因。"),
+            cat("成本指标", quoted(t), "的指标值 ", fmt(t(target)), " 万元与预算数（", budget_text,
+                "）不一致。若该指标是项目总成本，应与预算数一致；若只计部分成本，请在“",
+                header(t, "reason"), "”中说明口径。"))
+
+    out.add("COST_BUDGET_MISMATCH", WARNING, below_executed | not_budget,
+            column=header_full("target"), **where, message=cost_message)
 
     # MISSING_VALUE
-    actual_blank = (actual_text == "") & np.isnan(actual) & blank_column(ind, "actual_grade")
-    out.add("MISSING_VALUE", ERROR, actual_blank, column=header("actual"), **at(actual_blank),
-            message=cat(quoted, "的", header("actual"), "为空，无法评分，按 0 分计。请填写",
-                        header("actual"), "。"))
-    target_blank = (target_text == "") & np.isnan(target) & blank_column(ind, "target_grade")
-    unscored = target_blank & (scored_by == BY_NOTHING) & ~actual_blank
-    graded = target_blank & ~unscored & ~actual_blank
-    out.add("MISSING_VALUE", ERROR, unscored, column=header("target"), **at(unscored),
-            message=cat(quoted, "的", header("target"), "为空，无法判断完成情况，按 0 分计。请填写",
-                        header("target"), "。"))
-    out.add("MISSING_VALUE", WARNING, graded, column=header("target"), **at(graded),
-            message=cat(quoted, "的", header("target"), "为空，已按最高等级作为目标评定。请填写",
-                        header("target"), "。"))
+    actual_blank = actual_text_blank & np.isnan(actual) & \
+        Factorized(ind, "actual_grade").map(lambda v: _plain(v) == "", bool)
+    target_blank = target_text_blank & np.isnan(target) & \
+        Factorized(ind, "target_grade").map(lambda v: _plain(v) == "", bool)
+    unscored = target_blank & by_nothing & ~actual_blank
+    graded = target_blank & ~by_nothing & ~actual_blank
     weight_blank = np.isnan(weight)
-    out.add("MISSING_VALUE", ERROR, weight_blank, column=header("weight"), **at(weight_blank),
-            message=cat(quoted, "的", header("weight"), "为空，无法计分。请填写", header("weight"), "。"))
     unit_reports = np.bincount(codes, has_reported, minlength=len(unit_ids)) > 0
     score_blank = ~has_reported & unit_reports[codes] & ~np.isnan(score)
-    out.add("MISSING_VALUE", WARNING, score_blank, column=header("score"), **at(score_blank),
-            message=cat(quoted, "的", header("score"), "为空（同表其他指标填写了得分），按规则计算为 ",
-                        fmt(score), " 分。请补填得分。"))
+    out.add("MISSING_VALUE", ERROR, actual_blank, column=header_full("actual"), **where,
+            message=lambda t: cat(quoted(t), "的", header(t, "actual"), "为空，无法评分，按 0 分计。请填写",
+                                  header(t, "actual"), "。"))
+    out.add("MISSING_VALUE", ERROR, unscored, column=header_full("target"), **where,
+            message=lambda t: cat(quoted(t), "的", header(t, "target"),
+                                  "为空，无法判断完成情况，按 0 分计。请填写", header(t, "target"), "。"))
+    out.add("MISSING_VALUE", WARNING, graded, column=header_full("target"), **where,
+            message=lambda t: cat(quoted(t), "的", header(t, "target"),
+                                  "为空，已按最高等级作为目标评定。请填写", header(t, "target"), "。"))
+    out.add("MISSING_VALUE", ERROR, weight_blank, column=header_full("weight"), **where,
+            message=lambda t: cat(quoted(t), "的", header(t, "weight"), "为空，无法计分。请填写",
+                                  header(t, "weight"), "。"))
+    out.add("MISSING_VALUE", WARNING, score_blank, column=header_full("score"), **where,
+            message=lambda t: cat(quoted(t), "的", header(t, "score"),
+                                  "为空（同表其他指标填写了得分），按规则计算为 ", fmt(t(score)),
+                                  " 分。请补填得分。"))
 
     # KIND_CONFLICT
-    declared_kind = pd.Series(text_column(ind, "declared_kind"))
-    said_qualitative = per_unique(declared_kind, lambda v: "定性" in (v or ""), n).astype(bool)
-    said_quantitative = per_unique(declared_kind, lambda v: "定量" in (v or ""), n).astype(bool)
-    numeric_but_qualitative = said_qualitative & ~np.isnan(target)
-    text_but_quantitative = said_quantitative & qualitative & np.isnan(target) & ~target_blank
-    out.add("KIND_CONFLICT", INFO, numeric_but_qualitative, column=header("kind"),
-            **at(numeric_but_qualitative),
-            message=cat(quoted, "的指标性质写为定性，但", header("target"), " ", target_text,
-                        " 是数值，已按定量指标计分。请核对指标性质。"))
-    out.add("KIND_CONFLICT", INFO, text_but_quantitative, column=header("kind"),
-            **at(text_but_quantitative),
-            message=cat(quoted, "的指标性质写为定量，但", header("target"), "“", target_text,
-                        "”不是数值，已按定性指标评定。请填写数值指标值，或将指标性质改为定性。"))
+    declared_kind = Factorized(ind, "declared_kind")
+    said_qualitative = declared_kind.map(lambda v: "定性" in _plain(v), bool)
+    said_quantitative = declared_kind.map(lambda v: "定量" in _plain(v), bool)
+    out.add("KIND_CONFLICT", INFO, said_qualitative & ~np.isnan(target), column=header_full("kind"),
+            **where,
+            message=lambda t: cat(quoted(t), "的指标性质写为定性，但", header(t, "target"), " ",
+                                  target_text(t), " 是数值，已按定量指标计分。请核对指标性质。"))
+    out.add("KIND_CONFLICT", INFO, said_quantitative & qualitative & np.isnan(target) & ~target_blank,
+            column=header_full("kind"), **where,
+            message=lambda t: cat(quoted(t), "的指标性质写为定量，但", header(t, "target"), "“",
+                                  target_text(t), "”不是数值，已按定性指标评定。"
+                                  "请填写数值指标值，或将指标性质改为定性。"))
 
 
 # -- budget checks ---------------------------------------------------------------------
@@ -346,7 +392,6 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
     n = len(budgets)
     if not n:
         return
-    codes = np.arange(n)
     rate = budgets["rate"].to_numpy(float)
     score = budgets["score"].to_numpy(float)
     weight = budgets["effective_weight"].to_numpy(float)
@@ -354,40 +399,43 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
     initial, adjusted, executed = (budgets[c].to_numpy(float) for c in ("initial", "adjusted", "executed"))
     reported_rate = budgets["reported_rate"].to_numpy(float)
     reported_score = budgets["reported_score"].to_numpy(float)
-    reason_blank = blank_column(budgets, "reason")
-    sheet = budgets["sheet"].to_numpy(object) if "sheet" in budgets else np.full(n, None, object)
-    row = budgets["row"].to_numpy(object) if "row" in budgets else np.full(n, None, object)
-    where = {"unit_code": codes, "sheet": sheet, "row": row, "indicator": "年度资金总额"}
+    reason_blank = Factorized(budgets, "reason").map(lambda v: _plain(v) == "", bool)
+    where = {"unit_code": np.arange(n),
+             "sheet": budgets["sheet"].to_numpy(object) if "sheet" in budgets else None,
+             "row": budgets["row"].to_numpy(object) if "row" in budgets else None,
+             "indicator": "年度资金总额"}
 
     def header(key: str) -> np.ndarray:
         return np.where(layout_sichuan, HEADERS["sichuan"][key], HEADERS["default"][key]).astype(object)
 
-    base_label = np.where(np.isnan(adjusted), "年初预算数", "全年预算数")
+    base_label = np.where(np.isnan(adjusted), "年初预算数", "全年预算数").astype(object)
     has_rate = ~np.isnan(rate)
-    rate_off = has_rate & ~np.isnan(reported_rate) & (np.abs(reported_rate - rate) > rules.rate_tolerance + 1e-12)
+    with np.errstate(invalid="ignore"):
+        rate_off = has_rate & ~np.isnan(reported_rate) & \
+            (np.abs(reported_rate - rate) > rules.rate_tolerance + 1e-12)
+        score_off = ~np.isnan(reported_score) & (np.abs(reported_score - score) > rules.tolerance + 1e-9)
+        low = has_rate & (rate < rules.low_execution_rate - 1e-12) & reason_blank
     out.add("BUDGET_MISMATCH", ERROR, rate_off, column=header("rate"), **where,
-            message=cat("填报的预算执行率 ", pct(reported_rate), " 与按全年执行数 ", fmt(executed),
-                        " 万元 ÷ ", base_label, " ", fmt(base), " 万元计算的 ", pct(rate),
-                        " 不一致。请更正执行率。"))
-    score_off = ~np.isnan(reported_score) & (np.abs(reported_score - score) > rules.tolerance + 1e-9)
+            message=lambda t: cat("填报的预算执行率 ", pct(t(reported_rate)), " 与按全年执行数 ",
+                                  fmt(t(executed)), " 万元 ÷ ", t(base_label), " ", fmt(t(base)),
+                                  " 万元计算的 ", pct(t(rate)), " 不一致。请更正执行率。"))
     out.add("BUDGET_MISMATCH", ERROR, score_off, column=header("budget_score"), **where,
-            message=cat("填报的预算执行率得分 ", fmt(reported_score), " 分，按规则应为 ", fmt(score),
-                        " 分（执行率 ", pct(rate), "，超过 100% 按 100% 计，乘以分值 ", fmt(weight),
-                        " 分）。请更正得分。"))
-    low = has_rate & (rate < rules.low_execution_rate - 1e-12) & reason_blank
+            message=lambda t: cat("填报的预算执行率得分 ", fmt(t(reported_score)), " 分，按规则应为 ",
+                                  fmt(t(score)), " 分（执行率 ", pct(t(rate)),
+                                  "，超过 100% 按 100% 计，乘以分值 ", fmt(t(weight)),
+                                  " 分）。请更正得分。"))
     severity = ERROR if rules.low_execution_requires_reason else WARNING
     required = (f"按“{rules.title}”，执行率低于 {rules.low_execution_rate:.0%} 必须说明原因。"
                 if rules.low_execution_requires_reason else "")
     out.add("LOW_EXECUTION", severity, low, column=header("budget_reason"), **where,
-            message=cat("预算执行率 ", pct(rate), "（全年执行数 ", fmt(executed), " 万元 ÷ ", base_label,
-                        " ", fmt(base), " 万元）低于 ", f"{rules.low_execution_rate:.0%}",
-                        "，未说明原因。", required,
-                        "请说明执行偏低的原因（如项目延期、采购节约、资金结转）及改进措施。"))
-    no_rate = ~has_rate
-    out.add("MISSING_VALUE", ERROR, no_rate, column=header("rate"), **where,
-            message=cat("预算执行数据不完整（年初预算数 ", fmt(initial), " 万元，全年预算数 ",
-                        fmt(adjusted), " 万元，全年执行数 ", fmt(executed),
-                        " 万元），无法计算执行率，预算执行按 0 分计。请补填预算数和执行数。"))
+            message=lambda t: cat("预算执行率 ", pct(t(rate)), "（全年执行数 ", fmt(t(executed)),
+                                  " 万元 ÷ ", t(base_label), " ", fmt(t(base)), " 万元）低于 ",
+                                  f"{rules.low_execution_rate:.0%}", "，未说明原因。", required,
+                                  "请说明执行偏低的原因（如项目延期、采购节约、资金结转）及改进措施。"))
+    out.add("MISSING_VALUE", ERROR, ~has_rate, column=header("rate"), **where,
+            message=lambda t: cat("预算执行数据不完整（年初预算数 ", fmt(t(initial)), " 万元，全年预算数 ",
+                                  fmt(t(adjusted)), " 万元，全年执行数 ", fmt(t(executed)),
+                                  " 万元），无法计算执行率，预算执行按 0 分计。请补填预算数和执行数。"))
 
 
 # -- subtotals, totals, weights and grade ------------------------------------------------
@@ -398,10 +446,11 @@ def _group_sums(keys: np.ndarray, values: list[np.ndarray]):
 
 
 def _lookup(unique_keys: np.ndarray, sums: list[np.ndarray], wanted: np.ndarray) -> list[np.ndarray]:
-    position = np.searchsorted(unique_keys, wanted)
-    position = np.clip(position, 0, max(len(unique_keys) - 1, 0))
-    found = (unique_keys[position] == wanted) if len(unique_keys) else np.zeros(len(wanted), bool)
-    return [np.where(found, s[position] if len(s) else 0.0, 0.0) for s in sums]
+    if not len(unique_keys):
+        return [np.zeros(len(wanted)) for _ in sums]
+    position = np.clip(np.searchsorted(unique_keys, wanted), 0, len(unique_keys) - 1)
+    found = unique_keys[position] == wanted
+    return [np.where(found, s[position], 0.0) for s in sums]
 
 
 def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: RuleSet,
@@ -409,34 +458,36 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     reported = tables.reported
     if reported is None or not len(reported):
         return
-    ind = scored["indicators"]
-    rows = reported[reported["level"].isin(["level1", "level2"])]
+    rows = reported[reported["level"].isin(["level1", "level2"])].reset_index(drop=True)
     if not len(rows):
         return
-    codes_ind = unit_codes(unit_ids, ind, "指标表")
-    codes_rep = unit_codes(unit_ids, rows, "合计行")
-    level1_ind, level2_ind = text_column(ind, "level1"), text_column(ind, "level2")
+    ind = scored["indicators"]
+    codes_ind = unit_codes(unit_ids, ind, "指标表").astype(np.int64)
+    codes_rep = unit_codes(unit_ids, rows, "合计行").astype(np.int64)
+    # level names -> integer ids, factorising the big indicator columns once
+    level1_ind, level2_ind = Factorized(ind, "level1"), Factorized(ind, "level2")
     level1_rep, level2_rep = text_column(rows, "level1"), text_column(rows, "level2")
-    names = pd.Index(pd.unique(np.concatenate([level1_ind, level2_ind, level1_rep, level2_rep])))
-    l1_ind, l2_ind = names.get_indexer(level1_ind), names.get_indexer(level2_ind)
-    l1_rep, l2_rep = names.get_indexer(level1_rep), names.get_indexer(level2_rep)
-    size = np.int64(len(names) + 1)
+    names1 = pd.Index([_plain(v) for v in level1_ind.values])
+    names2 = pd.Index([_plain(v) for v in level2_ind.values])
+    id1_ind = np.where(level1_ind.codes < 0, len(names1) - 1, level1_ind.codes).astype(np.int64)
+    id2_ind = np.where(level2_ind.codes < 0, len(names2) - 1, level2_ind.codes).astype(np.int64)
+    id1_rep = _first_index(names1, level1_rep)
+    id2_rep = _first_index(names2, level2_rep)
+    size1, size2 = np.int64(len(names1) + 1), np.int64(len(names2) + 2)
 
     weight = np.nan_to_num(numbers(ind, "weight"), nan=0.0)
     score = np.nan_to_num(ind["score"].to_numpy(float), nan=0.0)
     reported_item = numbers(ind, "reported_score")
-    item_score = np.where(np.isnan(reported_item), score, reported_item)
-    values = [weight, score, item_score]
+    values = [weight, score, np.where(np.isnan(reported_item), score, reported_item)]
 
-    key1_ind = codes_ind.astype(np.int64) * size * size + (l1_ind + 1) * size
-    key2_ind = key1_ind + (l2_ind + 1)
+    key1_ind = (codes_ind * size1 + id1_ind) * size2
+    key2_ind = key1_ind + id2_ind + 1
     is_level2 = (rows["level"] == "level2").to_numpy() & (level2_rep != "")
-    key_rep = codes_rep.astype(np.int64) * size * size + (l1_rep + 1) * size \
-        + np.where(is_level2, l2_rep + 1, 0)
-    keys1, sums1 = _group_sums(key1_ind, values)
-    keys2, sums2 = _group_sums(key2_ind, values)
-    at1 = _lookup(keys1, sums1, key_rep)
-    at2 = _lookup(keys2, sums2, key_rep)
+    key_rep = (codes_rep * size1 + id1_rep) * size2 + np.where(is_level2, id2_rep + 1, 0)
+    # A name the indicators do not have: no items (ids of -1 never match a real key)
+    key_rep = np.where((id1_rep < 0) | (is_level2 & (id2_rep < 0)), -1, key_rep)
+    at1 = _lookup(*_group_sums(key1_ind, values), key_rep)
+    at2 = _lookup(*_group_sums(key2_ind, values), key_rep)
     item_weight, item_computed, item_reported = (np.where(is_level2, b, a) for a, b in zip(at1, at2))
 
     rep_weight, rep_score = numbers(rows, "weight"), numbers(rows, "score")
@@ -447,13 +498,23 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
              "indicator": np.where(is_level2, cat(level2_rep, " 小计"), cat(level1_rep, " 合计"))}
     score_off = ~np.isnan(rep_score) & (np.abs(rep_score - item_reported) > tol)
     out.add("SUBTOTAL_MISMATCH", ERROR, score_off, column="得分", **where,
-            message=cat(label, "填报得分 ", fmt(rep_score), " 分，但其下各项得分相加为 ",
-                        fmt(item_reported), " 分（按规则计算为 ", fmt(item_computed),
-                        " 分）。请更正合计得分。"))
+            message=lambda t: cat(t(label), "填报得分 ", fmt(t(rep_score)), " 分，但其下各项得分相加为 ",
+                                  fmt(t(item_reported)), " 分（按规则计算为 ", fmt(t(item_computed)),
+                                  " 分）。请更正合计得分。"))
     weight_off = ~np.isnan(rep_weight) & (np.abs(rep_weight - item_weight) > tol)
     out.add("WEIGHT_ROLLUP", ERROR, weight_off, column="分值", **where,
-            message=cat(label, "填报分值 ", fmt(rep_weight), " 分，但其下各项分值相加为 ",
-                        fmt(item_weight), " 分。请核对合计行或各指标的分值。"))
+            message=lambda t: cat(t(label), "填报分值 ", fmt(t(rep_weight)), " 分，但其下各项分值相加为 ",
+                                  fmt(t(item_weight)), " 分。请核对合计行或各指标的分值。"))
+
+
+def _first_index(names: pd.Index, wanted: np.ndarray) -> np.ndarray:
+    """Position of each wanted name in ``names`` (first occurrence), -1 if absent."""
+    if not len(names):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    unique = names[~names.duplicated()]
+    positions = pd.Series(np.arange(len(names)))[~names.duplicated()].to_numpy()
+    found = unique.get_indexer(pd.Index(wanted))
+    return np.where(found >= 0, positions[np.maximum(found, 0)], -1).astype(np.int64)
 
 
 def _normalise_reported_grade(rules: RuleSet):
@@ -461,14 +522,13 @@ def _normalise_reported_grade(rules: RuleSet):
     words = sorted(set(rules.grade_aliases) | grades, key=len, reverse=True)
 
     def normalise(value) -> str | None:
-        text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-        text = re.sub(r"[\s“”\"'‘’：:（）()【】]", "", text)
+        text = re.sub(r"[\s“”\"'‘’：:（）()【】。]", "", _plain(value))
         text = re.sub(r"(等级|等次|级)$", "", text)
         if not text:
             return None
         if text in grades or text in rules.grade_aliases:
             return rules.grade_aliases.get(text, text)
-        for word in words:   # a longer sentence: the first grade word written in it
+        for word in words:   # a longer sentence: the first two-character grade word in it
             if len(word) > 1 and word in text:
                 return rules.grade_aliases.get(word, word)
         match = re.search(r"(?:为|评为|评定为|等级)([优良中低差])", text)
@@ -494,24 +554,27 @@ def _unit_findings(out: _Findings, tables: UnitTables, scored: dict, rules: Rule
     tol = rules.tolerance + 1e-9
     grade = totals["grade"].to_numpy(object)
 
+    def column(name: str):
+        return units[name].to_numpy(object) if name in units else None
+
     # TOTAL_MISMATCH on the 总分 the unit reported
     reported_total = numbers(units, "reported_total")
-    total_off = ~np.isnan(reported_total) & (np.abs(reported_total - total) > tol)
-    explain = cat("（预算执行 ", fmt(budget_score), " 分 + 各项指标 ", fmt(indicator_score), " 分）")
-    out.add("TOTAL_MISMATCH", ERROR, total_off, unit_code=codes,
-            sheet=units.get("reported_total_sheet", pd.Series([None] * n)).to_numpy(object),
-            row=units.get("reported_total_row", pd.Series([None] * n)).to_numpy(object),
-            column="总分", indicator="总分",
-            message=cat("填报的总分 ", fmt(reported_total), " 分与按规则计算的总分 ", fmt(total),
-                        " 分不一致", explain, "。请更正总分。"))
+    with np.errstate(invalid="ignore"):
+        total_off = ~np.isnan(reported_total) & (np.abs(reported_total - total) > tol)
+    out.add("TOTAL_MISMATCH", ERROR, total_off, unit_code=codes, sheet=column("reported_total_sheet"),
+            row=column("reported_total_row"), column="总分", indicator="总分",
+            message=lambda t: cat("填报的总分 ", fmt(t(reported_total)), " 分与按规则计算的总分 ",
+                                  fmt(t(total)), " 分不一致（预算执行 ", fmt(t(budget_score)),
+                                  " 分 + 各项指标 ", fmt(t(indicator_score)), " 分）。请更正总分。"))
 
-    # reported 'total' rows (总分 / 合计 of everything) other than the same figure
+    # reported 'total' rows (总分 / 合计 of everything), unless they repeat the 总分 above
     reported = tables.reported
-    if reported is not None and len(reported):
-        rows = reported[reported["level"] == "total"]
-        if len(rows):
-            rc = unit_codes(unit_ids, rows, "合计行")
-            rw, rs = numbers(rows, "weight"), numbers(rows, "score")
+    rows = reported[reported["level"] == "total"].reset_index(drop=True) \
+        if reported is not None and len(reported) else None
+    if rows is not None and len(rows):
+        rc = unit_codes(unit_ids, rows, "合计行")
+        rw, rs = numbers(rows, "weight"), numbers(rows, "score")
+        with np.errstate(invalid="ignore"):
             # A 合计 of the indicators alone (without the budget) is compared with their sum.
             indicators_only = (~np.isnan(rw) & (np.abs(rw - indicator_weight[rc]) <= tol)
                                & (np.abs(rw - weight[rc]) > tol))
@@ -519,40 +582,39 @@ def _unit_findings(out: _Findings, tables: UnitTables, scored: dict, rules: Rule
             expected_weight = np.where(indicators_only, indicator_weight[rc], weight[rc])
             same_as_unit = ~np.isnan(reported_total[rc]) & (np.abs(rs - reported_total[rc]) <= tol)
             off = ~np.isnan(rs) & (np.abs(rs - expected_score) > tol) & ~same_as_unit
-            where = {"unit_code": rc, "sheet": rows["sheet"].to_numpy(object),
-                     "row": rows["row"].to_numpy(object), "indicator": "合计"}
-            out.add("TOTAL_MISMATCH", ERROR, off, column="得分", **where,
-                    message=cat("合计行填报得分 ", fmt(rs), " 分，按规则计算应为 ", fmt(expected_score),
-                                " 分。请更正合计得分。"))
-            woff = ~np.isnan(rw) & (np.abs(rw - expected_weight) > tol)
-            out.add("WEIGHT_ROLLUP", ERROR, woff, column="分值", **where,
-                    message=cat("合计行填报分值 ", fmt(rw), " 分，但各项分值相加为 ",
-                                fmt(expected_weight), " 分。请核对合计行或各指标的分值。"))
+            weight_off = ~np.isnan(rw) & (np.abs(rw - expected_weight) > tol)
+        where = {"unit_code": rc, "sheet": rows["sheet"].to_numpy(object),
+                 "row": rows["row"].to_numpy(object), "indicator": "合计"}
+        out.add("TOTAL_MISMATCH", ERROR, off, column="得分", **where,
+                message=lambda t: cat("合计行填报得分 ", fmt(t(rs)), " 分，按规则计算应为 ",
+                                      fmt(t(expected_score)), " 分。请更正合计得分。"))
+        out.add("WEIGHT_ROLLUP", ERROR, weight_off, column="分值", **where,
+                message=lambda t: cat("合计行填报分值 ", fmt(t(rw)), " 分，但各项分值相加为 ",
+                                      fmt(t(expected_weight)), " 分。请核对合计行或各指标的分值。"))
 
     # WEIGHT_ROLLUP: indicators + budget must make the rule set's total
     has_indicators = totals["indicator_count"].to_numpy() > 0
-    weight_off = has_indicators & (np.abs(weight - rules.total_weight) > tol)
-    out.add("WEIGHT_ROLLUP", ERROR, weight_off, unit_code=codes, sheet=None, row=None,
-            column="分值", indicator="分值合计",
-            message=cat("各项指标分值 ", fmt(indicator_weight), " 分加预算执行分值 ", fmt(budget_weight),
-                        " 分共 ", fmt(weight), " 分，不等于满分 ", _fmt_number(rules.total_weight),
-                        " 分（", rules.title, "）。请核对各指标的分值。"))
+    out.add("WEIGHT_ROLLUP", ERROR, has_indicators & (np.abs(weight - rules.total_weight) > tol),
+            unit_code=codes, sheet=None, row=None, column="分值", indicator="分值合计",
+            message=lambda t: cat("各项指标分值 ", fmt(t(indicator_weight)), " 分加预算执行分值 ",
+                                  fmt(t(budget_weight)), " 分共 ", fmt(t(weight)), " 分，不等于满分 ",
+                                  _fmt_number(rules.total_weight), " 分（", rules.title,
+                                  "）。请核对各指标的分值。"))
 
     # GRADE_MISMATCH
-    normalise = _normalise_reported_grade(rules)
-    reported_grade_text = text_column(units, "reported_grade")
-    reported_grade = per_unique(units.get("reported_grade"), normalise, n)
-    grade_off = pd.notna(reported_grade) & pd.notna(grade) & (reported_grade != grade)
-    bands = "，".join(
-        f"{band.grade} ≥ {_fmt_number(band.min)}" if i < len(rules.grade_bands) - 1
-        else f"{band.grade} < {_fmt_number(rules.grade_bands[i - 1].min)}"
-        for i, band in enumerate(rules.grade_bands))
-    out.add("GRADE_MISMATCH", ERROR, grade_off, unit_code=codes,
-            sheet=units.get("reported_grade_sheet", pd.Series([None] * n)).to_numpy(object),
-            row=units.get("reported_grade_row", pd.Series([None] * n)).to_numpy(object),
-            column="评价等级", indicator="评价等级",
-            message=cat("填报的评价等级“", reported_grade_text, "”与总分 ", fmt(total),
-                        " 分对应的等级“", grade, "”不一致（", bands, "）。请更正评价等级。"))
+    reported_grade = Factorized(units, "reported_grade").map(_normalise_reported_grade(rules))
+    grade_off = (reported_grade != None) & (grade != None) & (reported_grade != grade)  # noqa: E711
+    last = len(rules.grade_bands) - 1
+    bands = "，".join(f"{band.grade} ≥ {_fmt_number(band.min)}" if i < last
+                     else f"{band.grade} < {_fmt_number(rules.grade_bands[i - 1].min)}"
+                     for i, band in enumerate(rules.grade_bands))
+    reported_grade_text = units["reported_grade"].to_numpy(object) if "reported_grade" in units \
+        else np.full(n, "", dtype=object)
+    out.add("GRADE_MISMATCH", ERROR, grade_off, unit_code=codes, sheet=column("reported_grade_sheet"),
+            row=column("reported_grade_row"), column="评价等级", indicator="评价等级",
+            message=lambda t: cat("填报的评价等级“", txt(t(reported_grade_text)), "”与总分 ",
+                                  fmt(t(total)), " 分对应的等级“", txt(t(grade)), "”不一致（", bands,
+                                  "）。请更正评价等级。"))
 
 
 # -- entry point -----------------------------------------------------------------------

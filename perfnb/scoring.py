@@ -77,6 +77,23 @@ def per_unique(series: pd.Series | None, func: Callable[[object], object], lengt
     return mapped[codes]
 
 
+class Factorized:
+    """A text column factorised once; functions then run on its distinct values only."""
+
+    def __init__(self, frame: pd.DataFrame, column: str) -> None:
+        if column in frame.columns and len(frame):
+            self.codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+            self.values = list(uniques) + [None]     # code -1 (missing) -> the last entry
+        else:
+            self.codes = np.full(len(frame), -1, dtype=np.intp)
+            self.values = [None]
+
+    def map(self, func: Callable[[object], object], dtype=object) -> np.ndarray:
+        mapped = np.empty(len(self.values), dtype=dtype)
+        mapped[:] = [func(value) for value in self.values]
+        return mapped[self.codes]
+
+
 def _text(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
@@ -126,55 +143,55 @@ def _word_classifier(rules: RuleSet):
 
 def qualitative_levels(indicators: pd.DataFrame, rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the qualitative level (达成/部分达成/未达成 or None) and whether the actual
-    carried a recognisable word at all."""
+    carried a recognisable grade or achievement word at all."""
     n = len(indicators)
     classify = _word_classifier(rules)
+    level_index = {name: i for i, name in enumerate(QUALITATIVE_LEVEL_NAMES)}
+    scales = list(rules.grade_scales)
 
-    def first_word(primary: str, fallback: str) -> tuple[np.ndarray, np.ndarray]:
-        """(grade, achievement level) of the primary column, else of the fallback column."""
-        grade = per_unique(indicators.get(primary), lambda v: classify(v)[0], n)
-        achieved = per_unique(indicators.get(primary), lambda v: classify(v)[1], n)
-        grade2 = per_unique(indicators.get(fallback), lambda v: classify(v)[0], n)
-        achieved2 = per_unique(indicators.get(fallback), lambda v: classify(v)[1], n)
-        empty = pd.isna(grade) & pd.isna(achieved)
-        return np.where(empty, grade2, grade), np.where(empty, achieved2, achieved)
+    def describe(primary: str, fallback: str):
+        """Per row: has a grade, achievement level index (-1 none), rank on each scale —
+        from the primary column, else from the fallback column."""
+        result = []
+        for column in (primary, fallback):
+            fac = Factorized(indicators, column)
+            has_grade = fac.map(lambda v: classify(v)[0] is not None, bool)
+            level = fac.map(lambda v: level_index.get(classify(v)[1], -1), np.int64)
+            ranks = [fac.map(lambda v, sc=scale: float(sc.index(classify(v)[0]))
+                             if classify(v)[0] in sc else np.nan, float) for scale in scales]
+            result.append((has_grade, level, ranks))
+        (g1, l1, r1), (g2, l2, r2) = result
+        use_fallback = ~g1 & (l1 < 0)
+        return (np.where(use_fallback, g2, g1), np.where(use_fallback, l2, l1),
+                [np.where(use_fallback, b, a) for a, b in zip(r1, r2)])
 
-    actual_grade, actual_level = first_word("actual_grade", "actual_text")
-    target_grade, _ = first_word("target_grade", "target_text")
+    _, actual_level, actual_ranks = describe("actual_grade", "actual_text")
+    target_has_grade, _, target_ranks = describe("target_grade", "target_text")
 
     # Which scale: a scale written out in the target text ("优良中低差") wins (the longest
-    # such); otherwise the first listed scale that holds both grades.
+    # such); otherwise the first listed scale that holds both grades.  A target without a
+    # grade means the best grade.
+    target_text = Factorized(indicators, "target_text")
     rank_actual = np.full(n, np.nan)
     rank_target = np.full(n, np.nan)
     decided = np.zeros(n, dtype=bool)
-    no_target_grade = pd.isna(target_grade)
-
-    def ranks(scale):
-        index = {g: float(i) for i, g in enumerate(scale)}
-        ra = pd.Series(actual_grade, dtype=object).map(index).to_numpy(dtype=float)
-        rt = pd.Series(target_grade, dtype=object).map(index).to_numpy(dtype=float)
-        rt = np.where(no_target_grade, 0.0, rt)   # no target grade: the best one
-        return ra, rt
-
-    candidates = [(scale, True) for scale in sorted(rules.grade_scales, key=len, reverse=True)]
-    candidates += [(scale, False) for scale in rules.grade_scales]
-    for scale, must_be_spelled in candidates:
-        ra, rt = ranks(scale)
+    order = sorted(range(len(scales)), key=lambda i: len(scales[i]), reverse=True)
+    candidates = [(i, True) for i in order] + [(i, False) for i in range(len(scales))]
+    for i, must_be_spelled in candidates:
+        ra = actual_ranks[i]
+        rt = np.where(target_has_grade, target_ranks[i], 0.0)
         take = ~decided & ~np.isnan(ra) & ~np.isnan(rt)
         if must_be_spelled:
-            take &= per_unique(indicators.get("target_text"),
-                               lambda v, s=scale: all(g in _text(v) for g in s), n).astype(bool)
+            take &= target_text.map(lambda v, sc=scales[i]: all(g in _text(v) for g in sc), bool)
         rank_actual = np.where(take, ra, rank_actual)
         rank_target = np.where(take, rt, rank_target)
         decided |= take
 
     diff = rank_actual - rank_target
-    by_grade = np.select([diff <= 0, diff == 1, diff >= 2],
-                         list(QUALITATIVE_LEVEL_NAMES), default=None).astype(object)
-    by_grade = np.where(np.isnan(diff), None, by_grade)
-    level = np.where(pd.notna(actual_level), actual_level, by_grade)
-    has_word = pd.notna(level)
-    return level.astype(object), has_word.astype(bool)
+    by_grade = np.select([diff <= 0, diff == 1, diff >= 2], [0, 1, 2], -1)
+    level_code = np.where(actual_level >= 0, actual_level, by_grade)
+    names = np.array(list(QUALITATIVE_LEVEL_NAMES) + [None], dtype=object)
+    return names[level_code], level_code >= 0
 
 
 # -- the scoring of each table -----------------------------------------------------------
@@ -188,14 +205,16 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     weight = numbers(indicators, "weight")
     reported = numbers(indicators, "reported_score")
 
-    kind = text_column(indicators, "kind")
-    qualitative = kind == KIND_QUALITATIVE
-    operator = text_column(indicators, "operator")
-    default_operator = np.where(per_unique(indicators.get("declared_direction"),
-                                           lambda v: "反向" in _text(v), n).astype(bool), "<=", ">=")
-    operator = np.where(np.isin(operator, OPERATORS), operator, default_operator).astype(object)
-    forward = np.isin(operator, FORWARD_OPERATORS)
-    reverse = np.isin(operator, REVERSE_OPERATORS)
+    qualitative = Factorized(indicators, "kind").map(lambda v: _text(v) == KIND_QUALITATIVE, bool)
+    said_reverse = Factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
+    operator_code = Factorized(indicators, "operator").map(
+        lambda v: OPERATORS.index(_text(v)) if _text(v) in OPERATORS else -1, np.int64)
+    operator_code = np.where(operator_code >= 0, operator_code,
+                             np.where(said_reverse, OPERATORS.index("<="), OPERATORS.index(">=")))
+    operator = np.array(OPERATORS, dtype=object)[operator_code]
+    forward = np.isin(operator_code, [OPERATORS.index(o) for o in FORWARD_OPERATORS])
+    reverse = ~forward
+    is_equal = operator_code == OPERATORS.index("=")
 
     level, has_word = qualitative_levels(indicators, rules)
 
@@ -207,7 +226,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     with np.errstate(divide="ignore", invalid="ignore"):
         # forward
         positive_actual = np.maximum(actual, 0.0)
-        equal_zero = (operator == "=") & (target == 0)
+        equal_zero = is_equal & (target == 0)
         forward_full = np.where(equal_zero, actual <= 0, actual >= target - _EPS)
         forward_fraction = np.where(target > 0, positive_actual / target, 0.0)
         # reverse
@@ -264,6 +283,8 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         scored_by=scored_by,
         in_band=in_band.astype(bool),
         operator_used=np.where(qualitative, None, operator),
+        is_reverse=reverse & ~qualitative,
+        is_qualitative=qualitative,
     )
 
 
@@ -292,8 +313,9 @@ def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) ->
 def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFrame,
                 unit_ids: pd.Index) -> pd.DataFrame:
     n_units = len(unit_ids)
-    level1_codes, level1_names = pd.factorize(
-        pd.Series(text_column(indicators, "level1")), use_na_sentinel=False)
+    level1 = Factorized(indicators, "level1")
+    level1_codes = np.where(level1.codes < 0, len(level1.values) - 1, level1.codes)
+    level1_names = [_text(v) for v in level1.values]
     n_level1 = max(len(level1_names), 1)
     keys = codes.astype(np.int64) * n_level1 + level1_codes
     group_keys, group_of_row = np.unique(keys, return_inverse=True)
