@@ -10,8 +10,7 @@ from openpyxl import Workbook, load_workbook
 from perfnb.errors import InputError, InputErrors, PerfnbError
 from perfnb.loading import load_unit
 
-from xlsx_builders import (CSV_INDICATORS, SEED_BENEFIT, SEED_OUTPUT, SEED_SATISFACTION,
-                           WORKBOOK_INDICATORS, build_csv, build_official, build_workbook)
+from xlsx_builders import CSV_INDICATORS, WORKBOOK_INDICATORS, build_csv, build_official, build_workbook
 
 
 def errors_of(excinfo) -> list[InputError]:

@@ -13,8 +13,7 @@ from perfnb.loading import load_unit, load_units, resolve_data_path, write_templ
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS, REPORTED_COLUMNS,
                           UNIT_COLUMNS)
 
-from xlsx_builders import (SEED_OUTPUT, build_csv, build_official, build_sichuan, build_workbook,
-                           set_cached_values)
+from xlsx_builders import build_csv, build_official, build_sichuan, build_workbook, set_cached_values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -274,3 +273,16 @@ def test_sample_units_load(path):
     weights = tables.indicators["weight"].sum() + tables.budgets["weight"].fillna(0).sum()
     assert weights <= 100.005
     assert os.path.basename(str(tables.units.iloc[0]["source"]))
+
+
+def test_constant_formula_target_is_read_as_typed(tmp_path):
+    # Excel turns a typed "=100%" into a formula; openpyxl saves it with no cached value.
+    path = build_workbook(tmp_path / "typed.xlsx")
+    workbook = load_workbook(path)
+    workbook["绩效指标"]["F3"] = "=100%"
+    workbook["绩效指标"]["F2"] = "=3"
+    workbook.save(path)
+    tables = load_unit(path)
+    rate = indicator(tables, "验收合格率")
+    assert (rate["operator"], rate["target"], rate["target_text"]) == ("=", 100.0, "=100%")
+    assert indicator(tables, "维修校舍栋数")["operator"] == "="

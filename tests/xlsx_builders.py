@@ -235,12 +235,9 @@ def build_workbook(path: Path, *, info=None, funds=None, indicators=None,
     ``percent_actual_row`` (1-based among the indicators) gets a 0–1 actual in a
     percentage-formatted cell, as Excel stores "100%".
     """
-    from openpyxl import load_workbook
+    from perfnb.loading.workbook import template_workbook
 
-    from perfnb.loading.workbook import write_template
-
-    write_template(path)
-    workbook = load_workbook(path)
+    workbook = template_workbook()
     sheet = workbook["项目信息"]
     info = WORKBOOK_INFO if info is None else info
     for row in range(2, sheet.max_row + 1):

@@ -135,13 +135,20 @@ def _set_info(loaded: LoadedUnit, grid: Grid, key: str, value, row: int, column:
 
 def write_template(path: str | Path) -> Path:
     """Write the empty three-sheet workbook (headers, comments, validation lists) to ``path``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    template_workbook().save(path)
+    return path
+
+
+def template_workbook():
+    """The empty three-sheet workbook as an openpyxl Workbook (see :func:`write_template`)."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    path = Path(path)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
     wrap = Alignment(wrap_text=True, vertical="top")
@@ -195,6 +202,4 @@ def write_template(path: str | Path) -> Path:
         cell.font = bold
     for row in budget.iter_rows(min_row=2, max_col=1):
         row[0].font = bold
-    path.parent.mkdir(parents=True, exist_ok=True)
-    workbook.save(path)
-    return path
+    return workbook
