@@ -5,6 +5,7 @@ Rows and columns are 1-based everywhere, as Excel shows them.
 """
 from __future__ import annotations
 
+import html
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -174,7 +175,7 @@ class Book:
             values.append(cells)
         xml = self._xml(title)
         if b"<f" in xml:
-            self._read_formulas(title, values)
+            self._read_formulas(xml, title, values)
         width = max((len(row) for row in values), default=0)
         for row in values:
             row.extend([None] * (width - len(row)))
@@ -187,31 +188,39 @@ class Book:
         self._grids[title] = grid
         return grid
 
-    def _read_formulas(self, title: str, values: list[list[object]]) -> None:
-        import openpyxl
+    def _read_formulas(self, xml: bytes, title: str, values: list[list[object]]) -> None:
+        """Constant formulas become the text typed; others without a cached value are noted.
 
-        formulas = openpyxl.load_workbook(self.path, read_only=True, data_only=False)
-        try:
-            sheet = formulas[title]
-            sheet.reset_dimensions()
-            for r, row in enumerate(sheet.iter_rows(), start=1):
-                for c, cell in enumerate(row, start=1):
-                    if getattr(cell, "data_type", None) != "f" or not isinstance(cell.value, str):
-                        continue
-                    cached = values[r - 1][c - 1] if r <= len(values) and \
-                        c <= len(values[r - 1]) else None
-                    if CONSTANT_FORMULA_RE.match(cell.value):
-                        values[r - 1][c - 1] = cell.value.strip()
-                    elif cached is None:
-                        self.uncached.setdefault(title, set()).add((r, c))
-        finally:
-            formulas.close()
+        Formulas are read from the sheet XML (``<c r="F17"><f>100%</f></c>``: stored without
+        the "=" sign), which is far cheaper than a second openpyxl pass.
+        """
+        from openpyxl.utils.cell import column_index_from_string
+
+        for match in _FORMULA_CELL_RE.finditer(xml):
+            letters, row_text, formula = match.group(1), match.group(2), match.group(3)
+            r, c = int(row_text), column_index_from_string(letters.decode("ascii"))
+            text = "=" + html.unescape(formula.decode("utf-8")) if formula is not None else ""
+            cached = values[r - 1][c - 1] if r <= len(values) and c <= len(values[r - 1]) \
+                else None
+            if text and CONSTANT_FORMULA_RE.match(text):
+                while len(values) < r:
+                    values.append([])
+                row = values[r - 1]
+                row.extend([None] * (c - len(row)))
+                row[c - 1] = text.strip()
+            elif cached is None:
+                self.uncached.setdefault(title, set()).add((r, c))
 
     def close(self) -> None:
         self._workbook.close()
         self._archive.close()
 
 
+# A cell holding a formula: its column letters, row, and formula text (None when the element
+# is empty, as the follower cells of a shared formula are).
+_FORMULA_CELL_RE = re.compile(
+    rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+)(\d+)"[^>]*(?<!/)>(?:(?!</(?:\w+:)?c>|<(?:\w+:)?c[\s>]).)*?'
+    rb'<(?:\w+:)?f(?:\s[^>/]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)', re.S)
 _MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 
 
