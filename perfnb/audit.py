@@ -18,6 +18,7 @@ differs is WEIGHT_ROLLUP (the seed's 效益 合计, 10/10 against 30/30, gets bo
 """
 from __future__ import annotations
 
+import itertools
 import re
 
 import numpy as np
@@ -26,8 +27,8 @@ import pandas as pd
 from .model import (BUDGET_DIMENSION, FINDING_COLUMNS, KIND_QUALITATIVE, OPERATOR_SYMBOLS,
                     REVERSE_OPERATORS, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, UnitTables)
 from .rules import RuleSet, get_rules
-from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, Factorized, blank_column, numbers,
-                      per_unique, text_column, unit_codes)
+from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where, numbers, per_unique,
+                      text_column, unit_codes)
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
@@ -91,7 +92,11 @@ def pct(values, digits: int = 2) -> np.ndarray:
 
 def txt(values) -> np.ndarray:
     """Text values as an object array ('' for missing)."""
-    return np.array([_plain(v) for v in np.asarray(values, dtype=object)], dtype=object)
+    values = np.array(values, dtype=object)
+    missing = pd.isna(values)
+    if missing.any():
+        values[missing] = ""
+    return values
 
 
 def _plain(value) -> str:
@@ -101,11 +106,14 @@ def _plain(value) -> str:
 
 
 def cat(*parts) -> np.ndarray:
-    """Element-wise concatenation of text arrays and plain strings (no missing values)."""
+    """Element-wise concatenation of text arrays and plain strings (no missing values).
+
+    One ``str.join`` per row: building the text piece by piece would copy it once per part."""
     length = next(len(p) for p in parts if not isinstance(p, str))
-    result = np.full(length, "", dtype=object)
-    for part in parts:
-        result = result + (part if isinstance(part, str) else np.asarray(part, dtype=object))
+    columns = [itertools.repeat(p, length) if isinstance(p, str) else np.asarray(p, dtype=object)
+               for p in parts]
+    result = np.empty(length, dtype=object)
+    result[:] = ["".join(row) for row in zip(*columns)]
     return result
 
 
@@ -132,6 +140,8 @@ class _Findings:
         def take(value):
             if isinstance(value, str) or value is None:
                 return value
+            if isinstance(value, pd.Series):
+                return np.asarray(value.array[mask], dtype=object)
             return np.asarray(value)[mask]
 
         def column_of(value):
@@ -143,21 +153,45 @@ class _Findings:
         text = message(take) if callable(message) else take(message)
         if isinstance(text, str):
             text = np.full(count, text, dtype=object)
-        if row is None:
-            rows = pd.array([pd.NA] * count, dtype="Int64")
+        rows = take(row)
+        if rows is None:
+            rows = np.full(count, np.nan)
         else:
-            rows = pd.array(pd.to_numeric(pd.Series(take(np.asarray(row, dtype=object))),
-                                          errors="coerce"), dtype="Int64")
-        self.parts.append(pd.DataFrame({
+            rows = pd.to_numeric(pd.Series(rows, dtype=object), errors="coerce").to_numpy(float)
+        self.parts.append({
             "_unit": np.asarray(take(unit_code), dtype=np.int64),
-            "code": code,
-            "severity": severity,
+            "_code": np.full(count, CODE_ORDER[code], dtype=np.int64),
+            "_severity": np.full(count, SEVERITY_ORDER[severity], dtype=np.int64),
             "sheet": column_of(sheet),
             "row": rows,
             "column": column_of(column),
             "indicator": column_of(indicator),
             "message": np.asarray(text, dtype=object),
-        }))
+        })
+
+    def frame(self, unit_ids: pd.Index) -> pd.DataFrame:
+        """All pieces as one DataFrame (FINDING_COLUMNS), by unit, severity, row, code."""
+        if not self.parts:
+            frame = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+            frame["row"] = frame["row"].astype("Int64")
+            return frame
+        joined = {key: np.concatenate([part[key] for part in self.parts]) for key in self.parts[0]}
+        row_rank = np.where(np.isnan(joined["row"]), 2**31, joined["row"])
+        order = np.lexsort((joined["_code"], row_rank, joined["_severity"], joined["_unit"]))
+        codes_list = np.array(list(CODES), dtype=object)
+        severities = np.array(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.get), dtype=object)
+        columns = {
+            "unit_id": np.asarray(unit_ids, dtype=object)[joined["_unit"][order]],
+            "code": codes_list[joined["_code"][order]],
+            "severity": severities[joined["_severity"][order]],
+            "sheet": joined["sheet"][order],
+            "row": pd.array(joined["row"][order], dtype="Int64"),
+            "column": joined["column"][order],
+            "indicator": joined["indicator"][order],
+            "message": joined["message"][order],
+        }
+        return pd.DataFrame({name: (values if name == "row" else pd.Series(values, dtype=object))
+                             for name, values in columns.items()})[list(FINDING_COLUMNS)]
 
 
 # -- indicator checks -----------------------------------------------------------------
@@ -168,14 +202,19 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     n = len(ind)
     if not n:
         return
-    codes = unit_codes(unit_ids, ind, "指标表")
+    source = tables.indicators if len(tables.indicators) == n else ind   # same rows, same text
+    codes = unit_codes(unit_ids, source, "指标表")
     sichuan = layout_sichuan[codes]
-
-    def header(take, key: str):
-        return np.where(take(sichuan), HEADERS["sichuan"][key], HEADERS["default"][key]).astype(object)
+    any_sichuan, all_sichuan = bool(sichuan.any()), bool(sichuan.all())
 
     def header_full(key: str):
-        return np.where(sichuan, HEADERS["sichuan"][key], HEADERS["default"][key]).astype(object)
+        if not any_sichuan or all_sichuan:
+            return HEADERS["sichuan" if all_sichuan else "default"][key]
+        return np.where(sichuan, np.array(HEADERS["sichuan"][key], dtype=object),
+                        np.array(HEADERS["default"][key], dtype=object))
+
+    def header(take, key: str):
+        return take(header_full(key))
 
     target, actual = numbers(ind, "target"), numbers(ind, "actual")
     weight, reported = numbers(ind, "weight"), numbers(ind, "reported_score")
@@ -191,14 +230,19 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     qualitative = ind["is_qualitative"].to_numpy(bool)
     operator = ind["operator_used"].to_numpy(object)
     level = ind["qualitative_level"].to_numpy(object)
-    name = ind["name"].to_numpy(object)
-    target_text_raw = ind["target_text"].to_numpy(object)
-    actual_text_raw = ind["actual_text"].to_numpy(object)
-    reason_blank = Factorized(ind, "deviation_reason").map(lambda v: _plain(v) == "", bool)
-    actual_text_blank = Factorized(ind, "actual_text").map(lambda v: _plain(v) == "", bool)
-    target_text_blank = Factorized(ind, "target_text").map(lambda v: _plain(v) == "", bool)
-    sheet = ind["sheet"].to_numpy(object) if "sheet" in ind else None
-    row = ind["row"].to_numpy(object) if "row" in ind else None
+    name = ind["name"]
+    target_text_raw = ind["target_text"]
+    actual_text_raw = ind["actual_text"]
+    is_blank = lambda v: _plain(v) == ""  # noqa: E731
+    # Text checks run only on the rows that can need them (cheap on 1.5 M rows).
+    with np.errstate(invalid="ignore"):
+        may_need_reason = over | (score < weight - rules.tolerance) | \
+            factorized(source, "level2").map(lambda v: "成本" in _plain(v), bool)
+    reason_blank = map_where(source, "deviation_reason", may_need_reason, is_blank, False, bool)
+    actual_text_blank = map_where(source, "actual_text", np.isnan(actual), is_blank, False, bool)
+    target_text_blank = map_where(source, "target_text", np.isnan(target), is_blank, False, bool)
+    sheet = ind["sheet"] if "sheet" in ind else None
+    row = ind["row"] if "row" in ind else None
     tol = rules.tolerance + 1e-9
     has_reported = ~np.isnan(reported)
     where = {"unit_code": codes, "sheet": sheet, "row": row, "indicator": name}
@@ -272,9 +316,9 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
                                   "并在下一年度合理设定指标值。", cut_note))
 
     # TEXT_ACTUAL
-    measure = Factorized(ind, "measure_unit")
-    unit_hint_all = measure.map(lambda v: f"（{_plain(v)}）" if _plain(v) else "")
     text_actual = ~qualitative & np.isnan(actual) & ~actual_text_blank
+    unit_hint_all = map_where(source, "measure_unit", text_actual,
+                              lambda v: f"（{_plain(v)}）" if _plain(v) else "", "")
     out.add("TEXT_ACTUAL", WARNING, text_actual & by_level, column=header_full("actual"), **where,
             message=lambda t: cat(quoted(t), "是定量指标（", header(t, "target"), " ", target_text(t),
                                   "），", header(t, "actual"), "却填写为文字“", actual_text(t),
@@ -287,10 +331,10 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
                                   t(unit_hint_all), "。"))
 
     # DIRECTION_CONFLICT
-    direction = Factorized(ind, "declared_direction")
+    direction = factorized(source, "declared_direction")
     said_forward = direction.map(lambda v: "正向" in _plain(v), bool)
     said_reverse = direction.map(lambda v: "反向" in _plain(v), bool)
-    cost = Factorized(ind, "level2").map(lambda v: "成本" in _plain(v), bool)
+    cost = factorized(source, "level2").map(lambda v: "成本" in _plain(v), bool)
     forward_on_ceiling = said_forward & is_reverse
     reverse_on_floor = said_reverse & ~is_reverse & ~qualitative & ~said_forward
     forward_on_cost = said_forward & cost & ~forward_on_ceiling
@@ -318,8 +362,8 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     initial = budgets["initial"].to_numpy(float)[codes]
     adjusted = budgets["adjusted"].to_numpy(float)[codes]
     executed = budgets["executed"].to_numpy(float)[codes]
-    in_wan = (measure.map(lambda v: "万元" in _plain(v), bool)
-              | Factorized(ind, "target_text").map(lambda v: "万元" in _plain(v), bool))
+    in_wan = (map_where(source, "measure_unit", cost, lambda v: "万元" in _plain(v), False, bool)
+              | map_where(source, "target_text", cost, lambda v: "万元" in _plain(v), False, bool))
     with np.errstate(invalid="ignore"):
         cost_money = cost & in_wan & ~np.isnan(target) & reason_blank & ~np.isnan(initial)
         below_executed = cost_money & ~np.isnan(executed) & (target < executed - tol)
@@ -343,10 +387,10 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
             column=header_full("target"), **where, message=cost_message)
 
     # MISSING_VALUE
-    actual_blank = actual_text_blank & np.isnan(actual) & \
-        Factorized(ind, "actual_grade").map(lambda v: _plain(v) == "", bool)
-    target_blank = target_text_blank & np.isnan(target) & \
-        Factorized(ind, "target_grade").map(lambda v: _plain(v) == "", bool)
+    actual_blank = actual_text_blank & map_where(source, "actual_grade", actual_text_blank,
+                                                 is_blank, False, bool)
+    target_blank = target_text_blank & map_where(source, "target_grade", target_text_blank,
+                                                 is_blank, False, bool)
     unscored = target_blank & by_nothing & ~actual_blank
     graded = target_blank & ~by_nothing & ~actual_blank
     weight_blank = np.isnan(weight)
@@ -370,7 +414,7 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
                                   " 分。请补填得分。"))
 
     # KIND_CONFLICT
-    declared_kind = Factorized(ind, "declared_kind")
+    declared_kind = factorized(source, "declared_kind")
     said_qualitative = declared_kind.map(lambda v: "定性" in _plain(v), bool)
     said_quantitative = declared_kind.map(lambda v: "定量" in _plain(v), bool)
     out.add("KIND_CONFLICT", INFO, said_qualitative & ~np.isnan(target), column=header_full("kind"),
@@ -399,7 +443,7 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
     initial, adjusted, executed = (budgets[c].to_numpy(float) for c in ("initial", "adjusted", "executed"))
     reported_rate = budgets["reported_rate"].to_numpy(float)
     reported_score = budgets["reported_score"].to_numpy(float)
-    reason_blank = Factorized(budgets, "reason").map(lambda v: _plain(v) == "", bool)
+    reason_blank = factorized(budgets, "reason").map(lambda v: _plain(v) == "", bool)
     where = {"unit_code": np.arange(n),
              "sheet": budgets["sheet"].to_numpy(object) if "sheet" in budgets else None,
              "row": budgets["row"].to_numpy(object) if "row" in budgets else None,
@@ -462,10 +506,11 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     if not len(rows):
         return
     ind = scored["indicators"]
-    codes_ind = unit_codes(unit_ids, ind, "指标表").astype(np.int64)
+    source = tables.indicators if len(tables.indicators) == len(ind) else ind
+    codes_ind = unit_codes(unit_ids, source, "指标表").astype(np.int64)
     codes_rep = unit_codes(unit_ids, rows, "合计行").astype(np.int64)
     # level names -> integer ids, factorising the big indicator columns once
-    level1_ind, level2_ind = Factorized(ind, "level1"), Factorized(ind, "level2")
+    level1_ind, level2_ind = factorized(source, "level1"), factorized(source, "level2")
     level1_rep, level2_rep = text_column(rows, "level1"), text_column(rows, "level2")
     names1 = pd.Index([_plain(v) for v in level1_ind.values])
     names2 = pd.Index([_plain(v) for v in level2_ind.values])
@@ -602,7 +647,7 @@ def _unit_findings(out: _Findings, tables: UnitTables, scored: dict, rules: Rule
                                   "）。请核对各指标的分值。"))
 
     # GRADE_MISMATCH
-    reported_grade = Factorized(units, "reported_grade").map(_normalise_reported_grade(rules))
+    reported_grade = factorized(units, "reported_grade").map(_normalise_reported_grade(rules))
     grade_off = (reported_grade != None) & (grade != None) & (reported_grade != grade)  # noqa: E711
     last = len(rules.grade_bands) - 1
     bands = "，".join(f"{band.grade} ≥ {_fmt_number(band.min)}" if i < last
@@ -632,19 +677,7 @@ def audit(tables: UnitTables, scored: dict[str, pd.DataFrame], rules: RuleSet | 
     _budget_findings(out, scored, rules, unit_ids, layout_sichuan)
     _subtotal_findings(out, tables, scored, rules, unit_ids)
     _unit_findings(out, tables, scored, rules, unit_ids)
-    columns = list(FINDING_COLUMNS)
-    if not out.parts:
-        frame = pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-        frame["row"] = frame["row"].astype("Int64")
-        return frame
-    frame = pd.concat(out.parts, ignore_index=True)
-    severity_rank = frame["severity"].map(SEVERITY_ORDER).to_numpy()
-    code_rank = frame["code"].map(CODE_ORDER).to_numpy()
-    row_rank = frame["row"].fillna(2**31).to_numpy(dtype=np.int64)
-    order = np.lexsort((code_rank, row_rank, severity_rank, frame["_unit"].to_numpy()))
-    frame = frame.iloc[order].reset_index(drop=True)
-    frame.insert(0, "unit_id", np.asarray(unit_ids, dtype=object)[frame["_unit"].to_numpy()])
-    return frame[columns]
+    return out.frame(unit_ids)
 
 
 __all__ = ["audit", "CODES", "SEVERITY_LABELS", "SEVERITY_ORDER", "ERROR", "WARNING", "INFO"]

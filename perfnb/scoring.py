@@ -27,6 +27,8 @@ The rules (docs: /work/shared/domain.md §2) with the choices made here:
 """
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from typing import Callable
 
 import numpy as np
@@ -82,8 +84,9 @@ class Factorized:
 
     def __init__(self, frame: pd.DataFrame, column: str) -> None:
         if column in frame.columns and len(frame):
-            self.codes, uniques = pd.factorize(frame[column], use_na_sentinel=True)
-            self.values = list(uniques) + [None]     # code -1 (missing) -> the last entry
+            values = np.asarray(frame[column].array, dtype=object)   # the object path hashes faster
+            self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            self.values = list(np.asarray(uniques, dtype=object)) + [None]  # code -1 -> last
         else:
             self.codes = np.full(len(frame), -1, dtype=np.intp)
             self.values = [None]
@@ -92,6 +95,50 @@ class Factorized:
         mapped = np.empty(len(self.values), dtype=dtype)
         mapped[:] = [func(value) for value in self.values]
         return mapped[self.codes]
+
+
+_LOCAL = threading.local()
+
+
+@contextmanager
+def shared_factorization():
+    """Within this block, :func:`factorized` factorises each (frame, column) only once
+    (evaluate() scores and audits the same input columns)."""
+    outer = getattr(_LOCAL, "cache", None)
+    if outer is None:
+        _LOCAL.cache = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _LOCAL.cache = None
+
+
+def factorized(frame: pd.DataFrame, column: str) -> Factorized:
+    """``Factorized(frame, column)``, reused inside :func:`shared_factorization`."""
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is None:
+        return Factorized(frame, column)
+    key = (id(frame), column)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not frame:
+        hit = (frame, Factorized(frame, column))   # holding the frame keeps its id unique
+        cache[key] = hit
+    return hit[1]
+
+
+def map_where(frame: pd.DataFrame, column: str, mask: np.ndarray, func: Callable[[object], object],
+              default, dtype=object) -> np.ndarray:
+    """``func`` of a text column on the rows of ``mask`` only (``default`` elsewhere); the
+    column is only factorised on those rows, so a rarely needed check stays cheap."""
+    result = np.full(len(frame), default, dtype=dtype)
+    if column not in frame.columns or not mask.any():
+        if mask.any():
+            result[mask] = func(None)
+        return result
+    values = np.asarray(frame[column].array, dtype=object)[mask]
+    result[mask] = per_unique(pd.Series(values, dtype=object), func, len(values))
+    return result
 
 
 def _text(value) -> str:
@@ -113,9 +160,14 @@ def blank_column(frame: pd.DataFrame, column: str) -> np.ndarray:
 
 def unit_codes(unit_ids: pd.Index, frame: pd.DataFrame, table: str) -> np.ndarray:
     """Position of each row's unit in ``unit_ids``; rows of unknown units raise InputError."""
-    codes = unit_ids.get_indexer(frame["unit_id"].astype(str)) if len(frame) else np.zeros(0, int)
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64)
+    ids = factorized(frame, "unit_id")
+    known = pd.Index(np.asarray(ids.values[:-1], dtype=object)).astype(str)
+    positions = np.append(unit_ids.get_indexer(known), -1)
+    codes = positions[ids.codes]
     if (codes < 0).any():
-        unknown = sorted(set(frame["unit_id"].astype(str)[codes < 0]))[:5]
+        unknown = sorted({_text(v) for v in np.asarray(frame["unit_id"], dtype=object)[codes < 0]})[:5]
         raise InputError(f"{table}中的单位编号“{'、'.join(unknown)}”不在单位表中",
                          hint="请检查单位编号是否一致")
     return codes
@@ -141,9 +193,21 @@ def _word_classifier(rules: RuleSet):
     return classify
 
 
-def qualitative_levels(indicators: pd.DataFrame, rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
+def qualitative_levels(indicators: pd.DataFrame, rules: RuleSet,
+                       rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the qualitative level (达成/部分达成/未达成 or None) and whether the actual
-    carried a recognisable grade or achievement word at all."""
+    carried a recognisable grade or achievement word at all.  Only the rows of ``rows`` (the
+    qualitative ones and those without a numeric actual) are examined."""
+    if rows is not None:
+        full_level = np.full(len(indicators), None, dtype=object)
+        full_has = np.zeros(len(indicators), dtype=bool)
+        if rows.any():
+            columns = [c for c in ("actual_grade", "actual_text", "target_grade", "target_text")
+                       if c in indicators.columns]
+            subset = pd.DataFrame({c: np.asarray(indicators[c].array, dtype=object)[rows]
+                                   for c in columns})
+            full_level[rows], full_has[rows] = qualitative_levels(subset, rules)
+        return full_level, full_has
     n = len(indicators)
     classify = _word_classifier(rules)
     level_index = {name: i for i, name in enumerate(QUALITATIVE_LEVEL_NAMES)}
@@ -205,9 +269,9 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     weight = numbers(indicators, "weight")
     reported = numbers(indicators, "reported_score")
 
-    qualitative = Factorized(indicators, "kind").map(lambda v: _text(v) == KIND_QUALITATIVE, bool)
-    said_reverse = Factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
-    operator_code = Factorized(indicators, "operator").map(
+    qualitative = factorized(indicators, "kind").map(lambda v: _text(v) == KIND_QUALITATIVE, bool)
+    said_reverse = factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
+    operator_code = factorized(indicators, "operator").map(
         lambda v: OPERATORS.index(_text(v)) if _text(v) in OPERATORS else -1, np.int64)
     operator_code = np.where(operator_code >= 0, operator_code,
                              np.where(said_reverse, OPERATORS.index("<="), OPERATORS.index(">=")))
@@ -216,12 +280,13 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     reverse = ~forward
     is_equal = operator_code == OPERATORS.index("=")
 
-    level, has_word = qualitative_levels(indicators, rules)
-
     has_target, has_actual = ~np.isnan(target), ~np.isnan(actual)
+    level, has_word = qualitative_levels(indicators, rules, qualitative | ~has_actual)
+
     by_number = ~qualitative & has_target & has_actual
     by_level = (qualitative | (~qualitative & ~has_actual)) & has_word
-    scored_by = np.select([by_number, by_level], [BY_NUMBER, BY_LEVEL], BY_NOTHING).astype(object)
+    scored_by = np.array([BY_NUMBER, BY_LEVEL, BY_NOTHING], dtype=object)[
+        np.select([by_number, by_level], [0, 1], 2)]
 
     with np.errstate(divide="ignore", invalid="ignore"):
         # forward
@@ -268,11 +333,10 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     score = np.where(np.isnan(weight), np.nan, score)
 
     with np.errstate(invalid="ignore"):
-        status = np.select(
-            [(scored_by == BY_NOTHING) | np.isnan(weight),
-             score >= weight - _EPS,
-             score >= PARTIAL_SHARE * weight - _EPS],
-            [STATUS_MISSING, STATUS_MET, STATUS_PARTIAL], STATUS_UNMET).astype(object)
+        status = np.array([STATUS_MISSING, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET], dtype=object)[
+            np.select([~(by_number | by_level) | np.isnan(weight),
+                       score >= weight - _EPS,
+                       score >= PARTIAL_SHARE * weight - _EPS], [0, 1, 2], 3)]
 
     return indicators.assign(
         score=score,
@@ -311,9 +375,9 @@ def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) ->
 
 
 def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFrame,
-                unit_ids: pd.Index) -> pd.DataFrame:
+                unit_ids: pd.Index, source: pd.DataFrame) -> pd.DataFrame:
     n_units = len(unit_ids)
-    level1 = Factorized(indicators, "level1")
+    level1 = factorized(source, "level1")
     level1_codes = np.where(level1.codes < 0, len(level1.values) - 1, level1.codes)
     level1_names = [_text(v) for v in level1.values]
     n_level1 = max(len(level1_names), 1)
@@ -378,7 +442,7 @@ def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[s
 
     indicators = score_indicators(tables.indicators, rules)
     budgets = score_budgets(tables.units, tables.budgets, rules)
-    dimensions = _dimensions(indicators, codes, budgets, unit_ids)
+    dimensions = _dimensions(indicators, codes, budgets, unit_ids, tables.indicators)
 
     n_units = len(unit_ids)
     indicator_weight = np.bincount(codes, np.nan_to_num(numbers(indicators, "weight"), nan=0.0),
@@ -406,6 +470,7 @@ def evaluate(tables: UnitTables, rules: RuleSet | str = "central"):
     from .result import Evaluation
 
     rules = get_rules(rules)
-    scored = score_tables(tables, rules)
-    findings = audit(tables, scored, rules)
+    with shared_factorization():
+        scored = score_tables(tables, rules)
+        findings = audit(tables, scored, rules)
     return Evaluation(tables=tables, rules=rules, scored=scored, findings=findings)
