@@ -73,6 +73,9 @@ class Sheet:
     def put(self, row: int, column: int, value, *, end_column: int | None = None,
             end_row: int | None = None, font=BODY_FONT, align=WRAP, fmt: str | None = None):
         cell = self.ws.cell(row=row, column=column, value=value)
+        if isinstance(value, str) and value.startswith("="):
+            # A target typed as "=100%" is text in the department's file, not a formula.
+            cell.data_type = "s"
         cell.font = font
         cell.alignment = align
         if fmt:
