@@ -414,12 +414,12 @@ def _raw(spec: str | Path, seen: tuple[str, ...] = ()) -> tuple[dict[str, Any], 
     if not isinstance(base_name, str) or not base_name.strip():
         raise RulesError(f"{_where(source)}中“extends”应为另一个规则的名称或文件路径，实际为“{base_name}”。")
     key = base_name.strip()
-    if key in seen or key == source:
-        raise RulesError(f"{_where(source)}的“extends”形成循环：{' → '.join(seen + (key,))}。")
     if isinstance(spec, Path) or is_file:
         candidate = (Path(text).expanduser().parent / key)
         if key.lower().endswith((".yaml", ".yml")) and candidate.is_file():
             key = str(candidate)
+    if key in seen or key == source:
+        raise RulesError(f"{_where(source)}的“extends”形成循环：{' → '.join(seen + (source, key))}。")
     base, _ = _raw(key, seen + (source,))
     return _merge(base, data), source
 
