@@ -1,0 +1,204 @@
+"""The audit: every code fires on a faulty case and stays silent once it is fixed; the seed."""
+from __future__ import annotations
+
+import pytest
+
+from perfnb.audit import CODES, audit
+from perfnb.model import FINDING_COLUMNS, KIND_QUANTITATIVE
+from perfnb.scoring import evaluate, score_tables
+from tables import NAN, full_budget, indicator, make_unit, seed_tables
+
+REASON = "采购计划调整，已在下一年度补足。"
+
+
+def findings(tables, rules="central"):
+    return audit(tables, score_tables(tables, rules), rules)
+
+
+def codes(tables, rules="central") -> set[str]:
+    return set(findings(tables, rules)["code"])
+
+
+def unit(main: dict, *, budget=None, **fields):
+    """A unit of budget 10 + one indicator weighing 90 (weights add up to 100)."""
+    return make_unit("u", [main], budget=budget or full_budget(), **fields)
+
+
+# (code, faulty unit, fixed unit)
+CASES = {
+    "SCORE_MISMATCH": (
+        unit(indicator("采购批次", 4, 3, 90, reported_score=70, deviation_reason=REASON)),
+        unit(indicator("采购批次", 4, 3, 90, reported_score=67.5, deviation_reason=REASON))),
+    "SCORE_OVER_WEIGHT": (
+        unit(indicator("采购批次", 4, 4, 90, reported_score=95)),
+        unit(indicator("采购批次", 4, 4, 90, reported_score=90))),
+    "SUBTOTAL_MISMATCH": (
+        unit(indicator("采购批次", 4, 4, 90, reported_score=90),
+             reported=[{"level": "level1", "level1": "产出指标", "weight": 90, "score": 80}]),
+        unit(indicator("采购批次", 4, 4, 90, reported_score=90),
+             reported=[{"level": "level1", "level1": "产出指标", "weight": 90, "score": 90}])),
+    "TOTAL_MISMATCH": (
+        unit(indicator("采购批次", 4, 4, 90), reported_total=99.0),
+        unit(indicator("采购批次", 4, 4, 90), reported_total=100.0)),
+    "BUDGET_MISMATCH": (
+        unit(indicator("采购批次", 4, 4, 90),
+             budget={"initial": 2229, "executed": 1972.41, "reported_rate": 0.90,
+                     "reported_score": 9.0, "reason": REASON}),
+        unit(indicator("采购批次", 4, 4, 90),
+             budget={"initial": 2229, "executed": 1972.41, "reported_rate": 0.8849,
+                     "reported_score": 8.85, "reason": REASON})),
+    "WEIGHT_ROLLUP": (
+        unit(indicator("采购批次", 4, 4, 80)),
+        unit(indicator("采购批次", 4, 4, 90))),
+    "MISSING_DEVIATION_REASON": (
+        unit(indicator("采购批次", 4, 3, 90)),
+        unit(indicator("采购批次", 4, 3, 90, deviation_reason=REASON))),
+    "OVER_ACHIEVEMENT": (
+        unit(indicator("维修工程", 3, 8, 90)),
+        unit(indicator("维修工程", 3, 8, 90, deviation_reason="新增应急维修任务。"))),
+    "LOW_EXECUTION": (
+        unit(indicator("采购批次", 4, 4, 90), budget={"initial": 100, "executed": 85}),
+        unit(indicator("采购批次", 4, 4, 90), budget={"initial": 100, "executed": 85,
+                                                       "reason": "项目延期至次年。"})),
+    "TEXT_ACTUAL": (
+        unit(indicator("采购金额", 30, "完成", 90, "<=", kind=KIND_QUANTITATIVE)),
+        unit(indicator("采购金额", 30, 28, 90, "<="))),
+    "DIRECTION_CONFLICT": (
+        unit(indicator("故障率", 5, 3, 90, "<=", declared_direction="正向")),
+        unit(indicator("故障率", 5, 3, 90, "<=", declared_direction="反向"))),
+    "COST_BUDGET_MISMATCH": (
+        unit(indicator("经费总额", 120, 100, 90, "<=", level2="成本指标", measure_unit="万元",
+                       declared_direction="反向")),
+        unit(indicator("经费总额", 100, 100, 90, "<=", level2="成本指标", measure_unit="万元",
+                       declared_direction="反向"))),
+    "GRADE_MISMATCH": (
+        unit(indicator("采购批次", 4, 4, 90), reported_grade="良好"),
+        unit(indicator("采购批次", 4, 4, 90), reported_grade="优秀")),
+    "QUALITATIVE_OUT_OF_BAND": (
+        unit(indicator("工作质量", "优", "良", 90, reported_score=80, deviation_reason=REASON)),
+        unit(indicator("工作质量", "优", "良", 90, reported_score=70, deviation_reason=REASON))),
+    "MISSING_VALUE": (
+        unit(indicator("采购批次", 4, None, 90)),
+        unit(indicator("采购批次", 4, 4, 90))),
+    "KIND_CONFLICT": (
+        unit(indicator("满意度", 95, 96, 90, declared_kind="定性")),
+        unit(indicator("满意度", 95, 96, 90, declared_kind="定量"))),
+}
+
+
+def test_every_code_has_a_case():
+    assert set(CASES) == set(CODES)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_code_fires_and_is_silent_when_fixed(code):
+    faulty, fixed = CASES[code]
+    found = findings(faulty)
+    assert code in set(found["code"]), found[["code", "message"]]
+    row = found[found["code"] == code].iloc[0]
+    assert row["message"] and row["severity"] in ("error", "warning", "info")
+    assert code not in codes(fixed)
+
+
+@pytest.mark.parametrize("code", sorted(CASES))
+def test_fixed_cases_are_clean(code):
+    """The fixed units have no finding at all (so each case tests only its own code)."""
+    fixed = CASES[code][1]
+    assert findings(fixed).empty, findings(fixed)[["code", "message"]]
+
+
+def test_findings_frame_contract():
+    found = findings(CASES["SCORE_MISMATCH"][0])
+    assert list(found.columns) == list(FINDING_COLUMNS)
+    row = found.iloc[0]
+    assert row["unit_id"] == "u" and row["column"] == "得分" and row["indicator"] == "采购批次"
+    assert row["row"] == 10
+    assert "70" in row["message"] and "67.5" in row["message"]   # both figures
+
+
+def test_low_execution_severity_depends_on_rule_set():
+    faulty = CASES["LOW_EXECUTION"][0]
+    low = lambda rules: findings(faulty, rules).set_index("code").loc["LOW_EXECUTION", "severity"]  # noqa: E731
+    assert low("central") == "warning" and low("sichuan") == "error"
+
+
+def test_direction_conflict_variants():
+    reverse_on_floor = unit(indicator("培训人次", 100, 120, 90, ">=", declared_direction="反向"))
+    forward_on_cost = unit(indicator("单位成本", 50, 40, 90, ">=", level2="成本指标",
+                                     declared_direction="正向"))
+    assert "DIRECTION_CONFLICT" in codes(reverse_on_floor)
+    assert "DIRECTION_CONFLICT" in codes(forward_on_cost)
+
+
+def test_cost_ceiling_below_executed_is_explained():
+    tables = unit(indicator("经费总额", 80, 100, 90, "<=", level2="成本指标", measure_unit="万元",
+                            declared_direction="反向", deviation_reason=""))
+    message = findings(tables).set_index("code").loc["COST_BUDGET_MISMATCH", "message"]
+    assert "低于全年执行数" in message and "80" in message and "100" in message
+
+
+def test_missing_reported_score_where_others_have_one():
+    tables = make_unit("u", [indicator("a", 4, 4, 45, reported_score=45),
+                             indicator("b", 4, 4, 45)], budget=full_budget())
+    found = findings(tables)
+    assert list(found["code"]) == ["MISSING_VALUE"] and found["indicator"][0] == "b"
+
+
+def test_subtotal_compared_with_reported_items_and_weight():
+    # items reported 40 + 45 = 85; a subtotal of 85 is right even though 40 is itself wrong
+    tables = make_unit("u", [indicator("a", 4, 4, 45, reported_score=40),
+                             indicator("b", 4, 4, 45, reported_score=45)], budget=full_budget(),
+                       reported=[{"level": "level1", "level1": "产出指标", "weight": 80, "score": 85}])
+    found = codes(tables)
+    assert "SUBTOTAL_MISMATCH" not in found and "SCORE_MISMATCH" in found
+    assert "WEIGHT_ROLLUP" in found
+
+
+def test_sichuan_layout_uses_its_headers():
+    tables = unit(indicator("采购批次", 4, 3, 90), layout="sichuan")
+    row = findings(tables, "sichuan").set_index("code").loc["MISSING_DEVIATION_REASON"]
+    assert row["column"] == "未完成原因分析"
+
+
+def test_messages_escape_nothing_and_are_chinese():
+    found = findings(CASES["OVER_ACHIEVEMENT"][0])
+    message = found.iloc[0]["message"]
+    assert "267%" in message and "130%" in message and "请" in message
+
+
+# -- the seed ---------------------------------------------------------------------------
+
+def test_seed_findings():
+    result = evaluate(seed_tables())
+    found = result.findings
+    by = {(r.code, r.indicator) for r in found.itertuples()}
+    assert ("SCORE_MISMATCH", "服务人员满意度") in by
+    assert ("SUBTOTAL_MISMATCH", "效益指标 合计") in by
+    assert ("MISSING_DEVIATION_REASON", "办公设备采购批次") in by
+    assert ("OVER_ACHIEVEMENT", "维修改造工程个数") in by
+    assert ("DIRECTION_CONFLICT", "经费总额") in by
+    assert ("LOW_EXECUTION", "年度资金总额") in by
+    assert "TOTAL_MISMATCH" not in set(found["code"]) and "GRADE_MISMATCH" not in set(found["code"])
+    # 产出 合计 (50 / 48.75) is right; only 效益's is wrong
+    assert not any(ind == "产出指标 合计" for ind in found["indicator"])
+    score = found.set_index("code").loc["SCORE_MISMATCH"]
+    assert "9.5" in score["message"] and "10" in score["message"] and score["row"] == 31
+    low = found.set_index("code").loc["LOW_EXECUTION"]
+    assert "88.49%" in low["message"] and low["severity"] == "warning"
+    assert result.counts() == {"error": 3, "warning": 5, "info": 1}
+
+
+def test_seed_under_sichuan_rules_requires_the_budget_reason():
+    found = evaluate(seed_tables(), "sichuan").findings.set_index("code")
+    assert found.loc["LOW_EXECUTION", "severity"] == "error"
+
+
+def test_budget_reason_silences_low_execution():
+    tables = seed_tables()
+    tables.budgets.loc[0, "reason"] = "部分采购项目延至下年度支付。"
+    assert "LOW_EXECUTION" not in set(evaluate(tables).findings["code"])
+
+
+def test_nan_budget_is_a_missing_value():
+    tables = unit(indicator("采购批次", 4, 4, 90), budget={"initial": NAN, "executed": NAN})
+    assert "MISSING_VALUE" in codes(tables)
