@@ -241,15 +241,15 @@ def target_vs_actual(evaluation, unit_id=None, over_achievement: float | None = 
     ax.barh(positions, shown, height=0.6, color=colors)
     over = indicators["over_achieved"].fillna(False).astype(bool).to_numpy()
     for y, value, bar, status, is_over in zip(positions, completion, shown, statuses, over):
-        if math.isnan(value):
-            label = "无法计算"
-        else:
-            label = f"{_number(value, 1)}%"
+        label = "完成程度无法计算" if math.isnan(value) else f"{_number(value, 1)}%"
+        color = "black"
         if is_over:
             label += "  超额"
-        elif status in (STATUS_UNMET, STATUS_PARTIAL):
+        elif status in (STATUS_UNMET, STATUS_PARTIAL, STATUS_MISSING):
             label += f"  {STATUS_LABELS[status]}"
-        ax.text(bar + limit * 0.01, y, label, va="center", fontsize=BASE_FONT_SIZE - 1)
+            color = STATUS_COLORS[STATUS_UNMET] if status == STATUS_UNMET else "black"
+        ax.text(bar + limit * 0.01, y, label, va="center", fontsize=BASE_FONT_SIZE - 1,
+                color=color)
     ax.axvline(100, color="#333333", linewidth=0.9, linestyle="-")
     ax.axvline(over_achievement * 100, color=WEIGHT_EDGE, linewidth=0.8, linestyle="--")
     ax.text(over_achievement * 100, positions.max() + 0.6,

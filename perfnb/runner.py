@@ -160,7 +160,10 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
         papermill.execute_notebook(
             str(template), str(temp), parameters=parameters, kernel_name=kernel_name,
             cwd=str(template.parent), progress_bar=False, log_output=False,
-            request_save_on_cell_execute=False)
+            request_save_on_cell_execute=False,
+            # the kernel's own start-up chatter (e.g. its TCP transport warning) is not
+            # for our users; errors still show in the executed notebook
+            extra_arguments=["--log-level=ERROR"])
 
 
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules="central",
@@ -220,7 +223,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules="cen
             unit = evaluation.units.iloc[0]
             unit_info["project"] = _text(unit.get("project"))
             title = report_title(evaluation)
-        except PerfnbError as problem:  # the notebook ran, so this cannot normally happen
+        except Exception as problem:  # the notebook ran, so this cannot normally happen
             error = problem
 
     if not temp.exists():
