@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 
 from ..fsutil import atomic_write_bytes
 from ..model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, is_blank
