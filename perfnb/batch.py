@@ -387,10 +387,11 @@ class DaskExecutor:
         return self.client.submit(function, task, pure=False,
                                   key=f"perfnb-{task.get('key', 'summary')}-{time.time_ns()}")
 
-    @staticmethod
-    def wait(futures) -> set:
+    def wait(self, futures) -> set:
         from distributed import wait
-        return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
+
+        with self.client.as_current():  # our client is not the global default
+            return set(wait(list(futures), return_when="FIRST_COMPLETED").done)
 
     def where(self) -> str:
         return f"Dask 集群 {self.address}"
@@ -526,11 +527,21 @@ class Batch:
         template = _template_identity(self.template)
         context = {"perfnb": __version__, "rules_sha256": rules["sha256"],
                    "template_sha256": template["sha256"], "formats": self.formats}
-        self.out_root.mkdir(parents=True, exist_ok=True)
         jobs = plan_jobs(paths, self.out_root, context, self.department)
         if not jobs:
             raise BatchError(f"没有主管部门为“{self.department}”的单位。请检查 --department 的写法。")
         started = now_iso()
+        if self.scheduler:  # connect first: an unreachable scheduler must change nothing
+            self._executor_instance = DaskExecutor(self.scheduler)
+        try:
+            return self._run_locked(jobs, rules, template, context, started)
+        finally:
+            if self._executor_instance is not None:
+                self._executor_instance.close()
+                self._executor_instance = None
+
+    def _run_locked(self, jobs, rules, template, context, started) -> int:
+        self.out_root.mkdir(parents=True, exist_ok=True)
         with _batch_lock(self.out_root):
             _remove_stray_temporaries(self.out_root)
             manifest = Manifest.load_or_new(self.out_root)
@@ -620,9 +631,6 @@ class Batch:
                                         refresh=True)
         finally:
             bar.close()
-            if self._executor_instance is not None:
-                self._executor_instance.close()
-                self._executor_instance = None
 
     def _executor(self):
         """The executor, started on first use (a batch with nothing to do starts none)."""

@@ -1,0 +1,268 @@
+"""perfnb batch: failure isolation, resume, --force, kill -9 and rerun, security, summaries.
+
+Executing notebooks costs seconds, so one small batch (three units, HTML only) is run once
+per module and shared; the kill -9 test runs its own two-unit batch in a subprocess.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from openpyxl import load_workbook
+
+from perfnb.cli import main
+from perfnb.fsutil import safe_component
+from perfnb.manifest import MANIFEST_NAME, Manifest, verify
+
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+# A unit id that tries to escape the output folder and carries quotes, a backslash, a newline.
+NASTY_UNIT_ID = '../../逃逸"单位\'\\x\n第二行'
+NASTY_TEXT = '引号"与\'单引号\'、反斜杠\\n 不是换行\n真换行\t制表'
+
+
+def _copy_unit(source: str, folder: Path, name: str, **changes) -> Path:
+    """Copy a sample unit YAML (and its data file) into ``folder``, with changed keys."""
+    import yaml
+
+    settings = yaml.safe_load((PARAMS / source).read_text(encoding="utf-8"))
+    data = PARAMS / settings["data"]
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    shutil.copy(data, folder / "data" / data.name)
+    settings["data"] = f"data/{data.name}"
+    settings.update(changes)
+    path = folder / name
+    path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _broken_unit(folder: Path) -> Path:
+    (folder / "data").mkdir(parents=True, exist_ok=True)
+    (folder / "data" / "broken.csv").write_text("毫无关系的列,另一列\n1,2\n", encoding="utf-8")
+    path = folder / "broken.yaml"
+    path.write_text('unit_id: "broken-1"\ndepartment: 测试厅\nproject: 坏数据\nyear: 2023\n'
+                    "data: data/broken.csv\nbudget: {initial: 10, executed: 9, weight: 10}\n",
+                    encoding="utf-8")
+    return path
+
+
+def _batch(*argv) -> int:
+    return main(["batch", *map(str, argv)])
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    inputs = tmp_path_factory.mktemp("inputs")
+    _copy_unit("007.yaml", inputs, "nasty.yaml", unit_id=NASTY_UNIT_ID,
+               evaluation={"problems": NASTY_TEXT, "measures": "", "plans": "", "notes": ""})
+    _copy_unit("nmg-rd-2022-rdlz.yaml", inputs, "nmg.yaml")
+    _broken_unit(inputs)
+    out = tmp_path_factory.mktemp("out")
+    started = time.perf_counter()
+    code = _batch(inputs, "--out", out, "--formats", "html", "--jobs", "2")
+    return {"inputs": inputs, "out": out, "code": code, "seconds": time.perf_counter() - started,
+            "manifest": json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))}
+
+
+def _unit(manifest: dict, unit_id: str) -> dict:
+    (entry,) = [e for e in manifest["units"].values() if e["unit_id"] == unit_id]
+    return entry
+
+
+def test_broken_unit_fails_alone(batch):
+    assert batch["code"] == 1
+    manifest = batch["manifest"]
+    broken = _unit(manifest, "broken-1")
+    assert broken["status"] == "failed" and "broken-1" in broken["message"]
+    # its executed notebook, with the error, is kept and listed
+    notebook_name = "测试厅/broken-1/evaluation.ipynb"
+    assert notebook_name in broken["files"]
+    notebook = nbformat.read(batch["out"] / notebook_name, as_version=4)
+    assert any(o.get("output_type") == "error" for c in notebook.cells for o in c.get("outputs", []))
+    for unit_id in (NASTY_UNIT_ID, "nmg-rd-2022-rdlz"):
+        entry = _unit(manifest, unit_id)
+        assert entry["status"] == "passed", entry["message"]
+        assert {Path(f).name for f in entry["files"]} == {"evaluation.ipynb", "report.html",
+                                                         "result.json"}
+
+
+def test_manifest_records_inputs_environment_and_where(batch):
+    manifest = batch["manifest"]
+    entry = _unit(manifest, "nmg-rd-2022-rdlz")
+    assert [Path(i["path"]).name for i in entry["inputs"]] == ["nmg.yaml", "nmg-rd-2022-rdlz.xlsx"]
+    assert all(len(i["sha256"]) == 64 for i in entry["inputs"])
+    assert entry["host"] and entry["pid"] and entry["seconds"] > 0
+    assert entry["started"].endswith(("+00:00", "Z")) or "+" in entry["started"][19:] \
+        or "-" in entry["started"][19:]
+    assert manifest["rules"]["name"] == "central" and len(manifest["rules"]["sha256"]) == 64
+    assert len(manifest["template"]["sha256"]) == 64
+    assert manifest["environment"]["packages"]["papermill"]
+    assert manifest["perfnb_version"]
+    assert verify(batch["out"]).ok
+
+
+def test_nasty_unit_id_stays_inside_and_reaches_the_notebook_unchanged(batch):
+    out = batch["out"]
+    entry = _unit(batch["manifest"], NASTY_UNIT_ID)
+    folder = out / entry["out_dir"]
+    assert folder.parent.parent == out.resolve() or folder.parent.parent.resolve() == out.resolve()
+    assert folder.name == safe_component(NASTY_UNIT_ID)
+    assert not any(p.name == "逃逸" or "逃逸" in p.name for p in out.parent.iterdir())
+    notebook = nbformat.read(folder / "evaluation.ipynb", as_version=4)
+    (injected,) = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
+    values = {}
+    for node in ast.parse(injected.source).body:
+        values[node.targets[0].id] = ast.literal_eval(node.value)
+    assert values["unit_id"] == NASTY_UNIT_ID
+    result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    assert result["unit_id"] == NASTY_UNIT_ID
+    html = (folder / "report.html").read_text(encoding="utf-8")
+    assert "引号" in html  # the evaluator's text with quotes made it into the report
+
+
+def test_summaries_equal_the_units_results(batch):
+    out = batch["out"]
+    results = {}
+    for entry in batch["manifest"]["units"].values():
+        path = out / entry["out_dir"] / "result.json"
+        if path.exists():
+            results[entry["unit_id"]] = json.loads(path.read_text(encoding="utf-8"))
+    assert set(results) == {NASTY_UNIT_ID, "nmg-rd-2022-rdlz"}
+    sheet = load_workbook(out / "summary.xlsx").active
+    header = [c.value for c in sheet[1]]
+    assert sheet.freeze_panes == "A2" and header[:5] == ["主管部门", "单位编号", "项目名称", "总分", "等级"]
+    rows = {row[1]: dict(zip(header, row)) for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == set(results)
+    for unit_id, result in results.items():
+        row = rows[unit_id]
+        assert row["总分"] == pytest.approx(result["total"]) and row["等级"] == result["grade"]
+        assert row["预算执行率"] == pytest.approx(result["budget"]["rate"])
+        for dimension in result["dimensions"]:
+            assert row[f"{dimension['name']}得分"] == pytest.approx(dimension["score"])
+        for severity, label in (("error", "错误"), ("warning", "警告"), ("info", "提示")):
+            assert row[f"审核发现（{label}）"] == result["counts"][severity]
+    # the executed department and batch summaries show the same totals
+    for notebook_path in (out / "summary.ipynb", out / "内蒙古自治区人大常委会办公厅" / "summary.ipynb"):
+        notebook = nbformat.read(notebook_path, as_version=4)
+        text = "".join(o.get("data", {}).get("text/plain", "") for c in notebook.cells
+                       for o in c.get("outputs", []) if o.get("output_type") == "execute_result")
+        assert f"{results['nmg-rd-2022-rdlz']['total']:.2f}".rstrip("0") in text
+        assert (notebook_path.with_suffix(".html")).stat().st_size > 1000
+    batch_notebook = nbformat.read(out / "summary.ipynb", as_version=4)
+    outputs = json.dumps([c.get("outputs", []) for c in batch_notebook.cells], ensure_ascii=False)
+    assert "共 2 个单位" in outputs
+
+
+def test_rerun_skips_unchanged_units_and_force_reruns(batch, capsys):
+    out = batch["out"]
+    capsys.readouterr()
+    assert _batch(batch["inputs"], "--out", out, "--formats", "html") == 1  # broken still fails
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert _unit(manifest, "nmg-rd-2022-rdlz")["pid"] == _unit(batch["manifest"],
+                                                                "nmg-rd-2022-rdlz")["pid"]
+    assert capsys.readouterr().out.count("跳过（未变化）") == 2
+    # a changed input changes that unit's fingerprint only (so only it would rerun)
+    from perfnb.batch import Batch, discover_inputs, plan_jobs
+
+    def fingerprints():
+        args = type("Args", (), {"inputs": [batch["inputs"]], "out": out, "formats": "html"})()
+        runner = Batch(args)
+        context = {"perfnb": manifest["perfnb_version"],
+                   "rules_sha256": manifest["rules"]["sha256"],
+                   "template_sha256": manifest["template"]["sha256"], "formats": ["html"]}
+        return {job.unit_id: job.fingerprint
+                for job in plan_jobs(discover_inputs(runner.inputs, out), out, context)}
+
+    before = fingerprints()
+    assert before["nmg-rd-2022-rdlz"] == _unit(manifest, "nmg-rd-2022-rdlz")["fingerprint"]
+    nmg = batch["inputs"] / "data" / "nmg-rd-2022-rdlz.xlsx"
+    nmg.write_bytes(nmg.read_bytes())  # same bytes: still up to date
+    assert fingerprints() == before
+    (batch["inputs"] / "nmg.yaml").write_text(
+        (batch["inputs"] / "nmg.yaml").read_text(encoding="utf-8") + "# 修改\n", encoding="utf-8")
+    after = fingerprints()
+    assert after["nmg-rd-2022-rdlz"] != before["nmg-rd-2022-rdlz"]
+    assert after[NASTY_UNIT_ID] == before[NASTY_UNIT_ID]
+    changed = manifest
+    assert _batch(batch["inputs"], "--out", out, "--formats", "html", "--force", "--department",
+                  "内蒙古自治区人大常委会办公厅") == 0
+    forced = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert _unit(forced, "nmg-rd-2022-rdlz")["started"] != _unit(changed, "nmg-rd-2022-rdlz")["started"]
+    assert verify(out).ok
+
+
+def test_tampering_is_detected_on_a_real_batch(batch, tmp_path, capsys):
+    out = tmp_path / "copy"
+    shutil.copytree(batch["out"], out)
+    assert main(["verify", str(out)]) == 0
+    report = next(out.rglob("report.html"))
+    data = bytearray(report.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    report.write_bytes(bytes(data))
+    (out / "summary.html").unlink()
+    (out / "新增.txt").write_text("x", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["verify", str(out)]) == 1
+    printed = capsys.readouterr().out
+    assert "已被改动：" in printed and report.name in printed
+    assert "缺失：summary.html" in printed and "未列入清单：新增.txt" in printed
+
+
+def test_bad_invocations_exit_2(tmp_path, capsys):
+    assert _batch(tmp_path / "nowhere.yaml", "--out", tmp_path / "o") == 2
+    assert "不存在" in capsys.readouterr().err
+    assert _batch(PARAMS / "007.yaml", "--out", tmp_path / "o", "--formats", "html,gif") == 2
+    assert "--formats" in capsys.readouterr().err
+    assert _batch(PARAMS / "007.yaml", "--out", tmp_path / "o", "--jobs", "0") == 2
+    assert _batch(PARAMS, "--out", tmp_path / "o", "--department", "不存在的部门") == 2
+    assert "不存在的部门" in capsys.readouterr().err
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert _batch(empty, "--out", tmp_path / "o") == 2
+
+
+def test_folder_discovery_skips_referenced_data_files():
+    from perfnb.batch import discover_inputs
+
+    found = discover_inputs([str(PARAMS)])
+    assert all(p.suffix == ".yaml" for p in found) and len(found) == len(list(PARAMS.glob("*.yaml")))
+
+
+def test_kill_9_then_rerun_finishes_the_job(tmp_path):
+    inputs = tmp_path / "inputs"
+    _copy_unit("007.yaml", inputs, "a.yaml")
+    _copy_unit("nmg-rd-2022-rdlz.yaml", inputs, "b.yaml")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "perfnb.cli", "batch", str(inputs), "--out", str(out),
+               "--formats", "html", "--jobs", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not list(out.glob("*/*/result.json")) and time.monotonic() < deadline:
+            assert process.poll() is None, "the batch ended before it could be killed"
+            time.sleep(0.05)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+    finally:
+        with pytest.raises(ProcessLookupError):  # leave no orphans behind
+            for _ in range(50):
+                os.killpg(process.pid, signal.SIGKILL)
+                time.sleep(0.1)
+    # nothing half-written passes as complete: every unit the manifest lists verifies
+    manifest = Manifest.load_or_new(out)
+    for entry in manifest.units.values():
+        assert manifest.files_verify(entry["files"])
+    assert main(["batch", str(inputs), "--out", str(out), "--formats", "html"]) == 0
+    assert verify(out).ok
+    final = Manifest.load(out)
+    assert sorted(e["unit_id"] for e in final.units.values()) == ["007", "nmg-rd-2022-rdlz"]
+    assert not [p for p in out.rglob("*.tmp")]
