@@ -288,7 +288,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     scored_by = np.array([BY_NUMBER, BY_LEVEL, BY_NOTHING], dtype=object)[
         np.select([by_number, by_level], [0, 1], 2)]
 
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         # forward
         positive_actual = np.maximum(actual, 0.0)
         equal_zero = is_equal & (target == 0)

@@ -1,0 +1,109 @@
+"""The Evaluation result object: slicing, JSON, HTML and plain text."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from perfnb.errors import ParameterError
+from perfnb.result import display_width, text_table
+from perfnb.scoring import evaluate
+from tables import full_budget, indicator, make_unit, seed_tables, stack
+
+
+@pytest.fixture(scope="module")
+def seed():
+    return evaluate(seed_tables())
+
+
+@pytest.fixture(scope="module")
+def two():
+    other = make_unit("b<x>", [indicator("<script>alert(1)</script>", 4, 2, 90)],
+                      budget=full_budget(), project="项目 & 乙")
+    return evaluate(stack(seed_tables("a"), other))
+
+
+def test_json_matches_the_documented_shape(seed):
+    data = json.loads(seed.to_json())
+    assert data["unit_id"] == "nmg-rd-2022-rdlz" and data["year"] == 2022
+    assert data["department"] == "内蒙古自治区人大常委会办公厅"
+    assert data["rules"]["name"] == "central" and len(data["rules"]["sha256"]) == 64
+    assert data["total"] == 97.6 and data["grade"] == "优" and data["weight_total"] == 100.0
+    assert data["reported"] == {"total": 97.6, "grade": "优"}
+    budget = data["budget"]
+    assert budget["initial"] == 2229.0 and budget["adjusted"] is None
+    assert budget["executed"] == 1972.41 and budget["rate"] == 0.8849
+    assert budget["weight"] == 10.0 and budget["score"] == 8.85
+    assert budget["reported_rate"] == 0.8849 and budget["reported_score"] == 8.85
+    assert [d["name"] for d in data["dimensions"]] == ["预算执行率", "产出指标", "效益指标", "满意度指标"]
+    assert [d["score"] for d in data["dimensions"]] == [8.85, 48.75, 30.0, 10.0]
+    c14 = next(i for i in data["indicators"] if i["name"] == "办公设备采购批次")
+    assert c14 == {**c14, "level1": "产出指标", "level2": "数量指标", "kind": "quantitative",
+                   "operator": ">=", "target": 4.0, "actual": 3.0, "unit": "批次", "weight": 5.0,
+                   "score": 3.75, "reported_score": 3.75, "status": "partial",
+                   "status_label": "部分达成", "deviation_reason": ""}
+    finding = next(f for f in data["findings"] if f["code"] == "SCORE_MISMATCH")
+    assert finding["severity"] == "error"
+    assert finding["location"] == {"sheet": "项目支出绩效自评表", "row": 31, "column": "得分",
+                                   "indicator": "服务人员满意度"}
+    assert data["counts"] == {"error": 3, "warning": 5, "info": 1}
+
+
+def test_json_has_no_nan(seed):
+    assert "NaN" not in seed.to_json()
+
+
+def test_unit_slicing(two):
+    assert two.unit_ids == ["a", "b<x>"]
+    one = two.unit("b<x>")
+    assert one.unit_ids == ["b<x>"] and len(one.indicators) == 1
+    assert set(one.findings["unit_id"]) == {"b<x>"}
+    assert one.to_dict()["total"] == two.to_dict("b<x>")["total"] == 55.0
+    assert two.to_dict("a")["total"] == 97.6
+    assert isinstance(json.loads(two.to_json()), list)
+
+
+def test_unit_errors_are_chinese(two):
+    with pytest.raises(ParameterError, match="请指定单位编号"):
+        two.unit()
+    with pytest.raises(ParameterError, match="没有单位"):
+        two.unit("zzz")
+
+
+def test_html_escapes_data_and_colours_status(seed, two):
+    page = seed._repr_html_()
+    assert "97.60" in page and "服务人员满意度" in page and "SCORE_MISMATCH" in page
+    assert "#fff4d6" in page          # the partial status colour (C14)
+    many = two._repr_html_()
+    assert "b&lt;x&gt;" in many and "<x>" not in many and "项目 &amp; 乙" in many
+    single = two.unit("b<x>")._repr_html_()
+    assert "<script>" not in single and "&lt;script&gt;" in single
+
+
+def test_format_text_is_aligned_for_cjk(seed):
+    text = seed.format_text()
+    assert "总分：97.60 / 100.00" in text and "等级：优" in text and "88.49%" in text
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("一级指标"))
+    rows = lines[header + 2: header + 6]
+    # right-aligned numbers end at the same display column
+    assert len({display_width(row) for row in rows}) == 1
+    assert "[错误] SCORE_MISMATCH" in text
+
+
+def test_format_text_summary_for_many_units(two):
+    text = two.format_text()
+    assert "共 2 个单位" in text and "97.60" in text and "55.00" in text
+    assert "b<x>" in two.format_text("b<x>")
+
+
+def test_text_table_and_display_width():
+    assert display_width("预算ab") == 6
+    table = text_table(["名称", "分"], [["产出指标", "1"], ["x", "10"]], ["left", "right"])
+    widths = {display_width(line) for line in table.splitlines()}
+    assert len(widths) == 1
+
+
+def test_summary_counts(two):
+    summary = two.summary().set_index("unit_id")
+    assert summary.loc["a", "error"] == 3 and summary.loc["b<x>", "total"] == 55.0
