@@ -85,9 +85,13 @@ def fmt(values, digits: int = 2) -> np.ndarray:
 def pct(values, digits: int = 2) -> np.ndarray:
     """Fractions as percentages ("88.49%")."""
     values = np.asarray(values, dtype=float) * 100
-    return per_unique(pd.Series(values),
-                      lambda v: "空" if v is None or np.isnan(v)
-                      else f"{v:.{digits}f}".rstrip("0").rstrip(".") + "%", len(values))
+    def one(v) -> str:
+        if v is None or np.isnan(v):
+            return "空"
+        text = f"{v:.{digits}f}"
+        return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
+
+    return per_unique(pd.Series(values), one, len(values))
 
 
 def txt(values) -> np.ndarray:
@@ -364,8 +368,18 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     executed = budgets["executed"].to_numpy(float)[codes]
     in_wan = (map_where(source, "measure_unit", cost, lambda v: "万元" in _plain(v), False, bool)
               | map_where(source, "target_text", cost, lambda v: "万元" in _plain(v), False, bool))
+    # Only a ceiling for the whole project is compared with the budget: not a unit cost
+    # (单站/每公里/平均/人均 …), and either named as a total (总额, 经费, 资金, 预算) or at least
+    # half the budget.
+    per_unit_cost = map_where(source, "name", cost, lambda v: any(
+        word in _plain(v) for word in ("单", "每", "平均", "人均", "均价", "单价")), False, bool)
+    named_total = map_where(source, "name", cost, lambda v: any(
+        word in _plain(v) for word in ("总", "经费", "资金", "预算")), False, bool)
+    budget_base = np.where(np.isnan(adjusted), initial, adjusted)
     with np.errstate(invalid="ignore"):
-        cost_money = cost & in_wan & ~np.isnan(target) & reason_blank & ~np.isnan(initial)
+        whole_project = ~per_unit_cost & (named_total | (target >= 0.5 * budget_base))
+        cost_money = (cost & in_wan & whole_project & ~np.isnan(target) & reason_blank
+                      & ~np.isnan(initial))
         below_executed = cost_money & ~np.isnan(executed) & (target < executed - tol)
         not_budget = (cost_money & (np.abs(target - initial) > tol)
                       & (np.isnan(adjusted) | (np.abs(target - adjusted) > tol)))

@@ -137,6 +137,17 @@ def test_cost_ceiling_below_executed_is_explained():
     assert "低于全年执行数" in message and "80" in message and "100" in message
 
 
+def test_unit_costs_are_not_compared_with_the_budget():
+    tables = unit(indicator("单站年均运维成本", 20, 18, 90, "<=", level2="成本指标", measure_unit="万元",
+                            declared_direction="反向"))
+    assert "COST_BUDGET_MISMATCH" not in codes(tables)
+
+
+def test_over_achievement_percentage_text():
+    message = findings(unit(indicator("监测次数", 84, 126, 90))).iloc[0]["message"]
+    assert "150%" in message and "130%" in message
+
+
 def test_missing_reported_score_where_others_have_one():
     tables = make_unit("u", [indicator("a", 4, 4, 45, reported_score=45),
                              indicator("b", 4, 4, 45)], budget=full_budget())
