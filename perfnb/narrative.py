@@ -265,6 +265,8 @@ def report_context(evaluation, unit_id=None) -> dict:
         "low_rate_threshold": LOW_EXECUTION_RATE,
     }
     context["title"] = _title(context)
+    project = context["project"]
+    context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
     return context
 
 
