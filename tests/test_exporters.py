@@ -216,6 +216,7 @@ def test_pdf_fonts_are_embedded_subsets(exported_pdf):
             assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
             seen.add(str(font["/BaseFont"]).split("+", 1)[1])
     assert {"Noto-Sans-SC", "Noto-Serif-SC"} <= seen
+    assert all(name.startswith("Noto-") for name in seen), seen  # no fallback font slipped in
     assert len(exported_pdf["bytes"]) < 400_000  # subsets, not the 8-12 MB fonts
 
 
