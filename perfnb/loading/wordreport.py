@@ -53,7 +53,7 @@ _HEADING1_RE = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _HEADING2_RE = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
 _DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
 _ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|厅|局|委|院|部|办|所|站|馆|队|会)$")
-_TITLE_OWNER_RE = re.compile(r"^(.{2,30}?(?:办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部))(.{2,})$")
+_OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部")
 REPORT_SUFFIXES = ("绩效自评报告", "绩效评价报告", "自评报告", "绩效报告")
 
 
@@ -309,9 +309,11 @@ def _read_text(document, loaded: LoadedUnit) -> None:
         if department and body.startswith(department):
             owner, project = department, body[len(department):]
         else:
-            match = _TITLE_OWNER_RE.match(body)
-            if match:
-                owner, project = match.group(1), match.group(2)
+            # the owner ends at the last organisation word that leaves a project name
+            ends = [m.end() for m in _OWNER_END_RE.finditer(body) if 2 <= m.start() and
+                    len(body) - m.end() >= 2]
+            if ends:
+                owner, project = body[:ends[-1]], body[ends[-1]:]
         project = project.removesuffix("项目") if project.endswith("经费项目") else project
         if not unit.get("project") and project:
             unit["project"] = project
