@@ -164,3 +164,13 @@ def test_chart_choices(seed_evaluation, tmp_path):
                                                 charts={"自定义图": buffer.getvalue()})))
     assert len(given.inline_shapes) == 1
     assert any(p.text == "图1  自定义图" for p in given.paragraphs)
+
+
+def test_sichuan_word_report_reads_back_with_the_same_scores(tmp_path):
+    original = perfnb.evaluate(perfnb.load_unit(ROOT / "params" / "sc-lx-2023-gbzn.yaml"), "sichuan")
+    path = write_docx_report(original, tmp_path / "sc.docx", charts=False)
+    again = perfnb.evaluate(load_docx(path), "sichuan").to_dict()
+    expected = original.to_dict()
+    assert (again["total"], again["grade"]) == (expected["total"], expected["grade"]) == (97.94, "优")
+    assert again["budget"]["score"] == expected["budget"]["score"]
+    assert [i["score"] for i in again["indicators"]] == [i["score"] for i in expected["indicators"]]

@@ -76,7 +76,8 @@ def _table_grid(table, file: str, name: str) -> Grid:
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
     first_seen: dict[int, tuple[int, int]] = {}
     for r, row in enumerate(table.rows, start=1):
-        cells = [None] * row.grid_cols_before + list(row.cells) + [None] * row.grid_cols_after
+        before, after = getattr(row, "grid_cols_before", 0), getattr(row, "grid_cols_after", 0)
+        cells = [None] * before + list(row.cells) + [None] * after
         texts: list[object] = []
         for c, cell in enumerate(cells, start=1):
             if cell is None:
