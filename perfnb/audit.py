@@ -24,8 +24,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .model import (BUDGET_DIMENSION, FINDING_COLUMNS, KIND_QUALITATIVE, OPERATOR_SYMBOLS,
-                    REVERSE_OPERATORS, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, UnitTables)
+from .model import FINDING_COLUMNS, OPERATOR_SYMBOLS, STATUS_PARTIAL, STATUS_UNMET, UnitTables
 from .rules import RuleSet, get_rules
 from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where, numbers, per_unique,
                       text_column, unit_codes)
@@ -110,12 +109,16 @@ def _plain(value) -> str:
 
 
 def cat(*parts) -> np.ndarray:
-    """Element-wise concatenation of text arrays and plain strings (no missing values).
+    """Element-wise concatenation of text arrays and plain strings (no missing values);
+    a list stands for its items in order (so helpers can return pieces, not joined text).
 
     One ``str.join`` per row: building the text piece by piece would copy it once per part."""
-    length = next(len(p) for p in parts if not isinstance(p, str))
+    flat: list = []
+    for part in parts:
+        flat.extend(part) if isinstance(part, list) else flat.append(part)
+    length = next(len(p) for p in flat if not isinstance(p, str))
     columns = [itertools.repeat(p, length) if isinstance(p, str) else np.asarray(p, dtype=object)
-               for p in parts]
+               for p in flat]
     result = np.empty(length, dtype=object)
     result[:] = ["".join(row) for row in zip(*columns)]
     return result
@@ -252,7 +255,7 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     where = {"unit_code": codes, "sheet": sheet, "row": row, "indicator": name}
 
     def quoted(t):
-        return cat("“", txt(t(name)), "”")
+        return ["“", txt(t(name)), "”"]
 
     def target_text(t):
         return or_blank(txt(t(target_text_raw)))
@@ -261,8 +264,8 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
         return or_blank(txt(t(actual_text_raw)))
 
     def figures(t):
-        return cat("（", header(t, "target"), " ", target_text(t), "，", header(t, "actual"), " ",
-                   actual_text(t), "，", header(t, "weight"), " ", fmt(t(weight)), " 分）")
+        return ["（", header(t, "target"), " ", target_text(t), "，", header(t, "actual"), " ",
+                actual_text(t), "，", header(t, "weight"), " ", fmt(t(weight)), " 分）"]
 
     # SCORE_OVER_WEIGHT / SCORE_MISMATCH
     with np.errstate(invalid="ignore"):
@@ -499,16 +502,17 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
 # -- subtotals, totals, weights and grade ------------------------------------------------
 
 def _group_sums(keys: np.ndarray, values: list[np.ndarray]):
-    unique_keys, inverse = np.unique(keys, return_inverse=True)
-    return unique_keys, [np.bincount(inverse, v, minlength=len(unique_keys)) for v in values]
+    """Distinct keys (as an Index) and the sums of ``values`` per key (hashing, no sort)."""
+    codes, uniques = pd.factorize(keys)
+    return pd.Index(uniques), [np.bincount(codes, v, minlength=len(uniques)) for v in values]
 
 
-def _lookup(unique_keys: np.ndarray, sums: list[np.ndarray], wanted: np.ndarray) -> list[np.ndarray]:
-    if not len(unique_keys):
-        return [np.zeros(len(wanted)) for _ in sums]
-    position = np.clip(np.searchsorted(unique_keys, wanted), 0, len(unique_keys) - 1)
-    found = unique_keys[position] == wanted
-    return [np.where(found, s[position], 0.0) for s in sums]
+def _lookup(index: pd.Index, sums: list[np.ndarray], wanted: np.ndarray) -> list[np.ndarray]:
+    """The sums at each wanted key; 0 where a key has no items."""
+    position = index.get_indexer(wanted) if len(index) else np.full(len(wanted), -1)
+    found = position >= 0
+    return [np.where(found, s[np.maximum(position, 0)], 0.0) if len(s) else np.zeros(len(wanted))
+            for s in sums]
 
 
 def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: RuleSet,

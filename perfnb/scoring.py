@@ -36,8 +36,8 @@ import pandas as pd
 
 from .errors import InputError
 from .model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE, LEVEL1_ORDER,
-                    OPERATORS, REVERSE_OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL,
-                    STATUS_UNMET, UnitTables)
+                    OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
+                    UnitTables)
 from .rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
 
 PARTIAL_SHARE = 0.6   # a score at or above 60 % of the weight is "partial", below "unmet"
@@ -269,7 +269,8 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     weight = numbers(indicators, "weight")
     reported = numbers(indicators, "reported_score")
 
-    qualitative = factorized(indicators, "kind").map(lambda v: _text(v) == KIND_QUALITATIVE, bool)
+    qualitative = (np.asarray(indicators["kind"].array, dtype=object) == KIND_QUALITATIVE
+                   if "kind" in indicators.columns else np.zeros(n, dtype=bool))
     said_reverse = factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
     operator_code = factorized(indicators, "operator").map(
         lambda v: OPERATORS.index(_text(v)) if _text(v) in OPERATORS else -1, np.int64)
