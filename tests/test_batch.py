@@ -6,6 +6,7 @@ per module and shared; the kill -9 test runs its own two-unit batch in a subproc
 from __future__ import annotations
 
 import ast
+import fcntl
 import json
 import os
 import shutil
@@ -58,18 +59,42 @@ def _batch(*argv) -> int:
     return main(["batch", *map(str, argv)])
 
 
-@pytest.fixture(scope="module")
-def batch(tmp_path_factory):
-    inputs = tmp_path_factory.mktemp("inputs")
+def _build_batch(root: Path) -> dict:
+    inputs = root / "inputs"
     _copy_unit("007.yaml", inputs, "nasty.yaml", unit_id=NASTY_UNIT_ID,
                evaluation={"problems": NASTY_TEXT, "measures": "", "plans": "", "notes": ""})
     _copy_unit("nmg-rd-2022-rdlz.yaml", inputs, "nmg.yaml")
     _broken_unit(inputs)
-    out = tmp_path_factory.mktemp("out")
-    started = time.perf_counter()
+    out = root / "out"
     code = _batch(inputs, "--out", out, "--formats", "html", "--jobs", "2")
-    return {"inputs": inputs, "out": out, "code": code, "seconds": time.perf_counter() - started,
-            "manifest": json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))}
+    (root / "exit_code").write_text(str(code))
+    return {"inputs": inputs, "out": out, "code": code}
+
+
+@pytest.fixture(scope="session")
+def batch(tmp_path_factory, worker_id):
+    """One three-unit batch per test session, shared by all xdist workers (built once)."""
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if worker_id != "master" else base) / "perfnb-shared-batch"
+    root.mkdir(exist_ok=True)
+    with open(root / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (root / "exit_code").exists():
+            built = {"inputs": root / "inputs", "out": root / "out",
+                     "code": int((root / "exit_code").read_text())}
+        else:
+            built = _build_batch(root)
+    built["manifest"] = json.loads((built["out"] / MANIFEST_NAME).read_text(encoding="utf-8"))
+    return built
+
+
+@pytest.fixture
+def batch_copy(batch, tmp_path):
+    """A private copy of the shared batch (inputs and outputs) for tests that change it."""
+    shutil.copytree(batch["inputs"], tmp_path / "inputs")
+    shutil.copytree(batch["out"], tmp_path / "out")
+    return {"inputs": tmp_path / "inputs", "out": tmp_path / "out",
+            "manifest": batch["manifest"]}
 
 
 def _unit(manifest: dict, unit_id: str) -> dict:
@@ -161,7 +186,8 @@ def test_summaries_equal_the_units_results(batch):
     assert "共 2 个单位" in outputs
 
 
-def test_rerun_skips_unchanged_units_and_force_reruns(batch, capsys):
+def test_rerun_skips_unchanged_units(batch_copy, capsys):
+    batch = batch_copy
     out = batch["out"]
     capsys.readouterr()
     assert _batch(batch["inputs"], "--out", out, "--formats", "html") == 1  # broken still fails
@@ -191,12 +217,6 @@ def test_rerun_skips_unchanged_units_and_force_reruns(batch, capsys):
     after = fingerprints()
     assert after["nmg-rd-2022-rdlz"] != before["nmg-rd-2022-rdlz"]
     assert after[NASTY_UNIT_ID] == before[NASTY_UNIT_ID]
-    changed = manifest
-    assert _batch(batch["inputs"], "--out", out, "--formats", "html", "--force", "--department",
-                  "内蒙古自治区人大常委会办公厅") == 0
-    forced = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
-    assert _unit(forced, "nmg-rd-2022-rdlz")["started"] != _unit(changed, "nmg-rd-2022-rdlz")["started"]
-    assert verify(out).ok
 
 
 def test_tampering_is_detected_on_a_real_batch(batch, tmp_path, capsys):
@@ -236,18 +256,21 @@ def test_folder_discovery_skips_referenced_data_files():
     assert all(p.suffix == ".yaml" for p in found) and len(found) == len(list(PARAMS.glob("*.yaml")))
 
 
-def test_kill_9_then_rerun_finishes_the_job(tmp_path):
-    inputs = tmp_path / "inputs"
-    _copy_unit("007.yaml", inputs, "a.yaml")
-    _copy_unit("nmg-rd-2022-rdlz.yaml", inputs, "b.yaml")
-    out = tmp_path / "out"
+def test_force_killed_with_kill_9_then_rerun_finishes_the_job(batch_copy):
+    """--force reruns every unit; kill -9 after its first unit; the rerun completes the rest."""
+    inputs, out, before = batch_copy["inputs"], batch_copy["out"], batch_copy["manifest"]
     command = [sys.executable, "-m", "perfnb.cli", "batch", str(inputs), "--out", str(out),
-               "--formats", "html", "--jobs", "1"]
+               "--formats", "html", "--jobs", "1", "--force"]
+    launched = time.time()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True)
+
+    def fresh_results():
+        return [p for p in out.glob("*/*/result.json") if p.stat().st_mtime >= launched]
+
     try:
-        deadline = time.monotonic() + 120
-        while not list(out.glob("*/*/result.json")) and time.monotonic() < deadline:
+        deadline = time.monotonic() + 180
+        while not fresh_results() and time.monotonic() < deadline:
             assert process.poll() is None, "the batch ended before it could be killed"
             time.sleep(0.05)
         os.kill(process.pid, signal.SIGKILL)
@@ -257,12 +280,18 @@ def test_kill_9_then_rerun_finishes_the_job(tmp_path):
             for _ in range(50):
                 os.killpg(process.pid, signal.SIGKILL)
                 time.sleep(0.1)
-    # nothing half-written passes as complete: every unit the manifest lists verifies
-    manifest = Manifest.load_or_new(out)
-    for entry in manifest.units.values():
-        assert manifest.files_verify(entry["files"])
-    assert main(["batch", str(inputs), "--out", str(out), "--formats", "html"]) == 0
-    assert verify(out).ok
+    # nothing half-written passes as complete: every unit the manifest lists verifies,
+    # and the units not finished by the killed run are not listed
+    killed = Manifest.load(out)
+    for entry in killed.units.values():
+        assert killed.files_verify(entry["files"])
+    assert len(killed.units) < 3
+    assert main(["batch", str(inputs), "--out", str(out), "--formats", "html"]) == 1  # broken unit
+    assert not verify(out).changed and not verify(out).missing and not verify(out).unlisted
     final = Manifest.load(out)
-    assert sorted(e["unit_id"] for e in final.units.values()) == ["007", "nmg-rd-2022-rdlz"]
+    assert sorted(e["unit_id"] for e in final.units.values()) == sorted(
+        [NASTY_UNIT_ID, "broken-1", "nmg-rd-2022-rdlz"])
+    for entry in final.units.values():  # every unit ran again (forced, or after the kill)
+        assert entry["started"] > _unit(before, entry["unit_id"])["started"]
+    assert _unit(final.data, "nmg-rd-2022-rdlz")["status"] == "passed"
     assert not [p for p in out.rglob("*.tmp")]
