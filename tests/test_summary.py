@@ -1,0 +1,116 @@
+"""load_results, the summary tables and figures, and summary.xlsx, from result.json files."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+import perfnb
+from perfnb.summary import (findings_matrix, grade_distribution, load_dimensions, load_findings,
+                            load_results, plot_budget_execution, plot_grade_distribution,
+                            plot_score_rate_heatmap, ranking_table, score_rate_matrix,
+                            write_summary_workbook)
+
+PARAMS = Path(__file__).resolve().parents[1] / "params"
+
+
+@pytest.fixture(scope="module")
+def results_dir(tmp_path_factory):
+    """A batch-shaped folder whose result.json files come from really scoring sample units."""
+    from perfnb.fsutil import safe_component
+
+    root = tmp_path_factory.mktemp("results")
+    for name in ("007.yaml", "nmg-rd-2022-rdlz.yaml", "wjw-2023-fyjk.yaml", "wjw-2023-jbgw.yaml"):
+        evaluation = perfnb.evaluate(perfnb.load_unit(PARAMS / name))
+        data = evaluation.to_dict(evaluation.unit_ids[0])
+        folder = root / safe_component(data["department"]) / safe_component(data["unit_id"])
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (root / "某部门" / "坏单位").mkdir(parents=True)
+    (root / "某部门" / "坏单位" / "result.json").write_text("{截断", encoding="utf-8")  # ignored
+    return root
+
+
+def _results(root: Path) -> dict[str, dict]:
+    return {d["unit_id"]: d for d in (json.loads(p.read_text(encoding="utf-8"))
+                                       for p in root.glob("*/*/result.json")
+                                       if p.parent.name != "坏单位")}
+
+
+def test_load_results_has_one_row_per_unit_with_its_figures(results_dir):
+    frame = perfnb.load_results(results_dir)
+    expected = _results(results_dir)
+    assert sorted(frame["unit_id"]) == sorted(expected)
+    assert list(frame["total"]) == sorted(frame["total"], reverse=True)
+    for _, row in frame.iterrows():
+        result = expected[row["unit_id"]]
+        assert row["total"] == pytest.approx(result["total"]) and row["grade"] == result["grade"]
+        assert row["department"] == result["department"]
+        assert row["execution_rate"] == pytest.approx(result["budget"]["rate"])
+        assert row["findings_error"] == result["counts"]["error"]
+        for dimension in result["dimensions"]:
+            assert row[f"score:{dimension['name']}"] == pytest.approx(dimension["score"])
+
+
+def test_department_filter_by_name_or_folder(results_dir):
+    by_name = load_results(results_dir, "湖北省卫生健康委员会")
+    assert sorted(by_name["unit_id"]) == ["wjw-2023-fyjk", "wjw-2023-jbgw"]
+    assert list(load_results(results_dir, by_name["folder"][0].split("/")[0])["unit_id"]) == list(
+        by_name["unit_id"])
+    assert load_results(results_dir, "没有的部门").empty
+
+
+def test_tables_agree_with_the_results(results_dir):
+    results = load_results(results_dir)
+    expected = _results(results_dir)
+    ranking = ranking_table(results)
+    assert list(ranking["总分"]) == sorted((r["total"] for r in expected.values()), reverse=True)
+    assert ranking["名次"].iloc[0] == 1
+    distribution = grade_distribution(results)
+    assert list(distribution.index) == ["优", "良", "中", "差"]
+    assert distribution.sum() == len(expected)
+    for grade in distribution.index:
+        assert distribution[grade] == sum(r["grade"] == grade for r in expected.values())
+    matrix = score_rate_matrix(load_dimensions(results_dir))
+    for unit_id, result in expected.items():
+        for dimension in result["dimensions"]:
+            if dimension["weight"]:
+                assert matrix.loc[unit_id, dimension["name"]] == pytest.approx(
+                    dimension["score"] / dimension["weight"])
+    findings = load_findings(results_dir)
+    assert len(findings) == sum(len(r["findings"]) for r in expected.values())
+    counts = findings_matrix(findings)
+    assert counts["合计"].sum() == len(findings)
+
+
+def test_figures_render(results_dir):
+    results = load_results(results_dir)
+    for figure in (plot_grade_distribution(results), plot_budget_execution(results),
+                   plot_score_rate_heatmap(load_dimensions(results_dir))):
+        figure.canvas.draw()
+        assert figure.axes
+
+
+def test_summary_workbook(results_dir, tmp_path):
+    path = write_summary_workbook(results_dir, tmp_path / "summary.xlsx")
+    sheet = load_workbook(path).active
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["主管部门", "单位编号", "项目名称", "总分", "等级"]
+    assert "预算执行率" in header and "审核发现（错误）" in header and "产出指标得分" in header
+    assert sheet.freeze_panes == "A2"
+    assert all(sheet.column_dimensions[c].width >= 8 for c in "ABCDE")
+    rows = {r[1]: dict(zip(header, r)) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    for unit_id, result in _results(results_dir).items():
+        assert rows[unit_id]["总分"] == pytest.approx(result["total"])
+        assert rows[unit_id]["预算执行率"] == pytest.approx(result["budget"]["rate"])
+        assert rows[unit_id]["审核发现（警告）"] == result["counts"]["warning"]
+    assert not math.isnan(rows["007"]["总分"])
+
+
+def test_missing_results_dir_is_a_chinese_error(tmp_path):
+    with pytest.raises(perfnb.PerfnbError, match="不存在"):
+        load_results(tmp_path / "nowhere")
+    assert load_results(tmp_path).empty
