@@ -2,7 +2,8 @@
 
 ``load_unit(path)`` dispatches by suffix: ``.yaml``/``.yml`` is a unit file (its ``data`` file
 is loaded and its keys override the data), ``.xlsx``/``.xlsm`` is read by content (our
-three-sheet workbook, 四川's form, or the official form), ``.csv`` is an indicator table.
+three-sheet workbook, 四川's form, or the official form), ``.csv`` is an indicator table,
+``.docx`` is a department's Word report whose tables are read like the official form.
 """
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from .assemble import LoadedUnit, apply_overrides, check_unit, raise_errors, to_
 from .workbook import write_template
 
 __all__ = ["load_unit", "load_units", "resolve_data_path", "write_template", "read_unit_yaml",
-           "WORKBOOK_SUFFIXES", "YAML_SUFFIXES", "CSV_SUFFIXES"]
+           "WORKBOOK_SUFFIXES", "YAML_SUFFIXES", "CSV_SUFFIXES", "DOCX_SUFFIXES", "DATA_SUFFIXES"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
+DOCX_SUFFIXES = (".docx", ".docm")
+DATA_SUFFIXES = WORKBOOK_SUFFIXES + CSV_SUFFIXES + DOCX_SUFFIXES
 
 
 def read_unit_yaml(path):
@@ -56,12 +59,18 @@ def _read_data(path: Path) -> LoadedUnit:
         return read_csv(path)
     if suffix in WORKBOOK_SUFFIXES:
         return _read_xlsx(path)
+    if suffix in DOCX_SUFFIXES:
+        from .wordreport import read_docx
+        return read_docx(path)
     check_file(path)
+    if suffix == ".doc":
+        raise InputError("不支持旧版 Word 97-2003 文档（.doc）", file=path,
+                         hint="请在 Word 或 WPS 中“另存为”Word 文档（*.docx）")
     if suffix == ".xls":
         raise InputError("不支持旧版 Excel 97-2003 工作簿（.xls）", file=path,
                          hint="请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）")
     raise InputError(f"无法识别的文件类型“{path.suffix or '（无扩展名）'}”", file=path,
-                     hint="请提供 .xlsx 工作簿、.csv 文件或单位参数 .yaml 文件")
+                     hint="请提供 .xlsx 工作簿、.csv 文件、.docx 自评报告或单位参数 .yaml 文件")
 
 
 def _read_xlsx(path: Path) -> LoadedUnit:
