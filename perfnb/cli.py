@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import traceback
 
@@ -34,8 +35,9 @@ class ChineseArgumentParser(argparse.ArgumentParser):
 
 
 def _add_rules(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", default="central", metavar="NAME|FILE",
-                        help="评分规则：内置规则名（central、sichuan）或规则 YAML 文件，默认 central")
+    parser.add_argument("--rules", default=None, metavar="NAME|FILE",
+                        help="评分规则：内置规则名（central、sichuan）或规则 YAML 文件；"
+                             "默认用单位 YAML 中的 rules，未写则用 central")
 
 
 def _add_formats(parser: argparse.ArgumentParser, default: str) -> None:
@@ -111,6 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfnb：已中断。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (e.g. `perfnb score … | head`): stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

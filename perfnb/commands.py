@@ -17,7 +17,7 @@ def score_command(args) -> int:
     from .rules import get_rules
     from .scoring import evaluate
 
-    rules = get_rules(args.rules)
+    rules = get_rules(args.rules or unit_rules(args.input))
     tables = load_unit(args.input)
     evaluation = evaluate(tables, rules)
     if args.json:
@@ -26,6 +26,16 @@ def score_command(args) -> int:
     else:
         print(evaluation.format_text())
     return 0
+
+
+def unit_rules(input_path) -> str:
+    """The rule set a unit asks for: its YAML's ``rules`` key, else ``central``."""
+    from .loading import YAML_SUFFIXES, read_unit_yaml
+
+    path = Path(input_path)
+    if path.suffix.lower() in YAML_SUFFIXES and path.is_file():
+        return str(read_unit_yaml(path).get("rules") or "central")
+    return "central"
 
 
 def template_command(args) -> int:

@@ -30,8 +30,10 @@ __all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "run_unit", "
            "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES"]
 
 NOTEBOOK_NAME = "evaluation.ipynb"
-OUTPUT_NAMES = {"html": "report.html", "pdf": "report.pdf", "json": "result.json"}
-SUPPORTED_FORMATS = ("html", "pdf")
+OUTPUT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx",
+                "xlsx": "form.xlsx", "json": "result.json"}
+SUPPORTED_FORMATS = ("html", "pdf", "docx", "xlsx")
+DEFAULT_RULES = "central"
 UNKNOWN_DEPARTMENT = "未识别部门"
 
 
@@ -43,6 +45,7 @@ class UnitPlan:
     department: str
     input_files: list[Path]
     parameters: dict
+    rules: str | None = None           # the unit YAML's own rule set, if it names one
 
 
 @dataclass
@@ -101,11 +104,13 @@ def plan_unit(input_path) -> UnitPlan:
                               "批量评价文件夹请用 perfnb batch")
     path = path.resolve()
     unit_id = department = ""
+    unit_rules = None
     input_files = [path]
     if path.suffix.lower() in YAML_SUFFIXES:
         settings = read_unit_yaml(path)
         unit_id = _text(settings.get("unit_id"))
         department = _text(settings.get("department"))
+        unit_rules = _text(settings.get("rules")) or None
         if settings.get("data"):
             data_path = resolve_data_path(settings["data"], path.parent)
             if not data_path.is_file():
@@ -121,7 +126,7 @@ def plan_unit(input_path) -> UnitPlan:
     unit_id = unit_id or path.stem
     parameters = {"data": str(path), "unit_id": unit_id}
     return UnitPlan(unit_id=unit_id, department=department, input_files=input_files,
-                    parameters=parameters)
+                    parameters=parameters, rules=unit_rules)
 
 
 def _formats(formats) -> tuple[str, ...]:
@@ -166,9 +171,11 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
             extra_arguments=["--log-level=ERROR"])
 
 
-def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules="central",
+def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
              template=None, kernel_name=None) -> UnitRun:
     """Execute the evaluation notebook for one unit and export its reports.
+
+    ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
 
     Raises :class:`PerfnbError` for bad input (no such file, unreadable YAML, unknown
     format or rule set, missing template); a notebook that fails to run is not raised but
@@ -184,8 +191,9 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules="cen
     if not template.is_file():
         raise ParameterError(f"模板笔记本“{template}”不存在。请用 --template 指定评价笔记本。")
     template = template.resolve()
-    rule_set = get_rules(rules)
     plan = plan_unit(input_path)
+    rules = rules or plan.rules or DEFAULT_RULES
+    rule_set = get_rules(rules)
     out_root = Path(out_root)
     out_dir = ensure_inside(out_root, out_root / safe_component(plan.department or UNKNOWN_DEPARTMENT)
                             / safe_component(plan.unit_id))
@@ -256,6 +264,16 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules="cen
             path = out_dir / OUTPUT_NAMES["pdf"]
             atomic_write_bytes(path, export_pdf(nb, dict(resources)))
             run.files.append(path)
+        if "docx" in formats:
+            from .office import write_docx_report
+            path = out_dir / OUTPUT_NAMES["docx"]
+            _write_atomically(path, lambda target: write_docx_report(evaluation, target, plan.unit_id))
+            run.files.append(path)
+        if "xlsx" in formats:
+            from .office import write_xlsx_form
+            path = out_dir / OUTPUT_NAMES["xlsx"]
+            _write_atomically(path, lambda target: write_xlsx_form(evaluation, target, plan.unit_id))
+            run.files.append(path)
     except PerfnbError as problem:
         run.status = "failed"
         run.message = f"单位“{plan.unit_id}”的报告导出失败：{problem}"
@@ -266,6 +284,17 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules="cen
     run.files.append(path)
     run.finished = now()
     return run
+
+
+def _write_atomically(path: Path, write) -> None:
+    """Let ``write(target)`` write a file under a temporary name, then rename it to ``path``."""
+    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
+    try:
+        write(temp)
+        os.replace(temp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temp.unlink()
 
 
 def run_command(args) -> int:
