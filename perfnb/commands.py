@@ -64,7 +64,11 @@ def rules_command(args) -> int:
         rules = get_rules(args.name)
         print(rules.to_yaml() if hasattr(rules, "to_yaml") else rules)
         return 0
-    for name, title in list_rules().items():
+    for name in list_rules():
+        try:
+            title = get_rules(name).title
+        except PerfnbError as error:  # a broken plug-in must not hide the others
+            title = f"（无法加载：{error}）"
         print(f"{name:12s} {title}")
     return 0
 
