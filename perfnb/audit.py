@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -65,7 +66,106 @@ HEADERS = {
 }
 
 
-# -- formatting helpers (vectorised over distinct values) ---------------------------------
+# -- formatting helpers: text held as codes into its distinct values ----------------------
+
+class Texts:
+    """Per-row text as codes into its distinct values: ``uniques[codes]``.
+
+    Messages are built from few distinct pieces (indicator names, formatted numbers, column
+    headers), so :func:`cat` joins each distinct *combination* of pieces once, not each row,
+    and rows with the same message share one string object.  ``np.asarray`` gives the rows.
+    """
+
+    __slots__ = ("codes", "uniques")
+
+    def __init__(self, codes: np.ndarray, uniques) -> None:
+        self.codes = np.asarray(codes, dtype=np.intp)
+        self.uniques = np.asarray(uniques, dtype=object)
+
+    @classmethod
+    def of(cls, values, func: Callable[[object], object] | None = None) -> "Texts":
+        """The distinct values of ``values`` (missing ones as None), ``func`` of each if given."""
+        if isinstance(values, Texts):
+            return values.map(func) if func is not None else values
+        values = np.asarray(values)
+        if values.dtype.kind in "US":   # numpy text (np.where of constants): Python str
+            values = values.astype(object)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        distinct = list(np.asarray(uniques, dtype=object)) + [None]   # code -1 -> missing
+        codes = np.where(codes < 0, len(distinct) - 1, codes)
+        if func is not None:
+            distinct = [func(value) for value in distinct]
+        return cls(codes, _object_array(distinct))
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def map(self, func: Callable[[object], object]) -> "Texts":
+        return Texts(self.codes, _object_array([func(value) for value in self.uniques]))
+
+    def take(self, mask: np.ndarray) -> "Texts":
+        return Texts(self.codes[mask], self.uniques)
+
+    def values(self) -> np.ndarray:
+        return self.uniques[self.codes]
+
+    def __array__(self, dtype=None, copy=None):
+        values = self.values()
+        return values if dtype is None else values.astype(dtype)
+
+
+def _object_array(values: list) -> np.ndarray:
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
+def choose(conditions: list, choices: list, default) -> Texts:
+    """``np.select`` for text: the first choice whose condition holds, else ``default``."""
+    parts = [Texts.of(c) if not isinstance(c, str) else c for c in [*choices, default]]
+    length = next((len(p) for p in parts if not isinstance(p, str)),
+                  len(np.asarray(conditions[0])) if conditions else 0)
+    parts = [Texts(np.zeros(length, dtype=np.intp), [p]) if isinstance(p, str) else p for p in parts]
+    offsets = np.cumsum([0] + [len(p.uniques) for p in parts])
+    codes = parts[-1].codes + offsets[-2]
+    for condition, part, offset in zip(reversed(conditions), reversed(parts[:-1]),
+                                       reversed(offsets[:-2])):
+        codes = np.where(np.asarray(condition, dtype=bool), part.codes + offset, codes)
+    return Texts(codes, np.concatenate([p.uniques for p in parts]))
+
+
+def cat(*parts) -> Texts:
+    """Element-wise concatenation of text arrays and plain strings (no missing values);
+    a list stands for its items in order (so helpers can return pieces, not joined text).
+
+    Each distinct combination of the array parts is joined once (one ``str.join``)."""
+    flat: list = []
+    for part in parts:
+        flat.extend(part) if isinstance(part, list) else flat.append(part)
+    flat = [part if isinstance(part, str) else Texts.of(part) for part in flat]
+    arrays = [part for part in flat if not isinstance(part, str)]
+    length = len(arrays[0])
+    # One integer key per row naming its combination of distinct pieces.
+    key = np.zeros(length, dtype=np.int64)
+    size = 1
+    for part in arrays:
+        count = len(part.uniques)
+        if size * count >= 2**62:
+            codes, distinct = pd.factorize(key)
+            key, size = codes.astype(np.int64), len(distinct)
+        key = key * count + part.codes
+        size *= count
+    codes, distinct = pd.factorize(key)
+    # pd.factorize numbers combinations in order of appearance: a row is a combination's
+    # first when its code exceeds every earlier code.
+    first = np.ones(length, dtype=bool)
+    if length > 1:
+        first[1:] = codes[1:] > np.maximum.accumulate(codes)[:-1]
+    rows = np.flatnonzero(first)
+    columns = [itertools.repeat(part, len(rows)) if isinstance(part, str)
+               else part.uniques[part.codes[rows]] for part in flat]
+    return Texts(codes, _object_array(["".join(row) for row in zip(*columns)]))
+
 
 def _fmt_number(value, digits: int = 2) -> str:
     if value is None or np.isnan(value):
@@ -74,32 +174,36 @@ def _fmt_number(value, digits: int = 2) -> str:
     return "0" if text in ("-0", "") else text
 
 
-def fmt(values, digits: int = 2) -> np.ndarray:
+def _numbers_as_texts(values, func: Callable[[float], str]) -> Texts:
+    codes, uniques = pd.factorize(np.asarray(values, dtype=float), use_na_sentinel=True)
+    distinct = [func(value) for value in uniques] + [func(np.nan)]   # code -1 -> NaN
+    return Texts(np.where(codes < 0, len(distinct) - 1, codes), _object_array(distinct))
+
+
+def fmt(values, digits: int = 2) -> Texts:
     """Numbers as short text ("3.75", "5", "1,972.41"; NaN -> "空")."""
-    values = np.asarray(values, dtype=float)
-    return per_unique(pd.Series(values), lambda v: _fmt_number(np.nan if v is None else v, digits),
-                      len(values))
+    return _numbers_as_texts(values, lambda v: _fmt_number(v, digits))
 
 
-def pct(values, digits: int = 2) -> np.ndarray:
+def pct(values, digits: int = 2) -> Texts:
     """Fractions as percentages ("88.49%")."""
-    values = np.asarray(values, dtype=float) * 100
     def one(v) -> str:
         if v is None or np.isnan(v):
             return "空"
         text = f"{v:.{digits}f}"
         return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
-    return per_unique(pd.Series(values), one, len(values))
+    return _numbers_as_texts(np.asarray(values, dtype=float) * 100, one)
 
 
-def txt(values) -> np.ndarray:
-    """Text values as an object array ('' for missing)."""
-    values = np.array(values, dtype=object)
-    missing = pd.isna(values)
-    if missing.any():
-        values[missing] = ""
-    return values
+def _blank_if_missing(value):
+    return "" if value is None or value is pd.NA or value is pd.NaT or (
+        isinstance(value, (float, np.floating)) and np.isnan(value)) else value
+
+
+def txt(values) -> Texts:
+    """Text values ('' for missing)."""
+    return Texts.of(values, _blank_if_missing)
 
 
 def _plain(value) -> str:
@@ -108,25 +212,8 @@ def _plain(value) -> str:
     return str(value).strip()
 
 
-def cat(*parts) -> np.ndarray:
-    """Element-wise concatenation of text arrays and plain strings (no missing values);
-    a list stands for its items in order (so helpers can return pieces, not joined text).
-
-    One ``str.join`` per row: building the text piece by piece would copy it once per part."""
-    flat: list = []
-    for part in parts:
-        flat.extend(part) if isinstance(part, list) else flat.append(part)
-    length = next(len(p) for p in flat if not isinstance(p, str))
-    columns = [itertools.repeat(p, length) if isinstance(p, str) else np.asarray(p, dtype=object)
-               for p in flat]
-    result = np.empty(length, dtype=object)
-    result[:] = ["".join(row) for row in zip(*columns)]
-    return result
-
-
-def or_blank(values: np.ndarray, blank: str = "空") -> np.ndarray:
-    values = np.asarray(values, dtype=object)
-    return np.where(values == "", blank, values)
+def or_blank(values, blank: str = "空") -> Texts:
+    return Texts.of(values, lambda value: blank if isinstance(value, str) and value == "" else value)
 
 
 class _Findings:
@@ -135,7 +222,27 @@ class _Findings:
     ever built for the rows that have the finding."""
 
     def __init__(self) -> None:
-        self.parts: list[pd.DataFrame] = []
+        self.parts: list[dict] = []
+        self._whole: dict[tuple[str, int], tuple[object, np.ndarray]] = {}
+
+    def _converted(self, kind: str, value, convert) -> np.ndarray:
+        """``convert(value)`` for a whole column, once per column (restricted per finding)."""
+        hit = self._whole.get((kind, id(value)))
+        if hit is None or hit[0] is not value:
+            hit = (value, convert(value))   # holding the value keeps its id unique
+            self._whole[(kind, id(value))] = hit
+        return hit[1]
+
+    def _objects(self, series: pd.Series) -> np.ndarray:
+        return self._converted("objects", series, lambda s: np.asarray(s.array, dtype=object))
+
+    def _row_numbers(self, row) -> np.ndarray:
+        def convert(value):
+            if isinstance(value, pd.Series) and value.dtype.kind in "iufb":
+                return value.to_numpy(dtype=float, na_value=np.nan)
+            values = np.asarray(value.array if isinstance(value, pd.Series) else value, dtype=object)
+            return pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").to_numpy(float)
+        return self._converted("rows", row, convert)
 
     def add(self, code: str, severity: str, mask: np.ndarray, *, unit_code: np.ndarray, sheet,
             row, column, indicator, message) -> None:
@@ -147,8 +254,10 @@ class _Findings:
         def take(value):
             if isinstance(value, str) or value is None:
                 return value
+            if isinstance(value, Texts):
+                return value.take(mask)
             if isinstance(value, pd.Series):
-                return np.asarray(value.array[mask], dtype=object)
+                return self._objects(value)[mask]
             return np.asarray(value)[mask]
 
         def column_of(value):
@@ -160,11 +269,7 @@ class _Findings:
         text = message(take) if callable(message) else take(message)
         if isinstance(text, str):
             text = np.full(count, text, dtype=object)
-        rows = take(row)
-        if rows is None:
-            rows = np.full(count, np.nan)
-        else:
-            rows = pd.to_numeric(pd.Series(rows, dtype=object), errors="coerce").to_numpy(float)
+        rows = np.full(count, np.nan) if row is None else self._row_numbers(row)[mask]
         self.parts.append({
             "_unit": np.asarray(take(unit_code), dtype=np.int64),
             "_code": np.full(count, CODE_ORDER[code], dtype=np.int64),
@@ -286,13 +391,13 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     specs = {spec.name: spec for spec in rules.qualitative_levels}
 
     def band_message(t):
-        lv = t(level)
-        low = np.array([specs[x].low if x in specs else np.nan for x in lv], dtype=float)
-        high = np.array([specs[x].high if x in specs else np.nan for x in lv], dtype=float)
-        share = np.array([specs[x].share if x in specs else np.nan for x in lv], dtype=float)
+        lv = Texts.of(t(level))
+        low, high, share = (np.asarray(lv.map(lambda x, a=attribute: getattr(specs[x], a)
+                                              if x in specs else np.nan), dtype=float)
+                            for attribute in ("low", "high", "share"))
         w = t(weight)
-        band = np.where(high >= 1.0, cat(fmt(low * w), "～", fmt(w), " 分"),
-                        cat(fmt(low * w), " 分（含）至 ", fmt(high * w), " 分（不含）"))
+        band = choose([high >= 1.0], [cat(fmt(low * w), "～", fmt(w), " 分")],
+                      cat(fmt(low * w), " 分（含）至 ", fmt(high * w), " 分（不含）"))
         return cat(quoted(t), "评定为“", txt(lv), "”（", header(t, "actual"), " ", actual_text(t),
                    "，", header(t, "target"), " ", target_text(t), "），该档得分应在 ", band,
                    "之间（分值 ", fmt(w), " 分），填报得分 ", fmt(t(reported)),
@@ -348,10 +453,10 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     conflict = forward_on_ceiling | reverse_on_floor | forward_on_cost
 
     def direction_message(t):
-        symbol = np.array([OPERATOR_SYMBOLS.get(o, "") if isinstance(o, str) else "" for o in t(operator)],
-                          dtype=object)
+        symbol = Texts.of(t(operator),
+                          lambda o: OPERATOR_SYMBOLS.get(o, "") if isinstance(o, str) else "")
         cost_note = np.where(t(cost), "成本指标通常是不超过预算的上限，", "").astype(object)
-        return np.select(
+        return choose(
             [t(forward_on_ceiling), t(reverse_on_floor)],
             [cat(quoted(t), "标为正向指标，但", header(t, "target"), " ", target_text(t), "（", symbol,
                  "）是上限，", cost_note, "属于反向指标（越小越好）。已按反向指标计分，"
@@ -389,13 +494,13 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
 
     def cost_message(t):
         adj = t(adjusted)
-        budget_text = np.where(np.isnan(adj), cat("年初预算数 ", fmt(t(initial)), " 万元"),
-                               cat("年初预算数 ", fmt(t(initial)), " 万元，全年预算数 ", fmt(adj), " 万元"))
-        return np.where(
-            t(below_executed),
-            cat("成本指标", quoted(t), "的上限 ", fmt(t(target)), " 万元低于全年执行数 ",
+        budget_text = choose([np.isnan(adj)], [cat("年初预算数 ", fmt(t(initial)), " 万元")],
+                             cat("年初预算数 ", fmt(t(initial)), " 万元，全年预算数 ", fmt(adj), " 万元"))
+        return choose(
+            [t(below_executed)],
+            [cat("成本指标", quoted(t), "的上限 ", fmt(t(target)), " 万元低于全年执行数 ",
                 fmt(t(executed)), " 万元（", budget_text, "）。请核对指标值，或在“",
-                header(t, "reason"), "”中说明支出超过成本上限的原因。"),
+                header(t, "reason"), "”中说明支出超过成本上限的原因。")],
             cat("成本指标", quoted(t), "的指标值 ", fmt(t(target)), " 万元与预算数（", budget_text,
                 "）不一致。若该指标是项目总成本，应与预算数一致；若只计部分成本，请在“",
                 header(t, "reason"), "”中说明口径。"))
@@ -555,10 +660,10 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
 
     rep_weight, rep_score = numbers(rows, "weight"), numbers(rows, "score")
     tol = rules.tolerance + 1e-9
-    label = np.where(is_level2, cat("“", level2_rep, "”小计行"), cat("“", level1_rep, "”合计行"))
+    label = choose([is_level2], [cat("“", level2_rep, "”小计行")], cat("“", level1_rep, "”合计行"))
     where = {"unit_code": codes_rep, "sheet": rows["sheet"].to_numpy(object),
              "row": rows["row"].to_numpy(object),
-             "indicator": np.where(is_level2, cat(level2_rep, " 小计"), cat(level1_rep, " 合计"))}
+             "indicator": choose([is_level2], [cat(level2_rep, " 小计")], cat(level1_rep, " 合计"))}
     score_off = ~np.isnan(rep_score) & (np.abs(rep_score - item_reported) > tol)
     out.add("SUBTOTAL_MISMATCH", ERROR, score_off, column="得分", **where,
             message=lambda t: cat(t(label), "填报得分 ", fmt(t(rep_score)), " 分，但其下各项得分相加为 ",
