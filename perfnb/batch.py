@@ -170,6 +170,7 @@ class UnitJob:
     fingerprint: str = ""
     plan_error: str | None = None
     outcome: dict[str, Any] | None = None
+    rules: dict[str, Any] = field(default_factory=dict)  # identity of the rule set it uses
 
 
 def _hash_inputs(paths: list[Path]) -> list[dict[str, Any]]:
@@ -192,21 +193,36 @@ def _fingerprint(job: UnitJob, context: dict[str, Any]) -> str:
 
 
 def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
-              department: str | None = None) -> list[UnitJob]:
-    """Unit id, department, inputs and fingerprint of each input (no kernel started)."""
-    from .runner import plan_unit
+              department: str | None = None, rules: str | None = None) -> list[UnitJob]:
+    """Unit id, department, inputs and fingerprint of each input (no kernel started).
 
+    Each unit is scored by ``rules`` when given (--rules), else by the rule set its YAML
+    names, else by central; the fingerprint hashes the rule set the unit really uses.
+    """
+    from .runner import DEFAULT_RULES, plan_unit
+
+    identities: dict[str, dict[str, Any]] = {}
     jobs: list[UnitJob] = []
     for path in paths:
+        unit_rules = rules
         try:
             plan = plan_unit(path)
             unit_id, dept = str(plan.unit_id), str(plan.department or "")
             input_files = [Path(p) for p in (plan.input_files or [path])]
             parameters = dict(plan.parameters or {})
+            unit_rules = rules or plan.rules
             error = None
         except PerfnbError as problem:
             unit_id, dept, input_files, parameters = path.stem, "", [path], {}
             error = str(problem)
+        unit_rules = str(unit_rules or DEFAULT_RULES)
+        try:
+            if unit_rules not in identities:
+                identities[unit_rules] = _rules_identity(unit_rules)
+            rules_identity = identities[unit_rules]
+        except PerfnbError as problem:
+            rules_identity = {"name": unit_rules, "sha256": "", "given": unit_rules}
+            error = error or str(problem)
         if department is not None and dept.strip() != department.strip():
             continue
         try:
@@ -218,8 +234,8 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
         key = f"{department_folder}/{unit_folder}"
         ensure_inside(out_root, out_root / key)
         job = UnitJob(path, unit_id, dept, key, _hash_inputs(input_files), parameters,
-                      plan_error=error)
-        job.fingerprint = _fingerprint(job, context)
+                      plan_error=error, rules=rules_identity)
+        job.fingerprint = _fingerprint(job, {**context, "rules_sha256": rules_identity["sha256"]})
         jobs.append(job)
     by_key: dict[str, list[UnitJob]] = {}
     for job in jobs:
@@ -489,6 +505,7 @@ def _unit_entry(job: UnitJob, outcome: dict[str, Any], context: dict[str, Any]) 
     return {
         "unit_id": job.unit_id, "department": job.department, "input": str(job.input_path),
         "inputs": job.input_files, "parameters": job.parameters, "fingerprint": job.fingerprint,
+        "rules": job.rules,
         "status": outcome["status"], "message": outcome.get("message", ""),
         "total": outcome.get("total"), "grade": outcome.get("grade"),
         "started": outcome.get("started"), "finished": outcome.get("finished"),
@@ -509,7 +526,7 @@ class Batch:
         if jobs is not None and jobs < 1:
             raise BatchError(f"--jobs 必须是正整数，收到“{jobs}”。")
         self.jobs = jobs or os.cpu_count() or 1
-        self.rules = getattr(args, "rules", "central") or "central"
+        self.rules = getattr(args, "rules", None) or None  # None: each unit's own, else central
         self.template = getattr(args, "template", None)
         self.department = getattr(args, "department", None)
         self.scheduler = getattr(args, "scheduler", None)
@@ -523,11 +540,11 @@ class Batch:
         paths = discover_inputs(self.inputs, self.out_root)
         if not paths:
             raise BatchError("在给定的输入中没有找到单位文件（.yaml、.xlsx、.csv）。")
-        rules = _rules_identity(self.rules)
+        rules = _rules_identity(self.rules or "central")
         template = _template_identity(self.template)
         context = {"perfnb": __version__, "rules_sha256": rules["sha256"],
                    "template_sha256": template["sha256"], "formats": self.formats}
-        jobs = plan_jobs(paths, self.out_root, context, self.department)
+        jobs = plan_jobs(paths, self.out_root, context, self.department, self.rules)
         if not jobs:
             raise BatchError(f"没有主管部门为“{self.department}”的单位。请检查 --department 的写法。")
         started = now_iso()
@@ -586,7 +603,7 @@ class Batch:
 
     def _task(self, job: UnitJob) -> dict[str, Any]:
         return {"input_path": str(job.input_path), "out_root": str(self.out_root),
-                "key": job.key, "formats": self.formats, "rules": self.rules,
+                "key": job.key, "formats": self.formats, "rules": job.rules.get("given"),
                 "template": self.template, "kernel_name": self.kernel_name}
 
     def _execute(self, jobs: list[UnitJob], to_run: list[UnitJob], manifest: Manifest,
