@@ -49,10 +49,12 @@ SERIF = CJKFont("Noto Serif SC", "NotoSerifSC-Regular.otf",
 FONTS = (SANS, SERIF)
 
 # Characters every subset keeps besides the document's own: printable ASCII, the no-break
-# space, and what generated content (page counters, running headers) and punctuation use.
+# space, and what generated content (page counters, running headers, list markers) and
+# punctuation use.  A character missing here that the layout still draws (e.g. the "•" of
+# a list item) falls back to a system font, which is then embedded whole (full_fonts).
 BASE_CHARACTERS = frozenset(
     "".join(chr(code) for code in range(0x20, 0x7F))
-    + "\u00a0第页共／，。、；：？！“”‘’（）《》【】—…·％×÷≥≤±→"
+    + "\u00a0第页共／，。、；：？！“”‘’（）《》【】—–…·％×÷≥≤±→•◦▪"
 )
 
 
@@ -178,7 +180,52 @@ def _subset_font(font: CJKFont, characters: str) -> bytes:
     return subset_face.blob.data
 
 
+# --------------------------------------------------------------------------- metrics
+
+@functools.cache
+def _advances(font: CJKFont) -> tuple[object, float, dict[str, float]]:
+    import uharfbuzz
+
+    face = _harfbuzz_face(str(font_path(font)))
+    return uharfbuzz.Font(face), float(face.upem), {}
+
+
+def advance_width(char: str, font: CJKFont = SANS) -> float:
+    """The horizontal advance of ``char`` in ``font``, in em (1.0 for a CJK ideograph).
+
+    A character the font lacks counts as 1 em if it is East Asian wide, else 0.6 em.
+    """
+    hb_font, upem, widths = _advances(font)
+    width = widths.get(char)
+    if width is None:
+        glyph = hb_font.get_nominal_glyph(ord(char))
+        if glyph:
+            width = hb_font.get_glyph_h_advance(glyph) / upem
+        else:
+            import unicodedata
+
+            width = 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6
+        widths[char] = width
+    return width
+
+
+def text_width(text: str, font: CJKFont = SANS) -> float:
+    """Width of ``text`` set on one line in ``font`` without kerning, in em."""
+    return sum(advance_width(char, font) for char in text)
+
+
 # --------------------------------------------------------------------------- CSS
+
+def font_face_rules(sources: dict[CJKFont, str]) -> str:
+    """``@font-face`` rules naming each font's family, with the given ``src`` URL each."""
+    return "".join(
+        "@font-face {\n"
+        f'  font-family: "{font.family}";\n'
+        "  font-style: normal;\n"
+        f'  src: url("{url}") format("opentype");\n'
+        "}\n"
+        for font, url in sources.items())
+
 
 def font_face_css(text: str) -> str:
     """``@font-face`` rules for Noto Sans SC and Noto Serif SC, subset to ``text``'s characters.
@@ -187,13 +234,7 @@ def font_face_css(text: str) -> str:
     (self-contained HTML, WeasyPrint).  Output is deterministic for a given text.
     """
     characters = document_characters(text)
-    rules = []
-    for font in FONTS:
-        encoded = base64.b64encode(subset_font(font, characters)).decode("ascii")
-        rules.append(
-            "@font-face {\n"
-            f'  font-family: "{font.family}";\n'
-            "  font-style: normal;\n"
-            f'  src: url("data:font/otf;base64,{encoded}") format("opentype");\n'
-            "}\n")
-    return "".join(rules)
+    return font_face_rules({
+        font: "data:font/otf;base64,"
+              + base64.b64encode(subset_font(font, characters)).decode("ascii")
+        for font in FONTS})

@@ -10,9 +10,17 @@ them (see :mod:`perfnb.fonts`), and WeasyPrint is told to embed those small font
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import gc
+import io
 import logging
 import mimetypes
+import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -60,14 +68,30 @@ def html_to_pdf(html: str, *, title: str, attachments: Sequence[Attachment] = ()
     ``@font-face`` rules added here and subset to the document's characters; the HTML should
     name them in its CSS (the perfnb template does).  ``title``, ``author`` and ``lang`` go
     into the PDF's metadata (XMP and document information).
+
+    The HTML is first prepared for print (:func:`prepare_for_print`): tables get fixed column
+    widths, embedded images and the font subsets are handed to WeasyPrint as bytes.
     """
+    pdf_attachments = _pdf_attachments(attachments, created or datetime.now(timezone.utc))
+    with _gc_paused():
+        # The rendering's objects are freed when _render returns, before collection resumes.
+        return _render(html, title=title, attachments=pdf_attachments, author=author,
+                       lang=lang, base_url=base_url)
+
+
+def _render(html: str, *, title: str, attachments: list, author: str | None, lang: str,
+            base_url: str | None) -> bytes:
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
-    font_config = FontConfiguration()
     try:
-        font_css = weasyprint.CSS(string=fonts.font_face_css(html), font_config=font_config)
-        document = weasyprint.HTML(string=html, base_url=base_url).render(
+        prepared = prepare_for_print(html)
+        fetcher = _memory_url_fetcher(prepared.resources)
+        font_config = FontConfiguration()
+        font_css = weasyprint.CSS(string=prepared.font_css, font_config=font_config,
+                                  url_fetcher=fetcher)
+        document = weasyprint.HTML(string=prepared.html, base_url=base_url,
+                                   url_fetcher=fetcher).render(
             stylesheets=[font_css], font_config=font_config)
     except ExportError:
         raise
@@ -80,8 +104,19 @@ def html_to_pdf(html: str, *, title: str, attachments: Sequence[Attachment] = ()
     if author:
         document.metadata.authors = [author]
     document.metadata.generator = "perfnb (WeasyPrint)"
+    return document.write_pdf(
+        pdf_variant=PDF_VARIANT,
+        attachments=attachments,
+        # The fonts are already subset to this document by perfnb.fonts: embed them as they
+        # are.  WeasyPrint's own fontTools subsetting would cost more than the whole layout.
+        full_fonts=True,
+        hinting=False,
+    )
 
-    when = created or datetime.now(timezone.utc)
+
+def _pdf_attachments(attachments: Sequence[Attachment], when: datetime) -> list:
+    import weasyprint
+
     pdf_attachments = []
     for item in attachments:
         name, data = item[0], item[1]
@@ -92,15 +127,41 @@ def html_to_pdf(html: str, *, title: str, attachments: Sequence[Attachment] = ()
         pdf_attachments.append(weasyprint.Attachment(
             string=bytes(data), name=name, description=_describe_attachment(name),
             created=when, modified=when, relationship=relationship))
+    return pdf_attachments
 
-    return document.write_pdf(
-        pdf_variant=PDF_VARIANT,
-        attachments=pdf_attachments,
-        # The fonts are already subset to this document by perfnb.fonts: embed them as they
-        # are.  WeasyPrint's own fontTools subsetting would cost more than the whole layout.
-        full_fonts=True,
-        hinting=False,
-    )
+
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while WeasyPrint builds its many small objects.
+
+    A rendering allocates a few hundred thousand boxes, styles and layouts that all stay
+    alive until it ends (some 55 000 of them in reference cycles), so collections during it
+    find nothing to free: one collection after it does the work of several.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _memory_url_fetcher(resources: dict[str, tuple[bytes, str]]):
+    """A WeasyPrint URL fetcher serving ``resources`` (URL -> (bytes, MIME type)) from memory.
+
+    Any other URL goes to WeasyPrint's own fetcher.
+    """
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class MemoryURLFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url in resources:
+                data, mime_type = resources[url]
+                return URLFetcherResponse(url, data, {"Content-Type": mime_type})
+            return super().fetch(url, headers)
+
+    return MemoryURLFetcher()
 
 
 def _describe_attachment(name: str) -> str:
@@ -128,3 +189,244 @@ def export_pdf(nb: NotebookNode, resources: dict | None = None, **config) -> byt
 
     pdf, _ = PerfnbPDFExporter(**config).from_notebook_node(nb, resources)
     return pdf
+
+
+# --------------------------------------------------------------------------- print preparation
+
+RESOURCE_SCHEME = "perfnb-resource:"
+# The A4 page of report.css: 210 mm less 18 mm margins each side, in CSS points.
+PAGE_CONTENT_WIDTH_PT = (210 - 2 * 18) / 25.4 * 72
+ROOT_FONT_SIZE_PT = 10.5
+TABLE_FONT_SIZE_PT = ROOT_FONT_SIZE_PT * 0.9
+# Horizontal room a cell takes besides its text: padding (report.css says 0.55 em a side,
+# notebook-made styles up to 8 px) and borders, plus a little slack so that text measured
+# to fit on one line does.
+CELL_EXTRA_PT = 14.0
+BOLD_WIDENING = 1.04  # synthetic bold (th, b, strong) draws slightly wider glyphs
+
+_DATA_URI = re.compile(r"data:(image/(?:png|jpeg|gif|webp));base64,(.*)", re.DOTALL)
+_BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3",
+                         "h4", "h5", "h6", "pre", "blockquote", "section", "figure",
+                         "figcaption", "table", "tr"})
+_BOLD_TAGS = frozenset({"th", "b", "strong", "h1", "h2", "h3", "h4", "h5", "h6"})
+# A line may not start with closing punctuation nor end with opening punctuation (kinsoku):
+# such a character sticks to its neighbour in the narrowest (min-content) setting.
+_CLOSING = frozenset("，。、；：？！）》」』】〕〉”’%％·…—,.;:?!)]}")
+_OPENING = frozenset("（《「『【〔〈“‘([{")
+
+
+@dataclass
+class PrintDocument:
+    """HTML ready for WeasyPrint, and the resources its ``perfnb-resource:`` URLs name."""
+
+    html: str
+    font_css: str
+    resources: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+
+
+def prepare_for_print(html: str) -> PrintDocument:
+    """Make report HTML cheaper to lay out, without changing what the pages show.
+
+    * Every table (but nested ones) gets ``table-layout: fixed`` with column widths taken from
+      its text, measured with the bundled font's own advance widths, and distributed like the
+      CSS automatic table layout would.  WeasyPrint's automatic layout finds the narrowest
+      width of each Chinese cell by breaking it after every character, which made tables
+      about half of the layout time.
+    * Images embedded as data URIs are served to WeasyPrint as bytes: the HTML it parses
+      (in pure Python) is then a few dozen KiB instead of several hundred.
+    * The font subsets are served as bytes too, with ``@font-face`` rules in ``font_css``.
+    """
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    resources: dict[str, tuple[bytes, str]] = {}
+    for image in root.iter("img"):
+        _serve_image(image, resources)
+    for table in root.iter("table"):
+        if _fixable_table(table):
+            _fix_table_layout(table)
+    prepared = lxml.html.tostring(root, encoding="unicode", method="html",
+                                  doctype="<!DOCTYPE html>")
+    characters = fonts.document_characters(prepared)
+    sources = {}
+    for index, font in enumerate(fonts.FONTS):
+        url = f"{RESOURCE_SCHEME}font/{index}"
+        resources[url] = (fonts.subset_font(font, characters), "font/otf")
+        sources[font] = url
+    return PrintDocument(prepared, fonts.font_face_rules(sources), resources)
+
+
+def _serve_image(image, resources: dict[str, tuple[bytes, str]]) -> None:
+    match = _DATA_URI.fullmatch((image.get("src") or "").strip())
+    if not match:
+        return
+    try:
+        data = base64.b64decode("".join(match.group(2).split()), validate=False)
+    except (ValueError, binascii.Error):
+        return  # WeasyPrint reports the broken image as it did before
+    mime_type = match.group(1)
+    url = f"{RESOURCE_SCHEME}image/{len(resources)}"
+    resources[url] = (data, mime_type)
+    image.set("src", url)
+
+
+def _fixable_table(table) -> bool:
+    """A table we may give fixed column widths: not nested, not already sized."""
+    if next(table.iterancestors("table"), None) is not None:
+        return False
+    if next(table.iterdescendants("table"), None) is not None:
+        return False
+    if "perfnb-fixed" in (table.get("class") or "").split():
+        return False
+    style = (table.get("style") or "").replace(" ", "").lower()
+    if "table-layout" in style:
+        return False
+    return not any(col.get("width") or "width" in (col.get("style") or "")
+                   for col in table.iter("col"))
+
+
+def _table_rows(table):
+    """The table's rows in document order (thead, tbody, tfoot or bare)."""
+    for child in table:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "tr":
+            yield child
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from (row for row in child if isinstance(row.tag, str) and row.tag == "tr")
+
+
+def _span(cell, name: str) -> int:
+    try:
+        return max(1, min(int(cell.get(name) or 1), 1000))
+    except ValueError:
+        return 1
+
+
+def _fix_table_layout(table) -> None:
+    """Give ``table`` a <colgroup> of percentage widths and ``table-layout: fixed``."""
+    cells = []  # (first column, span, min width pt, max width pt)
+    occupied: dict[tuple[int, int], bool] = {}
+    for row_index, row in enumerate(_table_rows(table)):
+        column = 0
+        for cell in row:
+            if not isinstance(cell.tag, str) or cell.tag not in ("td", "th"):
+                continue
+            while occupied.get((row_index, column)):
+                column += 1
+            colspan, rowspan = _span(cell, "colspan"), _span(cell, "rowspan")
+            for extra_row in range(rowspan):
+                for extra_column in range(colspan):
+                    occupied[(row_index + extra_row, column + extra_column)] = True
+            narrowest, widest = _cell_widths(cell)
+            cells.append((column, colspan, narrowest, widest))
+            column += colspan
+    if not cells:
+        return
+    count = max(first + span for first, span, _, _ in cells)
+    minimum, maximum = [0.0] * count, [0.0] * count
+    for first, span, narrowest, widest in sorted(cells, key=lambda item: item[1]):
+        columns = range(first, first + span)
+        for bound, value in ((minimum, narrowest), (maximum, widest)):
+            have = sum(bound[i] for i in columns)
+            if value > have:  # spread what a spanning cell needs beyond its columns evenly
+                share = (value - have) / span
+                for i in columns:
+                    bound[i] += share
+    maximum = [max(low, high) for low, high in zip(minimum, maximum)]
+
+    available = PAGE_CONTENT_WIDTH_PT
+    if sum(maximum) <= available:
+        widths = maximum
+    elif sum(minimum) >= available:
+        widths = minimum
+    else:  # CSS 2.1 automatic layout: min widths, then the rest in proportion to max - min
+        room = available - sum(minimum)
+        spread = sum(maximum) - sum(minimum)
+        widths = [low + (high - low) * room / spread for low, high in zip(minimum, maximum)]
+    total = sum(widths)
+    colgroup = table.makeelement("colgroup", {})
+    for width in widths:
+        colgroup.append(table.makeelement("col", {"style": f"width: {100 * width / total:.2f}%"}))
+    captions = [index for index, child in enumerate(table)
+                if isinstance(child.tag, str) and child.tag == "caption"]
+    for old in [child for child in table if isinstance(child.tag, str) and child.tag == "colgroup"]:
+        table.remove(old)
+    table.insert(captions[0] + 1 if captions else 0, colgroup)
+    table.set("class", " ".join([*(table.get("class") or "").split(), "perfnb-fixed"]))
+    share = min(100.0, 100 * total / available)
+    style = (table.get("style") or "").strip().rstrip(";")
+    table.set("style", (style + "; " if style else "") + f"width: {share:.2f}%")
+
+
+def _cell_widths(cell) -> tuple[float, float]:
+    """(min-content, max-content) width of a table cell in points, padding included."""
+    nowrap = cell.tag == "th" and cell.getparent() is not None and \
+        cell.getparent().getparent() is not None and cell.getparent().getparent().tag == "thead"
+    nowrap = nowrap or "nowrap" in (cell.get("style") or "").replace(" ", "")
+    lines: list[list[tuple[str, bool]]] = [[]]
+    _collect_lines(cell, cell.tag in _BOLD_TAGS, lines)
+    widest = narrowest = 0.0
+    for line in lines:
+        text_parts = [(" ".join(text.split()) if not text.isspace() else " ", bold)
+                      for text, bold in line if text]
+        line_width = sum(fonts.text_width(text) * (BOLD_WIDENING if bold else 1.0)
+                         for text, bold in text_parts)
+        widest = max(widest, line_width)
+        if nowrap:
+            narrowest = max(narrowest, line_width)
+        else:
+            for text, bold in text_parts:
+                for word in _unbreakable_runs(text):
+                    narrowest = max(narrowest, fonts.text_width(word)
+                                    * (BOLD_WIDENING if bold else 1.0))
+    scale = TABLE_FONT_SIZE_PT
+    return narrowest * scale + CELL_EXTRA_PT, widest * scale + CELL_EXTRA_PT
+
+
+def _collect_lines(element, bold: bool, lines: list[list[tuple[str, bool]]]) -> None:
+    """Split an element's text into lines at <br> and block elements, noting bold runs."""
+    if element.text:
+        lines[-1].append((element.text, bold))
+    for child in element:
+        if isinstance(child.tag, str):
+            if child.tag == "br":
+                lines.append([])
+            elif child.tag in _BLOCK_TAGS:
+                lines.append([])
+                _collect_lines(child, bold or child.tag in _BOLD_TAGS, lines)
+                lines.append([])
+            else:
+                _collect_lines(child, bold or child.tag in _BOLD_TAGS, lines)
+        if child.tail:
+            lines[-1].append((child.tail, bold))
+
+
+def _unbreakable_runs(text: str) -> list[str]:
+    """The pieces ``text`` cannot be broken inside: words, single CJK characters with any
+    punctuation that sticks to them."""
+    runs: list[str] = []
+    current = ""
+    for char in text:
+        if char.isspace():
+            if current:
+                runs.append(current)
+            current = ""
+        elif _is_wide(char) and char not in _CLOSING:
+            if current and current[-1] not in _OPENING:
+                runs.append(current)
+                current = ""
+            current += char
+        else:
+            if current and _is_wide(current[-1]) and current[-1] not in _OPENING \
+                    and char not in _CLOSING:
+                runs.append(current)
+                current = ""
+            current += char
+    if current:
+        runs.append(current)
+    return runs
+
+
+def _is_wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF"
