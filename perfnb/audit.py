@@ -103,8 +103,8 @@ class Texts:
     def map(self, func: Callable[[object], object]) -> "Texts":
         return Texts(self.codes, _object_array([func(value) for value in self.uniques]))
 
-    def take(self, mask: np.ndarray) -> "Texts":
-        return Texts(self.codes[mask], self.uniques)
+    def take(self, rows: np.ndarray) -> "Texts":
+        return Texts(self.codes[rows], self.uniques)
 
     def values(self) -> np.ndarray:
         return self.uniques[self.codes]
@@ -246,19 +246,19 @@ class _Findings:
 
     def add(self, code: str, severity: str, mask: np.ndarray, *, unit_code: np.ndarray, sheet,
             row, column, indicator, message) -> None:
-        mask = np.asarray(mask, dtype=bool)
-        if not mask.any():
+        rows_at = np.flatnonzero(np.asarray(mask, dtype=bool))   # positions: cheaper than a mask
+        count = len(rows_at)
+        if not count:
             return
-        count = int(mask.sum())
 
         def take(value):
             if isinstance(value, str) or value is None:
                 return value
             if isinstance(value, Texts):
-                return value.take(mask)
+                return value.take(rows_at)
             if isinstance(value, pd.Series):
-                return self._objects(value)[mask]
-            return np.asarray(value)[mask]
+                return self._objects(value)[rows_at]
+            return np.asarray(value)[rows_at]
 
         def column_of(value):
             picked = take(value)
@@ -269,7 +269,7 @@ class _Findings:
         text = message(take) if callable(message) else take(message)
         if isinstance(text, str):
             text = np.full(count, text, dtype=object)
-        rows = np.full(count, np.nan) if row is None else self._row_numbers(row)[mask]
+        rows = np.full(count, np.nan) if row is None else self._row_numbers(row)[rows_at]
         self.parts.append({
             "_unit": np.asarray(take(unit_code), dtype=np.int64),
             "_code": np.full(count, CODE_ORDER[code], dtype=np.int64),
@@ -332,16 +332,19 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
     weight, reported = numbers(ind, "weight"), numbers(ind, "reported_score")
     score = ind["score"].to_numpy(float)
     completion = ind["completion_ratio"].to_numpy(float)
-    status = ind["status"].to_numpy(object)
-    scored_by = ind["scored_by"].to_numpy(object)
-    by_number, by_level, by_nothing = (scored_by == BY_NUMBER), (scored_by == BY_LEVEL), \
-        (scored_by == BY_NOTHING)
+    # label columns compared through their distinct values (scoring leaves their codes in
+    # the shared factorisation cache, so no 1.5 M-row string comparisons)
+    scored_by = factorized(ind, "scored_by")
+    by_number, by_level, by_nothing = (scored_by.map(lambda v, w=word: v == w, bool)
+                                       for word in (BY_NUMBER, BY_LEVEL, BY_NOTHING))
+    partial_or_unmet = factorized(ind, "status").map(
+        lambda v: v == STATUS_PARTIAL or v == STATUS_UNMET, bool)
     in_band = ind["in_band"].to_numpy(bool)
     over = ind["over_achieved"].to_numpy(bool)
     is_reverse = ind["is_reverse"].to_numpy(bool)
     qualitative = ind["is_qualitative"].to_numpy(bool)
-    operator = ind["operator_used"].to_numpy(object)
-    level = ind["qualitative_level"].to_numpy(object)
+    operator = ind["operator_used"]
+    level = ind["qualitative_level"]
     name = ind["name"]
     target_text_raw = ind["target_text"]
     actual_text_raw = ind["actual_text"]
@@ -409,8 +412,7 @@ def _indicator_findings(out: _Findings, tables: UnitTables, scored: dict, rules:
 
     # MISSING_DEVIATION_REASON
     with np.errstate(invalid="ignore"):
-        below = ((status == STATUS_PARTIAL) | (status == STATUS_UNMET)) & (score < weight - tol) \
-            & reason_blank
+        below = partial_or_unmet & (score < weight - tol) & reason_blank
     out.add("MISSING_DEVIATION_REASON", WARNING, below, column=header_full("reason"), **where,
             message=lambda t: cat(quoted(t), "得分 ", fmt(t(score)), " 分，低于分值 ", fmt(t(weight)),
                                   " 分", figures(t), "，但未填写偏差原因。请在“", header(t, "reason"),
@@ -571,7 +573,9 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
              "row": budgets["row"].to_numpy(object) if "row" in budgets else None,
              "indicator": "年度资金总额"}
 
-    def header(key: str) -> np.ndarray:
+    def header(key: str):
+        if not layout_sichuan.any() or layout_sichuan.all():   # one layout: one header text
+            return HEADERS["sichuan" if layout_sichuan.all() else "default"][key]
         return np.where(layout_sichuan, HEADERS["sichuan"][key], HEADERS["default"][key]).astype(object)
 
     base_label = np.where(np.isnan(adjusted), "年初预算数", "全年预算数").astype(object)
@@ -605,12 +609,6 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
 
 
 # -- subtotals, totals, weights and grade ------------------------------------------------
-
-def _group_sums(keys: np.ndarray, values: list[np.ndarray]):
-    """Distinct keys (as an Index) and the sums of ``values`` per key (hashing, no sort)."""
-    codes, uniques = pd.factorize(keys)
-    return pd.Index(uniques), [np.bincount(codes, v, minlength=len(uniques)) for v in values]
-
 
 def _lookup(index: pd.Index, sums: list[np.ndarray], wanted: np.ndarray) -> list[np.ndarray]:
     """The sums at each wanted key; 0 where a key has no items."""
@@ -648,14 +646,20 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     reported_item = numbers(ind, "reported_score")
     values = [weight, score, np.where(np.isnan(reported_item), score, reported_item)]
 
-    key1_ind = (codes_ind * size1 + id1_ind) * size2
-    key2_ind = key1_ind + id2_ind + 1
+    key2_ind = (codes_ind * size1 + id1_ind) * size2 + id2_ind + 1
     is_level2 = (rows["level"] == "level2").to_numpy() & (level2_rep != "")
     key_rep = (codes_rep * size1 + id1_rep) * size2 + np.where(is_level2, id2_rep + 1, 0)
     # A name the indicators do not have: no items (ids of -1 never match a real key)
     key_rep = np.where((id1_rep < 0) | (is_level2 & (id2_rep < 0)), -1, key_rep)
-    at1 = _lookup(*_group_sums(key1_ind, values), key_rep)
-    at2 = _lookup(*_group_sums(key2_ind, values), key_rep)
+    # Group by level2 key once; level1 groups are unions of level2 groups (same rows, same
+    # order, so bincount gives the same sums as grouping the rows by level1 key directly).
+    group2, keys2 = pd.factorize(key2_ind)
+    group1_of_group2, keys1 = pd.factorize(keys2 - keys2 % size2)
+    group1 = group1_of_group2[group2]
+    at1 = _lookup(pd.Index(keys1), [np.bincount(group1, v, minlength=len(keys1)) for v in values],
+                  key_rep)
+    at2 = _lookup(pd.Index(keys2), [np.bincount(group2, v, minlength=len(keys2)) for v in values],
+                  key_rep)
     item_weight, item_computed, item_reported = (np.where(is_level2, b, a) for a, b in zip(at1, at2))
 
     rep_weight, rep_score = numbers(rows, "weight"), numbers(rows, "score")

@@ -68,7 +68,7 @@ def numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
 
 
-def per_unique(series: pd.Series | None, func: Callable[[object], object], length: int) -> np.ndarray:
+def per_unique(series: pd.Series | np.ndarray | None, func: Callable[[object], object], length: int) -> np.ndarray:
     """``func`` applied to each distinct value of ``series`` (None for missing), spread to rows."""
     if series is None:
         return np.full(length, func(None), dtype=object)
@@ -90,6 +90,17 @@ class Factorized:
         else:
             self.codes = np.full(len(frame), -1, dtype=np.intp)
             self.values = [None]
+
+    @classmethod
+    def from_codes(cls, names, codes: np.ndarray) -> "Factorized":
+        """A column known as ``names[codes]`` (a None name: missing), without hashing it."""
+        self = cls.__new__(cls)
+        present = [i for i, name in enumerate(names) if name is not None]
+        position = np.full(len(names), -1, dtype=np.intp)
+        position[present] = np.arange(len(present))
+        self.codes = position[codes]
+        self.values = [names[i] for i in present] + [None]
+        return self
 
     def map(self, func: Callable[[object], object], dtype=object) -> np.ndarray:
         mapped = np.empty(len(self.values), dtype=dtype)
@@ -127,17 +138,26 @@ def factorized(frame: pd.DataFrame, column: str) -> Factorized:
     return hit[1]
 
 
+def share_factorization(frame: pd.DataFrame, column: str, names, codes: np.ndarray) -> None:
+    """Inside :func:`shared_factorization`, let :func:`factorized` answer for a column just
+    built as ``names[codes]`` without hashing it again."""
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is not None:
+        cache[(id(frame), column)] = (frame, Factorized.from_codes(names, codes))
+
+
 def map_where(frame: pd.DataFrame, column: str, mask: np.ndarray, func: Callable[[object], object],
               default, dtype=object) -> np.ndarray:
     """``func`` of a text column on the rows of ``mask`` only (``default`` elsewhere); the
     column is only factorised on those rows, so a rarely needed check stays cheap."""
     result = np.full(len(frame), default, dtype=dtype)
-    if column not in frame.columns or not mask.any():
-        if mask.any():
-            result[mask] = func(None)
+    rows = np.flatnonzero(mask)   # positions: cheaper than a mask on a long column
+    if column not in frame.columns or not len(rows):
+        if len(rows):
+            result[rows] = func(None)
         return result
-    values = np.asarray(frame[column].array, dtype=object)[mask]
-    result[mask] = per_unique(pd.Series(values, dtype=object), func, len(values))
+    values = np.asarray(frame[column].array, dtype=object)[rows]
+    result[rows] = per_unique(values, func, len(values))
     return result
 
 
@@ -328,7 +348,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         full = np.where(forward, forward_full, reverse_full)
         fraction = np.clip(np.where(forward, forward_fraction, reverse_fraction), 0.0, 1.0)
         fraction = np.where(full, 1.0, fraction)
-        number_score = np.where(full, round_half_up(weight), round_half_up(fraction * weight))
+        number_score = round_half_up(np.where(full, weight, fraction * weight))
 
         completion = np.where(forward, actual / target, target / actual)
         completion = np.where(forward & (target == 0) | reverse & (actual == 0), np.nan, completion)
@@ -352,7 +372,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         in_band = (by_level & ~np.isnan(reported)
                    & (reported >= low * weight - _EPS)
                    & ((reported < high * weight - _EPS) | ((high >= 1.0) & (reported <= weight + _EPS))))
-    level_score = np.where(in_band, round_half_up(reported), round_half_up(share * weight))
+    level_score = round_half_up(np.where(in_band, reported, share * weight))
 
     score = np.select([by_number, by_level], [number_score, level_score], 0.0)
     score = np.where(np.isnan(weight), np.nan, score)
@@ -362,21 +382,29 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
                                  score >= weight - _EPS,
                                  score >= PARTIAL_SHARE * weight - _EPS], [0, 1, 2], 3)
 
-    no_level = len(QUALITATIVE_LEVEL_NAMES)
-    no_operator = len(OPERATORS)
-    return indicators.assign(
+    # label columns: (names, codes)
+    label_columns = {
+        "status": ((STATUS_MISSING, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET), status_code),
+        "qualitative_level": ((*QUALITATIVE_LEVEL_NAMES, None),
+                              np.where(by_level, level_code, len(QUALITATIVE_LEVEL_NAMES))),
+        "scored_by": ((BY_NUMBER, BY_LEVEL, BY_NOTHING), scored_by_code),
+        "operator_used": ((*OPERATORS, None), np.where(qualitative, len(OPERATORS), operator_code)),
+    }
+    scored = indicators.assign(
         score=score,
-        status=labels((STATUS_MISSING, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET), status_code),
+        status=labels(*label_columns["status"]),
         completion_ratio=completion,
-        qualitative_level=labels((*QUALITATIVE_LEVEL_NAMES, None),
-                                 np.where(by_level, level_code, no_level)),
+        qualitative_level=labels(*label_columns["qualitative_level"]),
         over_achieved=over_achieved.astype(bool),
-        scored_by=labels((BY_NUMBER, BY_LEVEL, BY_NOTHING), scored_by_code),
+        scored_by=labels(*label_columns["scored_by"]),
         in_band=in_band.astype(bool),
-        operator_used=labels((*OPERATORS, None), np.where(qualitative, no_operator, operator_code)),
+        operator_used=labels(*label_columns["operator_used"]),
         is_reverse=reverse & ~qualitative,
         is_qualitative=qualitative,
     )
+    for column, (names, codes) in label_columns.items():
+        share_factorization(scored, column, names, codes)
+    return scored
 
 
 def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
