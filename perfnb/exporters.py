@@ -198,10 +198,28 @@ class PerfnbHTMLExporter(HTMLExporter):
         }
 
     def _render(self, nb, resources: dict | None, **kw) -> tuple[str, dict]:
-        """HTML with the font marker still in place, and the resources."""
+        """HTML with the font marker still in place, and the resources.
+
+        This is ``HTMLExporter.from_notebook_node`` without its final BeautifulSoup pass,
+        which only adds ``tabindex`` to JupyterLab classes our template does not use and
+        ``alt`` to images (ours have one): it re-parsed the whole report, images included,
+        and its CSS selector engine compiled for 0.1-0.3 s on first use in a process.
+        """
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
         resources = dict(resources or {})
         resources["perfnb"] = self._perfnb_resources(nb)
-        return super().from_notebook_node(nb, resources, **kw)
+        language = nb.metadata.get("language_info", {})
+        lexer = language.get("pygments_lexer", language.get("name", None))
+        highlight_code = self.filters.get(
+            "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        resources = self._init_resources(resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", WidgetsDataTypeFilter(
+            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+        return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = self._render(nb, resources, **kw)
