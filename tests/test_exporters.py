@@ -25,6 +25,8 @@ KNOWN_PHRASE = "本项目年度预算执行率为"
 CODE_SOURCE = "secret_code_marker = compute_scores()"
 REMOVED_TEXT = "这一格被标记为删除"
 INPUT_BYTES = "单位编号,得分\nnmg-rd-2022,97.6\n".encode("utf-8")
+LONG_CELL = ("“C14办公设备采购批次”得分 3.75 分，低于分值 5 分（年度指标值 4，实际完成值 3），"
+             "但未填写偏差原因。请在“偏差原因分析及改进措施”中说明未完成的原因和改进措施。")
 
 
 def _png(width: int = 40, height: int = 20) -> str:
@@ -51,9 +53,12 @@ def build_notebook(project: str = HOSTILE) -> nbformat.NotebookNode:
         "inputs": [{"path": "data/input.csv", "sha256": hashlib.sha256(INPUT_BYTES).hexdigest()},
                    {"path": "data/missing.xlsx", "sha256": "0" * 64}],
     }
-    table = ("<table class='perfnb-indicators'><thead><tr><th>三级指标</th><th>得分</th></tr></thead>"
-             "<tbody><tr class='status-met'><td>立法调研次数</td><td class='num'>5.00</td></tr>"
-             f"<tr class='status-unmet'><td>{escaped}</td><td class='num'>3.75</td></tr></tbody></table>")
+    table = ("<table class='perfnb-indicators'><thead><tr><th>三级指标</th><th>得分</th><th>完成情况</th>"
+             "<th>说明</th></tr></thead>"
+             "<tbody><tr class='status-met'><td>立法调研次数</td><td class='num'>5.00</td><td>部分达成</td>"
+             f"<td>{LONG_CELL}</td></tr>"
+             f"<tr class='status-unmet'><td>{escaped}</td><td class='num'>3.75</td><td>未达成</td>"
+             "<td>无</td></tr></tbody></table>")
     svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40">'
            '<rect width="120" height="40" fill="#1a7f37"/></svg>')
     nb.cells = [
@@ -68,7 +73,8 @@ def build_notebook(project: str = HOSTILE) -> nbformat.NotebookNode:
         ]),
         new_code_cell("print('x')", execution_count=3, metadata={"tags": ["remove"]},
                       outputs=[new_output("stream", name="stdout", text=REMOVED_TEXT)]),
-        new_markdown_cell("## 二、绩效目标完成情况\n\n" + "\n\n".join([paragraph] * 14)),
+        new_markdown_cell("## 二、绩效目标完成情况\n\n" + "\n\n".join([paragraph] * 14)
+                          + "\n\n- 审核代码 `SCORE_MISMATCH`\n- 第二项"),
         new_markdown_cell("## 三、存在问题\n\n" + "\n\n".join([paragraph] * 14)),
     ]
     return nb
@@ -220,6 +226,29 @@ def test_pdf_fonts_are_embedded_subsets(exported_pdf):
     assert len(exported_pdf["bytes"]) < 400_000  # subsets, not the 8-12 MB fonts
 
 
+def test_pdf_embeds_each_font_file_once(exported_pdf):
+    # Headings and table headers are synthetic bold: same font file as the regular text.
+    files_by_family: dict[str, set[int]] = {}
+    for page in exported_pdf["reader"].pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+            family = str(font["/BaseFont"]).split("+", 1)[1].removesuffix("-Bold")
+            files_by_family.setdefault(family, set()).add(descriptor.raw_get("/FontFile3").idnum)
+    assert any(str(font).endswith("-Bold") for page in exported_pdf["reader"].pages
+               for font in (f.get_object()["/BaseFont"] for f in page["/Resources"]["/Font"].values()))
+    assert files_by_family and all(len(files) == 1 for files in files_by_family.values()), \
+        files_by_family
+
+
+def test_pdf_table_cells_that_fit_stay_on_one_line(pdf_text):
+    first = pdf_text[0]
+    for cell in ("三级指标", "完成情况", "立法调研次数", "部分达成", "5.00", "3.75"):
+        assert cell in first, cell
+    # The long explanation wraps inside its (widest) column and keeps all its text.
+    assert LONG_CELL.replace(" ", "") in first.replace("\n", "").replace(" ", "")
+
+
 def test_pdf_text_is_extractable_chinese(pdf_text):
     assert len(pdf_text) >= 2
     assert KNOWN_PHRASE in pdf_text[0]
@@ -288,3 +317,88 @@ def test_html_to_pdf_for_other_modules():
     assert "共 12 个项目，平均得分 91.3 分。" in reader.pages[0].extract_text()
     assert reader.metadata.title == "部门汇总"
     assert reader.attachments == {"summary.xlsx": [b"PK\x03\x04"]}
+
+
+# --------------------------------------------------------------------------- print preparation
+
+def _png_bytes(width: int, height: int, mode: str = "RGBA", alpha: int = 255) -> bytes:
+    from PIL import Image
+
+    colour = (30, 120, 200, alpha) if mode == "RGBA" else (30, 120, 200)
+    picture = Image.new(mode, (width, height), colour)
+    out = io.BytesIO()
+    picture.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _img(data: bytes) -> str:
+    return f'<img alt="图" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
+
+
+def test_print_tables_get_fixed_widths_from_their_text():
+    import lxml.html
+
+    html = ("<html><body><table><caption>表1</caption><thead><tr><th>序号</th><th>说明</th>"
+            "<th>代码</th></tr></thead><tbody>"
+            f"<tr><td>1</td><td>{LONG_CELL}</td><td>MISSING_DEVIATION_REASON</td></tr>"
+            "<tr><td colspan='2'>合计</td><td rowspan='2'>x</td></tr><tr><td>2</td><td>短</td></tr>"
+            "</tbody></table>"
+            "<table><tr><td><table><tr><td>嵌套</td></tr></table></td></tr></table>"
+            "<table class='perfnb-fixed'><tr><td>已固定</td></tr></table></body></html>")
+    prepared = perfnb_pdf.prepare_for_print(html)
+    tables = lxml.html.document_fromstring(prepared.html).findall(".//table")
+    first = tables[0]
+    assert [child.tag for child in first][:2] == ["caption", "colgroup"]
+    assert "perfnb-fixed" in first.get("class") and "width: 100.00%" in first.get("style")
+    widths = [float(re.search(r"width: ([\d.]+)%", col.get("style")).group(1))
+              for col in first.find("colgroup")]
+    assert len(widths) == 3 and abs(sum(widths) - 100) < 0.1
+    number, text, code = widths
+    assert text > code > number  # the long text takes the room the others leave
+    # The code cannot break, so its column holds the whole word (9.45 pt, monospace-free).
+    from perfnb import fonts
+
+    code_pt = fonts.text_width("MISSING_DEVIATION_REASON") * perfnb_pdf.TABLE_FONT_SIZE_PT
+    assert code / 100 * perfnb_pdf.PAGE_CONTENT_WIDTH_PT >= code_pt
+    # Nested tables and tables already sized keep their own layout.
+    assert all(table.find("colgroup") is None for table in tables[1:])
+    assert tables[3].get("class") == "perfnb-fixed" and tables[3].get("style") is None
+
+
+def test_print_narrow_tables_keep_their_natural_width():
+    import lxml.html
+
+    prepared = perfnb_pdf.prepare_for_print(
+        "<table><tr><th>一级指标</th><th>得分</th></tr><tr><td>产出指标</td><td>48.75</td></tr></table>")
+    table = lxml.html.document_fromstring(prepared.html).find(".//table")
+    share = float(re.search(r"width: ([\d.]+)%", table.get("style")).group(1))
+    assert 15 < share < 40
+
+
+def test_print_charts_become_jpeg_other_images_stay_png():
+    html = ("<html><body>" + _img(_png_bytes(944, 400)) + _img(_png_bytes(944, 400, alpha=128))
+            + _img(_png_bytes(40, 20)) + _img(b"not a png") + "</body></html>")
+    prepared = perfnb_pdf.prepare_for_print(html)
+    assert "data:image" not in prepared.html
+    kinds = [prepared.resources[url][1] for url in re.findall(r'src="([^"]+)"', prepared.html)]
+    assert kinds == ["image/jpeg", "image/png", "image/png", "image/png"]
+    jpeg = prepared.resources[re.findall(r'src="([^"]+)"', prepared.html)[0]][0]
+    assert jpeg[:3] == b"\xff\xd8\xff"
+    # The fonts are served from memory too, subset to the document.
+    assert prepared.font_css.count("@font-face") == 2
+    assert sum(kind == "font/otf" for _, kind in prepared.resources.values()) == 2
+
+
+def test_pdf_chart_is_embedded_as_jpeg_and_drawn():
+    import pypdfium2
+
+    html = ('<html lang="zh-CN"><body><p style="font-family: \'Noto Sans SC\'">图表</p>'
+            + _img(_png_bytes(944, 400)) + "</body></html>")
+    data = perfnb_pdf.html_to_pdf(html, title="图表")
+    images = [obj for obj in PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/XObject"].values()]
+    assert [image.get_object()["/Filter"] for image in images] == ["/DCTDecode"]
+    page = pypdfium2.PdfDocument(data)[0].render(scale=0.5).to_pil().convert("RGB")
+    colours = page.getcolors(maxcolors=1_000_000)
+    blue = sum(count for count, (r, g, b) in colours if abs(r - 30) < 12 and abs(g - 120) < 12
+               and abs(b - 200) < 12)
+    assert blue > 10_000  # the chart's area is painted in its colour
