@@ -21,12 +21,12 @@ import socket
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import PerfnbError
 from .fsutil import TEMP_SUFFIX, atomic_write_text
+from .provenance import package_versions, sha256_file  # one implementation of each, shared
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".perfnb.lock"
@@ -48,11 +48,6 @@ class ManifestError(PerfnbError):
 def now_iso() -> str:
     """The current time, time-zone aware, ISO 8601 (e.g. 2024-05-01T10:00:00.123+08:00)."""
     return datetime.now().astimezone().isoformat(timespec="milliseconds")
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -90,16 +85,6 @@ def hash_tree(root: str | os.PathLike, directory: str | os.PathLike) -> list[dic
     return [file_record(root, path) for path in walk_files(directory) if not is_temporary(path)]
 
 
-def package_versions(names: Iterable[str] = ENVIRONMENT_PACKAGES) -> dict[str, str | None]:
-    versions: dict[str, str | None] = {}
-    for name in names:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
 def environment_info() -> dict[str, Any]:
     """Where and with what the batch ran."""
     return {
@@ -108,7 +93,7 @@ def environment_info() -> dict[str, Any]:
         "python": sys.version.split()[0],
         "executable": sys.executable,
         "timezone": datetime.now().astimezone().tzname(),
-        "packages": package_versions(),
+        "packages": package_versions(ENVIRONMENT_PACKAGES),
     }
 
 

@@ -24,11 +24,8 @@ KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "weasyprint", 
 
 def sha256_file(path: str | Path) -> str:
     """SHA-256 of a file's bytes, hex."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | None]:
