@@ -27,7 +27,7 @@ import pandas as pd
 
 from .model import FINDING_COLUMNS, OPERATOR_SYMBOLS, STATUS_PARTIAL, STATUS_UNMET, UnitTables
 from .rules import RuleSet, get_rules
-from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where, numbers, per_unique,
+from .scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where, numbers,
                       text_column, unit_codes)
 
 ERROR, WARNING, INFO = "error", "warning", "info"
@@ -570,7 +570,7 @@ def _budget_findings(out: _Findings, scored: dict, rules: RuleSet, unit_ids: pd.
     reason_blank = factorized(budgets, "reason").map(lambda v: _plain(v) == "", bool)
     where = {"unit_code": np.arange(n),
              "sheet": budgets["sheet"].to_numpy(object) if "sheet" in budgets else None,
-             "row": budgets["row"].to_numpy(object) if "row" in budgets else None,
+             "row": budgets["row"] if "row" in budgets else None,
              "indicator": "年度资金总额"}
 
     def header(key: str):
@@ -632,13 +632,16 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     codes_rep = unit_codes(unit_ids, rows, "合计行").astype(np.int64)
     # level names -> integer ids, factorising the big indicator columns once
     level1_ind, level2_ind = factorized(source, "level1"), factorized(source, "level2")
-    level1_rep, level2_rep = text_column(rows, "level1"), text_column(rows, "level2")
+    # the reported rows' level names (stripped), as codes into their few distinct names
+    level1_rep, level2_rep = (Texts.of(rows[c].to_numpy(object), _plain) if c in rows
+                              else Texts(np.zeros(len(rows), dtype=np.intp), [""])
+                              for c in ("level1", "level2"))
     names1 = pd.Index([_plain(v) for v in level1_ind.values])
     names2 = pd.Index([_plain(v) for v in level2_ind.values])
     id1_ind = np.where(level1_ind.codes < 0, len(names1) - 1, level1_ind.codes).astype(np.int64)
     id2_ind = np.where(level2_ind.codes < 0, len(names2) - 1, level2_ind.codes).astype(np.int64)
-    id1_rep = _first_index(names1, level1_rep)
-    id2_rep = _first_index(names2, level2_rep)
+    id1_rep = _first_index(names1, level1_rep.uniques)[level1_rep.codes]
+    id2_rep = _first_index(names2, level2_rep.uniques)[level2_rep.codes]
     size1, size2 = np.int64(len(names1) + 1), np.int64(len(names2) + 2)
 
     weight = np.nan_to_num(numbers(ind, "weight"), nan=0.0)
@@ -647,7 +650,8 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     values = [weight, score, np.where(np.isnan(reported_item), score, reported_item)]
 
     key2_ind = (codes_ind * size1 + id1_ind) * size2 + id2_ind + 1
-    is_level2 = (rows["level"] == "level2").to_numpy() & (level2_rep != "")
+    is_level2 = (rows["level"] == "level2").to_numpy() & \
+        np.asarray(level2_rep.map(lambda v: v != ""), dtype=bool)
     key_rep = (codes_rep * size1 + id1_rep) * size2 + np.where(is_level2, id2_rep + 1, 0)
     # A name the indicators do not have: no items (ids of -1 never match a real key)
     key_rep = np.where((id1_rep < 0) | (is_level2 & (id2_rep < 0)), -1, key_rep)
@@ -666,7 +670,7 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     tol = rules.tolerance + 1e-9
     label = choose([is_level2], [cat("“", level2_rep, "”小计行")], cat("“", level1_rep, "”合计行"))
     where = {"unit_code": codes_rep, "sheet": rows["sheet"].to_numpy(object),
-             "row": rows["row"].to_numpy(object),
+             "row": rows["row"],
              "indicator": choose([is_level2], [cat(level2_rep, " 小计")], cat(level1_rep, " 合计"))}
     score_off = ~np.isnan(rep_score) & (np.abs(rep_score - item_reported) > tol)
     out.add("SUBTOTAL_MISMATCH", ERROR, score_off, column="得分", **where,
@@ -729,12 +733,15 @@ def _unit_findings(out: _Findings, tables: UnitTables, scored: dict, rules: Rule
     def column(name: str):
         return units[name].to_numpy(object) if name in units else None
 
+    def series(name: str):
+        return units[name] if name in units else None
+
     # TOTAL_MISMATCH on the 总分 the unit reported
     reported_total = numbers(units, "reported_total")
     with np.errstate(invalid="ignore"):
         total_off = ~np.isnan(reported_total) & (np.abs(reported_total - total) > tol)
     out.add("TOTAL_MISMATCH", ERROR, total_off, unit_code=codes, sheet=column("reported_total_sheet"),
-            row=column("reported_total_row"), column="总分", indicator="总分",
+            row=series("reported_total_row"), column="总分", indicator="总分",
             message=lambda t: cat("填报的总分 ", fmt(t(reported_total)), " 分与按规则计算的总分 ",
                                   fmt(t(total)), " 分不一致（预算执行 ", fmt(t(budget_score)),
                                   " 分 + 各项指标 ", fmt(t(indicator_score)), " 分）。请更正总分。"))
@@ -756,7 +763,7 @@ def _unit_findings(out: _Findings, tables: UnitTables, scored: dict, rules: Rule
             off = ~np.isnan(rs) & (np.abs(rs - expected_score) > tol) & ~same_as_unit
             weight_off = ~np.isnan(rw) & (np.abs(rw - expected_weight) > tol)
         where = {"unit_code": rc, "sheet": rows["sheet"].to_numpy(object),
-                 "row": rows["row"].to_numpy(object), "indicator": "合计"}
+                 "row": rows["row"], "indicator": "合计"}
         out.add("TOTAL_MISMATCH", ERROR, off, column="得分", **where,
                 message=lambda t: cat("合计行填报得分 ", fmt(t(rs)), " 分，按规则计算应为 ",
                                       fmt(t(expected_score)), " 分。请更正合计得分。"))
@@ -783,7 +790,7 @@ def _unit_findings(out: _Findings, tables: UnitTables, scored: dict, rules: Rule
     reported_grade_text = units["reported_grade"].to_numpy(object) if "reported_grade" in units \
         else np.full(n, "", dtype=object)
     out.add("GRADE_MISMATCH", ERROR, grade_off, unit_code=codes, sheet=column("reported_grade_sheet"),
-            row=column("reported_grade_row"), column="评价等级", indicator="评价等级",
+            row=series("reported_grade_row"), column="评价等级", indicator="评价等级",
             message=lambda t: cat("填报的评价等级“", txt(t(reported_grade_text)), "”与总分 ",
                                   fmt(t(total)), " 分对应的等级“", txt(t(grade)), "”不一致（", bands,
                                   "）。请更正评价等级。"))
