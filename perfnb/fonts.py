@@ -216,15 +216,15 @@ def text_width(text: str, font: CJKFont = SANS) -> float:
 
 # --------------------------------------------------------------------------- CSS
 
-def font_face_rules(sources: dict[CJKFont, str]) -> str:
-    """``@font-face`` rules naming each font's family, with the given ``src`` URL each."""
+def font_face_rules(sources: dict[str, str]) -> str:
+    """``@font-face`` rules for ``{family name: src URL}`` (OpenType fonts, normal style)."""
     return "".join(
         "@font-face {\n"
-        f'  font-family: "{font.family}";\n'
+        f'  font-family: "{family}";\n'
         "  font-style: normal;\n"
         f'  src: url("{url}") format("opentype");\n'
         "}\n"
-        for font, url in sources.items())
+        for family, url in sources.items())
 
 
 def font_face_css(text: str) -> str:
@@ -235,6 +235,6 @@ def font_face_css(text: str) -> str:
     """
     characters = document_characters(text)
     return font_face_rules({
-        font: "data:font/otf;base64,"
+        font.family: "data:font/otf;base64,"
               + base64.b64encode(subset_font(font, characters)).decode("ascii")
         for font in FONTS})

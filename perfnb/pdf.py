@@ -264,6 +264,10 @@ TABLE_FONT_SIZE_PT = ROOT_FONT_SIZE_PT * 0.9
 CELL_EXTRA_PT = 14.0
 BOLD_WIDENING = 1.04  # synthetic bold (th, b, strong) draws slightly wider glyphs
 
+# The bundled fonts' family names as the PDF's @font-face rules declare them.
+PRIVATE_FAMILY = "perfnb {family}"
+_FAMILY_NAMES = "|".join(re.escape(font.family) for font in fonts.FONTS)
+_BUNDLED_FAMILY = re.compile(rf"""(["'])({_FAMILY_NAMES})\1|(?<![\w-])({_FAMILY_NAMES})(?![\w-])""")
 # Charts (opaque PNGs of at least this many pixels) are embedded as JPEG of this quality.
 JPEG_QUALITY: int | None = 90
 JPEG_MIN_PIXELS = 100_000
@@ -310,6 +314,7 @@ def prepare_for_print(html: str) -> PrintDocument:
     for table in root.iter("table"):
         if _fixable_table(table):
             _fix_table_layout(table)
+    _use_private_font_families(root)
     prepared = lxml.html.tostring(root, encoding="unicode", method="html",
                                   doctype="<!DOCTYPE html>")
     characters = fonts.document_characters(prepared)
@@ -317,8 +322,25 @@ def prepare_for_print(html: str) -> PrintDocument:
     for index, font in enumerate(fonts.FONTS):
         url = f"{RESOURCE_SCHEME}font/{index}"
         resources[url] = (fonts.subset_font(font, characters), "font/otf")
-        sources[font] = url
+        sources[PRIVATE_FAMILY.format(family=font.family)] = url
     return PrintDocument(prepared, fonts.font_face_rules(sources), resources)
+
+
+def _use_private_font_families(root) -> None:
+    """Name the bundled fonts in the document's CSS by families no installed font has.
+
+    Fontconfig does not let an ``@font-face`` font hide an installed font of the same family:
+    on a machine with Noto Sans SC installed, WeasyPrint picked the installed 8 MB file and,
+    as it embeds fonts whole (``full_fonts``), wrote it into every PDF.
+    """
+    def private(match: re.Match) -> str:
+        return '"' + PRIVATE_FAMILY.format(family=match.group(2) or match.group(3)) + '"'
+
+    for style in root.iter("style"):
+        if style.text:
+            style.text = _BUNDLED_FAMILY.sub(private, style.text)
+    for element in root.xpath("//*[@style]"):
+        element.set("style", _BUNDLED_FAMILY.sub(private, element.get("style")))
 
 
 def _serve_image(image, resources: dict[str, tuple[bytes, str]]) -> None:

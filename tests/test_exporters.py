@@ -221,9 +221,46 @@ def test_pdf_fonts_are_embedded_subsets(exported_pdf):
             assert re.fullmatch(r"/[A-Z]{6}\+.+", descriptor["/FontName"])
             assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
             seen.add(str(font["/BaseFont"]).split("+", 1)[1])
-    assert {"Noto-Sans-SC", "Noto-Serif-SC"} <= seen
-    assert all(name.startswith("Noto-") for name in seen), seen  # no fallback font slipped in
+    # The bundled fonts under the PDF's private family names (see the test below).
+    assert {"perfnb-Noto-Sans-SC", "perfnb-Noto-Serif-SC"} <= seen
+    assert all(name.startswith("perfnb-Noto-") for name in seen), seen  # no fallback font slipped in
     assert len(exported_pdf["bytes"]) < 400_000  # subsets, not the 8-12 MB fonts
+
+
+def test_pdf_uses_the_subsets_even_with_noto_installed_on_the_machine(tmp_path):
+    # Fontconfig prefers an installed font to an @font-face font of the same family; with
+    # Noto Sans SC installed, the whole 8 MB font used to end up in the PDF.
+    import os
+    import subprocess
+    import sys
+
+    from perfnb import fonts
+
+    config = tmp_path / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
+        '<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
+        f"<dir>{fonts.sans_font_path().parent}</dir><cachedir>{tmp_path / 'cache'}</cachedir>"
+        "</fontconfig>", encoding="utf-8")
+    script = (
+        "import io, sys\n"
+        "from perfnb.pdf import html_to_pdf\n"
+        "from pypdf import PdfReader\n"
+        "html = ('<html><body><h1 style=\"font-family: Noto Sans SC\">绩效自评</h1>'\n"
+        "        '<p style=\"font-family: \\'Noto Serif SC\\'\">项目支出绩效自评报告</p></body></html>')\n"
+        "data = html_to_pdf(html, title='t')\n"
+        "text = PdfReader(io.BytesIO(data)).pages[0].extract_text()\n"
+        "print(len(data), '绩效自评' in text and '项目支出绩效自评报告' in text)\n")
+    env = dict(os.environ, FONTCONFIG_FILE=str(config))
+    listed = subprocess.run(["fc-list", ":family=Noto Sans SC"], env=env, capture_output=True,
+                            text=True)
+    if listed.returncode == 0:  # fc-list is optional; when present, the set-up must work
+        assert "NotoSansSC-Regular.otf" in listed.stdout
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    size, text_ok = result.stdout.split()
+    assert int(size) < 100_000 and text_ok == "True", result.stdout
 
 
 def test_pdf_embeds_each_font_file_once(exported_pdf):
