@@ -343,6 +343,15 @@ def _warm_up() -> None:
     for name in PRELOAD_MODULES:
         with contextlib.suppress(Exception):
             __import__(name)
+    if not os.environ.get("PERFNB_NO_FORKED_KERNELS"):
+        # Each unit still gets a new kernel process, forked from one that has imported the
+        # template's modules (see perfnb.runner.KernelForkServer); its provenance says so.
+        from multiprocessing.util import Finalize
+
+        from . import runner
+        with contextlib.suppress(OSError):
+            runner.start_kernel_fork_server()
+            Finalize(runner, runner.stop_kernel_fork_server, exitpriority=100)
 
 
 # --- executors ----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import sys
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -156,9 +157,22 @@ def _failure_message(unit_id: str, error: Exception, notebook: Path) -> str:
     return f"单位“{unit_id}”评价失败：{reason}。出错的笔记本见 {notebook}。"
 
 
-def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | None) -> None:
+def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | None,
+             kernel: dict | None = None) -> dict:
+    """Execute the template into ``temp`` in a fresh kernel; note in ``kernel`` how it started.
+
+    With a :class:`KernelForkServer` running in this process (``perfnb batch`` starts one per
+    worker), the kernel is forked from it: a new process that has imported the template's
+    modules but run no code of any unit.  Otherwise papermill starts the kernel as usual.
+    """
     import papermill
 
+    kernel = {} if kernel is None else kernel
+    kernel.update(process="new", start="launched")
+    engine_kwargs = {}
+    server = _fork_server
+    if server is not None and server.alive:
+        engine_kwargs["kernel_manager_class"] = _forking_kernel_manager(server, kernel)
     with warnings.catch_warnings():
         # The temporary output name does not end in .ipynb; papermill only warns about it.
         warnings.filterwarnings("ignore", message=r"The specified file .* does not end in")
@@ -170,7 +184,286 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
             shutdown_kernel="immediate",
             # the kernel's own start-up chatter (e.g. its TCP transport warning) is not
             # for our users; errors still show in the executed notebook
-            extra_arguments=["--log-level=ERROR"])
+            extra_arguments=["--log-level=ERROR"], **engine_kwargs)
+    return kernel
+
+
+# --- kernels forked from a pre-imported process ------------------------------------------
+#
+# A kernel start costs ~1 s of CPU for ipykernel and ~2 s for the template's imports
+# (pandas, openpyxl, matplotlib, perfnb), more than the notebook's own work.  In a batch each
+# worker keeps a fork server: a process that has imported ipykernel and those modules and
+# nothing else.  For each unit it forks a child that becomes the unit's kernel: a new
+# process, so no state of one unit reaches another, with the imports already done
+# (copy-on-write).  The provenance of the executed notebook records that the kernel was
+# forked and which modules it had imported before the unit's parameters were injected.
+
+KERNEL_PRELOAD = ("IPython.display", "pandas", "openpyxl", "matplotlib", "matplotlib.figure",
+                  "perfnb.notebook", "perfnb.loading", "perfnb.scoring", "perfnb.audit",
+                  "perfnb.result", "perfnb.narrative", "perfnb.charts", "perfnb.summary")
+_fork_server: "KernelForkServer | None" = None
+
+
+class KernelForkServer:
+    """A process that imports ipykernel and ``modules`` once, then forks one kernel per request.
+
+    Requests and replies are JSON lines on the server's stdin/stdout.  The server dies with
+    the process that started it (Linux parent-death signal, and end of its stdin), and each
+    kernel dies with the server.  Thread-safe.
+    """
+
+    def __init__(self, modules=KERNEL_PRELOAD) -> None:
+        import subprocess
+        import threading
+
+        code = ("import sys\n"
+                "if sys.path and sys.path[0] == '': del sys.path[0]\n"
+                "from perfnb.runner import _fork_server_main\n"
+                "_fork_server_main(sys.argv[1:])\n")
+        self._lock = threading.Lock()
+        self._process = subprocess.Popen([sys.executable, "-c", code, *modules],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         text=True, encoding="utf-8", bufsize=1)
+        self._ready: dict | None = None
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    def _reply(self) -> dict:
+        line = self._process.stdout.readline()
+        if not line:
+            raise OSError("the kernel fork server has exited")
+        return json.loads(line)
+
+    def ready(self) -> dict:
+        """Wait until the server has imported its modules; its ready message."""
+        with self._lock:
+            if self._ready is None:
+                self._ready = self._reply()
+            return self._ready
+
+    def can_fork(self, kernel_cmd: list[str]) -> bool:
+        """Whether ``kernel_cmd`` starts an ipykernel of this very Python (what we can fork)."""
+        return (len(kernel_cmd) >= 3 and os.path.realpath(kernel_cmd[0]) == os.path.realpath(
+                    sys.executable) and kernel_cmd[1:3] == ["-m", "ipykernel_launcher"]
+                and self.alive)
+
+    def fork(self, argv: list[str], cwd: str | None, env: dict | None) -> int:
+        """Fork a kernel with ipykernel's command-line ``argv``; its process id."""
+        self.ready()
+        request = {"argv": list(argv), "cwd": str(cwd or os.getcwd()),
+                   "env": dict(env if env is not None else os.environ)}
+        with self._lock:
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            return int(self._reply()["pid"])
+
+    def close(self) -> None:
+        import subprocess
+        with contextlib.suppress(OSError):
+            self._process.stdin.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def start_kernel_fork_server(modules=KERNEL_PRELOAD) -> KernelForkServer:
+    """Let this process's notebooks run in kernels forked from a pre-imported server.
+
+    Units (:func:`run_unit`) and every other papermill execution in this process that uses
+    papermill's default engine (the batch summaries) then get forked kernels.
+    """
+    global _fork_server
+    if _fork_server is None or not _fork_server.alive:
+        _fork_server = KernelForkServer(modules)
+        _install_default_engine()
+    return _fork_server
+
+
+def stop_kernel_fork_server() -> None:
+    global _fork_server
+    server, _fork_server = _fork_server, None
+    if server is not None:
+        server.close()
+
+
+def _install_default_engine() -> None:
+    """Make papermill's default engine fork its kernels while a fork server runs here."""
+    from papermill.engines import NBClientEngine, papermill_engines
+
+    class ForkedKernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            server = _fork_server
+            if server is not None and server.alive:
+                kwargs.setdefault("kernel_manager_class", _forking_kernel_manager(server, {}))
+            return super().execute_managed_notebook(nb_man, kernel_name, **kwargs)
+
+    papermill_engines.register(None, ForkedKernelEngine)
+
+
+def _set_parent_death_signal(signum: int) -> None:
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
+
+
+def _fork_server_main(modules: list[str]) -> None:
+    """The fork server's main loop (runs in its own process; see :class:`KernelForkServer`)."""
+    import signal
+    import threading
+
+    _set_parent_death_signal(signal.SIGKILL)
+    # As ipykernel does before the notebook imports matplotlib.
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    import ipykernel_launcher
+    from ipykernel import kernelapp  # noqa: F401
+    loaded = []
+    for name in modules:
+        try:
+            __import__(name)
+        except Exception:  # a module that fails here fails in the kernel, where it shows
+            continue
+        loaded.append(name)
+    # Forking is only safe from a single-threaded process.
+    forkable = threading.active_count() == 1
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped as they exit
+    reply = sys.stdout
+    reply.write(json.dumps({"ready": forkable, "modules": loaded, "pid": os.getpid()}) + "\n")
+    reply.flush()
+    for line in sys.stdin:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request, ipykernel_launcher.__file__)
+        reply.write(json.dumps({"pid": pid}) + "\n")
+        reply.flush()
+
+
+def _become_kernel(request: dict, launcher: str) -> None:
+    """In a freshly forked child: run ipykernel as ``python -m ipykernel_launcher`` would."""
+    import signal
+    code = 1
+    try:
+        os.setsid()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _set_parent_death_signal(signal.SIGKILL)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        os.dup2(devnull, 0)
+        os.dup2(2, 1)  # fd 1 is the server's reply pipe
+        os.close(devnull)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        # ipykernel exits when the server does (it read JPY_PARENT_PID at import, unset then)
+        os.environ["JPY_PARENT_PID"] = str(os.getppid())
+        argv = [*request["argv"], f"--IPKernelApp.parent_handle={os.getppid()}"]
+        sys.argv = [launcher, *argv]
+        from ipykernel import kernelapp
+        kernelapp.launch_new_instance(argv=argv)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        import atexit
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+class _ForkedKernelProcess:
+    """A Popen-like handle of a kernel forked by the fork server (not our child)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        try:
+            self._pidfd: int | None = os.pidfd_open(pid)
+        except (AttributeError, OSError):
+            self._pidfd = None
+
+    def poll(self) -> int | None:
+        return self.wait(timeout=0) if self.returncode is None else self.returncode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        import select
+        import time
+        if self.returncode is not None:
+            return self.returncode
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if self._pidfd is not None:
+                remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
+                exited = bool(select.select([self._pidfd], [], [], remaining)[0])
+            else:
+                try:
+                    os.kill(self.pid, 0)
+                    exited = False
+                except ProcessLookupError:
+                    exited = True
+            if exited:
+                self.returncode = 0  # the exit status belongs to the fork server
+                if self._pidfd is not None:
+                    os.close(self._pidfd)
+                    self._pidfd = None
+                return self.returncode
+            if deadline is not None and time.monotonic() >= deadline:
+                return None
+            time.sleep(0.05)
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def terminate(self) -> None:
+        import signal
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        import signal
+        self.send_signal(signal.SIGKILL)
+
+
+def _forking_kernel_manager(server: KernelForkServer, record: dict):
+    """An AsyncKernelManager class whose kernels ``server`` forks; notes how in ``record``."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.provisioning import LocalProvisioner
+
+    class ForkingKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            if not (isinstance(self.provisioner, LocalProvisioner) and server.can_fork(kernel_cmd)
+                    and server.ready().get("ready")):
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            try:
+                pid = server.fork(kernel_cmd[3:], kw.get("cwd"), kw.get("env"))
+            except (OSError, ValueError):  # the server is gone: start the kernel as usual
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            provisioner = self.provisioner
+            provisioner.process = _ForkedKernelProcess(pid)
+            provisioner.pid = provisioner.pgid = pid  # the kernel leads its own session
+            provisioner.cwd = kw.get("cwd") or os.getcwd()
+            self._reconcile_connection_info(provisioner.connection_info)
+            record.update(process="new", start="forked from a pre-imported fork server",
+                          preloaded_modules=server.ready().get("modules", []),
+                          fork_server_pid=server.pid, pid=pid)
+
+    return ForkingKernelManager
 
 
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
@@ -210,8 +503,9 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     temp = out_dir / f".{NOTEBOOK_NAME}.{os.getpid()}{TEMP_SUFFIX}"
     started = now()
     error: Exception | None = None
+    kernel: dict = {}
     try:
-        _execute(template, temp, parameters, kernel_name)
+        _execute(template, temp, parameters, kernel_name, kernel)
     except Exception as problem:  # papermill/kernel failures: the unit failed, not perfnb
         error = problem
     finished = now()
@@ -245,6 +539,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
                                   rules=rule_set, unit=unit_info, title=title,
                                   started=started, finished=finished, parameters=parameters,
                                   status="failed" if error else "passed")
+    provenance["kernel"] = kernel  # a fresh kernel per unit; forked ones list their imports
     attach(nb, provenance)
     atomic_write_text(notebook_path, nbformat.writes(nb))
     temp.unlink()
