@@ -649,22 +649,14 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     reported_item = numbers(ind, "reported_score")
     values = [weight, score, np.where(np.isnan(reported_item), score, reported_item)]
 
-    key2_ind = (codes_ind * size1 + id1_ind) * size2 + id2_ind + 1
     is_level2 = (rows["level"] == "level2").to_numpy() & \
         np.asarray(level2_rep.map(lambda v: v != ""), dtype=bool)
-    key_rep = (codes_rep * size1 + id1_rep) * size2 + np.where(is_level2, id2_rep + 1, 0)
-    # A name the indicators do not have: no items (ids of -1 never match a real key)
-    key_rep = np.where((id1_rep < 0) | (is_level2 & (id2_rep < 0)), -1, key_rep)
-    # Group by level2 key once; level1 groups are unions of level2 groups (same rows, same
-    # order, so bincount gives the same sums as grouping the rows by level1 key directly).
-    group2, keys2 = pd.factorize(key2_ind)
-    group1_of_group2, keys1 = pd.factorize(keys2 - keys2 % size2)
-    group1 = group1_of_group2[group2]
-    at1 = _lookup(pd.Index(keys1), [np.bincount(group1, v, minlength=len(keys1)) for v in values],
-                  key_rep)
-    at2 = _lookup(pd.Index(keys2), [np.bincount(group2, v, minlength=len(keys2)) for v in values],
-                  key_rep)
-    item_weight, item_computed, item_reported = (np.where(is_level2, b, a) for a, b in zip(at1, at2))
+    local_rep = id1_rep * size2 + np.where(is_level2, id2_rep + 1, 0)
+    # A name the indicators do not have: no items
+    local_rep = np.where((id1_rep < 0) | (is_level2 & (id2_rep < 0)), -1, local_rep)
+    item_weight, item_computed, item_reported = _item_sums(
+        codes_ind, id1_ind * size2 + id2_ind + 1, codes_rep, local_rep, is_level2, int(size2),
+        int(size1 * size2), len(unit_ids), values)
 
     rep_weight, rep_score = numbers(rows, "weight"), numbers(rows, "score")
     tol = rules.tolerance + 1e-9
@@ -681,6 +673,47 @@ def _subtotal_findings(out: _Findings, tables: UnitTables, scored: dict, rules: 
     out.add("WEIGHT_ROLLUP", ERROR, weight_off, column="分值", **where,
             message=lambda t: cat(t(label), "填报分值 ", fmt(t(rep_weight)), " 分，但其下各项分值相加为 ",
                                   fmt(t(item_weight)), " 分。请核对合计行或各指标的分值。"))
+
+
+def _item_sums(codes_ind: np.ndarray, local2_ind: np.ndarray, codes_rep: np.ndarray,
+               local_rep: np.ndarray, is_level2: np.ndarray, size2: int, space: int, n_units: int,
+               values: list[np.ndarray]) -> list[np.ndarray]:
+    """Per reported row, the sums of ``values`` over its indicator rows (0 if none): the level2
+    group for a 小计 row, the level1 group for a 合计 row.  Rows are keyed by unit and a *local*
+    key < ``space`` (level1 id × size2 + level2 id + 1; level2 part 0 for a level1 group;
+    ``local_rep`` -1: a name the indicators do not have).  Either path adds each group's rows
+    in table order (np.bincount), so the sums do not depend on the path."""
+    local1_ind = local2_ind - local2_ind % size2
+    present = np.zeros(space, dtype=bool)
+    present[local2_ind] = True
+    present[local1_ind] = True
+    count = int(present.sum())
+    valid = local_rep >= 0
+    if n_units * count <= max(len(codes_ind), 1_000_000):
+        # few distinct (level1, level2) pairs: one bin per unit and pair, no hashing
+        compact = np.full(space, -1, dtype=np.int64)
+        compact[present] = np.arange(count)
+        at = np.where(valid, compact[np.maximum(local_rep, 0)], -1)
+        found = at >= 0
+        position = np.where(found, codes_rep * count + at, 0)
+        bins1, bins2 = codes_ind * count + compact[local1_ind], codes_ind * count + compact[local2_ind]
+        result = []
+        for value in values:
+            sums1 = np.bincount(bins1, value, minlength=n_units * count)
+            sums2 = np.bincount(bins2, value, minlength=n_units * count)
+            result.append(np.where(found, np.where(is_level2, sums2[position], sums1[position]), 0.0))
+        return result
+    # many distinct pairs: group by hashing.  Level1 groups are unions of level2 groups.
+    key2_ind = codes_ind * space + local2_ind
+    key_rep = np.where(valid, codes_rep * space + local_rep, -1)
+    group2, keys2 = pd.factorize(key2_ind)
+    group1_of_group2, keys1 = pd.factorize(keys2 - keys2 % size2)
+    group1 = group1_of_group2[group2]
+    at1 = _lookup(pd.Index(keys1), [np.bincount(group1, v, minlength=len(keys1)) for v in values],
+                  key_rep)
+    at2 = _lookup(pd.Index(keys2), [np.bincount(group2, v, minlength=len(keys2)) for v in values],
+                  key_rep)
+    return [np.where(is_level2, b, a) for a, b in zip(at1, at2)]
 
 
 def _first_index(names: pd.Index, wanted: np.ndarray) -> np.ndarray:
