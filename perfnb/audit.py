@@ -176,21 +176,33 @@ def _fmt_number(value, digits: int = 2) -> str:
 
 def _numbers_as_texts(values, func: Callable[[float], str]) -> Texts:
     codes, uniques = pd.factorize(np.asarray(values, dtype=float), use_na_sentinel=True)
-    distinct = [func(value) for value in uniques] + [func(np.nan)]   # code -1 -> NaN
+    # Python floats format as np.float64 does (a float subclass), only faster
+    distinct = [func(value) for value in uniques.tolist()] + [func(np.nan)]   # code -1 -> NaN
     return Texts(np.where(codes < 0, len(distinct) - 1, codes), _object_array(distinct))
 
 
 def fmt(values, digits: int = 2) -> Texts:
-    """Numbers as short text ("3.75", "5", "1,972.41"; NaN -> "空")."""
-    return _numbers_as_texts(values, lambda v: _fmt_number(v, digits))
+    """Numbers as short text ("3.75", "5", "1,972.41"; NaN -> "空") — ``_fmt_number`` of each
+    distinct value."""
+    spec = f",.{digits}f"
+
+    def one(value: float) -> str:
+        if value != value:   # NaN
+            return "空"
+        text = format(value, spec).rstrip("0").rstrip(".") if digits else format(value, spec)
+        return "0" if text in ("-0", "") else text
+
+    return _numbers_as_texts(values, one)
 
 
 def pct(values, digits: int = 2) -> Texts:
     """Fractions as percentages ("88.49%")."""
-    def one(v) -> str:
-        if v is None or np.isnan(v):
+    spec = f".{digits}f"
+
+    def one(v: float) -> str:
+        if v != v:   # NaN
             return "空"
-        text = f"{v:.{digits}f}"
+        text = format(v, spec)
         return (text.rstrip("0").rstrip(".") if "." in text else text) + "%"
 
     return _numbers_as_texts(np.asarray(values, dtype=float) * 100, one)
