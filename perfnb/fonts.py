@@ -211,7 +211,12 @@ def advance_width(char: str, font: CJKFont = SANS) -> float:
 
 def text_width(text: str, font: CJKFont = SANS) -> float:
     """Width of ``text`` set on one line in ``font`` without kerning, in em."""
-    return sum(advance_width(char, font) for char in text)
+    widths = _advances(font)[2]
+    total = 0.0
+    for char in text:
+        width = widths.get(char)
+        total += advance_width(char, font) if width is None else width
+    return total
 
 
 # --------------------------------------------------------------------------- CSS

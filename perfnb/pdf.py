@@ -258,11 +258,11 @@ RESOURCE_SCHEME = "perfnb-resource:"
 PAGE_CONTENT_WIDTH_PT = (210 - 2 * 18) / 25.4 * 72
 ROOT_FONT_SIZE_PT = 10.5
 TABLE_FONT_SIZE_PT = ROOT_FONT_SIZE_PT * 0.9
-# Horizontal room a cell takes besides its text: padding (report.css says 0.55 em a side,
-# notebook-made styles up to 8 px) and borders, plus a little slack so that text measured
-# to fit on one line does.
-CELL_EXTRA_PT = 14.0
-BOLD_WIDENING = 1.04  # synthetic bold (th, b, strong) draws slightly wider glyphs
+# Horizontal room a cell takes besides its text: padding and borders (report.css: 0.55 em
+# a side and 0.75 pt rules, 11.2 pt; the result object's own tables: 8 px a side, 12.8 pt),
+# plus slack so that text measured to fit on one line does.  (Synthetic bold, used for
+# <th>, does not widen the glyph advances, so bold text measures as regular.)
+CELL_EXTRA_PT = 13.5
 
 # The bundled fonts' family names as the PDF's @font-face rules declare them.
 PRIVATE_FAMILY = "perfnb {family}"
@@ -276,11 +276,12 @@ _DATA_URI = re.compile(r"data:(image/(?:png|jpeg|gif|webp));base64,(.*)", re.DOT
 _BLOCK_TAGS = frozenset({"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3",
                          "h4", "h5", "h6", "pre", "blockquote", "section", "figure",
                          "figcaption", "table", "tr"})
-_BOLD_TAGS = frozenset({"th", "b", "strong", "h1", "h2", "h3", "h4", "h5", "h6"})
-# A line may not start with closing punctuation nor end with opening punctuation (kinsoku):
-# such a character sticks to its neighbour in the narrowest (min-content) setting.
-_CLOSING = frozenset("，。、；：？！）》」』】〕〉”’%％·…—,.;:?!)]}")
-_OPENING = frozenset("（《「『【〔〈“‘([{")
+# A line may not start with closing punctuation nor end with opening punctuation (kinsoku),
+# and quotation marks stick to both neighbours: in the narrowest (min-content) setting such
+# characters go with their neighbours.
+_CLOSING = frozenset("，。、；：？！）》」』】〕〉%％·…—,.;:?!)]}")
+_OPENING = frozenset("（《「『【〔〈([{")
+_QUOTES = frozenset("“”‘’\"'")  # UAX #14 class QU: no break on either side
 
 
 @dataclass
@@ -480,50 +481,48 @@ def _fix_table_layout(table) -> None:
 
 def _cell_widths(cell) -> tuple[float, float]:
     """(min-content, max-content) width of a table cell in points, padding included."""
-    nowrap = cell.tag == "th" and cell.getparent() is not None and \
-        cell.getparent().getparent() is not None and cell.getparent().getparent().tag == "thead"
+    section = cell.getparent().getparent() if cell.getparent() is not None else None
+    nowrap = cell.tag == "th" and section is not None and section.tag == "thead"  # report.css
     nowrap = nowrap or "nowrap" in (cell.get("style") or "").replace(" ", "")
-    lines: list[list[tuple[str, bool]]] = [[]]
-    _collect_lines(cell, cell.tag in _BOLD_TAGS, lines)
+    lines: list[list[str]] = [[]]
+    _collect_lines(cell, lines)
     widest = narrowest = 0.0
     for line in lines:
-        text_parts = [(" ".join(text.split()) if not text.isspace() else " ", bold)
-                      for text, bold in line if text]
-        line_width = sum(fonts.text_width(text) * (BOLD_WIDENING if bold else 1.0)
-                         for text, bold in text_parts)
+        text = " ".join("".join(line).split())  # white space collapses as in CSS
+        if not text:
+            continue
+        line_width = fonts.text_width(text)
         widest = max(widest, line_width)
         if nowrap:
             narrowest = max(narrowest, line_width)
         else:
-            for text, bold in text_parts:
-                for word in _unbreakable_runs(text):
-                    narrowest = max(narrowest, fonts.text_width(word)
-                                    * (BOLD_WIDENING if bold else 1.0))
+            for word in _unbreakable_runs(text):
+                narrowest = max(narrowest, fonts.text_width(word))
     scale = TABLE_FONT_SIZE_PT
     return narrowest * scale + CELL_EXTRA_PT, widest * scale + CELL_EXTRA_PT
 
 
-def _collect_lines(element, bold: bool, lines: list[list[tuple[str, bool]]]) -> None:
-    """Split an element's text into lines at <br> and block elements, noting bold runs."""
+def _collect_lines(element, lines: list[list[str]]) -> None:
+    """Split an element's text into lines at <br> and at block elements."""
     if element.text:
-        lines[-1].append((element.text, bold))
+        lines[-1].append(element.text)
     for child in element:
         if isinstance(child.tag, str):
             if child.tag == "br":
                 lines.append([])
             elif child.tag in _BLOCK_TAGS:
                 lines.append([])
-                _collect_lines(child, bold or child.tag in _BOLD_TAGS, lines)
+                _collect_lines(child, lines)
                 lines.append([])
             else:
-                _collect_lines(child, bold or child.tag in _BOLD_TAGS, lines)
+                _collect_lines(child, lines)
         if child.tail:
-            lines[-1].append((child.tail, bold))
+            lines[-1].append(child.tail)
 
 
 def _unbreakable_runs(text: str) -> list[str]:
-    """The pieces ``text`` cannot be broken inside: words, single CJK characters with any
-    punctuation that sticks to them."""
+    """The pieces ``text`` cannot be broken inside (roughly UAX #14 as Pango applies it):
+    Latin words, single CJK characters, with the punctuation and quotes that stick to them."""
     runs: list[str] = []
     current = ""
     for char in text:
@@ -531,20 +530,20 @@ def _unbreakable_runs(text: str) -> list[str]:
             if current:
                 runs.append(current)
             current = ""
-        elif _is_wide(char) and char not in _CLOSING:
-            if current and current[-1] not in _OPENING:
-                runs.append(current)
-                current = ""
-            current += char
-        else:
-            if current and _is_wide(current[-1]) and current[-1] not in _OPENING \
-                    and char not in _CLOSING:
-                runs.append(current)
-                current = ""
-            current += char
+            continue
+        if current and _break_between(current[-1], char):
+            runs.append(current)
+            current = ""
+        current += char
     if current:
         runs.append(current)
     return runs
+
+
+def _break_between(before: str, after: str) -> bool:
+    if before in _QUOTES or after in _QUOTES or before in _OPENING or after in _CLOSING:
+        return False
+    return _is_wide(before) or _is_wide(after)
 
 
 def _is_wide(char: str) -> bool:
