@@ -195,7 +195,18 @@ def _memory_url_fetcher(resources: dict[str, tuple[bytes, str]]):
 
     Any other URL goes to WeasyPrint's own fetcher.
     """
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    try:
+        from weasyprint.urls import URLFetcher, URLFetcherResponse
+    except ImportError:  # WeasyPrint before the URLFetcher class: a function returning a dict
+        from weasyprint import default_url_fetcher
+
+        def fetch(url, *args, **kwargs):
+            if url in resources:
+                data, mime_type = resources[url]
+                return {"string": data, "mime_type": mime_type}
+            return default_url_fetcher(url, *args, **kwargs)
+
+        return fetch
 
     class MemoryURLFetcher(URLFetcher):
         def fetch(self, url, headers=None):
