@@ -216,8 +216,9 @@ def show_chart(result, name: str, unit_id=None) -> None:
 
 
 def show_tables(result) -> None:
-    """The scored tables (Evaluation._repr_html_)."""
-    _display(result)
+    """The scored tables; the findings already have their own section in the report."""
+    from IPython.display import HTML
+    _display(HTML(result.to_html(findings=False)))
 
 
 def show_findings(result, unit_id=None) -> None:

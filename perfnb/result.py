@@ -363,13 +363,18 @@ class Evaluation:
 
     # -- HTML -----------------------------------------------------------------------------
     def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self, findings: bool = True) -> str:
+        """Readable HTML tables (summary, dimensions, indicators and, unless ``findings`` is
+        False, the audit findings); all text from the data is escaped."""
         style = ("<style>.perfnb-eval table{border-collapse:collapse;margin:4px 0 12px}"
                  ".perfnb-eval th,.perfnb-eval td{border:1px solid #ccc;padding:3px 8px;"
                  "text-align:left;vertical-align:top}.perfnb-eval td.num{text-align:right}"
                  ".perfnb-eval th{background:#f3f3f3}.perfnb-eval h4{margin:10px 0 4px}</style>")
         if len(self) != 1:
             return f'<div class="perfnb-eval">{style}{self._html_summary()}</div>'
-        return f'<div class="perfnb-eval">{style}{self._html_unit()}</div>'
+        return f'<div class="perfnb-eval">{style}{self._html_unit(findings)}</div>'
 
     def _html_summary(self) -> str:
         summary = self.summary()
@@ -386,7 +391,7 @@ class Evaluation:
                 "<table><tr><th>单位编号</th><th>主管部门</th><th>项目</th><th>总分</th><th>等级</th>"
                 f"<th>错误</th><th>警告</th><th>提示</th></tr>{rows}</table>{more}")
 
-    def _html_unit(self) -> str:
+    def _html_unit(self, with_findings: bool = True) -> str:
         unit = self.units.iloc[0]
         total = self.totals.iloc[0]
         budget = self.budgets.iloc[0]
@@ -426,7 +431,9 @@ class Evaluation:
         indicators = ("<h4>绩效指标</h4><table><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th>"
                       "<th>指标值</th><th>实际完成值</th><th>分值</th><th>得分</th><th>自评得分</th>"
                       f"<th>完成情况</th></tr>{''.join(rows)}</table>")
-        if len(self.findings):
+        if not with_findings:
+            findings = ""
+        elif len(self.findings):
             items = "".join(
                 f"<tr><td style='color:{SEVERITY_COLORS.get(f['severity'], '#000')}'>"
                 f"{_e(SEVERITY_LABELS.get(f['severity'], f['severity']))}</td>"
