@@ -1,0 +1,99 @@
+"""Kernels forked from perfnb.runner's fork server: fresh per unit, and like a launched kernel."""
+from __future__ import annotations
+
+import asyncio
+import json
+
+import nbformat
+import pytest
+from jupyter_client import AsyncKernelManager
+
+from perfnb import runner
+
+# What a notebook sees of its kernel right after `from perfnb import notebook`, plus the
+# state that import-time environment checks decide (pandas' options, matplotlib's rcParams).
+PROBE = r'''
+import json, os, sys
+import matplotlib, pandas as pd
+from perfnb import notebook
+from matplotlib import font_manager
+print(json.dumps({
+    "pandas": {k: repr(pd.get_option(k)) for k in pd._config.config._registered_options},
+    "rc": {k: repr(v) for k, v in matplotlib.rcParams.items()},
+    "fonts": sorted(f.fname for f in font_manager.fontManager.ttflist),
+    "cwd": os.getcwd(), "path": sys.path[:2], "mplbackend": os.environ.get("MPLBACKEND"),
+    "names": sorted(n for n in globals() if not n.startswith("_")),
+    "pid": os.getpid(), "leftover": "unit_secret" in globals(),
+}))
+unit_secret = 42
+'''
+
+
+async def _probe(manager_class) -> dict:
+    manager = manager_class(kernel_name="python3")
+    await manager.start_kernel(extra_arguments=["--log-level=ERROR"], cwd=str(runner.default_template().parent))
+    client = manager.client()
+    client.start_channels()
+    try:
+        await client.wait_for_ready(timeout=60)
+        text = []
+        reply = await client.execute_interactive(
+            PROBE, timeout=60,
+            output_hook=lambda msg: text.append(msg["content"]["text"])
+            if msg["msg_type"] == "stream" else None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        client.stop_channels()
+        await manager.shutdown_kernel(now=True)
+    return json.loads("".join(text).splitlines()[0])
+
+
+@pytest.fixture(scope="module")
+def fork_server():
+    server = runner.start_kernel_fork_server()
+    assert server.ready()["ready"], "the fork server must be single-threaded"
+    yield server
+    runner.stop_kernel_fork_server()
+
+
+def test_forked_kernels_are_fresh_processes_like_launched_ones(fork_server):
+    record: dict = {}
+    forked_class = runner._forking_kernel_manager(fork_server, record)
+    first = asyncio.run(_probe(forked_class))
+    assert record["start"].startswith("forked") and record["pid"] == first["pid"]
+    second = asyncio.run(_probe(forked_class))
+    launched = asyncio.run(_probe(AsyncKernelManager))
+    # a new process per kernel: nothing the first one defined reaches the second
+    assert first["pid"] != second["pid"] != fork_server.pid
+    assert not first["leftover"] and not second["leftover"]
+    for key in ("pandas", "rc", "fonts", "cwd", "path", "mplbackend", "names"):
+        assert first[key] == launched[key], key
+        assert second[key] == launched[key], key
+
+
+def test_run_unit_in_a_forked_kernel_records_it(fork_server, tmp_path):
+    run = runner.run_unit(runner.default_template().parents[1] / "params" / "007.yaml",
+                          out_root=tmp_path, formats=("html",))
+    assert run.passed, run.message
+    notebook = nbformat.read(run.out_dir / runner.NOTEBOOK_NAME, as_version=4)
+    kernel = notebook.metadata["perfnb"]["kernel"]
+    assert kernel["process"] == "new" and kernel["start"].startswith("forked")
+    assert "perfnb.loading" in kernel["preloaded_modules"]
+    assert kernel["fork_server_pid"] == fork_server.pid
+    assert set(kernel["prewarmed"]) == {"narrative templates compiled", "chart font loaded"}
+    errors = [o for c in notebook.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert not errors
+    assert (run.out_dir / "report.html").stat().st_size > 0
+
+
+def test_a_dead_fork_server_falls_back_to_launching(tmp_path, monkeypatch):
+    server = runner.KernelForkServer(modules=())
+    server.ready()
+    server._process.kill()
+    server._process.wait()
+    monkeypatch.setattr(runner, "_fork_server", server)
+    kernel = runner._execute(runner.default_template(), tmp_path / "out.ipynb",
+                             {"data": str(runner.default_template().parents[1] / "params"
+                                          / "007.yaml")}, None)
+    assert kernel["start"] == "launched"
+    assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
