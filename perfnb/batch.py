@@ -623,15 +623,29 @@ class Batch:
         self._bar = bar = _progress(len(to_run) + len(departments) + 1)
         counts = {"passed": 0, "failed": 0}
         running: dict[Any, tuple[str, Any]] = {}
-        try:
-            for job in to_run:
+        # department by department, so that each department's summary can start early
+        waiting = sorted(to_run, key=lambda job: job.key.split("/")[0])
+
+        def submit_units() -> None:
+            # Locally, only as many units as workers are handed out at a time, so that a
+            # department's summary, submitted when its last unit is done, runs next instead
+            # of after every remaining unit (the batch no longer ends in a tail of summaries).
+            limit = len(waiting) if self.scheduler else self._executor().jobs
+            in_flight = sum(1 for kind, _ in running.values() if kind == "unit")
+            while waiting and in_flight < limit:
+                job = waiting.pop(0)
                 running[self._executor().submit(execute_unit, self._task(job))] = ("unit", job)
+                in_flight += 1
+
+        try:
             for department in departments:  # departments with nothing to run: summary now
                 if pending_by_department[department] == 0:
                     self._submit_summary(running, manifest, department)
             whole_submitted = False
             while True:
-                if not whole_submitted and not any(k == "unit" for k, _ in running.values()):
+                submit_units()
+                if not whole_submitted and not waiting \
+                        and not any(k == "unit" for k, _ in running.values()):
                     whole_submitted = True
                     self._write_summary_workbook(manifest)
                     self._submit_summary(running, manifest, None)
