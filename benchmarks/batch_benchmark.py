@@ -34,15 +34,20 @@ BIN = Path(sys.executable).parent
 TEMPLATE = ROOT / "notebooks" / "evaluation.ipynb"
 
 
-def unit_phase_seconds(out: Path) -> float:
-    """From the manifest: batch start to the last unit's finish."""
+def batch_phases(out: Path) -> dict:
+    """From the manifest: the unit phase, each unit's seconds and the summaries' seconds."""
     import json
     from datetime import datetime
 
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     started = datetime.fromisoformat(manifest["started"])
-    finished = max(datetime.fromisoformat(u["finished"]) for u in manifest["units"].values())
-    return (finished - started).total_seconds()
+    units = list(manifest["units"].values())
+    finished = max(datetime.fromisoformat(u["finished"]) for u in units)
+    summaries = [s for s in manifest["summaries"].values() if s.get("seconds") is not None]
+    return {"units_phase": (finished - started).total_seconds(),
+            "unit_seconds": [u["seconds"] for u in units if u.get("seconds") is not None],
+            "summary_seconds": [s["seconds"] for s in summaries],
+            "failed": sum(1 for u in units if u["status"] != "passed")}
 
 
 def summary_count(out: Path) -> int:
@@ -82,19 +87,25 @@ def time_batch(inputs: Path, out: Path, jobs: int | None) -> float:
     return run(command)
 
 
-def time_user_loop(units: list[Path], out: Path) -> float:
+def time_user_loop(units: list[Path], out: Path) -> tuple[float, dict[str, list[float]]]:
+    """Wall time of the loop, and each step's seconds per unit."""
     out.mkdir(parents=True)
+    steps: dict[str, list[float]] = {"papermill": [], "nbconvert html": [], "nbconvert pdf": []}
     started = time.perf_counter()
     for unit in units:
         notebook = out / f"{unit.stem}.ipynb"
         unit_id = yaml.safe_load(unit.read_text(encoding="utf-8"))["unit_id"]
+        clock = time.perf_counter()
         subprocess.run([str(BIN / "papermill"), str(TEMPLATE), str(notebook), "-p", "data",
                         str(unit), "-p", "unit_id", str(unit_id), "--cwd", str(TEMPLATE.parent)],
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for exporter in ("perfnb_html", "perfnb_pdf"):
+        steps["papermill"].append(time.perf_counter() - clock)
+        for exporter, step in (("perfnb_html", "nbconvert html"), ("perfnb_pdf", "nbconvert pdf")):
+            clock = time.perf_counter()
             subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", exporter, str(notebook)],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - started
+            steps[step].append(time.perf_counter() - clock)
+    return time.perf_counter() - started, steps
 
 
 def template_imports() -> str:
@@ -131,6 +142,10 @@ def time_floor(repeats: int = 3) -> float:
     return statistics.median(times)
 
 
+def median(values) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=15)
@@ -146,16 +161,22 @@ def main() -> None:
         floor = time_floor()
         print(f"floor (bare kernel start + template imports, median of 3): {floor:6.1f} s per unit")
         batch = time_batch(temp / "inputs", temp / "batch", args.jobs)
+        phases = batch_phases(temp / "batch")
         print(f"perfnb batch (summaries included):          {batch:6.1f} s "
               f"({batch / args.units:.1f} s per unit, {batch * cores / args.units:.1f} core-s per unit,"
-              f" {batch * cores / args.units / floor:.1f}x the floor)")
-        units_phase = unit_phase_seconds(temp / "batch")
-        print(f"  of which the units (start to last unit recorded): {units_phase:6.1f} s; "
-              f"the rest is the {summary_count(temp / 'batch')} summary notebooks and summary.xlsx")
+              f" {batch * cores / args.units / floor:.1f}x the floor)"
+              + (f"  FAILED UNITS: {phases['failed']}" if phases["failed"] else ""))
+        print(f"  units phase (start to last unit recorded):  {phases['units_phase']:6.1f} s; "
+              f"a unit in its worker: median {median(phases['unit_seconds']):.1f} s")
+        print(f"  then {summary_count(temp / 'batch')} summary notebooks (median "
+              f"{median(phases['summary_seconds']):.1f} s each, partly overlapping the units) "
+              f"and summary.xlsx")
         if not args.skip_loop:
-            loop = time_user_loop(units, temp / "loop")
+            loop, steps = time_user_loop(units, temp / "loop")
             print(f"user loop (papermill + 2x nbconvert):       {loop:6.1f} s "
-                  f"({loop / args.units:.1f} s per unit)")
+                  f"({loop / args.units:.1f} s per unit: "
+                  + ", ".join(f"{name} {median(values):.1f} s" for name, values in steps.items())
+                  + ", medians)")
             print(f"ratio loop / batch:                         {loop / batch:6.2f}x (target >= 4x)")
         print(f"load average at end {os.getloadavg()[0]:.1f}")
 
