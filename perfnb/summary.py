@@ -176,8 +176,7 @@ def ranking_table(results: pd.DataFrame) -> pd.DataFrame:
         "预算执行率": (frame["execution_rate"] * 100).round(2).astype(str) + "%",
         "错误": frame["findings_error"], "警告": frame["findings_warning"],
     })
-    table.index = range(1, len(table) + 1)
-    return table
+    return table.set_index("名次")  # the rank is the row label; no second 1..n column
 
 
 def grade_distribution(results: pd.DataFrame) -> pd.Series:

@@ -68,7 +68,7 @@ def test_tables_agree_with_the_results(results_dir):
     expected = _results(results_dir)
     ranking = ranking_table(results)
     assert list(ranking["总分"]) == sorted((r["total"] for r in expected.values()), reverse=True)
-    assert ranking["名次"].iloc[0] == 1
+    assert ranking.index.name == "名次" and ranking.index[0] == 1
     distribution = grade_distribution(results)
     assert list(distribution.index) == ["优", "良", "中", "差"]
     assert distribution.sum() == len(expected)
