@@ -3,7 +3,11 @@
 Each unit runs in a fresh Jupyter kernel through :func:`perfnb.runner.run_unit`, inside a
 pool of long-lived worker processes that import papermill, nbconvert and WeasyPrint once
 (forkserver with preloaded modules), so a unit costs its kernel and its exports, not a
-Python start-up.  With ``--scheduler tcp://HOST:PORT`` the units go to an existing Dask
+Python start-up.  Each worker also forks every unit's kernel, a new process per unit, from
+a server that has already imported ipykernel and the template's modules
+(:class:`perfnb.runner.KernelForkServer`; the notebook's provenance records it under
+``kernel``), so a unit does not pay ~3 s of kernel start-up and imports either.  Set
+``PERFNB_NO_FORKED_KERNELS=1`` to launch every kernel the usual way.  With ``--scheduler tcp://HOST:PORT`` the units go to an existing Dask
 distributed cluster instead; everything else (progress, failure isolation, manifest,
 summaries) is the same.
 

@@ -267,14 +267,13 @@ class KernelForkServer:
             return int(self._reply()["pid"])
 
     def close(self) -> None:
-        import subprocess
+        # The server holds nothing worth a clean exit (its kernels have their own managers).
         with contextlib.suppress(OSError):
-            self._process.stdin.close()
-        try:
-            self._process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
             self._process.kill()
-            self._process.wait()
+        self._process.wait()
+        for pipe in (self._process.stdin, self._process.stdout):
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def start_kernel_fork_server(modules=KERNEL_PRELOAD) -> KernelForkServer:
