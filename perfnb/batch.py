@@ -41,7 +41,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import fcntl
-import hashlib
 import json
 import multiprocessing
 import os
