@@ -24,8 +24,8 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import InputError, ParameterError, PerfnbError
-from .fsutil import TEMP_SUFFIX, atomic_write_bytes, atomic_write_text, ensure_inside, \
-    safe_component
+from .fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
+    ensure_inside, safe_component
 
 __all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "run_unit", "run_command",
            "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES"]
@@ -620,12 +620,14 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         if "docx" in formats:
             from .office import write_docx_report
             path = out_dir / OUTPUT_NAMES["docx"]
-            _write_atomically(path, lambda target: write_docx_report(evaluation, target, plan.unit_id))
+            with atomic_path(path) as temp:
+                write_docx_report(evaluation, temp, plan.unit_id)
             run.files.append(path)
         if "xlsx" in formats:
             from .office import write_xlsx_form
             path = out_dir / OUTPUT_NAMES["xlsx"]
-            _write_atomically(path, lambda target: write_xlsx_form(evaluation, target, plan.unit_id))
+            with atomic_path(path) as temp:
+                write_xlsx_form(evaluation, temp, plan.unit_id)
             run.files.append(path)
     except PerfnbError as problem:
         run.status = "failed"
@@ -637,17 +639,6 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     run.files.append(path)
     run.finished = now()
     return run
-
-
-def _write_atomically(path: Path, write) -> None:
-    """Let ``write(target)`` write a file under a temporary name, then rename it to ``path``."""
-    temp = path.with_name(f".{path.name}.{os.getpid()}{TEMP_SUFFIX}")
-    try:
-        write(temp)
-        os.replace(temp, path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temp.unlink()
 
 
 def run_command(args) -> int:

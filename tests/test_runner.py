@@ -23,7 +23,7 @@ DEPARTMENT = "内蒙古自治区人大常委会办公厅"
 @pytest.fixture(scope="module")
 def seed_run(tmp_path_factory):
     out_root = tmp_path_factory.mktemp("outputs")
-    return run_unit(SEED_YAML, out_root=out_root, formats=("html", "pdf"))
+    return run_unit(SEED_YAML, out_root=out_root, formats=("html", "pdf", "docx", "xlsx"))
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +41,26 @@ def test_seed_unit_passes_and_writes_every_file(seed_run):
     assert seed_run.out_dir.parent.name == DEPARTMENT
     assert seed_run.out_dir.name == "nmg-rd-2022-rdlz"
     names = sorted(path.name for path in seed_run.files)
-    assert names == ["evaluation.ipynb", "report.html", "report.pdf", "result.json"]
+    assert names == ["evaluation.ipynb", "form.xlsx", "report.docx", "report.html", "report.pdf",
+                     "result.json"]
     assert all(path.is_file() and path.stat().st_size > 0 for path in seed_run.files)
     assert not [p for p in seed_run.out_dir.iterdir() if p.name.startswith(".")]
     assert (seed_run.out_dir / "report.pdf").read_bytes().startswith(b"%PDF")
     assert seed_run.started.tzinfo is not None and seed_run.finished >= seed_run.started
+
+
+def test_office_formats_open_and_the_form_scores_like_the_input(seed_run):
+    from docx import Document
+
+    from perfnb.loading import load_unit
+    from perfnb.scoring import evaluate
+
+    document = Document(str(seed_run.out_dir / "report.docx"))
+    assert document.tables and document.inline_shapes
+    original = evaluate(load_unit(SEED_YAML)).to_dict()
+    again = evaluate(load_unit(seed_run.out_dir / "form.xlsx")).to_dict()
+    assert (again["total"], again["grade"]) == (original["total"], original["grade"])
+    assert [i["score"] for i in again["indicators"]] == [i["score"] for i in original["indicators"]]
 
 
 def test_result_json_is_the_evaluation(seed_run):
