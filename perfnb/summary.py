@@ -196,6 +196,31 @@ def score_rate_matrix(dimensions: pd.DataFrame) -> pd.DataFrame:
     return matrix[order]
 
 
+def budget_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Budget execution per unit, with Chinese headers (万元; rate as text with %)."""
+    rate = (results["execution_rate"] * 100).round(2)
+    return pd.DataFrame({
+        "单位编号": results["unit_id"], "年初预算数（万元）": results["budget_initial"],
+        "全年预算数（万元）": results["budget_adjusted"], "全年执行数（万元）": results["budget_executed"],
+        "预算执行率": rate.map(lambda value: "—" if pd.isna(value) else f"{value:g}%"),
+        "得分": results["budget_score"],
+    }).sort_values("单位编号").reset_index(drop=True)
+
+
+def findings_by_severity(findings: pd.DataFrame) -> pd.DataFrame:
+    """Units × severity (错误/警告/提示): number of findings."""
+    return pd.crosstab(findings["unit_id"], findings["severity"].map(SEVERITY_LABELS)) \
+        .rename_axis(index="单位编号", columns="严重程度")
+
+
+def findings_detail(findings: pd.DataFrame) -> pd.DataFrame:
+    """Every finding, with Chinese headers."""
+    detail = findings.assign(severity=findings["severity"].map(SEVERITY_LABELS))[
+        ["unit_id", "code", "severity", "indicator", "message"]]
+    detail.columns = ["单位编号", "问题代码", "严重程度", "指标", "说明"]
+    return detail.reset_index(drop=True)
+
+
 def findings_matrix(findings: pd.DataFrame) -> pd.DataFrame:
     """Audit findings counted by code (rows) and unit (columns), with a 合计 column."""
     if findings.empty:

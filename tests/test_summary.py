@@ -114,3 +114,20 @@ def test_missing_results_dir_is_a_chinese_error(tmp_path):
     with pytest.raises(perfnb.PerfnbError, match="不存在"):
         load_results(tmp_path / "nowhere")
     assert load_results(tmp_path).empty
+
+
+def test_budget_and_findings_tables_follow_the_results(results_dir):
+    from perfnb.summary import budget_table, findings_by_severity, findings_detail
+
+    results = load_results(results_dir)
+    budget = budget_table(results)
+    assert list(budget["单位编号"]) == sorted(results["unit_id"])
+    for row in budget.itertuples(index=False):
+        expected = results.set_index("unit_id").loc[row[0]]
+        assert row[-1] == expected["budget_score"]
+        assert row[4] == f"{round(expected['execution_rate'] * 100, 2):g}%"
+    findings = load_findings(results_dir)
+    by_severity = findings_by_severity(findings)
+    assert int(by_severity.to_numpy().sum()) == len(findings)
+    assert len(findings_detail(findings)) == len(findings)
+    assert set(findings_detail(findings)["严重程度"]) <= {"错误", "警告", "提示"}
