@@ -78,9 +78,13 @@ def _new_figure(height_inches: float) -> Figure:
     return figure
 
 
-def _style(ax) -> None:
+def _new_axes(height_inches: float):
+    """A page-wide figure with one styled axes: (figure, ax)."""
+    figure = _new_figure(height_inches)
+    ax = figure.add_subplot()
     ax.spines[["top", "right"]].set_visible(False)
     ax.tick_params(labelsize=BASE_FONT_SIZE)
+    return figure, ax
 
 
 def _wrap(text: str, width: int = LABEL_WIDTH) -> str:
@@ -116,9 +120,7 @@ def score_vs_weight(evaluation, unit_id=None) -> Figure:
     """Per indicator: the weight as a light bar, the score as a coloured bar inside it."""
     indicators = _unit(evaluation, unit_id).indicators.sort_values("seq")
     rows = max(len(indicators), 1)
-    figure = _new_figure(1.3 + 0.34 * rows)
-    ax = figure.add_subplot()
-    _style(ax)
+    figure, ax = _new_axes(1.3 + 0.34 * rows)
     if indicators.empty:
         return _empty(figure, ax, "没有绩效指标")
     positions = np.arange(len(indicators))[::-1]
@@ -146,9 +148,7 @@ def score_vs_weight(evaluation, unit_id=None) -> Figure:
 def dimension_rates(evaluation, unit_id=None) -> Figure:
     """Score rate (得分率) per 一级指标, 预算执行率 first, with the score and weight."""
     dimensions = _unit(evaluation, unit_id).dimensions
-    figure = _new_figure(2.6)
-    ax = figure.add_subplot()
-    _style(ax)
+    figure, ax = _new_axes(2.6)
     if dimensions.empty:
         return _empty(figure, ax, "没有一级指标")
     names = list(dimensions["level1"])
@@ -176,9 +176,7 @@ def budget_chart(evaluation, unit_id=None) -> Figure:
     """年初预算数, 全年预算数 and 全年执行数 (万元), with 执行率 and its score."""
     unit = _unit(evaluation, unit_id)
     budgets = unit.budgets
-    figure = _new_figure(2.6)
-    ax = figure.add_subplot()
-    _style(ax)
+    figure, ax = _new_axes(2.6)
     if budgets.empty:
         return _empty(figure, ax, "没有预算执行数据")
     budget = budgets.iloc[0]
@@ -227,9 +225,7 @@ def target_vs_actual(evaluation, unit_id=None, over_achievement: float | None = 
         rules = getattr(unit, "rules", None)
         over_achievement = float(getattr(rules, "over_achievement_ratio", 1.3) or 1.3)
     rows = max(len(indicators), 1)
-    figure = _new_figure(1.4 + 0.42 * rows)
-    ax = figure.add_subplot()
-    _style(ax)
+    figure, ax = _new_axes(1.4 + 0.42 * rows)
     if indicators.empty:
         return _empty(figure, ax, "没有定量指标")
     positions = np.arange(len(indicators))[::-1]
