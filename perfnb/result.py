@@ -416,21 +416,32 @@ class Evaluation:
             for d in self.dimensions.to_dict("records"))
         dims = ("<h4>一级指标得分</h4><table><tr><th>一级指标</th><th>分值</th><th>得分</th>"
                 f"<th>得分率</th></tr>{dims}</table>")
+        records = self.indicators.to_dict("records")
+        # 一级/二级 cells span the rows of their group, as on the official 自评表.
+        level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
+        level2_spans = _run_lengths([(_text(r.get("level1")), _text(r.get("level2")))
+                                     for r in records])
         rows = []
-        for r in self.indicators.to_dict("records"):
+        for index, r in enumerate(records):
             status = _text(r.get("status"))
             color, background = STATUS_COLORS.get(status, ("#000", "#fff"))
+            cells = ""
+            if level1_spans[index]:
+                cells += f"<td{_rowspan(level1_spans[index])}>{_e(r.get('level1'))}</td>"
+            if level2_spans[index]:
+                cells += f"<td{_rowspan(level2_spans[index])}>{_e(r.get('level2'))}</td>"
             rows.append(
-                f"<tr><td>{_e(r.get('level1'))}</td><td>{_e(r.get('level2'))}</td>"
+                f"<tr>{cells}"
                 f"<td>{_e(r.get('name'))}</td><td>{_e(r.get('target_text'))}</td>"
                 f"<td>{_e(r.get('actual_text'))}</td><td class='num'>{_show(r.get('weight'))}</td>"
                 f"<td class='num'>{_show(r.get('score'))}</td>"
                 f"<td class='num'>{_show(r.get('reported_score'))}</td>"
                 f"<td style='color:{color};background:{background}'>"
                 f"{_e(STATUS_LABELS.get(status, status))}</td></tr>")
-        indicators = ("<h4>绩效指标</h4><table><tr><th>一级指标</th><th>二级指标</th><th>三级指标</th>"
-                      "<th>指标值</th><th>实际完成值</th><th>分值</th><th>得分</th><th>自评得分</th>"
-                      f"<th>完成情况</th></tr>{''.join(rows)}</table>")
+        indicators = ("<h4>绩效指标</h4><table><thead><tr><th>一级指标</th><th>二级指标</th>"
+                      "<th>三级指标</th><th>指标值</th><th>实际完成值</th><th>分值</th><th>得分</th>"
+                      f"<th>自评得分</th><th>完成情况</th></tr></thead><tbody>{''.join(rows)}"
+                      "</tbody></table>")
         if not with_findings:
             findings = ""
         elif len(self.findings):
@@ -445,6 +456,21 @@ class Evaluation:
         else:
             findings = "<h4>审核发现</h4><p>未发现问题。</p>"
         return head + dims + indicators + findings
+
+
+def _run_lengths(keys: list) -> list[int]:
+    """For each position, the length of the run of equal keys it starts (0 inside a run)."""
+    spans = [0] * len(keys)
+    start = 0
+    for index in range(1, len(keys) + 1):
+        if index == len(keys) or keys[index] != keys[start]:
+            spans[start] = index - start
+            start = index
+    return spans
+
+
+def _rowspan(rows: int) -> str:
+    return f" rowspan='{rows}'" if rows > 1 else ""
 
 
 def _e(value) -> str:
