@@ -223,8 +223,12 @@ class PerfnbHTMLExporter(HTMLExporter):
 
     def from_notebook_node(self, nb, resources=None, **kw):
         html, resources = self._render(nb, resources, **kw)
+        return self._finish_html(html), resources
+
+    def _finish_html(self, html: str) -> str:
+        """The rendered template with its font subsets in place of the marker."""
         font_css = fonts.font_face_css(html) if self.embed_fonts else ""
-        return html.replace(FONT_MARKER, font_css, 1), resources
+        return html.replace(FONT_MARKER, font_css, 1)
 
 
 class PerfnbPDFExporter(PerfnbHTMLExporter):
@@ -242,9 +246,29 @@ class PerfnbPDFExporter(PerfnbHTMLExporter):
         return ".html.j2"  # the same template as perfnb_html
 
     def from_notebook_node(self, nb, resources=None, **kw):
+        html, resources = self._render(nb, resources, **kw)
+        return self._finish_pdf(nb, html, resources), resources
+
+    def iter_reports(self, nb, resources=None, formats=("html", "pdf"), **kw):
+        """Yield ``(format, report)`` for ``formats`` ("html" → str, "pdf" → bytes) from one
+        rendering of the template, each as soon as it is ready.
+
+        ``perfnb run`` writes both: the template (nbconvert, about 35 ms) runs once, and the
+        HTML is written before the PDF is laid out.  The HTML equals ``--to perfnb_html``'s
+        byte for byte.
+        """
+        html, resources = self._render(nb, resources, **kw)
+        for kind in formats:
+            if kind == "html":
+                yield kind, self._finish_html(html)
+            elif kind == "pdf":
+                yield kind, self._finish_pdf(nb, html, dict(resources))
+            else:
+                raise ValueError(f"unknown report format {kind!r}")
+
+    def _finish_pdf(self, nb, html: str, resources: dict) -> bytes:
         from perfnb.pdf import html_to_pdf
 
-        html, resources = self._render(nb, resources, **kw)
         html = html.replace(FONT_MARKER, "", 1)  # html_to_pdf adds its own font subsets
         info = resources["perfnb"]
         attachments, missing = notebook_attachments(nb, resources)
@@ -252,7 +276,7 @@ class PerfnbPDFExporter(PerfnbHTMLExporter):
         pdf = html_to_pdf(html, title=info["title"], author=info["author"] or None,
                           attachments=attachments)
         resources["output_extension"] = ".pdf"
-        return pdf, resources
+        return pdf
 
 
 def notebook_attachments(nb, resources: dict | None = None

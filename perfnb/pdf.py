@@ -245,6 +245,16 @@ def export_pdf(nb: NotebookNode, resources: dict | None = None, **config) -> byt
     return pdf
 
 
+def export_reports(nb: NotebookNode, resources: dict | None = None,
+                   formats: Sequence[str] = ("html", "pdf"), **config):
+    """Yield ``(format, report)`` for ``formats`` ("html" → str, "pdf" → bytes), the
+    template rendered once for all of them: the same reports as :func:`export_html` and
+    :func:`export_pdf`, one nbconvert pass cheaper, each yielded as soon as it is ready."""
+    from perfnb.exporters import PerfnbPDFExporter
+
+    yield from _exporter(PerfnbPDFExporter, config).iter_reports(nb, resources, tuple(formats))
+
+
 _exporters = threading.local()
 
 

@@ -607,16 +607,16 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
 
     try:
         resources = {"metadata": {"path": str(out_dir), "name": "report"}}
-        if "html" in formats:
-            from .pdf import export_html
-            path = out_dir / OUTPUT_NAMES["html"]
-            atomic_write_text(path, export_html(nb, dict(resources)))
-            run.files.append(path)
-        if "pdf" in formats:
-            from .pdf import export_pdf
-            path = out_dir / OUTPUT_NAMES["pdf"]
-            atomic_write_bytes(path, export_pdf(nb, dict(resources)))
-            run.files.append(path)
+        reports = [kind for kind in ("html", "pdf") if kind in formats]
+        if reports:
+            from .pdf import export_reports
+            for kind, report in export_reports(nb, dict(resources), reports):
+                path = out_dir / OUTPUT_NAMES[kind]
+                if isinstance(report, bytes):
+                    atomic_write_bytes(path, report)
+                else:
+                    atomic_write_text(path, report)
+                run.files.append(path)
         if "docx" in formats:
             from .office import write_docx_report
             path = out_dir / OUTPUT_NAMES["docx"]

@@ -172,6 +172,30 @@ def test_html_is_identical_across_exports(notebook, html):
     assert again == html
 
 
+def test_export_reports_renders_the_template_once_for_both_reports(notebook, workdir, html,
+                                                                  monkeypatch):
+    calls = []
+    render = exporters.PerfnbHTMLExporter._render
+
+    def counting(self, *args, **kwargs):
+        calls.append(type(self).__name__)
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(exporters.PerfnbHTMLExporter, "_render", counting)
+    resources = {"metadata": {"name": "report", "path": str(workdir)}}
+    reports = perfnb_pdf.export_reports(notebook, resources, ("html", "pdf"))
+    kind, first = next(reports)
+    assert (kind, calls) == ("html", ["PerfnbPDFExporter"])  # the HTML comes before the PDF
+    assert first == html  # byte for byte what --to perfnb_html writes
+    kind, pdf = next(reports)
+    assert kind == "pdf" and len(calls) == 1
+    reader = PdfReader(io.BytesIO(pdf))
+    assert "report.ipynb" in reader.attachments and "input.csv" in reader.attachments
+    assert "绩效自评报告" in reader.pages[0].extract_text()
+    with pytest.raises(ValueError):
+        list(perfnb_pdf.export_reports(notebook, resources, ("docx",)))
+
+
 def test_html_escapes_the_hostile_title(html):
     assert HOSTILE not in html
     title = re.search(r"<title>(.*?)</title>", html).group(1)
