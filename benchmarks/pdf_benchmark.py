@@ -1,6 +1,7 @@
 """How long one unit's PDF/A report takes: notebook -> HTML -> PDF (target: PDF <= 0.5 s).
 
 Run:  .venv/bin/python benchmarks/pdf_benchmark.py [--repeat 5] [--out DIR] [--seed-notebook F]
+      [--only seed|synthetic] [--parts ROUNDS]
 
 Two documents are measured:
 
@@ -304,6 +305,56 @@ def measure(name: str, nb, resources: dict, repeat: int, out: Path | None) -> No
         print(f"  written: {out / (name + '.html')}, {out / (name + '.pdf')}")
 
 
+# Parts of the report, each removed in turn by ``--parts`` (XPath of what goes).
+REPORT_PARTS = {
+    "charts (4 images)": "//div[contains(@class, 'perfnb-image')]",
+    "审核发现 table": "//table[contains(@class, 'perfnb-findings')]",
+    "附表 (scored tables)": "//div[contains(@class, 'perfnb-eval')]",
+    "all tables": "//table",
+}
+
+
+def measure_parts(nb, resources: dict, rounds: int) -> None:
+    """CPU time of the seed's PDF without each part of the report, to show where it goes.
+
+    The variants are rendered in turn, round after round, and the minimum of each is
+    compared: on a shared machine the minimum is the steadiest figure.
+    """
+    import lxml.html
+
+    from perfnb.exporters import FONT_MARKER, PerfnbPDFExporter
+    from perfnb.pdf import html_to_pdf
+
+    html, _ = PerfnbPDFExporter()._render(nb, dict(resources))
+    html = html.replace(FONT_MARKER, "", 1)
+
+    def without(xpath: str) -> str:
+        root = lxml.html.document_fromstring(html)
+        for element in root.xpath(xpath):
+            element.getparent().remove(element)
+        return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+    documents = {"whole report": html}
+    documents.update((f"without {name}", without(xpath)) for name, xpath in REPORT_PARTS.items())
+    times: dict[str, list[float]] = {name: [] for name in documents}
+    pages = {}
+    for round_index in range(rounds + 1):
+        for name, document in documents.items():
+            cpu = time.process_time()
+            pdf = html_to_pdf(document, title="parts")
+            if round_index:  # the first round warms caches
+                times[name].append(time.process_time() - cpu)
+            else:
+                from pypdf import PdfReader
+                pages[name] = len(PdfReader(io.BytesIO(pdf)).pages)
+    whole = min(times["whole report"])
+    print(f"\n== seed, part by part (html_to_pdf CPU s, min / median of {rounds} rounds)")
+    for name, runs in times.items():
+        saved = "" if name == "whole report" else f"   part costs {whole - min(runs):.3f}"
+        print(f"  {name:34s} {min(runs):.3f} / {statistics.median(runs):.3f}"
+              f"   {pages[name]} pages{saved}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="warm renderings to time")
@@ -311,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed-notebook", type=Path,
                         help="an executed evaluation notebook to use as the seed document")
     parser.add_argument("--only", choices=("seed", "synthetic"), help="measure one document")
+    parser.add_argument("--parts", type=int, metavar="ROUNDS", default=0,
+                        help="also time the seed's PDF without each part (charts, tables)")
     args = parser.parse_args(argv)
 
     t0 = time.perf_counter()
@@ -323,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.only in (None, "seed"):
         nb, resources = seed_notebook(args.seed_notebook)
         measure("seed", nb, resources, args.repeat, args.out)
+        if args.parts:
+            measure_parts(nb, resources, args.parts)
     if args.only in (None, "synthetic"):
         measure("synthetic", realistic_notebook(), {"metadata": {"name": "report"}},
                 args.repeat, args.out)
