@@ -83,4 +83,8 @@ def lab_command(args) -> int:
     if jupyter is None:
         raise PerfnbError("找不到 jupyter 命令。请先安装 perfnb 的依赖：pip install -e .")
     extra = [a for a in (args.extra or []) if a != "--"]
+    if hasattr(os, "geteuid") and os.geteuid() == 0 and "--allow-root" not in extra:
+        print("提示：当前以 root 用户运行，JupyterLab 默认拒绝启动。"
+              "如确需以 root 运行（例如在容器中），请使用：perfnb lab -- --allow-root",
+              file=sys.stderr)
     return subprocess.call([jupyter, "lab", f"--notebook-dir={notebooks}", *extra])

@@ -142,3 +142,65 @@ def test_rules_lists_the_builtin_rule_sets():
     assert "central" in result.stdout and "sichuan" in result.stdout
     shown = perfnb("rules", "sichuan")
     assert shown.returncode == 0 and "sichuan" in shown.stdout
+
+
+def test_perfnb_lab_serves_the_evaluation_templates(tmp_path):
+    """`perfnb lab` starts a real JupyterLab on notebooks/: its contents API lists the
+    templates and hands out the evaluation notebook with its parameters cell."""
+    import os
+    import re
+    import select
+    import time
+    import urllib.error
+    import urllib.request
+
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+           "JUPYTER_CONFIG_DIR": str(tmp_path / "config"), "JUPYTER_DATA_DIR": str(tmp_path / "data")}
+    token = "perfnb-test"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "perfnb.cli", "lab", "--", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         "--ServerApp.port=0", f"--IdentityProvider.token={token}",
+         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else [])],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        address, output, deadline = None, [], time.monotonic() + 90
+        while address is None and time.monotonic() < deadline:
+            ready, _, _ = select.select([process.stdout], [], [], 1)
+            if ready:
+                line = process.stdout.readline()
+                if not line and process.poll() is not None:
+                    break
+                output.append(line)
+                match = re.search(r"(http://127\.0\.0\.1:\d+)/", line)
+                address = match.group(1) if match else None
+        assert address, "JupyterLab did not start:\n" + "".join(output)
+
+        def get(path: str) -> dict:
+            request = urllib.request.Request(f"{address}{path}",
+                                             headers={"Authorization": f"token {token}"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return json.loads(response.read().decode("utf-8"))
+
+        # The address is logged just before the server accepts connections: retry a moment.
+        while True:
+            try:
+                listing = get("/api/contents")
+                break
+            except urllib.error.URLError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        names = {item["name"] for item in listing["content"]}
+        assert {"evaluation.ipynb", "summary.ipynb"} <= names
+        notebook = get("/api/contents/evaluation.ipynb")["content"]
+        tags = [cell["metadata"].get("tags", []) for cell in notebook["cells"]]
+        assert ["parameters"] in tags
+        with urllib.request.urlopen(f"{address}/lab", timeout=30) as response:
+            assert response.status == 200  # the JupyterLab page itself (login or app)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
