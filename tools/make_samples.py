@@ -924,6 +924,61 @@ def unit_jtt_2023_ncgl(out: Path) -> None:
     })
 
 
+def unit_mzt_2023_sqyl(out: Path) -> None:
+    """民政厅, 社区居家养老服务补助资金: the weak unit, grade 中 — low execution (explained),
+    most targets missed (reasons given but one), full marks self-awarded for a missed
+    satisfaction target, and a total and grade (良) raised to match."""
+    o, b, s = "产出指标", "效益指标", "满意度指标"
+    rows = [
+        ind(o, "数量指标", "新建社区养老服务站", "≥120", 60, "个", 10, 5,
+            "部分区县选址和配套资金落实滞后，60个站点转入2024年建设。", kind="定量", direction="正向"),
+        ind(o, "数量指标", "为居家老年人提供上门服务", "≥50", 41.5, "万人次", 10, 8.3,
+            "新建站点未按期运营，上门服务量相应减少。", kind="定量", direction="正向"),
+        ind(o, "质量指标", "服务站运营达标率", "≥90%", "72%", "%", 10, 8,
+            "新运营站点服务规范尚未健全，已开展达标评估和整改。", kind="定量", direction="正向"),
+        ind(o, "时效指标", "资金拨付及时率", "=100%", "85%", "%", 10, 8.5,
+            "部分区县配套资金到位晚，省级资金拨付相应延后。", kind="定量", direction="正向"),
+        ind(o, "成本指标", "每个服务站建设补助标准", "≤30", 30, "万元/个", 10, 10, kind="定量",
+            direction="反向"),
+        ind(b, "社会效益指标", "城市社区养老服务覆盖率", "≥60%", "30%", "%", 10, 5, kind="定量",
+            direction="正向"),
+        ind(b, "社会效益指标", "居家养老服务便利度", "优", "良", "", 10, 7,
+            "部分新建站点尚未投入运营，服务半径覆盖不足。", kind="定性", direction="正向"),
+        ind(b, "可持续影响指标", "服务站持续运营率", "≥95%", "90%", "%", 10, 9.47,
+            "个别站点因运营主体退出暂停服务，已重新招募运营机构。", kind="定量", direction="正向"),
+        ind(s, "服务对象满意度指标", "服务对象满意度", "≥90%", "78%", "%", 10, 10, kind="定量",
+            direction="正向"),
+    ]
+    write_workbook(out / "mzt-2023-sqyl.xlsx", {
+        "info": [
+            ("单位编号", "mzt-2023-sqyl"),
+            ("主管部门", "山东省民政厅"),
+            ("实施单位", "山东省养老服务指导中心"),
+            ("项目名称", "社区居家养老服务补助资金"),
+            ("年度", 2023),
+            ("预期目标", "新建社区养老服务站120个，为居家老年人提供上门服务50万人次，城市社区养老服务"
+                         "覆盖率达到60%以上，服务对象满意度90%以上。"),
+            ("实际完成情况", "新建社区养老服务站60个，提供上门服务41.5万人次，城市社区养老服务覆盖率30%，"
+                           "服务对象满意度78%。"),
+            ("自评总分", 80.07),
+            ("自评等级", "良"),
+            ("存在问题", "项目前期工作不扎实，部分区县配套资金落实滞后，站点建设和运营进度慢。"),
+            ("改进措施", "建立项目储备和配套资金落实前置审核机制，按月调度建设进度。"),
+            ("后续工作计划", "2024年完成结转的60个站点建设，年底前全部投入运营。"),
+        ],
+        "funds": [
+            ("年度资金总额", 5000.00, 4800.00, 3264.00, 10, 0.68, 6.8,
+             "部分区县配套资金到位晚、站点建设滞后，结余资金1536万元按规定结转使用。"),
+            ("其中：当年财政拨款", 5000.00, 4800.00, 3264.00, None, None, None, ""),
+            ("上年结转资金", None, None, None, None, None, None, ""),
+            ("其他资金", None, None, None, None, None, None, ""),
+        ],
+        "rows": rows,
+        "titles": True,
+        "merge_levels": True,
+    })
+
+
 def unit_007(out: Path) -> None:
     """生态环境厅, 环境空气质量自动监测站运行维护: a CSV exported on Chinese Windows (GB18030),
     unit id "007"; an over-achievement with no explanation."""
@@ -948,7 +1003,7 @@ def unit_007(out: Path) -> None:
 
 UNITS = [unit_nmg_rd_2022_rdlz, unit_wjw_2023_jbgw, unit_jtt_2023_gsgyh, unit_jyt_2023_xqjy,
          unit_sc_lx_2023_gbzn, unit_sc_nj_2023_ysaq, unit_jyt_2023_yygs, unit_wjw_2023_fyjk,
-         unit_jtt_2023_ncgl, unit_007]
+         unit_jtt_2023_ncgl, unit_007, unit_mzt_2023_sqyl]
 
 
 def main(argv: list[str] | None = None) -> int:
