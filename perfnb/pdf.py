@@ -445,7 +445,36 @@ def _span(cell, name: str) -> int:
 
 
 def _fix_table_layout(table) -> None:
-    """Give ``table`` a <colgroup> of percentage widths and ``table-layout: fixed``."""
+    """Give ``table`` a <colgroup> of percentage widths and ``table-layout: fixed``.
+
+    Column labels stay on one line (report.css) unless that makes the table wider than the
+    page: then they may wrap, rather than overflow into each other.
+    """
+    widths = _column_widths(table, headers_wrap=False)
+    if widths is not None and sum(widths[0]) > PAGE_CONTENT_WIDTH_PT:
+        # Too wide with whole labels: let them wrap (and, through report.css's overflow-wrap,
+        # break inside a word such as a unit id when even that is not enough).
+        widths = _column_widths(table, headers_wrap=True)
+        if widths is not None:
+            for row in _table_rows(table):
+                for cell in row:
+                    if isinstance(cell.tag, str) and cell.tag == "th" and _nowrap_header(cell):
+                        style = (cell.get("style") or "").strip().rstrip(";")
+                        cell.set("style", (style + "; " if style else "") + "white-space: normal")
+    if widths is None:
+        return
+    minimum, maximum = widths
+    _apply_column_widths(table, minimum, maximum)
+
+
+def _nowrap_header(cell) -> bool:
+    """A column label that report.css keeps on one line (th in a thead)."""
+    section = cell.getparent().getparent() if cell.getparent() is not None else None
+    return cell.tag == "th" and section is not None and section.tag == "thead"
+
+
+def _column_widths(table, headers_wrap: bool) -> tuple[list[float], list[float]] | None:
+    """(min-content, max-content) width of each column in points, or None for no cells."""
     cells = []  # (first column, span, min width pt, max width pt)
     occupied: dict[tuple[int, int], bool] = {}
     for row_index, row in enumerate(_table_rows(table)):
@@ -459,11 +488,11 @@ def _fix_table_layout(table) -> None:
             for extra_row in range(rowspan):
                 for extra_column in range(colspan):
                     occupied[(row_index + extra_row, column + extra_column)] = True
-            narrowest, widest = _cell_widths(cell)
+            narrowest, widest = _cell_widths(cell, headers_wrap)
             cells.append((column, colspan, narrowest, widest))
             column += colspan
     if not cells:
-        return
+        return None
     count = max(first + span for first, span, _, _ in cells)
     minimum, maximum = [0.0] * count, [0.0] * count
     for first, span, narrowest, widest in sorted(cells, key=lambda item: item[1]):
@@ -475,7 +504,10 @@ def _fix_table_layout(table) -> None:
                 for i in columns:
                     bound[i] += share
     maximum = [max(low, high) for low, high in zip(minimum, maximum)]
+    return minimum, maximum
 
+
+def _apply_column_widths(table, minimum: list[float], maximum: list[float]) -> None:
     available = PAGE_CONTENT_WIDTH_PT
     if sum(maximum) <= available:
         widths = maximum
@@ -500,10 +532,9 @@ def _fix_table_layout(table) -> None:
     table.set("style", (style + "; " if style else "") + f"width: {share:.2f}%")
 
 
-def _cell_widths(cell) -> tuple[float, float]:
+def _cell_widths(cell, headers_wrap: bool = False) -> tuple[float, float]:
     """(min-content, max-content) width of a table cell in points, padding included."""
-    section = cell.getparent().getparent() if cell.getparent() is not None else None
-    nowrap = cell.tag == "th" and section is not None and section.tag == "thead"  # report.css
+    nowrap = _nowrap_header(cell) and not headers_wrap  # report.css: thead th { nowrap }
     nowrap = nowrap or "nowrap" in (cell.get("style") or "").replace(" ", "")
     lines: list[list[str]] = [[]]
     _collect_lines(cell, lines)

@@ -426,6 +426,38 @@ def test_print_tables_get_fixed_widths_from_their_text():
     assert tables[3].get("class") == "perfnb-fixed" and tables[3].get("style") is None
 
 
+def test_print_wide_tables_wrap_their_labels_instead_of_overlapping():
+    """A crosstab with a dozen unit columns: the labels on one line would need more than the
+    page, so they may wrap; a table that fits keeps its labels whole."""
+    import lxml.html
+
+    units = [f"jtt-2023-unit{index:02d}" for index in range(12)]
+    head = "".join(f"<th>{unit}</th>" for unit in units)
+    body = "".join("<td>1</td>" for _ in units)
+    prepared = perfnb_pdf.prepare_for_print(
+        f"<table><thead><tr><th>问题代码</th>{head}</tr></thead>"
+        f"<tbody><tr><th>TOTAL_MISMATCH</th>{body}</tr></tbody></table>"
+        "<table><thead><tr><th>一级指标</th><th>得分</th></tr></thead>"
+        "<tbody><tr><td>产出指标</td><td>48.75</td></tr></tbody></table>")
+    wide, narrow = lxml.html.document_fromstring(prepared.html).findall(".//table")
+    labels = wide.findall("./thead/tr/th")
+    assert all("white-space: normal" in (th.get("style") or "") for th in labels)
+    widths = [float(re.search(r"width: ([\d.]+)%", col.get("style")).group(1))
+              for col in wide.find("colgroup")]
+    label_pt = fonts_text_width(units[0]) * perfnb_pdf.TABLE_FONT_SIZE_PT
+    # One line per label would not fit: 13 columns share the page, so each is narrower.
+    assert sum(widths) == pytest.approx(100, abs=0.1)
+    assert 13 * label_pt > perfnb_pdf.PAGE_CONTENT_WIDTH_PT
+    assert "width: 100.00%" in wide.get("style")
+    assert all(th.get("style") is None for th in narrow.findall("./thead/tr/th"))
+
+
+def fonts_text_width(text: str) -> float:
+    from perfnb import fonts
+
+    return fonts.text_width(text)
+
+
 def test_print_narrow_tables_keep_their_natural_width():
     import lxml.html
 
