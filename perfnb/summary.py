@@ -23,7 +23,10 @@ from .errors import PerfnbError
 from .fsutil import atomic_path, atomic_write_bytes
 
 __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
-           "grade_distribution", "score_rate_matrix", "findings_matrix", "plot_grade_distribution",
+           "grade_distribution", "score_rate_matrix", "score_rate_table", "budget_table",
+           "findings_by_severity", "findings_by_code", "findings_detail", "findings_matrix",
+           "show_findings_detail", "use_report_display",
+           "plot_grade_distribution",
            "plot_score_rate_heatmap", "plot_budget_execution", "run_summary",
            "write_summary_workbook", "summary_template", "show_figure", "summary_title"]
 
@@ -158,9 +161,10 @@ def load_findings(results_dir, department: str | None = None) -> pd.DataFrame:
             rows.append({"unit_id": str(data["unit_id"]), "department": data.get("department"),
                          "code": finding.get("code"), "severity": finding.get("severity"),
                          "indicator": location.get("indicator"), "sheet": location.get("sheet"),
-                         "row": location.get("row"), "message": finding.get("message")})
+                         "row": location.get("row"), "column": location.get("column"),
+                         "message": finding.get("message")})
     return pd.DataFrame(rows, columns=["unit_id", "department", "code", "severity", "indicator",
-                                       "sheet", "row", "message"])
+                                       "sheet", "row", "column", "message"])
 
 
 # --- tables for the notebook ----------------------------------------------------------
@@ -176,7 +180,9 @@ def ranking_table(results: pd.DataFrame) -> pd.DataFrame:
         "预算执行率": (frame["execution_rate"] * 100).round(2).astype(str) + "%",
         "错误": frame["findings_error"], "警告": frame["findings_warning"],
     })
-    return table.set_index("名次")  # the rank is the row label; no second 1..n column
+    # The rank is the row label (no second 1..n column); its name sits in the header's corner
+    # (columns.name) rather than on a header row of its own.
+    return table.set_index("名次").rename_axis(index=None, columns="名次")
 
 
 def grade_distribution(results: pd.DataFrame) -> pd.Series:
@@ -196,15 +202,41 @@ def score_rate_matrix(dimensions: pd.DataFrame) -> pd.DataFrame:
     return matrix[order]
 
 
+def score_rate_table(dimensions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`score_rate_matrix` for reading: percentages with one decimal, "—" where a unit
+    has no such 一级指标, rows 单位编号 and columns 一级指标."""
+    matrix = score_rate_matrix(dimensions)
+    if matrix.empty:
+        return matrix
+    shown = (matrix * 100).round(1).map(lambda value: "—" if pd.isna(value) else f"{value:.1f}")
+    return shown.rename_axis(index="单位编号", columns="一级指标")
+
+
+def _amount(value) -> str:
+    """万元 amount as a report shows it: 2,229.00; "—" when missing."""
+    return "—" if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
 def budget_table(results: pd.DataFrame) -> pd.DataFrame:
-    """Budget execution per unit, with Chinese headers (万元; rate as text with %)."""
+    """Budget execution per unit, with Chinese headers (万元 with two decimals, "—" where the
+    unit gave no figure; rate as text with %)."""
     rate = (results["execution_rate"] * 100).round(2)
-    return pd.DataFrame({
-        "单位编号": results["unit_id"], "年初预算数（万元）": results["budget_initial"],
-        "全年预算数（万元）": results["budget_adjusted"], "全年执行数（万元）": results["budget_executed"],
+    table = pd.DataFrame({
+        "单位编号": results["unit_id"],
+        "年初预算数（万元）": results["budget_initial"].map(_amount),
+        "全年预算数（万元）": results["budget_adjusted"].map(_amount),
+        "全年执行数（万元）": results["budget_executed"].map(_amount),
         "预算执行率": rate.map(lambda value: "—" if pd.isna(value) else f"{value:g}%"),
         "得分": results["budget_score"],
     }).sort_values("单位编号").reset_index(drop=True)
+    return _numbered(table)
+
+
+def _numbered(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows labelled 1..n under a 序号 header corner (not pandas' 0..n-1)."""
+    table = table.copy()
+    table.index = pd.RangeIndex(1, len(table) + 1)
+    return table.rename_axis(index=None, columns="序号")
 
 
 def findings_by_severity(findings: pd.DataFrame) -> pd.DataFrame:
@@ -218,7 +250,61 @@ def findings_detail(findings: pd.DataFrame) -> pd.DataFrame:
     detail = findings.assign(severity=findings["severity"].map(SEVERITY_LABELS))[
         ["unit_id", "code", "severity", "indicator", "message"]]
     detail.columns = ["单位编号", "问题代码", "严重程度", "指标", "说明"]
-    return detail.reset_index(drop=True)
+    return _numbered(detail.reset_index(drop=True))
+
+
+# The whole-batch summary lists at most this many findings; summary.xlsx has them all.
+MAX_DETAIL_ROWS = 300
+# findings_by_code names at most this many units per code.
+MAX_UNITS_NAMED = 12
+
+
+def use_report_display() -> None:
+    """pandas display options for a report: every row and column, no cell text cut short.
+
+    pandas' defaults show 60 rows (the middle replaced by "…") and 50 characters of a cell,
+    which silently drops rankings and audit messages from a printed summary.
+    """
+    pd.set_option("display.max_rows", None)
+    pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_colwidth", None)
+
+
+def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -> None:
+    """Display :func:`findings_detail`, errors first; beyond ``limit`` rows, the first ones
+    and a note that ``summary.xlsx`` (sheet 审核发现) lists them all."""
+    from IPython.display import Markdown, display
+
+    order = {severity: rank for rank, severity in enumerate(SEVERITIES)}
+    ranked = findings.sort_values(["severity", "unit_id"], key=lambda column: column.map(
+        order) if column.name == "severity" else column, kind="stable")
+    detail = findings_detail(ranked)
+    if len(detail) > limit:
+        display(Markdown(f"共 {len(detail)} 条审核发现，此处列出前 {limit} 条（错误在前）；"
+                         "全部明细见批量输出目录下 summary.xlsx 的“审核发现”工作表。"))
+        detail = detail.head(limit)
+    display(detail)
+
+
+def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding code, most frequent first: 问题代码, 问题 (its Chinese title), 条数,
+    涉及单位数, 涉及单位.  Unlike :func:`findings_matrix` it stays narrow however many units
+    a batch has, so it fits an A4 page."""
+    from .audit import CODES
+
+    columns = ["问题代码", "问题", "条数", "涉及单位数", "涉及单位"]
+    if findings.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for code, group in findings.groupby("code", sort=False):
+        units = sorted(set(group["unit_id"].astype(str)))
+        named = "、".join(units[:MAX_UNITS_NAMED])
+        if len(units) > MAX_UNITS_NAMED:
+            named += f" 等 {len(units)} 个单位"
+        rows.append((code, CODES.get(code, (code,))[0], len(group), len(units), named))
+    table = pd.DataFrame(rows, columns=columns).sort_values(
+        ["条数", "问题代码"], ascending=[False, True]).reset_index(drop=True)
+    return _numbered(table)
 
 
 def findings_matrix(findings: pd.DataFrame) -> pd.DataFrame:
@@ -436,11 +522,35 @@ def write_summary_workbook(results_dir: str | os.PathLike,
         width = max(_text_width(v) for v in values) + 2
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 50)
     sheet.freeze_panes = "A2"
+    _findings_sheet(workbook, results_dir)
     buffer = BytesIO()
     workbook.save(buffer)
     target = Path(path) if path else results_dir / "summary.xlsx"
     atomic_write_bytes(target, buffer.getvalue())
     return target
+
+
+def _findings_sheet(workbook, results_dir: Path) -> None:
+    """Sheet 审核发现: every finding of the batch, in full (the PDF summary may list fewer)."""
+    from .audit import CODES
+    from .office import write_table_sheet
+
+    findings = load_findings(results_dir)
+    columns = ["主管部门", "单位编号", "问题代码", "问题", "严重程度", "工作表", "行", "列", "指标", "说明"]
+    if findings.empty:
+        table = pd.DataFrame(columns=columns)
+    else:
+        def text(name: str) -> pd.Series:
+            return findings[name] if name in findings else pd.Series([None] * len(findings),
+                                                                      index=findings.index)
+        table = pd.DataFrame({
+            "主管部门": text("department"), "单位编号": text("unit_id"), "问题代码": text("code"),
+            "问题": text("code").map(lambda code: CODES.get(code, (code,))[0]),
+            "严重程度": text("severity").map(SEVERITY_LABELS), "工作表": text("sheet"),
+            "行": pd.to_numeric(text("row"), errors="coerce").astype("Int64"),
+            "列": text("column"), "指标": text("indicator"), "说明": text("message"),
+        })
+    write_table_sheet(workbook.create_sheet("审核发现"), table)
 
 
 def _cell(value):

@@ -68,7 +68,8 @@ def test_tables_agree_with_the_results(results_dir):
     expected = _results(results_dir)
     ranking = ranking_table(results)
     assert list(ranking["总分"]) == sorted((r["total"] for r in expected.values()), reverse=True)
-    assert ranking.index.name == "名次" and ranking.index[0] == 1
+    assert ranking.columns.name == "名次" and ranking.index[0] == 1  # one header row
+    assert ranking.to_html().count("<tr") == len(ranking) + 1
     distribution = grade_distribution(results)
     assert list(distribution.index) == ["优", "良", "中", "差"]
     assert distribution.sum() == len(expected)
@@ -122,6 +123,9 @@ def test_budget_and_findings_tables_follow_the_results(results_dir):
     results = load_results(results_dir)
     budget = budget_table(results)
     assert list(budget["单位编号"]) == sorted(results["unit_id"])
+    assert list(budget.index) == list(range(1, len(budget) + 1)) and budget.columns.name == "序号"
+    seed = budget.set_index("单位编号").loc["nmg-rd-2022-rdlz"]
+    assert (seed["年初预算数（万元）"], seed["全年预算数（万元）"]) == ("2,229.00", "—")  # no NaN
     for row in budget.itertuples(index=False):
         expected = results.set_index("unit_id").loc[row[0]]
         assert row[-1] == expected["budget_score"]
@@ -131,3 +135,76 @@ def test_budget_and_findings_tables_follow_the_results(results_dir):
     assert int(by_severity.to_numpy().sum()) == len(findings)
     assert len(findings_detail(findings)) == len(findings)
     assert set(findings_detail(findings)["严重程度"]) <= {"错误", "警告", "提示"}
+
+
+def test_findings_by_code_stays_narrow_and_names_the_units(results_dir, monkeypatch):
+    from perfnb import summary
+    from perfnb.audit import CODES
+
+    findings = load_findings(results_dir)
+    table = summary.findings_by_code(findings)
+    assert list(table.columns) == ["问题代码", "问题", "条数", "涉及单位数", "涉及单位"]
+    assert table["条数"].sum() == len(findings) and list(table["条数"]) == sorted(table["条数"],
+                                                                                reverse=True)
+    for row in table.itertuples(index=False):
+        codes = findings[findings["code"] == row.问题代码]
+        assert row.问题 == CODES[row.问题代码][0]
+        assert row.涉及单位数 == codes["unit_id"].nunique()
+        assert row.涉及单位.split("、") == sorted(codes["unit_id"].unique())
+    monkeypatch.setattr(summary, "MAX_UNITS_NAMED", 1)
+    many = summary.findings_by_code(findings)
+    assert any(text.endswith("个单位") for text in many["涉及单位"])
+
+
+def test_score_rate_table_reads_as_percentages(results_dir):
+    from perfnb.summary import score_rate_table
+
+    dimensions = load_dimensions(results_dir)
+    table = score_rate_table(dimensions)
+    assert table.loc["nmg-rd-2022-rdlz", "预算执行率"] == "88.5"
+    assert table.loc["wjw-2023-fyjk", "产出指标"] == "100.0"
+    assert (table.index.name, table.columns.name) == ("单位编号", "一级指标")
+
+
+def test_findings_detail_in_a_report_is_complete_or_says_where_the_rest_is(results_dir,
+                                                                            monkeypatch):
+    from html import escape
+
+    import IPython.display
+
+    from perfnb import summary
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *objects: shown.extend(objects))
+    findings = load_findings(results_dir)
+    summary.show_findings_detail(findings)
+    assert len(shown) == 1 and len(shown[0]) == len(findings)
+    assert list(shown[0]["严重程度"])[0] == "错误"  # errors first
+    shown.clear()
+    summary.show_findings_detail(findings, limit=3)
+    note, table = shown
+    assert len(table) == 3 and f"共 {len(findings)} 条" in note.data and "summary.xlsx" in note.data
+    import pandas as pd
+
+    try:
+        summary.use_report_display()
+        html = summary.findings_detail(findings)._repr_html_()
+    finally:
+        for option in ("display.max_rows", "display.max_columns", "display.max_colwidth"):
+            pd.reset_option(option)
+    longest = max(findings["message"], key=len)
+    assert len(longest) > 50  # pandas would cut it at 50 characters by default
+    assert escape(longest, quote=False) in html
+
+
+def test_summary_workbook_lists_every_finding(results_dir, tmp_path):
+    path = write_summary_workbook(results_dir, tmp_path / "summary.xlsx")
+    sheet = load_workbook(path)["审核发现"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = list(rows[0])
+    assert header == ["主管部门", "单位编号", "问题代码", "问题", "严重程度", "工作表", "行", "列",
+                      "指标", "说明"]
+    findings = load_findings(results_dir)
+    assert len(rows) - 1 == len(findings)
+    messages = {row[header.index("说明")] for row in rows[1:]}
+    assert messages == set(findings["message"])  # in full, nothing cut
