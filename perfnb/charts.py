@@ -99,6 +99,13 @@ def _number(value: float, digits: int = 2) -> str:
     return text
 
 
+def _percent(fraction) -> str:
+    """A rate as the narrative writes it (68.00%, 79.60%), so charts and text agree."""
+    from .narrative import format_percent
+
+    return format_percent(fraction)
+
+
 def _status_legend(figure: Figure, statuses, extra: list[Patch] = ()) -> None:
     """One legend row under the plot: the statuses present (in fixed order), then extras."""
     order = [s for s in STATUS_COLORS if s in set(statuses)]
@@ -157,7 +164,7 @@ def dimension_rates(evaluation, unit_id=None) -> Figure:
     colors = [LIGHT_NEUTRAL if name == BUDGET_DIMENSION else NEUTRAL_COLOR for name in names]
     ax.bar(positions, np.nan_to_num(rates), width=0.6, color=colors)
     for x, rate, score, weight in zip(positions, rates, dimensions["score"], dimensions["weight"]):
-        label = f"{_number(rate)}%\n{_number(_float(score))} / {_number(_float(weight))} 分"
+        label = f"{_percent(rate / 100)}\n{_number(_float(score))} / {_number(_float(weight))} 分"
         height = 0.0 if math.isnan(rate) else rate
         if height >= 30:  # inside the bar, below the 100% line
             ax.text(x, height - 3, label, ha="center", va="top", color="white",
@@ -198,7 +205,7 @@ def budget_chart(evaluation, unit_id=None) -> Figure:
     rate = budget.get("rate")
     score = budget.get("score")
     weight = budget.get("effective_weight", budget.get("weight"))
-    rate_text = "—" if rate is None or pd.isna(rate) else f"{_number(float(rate) * 100)}%"
+    rate_text = _percent(rate)
     ax.set_title(f"预算执行情况：执行率 {rate_text}，得分 {_number(_float(score))} / "
                  f"{_number(_float(weight))} 分", fontsize=BASE_FONT_SIZE + 2)
     return figure

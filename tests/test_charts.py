@@ -107,4 +107,8 @@ def test_budget_and_dimension_figures_match_the_tables(seed):
     for _, row in seed.dimensions.iterrows():
         assert row["level1"] in dimension_texts
         assert f"{row['score']:g} / {row['weight']:g} 分" in dimension_texts
+        # the rate as the narrative writes it (97.50%, not 97.5%)
+        from perfnb.narrative import format_percent
+
+        assert format_percent(row["score_rate"]) + "\n" in dimension_texts
     assert dimension_texts.index("预算执行率") < dimension_texts.index("产出指标")
