@@ -612,7 +612,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
             from .pdf import export_reports
             for kind, report in export_reports(nb, dict(resources), reports):
                 path = out_dir / OUTPUT_NAMES[kind]
-                if isinstance(report, bytes):
+                if kind == "pdf":
                     atomic_write_bytes(path, report)
                 else:
                     atomic_write_text(path, report)

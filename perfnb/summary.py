@@ -275,10 +275,8 @@ def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -
     and a note that ``summary.xlsx`` (sheet 审核发现) lists them all."""
     from IPython.display import Markdown, display
 
-    order = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-    ranked = findings.sort_values(["severity", "unit_id"], key=lambda column: column.map(
-        order) if column.name == "severity" else column, kind="stable")
-    detail = findings_detail(ranked)
+    rank = findings["severity"].map({severity: i for i, severity in enumerate(SEVERITIES)})
+    detail = findings_detail(findings.iloc[rank.argsort(kind="stable")])
     if len(detail) > limit:
         display(Markdown(f"共 {len(detail)} 条审核发现，此处列出前 {limit} 条（错误在前）；"
                          "全部明细见批量输出目录下 summary.xlsx 的“审核发现”工作表。"))
@@ -537,19 +535,14 @@ def _findings_sheet(workbook, results_dir: Path) -> None:
 
     findings = load_findings(results_dir)
     columns = ["主管部门", "单位编号", "问题代码", "问题", "严重程度", "工作表", "行", "列", "指标", "说明"]
-    if findings.empty:
-        table = pd.DataFrame(columns=columns)
-    else:
-        def text(name: str) -> pd.Series:
-            return findings[name] if name in findings else pd.Series([None] * len(findings),
-                                                                      index=findings.index)
-        table = pd.DataFrame({
-            "主管部门": text("department"), "单位编号": text("unit_id"), "问题代码": text("code"),
-            "问题": text("code").map(lambda code: CODES.get(code, (code,))[0]),
-            "严重程度": text("severity").map(SEVERITY_LABELS), "工作表": text("sheet"),
-            "行": pd.to_numeric(text("row"), errors="coerce").astype("Int64"),
-            "列": text("column"), "指标": text("indicator"), "说明": text("message"),
-        })
+    table = pd.DataFrame({
+        "主管部门": findings["department"], "单位编号": findings["unit_id"],
+        "问题代码": findings["code"],
+        "问题": findings["code"].map(lambda code: CODES.get(code, (code,))[0]),
+        "严重程度": findings["severity"].map(SEVERITY_LABELS), "工作表": findings["sheet"],
+        "行": pd.to_numeric(findings["row"], errors="coerce").astype("Int64"),
+        "列": findings["column"], "指标": findings["indicator"], "说明": findings["message"],
+    }, columns=columns)
     write_table_sheet(workbook.create_sheet("审核发现"), table)
 
 
