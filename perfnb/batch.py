@@ -12,7 +12,8 @@ distributed cluster instead; everything else (progress, failure isolation, manif
 summaries) is the same.
 
 Resume: a unit is skipped when the fingerprint of its inputs, the template, the rule set,
-the formats and the perfnb version equals the one in ``DIR/manifest.json`` and its files
+the formats and the perfnb version and code (:func:`perfnb.provenance.code_sha256`: an
+updated checkout reruns everything) equals the one in ``DIR/manifest.json`` and its files
 still verify; ``--force`` reruns everything.  Before a unit is rerun its manifest entry is
 dropped and its folder emptied; the entry is written back only after all its files are on
 disk.  Every file is written atomically (:mod:`perfnb.fsutil`), so ``kill -9`` at any
@@ -60,6 +61,7 @@ from .errors import InputError, PerfnbError
 from .fsutil import ensure_inside, safe_component
 from .manifest import (LOCK_NAME, Manifest, environment_info, hash_tree, is_temporary,
                        now_iso, relative_name, sha256_bytes, sha256_file, walk_files)
+from .provenance import code_sha256
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".docx"}
@@ -554,7 +556,8 @@ class Batch:
             raise BatchError("在给定的输入中没有找到单位文件（.yaml、.xlsx、.csv）。")
         rules = _rules_identity(self.rules or "central")
         template = _template_identity(self.template)
-        context = {"perfnb": __version__, "rules_sha256": rules["sha256"],
+        context = {"perfnb": __version__, "perfnb_code": code_sha256(),
+                   "rules_sha256": rules["sha256"],
                    "template_sha256": template["sha256"], "formats": self.formats}
         jobs = plan_jobs(paths, self.out_root, context, self.department, self.rules)
         if not jobs:
@@ -718,7 +721,7 @@ class Batch:
                          if name.startswith(prefix) and name.endswith("/result.json")
                          and name.count("/") == 2)
         payload = {"results": results, "template": sha256_file(summary_template()),
-                   "perfnb": __version__, "formats": self.formats}
+                   "perfnb": __version__, "perfnb_code": code_sha256(), "formats": self.formats}
         return sha256_bytes(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
 
     def _submit_summary(self, running, manifest: Manifest, department: str | None) -> None:

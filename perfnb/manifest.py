@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from .errors import PerfnbError
 from .fsutil import TEMP_SUFFIX, atomic_write_text
-from .provenance import package_versions, sha256_file  # one implementation of each, shared
+from .provenance import code_sha256, package_versions, sha256_file  # shared, one of each
 
 MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".perfnb.lock"
@@ -94,6 +94,7 @@ def environment_info() -> dict[str, Any]:
         "executable": sys.executable,
         "timezone": datetime.now().astimezone().tzname(),
         "packages": package_versions(ENVIRONMENT_PACKAGES),
+        "perfnb_code_sha256": code_sha256(),
     }
 
 

@@ -6,6 +6,7 @@ PDF exporter attaches each listed input file) and a reviewer can check every has
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import platform
 import socket
@@ -15,8 +16,8 @@ from importlib import metadata as importlib_metadata
 from pathlib import Path
 from typing import Iterable
 
-__all__ = ["KEY_PACKAGES", "sha256_file", "package_versions", "now", "build_provenance",
-           "attach", "METADATA_KEY"]
+__all__ = ["KEY_PACKAGES", "sha256_file", "package_versions", "code_sha256", "now",
+           "build_provenance", "attach", "METADATA_KEY"]
 
 METADATA_KEY = "perfnb"
 KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "weasyprint", "openpyxl")
@@ -37,6 +38,32 @@ def package_versions(names: Iterable[str] = KEY_PACKAGES) -> dict[str, str | Non
         except importlib_metadata.PackageNotFoundError:
             versions[name] = None
     return versions
+
+
+# perfnb's own files that shape a report: code, templates, style sheets, rule sets.
+CODE_SUFFIXES = (".py", ".j2", ".css", ".yaml", ".json")
+
+
+@functools.cache
+def code_sha256() -> str:
+    """SHA-256 over perfnb's own code and templates (paths and contents), hex.
+
+    The version number alone does not change when a checkout installed with ``pip install -e``
+    is updated; this does, so batch resume reruns units made by other code, and every report
+    records exactly which code produced it.
+    """
+    return tree_sha256(Path(__file__).resolve().parent)
+
+
+def tree_sha256(root: Path, suffixes: tuple[str, ...] = CODE_SUFFIXES) -> str:
+    """SHA-256 over the relative paths and contents of the files under ``root`` that end in
+    one of ``suffixes`` (``__pycache__`` left out), hex."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*")
+                       if p.suffix in suffixes and "__pycache__" not in p.parts):
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(sha256_file(path).encode("ascii") + b"\n")
+    return digest.hexdigest()
 
 
 def now() -> datetime:
@@ -62,6 +89,7 @@ def build_provenance(*, template: str | Path, input_files: Iterable[str | Path],
         inputs.append({"path": str(path), "sha256": sha256_file(path)})
     record = {
         "perfnb_version": __version__,
+        "perfnb_code_sha256": code_sha256(),
         "title": title,
         "unit": {"unit_id": unit.get("unit_id"), "department": unit.get("department"),
                  "project": unit.get("project")},

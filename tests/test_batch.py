@@ -202,6 +202,7 @@ def test_rerun_skips_unchanged_units(batch_copy, capsys):
         args = type("Args", (), {"inputs": [batch["inputs"]], "out": out, "formats": "html"})()
         runner = Batch(args)
         context = {"perfnb": manifest["perfnb_version"],
+                   "perfnb_code": manifest["environment"]["perfnb_code_sha256"],
                    "rules_sha256": manifest["rules"]["sha256"],
                    "template_sha256": manifest["template"]["sha256"], "formats": ["html"]}
         return {job.unit_id: job.fingerprint
@@ -217,6 +218,24 @@ def test_rerun_skips_unchanged_units(batch_copy, capsys):
     after = fingerprints()
     assert after["nmg-rd-2022-rdlz"] != before["nmg-rd-2022-rdlz"]
     assert after[NASTY_UNIT_ID] == before[NASTY_UNIT_ID]
+
+
+def test_updated_perfnb_code_reruns_every_unit(batch_copy, capsys, monkeypatch):
+    """A checkout updated in place keeps its version number; its code hash changes, and no
+    report made by the old code may pass as up to date."""
+    import perfnb.batch
+    from perfnb.provenance import code_sha256
+
+    out = batch_copy["out"]
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert manifest["environment"]["perfnb_code_sha256"] == code_sha256()
+    monkeypatch.setattr(perfnb.batch, "code_sha256", lambda: "0" * 64)
+    capsys.readouterr()
+    assert _batch(batch_copy["inputs"], "--out", out, "--formats", "html") == 1  # broken fails
+    assert "跳过（未变化）" not in capsys.readouterr().out
+    rerun = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    assert _unit(rerun, "nmg-rd-2022-rdlz")["fingerprint"] != _unit(
+        manifest, "nmg-rd-2022-rdlz")["fingerprint"]
 
 
 def test_tampering_is_detected_on_a_real_batch(batch, tmp_path, capsys):

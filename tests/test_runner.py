@@ -11,7 +11,7 @@ import pytest
 
 from perfnb import cli
 from perfnb.errors import InputError
-from perfnb.provenance import KEY_PACKAGES, sha256_file
+from perfnb.provenance import KEY_PACKAGES, code_sha256, sha256_file, tree_sha256
 from perfnb.runner import default_template, plan_unit, run_unit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +88,7 @@ def test_executed_notebook_shows_report_charts_and_no_errors(seed_notebook):
 def test_executed_notebook_carries_provenance(seed_run, seed_notebook):
     meta = seed_notebook.metadata["perfnb"]
     assert meta["perfnb_version"]
+    assert meta["perfnb_code_sha256"] == code_sha256()  # which code made the report
     assert meta["template"]["sha256"] == sha256_file(default_template())
     inputs = {Path(item["path"]): item["sha256"] for item in meta["inputs"]}
     assert inputs == {SEED_YAML.resolve(): sha256_file(SEED_YAML),
@@ -149,3 +150,22 @@ def test_bad_input_exits_2(tmp_path, capsys):
     assert cli.main(["run", str(tmp_path / "nothing.yaml"), "--out", str(tmp_path)]) == 2
     assert "不存在" in capsys.readouterr().err
     assert cli.main(["run", str(SEED_YAML), "--out", str(tmp_path), "--formats", "odt"]) == 2
+
+
+def test_code_hash_follows_the_files_that_make_a_report(tmp_path):
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "scoring.py").write_text("RULE = 1\n", encoding="utf-8")
+    (tmp_path / "templates" / "report.css").write_text("p { color: red }\n", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("not code", encoding="utf-8")
+    (tmp_path / "__pycache__").mkdir()
+    (tmp_path / "__pycache__" / "cached.py").write_text("x", encoding="utf-8")
+    first = tree_sha256(tmp_path)
+    (tmp_path / "notes.txt").write_text("changed", encoding="utf-8")
+    (tmp_path / "__pycache__" / "cached.py").write_text("y", encoding="utf-8")
+    assert tree_sha256(tmp_path) == first  # neither shapes a report
+    (tmp_path / "templates" / "report.css").write_text("p { color: blue }\n", encoding="utf-8")
+    assert tree_sha256(tmp_path) != first
+    (tmp_path / "templates" / "report.css").write_text("p { color: red }\n", encoding="utf-8")
+    assert tree_sha256(tmp_path) == first
+    (tmp_path / "templates" / "report.css").rename(tmp_path / "report.css")
+    assert tree_sha256(tmp_path) != first  # a moved file counts too
