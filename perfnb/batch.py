@@ -481,11 +481,36 @@ def _batch_lock(out_root: Path):
         handle.close()
 
 
-def _progress(total: int):
+def _progress(total: int, stream=None):
+    """A tqdm bar on a terminal; one plain line per finished item when stderr is a log file
+    or a pipe (a bar redrawn with carriage returns makes a log unreadable)."""
+    stream = stream or sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return _LineProgress(total, stream)
     from tqdm import tqdm
-    return tqdm(total=total, file=sys.stderr, unit="项", desc="批量评价", dynamic_ncols=True,
+    return tqdm(total=total, file=stream, unit="项", desc="批量评价", dynamic_ncols=True,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
                            "[已用 {elapsed}，预计剩余 {remaining}{postfix}]")
+
+
+class _LineProgress:
+    """The part of tqdm's interface the batch uses, printing a line per update."""
+
+    def __init__(self, total: int, stream) -> None:
+        self.total, self.count, self.postfix, self.stream = total, 0, "", stream
+        self.started = time.monotonic()
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfix = text
+
+    def update(self, count: int = 1) -> None:
+        self.count += count
+        elapsed = int(time.monotonic() - self.started)
+        line = f"批量评价：{self.count}/{self.total}，已用 {elapsed // 60:02d}:{elapsed % 60:02d}"
+        print(line + (f"，{self.postfix}" if self.postfix else ""), file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
 
 
 def _display_width(text: str) -> int:
@@ -662,7 +687,6 @@ class Batch:
                     outcome = self._outcome(future, kind, item, running)
                     if outcome is None:
                         continue
-                    bar.update(1)
                     if kind == "unit":
                         counts[outcome["status"]] += 1
                         item.outcome = outcome
@@ -674,7 +698,8 @@ class Batch:
                     else:
                         self._record_summary(manifest, item, outcome)
                     bar.set_postfix_str(f"成功 {counts['passed']}，失败 {counts['failed']}",
-                                        refresh=True)
+                                        refresh=False)
+                    bar.update(1)
         finally:
             bar.close()
 

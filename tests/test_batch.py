@@ -314,3 +314,30 @@ def test_force_killed_with_kill_9_then_rerun_finishes_the_job(batch_copy):
         assert entry["started"] > _unit(before, entry["unit_id"])["started"]
     assert _unit(final.data, "nmg-rd-2022-rdlz")["status"] == "passed"
     assert not [p for p in out.rglob("*.tmp")]
+
+
+def test_progress_is_one_line_per_item_in_a_log_and_a_bar_on_a_terminal():
+    import io
+
+    from perfnb.batch import _progress
+
+    log = io.StringIO()
+    bar = _progress(3, log)
+    bar.set_postfix_str("成功 1，失败 0", refresh=False)
+    bar.update(1)
+    bar.update(1)
+    bar.close()
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 2 and "\r" not in log.getvalue()
+    assert lines[0].startswith("批量评价：1/3，已用 00:0") and lines[0].endswith("成功 1，失败 0")
+    assert lines[1].startswith("批量评价：2/3")
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    bar = _progress(2, terminal)
+    bar.update(2)
+    bar.close()
+    assert "\r" in terminal.getvalue() and "2/2" in terminal.getvalue()
