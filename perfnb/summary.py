@@ -344,8 +344,22 @@ def plot_grade_distribution(results: pd.DataFrame):
     return figure
 
 
-def plot_score_rate_heatmap(dimensions: pd.DataFrame):
+# Charts with a row per unit show at most this many (the ones needing attention most), so
+# that each fits on an A4 page; the tables beside them list every unit.
+MAX_CHART_UNITS = 25
+
+
+def _chart_title(title: str, shown: int, total: int, which: str) -> str:
+    return title if shown == total else f"{title}（{which}的 {shown} 个单位，共 {total} 个）"
+
+
+def plot_score_rate_heatmap(dimensions: pd.DataFrame, limit: int = MAX_CHART_UNITS):
+    """Score rate per unit and 一级指标; beyond ``limit`` units, those with the lowest mean
+    score rate."""
     matrix = score_rate_matrix(dimensions)
+    total = len(matrix)
+    if total > limit:
+        matrix = matrix.loc[matrix.mean(axis=1).sort_values(kind="stable").index[:limit]]
     height = 1.2 + 0.3 * max(1, len(matrix))
     figure = _figure(PAGE_WIDTH_INCHES, height)
     ax = figure.add_subplot()
@@ -363,12 +377,18 @@ def plot_score_rate_heatmap(dimensions: pd.DataFrame):
             if not pd.isna(value):
                 ax.text(column, row, f"{value * 100:.0f}%", ha="center", va="center", fontsize=7)
     figure.colorbar(image, ax=ax, label="得分率", shrink=0.8)
-    ax.set_title("各单位一级指标得分率", fontsize=10)
+    ax.set_title(_chart_title("各单位一级指标得分率", len(matrix), total, "平均得分率最低"),
+                 fontsize=10)
     return figure
 
 
-def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9):
-    frame = results.sort_values("execution_rate", na_position="first")
+def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9,
+                          limit: int = MAX_CHART_UNITS):
+    """Budget execution rate per unit, lowest at the bottom; beyond ``limit`` units, the
+    lowest ones (units without a rate first)."""
+    frame = results.sort_values("execution_rate", na_position="first", kind="stable")
+    total = len(frame)
+    frame = frame.head(limit)
     height = 1.0 + 0.3 * max(1, len(frame))
     figure = _figure(PAGE_WIDTH_INCHES, height)
     ax = figure.add_subplot()
@@ -378,7 +398,7 @@ def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9):
     ax.bar_label(bars, labels=[f"{rate:.2f}%" for rate in rates], fontsize=7, padding=2)
     ax.axvline(threshold * 100, color="#8A96A3", linestyle="--", linewidth=1)
     ax.set_xlabel("预算执行率（%）", fontsize=9)
-    ax.set_title("各单位预算执行率", fontsize=10)
+    ax.set_title(_chart_title("各单位预算执行率", len(frame), total, "执行率最低"), fontsize=10)
     ax.set_xlim(0, max(110, rates.max() * 1.15 if len(rates) else 110))
     ax.tick_params(labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)

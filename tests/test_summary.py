@@ -208,3 +208,32 @@ def test_summary_workbook_lists_every_finding(results_dir, tmp_path):
     assert len(rows) - 1 == len(findings)
     messages = {row[header.index("说明")] for row in rows[1:]}
     assert messages == set(findings["message"])  # in full, nothing cut
+
+
+def test_per_unit_charts_of_a_big_batch_fit_a_page_and_show_the_weakest_units():
+    import pandas as pd
+
+    from perfnb.summary import MAX_CHART_UNITS
+
+    count = 120
+    units = [f"u{index:03d}" for index in range(count)]
+    rates = [0.5 + 0.5 * index / count for index in range(count)]  # u000 is the weakest
+    results = pd.DataFrame({"unit_id": units, "execution_rate": rates[::-1]})  # u119 lowest
+    dimensions = pd.DataFrame([{"unit_id": unit, "level1": level1, "score_rate": rate}
+                               for unit, rate in zip(units, rates)
+                               for level1 in ("预算执行率", "产出指标", "效益指标")])
+    a4_height_inches = 297 / 25.4
+    budget = plot_budget_execution(results)
+    heat = plot_score_rate_heatmap(dimensions)
+    for figure in (budget, heat):
+        assert figure.get_figheight() < a4_height_inches - 2
+    budget_units = [t.get_text() for t in budget.axes[0].get_yticklabels()]
+    assert len(budget_units) == MAX_CHART_UNITS
+    assert set(budget_units) == set(units[-MAX_CHART_UNITS:])  # the lowest execution rates
+    assert f"共 {count} 个" in budget.axes[0].get_title()
+    heat_units = [t.get_text() for t in heat.axes[0].get_yticklabels()]
+    assert set(heat_units) == set(units[:MAX_CHART_UNITS])  # the lowest score rates
+    assert f"共 {count} 个" in heat.axes[0].get_title()
+    # a small batch shows every unit under the plain title
+    small = plot_budget_execution(results.head(5))
+    assert small.axes[0].get_title() == "各单位预算执行率"
