@@ -284,12 +284,17 @@ def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -
     display(detail)
 
 
+def _code_title(code: str) -> str:
+    """The Chinese title of an audit code (the code itself for one perfnb does not know)."""
+    from .audit import CODES
+
+    return CODES.get(code, (code,))[0]
+
+
 def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
     """One row per finding code, most frequent first: 问题代码, 问题 (its Chinese title), 条数,
     涉及单位数, 涉及单位.  Unlike :func:`findings_matrix` it stays narrow however many units
     a batch has, so it fits an A4 page."""
-    from .audit import CODES
-
     columns = ["问题代码", "问题", "条数", "涉及单位数", "涉及单位"]
     if findings.empty:
         return pd.DataFrame(columns=columns)
@@ -299,7 +304,7 @@ def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
         named = "、".join(units[:MAX_UNITS_NAMED])
         if len(units) > MAX_UNITS_NAMED:
             named += f" 等 {len(units)} 个单位"
-        rows.append((code, CODES.get(code, (code,))[0], len(group), len(units), named))
+        rows.append((code, _code_title(code), len(group), len(units), named))
     table = pd.DataFrame(rows, columns=columns).sort_values(
         ["条数", "问题代码"], ascending=[False, True]).reset_index(drop=True)
     return _numbered(table)
@@ -550,7 +555,6 @@ def write_summary_workbook(results_dir: str | os.PathLike,
 
 def _findings_sheet(workbook, results_dir: Path) -> None:
     """Sheet 审核发现: every finding of the batch, in full (the PDF summary may list fewer)."""
-    from .audit import CODES
     from .office import write_table_sheet
 
     findings = load_findings(results_dir)
@@ -558,7 +562,7 @@ def _findings_sheet(workbook, results_dir: Path) -> None:
     table = pd.DataFrame({
         "主管部门": findings["department"], "单位编号": findings["unit_id"],
         "问题代码": findings["code"],
-        "问题": findings["code"].map(lambda code: CODES.get(code, (code,))[0]),
+        "问题": findings["code"].map(_code_title),
         "严重程度": findings["severity"].map(SEVERITY_LABELS), "工作表": findings["sheet"],
         "行": pd.to_numeric(findings["row"], errors="coerce").astype("Int64"),
         "列": findings["column"], "指标": findings["indicator"], "说明": findings["message"],
