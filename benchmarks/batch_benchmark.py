@@ -119,8 +119,8 @@ def template_imports() -> str:
             lines += [line for line in cell.source.splitlines()
                       if re.match(r"^(import|from)\s+\S+", line)]
     # The template imports perfnb.notebook, which imports the rest lazily: count what it uses.
-    lines += ["import perfnb.loading, perfnb.scoring, perfnb.audit, perfnb.result, perfnb.charts,"
-              " perfnb.narrative, matplotlib.pyplot, pandas"]
+    lines += ["import perfnb.reading, perfnb.evaluation.scoring, perfnb.evaluation.audit, perfnb.evaluation.result, perfnb.reporting.charts,"
+              " perfnb.reporting.narrative, matplotlib.pyplot, pandas"]
     return "\n".join(dict.fromkeys(lines))
 
 

@@ -12,7 +12,7 @@ import statistics
 import time
 from pathlib import Path
 
-from perfnb.loading import DATA_SUFFIXES, load_unit
+from perfnb.reading import DATA_SUFFIXES, load_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,7 +12,7 @@ Two documents are measured:
 * ``synthetic``: a built notebook that looks like a longer 绩效自评报告: about 9 A4 pages of
   Chinese text, three tables of 20 rows and four PNG charts.
 
-For each, it prints the time of ``perfnb.pdf.export_pdf`` (what ``perfnb run`` calls) split
+For each, it prints the time of ``perfnb.reporting.exporters.export_pdf`` (what ``perfnb run`` calls) split
 into its parts: notebook -> HTML (nbconvert, including the exporter's own preprocessing), font
 subsets, then WeasyPrint's HTML parsing, style cascade, box building, layout, painting, images,
 fonts, attachments and the PDF/A serialisation.  The first PDF of a process is reported apart
@@ -58,7 +58,7 @@ PARAGRAPH = (
 # --------------------------------------------------------------------------- documents
 
 def _chart(title: str, labels: list[str], values: list[float]) -> str:
-    from perfnb.fonts import use_cjk_font
+    from perfnb.reporting.fonts import use_cjk_font
 
     use_cjk_font()
     fig, ax = plt.subplots(figsize=(6.4, 3.2), dpi=100)
@@ -117,8 +117,8 @@ def seed_notebook(path: Path | None = None) -> tuple[nbformat.NotebookNode, dict
     Executed once with ``perfnb run``'s own code (papermill) into the user cache.
     """
     if path is None:
-        from perfnb.fonts import user_cache_dir
-        from perfnb.runner import run_unit
+        from perfnb.reporting.fonts import user_cache_dir
+        from perfnb.running.runner import run_unit
 
         cache = user_cache_dir() / "benchmark"
         found = sorted(cache.glob("*/nmg-rd-2022-rdlz/evaluation.ipynb"))
@@ -205,7 +205,7 @@ def _stage_targets():
     import weasyprint.images as wp_images
     import weasyprint.pdf as wp_pdf
 
-    from perfnb import exporters, fonts, pdf
+    from perfnb.reporting import exporters, fonts, pdf
 
     return [
         (exporters.PerfnbHTMLExporter, "_render", "notebook -> HTML (nbconvert template)"),
@@ -250,8 +250,9 @@ def measure(name: str, nb, resources: dict, repeat: int, out: Path | None) -> No
 
     from pypdf import PdfReader
 
-    from perfnb import fonts
-    from perfnb.pdf import AttachmentWarning, export_html, export_pdf
+    from perfnb.reporting import fonts
+    from perfnb.reporting.exporters import export_html, export_pdf
+    from perfnb.reporting.pdf import AttachmentWarning
 
     warnings.simplefilter("ignore", AttachmentWarning)
 
@@ -322,8 +323,8 @@ def measure_parts(nb, resources: dict, rounds: int) -> None:
     """
     import lxml.html
 
-    from perfnb.exporters import FONT_MARKER, PerfnbPDFExporter
-    from perfnb.pdf import html_to_pdf
+    from perfnb.reporting.exporters import FONT_MARKER, PerfnbPDFExporter
+    from perfnb.reporting.pdf import html_to_pdf
 
     html, _ = PerfnbPDFExporter()._render(nb, dict(resources))
     html = html.replace(FONT_MARKER, "", 1)
@@ -369,8 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     import weasyprint  # noqa: F401
 
-    import perfnb.exporters  # noqa: F401
-    import perfnb.pdf  # noqa: F401
+    import perfnb.reporting.exporters  # noqa: F401
+    import perfnb.reporting.pdf  # noqa: F401
     print(f"imports (perfnb, nbconvert, weasyprint): {time.perf_counter() - t0:.3f} s")
 
     if args.only in (None, "seed"):

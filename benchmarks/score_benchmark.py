@@ -23,10 +23,10 @@ import time
 import numpy as np
 import pandas as pd
 
-from perfnb.audit import audit
+from perfnb.evaluation.audit import audit
 from perfnb.model import KIND_QUALITATIVE, KIND_QUANTITATIVE, UnitTables
-from perfnb.rules import get_rules
-from perfnb.scoring import score_tables, shared_factorization
+from perfnb.evaluation.rules import get_rules
+from perfnb.evaluation.scoring import score_tables, shared_factorization
 
 # One unit's indicator template: (level1, level2, name, operator, kind, target, weight)
 TEMPLATE = [

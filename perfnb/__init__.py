@@ -11,7 +11,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import InputError, PerfnbError  # noqa: E402
+from perfnb.errors import InputError, PerfnbError  # noqa: E402
 
 __all__ = ["__version__", "PerfnbError", "InputError", "load_unit", "load_units", "evaluate",
            "get_rules", "load_results"]
@@ -20,15 +20,15 @@ __all__ = ["__version__", "PerfnbError", "InputError", "load_unit", "load_units"
 def __getattr__(name: str):
     # Lazy imports keep `import perfnb` (and the CLI's start-up) cheap.
     if name in ("load_unit", "load_units"):
-        from . import loading
-        return getattr(loading, name)
+        from perfnb import reading
+        return getattr(reading, name)
     if name == "evaluate":
-        from .scoring import evaluate
+        from perfnb.evaluation.evaluator import evaluate
         return evaluate
     if name == "get_rules":
-        from .rules import get_rules
+        from perfnb.evaluation.rules import get_rules
         return get_rules
     if name == "load_results":
-        from .summary import load_results
+        from perfnb.reporting.summary import load_results
         return load_results
     raise AttributeError(f"module 'perfnb' has no attribute {name!r}")

@@ -12,16 +12,16 @@ import os
 import sys
 import traceback
 
-from .errors import PerfnbError
+from perfnb.errors import PerfnbError
 
 # subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
 HANDLERS = {
     "score": "perfnb.commands:score_command",
     "template": "perfnb.commands:template_command",
     "rules": "perfnb.commands:rules_command",
-    "run": "perfnb.runner:run_command",
-    "batch": "perfnb.batch:batch_command",
-    "verify": "perfnb.manifest:verify_command",
+    "run": "perfnb.running.runner:run_command",
+    "batch": "perfnb.running.batch:batch_command",
+    "verify": "perfnb.running.manifest:verify_command",
     "lab": "perfnb.commands:lab_command",
 }
 
@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.version:
-        from . import __version__
+        from perfnb import __version__
         print(f"perfnb {__version__}")
         return 0
     if not args.command:

@@ -8,14 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .errors import InputError, PerfnbError
+from perfnb.errors import InputError, PerfnbError
 
 
 def score_command(args) -> int:
     """`perfnb score INPUT [--rules NAME|FILE] [--json]`: findings never change the exit code."""
-    from .loading import load_unit
-    from .rules import get_rules
-    from .scoring import evaluate
+    from perfnb.reading import load_unit
+    from perfnb.evaluation.rules import get_rules
+    from perfnb.evaluation.evaluator import evaluate
 
     rules = get_rules(args.rules or unit_rules(args.input))
     tables = load_unit(args.input)
@@ -30,7 +30,7 @@ def score_command(args) -> int:
 
 def unit_rules(input_path) -> str:
     """The rule set a unit asks for: its YAML's ``rules`` key, else ``central``."""
-    from .loading import YAML_SUFFIXES, read_unit_yaml
+    from perfnb.reading import YAML_SUFFIXES, read_unit_yaml
 
     path = Path(input_path)
     if path.suffix.lower() in YAML_SUFFIXES and path.is_file():
@@ -40,7 +40,7 @@ def unit_rules(input_path) -> str:
 
 def template_command(args) -> int:
     """`perfnb template OUT.xlsx`: the empty three-sheet workbook departments fill in."""
-    from .loading.workbook import write_template
+    from perfnb.reading.workbook import write_template
 
     output = Path(args.output)
     if output.suffix.lower() != ".xlsx":
@@ -58,7 +58,7 @@ def template_command(args) -> int:
 
 def rules_command(args) -> int:
     """`perfnb rules [NAME|FILE]`: list the rule sets, or show one in full."""
-    from .rules import get_rules, list_rules
+    from perfnb.evaluation.rules import get_rules, list_rules
 
     if args.name:
         rules = get_rules(args.name)

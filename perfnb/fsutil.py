@@ -22,7 +22,7 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from .errors import InputError
+from perfnb.errors import InputError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "safe_component",
            "ensure_inside", "TEMP_SUFFIX"]

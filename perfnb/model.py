@@ -112,7 +112,7 @@ REPORTED_COLUMNS = {
     "sheet": "str|None", "row": "Int64",
 }
 
-# Computed by perfnb.scoring, added to the indicator table.
+# Computed by perfnb.evaluation.scoring, added to the indicator table.
 SCORED_INDICATOR_COLUMNS = {
     "score": "float: computed score, 2 decimals (NaN if it cannot be computed)",
     "status": "str: STATUS_*",

@@ -3,7 +3,7 @@
 The notebook holds no logic: each cell is one call into this module.  Its ``parameters``
 cell declares every key of the unit YAML (see docs/architecture.md) plus ``base_dir``;
 :func:`validate_parameters` checks what papermill injected and turns it into the
-arguments of :func:`perfnb.loading.load_unit`, raising a Chinese
+arguments of :func:`perfnb.reading.load_unit`, raising a Chinese
 :class:`perfnb.errors.ParameterError` for anything unusable.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import ParameterError
+from perfnb.errors import ParameterError
 
 __all__ = ["PARAMETER_NAMES", "SECTION_KEYS", "Parameters", "validate_parameters", "load",
            "evaluate", "show_title", "show_section", "show_chart", "show_figure", "show_tables",
@@ -117,7 +117,7 @@ def _check_section(name: str, value) -> dict | None:
 
 
 def _resolve(data, base_dir) -> Path:
-    from .loading import resolve_data_path
+    from perfnb.reading import resolve_data_path
     return Path(resolve_data_path(data, base_dir))
 
 
@@ -126,7 +126,7 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
 
     Only the names in :data:`PARAMETER_NAMES` are read.  ``data`` must name an existing
     input file (a unit YAML, an Excel workbook or a CSV file); a relative path is resolved
-    by :func:`perfnb.loading.resolve_data_path` against ``base_dir``.
+    by :func:`perfnb.reading.resolve_data_path` against ``base_dir``.
     """
     values = {name: namespace.get(name) for name in PARAMETER_NAMES}
     data = values["data"]
@@ -162,13 +162,13 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
 
 def load(parameters: Parameters):
     """The unit's tables, read from ``parameters.data`` with the overrides applied."""
-    from .loading import load_unit
+    from perfnb.reading import load_unit
     return load_unit(parameters.data, parameters.overrides or None)
 
 
 def evaluate(tables, parameters: Parameters):
     """Score and audit the unit with the rule set the parameters name."""
-    from .scoring import evaluate as score
+    from perfnb.evaluation.evaluator import evaluate as score
     return score(tables, parameters.rules)
 
 
@@ -182,7 +182,7 @@ def _display(obj) -> None:
 def show_title(result, unit_id=None) -> None:
     """The report title (project, unit, year) as a heading."""
     from IPython.display import HTML
-    from .narrative import environment, report_context
+    from perfnb.reporting.narrative import environment, report_context
     context = report_context(result, unit_id)
     _display(HTML(environment().get_template("title.html.j2").render(**context)))
 
@@ -190,7 +190,7 @@ def show_title(result, unit_id=None) -> None:
 def show_section(result, section_id: str, unit_id=None, heading: bool = False) -> None:
     """One section of the narrative report (under the notebook's own heading by default)."""
     from IPython.display import HTML
-    from .narrative import render_section
+    from perfnb.reporting.narrative import render_section
     _display(HTML(render_section(result, section_id, unit_id, heading=heading)))
 
 
@@ -208,8 +208,8 @@ def show_figure(figure) -> None:
 
 
 def show_chart(result, name: str, unit_id=None) -> None:
-    """Display one chart of :mod:`perfnb.charts` by function name."""
-    from . import charts
+    """Display one chart of :mod:`perfnb.reporting.charts` by function name."""
+    from perfnb.reporting import charts
     if name not in ("score_vs_weight", "dimension_rates", "budget_chart", "target_vs_actual"):
         raise ParameterError(f"没有名为 {name} 的图表。")
     show_figure(getattr(charts, name)(result, unit_id))

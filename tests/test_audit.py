@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from perfnb.audit import CODES, audit
+from perfnb.evaluation.audit import CODES, audit
 from perfnb.model import FINDING_COLUMNS, KIND_QUANTITATIVE
-from perfnb.scoring import evaluate, score_tables
+from perfnb.evaluation.evaluator import evaluate
+from perfnb.evaluation.scoring import score_tables
 from tables import NAN, full_budget, indicator, make_unit, seed_tables
 
 REASON = "采购计划调整，已在下一年度补足。"

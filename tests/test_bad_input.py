@@ -8,7 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from perfnb.errors import InputError, InputErrors, PerfnbError
-from perfnb.loading import load_unit
+from perfnb.reading import load_unit
 
 from xlsx_builders import CSV_INDICATORS, WORKBOOK_INDICATORS, build_csv, build_official, build_workbook
 

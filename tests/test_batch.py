@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from perfnb.cli import main
 from perfnb.fsutil import safe_component
-from perfnb.manifest import MANIFEST_NAME, Manifest, verify
+from perfnb.running.manifest import MANIFEST_NAME, Manifest, verify
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 # A unit id that tries to escape the output folder and carries quotes, a backslash, a newline.
@@ -196,7 +196,7 @@ def test_rerun_skips_unchanged_units(batch_copy, capsys):
                                                                 "nmg-rd-2022-rdlz")["pid"]
     assert capsys.readouterr().out.count("跳过（未变化）") == 2
     # a changed input changes that unit's fingerprint only (so only it would rerun)
-    from perfnb.batch import Batch, discover_inputs, plan_jobs
+    from perfnb.running.batch import Batch, discover_inputs, plan_jobs
 
     def fingerprints():
         args = type("Args", (), {"inputs": [batch["inputs"]], "out": out, "formats": "html"})()
@@ -223,13 +223,13 @@ def test_rerun_skips_unchanged_units(batch_copy, capsys):
 def test_updated_perfnb_code_reruns_every_unit(batch_copy, capsys, monkeypatch):
     """A checkout updated in place keeps its version number; its code hash changes, and no
     report made by the old code may pass as up to date."""
-    import perfnb.batch
-    from perfnb.provenance import code_sha256
+    import perfnb.running.batch
+    from perfnb.running.provenance import code_sha256
 
     out = batch_copy["out"]
     manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
     assert manifest["environment"]["perfnb_code_sha256"] == code_sha256()
-    monkeypatch.setattr(perfnb.batch, "code_sha256", lambda: "0" * 64)
+    monkeypatch.setattr(perfnb.running.batch, "code_sha256", lambda: "0" * 64)
     capsys.readouterr()
     assert _batch(batch_copy["inputs"], "--out", out, "--formats", "html") == 1  # broken fails
     assert "跳过（未变化）" not in capsys.readouterr().out
@@ -269,7 +269,7 @@ def test_bad_invocations_exit_2(tmp_path, capsys):
 
 
 def test_folder_discovery_skips_referenced_data_files():
-    from perfnb.batch import discover_inputs
+    from perfnb.running.batch import discover_inputs
 
     found = discover_inputs([str(PARAMS)])
     assert all(p.suffix == ".yaml" for p in found) and len(found) == len(list(PARAMS.glob("*.yaml")))
@@ -319,7 +319,7 @@ def test_force_killed_with_kill_9_then_rerun_finishes_the_job(batch_copy):
 def test_progress_is_one_line_per_item_in_a_log_and_a_bar_on_a_terminal():
     import io
 
-    from perfnb.batch import _progress
+    from perfnb.running.batch import _progress
 
     log = io.StringIO()
     bar = _progress(3, log)

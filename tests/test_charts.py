@@ -9,8 +9,8 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from perfnb import charts
-from perfnb.scoring import evaluate
+from perfnb.reporting import charts
+from perfnb.evaluation.evaluator import evaluate
 
 from tables import full_budget, indicator, make_unit, seed_tables
 
@@ -108,7 +108,7 @@ def test_budget_and_dimension_figures_match_the_tables(seed):
         assert row["level1"] in dimension_texts
         assert f"{row['score']:g} / {row['weight']:g} 分" in dimension_texts
         # the rate as the narrative writes it (97.50%, not 97.5%)
-        from perfnb.narrative import format_percent
+        from perfnb.reporting.narrative import format_percent
 
         assert format_percent(row["score_rate"]) + "\n" in dimension_texts
     assert dimension_texts.index("预算执行率") < dimension_texts.index("产出指标")

@@ -9,9 +9,9 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from perfnb import batch as batch_module  # noqa: E402
+from perfnb.running import batch as batch_module  # noqa: E402
 from perfnb.cli import main  # noqa: E402
-from perfnb.manifest import MANIFEST_NAME, verify  # noqa: E402
+from perfnb.running.manifest import MANIFEST_NAME, verify  # noqa: E402
 
 PARAMS = Path(__file__).resolve().parents[1] / "params"
 

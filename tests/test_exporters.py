@@ -1,4 +1,4 @@
-"""The nbconvert exporters perfnb_html and perfnb_pdf, and perfnb.pdf.html_to_pdf.
+"""The nbconvert exporters perfnb_html and perfnb_pdf, and perfnb.reporting.pdf.html_to_pdf.
 
 One small notebook (markdown with Chinese, an HTML table output, PNG and SVG outputs, a code
 cell, a cell tagged ``remove``) is exported once per module; the PDF tests share that file.
@@ -18,7 +18,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from pypdf import PdfReader
 
-from perfnb import exporters, pdf as perfnb_pdf
+from perfnb.reporting import exporters, pdf as perfnb_pdf
 
 HOSTILE = "<script>alert(1)</script>"
 KNOWN_PHRASE = "本项目年度预算执行率为"
@@ -96,7 +96,7 @@ def notebook(workdir):
 
 @pytest.fixture(scope="module")
 def html(notebook):
-    return perfnb_pdf.export_html(notebook)
+    return exporters.export_html(notebook)
 
 
 @pytest.fixture(scope="module")
@@ -168,7 +168,7 @@ def test_html_is_self_contained(html):
 
 
 def test_html_is_identical_across_exports(notebook, html):
-    again = perfnb_pdf.export_html(nbformat.reads(nbformat.writes(notebook), as_version=4))
+    again = exporters.export_html(nbformat.reads(nbformat.writes(notebook), as_version=4))
     assert again == html
 
 
@@ -183,7 +183,7 @@ def test_export_reports_renders_the_template_once_for_both_reports(notebook, wor
 
     monkeypatch.setattr(exporters.PerfnbHTMLExporter, "_render", counting)
     resources = {"metadata": {"name": "report", "path": str(workdir)}}
-    reports = perfnb_pdf.export_reports(notebook, resources, ("html", "pdf"))
+    reports = exporters.export_reports(notebook, resources, ("html", "pdf"))
     kind, first = next(reports)
     assert (kind, calls) == ("html", ["PerfnbPDFExporter"])  # the HTML comes before the PDF
     assert first == html  # byte for byte what --to perfnb_html writes
@@ -193,7 +193,7 @@ def test_export_reports_renders_the_template_once_for_both_reports(notebook, wor
     assert "report.ipynb" in reader.attachments and "input.csv" in reader.attachments
     assert "绩效自评报告" in reader.pages[0].extract_text()
     with pytest.raises(ValueError):
-        list(perfnb_pdf.export_reports(notebook, resources, ("docx",)))
+        list(exporters.export_reports(notebook, resources, ("docx",)))
 
 
 def test_html_escapes_the_hostile_title(html):
@@ -258,7 +258,7 @@ def test_pdf_uses_the_subsets_even_with_noto_installed_on_the_machine(tmp_path):
     import subprocess
     import sys
 
-    from perfnb import fonts
+    from perfnb.reporting import fonts
 
     config = tmp_path / "fonts.conf"
     config.write_text(
@@ -268,7 +268,7 @@ def test_pdf_uses_the_subsets_even_with_noto_installed_on_the_machine(tmp_path):
         "</fontconfig>", encoding="utf-8")
     script = (
         "import io, sys\n"
-        "from perfnb.pdf import html_to_pdf\n"
+        "from perfnb.reporting.pdf import html_to_pdf\n"
         "from pypdf import PdfReader\n"
         "html = ('<html><body><h1 style=\"font-family: Noto Sans SC\">绩效自评</h1>'\n"
         "        '<p style=\"font-family: \\'Noto Serif SC\\'\">项目支出绩效自评报告</p></body></html>')\n"
@@ -417,7 +417,7 @@ def test_print_tables_get_fixed_widths_from_their_text():
     number, text, code = widths
     assert text > code > number  # the long text takes the room the others leave
     # The code cannot break, so its column holds the whole word (9.45 pt, monospace-free).
-    from perfnb import fonts
+    from perfnb.reporting import fonts
 
     code_pt = fonts.text_width("MISSING_DEVIATION_REASON") * perfnb_pdf.TABLE_FONT_SIZE_PT
     assert code / 100 * perfnb_pdf.PAGE_CONTENT_WIDTH_PT >= code_pt
@@ -453,7 +453,7 @@ def test_print_wide_tables_wrap_their_labels_instead_of_overlapping():
 
 
 def fonts_text_width(text: str) -> float:
-    from perfnb import fonts
+    from perfnb.reporting import fonts
 
     return fonts.text_width(text)
 

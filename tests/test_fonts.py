@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 from fontTools.ttLib import TTFont  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from perfnb import fonts  # noqa: E402
+from perfnb.reporting import fonts  # noqa: E402
 
 CHINESE_TITLE = "预算执行率与绩效指标完成情况"
 

@@ -1,4 +1,4 @@
-"""Kernels forked from perfnb.runner's fork server: fresh per unit, and like a launched kernel."""
+"""Kernels forked from perfnb.running.runner's fork server: fresh per unit, and like a launched kernel."""
 from __future__ import annotations
 
 import asyncio
@@ -8,7 +8,7 @@ import nbformat
 import pytest
 from jupyter_client import AsyncKernelManager
 
-from perfnb import runner
+from perfnb.running import kernels, runner
 
 # What a notebook sees of its kernel right after `from perfnb import notebook`, plus the
 # state that import-time environment checks decide (pandas' options, matplotlib's rcParams).
@@ -50,15 +50,15 @@ async def _probe(manager_class) -> dict:
 
 @pytest.fixture(scope="module")
 def fork_server():
-    server = runner.start_kernel_fork_server()
+    server = kernels.start_kernel_fork_server()
     assert server.ready()["ready"], "the fork server must be single-threaded"
     yield server
-    runner.stop_kernel_fork_server()
+    kernels.stop_kernel_fork_server()
 
 
 def test_forked_kernels_are_fresh_processes_like_launched_ones(fork_server):
     record: dict = {}
-    forked_class = runner._forking_kernel_manager(fork_server, record)
+    forked_class = kernels._forking_kernel_manager(fork_server, record)
     first = asyncio.run(_probe(forked_class))
     assert record["start"].startswith("forked") and record["pid"] == first["pid"]
     second = asyncio.run(_probe(forked_class))
@@ -78,7 +78,7 @@ def test_run_unit_in_a_forked_kernel_records_it(fork_server, tmp_path):
     notebook = nbformat.read(run.out_dir / runner.NOTEBOOK_NAME, as_version=4)
     kernel = notebook.metadata["perfnb"]["kernel"]
     assert kernel["process"] == "new" and kernel["start"].startswith("forked")
-    assert "perfnb.loading" in kernel["preloaded_modules"]
+    assert "perfnb.reading" in kernel["preloaded_modules"]
     assert kernel["fork_server_pid"] == fork_server.pid
     assert set(kernel["prewarmed"]) == {"narrative templates compiled", "chart font loaded"}
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
@@ -87,11 +87,11 @@ def test_run_unit_in_a_forked_kernel_records_it(fork_server, tmp_path):
 
 
 def test_a_dead_fork_server_falls_back_to_launching(tmp_path, monkeypatch):
-    server = runner.KernelForkServer(modules=())
+    server = kernels.KernelForkServer(modules=())
     server.ready()
     server._process.kill()
     server._process.wait()
-    monkeypatch.setattr(runner, "_fork_server", server)
+    monkeypatch.setattr(kernels, "_fork_server", server)
     kernel = runner._execute(runner.default_template(), tmp_path / "out.ipynb",
                              {"data": str(runner.default_template().parents[1] / "params"
                                           / "007.yaml")}, None)

@@ -1,4 +1,4 @@
-"""perfnb.loading: every layout loads to the canonical tables."""
+"""perfnb.reading: every layout loads to the canonical tables."""
 from __future__ import annotations
 
 import math
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from perfnb.loading import load_unit, load_units, resolve_data_path, write_template
+from perfnb.reading import load_unit, load_units, resolve_data_path, write_template
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS, REPORTED_COLUMNS,
                           UNIT_COLUMNS)
 

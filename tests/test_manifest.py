@@ -6,7 +6,7 @@ import json
 import pytest
 
 from perfnb.cli import main
-from perfnb.manifest import (MANIFEST_NAME, Manifest, ManifestError, file_record, hash_tree,
+from perfnb.running.manifest import (MANIFEST_NAME, Manifest, ManifestError, file_record, hash_tree,
                              sha256_file, verify)
 
 

@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from perfnb import narrative
-from perfnb.scoring import evaluate
+from perfnb.reporting import narrative
+from perfnb.evaluation.evaluator import evaluate
 
 from tables import full_budget, indicator, make_unit, seed_tables
 

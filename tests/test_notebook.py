@@ -10,7 +10,7 @@ import pytest
 
 from perfnb import notebook
 from perfnb.errors import ParameterError
-from perfnb.runner import default_template
+from perfnb.running.runner import default_template
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_YAML = ROOT / "params" / "nmg-rd-2022-rdlz.yaml"

@@ -11,9 +11,9 @@ from docx.oxml.ns import qn
 from docx.shared import Cm
 
 import perfnb
-from perfnb import narrative
-from perfnb.loading.wordreport import load_docx
-from perfnb.office.docx_report import FONTS, html_blocks, write_docx_report
+from perfnb.reporting import narrative
+from perfnb.reading.wordreport import load_docx
+from perfnb.reporting.office.docx_report import FONTS, html_blocks, write_docx_report
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import perfnb
-from perfnb.office.xlsx_form import (FINDINGS_SHEET, FORM_SHEET, REPORTED_SCORE_HEADER,
+from perfnb.reporting.office.xlsx_form import (FINDINGS_SHEET, FORM_SHEET, REPORTED_SCORE_HEADER,
                                      REVIEWED_SCORE_HEADER, write_xlsx_form)
-from perfnb.office.xlsx_style import write_table_sheet
+from perfnb.reporting.office.xlsx_style import write_table_sheet
 
 ROOT = Path(__file__).resolve().parents[1]
 UNITS = {"nmg-rd-2022-rdlz": "central", "sc-lx-2023-gbzn": "sichuan"}

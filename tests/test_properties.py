@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perfnb.model import UnitTables
-from perfnb.rules import get_rules
-from perfnb.scoring import score_tables
+from perfnb.evaluation.rules import get_rules
+from perfnb.evaluation.scoring import score_tables
 from tables import full_budget, indicator, make_unit
 
 SETTINGS = settings(max_examples=30, deadline=None,

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from perfnb.errors import ParameterError
-from perfnb.result import display_width, text_table
-from perfnb.scoring import evaluate
+from perfnb.evaluation.result import display_width, text_table
+from perfnb.evaluation.evaluator import evaluate
 from tables import full_budget, indicator, make_unit, seed_tables, stack
 
 

@@ -7,7 +7,7 @@ from importlib import metadata
 import pytest
 
 from perfnb.errors import RulesError
-from perfnb.rules import KEYS, RuleSet, get_rules, list_rules
+from perfnb.evaluation.rules import KEYS, RuleSet, get_rules, list_rules
 
 
 def test_central_has_the_documented_values():

@@ -11,8 +11,8 @@ import pytest
 
 from perfnb import cli
 from perfnb.errors import InputError
-from perfnb.provenance import KEY_PACKAGES, code_sha256, sha256_file, tree_sha256
-from perfnb.runner import default_template, plan_unit, run_unit
+from perfnb.running.provenance import KEY_PACKAGES, code_sha256, sha256_file, tree_sha256
+from perfnb.running.runner import default_template, plan_unit, run_unit
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED_YAML = ROOT / "params" / "nmg-rd-2022-rdlz.yaml"
@@ -52,8 +52,8 @@ def test_seed_unit_passes_and_writes_every_file(seed_run):
 def test_office_formats_open_and_the_form_scores_like_the_input(seed_run):
     from docx import Document
 
-    from perfnb.loading import load_unit
-    from perfnb.scoring import evaluate
+    from perfnb.reading import load_unit
+    from perfnb.evaluation.evaluator import evaluate
 
     document = Document(str(seed_run.out_dir / "report.docx"))
     assert document.tables and document.inline_shapes
@@ -64,8 +64,8 @@ def test_office_formats_open_and_the_form_scores_like_the_input(seed_run):
 
 
 def test_result_json_is_the_evaluation(seed_run):
-    from perfnb.loading import load_unit
-    from perfnb.scoring import evaluate
+    from perfnb.reading import load_unit
+    from perfnb.evaluation.evaluator import evaluate
 
     result = json.loads((seed_run.out_dir / "result.json").read_text(encoding="utf-8"))
     assert result == json.loads(json.dumps(evaluate(load_unit(SEED_YAML)).to_dict()))

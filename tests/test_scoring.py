@@ -9,8 +9,9 @@ import pytest
 
 from perfnb.errors import InputError
 from perfnb.model import KIND_QUANTITATIVE, UnitTables
-from perfnb.rules import get_rules
-from perfnb.scoring import evaluate, round_half_up, score_tables
+from perfnb.evaluation.rules import get_rules
+from perfnb.evaluation.evaluator import evaluate
+from perfnb.evaluation.scoring import round_half_up, score_tables
 from tables import NAN, full_budget, indicator, make_unit, seed_tables, stack
 
 

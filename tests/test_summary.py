@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 import perfnb
-from perfnb.summary import (findings_matrix, grade_distribution, load_dimensions, load_findings,
+from perfnb.reporting.summary import (findings_matrix, grade_distribution, load_dimensions, load_findings,
                             load_results, plot_budget_execution, plot_grade_distribution,
                             plot_score_rate_heatmap, ranking_table, score_rate_matrix,
                             write_summary_workbook)
@@ -118,7 +118,7 @@ def test_missing_results_dir_is_a_chinese_error(tmp_path):
 
 
 def test_budget_and_findings_tables_follow_the_results(results_dir):
-    from perfnb.summary import budget_table, findings_by_severity, findings_detail
+    from perfnb.reporting.summary import budget_table, findings_by_severity, findings_detail
 
     results = load_results(results_dir)
     budget = budget_table(results)
@@ -138,8 +138,8 @@ def test_budget_and_findings_tables_follow_the_results(results_dir):
 
 
 def test_findings_by_code_stays_narrow_and_names_the_units(results_dir, monkeypatch):
-    from perfnb import summary
-    from perfnb.audit import CODES
+    from perfnb.reporting import summary
+    from perfnb.evaluation.audit import CODES
 
     findings = load_findings(results_dir)
     table = summary.findings_by_code(findings)
@@ -157,7 +157,7 @@ def test_findings_by_code_stays_narrow_and_names_the_units(results_dir, monkeypa
 
 
 def test_score_rate_table_reads_as_percentages(results_dir):
-    from perfnb.summary import score_rate_table
+    from perfnb.reporting.summary import score_rate_table
 
     dimensions = load_dimensions(results_dir)
     table = score_rate_table(dimensions)
@@ -172,7 +172,7 @@ def test_findings_detail_in_a_report_is_complete_or_says_where_the_rest_is(resul
 
     import IPython.display
 
-    from perfnb import summary
+    from perfnb.reporting import summary
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda *objects: shown.extend(objects))
@@ -213,7 +213,7 @@ def test_summary_workbook_lists_every_finding(results_dir, tmp_path):
 def test_per_unit_charts_of_a_big_batch_fit_a_page_and_show_the_weakest_units():
     import pandas as pd
 
-    from perfnb.summary import MAX_CHART_UNITS
+    from perfnb.reporting.summary import MAX_CHART_UNITS
 
     count = 120
     units = [f"u{index:03d}" for index in range(count)]

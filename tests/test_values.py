@@ -1,4 +1,4 @@
-"""perfnb.values: parsing targets, actuals and labels as departments write them."""
+"""perfnb.reading.values: parsing targets, actuals and labels as departments write them."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from perfnb.values import (clean_label, declared_direction_of, declared_kind_of, normalise_level1,
+from perfnb.reading.values import (clean_label, declared_direction_of, declared_kind_of, normalise_level1,
                            normalise_level2, normalise_name, operator_of, parse_value)
 
 

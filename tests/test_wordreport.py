@@ -8,7 +8,7 @@ import pytest
 
 import perfnb
 from perfnb.errors import InputError
-from perfnb.loading.wordreport import load_docx, read_docx
+from perfnb.reading.wordreport import load_docx, read_docx
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -235,7 +235,7 @@ def build_workbook(path: Path, *, info=None, funds=None, indicators=None,
     ``percent_actual_row`` (1-based among the indicators) gets a 0–1 actual in a
     percentage-formatted cell, as Excel stores "100%".
     """
-    from perfnb.loading.workbook import template_workbook
+    from perfnb.reading.workbook import template_workbook
 
     workbook = template_workbook()
     sheet = workbook["项目信息"]

@@ -1,0 +1,24 @@
+"""``evaluate``: score and audit a stacked table of units into one Evaluation.
+
+This is the one place that joins the two pure steps of the evaluation layer: scoring
+(:mod:`perfnb.evaluation.scoring`) and the audit checks (:mod:`perfnb.evaluation.audit`);
+neither of them imports this module.
+"""
+from __future__ import annotations
+
+from perfnb.evaluation.audit import audit
+from perfnb.evaluation.result import Evaluation
+from perfnb.evaluation.rules import RuleSet, get_rules
+from perfnb.evaluation.scoring import score_tables, shared_factorization
+from perfnb.model import UnitTables
+
+__all__ = ["evaluate"]
+
+
+def evaluate(tables: UnitTables, rules: RuleSet | str = "central") -> Evaluation:
+    """Score and audit every unit of ``tables``: a :class:`perfnb.evaluation.result.Evaluation`."""
+    rules = get_rules(rules)
+    with shared_factorization():
+        scored = score_tables(tables, rules)
+        findings = audit(tables, scored, rules)
+    return Evaluation(tables=tables, rules=rules, scored=scored, findings=findings)

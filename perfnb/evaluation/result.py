@@ -1,0 +1,481 @@
+"""The result of :func:`perfnb.evaluation.evaluator.evaluate`: scored tables and findings, for many units.
+
+:class:`Evaluation` holds DataFrames stacked over units (see docs/architecture.md, "The result
+object").  ``unit(id)`` slices one unit, ``to_dict(id)`` gives the JSON of ``perfnb score
+--json``, ``_repr_html_`` shows readable tables in JupyterLab and ``format_text`` a plain-text
+report in Chinese for the terminal (aligned for CJK double-width characters).
+"""
+from __future__ import annotations
+
+import html
+import json
+import math
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from perfnb.errors import ParameterError
+from perfnb.model import STATUS_LABELS, UnitTables
+from perfnb.evaluation.rules import RuleSet
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITIES = ("error", "warning", "info")
+# Status colours (text, background): shared meaning with the charts (green/amber/red/grey).
+STATUS_COLORS = {"met": ("#1b5e20", "#e8f5e9"), "partial": ("#8a5a00", "#fff4d6"),
+                 "unmet": ("#b71c1c", "#fdecea"), "missing": ("#555555", "#eeeeee")}
+SEVERITY_COLORS = {"error": "#b71c1c", "warning": "#8a5a00", "info": "#1a4f8a"}
+MAX_HTML_UNITS = 50
+
+
+# -- value helpers ----------------------------------------------------------------------
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    try:
+        return bool(isinstance(value, (float, np.floating)) and math.isnan(value))
+    except TypeError:
+        return False
+
+
+def _number(value, digits: int = 2) -> float | None:
+    if _missing(value):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(number) or math.isinf(number):
+        return None
+    rounded = round(number, digits)
+    return 0.0 if rounded == 0 else rounded
+
+
+def _int(value) -> int | None:
+    if _missing(value):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(value) -> str:
+    return "" if _missing(value) else str(value)
+
+
+def _optional_text(value) -> str | None:
+    text = _text(value).strip()
+    return text or None
+
+
+def _show(value, digits: int = 2) -> str:
+    """A number for display: 2 decimals, '' for missing."""
+    number = _number(value, digits)
+    return "" if number is None else f"{number:.{digits}f}"
+
+
+def _show_percent(value, digits: int = 2) -> str:
+    number = _number(value, digits + 2)
+    return "" if number is None else f"{number * 100:.{digits}f}%"
+
+
+# -- text layout for CJK ---------------------------------------------------------------
+
+def display_width(text: str) -> int:
+    """Terminal columns ``text`` takes: CJK wide/full-width characters count 2."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _clip(text: str, width: int) -> str:
+    if display_width(text) <= width:
+        return text
+    out, used = "", 0
+    for char in text:
+        w = display_width(char)
+        if used + w > width - 1:
+            break
+        out, used = out + char, used + w
+    return out + "…"
+
+
+def _pad(text: str, width: int, align: str = "left") -> str:
+    gap = max(width - display_width(text), 0)
+    return " " * gap + text if align == "right" else text + " " * gap
+
+
+def text_table(headers: list[str], rows: list[list[str]], align: list[str] | None = None,
+               max_width: int = 28) -> str:
+    """A plain-text table with columns aligned by display width."""
+    align = align or ["left"] * len(headers)
+    rows = [[_clip(cell, max_width) for cell in row] for row in rows]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows])
+              for i, h in enumerate(headers)]
+    lines = ["  ".join(_pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip(),
+             "  ".join("─" * widths[i] for i in range(len(headers)))]
+    lines += ["  ".join(_pad(cell, widths[i], align[i]) for i, cell in enumerate(row)).rstrip()
+              for row in rows]
+    return "\n".join(lines)
+
+
+# -- the result object ------------------------------------------------------------------
+
+@dataclass
+class Evaluation:
+    """Scored tables and audit findings of one or many units (stacked by ``unit_id``)."""
+
+    tables: UnitTables
+    rules: RuleSet
+    scored: dict[str, pd.DataFrame] = field(repr=False)
+    findings: pd.DataFrame = field(repr=False)
+
+    @property
+    def units(self) -> pd.DataFrame:
+        return self.tables.units
+
+    @property
+    def indicators(self) -> pd.DataFrame:
+        return self.scored["indicators"]
+
+    @property
+    def budgets(self) -> pd.DataFrame:
+        return self.scored["budgets"]
+
+    @property
+    def dimensions(self) -> pd.DataFrame:
+        return self.scored["dimensions"]
+
+    @property
+    def totals(self) -> pd.DataFrame:
+        return self.scored["totals"]
+
+    @property
+    def unit_ids(self) -> list[str]:
+        return [str(u) for u in self.units["unit_id"]]
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    def __repr__(self) -> str:
+        return (f"Evaluation({len(self)} 个单位, 规则 {self.rules.name}, "
+                f"{len(self.findings)} 条审核发现)")
+
+    # -- slicing --------------------------------------------------------------------------
+    def _resolve(self, unit_id: str | None) -> str:
+        ids = self.unit_ids
+        if unit_id is None:
+            if len(ids) != 1:
+                raise ParameterError(f"评价结果包含 {len(ids)} 个单位，请指定单位编号"
+                                     f"（如 {', '.join(ids[:3])}）。")
+            return ids[0]
+        unit_id = str(unit_id)
+        if unit_id not in ids:
+            shown = "、".join(ids[:10]) + ("……" if len(ids) > 10 else "")
+            raise ParameterError(f"评价结果中没有单位“{unit_id}”。已有的单位：{shown}。")
+        return unit_id
+
+    def unit(self, unit_id: str | None = None) -> "Evaluation":
+        """One unit's slice (``None``: the only unit)."""
+        unit_id = self._resolve(unit_id)
+        if len(self) == 1:
+            return self
+
+        def pick(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame[frame["unit_id"].astype(str) == unit_id].reset_index(drop=True)
+
+        scored = {name: pick(frame) for name, frame in self.scored.items()}
+        return Evaluation(self.tables.select(unit_id), self.rules, scored, pick(self.findings))
+
+    # -- JSON -----------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        counts = self.findings["severity"].value_counts()
+        return {s: int(counts.get(s, 0)) for s in SEVERITIES}
+
+    def to_dict(self, unit_id: str | None = None) -> dict[str, Any]:
+        """The JSON object of one unit (docs/architecture.md); numbers rounded, NaN -> None."""
+        one = self.unit(unit_id)
+        unit = one.units.iloc[0]
+        total = one.totals.iloc[0]
+        budget = one.budgets.iloc[0] if len(one.budgets) else pd.Series(dtype=object)
+        indicators = []
+        for record in one.indicators.to_dict("records"):
+            status = _text(record.get("status"))
+            indicators.append({
+                "seq": _int(record.get("seq")),
+                "level1": _text(record.get("level1")),
+                "level2": _text(record.get("level2")),
+                "name": _text(record.get("name")),
+                "kind": _text(record.get("kind")),
+                "declared_kind": _optional_text(record.get("declared_kind")),
+                "declared_direction": _optional_text(record.get("declared_direction")),
+                "operator": _optional_text(record.get("operator_used")),
+                "target": _number(record.get("target"), 4),
+                "target_text": _text(record.get("target_text")),
+                "target_grade": _optional_text(record.get("target_grade")),
+                "actual": _number(record.get("actual"), 4),
+                "actual_text": _text(record.get("actual_text")),
+                "actual_grade": _optional_text(record.get("actual_grade")),
+                "unit": _text(record.get("measure_unit")),
+                "weight": _number(record.get("weight")),
+                "score": _number(record.get("score")),
+                "reported_score": _number(record.get("reported_score")),
+                "status": status,
+                "status_label": STATUS_LABELS.get(status, status),
+                "completion_ratio": _number(record.get("completion_ratio"), 4),
+                "qualitative_level": _optional_text(record.get("qualitative_level")),
+                "over_achieved": bool(record.get("over_achieved")),
+                "deviation_reason": _text(record.get("deviation_reason")),
+                "sheet": _optional_text(record.get("sheet")),
+                "row": _int(record.get("row")),
+            })
+        findings = [{
+            "code": f["code"], "severity": f["severity"],
+            "location": {"sheet": _optional_text(f["sheet"]), "row": _int(f["row"]),
+                         "column": _optional_text(f["column"]),
+                         "indicator": _optional_text(f["indicator"])},
+            "message": f["message"],
+        } for f in one.findings.to_dict("records")]
+        return {
+            "unit_id": _text(unit["unit_id"]),
+            "department": _text(unit.get("department")),
+            "implementing_unit": _text(unit.get("implementing_unit")),
+            "project": _text(unit.get("project")),
+            "year": _int(unit.get("year")),
+            "rules": {"name": self.rules.name, "title": self.rules.title,
+                      "sha256": self.rules.sha256},
+            "total": _number(total["total"]),
+            "grade": _optional_text(total["grade"]),
+            "weight_total": _number(total["weight"]),
+            "reported": {"total": _number(unit.get("reported_total")),
+                         "grade": _optional_text(unit.get("reported_grade"))},
+            "budget": {
+                "initial": _number(budget.get("initial")),
+                "adjusted": _number(budget.get("adjusted")),
+                "executed": _number(budget.get("executed")),
+                "rate": _number(budget.get("rate"), 4),
+                "weight": _number(budget.get("effective_weight")),
+                "score": _number(budget.get("score")),
+                "reported_rate": _number(budget.get("reported_rate"), 4),
+                "reported_score": _number(budget.get("reported_score")),
+                "reason": _text(budget.get("reason")),
+            },
+            "dimensions": [{"name": d["level1"], "weight": _number(d["weight"]),
+                            "score": _number(d["score"]),
+                            "score_rate": _number(d["score_rate"], 4)}
+                           for d in one.dimensions.to_dict("records")],
+            "indicators": indicators,
+            "findings": findings,
+            "counts": one.counts(),
+        }
+
+    def to_json(self, unit_id: str | None = None, indent: int | None = 2) -> str:
+        """JSON text: one unit's object; with several units and no ``unit_id``, a list."""
+        if unit_id is None and len(self) != 1:
+            data: Any = [self.to_dict(uid) for uid in self.unit_ids]
+        else:
+            data = self.to_dict(unit_id)
+        return json.dumps(data, ensure_ascii=False, indent=indent)
+
+    # -- summaries ------------------------------------------------------------------------
+    def summary(self) -> pd.DataFrame:
+        """One row per unit: project, total, grade and finding counts."""
+        counts = (self.findings.groupby(["unit_id", "severity"]).size().unstack(fill_value=0)
+                  if len(self.findings) else pd.DataFrame())
+        frame = pd.DataFrame({
+            "unit_id": self.units["unit_id"].astype(str).to_numpy(),
+            "department": self.units.get("department", pd.Series([""] * len(self))).to_numpy(),
+            "project": self.units.get("project", pd.Series([""] * len(self))).to_numpy(),
+            "total": self.totals["total"].to_numpy(),
+            "grade": self.totals["grade"].to_numpy(),
+            "reported_total": self.units.get("reported_total",
+                                             pd.Series([np.nan] * len(self))).to_numpy(),
+        })
+        for severity in SEVERITIES:
+            column = counts[severity] if severity in counts else pd.Series(dtype=int)
+            frame[severity] = frame["unit_id"].map(column).fillna(0).astype(int).to_numpy()
+        return frame
+
+    # -- plain text -----------------------------------------------------------------------
+    def format_text(self, unit_id: str | None = None) -> str:
+        """A readable plain-text report in Chinese (all units' summary when several)."""
+        if unit_id is None and len(self) != 1:
+            summary = self.summary()
+            rows = [[r.unit_id, _text(r.project), _show(r.total), _text(r.grade), str(r.error),
+                     str(r.warning), str(r.info)] for r in summary.itertuples()]
+            return (f"评分规则：{self.rules.title}\n共 {len(self)} 个单位\n\n"
+                    + text_table(["单位编号", "项目", "总分", "等级", "错误", "警告", "提示"], rows,
+                                 ["left", "left", "right", "left", "right", "right", "right"]))
+        one = self.unit(unit_id)
+        unit = one.units.iloc[0]
+        total = one.totals.iloc[0]
+        lines = []
+        year = _int(unit.get("year"))
+        title = _text(unit.get("project")) or _text(unit["unit_id"])
+        where = "，".join(x for x in (_text(unit.get("department")),
+                                      f"{year} 年" if year else "") if x)
+        lines.append(f"{title}（{where}）" if where else title)
+        lines.append(f"单位编号：{_text(unit['unit_id'])}    评分规则：{self.rules.title}")
+        reported_total = _number(unit.get("reported_total"))
+        reported = ""
+        if reported_total is not None or _optional_text(unit.get("reported_grade")):
+            reported = (f"    自评：{'' if reported_total is None else f'{reported_total:g} 分'}"
+                        f"{'，' + _text(unit.get('reported_grade')) if _optional_text(unit.get('reported_grade')) else ''}")
+        lines.append(f"总分：{_show(total['total'])} / {_show(total['weight'])}    "
+                     f"等级：{_text(total['grade'])}{reported}")
+        budget = one.budgets.iloc[0]
+        base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
+        lines.append(f"预算执行：{base_label} {_show(budget.get('base'))} 万元，全年执行数 "
+                     f"{_show(budget.get('executed'))} 万元，执行率 {_show_percent(budget.get('rate'))}，"
+                     f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}")
+        lines.append("")
+        lines.append(text_table(
+            ["一级指标", "分值", "得分", "得分率"],
+            [[_text(d["level1"]), _show(d["weight"]), _show(d["score"]), _show_percent(d["score_rate"], 1)]
+             for d in one.dimensions.to_dict("records")],
+            ["left", "right", "right", "right"]))
+        lines.append("")
+        lines.append(text_table(
+            ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"],
+            [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
+              _text(r.get("actual_text")), _show(r.get("weight")), _show(r.get("score")),
+              _show(r.get("reported_score")), STATUS_LABELS.get(_text(r.get("status")), "")]
+             for r in one.indicators.to_dict("records")],
+            ["left", "left", "left", "left", "right", "right", "right", "left"], max_width=24))
+        counts = one.counts()
+        lines.append("")
+        lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
+                     f"提示 {counts['info']} 条")
+        for f in one.findings.to_dict("records"):
+            place = "，".join(x for x in (
+                f"第 {_int(f['row'])} 行" if _int(f["row"]) is not None else "",
+                f"“{_text(f['column'])}”列" if _optional_text(f["column"]) else "") if x)
+            lines.append(f"  [{SEVERITY_LABELS.get(f['severity'], f['severity'])}] {f['code']}"
+                         f"{'（' + place + '）' if place else ''}：{f['message']}")
+        return "\n".join(lines)
+
+    # -- HTML -----------------------------------------------------------------------------
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def to_html(self, findings: bool = True) -> str:
+        """Readable HTML tables (summary, dimensions, indicators and, unless ``findings`` is
+        False, the audit findings); all text from the data is escaped."""
+        style = ("<style>.perfnb-eval table{border-collapse:collapse;margin:4px 0 12px}"
+                 ".perfnb-eval th,.perfnb-eval td{border:1px solid #ccc;padding:3px 8px;"
+                 "text-align:left;vertical-align:top}.perfnb-eval td.num{text-align:right}"
+                 ".perfnb-eval th{background:#f3f3f3}.perfnb-eval h4{margin:10px 0 4px}</style>")
+        if len(self) != 1:
+            return f'<div class="perfnb-eval">{style}{self._html_summary()}</div>'
+        return f'<div class="perfnb-eval">{style}{self._html_unit(findings)}</div>'
+
+    def _html_summary(self) -> str:
+        summary = self.summary()
+        shown = summary.head(MAX_HTML_UNITS)
+        rows = "".join(
+            f"<tr><td>{_e(r.unit_id)}</td><td>{_e(r.department)}</td><td>{_e(r.project)}</td>"
+            f"<td class='num'>{_show(r.total)}</td><td>{_e(r.grade)}</td>"
+            f"<td class='num'>{r.error}</td><td class='num'>{r.warning}</td>"
+            f"<td class='num'>{r.info}</td></tr>" for r in shown.itertuples())
+        more = (f"<p>共 {len(self)} 个单位，仅显示前 {MAX_HTML_UNITS} 个；"
+                "用 <code>result.unit(单位编号)</code> 查看单个单位。</p>"
+                if len(self) > MAX_HTML_UNITS else f"<p>共 {len(self)} 个单位。</p>")
+        return (f"<h4>评分结果（{_e(self.rules.title)}）</h4>"
+                "<table><tr><th>单位编号</th><th>主管部门</th><th>项目</th><th>总分</th><th>等级</th>"
+                f"<th>错误</th><th>警告</th><th>提示</th></tr>{rows}</table>{more}")
+
+    def _html_unit(self, with_findings: bool = True) -> str:
+        unit = self.units.iloc[0]
+        total = self.totals.iloc[0]
+        budget = self.budgets.iloc[0]
+        counts = self.counts()
+        head = (f"<h4>{_e(unit.get('project'))}</h4>"
+                "<table>"
+                f"<tr><th>单位编号</th><td>{_e(unit['unit_id'])}</td>"
+                f"<th>主管部门</th><td>{_e(unit.get('department'))}</td>"
+                f"<th>年度</th><td>{_e(_int(unit.get('year')) or '')}</td></tr>"
+                f"<tr><th>总分</th><td class='num'><b>{_show(total['total'])}</b> / "
+                f"{_show(total['weight'])}</td><th>等级</th><td><b>{_e(total['grade'])}</b></td>"
+                f"<th>自评</th><td>{_e(_show(unit.get('reported_total')))} "
+                f"{_e(unit.get('reported_grade'))}</td></tr>"
+                f"<tr><th>预算执行率</th><td class='num'>{_show_percent(budget.get('rate'))}</td>"
+                f"<th>评分规则</th><td colspan='3'>{_e(self.rules.title)}</td></tr>"
+                f"<tr><th>审核发现</th><td colspan='5'>错误 {counts['error']}，警告 "
+                f"{counts['warning']}，提示 {counts['info']}</td></tr></table>")
+        dims = "".join(
+            f"<tr><td>{_e(d['level1'])}</td><td class='num'>{_show(d['weight'])}</td>"
+            f"<td class='num'>{_show(d['score'])}</td>"
+            f"<td class='num'>{_show_percent(d['score_rate'], 1)}</td></tr>"
+            for d in self.dimensions.to_dict("records"))
+        dims = ("<h4>一级指标得分</h4><table><tr><th>一级指标</th><th>分值</th><th>得分</th>"
+                f"<th>得分率</th></tr>{dims}</table>")
+        records = self.indicators.to_dict("records")
+        # 一级/二级 cells span the rows of their group, as on the official 自评表.
+        level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
+        level2_spans = _run_lengths([(_text(r.get("level1")), _text(r.get("level2")))
+                                     for r in records])
+        rows = []
+        for index, r in enumerate(records):
+            status = _text(r.get("status"))
+            color, background = STATUS_COLORS.get(status, ("#000", "#fff"))
+            cells = ""
+            if level1_spans[index]:
+                cells += f"<td{_rowspan(level1_spans[index])}>{_e(r.get('level1'))}</td>"
+            if level2_spans[index]:
+                cells += f"<td{_rowspan(level2_spans[index])}>{_e(r.get('level2'))}</td>"
+            rows.append(
+                f"<tr>{cells}"
+                f"<td>{_e(r.get('name'))}</td><td>{_e(r.get('target_text'))}</td>"
+                f"<td>{_e(r.get('actual_text'))}</td><td class='num'>{_show(r.get('weight'))}</td>"
+                f"<td class='num'>{_show(r.get('score'))}</td>"
+                f"<td class='num'>{_show(r.get('reported_score'))}</td>"
+                f"<td style='color:{color};background:{background}'>"
+                f"{_e(STATUS_LABELS.get(status, status))}</td></tr>")
+        indicators = ("<h4>绩效指标</h4><table><thead><tr><th>一级指标</th><th>二级指标</th>"
+                      "<th>三级指标</th><th>指标值</th><th>实际完成值</th><th>分值</th><th>得分</th>"
+                      f"<th>自评得分</th><th>完成情况</th></tr></thead><tbody>{''.join(rows)}"
+                      "</tbody></table>")
+        if not with_findings:
+            findings = ""
+        elif len(self.findings):
+            items = "".join(
+                f"<tr><td style='color:{SEVERITY_COLORS.get(f['severity'], '#000')}'>"
+                f"{_e(SEVERITY_LABELS.get(f['severity'], f['severity']))}</td>"
+                f"<td><code>{_e(f['code'])}</code></td><td>{_e(_int(f['row']) or '')}</td>"
+                f"<td>{_e(f['column'])}</td><td>{_e(f['indicator'])}</td><td>{_e(f['message'])}</td></tr>"
+                for f in self.findings.to_dict("records"))
+            findings = ("<h4>审核发现</h4><table><tr><th>级别</th><th>代码</th><th>行</th><th>列</th>"
+                        f"<th>指标</th><th>说明</th></tr>{items}</table>")
+        else:
+            findings = "<h4>审核发现</h4><p>未发现问题。</p>"
+        return head + dims + indicators + findings
+
+
+def _run_lengths(keys: list) -> list[int]:
+    """For each position, the length of the run of equal keys it starts (0 inside a run)."""
+    spans = [0] * len(keys)
+    start = 0
+    for index in range(1, len(keys) + 1):
+        if index == len(keys) or keys[index] != keys[start]:
+            spans[start] = index - start
+            start = index
+    return spans
+
+
+def _rowspan(rows: int) -> str:
+    return f" rowspan='{rows}'" if rows > 1 else ""
+
+
+def _e(value) -> str:
+    """HTML-escaped text of a value ('' for missing)."""
+    return html.escape(_text(value))
+
+
+__all__ = ["Evaluation", "display_width", "text_table", "STATUS_COLORS", "SEVERITY_LABELS"]

@@ -1,0 +1,529 @@
+"""The scoring core: pure, vectorised, no I/O.
+
+:func:`score_tables` scores every unit of a stacked :class:`~perfnb.model.UnitTables` at once
+(numpy/pandas over whole columns; Python only ever loops over the few *distinct* words of a
+text column, never over rows or units).  :func:`perfnb.evaluation.evaluator.evaluate` scores,
+audits and wraps the result in a :class:`perfnb.evaluation.result.Evaluation`.
+
+The rules (docs: /work/shared/domain.md §2) with the choices made here:
+
+* Rounding is 四舍五入 (half away from zero) to 2 decimals, per indicator, then sums.
+* Budget: rate = executed ÷ adjusted (÷ initial when adjusted is blank); score =
+  round(min(rate, 1) × weight, 2); weight = the unit's 分值, else ``rules.budget_weight``.
+  No usable figures -> rate NaN, score 0.
+* Forward (>=, >, =): B >= A gives the full weight — also for ">" (B == A counts as met: a
+  target written "> A" is read as "reach A"); otherwise round(max(B, 0) ÷ A × weight, 2).
+  "=" with A = 0: B <= 0 full, else 0.
+* Reverse (<=, <): B <= A full; otherwise ``ratio`` A ÷ B or ``linear`` 1 − (B − A) ÷ A
+  (clipped to [0, 1]) times the weight.
+* Qualitative: level from the actual grade against the target grade on the grade scale (a
+  target without a grade — e.g. the scale "优良中低差" written out — means the best grade);
+  achievement words (达成, 完成, 部分达成 …) give the level directly.  A reported score inside
+  the level's band is kept; otherwise (or blank) the level's default share × weight.
+  A quantitative indicator whose actual has no number but a grade or achievement word is
+  scored the same way.  No actual at all (or an unrecognisable text) -> 0, status missing.
+* Status (all kinds): met = full weight; partial = score >= 60 % of the weight; unmet;
+  missing = nothing to score.  A blank weight leaves the score NaN (status missing).
+"""
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+
+from perfnb.errors import InputError
+from perfnb.model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE, LEVEL1_ORDER,
+                    OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
+                    UnitTables)
+from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
+
+PARTIAL_SHARE = 0.6   # a score at or above 60 % of the weight is "partial", below "unmet"
+_EPS = 1e-9
+
+# How an indicator was scored (column ``scored_by``; used by the audit).
+BY_NUMBER = "number"      # quantitative, from target and actual numbers
+BY_LEVEL = "level"        # qualitative level (grade or achievement word)
+BY_NOTHING = "none"       # nothing to score: missing actual, target or weight
+
+
+# -- small vectorised helpers ----------------------------------------------------------
+
+def round_half_up(values, digits: int = 2):
+    """四舍五入 to ``digits`` decimals (0.125 -> 0.13; Python's round gives 0.12)."""
+    factor = 10.0 ** digits
+    values = np.asarray(values, dtype=float)
+    return np.sign(values) * np.floor(np.abs(values) * factor + 0.5 + 1e-7) / factor
+
+
+def numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A column as a float array (missing column or non-numbers -> NaN)."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    series = frame[column]
+    if series.dtype.kind in "fiub":
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
+def per_unique(series: pd.Series | np.ndarray | None, func: Callable[[object], object], length: int) -> np.ndarray:
+    """``func`` applied to each distinct value of ``series`` (None for missing), spread to rows."""
+    if series is None:
+        return np.full(length, func(None), dtype=object)
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [func(value) for value in uniques]
+    mapped[-1] = func(None)
+    return mapped[codes]
+
+
+class Factorized:
+    """A text column factorised once; functions then run on its distinct values only."""
+
+    def __init__(self, frame: pd.DataFrame, column: str) -> None:
+        if column in frame.columns and len(frame):
+            values = np.asarray(frame[column].array, dtype=object)   # the object path hashes faster
+            self.codes, uniques = pd.factorize(values, use_na_sentinel=True)
+            self.values = list(np.asarray(uniques, dtype=object)) + [None]  # code -1 -> last
+        else:
+            self.codes = np.full(len(frame), -1, dtype=np.intp)
+            self.values = [None]
+
+    @classmethod
+    def from_codes(cls, names, codes: np.ndarray) -> "Factorized":
+        """A column known as ``names[codes]`` (a None name: missing), without hashing it."""
+        self = cls.__new__(cls)
+        present = [i for i, name in enumerate(names) if name is not None]
+        position = np.full(len(names), -1, dtype=np.intp)
+        position[present] = np.arange(len(present))
+        self.codes = position[codes]
+        self.values = [names[i] for i in present] + [None]
+        return self
+
+    def map(self, func: Callable[[object], object], dtype=object) -> np.ndarray:
+        mapped = np.empty(len(self.values), dtype=dtype)
+        mapped[:] = [func(value) for value in self.values]
+        return mapped[self.codes]
+
+
+_LOCAL = threading.local()
+
+
+@contextmanager
+def shared_factorization():
+    """Within this block, :func:`factorized` factorises each (frame, column) only once
+    (evaluate() scores and audits the same input columns)."""
+    outer = getattr(_LOCAL, "cache", None)
+    if outer is None:
+        _LOCAL.cache = {}
+    try:
+        yield
+    finally:
+        if outer is None:
+            _LOCAL.cache = None
+
+
+def factorized(frame: pd.DataFrame, column: str) -> Factorized:
+    """``Factorized(frame, column)``, reused inside :func:`shared_factorization`."""
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is None:
+        return Factorized(frame, column)
+    key = (id(frame), column)
+    hit = cache.get(key)
+    if hit is None or hit[0] is not frame:
+        hit = (frame, Factorized(frame, column))   # holding the frame keeps its id unique
+        cache[key] = hit
+    return hit[1]
+
+
+def share_factorization(frame: pd.DataFrame, column: str, names, codes: np.ndarray) -> None:
+    """Inside :func:`shared_factorization`, let :func:`factorized` answer for a column just
+    built as ``names[codes]`` without hashing it again."""
+    cache = getattr(_LOCAL, "cache", None)
+    if cache is not None:
+        cache[(id(frame), column)] = (frame, Factorized.from_codes(names, codes))
+
+
+def map_where(frame: pd.DataFrame, column: str, mask: np.ndarray, func: Callable[[object], object],
+              default, dtype=object) -> np.ndarray:
+    """``func`` of a text column on the rows of ``mask`` only (``default`` elsewhere); the
+    column is only factorised on those rows, so a rarely needed check stays cheap."""
+    result = np.full(len(frame), default, dtype=dtype)
+    rows = np.flatnonzero(mask)   # positions: cheaper than a mask on a long column
+    if column not in frame.columns or not len(rows):
+        if len(rows):
+            result[rows] = func(None)
+        return result
+    values = np.asarray(frame[column].array, dtype=object)[rows]
+    result[rows] = per_unique(values, func, len(values))
+    return result
+
+
+_TEXT_DTYPE: list = []
+
+
+def labels(names, codes: np.ndarray):
+    """``names[codes]`` (names: str or missing) as the column pandas would infer from it — its
+    default text dtype when any text is present, else object — built by a take from the few
+    names, without pandas' per-row inference (a tenth of a second per column on 1.5 M rows)."""
+    names = np.asarray(names, dtype=object)   # (a pd.Index: without iterating it)
+    if not _TEXT_DTYPE:
+        _TEXT_DTYPE.append(pd.Series(["x"]).dtype)
+    dtype = _TEXT_DTYPE[0]
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "python" and len(codes):
+        used = np.bincount(codes, minlength=len(names)) > 0
+        if any(used[i] for i, name in enumerate(names) if isinstance(name, str)):
+            try:
+                text = names.copy()
+                text[np.asarray(pd.isna(names), dtype=bool)] = np.nan
+                return pd.arrays.StringArray(text, dtype=dtype).take(codes)
+            except (TypeError, ValueError):   # not only text: let pandas decide
+                pass
+    return names[codes]
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    return str(value).strip()
+
+
+def text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A text column as an object array of stripped strings ('' for missing)."""
+    return per_unique(frame[column] if column in frame.columns else None, _text, len(frame))
+
+
+def blank_column(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """True where a text column is missing, empty or whitespace."""
+    return per_unique(frame[column] if column in frame.columns else None,
+                      lambda v: _text(v) == "", len(frame)).astype(bool)
+
+
+def unit_codes(unit_ids: pd.Index, frame: pd.DataFrame, table: str) -> np.ndarray:
+    """Position of each row's unit in ``unit_ids``; rows of unknown units raise InputError."""
+    if not len(frame):
+        return np.zeros(0, dtype=np.int64)
+    ids = factorized(frame, "unit_id")
+    known = pd.Index(np.asarray(ids.values[:-1], dtype=object)).astype(str)
+    positions = np.append(unit_ids.get_indexer(known), -1)
+    codes = positions[ids.codes]
+    if (codes < 0).any():
+        unknown = sorted({_text(v) for v in np.asarray(frame["unit_id"], dtype=object)[codes < 0]})[:5]
+        raise InputError(f"{table}中的单位编号“{'、'.join(unknown)}”不在单位表中",
+                         hint="请检查单位编号是否一致")
+    return codes
+
+
+# -- grades and levels -----------------------------------------------------------------
+
+def _word_classifier(rules: RuleSet):
+    grades = {g for scale in rules.grade_scales for g in scale}
+
+    def classify(value) -> tuple[str | None, str | None]:
+        """(grade, achievement level) named by a word; (None, None) if it names neither."""
+        text = _text(value)
+        if not text:
+            return None, None
+        if text in rules.achievement_words:
+            return None, rules.achievement_words[text]
+        text = rules.grade_aliases.get(text, text)
+        if text in grades:
+            return text, None
+        return None, None
+
+    return classify
+
+
+def qualitative_levels(indicators: pd.DataFrame, rules: RuleSet,
+                       rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: the qualitative level (达成/部分达成/未达成 or None) and whether the actual
+    carried a recognisable grade or achievement word at all.  Only the rows of ``rows`` (the
+    qualitative ones and those without a numeric actual) are examined."""
+    level_code = qualitative_level_codes(indicators, rules, rows)
+    names = np.array(list(QUALITATIVE_LEVEL_NAMES) + [None], dtype=object)
+    return names[level_code], level_code >= 0
+
+
+def qualitative_level_codes(indicators: pd.DataFrame, rules: RuleSet,
+                            rows: np.ndarray | None = None) -> np.ndarray:
+    """:func:`qualitative_levels` as positions in ``QUALITATIVE_LEVEL_NAMES`` (-1: none)."""
+    if rows is not None:
+        full_code = np.full(len(indicators), -1, dtype=np.int64)
+        if rows.any():
+            columns = [c for c in ("actual_grade", "actual_text", "target_grade", "target_text")
+                       if c in indicators.columns]
+            positions = np.flatnonzero(rows)
+            subset = pd.DataFrame({c: np.asarray(indicators[c].array, dtype=object)[positions]
+                                   for c in columns}, dtype=object)   # object: no type inference
+            full_code[rows] = qualitative_level_codes(subset, rules)
+        return full_code
+    n = len(indicators)
+    classify = _word_classifier(rules)
+    level_index = {name: i for i, name in enumerate(QUALITATIVE_LEVEL_NAMES)}
+    scales = list(rules.grade_scales)
+
+    seen: dict[str, Factorized] = {}
+
+    def factorized_here(column: str) -> Factorized:
+        if column not in seen:
+            seen[column] = Factorized(indicators, column)
+        return seen[column]
+
+    def describe(primary: str, fallback: str):
+        """Per row: has a grade, achievement level index (-1 none), rank on each scale —
+        from the primary column, else from the fallback column."""
+        result = []
+        for column in (primary, fallback):
+            fac = factorized_here(column)
+            has_grade = fac.map(lambda v: classify(v)[0] is not None, bool)
+            level = fac.map(lambda v: level_index.get(classify(v)[1], -1), np.int64)
+            ranks = [fac.map(lambda v, sc=scale: float(sc.index(classify(v)[0]))
+                             if classify(v)[0] in sc else np.nan, float) for scale in scales]
+            result.append((has_grade, level, ranks))
+        (g1, l1, r1), (g2, l2, r2) = result
+        use_fallback = ~g1 & (l1 < 0)
+        return (np.where(use_fallback, g2, g1), np.where(use_fallback, l2, l1),
+                [np.where(use_fallback, b, a) for a, b in zip(r1, r2)])
+
+    _, actual_level, actual_ranks = describe("actual_grade", "actual_text")
+    target_has_grade, _, target_ranks = describe("target_grade", "target_text")
+
+    # Which scale: a scale written out in the target text ("优良中低差") wins (the longest
+    # such); otherwise the first listed scale that holds both grades.  A target without a
+    # grade means the best grade.
+    target_text = factorized_here("target_text")
+    rank_actual = np.full(n, np.nan)
+    rank_target = np.full(n, np.nan)
+    decided = np.zeros(n, dtype=bool)
+    order = sorted(range(len(scales)), key=lambda i: len(scales[i]), reverse=True)
+    candidates = [(i, True) for i in order] + [(i, False) for i in range(len(scales))]
+    for i, must_be_spelled in candidates:
+        ra = actual_ranks[i]
+        rt = np.where(target_has_grade, target_ranks[i], 0.0)
+        take = ~decided & ~np.isnan(ra) & ~np.isnan(rt)
+        if must_be_spelled:
+            take &= target_text.map(lambda v, sc=scales[i]: all(g in _text(v) for g in sc), bool)
+        rank_actual = np.where(take, ra, rank_actual)
+        rank_target = np.where(take, rt, rank_target)
+        decided |= take
+
+    diff = rank_actual - rank_target
+    by_grade = np.select([diff <= 0, diff == 1, diff >= 2], [0, 1, 2], -1)
+    return np.where(actual_level >= 0, actual_level, by_grade).astype(np.int64)
+
+
+# -- the scoring of each table -----------------------------------------------------------
+
+def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """The indicator table with score, status, completion_ratio, qualitative_level,
+    over_achieved (and ``scored_by``, ``in_band``, ``operator_used``)."""
+    n = len(indicators)
+    target = numbers(indicators, "target")
+    actual = numbers(indicators, "actual")
+    weight = numbers(indicators, "weight")
+    reported = numbers(indicators, "reported_score")
+
+    qualitative = (np.asarray(indicators["kind"].array, dtype=object) == KIND_QUALITATIVE
+                   if "kind" in indicators.columns else np.zeros(n, dtype=bool))
+    said_reverse = factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
+    operator_code = factorized(indicators, "operator").map(
+        lambda v: OPERATORS.index(_text(v)) if _text(v) in OPERATORS else -1, np.int64)
+    operator_code = np.where(operator_code >= 0, operator_code,
+                             np.where(said_reverse, OPERATORS.index("<="), OPERATORS.index(">=")))
+    forward = np.isin(operator_code, [OPERATORS.index(o) for o in FORWARD_OPERATORS])
+    reverse = ~forward
+    is_equal = operator_code == OPERATORS.index("=")
+
+    has_target, has_actual = ~np.isnan(target), ~np.isnan(actual)
+    level_code = qualitative_level_codes(indicators, rules, qualitative | ~has_actual)
+    has_word = level_code >= 0
+
+    by_number = ~qualitative & has_target & has_actual
+    by_level = (qualitative | (~qualitative & ~has_actual)) & has_word
+    scored_by_code = np.select([by_number, by_level], [0, 1], 2)
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        # forward
+        positive_actual = np.maximum(actual, 0.0)
+        equal_zero = is_equal & (target == 0)
+        forward_full = np.where(equal_zero, actual <= 0, actual >= target - _EPS)
+        forward_fraction = np.where(target > 0, positive_actual / target, 0.0)
+        # reverse
+        reverse_full = actual <= target + _EPS
+        if rules.reverse_rule == "linear":
+            reverse_fraction = 1.0 - (actual - target) / target
+        else:
+            reverse_fraction = target / actual
+        reverse_fraction = np.where(target > 0, reverse_fraction, 0.0)
+        full = np.where(forward, forward_full, reverse_full)
+        fraction = np.clip(np.where(forward, forward_fraction, reverse_fraction), 0.0, 1.0)
+        fraction = np.where(full, 1.0, fraction)
+        number_score = round_half_up(np.where(full, weight, fraction * weight))
+
+        completion = np.where(forward, actual / target, target / actual)
+        completion = np.where(forward & (target == 0) | reverse & (actual == 0), np.nan, completion)
+        completion = np.where(by_number, completion, np.nan)
+
+        over_achieved = (by_number & forward & (target > 0)
+                         & (actual >= rules.over_achievement_ratio * target - _EPS))
+        if rules.cut_over_achievement:
+            ceiling = round_half_up(rules.over_achievement_cut_share * weight)
+            number_score = np.where(over_achieved, np.minimum(number_score, ceiling), number_score)
+
+    # qualitative levels: keep a reported score inside the level's band, else the default share
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    share = np.full(n, np.nan)
+    level_index = {name: i for i, name in enumerate(QUALITATIVE_LEVEL_NAMES)}
+    for spec in rules.qualitative_levels:
+        at = level_code == level_index.get(spec.name, -2)
+        low[at], high[at], share[at] = spec.low, spec.high, spec.share
+    with np.errstate(invalid="ignore"):
+        in_band = (by_level & ~np.isnan(reported)
+                   & (reported >= low * weight - _EPS)
+                   & ((reported < high * weight - _EPS) | ((high >= 1.0) & (reported <= weight + _EPS))))
+    level_score = round_half_up(np.where(in_band, reported, share * weight))
+
+    score = np.select([by_number, by_level], [number_score, level_score], 0.0)
+    score = np.where(np.isnan(weight), np.nan, score)
+
+    with np.errstate(invalid="ignore"):
+        status_code = np.select([~(by_number | by_level) | np.isnan(weight),
+                                 score >= weight - _EPS,
+                                 score >= PARTIAL_SHARE * weight - _EPS], [0, 1, 2], 3)
+
+    # label columns: (names, codes)
+    label_columns = {
+        "status": ((STATUS_MISSING, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET), status_code),
+        "qualitative_level": ((*QUALITATIVE_LEVEL_NAMES, None),
+                              np.where(by_level, level_code, len(QUALITATIVE_LEVEL_NAMES))),
+        "scored_by": ((BY_NUMBER, BY_LEVEL, BY_NOTHING), scored_by_code),
+        "operator_used": ((*OPERATORS, None), np.where(qualitative, len(OPERATORS), operator_code)),
+    }
+    scored = indicators.assign(
+        score=score,
+        status=labels(*label_columns["status"]),
+        completion_ratio=completion,
+        qualitative_level=labels(*label_columns["qualitative_level"]),
+        over_achieved=over_achieved.astype(bool),
+        scored_by=labels(*label_columns["scored_by"]),
+        in_band=in_band.astype(bool),
+        operator_used=labels(*label_columns["operator_used"]),
+        is_reverse=reverse & ~qualitative,
+        is_qualitative=qualitative,
+    )
+    for column, (names, codes) in label_columns.items():
+        share_factorization(scored, column, names, codes)
+    return scored
+
+
+def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+    """One budget row per unit (in unit order) with rate, effective_weight and score."""
+    unit_ids = units["unit_id"].astype(str)
+    first = budgets.drop_duplicates("unit_id", keep="first") if len(budgets) else budgets
+    first = first.assign(unit_id=first["unit_id"].astype(str)) if len(first) else first
+    table = pd.DataFrame({"unit_id": unit_ids.to_numpy()})
+    if len(first):
+        table = table.merge(first, on="unit_id", how="left", sort=False)
+    for column in ("initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"):
+        table[column] = numbers(table, column) if column in table.columns else np.nan
+    if "reason" not in table.columns:
+        table["reason"] = ""
+    initial, adjusted, executed = (table[c].to_numpy(float) for c in ("initial", "adjusted", "executed"))
+    base = np.where(np.isnan(adjusted), initial, adjusted)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(base > 0, executed / base, np.nan)
+    weight = table["weight"].to_numpy(float)
+    effective_weight = np.where(np.isnan(weight), rules.budget_weight, weight)
+    score = round_half_up(np.clip(np.nan_to_num(rate, nan=0.0), 0.0, 1.0) * effective_weight)
+    return table.assign(rate=rate, base=base, effective_weight=effective_weight, score=score)
+
+
+def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFrame,
+                unit_ids: pd.Index, source: pd.DataFrame) -> pd.DataFrame:
+    n_units = len(unit_ids)
+    level1 = factorized(source, "level1")
+    level1_codes = np.where(level1.codes < 0, len(level1.values) - 1, level1.codes)
+    level1_names = [_text(v) for v in level1.values]
+    n_level1 = max(len(level1_names), 1)
+    keys = codes.astype(np.int64) * n_level1 + level1_codes
+    # np.unique sorts stably when asked for indices: first_seen is each group's first row
+    group_keys, first_seen, group_of_row = np.unique(keys, return_index=True, return_inverse=True)
+    weight = np.nan_to_num(numbers(indicators, "weight"), nan=0.0)
+    score = np.nan_to_num(indicators["score"].to_numpy(float), nan=0.0)
+    groups = len(group_keys)
+    weight_sum = np.bincount(group_of_row, weight, minlength=groups)
+    score_sum = np.bincount(group_of_row, score, minlength=groups)
+    group_unit = group_keys // n_level1
+    group_level1_code = group_keys % n_level1
+    # the order of each distinct name, spread to the groups
+    name_order = {name: i + 1 for i, name in enumerate(LEVEL1_ORDER)}
+    order_class = np.array([name_order.get(name, len(LEVEL1_ORDER) + 1) for name in level1_names],
+                           dtype=float)[group_level1_code] if groups else np.zeros(0)
+
+    # the budget row of each unit first, then its indicator dimensions
+    unit_code = np.concatenate([np.arange(n_units), group_unit])
+    name_code = np.concatenate([np.zeros(n_units, dtype=np.int64), group_level1_code + 1])
+    dimension_weight = round_half_up(np.concatenate([budgets["effective_weight"].to_numpy(float),
+                                                     weight_sum]))
+    dimension_score = round_half_up(np.concatenate([budgets["score"].to_numpy(float), score_sum]))
+    order = np.lexsort((np.concatenate([np.full(n_units, -1), first_seen]),
+                        np.concatenate([np.zeros(n_units), order_class]), unit_code))
+    unit_code, name_code = unit_code[order], name_code[order]
+    dimension_weight, dimension_score = dimension_weight[order], dimension_score[order]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rate = np.where(dimension_weight > 0, dimension_score / dimension_weight, np.nan)
+    return pd.DataFrame({
+        "unit_id": labels(unit_ids, unit_code),
+        "level1": labels([BUDGET_DIMENSION, *level1_names], name_code),
+        "weight": dimension_weight,
+        "score": dimension_score,
+        "score_rate": rate,
+    })
+
+
+def grades_of(totals: np.ndarray, rules: RuleSet) -> np.ndarray:
+    """The grade band of each total (89.99 -> 良, 90 -> 优); None for NaN."""
+    totals = np.asarray(totals, dtype=float)
+    conditions = [totals >= band.min - _EPS for band in rules.grade_bands]
+    grades = np.select(conditions, [band.grade for band in rules.grade_bands],
+                       rules.grade_bands[-1].grade).astype(object)
+    return np.where(np.isnan(totals), None, grades)
+
+
+def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[str, pd.DataFrame]:
+    """Score every unit: ``{"indicators", "budgets", "dimensions", "totals"}`` DataFrames.
+
+    Pure: the input tables are not modified.  See the module docstring for the rules.
+    """
+    rules = get_rules(rules)
+    unit_ids = pd.Index(tables.units["unit_id"].astype(str).to_numpy(object))
+    if unit_ids.has_duplicates:
+        duplicated = sorted(set(unit_ids[unit_ids.duplicated()]))[:5]
+        raise InputError(f"单位编号“{'、'.join(duplicated)}”重复", hint="每个单位的编号必须唯一")
+    codes = unit_codes(unit_ids, tables.indicators, "指标表")
+
+    indicators = score_indicators(tables.indicators, rules)
+    budgets = score_budgets(tables.units, tables.budgets, rules)
+    dimensions = _dimensions(indicators, codes, budgets, unit_ids, tables.indicators)
+
+    n_units = len(unit_ids)
+    indicator_weight = np.bincount(codes, np.nan_to_num(numbers(indicators, "weight"), nan=0.0),
+                                   minlength=n_units)
+    indicator_score = np.bincount(codes, np.nan_to_num(indicators["score"].to_numpy(float), nan=0.0),
+                                  minlength=n_units)
+    indicator_count = np.bincount(codes, minlength=n_units)
+    total = round_half_up(budgets["score"].to_numpy(float) + indicator_score)
+    totals = pd.DataFrame({
+        "unit_id": np.asarray(unit_ids, dtype=object),
+        "weight": round_half_up(budgets["effective_weight"].to_numpy(float) + indicator_weight),
+        "total": total,
+        "grade": grades_of(total, rules),
+        "indicator_weight": round_half_up(indicator_weight),
+        "indicator_score": round_half_up(indicator_score),
+        "indicator_count": indicator_count,
+    })
+    return {"indicators": indicators, "budgets": budgets, "dimensions": dimensions,
+            "totals": totals}

@@ -1,0 +1,214 @@
+"""Turn what a layout reader found into :class:`perfnb.model.UnitTables`.
+
+Every layout reader returns a :class:`LoadedUnit` (plain dicts, plus the problems it
+found); :func:`to_tables` applies the unit YAML's overrides, checks what needs the whole
+unit (weights summing over 100, the year's range) and builds the DataFrames.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from perfnb.errors import InputError, InputErrors
+from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS, REPORTED_COLUMNS,
+                     UNIT_COLUMNS, UnitTables)
+from perfnb.reading.values import parse_value
+from perfnb.reading.blocks import WEIGHT_TOLERANCE, funds_rate
+
+NAN = math.nan
+YEAR_RANGE = (2000, 2100)
+
+
+@dataclass
+class LoadedUnit:
+    """One unit as a layout reader found it."""
+
+    source: str
+    layout: str
+    unit: dict = field(default_factory=dict)          # UNIT_COLUMNS keys (any subset)
+    budget: dict | None = None                        # BUDGET_COLUMNS keys but unit_id
+    budget_lines: list[dict] = field(default_factory=list)
+    indicators: list[dict] = field(default_factory=list)
+    reported: list[dict] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    year_location: dict = field(default_factory=dict)  # where the year was read (for errors)
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def _float(value) -> float:
+    if value is None:
+        return NAN
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    parsed = parse_value(value)
+    return parsed.number if parsed.number is not None else NAN
+
+
+def parse_year(value) -> int | None:
+    """The year a cell or key gives ("2022", 2022, "2022年度"), None if none."""
+    if value is None or _text(value) == "":
+        return None
+    parsed = parse_value(value)
+    if parsed.number is None or not float(parsed.number).is_integer():
+        raise ValueError(_text(value))
+    return int(parsed.number)
+
+
+def apply_overrides(loaded: LoadedUnit, overrides: dict | None, source_name: str) -> None:
+    """Values from the unit YAML (non-null) replace what the data file says."""
+    if not overrides:
+        return
+    unit = loaded.unit
+    for key in ("unit_id", "department", "implementing_unit", "project"):
+        if overrides.get(key) is not None:
+            unit[key] = _text(overrides[key])
+    if overrides.get("year") is not None:
+        unit["year"] = overrides["year"]
+        loaded.year_location = {"file": source_name, "key": "year"}
+    goals = overrides.get("goals") or {}
+    if goals.get("planned") is not None:
+        unit["goal_planned"] = _text(goals["planned"])
+    if goals.get("actual") is not None:
+        unit["goal_actual"] = _text(goals["actual"])
+    reported = overrides.get("reported") or {}
+    if reported.get("total") is not None:
+        unit["reported_total"] = _float(reported["total"])
+        unit["reported_total_sheet"], unit["reported_total_row"] = None, None
+    if reported.get("grade") is not None:
+        unit["reported_grade"] = _text(reported["grade"])
+        unit["reported_grade_sheet"], unit["reported_grade_row"] = None, None
+    evaluation = overrides.get("evaluation") or {}
+    for key in ("problems", "measures", "plans", "notes"):
+        if evaluation.get(key) is not None:
+            unit[key] = _text(evaluation[key])
+    budget = overrides.get("budget") or {}
+    given = {k: v for k, v in budget.items() if v is not None}
+    if given:
+        current = loaded.budget or {"initial": NAN, "adjusted": NAN, "executed": NAN,
+                                     "weight": NAN, "reported_rate": NAN, "reported_score": NAN,
+                                     "reason": "", "sheet": None, "row": None}
+        for key in ("initial", "adjusted", "executed", "weight", "reported_score"):
+            if key in given:
+                current[key] = _float(given[key])
+        if "reported_rate" in given:
+            rate = given["reported_rate"]
+            current["reported_rate"] = funds_rate(parse_value(rate)) \
+                if not isinstance(rate, (int, float)) else funds_rate(parse_value(float(rate)))
+        if "reason" in given:
+            current["reason"] = _text(given["reason"])
+        loaded.budget = current
+
+
+def check_unit(loaded: LoadedUnit, source_name: str) -> None:
+    """Checks that need the whole unit: year range, budget amounts, the weights' sum."""
+    year = loaded.unit.get("year")
+    where = loaded.year_location or {"file": source_name}
+    if year is not None and not (isinstance(year, float) and math.isnan(year)):
+        try:
+            number = parse_year(year)
+        except ValueError:
+            number = None
+            loaded.errors.append(_year_error(f"年度“{_text(year)}”不是年份", where))
+        if number is not None and not YEAR_RANGE[0] <= number <= YEAR_RANGE[1]:
+            loaded.errors.append(_year_error(
+                f"年度 {number} 超出范围（应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 之间）", where))
+            number = None
+        loaded.unit["year"] = number
+    budget = loaded.budget
+    if budget is not None:
+        for key, label in (("initial", "年初预算数"), ("adjusted", "全年预算数"),
+                           ("executed", "全年执行数")):
+            if budget[key] < 0:
+                loaded.errors.append(InputError(
+                    f"{label} {budget[key]:g} 是负数", file=source_name,
+                    hint=f"请更正 budget.{key}，预算金额不能为负数"))
+                budget[key] = NAN
+        if budget["weight"] < 0 or budget["weight"] > 100:
+            loaded.errors.append(InputError(
+                f"预算执行率分值 {budget['weight']:g} 超出 0–100 的范围", file=source_name,
+                hint="请更正 budget.weight"))
+            budget["weight"] = NAN
+    weights = [ind["weight"] for ind in loaded.indicators if not math.isnan(ind["weight"])]
+    budget_weight = budget["weight"] if budget is not None and not math.isnan(budget["weight"]) \
+        else 0.0
+    total = sum(weights) + budget_weight
+    if total > 100 + WEIGHT_TOLERANCE:
+        sheet = loaded.indicators[0]["sheet"] if loaded.indicators else None
+        loaded.errors.append(InputError(
+            f"各指标分值之和 {sum(weights):g} 加预算执行率分值 {budget_weight:g} 共 {total:g} 分，"
+            "超过 100 分", file=loaded.source, sheet=sheet, column="分值",
+            hint="请核对各指标的分值，使其与预算执行率分值之和为 100 分"))
+
+
+def _year_error(problem: str, where: dict) -> InputError:
+    if "key" in where:
+        return InputError(problem, file=where["file"], hint="请把 year 改为 2000–2100 之间的四位年份")
+    return InputError(problem, file=where.get("file"), sheet=where.get("sheet"),
+                      row=where.get("row"), column=where.get("column"),
+                      column_letter=where.get("column_letter"),
+                      hint="请填写 2000–2100 之间的四位年份")
+
+
+def raise_errors(errors: list[InputError]) -> None:
+    if len(errors) == 1:
+        raise errors[0]
+    if errors:
+        raise InputErrors(errors)
+
+
+def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(columns))
+    for name, meaning in columns.items():
+        if "|None" in meaning or meaning.startswith("str|None"):
+            # keep None (not NaN) for absent text
+            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+    return frame
+
+
+def to_tables(loaded: LoadedUnit, unit_id: str) -> UnitTables:
+    unit = {key: None for key in UNIT_COLUMNS}
+    unit.update({"department": "", "implementing_unit": "", "project": "", "goal_planned": "",
+                 "goal_actual": "", "problems": "", "measures": "", "plans": "", "notes": "",
+                 "reported_total": NAN})
+    unit.update({k: v for k, v in loaded.unit.items() if v is not None})
+    unit["unit_id"] = unit_id
+    unit["source"] = loaded.source
+    unit["layout"] = loaded.layout
+    units = _frame([unit], UNIT_COLUMNS)
+    for column in ("year", "reported_total_row", "reported_grade_row"):
+        units[column] = units[column].astype("Int64")
+    units["reported_total"] = units["reported_total"].astype(float)
+
+    budget = loaded.budget or {"initial": NAN, "adjusted": NAN, "executed": NAN, "weight": NAN,
+                               "reported_rate": NAN, "reported_score": NAN, "reason": "",
+                               "sheet": None, "row": None}
+    budgets = _frame([{**budget, "unit_id": unit_id}], BUDGET_COLUMNS)
+    for column in ("initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"):
+        budgets[column] = budgets[column].astype(float)
+    budgets["row"] = budgets["row"].astype("Int64")
+
+    lines = _frame([{**line, "unit_id": unit_id} for line in loaded.budget_lines],
+                   BUDGET_LINE_COLUMNS)
+    for column in ("initial", "adjusted", "executed"):
+        lines[column] = lines[column].astype(float)
+    lines["is_total"] = lines["is_total"].astype(bool)
+
+    indicators = _frame([{**ind, "unit_id": unit_id} for ind in loaded.indicators],
+                        INDICATOR_COLUMNS)
+    for column in ("target", "actual", "weight", "reported_score"):
+        indicators[column] = indicators[column].astype(float)
+    indicators["seq"] = indicators["seq"].astype(int)
+    indicators["row"] = indicators["row"].astype("Int64")
+
+    reported = _frame([{**rep, "unit_id": unit_id} for rep in loaded.reported], REPORTED_COLUMNS)
+    for column in ("weight", "score"):
+        reported[column] = reported[column].astype(float)
+    reported["row"] = reported["row"].astype("Int64")
+    return UnitTables(units, budgets, indicators, reported, lines)

@@ -1,0 +1,146 @@
+"""The official single-sheet 项目支出绩效自评表 (财预〔2020〕10号 attachment).
+
+Everything is found by its label: header block (项目名称, 主管部门, 实施单位), funds block,
+target block (预期目标 | 实际完成情况), indicator block with 合计/小计 rows and a 总分 row,
+评价结论/自评等级.  四川's form (``sichuan.py``) is read by the same reader.
+"""
+from __future__ import annotations
+
+import re
+
+from openpyxl.utils import get_column_letter
+
+from perfnb.errors import InputError
+from perfnb.reading.values import clean_label, normalise_text
+from perfnb.reading.assemble import LoadedUnit
+from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header, read_funds_block,
+                     read_indicator_block)
+from perfnb.reading.sheets import Grid, label_matches
+
+UNIT_LABELS = {
+    "project": ("项目名称",),
+    "department": ("主管部门", "主管部门名称", "部门名称"),
+    "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位"),
+}
+TEXT_LABELS = {
+    "reported_grade": ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "绩效等级"),
+    "problems": ("存在问题", "存在的问题", "主要问题"),
+    "measures": ("改进措施", "整改措施", "措施及办法", "改进措施及建议"),
+    "plans": ("后续工作计划",),
+}
+GOAL_PLANNED_LABELS = ("预期目标", "项目年度目标", "年度目标", "年初设定目标")
+GOAL_ACTUAL_LABELS = ("实际完成情况", "年度目标完成情况", "目标完成情况", "全年实际完成情况")
+# "本项目自评得分97.94分，自评等级为优。" -> 优
+_GRADE_IN_SENTENCE_RE = re.compile(
+    r"(?:等级|等次|结论|级别)\s*(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|合格|差)")
+_YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+
+
+def _labelled_value(grid: Grid, labels, rows: range | None = None):
+    """(value, row, column) of the first cell labelled one of ``labels``: the text after a
+    colon in the same cell, else the next non-empty cell to the right."""
+    for row, column in grid.find(lambda text: label_matches(text, *labels) or any(
+            re.match(re.escape(label) + r"[:：]", text) for label in labels), rows):
+        text = normalise_text(grid.get(row, column))
+        inline = re.split(r"[:：]", text, maxsplit=1)
+        if len(inline) == 2 and inline[1].strip():
+            return inline[1].strip(), row, column
+        value, value_column = grid.value_right_of(row, column)
+        if value is not None:
+            return value, row, value_column
+    return None, None, None
+
+
+def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> LoadedUnit:
+    """Read an official-style form (official or sichuan) from one sheet."""
+    loaded = LoadedUnit(source=grid.file, layout=layout)
+    header_row, columns = header
+    errors = loaded.errors
+    unit = loaded.unit
+    above = range(1, header_row)
+
+    for key, labels in UNIT_LABELS.items():
+        value, _, _ = _labelled_value(grid, labels, above)
+        if value is not None:
+            unit[key] = normalise_text(value)
+
+    year_value, year_row, year_column = _labelled_value(grid, ("年度", "项目年度", "预算年度",
+                                                               "填报年度", "评价年度"), above)
+    if year_value is None:
+        for row, column in grid.find(lambda text: bool(_YEAR_RE.search(text)), range(1, min(
+                header_row, 6))):
+            match = _YEAR_RE.search(grid.text(row, column))
+            year_value, year_row, year_column = match.group(1), row, column
+            break
+    if year_value is not None:
+        unit["year"] = year_value
+        loaded.year_location = {"file": grid.file, "sheet": grid.sheet, "row": year_row,
+                                "column_letter": get_column_letter(year_column)}
+
+    funds = find_funds_header(grid, above)
+    if funds is not None:
+        block = read_funds_block(grid, funds[0], funds[1], errors)
+        loaded.budget = block.total
+        loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
+                               for line in block.lines]
+
+    for key, labels in (("goal_planned", GOAL_PLANNED_LABELS), ("goal_actual", GOAL_ACTUAL_LABELS)):
+        for row, column in grid.find(lambda text: label_matches(text, *labels), above):
+            value, _ = grid.value_below(row, column)
+            if value is not None and not label_matches(clean_label(value), *GOAL_PLANNED_LABELS,
+                                                       *GOAL_ACTUAL_LABELS):
+                unit[key] = normalise_text(value)
+                break
+
+    block = read_indicator_block(grid, header_row, columns, errors)
+    loaded.indicators = block.indicators
+    if not block.indicators:
+        errors.append(InputError(
+            "绩效指标表只有表头，没有指标行", file=grid.file, sheet=grid.sheet, row=header_row,
+            hint="请在表头下方逐行填写三级指标"))
+    loaded.reported = [dict(entry) for entry in block.reported if entry["level"] != "total"]
+    totals = [entry for entry in block.reported if entry["level"] == "total"]
+    if totals:
+        total = totals[-1]
+        loaded.reported.append(dict(total))
+        unit["reported_total"] = total["score"]
+        unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, total["row"]
+
+    below = range(block.end_row + 1, grid.max_row + 1)
+    for key, labels in TEXT_LABELS.items():
+        value, row, _ = _labelled_value(grid, labels, below)
+        if value is not None:
+            unit[key] = normalise_text(value)
+            if key == "reported_grade":
+                unit[key] = grade_in_conclusion(unit[key])
+                unit["reported_grade_sheet"], unit["reported_grade_row"] = grid.sheet, row
+    if unit.get("reported_total") is None:
+        value, row, _ = _labelled_value(grid, ("自评总分", "总分", "自评得分"), below)
+        if value is not None:
+            number = _number(value)
+            if number is not None:
+                unit["reported_total"] = number
+                unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, row
+    return loaded
+
+
+def grade_in_conclusion(text: str) -> str:
+    """The grade a 评价结论 states: the text itself when short ("优", "良好"), else the grade
+    word of a sentence such as "…自评等级为优。" (the sentence as written if it names none)."""
+    if len(text) <= 4:
+        return text
+    match = _GRADE_IN_SENTENCE_RE.search(text)
+    return match.group(1) if match else text
+
+
+def _number(value) -> float | None:
+    from perfnb.reading.values import parse_value
+    return parse_value(value).number
+
+
+def detect(grid: Grid) -> tuple[int, dict[str, int]] | None:
+    """The indicator header of a form sheet, None if the sheet has no indicator table."""
+    return find_indicator_header(grid)
+
+
+__all__ = ["read_form", "detect", "END_LABELS"]

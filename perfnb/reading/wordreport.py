@@ -1,0 +1,394 @@
+"""Read a department's 绩效自评报告 (.docx): the funds and indicator tables inside it.
+
+Every table of the document (nested tables too) becomes a :class:`~perfnb.reading.sheets.Grid`
+with merged cells filled (python-docx returns the same cell for every grid position of a
+horizontal or vertical merge), and the same readers as for workbooks take it from there
+(``official.read_form``, ``blocks.read_funds_block``).  A header may be split over two rows
+("年度" above "指标值"); reports often give one indicator table per 一级指标, each with its
+own header and 合计 row: they are merged, and each table's 合计 becomes that dimension's
+subtotal.
+
+What no table gives is looked for in the text: project and department in the title
+("人大办公厅人大履职保障经费绩效自评报告") and the signature line, the year, the budget
+sentences ("年初…预算2,229.00万元", "全年执行数1,972.41万元", "预算执行率88.49%"), the
+reported total and grade ("得分为 97.6分，综合绩效级别为“优”"), and the 存在问题 / 后续工作计划
+/ 措施及办法 sections.  A unit YAML (``data: report.docx``) can override any of it.
+"""
+from __future__ import annotations
+
+import math
+import os
+import re
+import zipfile
+from pathlib import Path
+
+from perfnb.errors import InputError
+from perfnb.model import UnitTables
+from perfnb.reading.values import normalise_text, parse_value
+from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
+from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
+                     read_funds_block)
+from perfnb.reading.headers import indicator_column
+from perfnb.reading.official import grade_in_conclusion, read_form
+from perfnb.reading.sheets import Grid, check_file, label_matches
+
+__all__ = ["load_docx", "read_docx", "docx_grids", "DOCX_SUFFIXES"]
+
+DOCX_SUFFIXES = (".docx", ".docm")
+NAN = math.nan
+
+_YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+_AMOUNT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元"
+_INITIAL_RE = re.compile(r"年初[^。；;]{0,40}?预算(?:数|资金|金额)?(?:为|是|共|合计)?\s*" + _AMOUNT)
+_ADJUSTED_RE = re.compile(r"(?:调整后预算|全年预算)(?:数|资金|金额)?(?:为|是)?\s*" + _AMOUNT)
+_EXECUTED_RE = re.compile(r"(?:全年执行(?:预算)?数?|实际执行(?:数)?|实际支出|全年支出|执行数)"
+                          r"(?:为|是|共|合计|达)?\s*" + _AMOUNT)
+_RATE_RE = re.compile(r"预算执行率(?:为|是|达到|达)?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
+_TOTAL_RE = re.compile(r"(?:项目|综合|总体)(?:绩效)?(?:评价|自评)?(?:总)?得分(?:为|是|[:：])?\s*"
+                       r"([0-9]+(?:\.[0-9]+)?)\s*分"
+                       r"|自评总分(?:为|是|[:：])?\s*([0-9]+(?:\.[0-9]+)?)\s*分")
+_GRADE_RE = re.compile(r"(?:绩效级别|评价等级|自评等级|绩效等级|评价结论|等级|级别|等次)"
+                       r"(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|差)")
+_HEADING1_RE = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_HEADING2_RE = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
+_DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
+_ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|厅|局|委|院|部|办|所|站|馆|队|会)$")
+_OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部")
+REPORT_SUFFIXES = ("绩效自评报告", "绩效评价报告", "自评报告", "绩效报告")
+
+
+def _open(path: Path):
+    import docx  # python-docx; imported here to keep the CLI's start-up cheap
+
+    check_file(path)
+    if not zipfile.is_zipfile(path):
+        raise InputError("不是 Word 文档（.docx）文件，无法打开", file=path,
+                         hint="旧版 .doc 文件请在 Word 或 WPS 中“另存为”Word 文档（*.docx）")
+    try:
+        return docx.Document(str(path))
+    except Exception as error:  # python-docx raises several kinds on malformed packages
+        raise InputError(f"无法读取 Word 文档（{type(error).__name__}: {error}）", file=path,
+                         hint="请在 Word 或 WPS 中打开并重新保存为 .docx") from None
+
+
+def _table_grid(table, file: str, name: str) -> Grid:
+    values: list[list[object]] = []
+    anchor: dict[tuple[int, int], tuple[int, int]] = {}
+    first_seen: dict[int, tuple[int, int]] = {}
+    for r, row in enumerate(table.rows, start=1):
+        before, after = getattr(row, "grid_cols_before", 0), getattr(row, "grid_cols_after", 0)
+        cells = [None] * before + list(row.cells) + [None] * after
+        texts: list[object] = []
+        for c, cell in enumerate(cells, start=1):
+            if cell is None:
+                texts.append(None)
+                continue
+            key = id(cell._tc)
+            if key not in first_seen:
+                first_seen[key] = (r, c)
+            else:
+                anchor[(r, c)] = first_seen[key]
+                anchor.setdefault(first_seen[key], first_seen[key])
+            text = cell.text.strip()
+            texts.append(text or None)
+        values.append(texts)
+    width = max((len(row) for row in values), default=0)
+    for row in values:
+        row.extend([None] * (width - len(row)))
+    return Grid(file, name, values, anchor)
+
+
+def _all_tables(tables, found: list) -> None:
+    for table in tables:
+        found.append(table)
+        for row in table.rows:
+            seen = set()
+            for cell in row.cells:
+                if id(cell._tc) in seen:
+                    continue
+                seen.add(id(cell._tc))
+                if cell.tables:
+                    _all_tables(cell.tables, found)
+
+
+def docx_grids(document, file: str) -> list[Grid]:
+    """Every table of the document, nested ones included, as grids named 表格1, 表格2 …"""
+    tables: list = []
+    _all_tables(document.tables, tables)
+    return [_table_grid(table, file, f"表格{index}") for index, table in enumerate(tables, start=1)]
+
+
+# --- headers split over two rows --------------------------------------------------------
+
+def _header_candidates(grid: Grid, row: int) -> list[list[object]]:
+    """Ways to read rows ``row`` and ``row + 1`` as one header: the two texts joined
+    ("年度" + "指标值"), or the lower text where there is one (group title above)."""
+    joined, lower_first = [], []
+    for c in range(1, grid.max_column + 1):
+        upper = grid.text(row, c)
+        lower = grid.text(row + 1, c) if grid.cell_anchor(row + 1, c) != grid.cell_anchor(row, c) \
+            else ""
+        joined.append((upper + lower) or None)
+        lower_first.append(lower or upper or None)
+    return [joined, lower_first]
+
+
+def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
+    """(grid, header row, columns) of an indicator table; a two-row header is folded into one
+    row (the grid returned then has that row replaced and the one below blanked)."""
+    def columns_of(values: list[object]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for c, value in enumerate(values, start=1):
+            key = indicator_column(value) if isinstance(value, str) else None
+            if key and key not in found:
+                found[key] = c
+        return found
+
+    def usable(columns: dict[str, int]) -> bool:
+        return {"name", "target", "weight"} <= columns.keys() and len(columns) >= 4
+
+    for r in range(1, grid.max_row + 1):
+        columns = header_columns(grid, r, indicator_column)
+        if usable(columns):
+            return grid, r, columns
+        if r >= grid.max_row:
+            break
+        for candidate in _header_candidates(grid, r):
+            columns = columns_of(candidate)
+            if usable(columns):
+                values = [list(v) for v in grid.values]
+                values[r - 1] = candidate
+                values[r] = [None] * len(values[r])
+                folded = Grid(grid.file, grid.sheet, values,
+                              {k: v for k, v in grid.anchor.items() if k[0] not in (r, r + 1)},
+                              set(grid.percent))
+                return folded, r, columns
+    return None
+
+
+# --- reading ----------------------------------------------------------------------------
+
+def _row_is_subtotal(grid: Grid, row: int) -> bool:
+    texts = [grid.text(row, c) for c in range(1, grid.max_column + 1)]
+    return any(t and label_matches(t, *SUBTOTAL_LABELS) for t in texts) and \
+        not any(t and label_matches(t, *TOTAL_LABELS) for t in texts)
+
+
+def _paragraph_texts(document) -> list[str]:
+    return [normalise_text(p.text) for p in document.paragraphs if normalise_text(p.text)]
+
+
+def read_docx(path: str | os.PathLike) -> LoadedUnit:
+    """Read a .docx report into a :class:`LoadedUnit` (what ``load_unit`` dispatches to)."""
+    path = Path(path)
+    document = _open(path)
+    file = str(path)
+    loaded = LoadedUnit(source=file, layout="docx")
+    grids = docx_grids(document, file)
+    indicator_tables = []
+    funds_tables = []
+    for grid in grids:
+        found = _indicator_header(grid)
+        if found is not None:
+            indicator_tables.append(found)
+        elif find_funds_header(grid) is not None:
+            funds_tables.append(grid)
+    if not indicator_tables:
+        raise InputError(
+            f"Word 文档中找不到绩效指标表（共 {len(grids)} 个表格，没有一个包含 三级指标、年度指标值、"
+            "分值 等表头）", file=file,
+            hint="请确认报告中附有绩效指标表，或改用 Excel 自评表 / perfnb template 生成的模板")
+
+    several = len(indicator_tables) > 1
+    for grid, header_row, columns in indicator_tables:
+        part = read_form(grid, "docx", (header_row, columns))
+        loaded.errors.extend(part.errors)
+        level1s = {ind["level1"] for ind in part.indicators}
+        for entry in part.reported:
+            if entry["level"] == "total" and several and len(level1s) == 1 and \
+                    _row_is_subtotal(grid, entry["row"]):
+                # This table's 合计 closes its one dimension, not the whole report.
+                entry.update(level="level1", level1=next(iter(level1s)))
+                if part.unit.get("reported_total_row") == entry["row"]:
+                    for key in ("reported_total", "reported_total_sheet", "reported_total_row"):
+                        part.unit.pop(key, None)
+        for indicator in part.indicators:
+            indicator["seq"] = len(loaded.indicators)
+            loaded.indicators.append(indicator)
+        loaded.reported.extend(part.reported)
+        for key, value in part.unit.items():
+            if value is not None and value != "" and loaded.unit.get(key) in (None, ""):
+                loaded.unit[key] = value
+        if loaded.budget is None and part.budget is not None:
+            loaded.budget, loaded.budget_lines = part.budget, part.budget_lines
+    if loaded.budget is None:
+        for grid in funds_tables:
+            row, columns = find_funds_header(grid)
+            block = read_funds_block(grid, row, columns, loaded.errors)
+            if block.total is not None:
+                loaded.budget = block.total
+                loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
+                                       for line in block.lines]
+                break
+    _read_text(document, loaded)
+    return loaded
+
+
+def _first_number(pattern: re.Pattern, texts: list[str]) -> float | None:
+    for text in texts:
+        match = pattern.search(text)
+        if match:
+            number = parse_value(next(g for g in match.groups() if g)).number
+            if number is not None:
+                return number
+    return None
+
+
+def _sections(paragraphs: list[str]) -> dict[str, list[str]]:
+    """Text under each heading ("一、…" and "（一）…"), keyed by the heading text."""
+    sections: dict[str, list[str]] = {}
+    current1 = current2 = None
+    for text in paragraphs:
+        if _HEADING1_RE.match(text) and len(text) <= 30:
+            current1, current2 = text, None
+            sections.setdefault(current1, [])
+            continue
+        if _HEADING2_RE.match(text) and len(text) <= 30:
+            current2 = text
+            sections.setdefault(current2, [])
+            if current1:
+                sections[current1].append(text)
+            continue
+        for heading in (current1, current2):
+            if heading:
+                sections[heading].append(text)
+    return sections
+
+
+def _section_text(sections: dict[str, list[str]], *words: str, level1: bool) -> str:
+    pattern = _HEADING1_RE if level1 else _HEADING2_RE
+    for heading, lines in sections.items():
+        if pattern.match(heading) and any(word in heading for word in words):
+            return "\n".join(lines)
+    return ""
+
+
+def _signature(paragraphs: list[str]) -> str | None:
+    """The organisation on the signature line: the short paragraph above the closing date."""
+    for index in range(len(paragraphs) - 1, 0, -1):
+        if _DATE_RE.match(re.sub(r"\s+", "", paragraphs[index])):
+            candidate = re.sub(r"\s+", "", paragraphs[index - 1])
+            if len(candidate) <= 40 and _ORGANISATION_RE.search(candidate):
+                return candidate
+            return None
+    return None
+
+
+def _title(paragraphs: list[str]) -> str | None:
+    for text in paragraphs[:5]:
+        compact = re.sub(r"\s+", "", text)
+        if compact.endswith(REPORT_SUFFIXES) and len(compact) <= 60:
+            return compact
+    return None
+
+
+def _read_text(document, loaded: LoadedUnit) -> None:
+    """Fill what the tables did not give from the report's paragraphs."""
+    paragraphs = _paragraph_texts(document)
+    unit = loaded.unit
+    title = _title(paragraphs)
+    signature = _signature(paragraphs)
+    if title:
+        body = title
+        for suffix in REPORT_SUFFIXES:
+            if body.endswith(suffix):
+                body = body[: -len(suffix)]
+                break
+        body = re.sub(r"[(（]?(?:19|20|21)\d{2}\s*年度?[)）]?", "", body)
+        owner, project = None, body
+        department = unit.get("department") or signature
+        if department and body.startswith(department):
+            owner, project = department, body[len(department):]
+        else:
+            # the owner ends at the last organisation word that leaves a project name
+            ends = [m.end() for m in _OWNER_END_RE.finditer(body) if 2 <= m.start() and
+                    len(body) - m.end() >= 2]
+            if ends:
+                owner, project = body[:ends[-1]], body[ends[-1]:]
+        project = project.removesuffix("项目") if project.endswith("经费项目") else project
+        if not unit.get("project") and project:
+            unit["project"] = project
+        if not unit.get("department") and not signature and owner:
+            unit["department"] = owner
+    if not unit.get("department") and signature:
+        unit["department"] = signature
+    if unit.get("year") is None:
+        for text in ([title] if title else []) + paragraphs:
+            match = _YEAR_RE.search(text)
+            if match:
+                unit["year"] = match.group(1)
+                break
+
+    if loaded.budget is None:
+        initial = _first_number(_INITIAL_RE, paragraphs)
+        executed = _first_number(_EXECUTED_RE, paragraphs)
+        if initial is not None or executed is not None:
+            rate = _first_number(_RATE_RE, paragraphs)
+            loaded.budget = {
+                "initial": initial if initial is not None else NAN,
+                "adjusted": _first_number(_ADJUSTED_RE, paragraphs) or NAN,
+                "executed": executed if executed is not None else NAN,
+                "weight": NAN,
+                "reported_rate": round(rate / 100, 10) if rate is not None else NAN,
+                "reported_score": NAN, "reason": "", "sheet": None, "row": None}
+
+    if unit.get("reported_total") is None:
+        for text in reversed(paragraphs):
+            matches = list(_TOTAL_RE.finditer(text))
+            if matches:
+                number = next(g for g in matches[-1].groups() if g)
+                unit["reported_total"] = float(number)
+                break
+    if not unit.get("reported_grade"):
+        for text in reversed(paragraphs):
+            match = _GRADE_RE.search(text)
+            if match:
+                unit["reported_grade"] = grade_in_conclusion(match.group(1))
+                break
+
+    sections = _sections(paragraphs)
+    goals = {"goal_planned": ("绩效目标设定",), "goal_actual": ("指标完成情况",)}
+    for key, words in goals.items():
+        if unit.get(key):
+            continue
+        for index, text in enumerate(paragraphs[:-1]):
+            compact = re.sub(r"^\d+[.．、]\s*", "", text)
+            if any(compact.startswith(word) for word in words) and len(compact) <= 20:
+                following = paragraphs[index + 1]
+                if not (_HEADING1_RE.match(following) or _HEADING2_RE.match(following)):
+                    unit[key] = following
+                break
+    texts = {
+        "problems": _section_text(sections, "存在问题", "存在的问题", level1=True),
+        "plans": _section_text(sections, "后续工作计划", level1=False),
+        "measures": _section_text(sections, "措施", level1=False),
+    }
+    signature_lines = {signature} if signature else set()
+    for key, text in texts.items():
+        lines = [line for line in text.splitlines()
+                 if re.sub(r"\s+", "", line) not in signature_lines
+                 and not _DATE_RE.match(re.sub(r"\s+", "", line))]
+        if lines and not unit.get(key):
+            unit[key] = "\n".join(lines)
+
+
+def load_docx(path: str | os.PathLike) -> UnitTables:
+    """Load one unit from a .docx 绩效自评报告 (unit id: the file's stem).
+
+    Raises InputError naming the file when the document has no indicator table.
+    """
+    path = Path(path)
+    loaded = read_docx(path)
+    check_unit(loaded, str(path))
+    raise_errors(loaded.errors)
+    return to_tables(loaded, path.stem)

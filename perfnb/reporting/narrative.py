@@ -1,0 +1,343 @@
+"""The narrative 绩效自评报告 of one unit, from an Evaluation, through Jinja2 templates.
+
+The outline follows the standard self-evaluation report (domain.md §5)::
+
+    一、项目基本情况        basic
+    二、绩效自评工作情况    work
+    三、项目绩效情况        performance
+    四、存在问题            problems
+    五、其他需要说明的问题  other
+    综合评价及结论          conclusion
+    审核发现                findings
+
+Each section is an HTML fragment rendered from ``perfnb/reporting/templates/narrative/<id>.html.j2``
+with autoescaping on: text that comes from the data (project names, reasons, the
+evaluator's notes) is always shown as text, never interpreted as HTML.  Every number in the
+text goes through the filters below, which round exactly as :meth:`Evaluation.to_dict`
+does (scores 2 decimals, rates 4 decimals shown as a percentage with 2), so the text and
+the tables always agree.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from markupsafe import Markup
+
+from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS,
+                    STATUS_LABELS,
+                    STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
+
+__all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title",
+           "render_section", "render_report", "section", "report"]
+
+# section id -> heading, in report order
+SECTIONS = {
+    "basic": "一、项目基本情况",
+    "work": "二、绩效自评工作情况",
+    "performance": "三、项目绩效情况",
+    "problems": "四、存在问题",
+    "other": "五、其他需要说明的问题",
+    "conclusion": "综合评价及结论",
+    "findings": "审核发现",
+}
+NO_REASON = "单位未说明偏差原因"
+NO_BUDGET_REASON = "单位未说明预算执行率偏低的原因"
+LOW_EXECUTION_RATE = 0.9
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+CHINESE_ORDINALS = "一二三四五六七八九十"
+
+
+# --- number formats (the single place where figures become text) ----------------------
+
+def _missing(value) -> bool:
+    if value is None or value is pd.NA:
+        return True
+    try:
+        return bool(math.isnan(float(value)))
+    except (TypeError, ValueError):
+        return False
+
+
+def format_score(value) -> str:
+    """A score or weight: rounded to 2 decimals, trailing zeros dropped (3.75, 5, 97.6)."""
+    if _missing(value):
+        return "—"
+    text = f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def format_amount(value) -> str:
+    """An amount in 万元 with thousands separators and 2 decimals (2,229.00)."""
+    if _missing(value):
+        return "—"
+    return f"{round(float(value), 2):,.2f}"
+
+
+def format_percent(value) -> str:
+    """A fraction as a percentage: rounded to 4 decimals first, shown with 2 (88.49%)."""
+    if _missing(value):
+        return "—"
+    return f"{round(float(value), 4) * 100:.2f}%"
+
+
+def format_value(value) -> str:
+    """A measured value (target or actual) without trailing zeros (12, 1,972.41)."""
+    if _missing(value):
+        return "—"
+    text = f"{round(float(value), 4):,.4f}".rstrip("0").rstrip(".")
+    return text
+
+
+def paragraphs(text) -> Markup:
+    """Free text from the data as escaped HTML paragraphs, one per non-empty line."""
+    if is_blank(text):
+        return Markup("")
+    lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+    return Markup("").join(Markup("<p>{}</p>").format(line) for line in lines)
+
+
+def _text(value) -> str:
+    return "" if is_blank(value) else str(value).strip()
+
+
+# --- indicator values as shown --------------------------------------------------------
+
+def _with_unit(text: str, row) -> str:
+    """Add the measure unit to a bare number ("3" -> "3批次"); percentages stay as written."""
+    measure_unit = _text(row.get("measure_unit"))
+    if measure_unit and text and measure_unit != "%" and not text.endswith(measure_unit) \
+            and row.get("kind") == KIND_QUANTITATIVE:
+        return f"{text}{measure_unit}"
+    return text
+
+
+def target_display(row) -> str:
+    """年度指标值 as shown in the report: as written, with its operator and unit (≥4批次)."""
+    text = _text(row.get("target_text"))
+    operator = row.get("operator")
+    if operator in (">=", ">", "<=", "<") and text \
+            and not text.startswith(tuple(OPERATOR_SYMBOLS.values()) + ("<", ">", "＞", "＜")):
+        text = OPERATOR_SYMBOLS[operator] + text
+    return _with_unit(text, row) or "—"
+
+
+def actual_display(row) -> str:
+    """实际完成值 as shown in the report: as written, with its unit (3批次)."""
+    return _with_unit(_text(row.get("actual_text")), row) or "—"
+
+
+# --- context ---------------------------------------------------------------------------
+
+def _indicator_context(row) -> dict:
+    weight = row.get("weight")
+    score = row.get("score")
+    status = row.get("status") or STATUS_MISSING
+    below_full = (not _missing(weight)) and (_missing(score) or round(float(score), 2)
+                                              < round(float(weight), 2))
+    over = bool(row.get("over_achieved")) if not _missing(row.get("over_achieved")) else False
+    reason = _text(row.get("deviation_reason"))
+    return {
+        "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
+        "name": _text(row.get("name")), "kind": row.get("kind"),
+        "target": target_display(row), "actual": actual_display(row),
+        "weight": weight, "score": score, "reported_score": row.get("reported_score"),
+        "status": status, "status_label": STATUS_LABELS.get(status, status),
+        "completion_ratio": row.get("completion_ratio"),
+        "over_achieved": over, "below_full": bool(below_full),
+        "needs_analysis": bool(below_full or over),
+        "reason": reason,
+    }
+
+
+def _dimension_contexts(unit_indicators: list[dict], dimensions: pd.DataFrame) -> list[dict]:
+    names = [n for n in LEVEL1_ORDER]
+    names += [n for n in dict.fromkeys(i["level1"] for i in unit_indicators) if n not in names]
+    rows = {r["level1"]: r for _, r in dimensions.iterrows()}
+    result = []
+    for name in names:
+        items = [i for i in unit_indicators if i["level1"] == name]
+        if not items and name not in rows:
+            continue
+        level2 = list(dict.fromkeys(i["level2"] for i in items if i["level2"]))
+        groups = [{"name": l2, "indicators": [i for i in items if i["level2"] == l2]}
+                  for l2 in level2]
+        ungrouped = [i for i in items if not i["level2"]]
+        if ungrouped:
+            groups.append({"name": "", "indicators": ungrouped})
+        row = rows.get(name)
+        result.append({
+            "name": name, "groups": groups, "count": len(items),
+            "weight": row["weight"] if row is not None else sum(_nz(i["weight"]) for i in items),
+            "score": row["score"] if row is not None else sum(_nz(i["score"]) for i in items),
+            "score_rate": row["score_rate"] if row is not None else float("nan"),
+        })
+    return result
+
+
+def _nz(value) -> float:
+    return 0.0 if _missing(value) else float(value)
+
+
+def _location(finding) -> str:
+    parts = []
+    if not is_blank(finding.get("sheet")):
+        parts.append(f"工作表“{finding['sheet']}”")
+    if not _missing(finding.get("row")):
+        parts.append(f"第 {int(finding['row'])} 行")
+    if not is_blank(finding.get("column")):
+        parts.append(f"“{finding['column']}”列")
+    if not is_blank(finding.get("indicator")):
+        parts.append(f"{finding['indicator']}")
+    return "，".join(parts)
+
+
+def report_context(evaluation, unit_id=None) -> dict:
+    """Everything the templates need for one unit, as plain Python values."""
+    unit = evaluation.unit(unit_id)
+    info = unit.units.iloc[0]
+    budget = unit.budgets.iloc[0] if len(unit.budgets) else pd.Series(dtype=object)
+    totals = unit.totals.iloc[0] if len(unit.totals) else pd.Series(dtype=object)
+    indicators = [_indicator_context(row) for _, row in
+                  unit.indicators.sort_values("seq").iterrows()]
+    dimensions = _dimension_contexts(indicators, unit.dimensions)
+    budget_dimension = next((r for _, r in unit.dimensions.iterrows()
+                             if r["level1"] == BUDGET_DIMENSION), None)
+    counts = {status: sum(1 for i in indicators if i["status"] == status)
+              for status in (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, STATUS_MISSING)}
+    findings = []
+    for _, finding in unit.findings.iterrows():
+        findings.append({"code": finding.get("code"), "severity": finding.get("severity"),
+                         "severity_label": SEVERITY_LABELS.get(finding.get("severity"),
+                                                               finding.get("severity")),
+                         "location": _location(finding), "message": _text(finding.get("message"))})
+    severity_counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITY_LABELS}
+    lines = [{"label": _text(r.get("label")), "initial": r.get("initial"),
+              "adjusted": r.get("adjusted"), "executed": r.get("executed")}
+             for _, r in unit.tables.budget_lines[
+                 unit.tables.budget_lines["unit_id"] == info["unit_id"]].iterrows()
+             if not bool(r.get("is_total"))
+             and not all(_missing(r.get(k)) for k in ("initial", "adjusted", "executed"))
+             ] if hasattr(unit, "tables") else []
+    rate = budget.get("rate")
+    year = info.get("year")
+    rules = getattr(unit, "rules", None)
+    context = {
+        "unit_id": str(info["unit_id"]),
+        "department": _text(info.get("department")),
+        "implementing_unit": _text(info.get("implementing_unit")),
+        "project": _text(info.get("project")),
+        "year": "" if _missing(year) else str(int(year)),
+        "goal_planned": _text(info.get("goal_planned")),
+        "goal_actual": _text(info.get("goal_actual")),
+        "problems": _text(info.get("problems")), "measures": _text(info.get("measures")),
+        "plans": _text(info.get("plans")), "notes": _text(info.get("notes")),
+        "reported_total": info.get("reported_total"),
+        "reported_grade": _text(info.get("reported_grade")),
+        "budget": {
+            "initial": budget.get("initial"), "adjusted": budget.get("adjusted"),
+            "executed": budget.get("executed"), "rate": rate,
+            "weight": budget.get("effective_weight", budget.get("weight")),
+            "score": budget.get("score"),
+            "reported_rate": budget.get("reported_rate"),
+            "reported_score": budget.get("reported_score"),
+            "reason": _text(budget.get("reason")),
+            "low": (not _missing(rate)) and float(rate) < LOW_EXECUTION_RATE,
+            "base_label": "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数",
+        },
+        "budget_lines": lines,
+        "budget_dimension": None if budget_dimension is None else {
+            "weight": budget_dimension["weight"], "score": budget_dimension["score"],
+            "score_rate": budget_dimension["score_rate"]},
+        "indicators": indicators,
+        "dimensions": dimensions,
+        "counts": counts,
+        "analysed": [i for i in indicators if i["needs_analysis"]],
+        "total": totals.get("total"), "grade": _text(totals.get("grade")),
+        "weight_total": totals.get("weight"),
+        "findings": findings, "severity_counts": severity_counts,
+        "rules_title": _text(getattr(rules, "title", "")) or _text(getattr(rules, "name", "")),
+        "sections": SECTIONS,
+        "no_reason": NO_REASON, "no_budget_reason": NO_BUDGET_REASON,
+        "low_rate_threshold": LOW_EXECUTION_RATE,
+    }
+    context["title"] = _title(context)
+    project = context["project"]
+    context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
+    return context
+
+
+def _title(context: dict) -> str:
+    owner = context["implementing_unit"] or context["department"]
+    year = f"{context['year']}年度" if context["year"] else ""
+    project = context["project"] or context["unit_id"]
+    return f"{owner}{project}{year}绩效自评报告" if owner != project else f"{project}{year}绩效自评报告"
+
+
+def report_title(evaluation, unit_id=None) -> str:
+    """The report's title: 实施单位 + 项目 + 年度 + 绩效自评报告 (plain text)."""
+    return _title(report_context(evaluation, unit_id))
+
+
+# --- rendering -------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=PackageLoader("perfnb.reporting", "templates/narrative"), autoescape=True,
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+                      keep_trailing_newline=False)
+    env.filters.update(score=format_score, amount=format_amount, percent=format_percent,
+                       value=format_value, paragraphs=paragraphs)
+    env.globals["missing"] = _missing
+    env.globals["no_reason"] = NO_REASON
+    env.globals["ordinal"] = lambda n: CHINESE_ORDINALS[n - 1] if 0 < n <= 10 else str(n)
+    return env
+
+
+def render_section(evaluation, section_id: str, unit_id=None, context: dict | None = None,
+                   heading: bool = True) -> str:
+    """One section of the report as an HTML fragment.
+
+    With ``heading=False`` the section's ``<h2>`` is left out (the notebook has its own
+    Markdown heading above the output).
+    """
+    if section_id not in SECTIONS:
+        raise KeyError(f"unknown report section {section_id!r}; one of {list(SECTIONS)}")
+    context = context if context is not None else report_context(evaluation, unit_id)
+    template = environment().get_template(f"{section_id}.html.j2")
+    return template.render(**context, section_title=SECTIONS[section_id],
+                           heading=heading).strip() + "\n"
+
+
+def render_report(evaluation, unit_id=None) -> str:
+    """The whole 绩效自评报告 as one HTML fragment (title, then every section in order)."""
+    context = report_context(evaluation, unit_id)
+    title = environment().get_template("title.html.j2").render(**context).strip()
+    return "\n".join([title] + [render_section(evaluation, s, context=context)
+                                for s in SECTIONS])
+
+
+@dataclass(frozen=True)
+class Narrative:
+    """An HTML fragment that JupyterLab (and nbconvert) display as rich text."""
+
+    html: str
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __str__(self) -> str:
+        return self.html
+
+
+def section(evaluation, section_id: str, unit_id=None) -> Narrative:
+    """One section, for display in a notebook cell."""
+    return Narrative(render_section(evaluation, section_id, unit_id))
+
+
+def report(evaluation, unit_id=None) -> Narrative:
+    """The whole report, for display in a notebook cell."""
+    return Narrative(render_report(evaluation, unit_id))

@@ -1,0 +1,516 @@
+"""Summaries of a batch: ``load_results``, the summary notebook, ``summary.xlsx``.
+
+A batch folder holds ``DIR/<主管部门>/<单位编号>/result.json`` per unit (the JSON of
+``perfnb score --json``).  :func:`load_results` reads them into one DataFrame, one row per
+unit; :func:`load_dimensions` and :func:`load_findings` give the long tables behind the
+heat map and the findings table.  ``notebooks/summary.ipynb`` (parameters ``results_dir``
+and ``department``) shows the ranking, grade distribution, score-rate heat map, budget
+execution and audit findings (:func:`perfnb.running.summaries.run_summary` executes it);
+:func:`write_summary_workbook` writes ``DIR/summary.xlsx``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from perfnb.errors import PerfnbError
+from perfnb.fsutil import atomic_write_bytes
+
+__all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
+           "grade_distribution", "score_rate_matrix", "score_rate_table", "budget_table",
+           "findings_by_severity", "findings_by_code", "findings_detail", "findings_matrix",
+           "show_findings_detail", "use_report_display",
+           "plot_grade_distribution",
+           "plot_score_rate_heatmap", "plot_budget_execution",
+           "write_summary_workbook", "show_figure", "summary_title"]
+
+GRADES = ("优", "良", "中", "差")
+SEVERITIES = ("error", "warning", "info")
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+LEVEL1_DEFAULT_ORDER = ("预算执行率", "产出指标", "效益指标", "满意度指标")
+RESULT_COLUMNS = [
+    "unit_id", "department", "implementing_unit", "project", "year", "rules", "total", "grade",
+    "weight_total", "reported_total", "reported_grade", "budget_initial", "budget_adjusted",
+    "budget_executed", "execution_rate", "budget_weight", "budget_score",
+    "findings_error", "findings_warning", "findings_info", "folder", "result_path",
+]
+
+
+class SummaryError(PerfnbError):
+    """A summary that cannot be produced."""
+
+
+def _result_files(results_dir: Path, department: str | None) -> list[Path]:
+    files = sorted(Path(results_dir).glob("*/*/result.json"))
+    if department is None:
+        return files
+    return [path for path in files if path.parent.parent.name == department
+            or _department_of(path) == department]
+
+
+def _department_of(path: Path) -> str | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")).get("department")
+    except (OSError, ValueError):
+        return None
+
+
+def _read(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) and "unit_id" in data else None
+
+
+def _results(results_dir, department) -> list[tuple[Path, dict]]:
+    results_dir = Path(results_dir)
+    if not results_dir.is_dir():
+        raise SummaryError(f"结果目录“{results_dir}”不存在。请先运行 perfnb batch。")
+    pairs = []
+    for path in _result_files(results_dir, department):
+        data = _read(path)
+        if data is not None:
+            pairs.append((path, data))
+    return pairs
+
+
+def _number(value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return math.nan
+    return number
+
+
+def load_results(results_dir: str | os.PathLike, department: str | None = None) -> pd.DataFrame:
+    """One row per unit from each ``DIR/<部门>/<单位>/result.json``.
+
+    ``department`` (a 主管部门 name or its folder name) keeps one department.  Columns:
+    :data:`RESULT_COLUMNS`, then ``score:<一级指标>`` and ``weight:<一级指标>`` per dimension.
+    Sorted by total (descending), then unit id.
+    """
+    rows = []
+    for path, data in _results(results_dir, department):
+        budget = data.get("budget") or {}
+        reported = data.get("reported") or {}
+        counts = data.get("counts") or {}
+        rules = data.get("rules") or {}
+        row = {
+            "unit_id": str(data.get("unit_id")), "department": data.get("department") or "",
+            "implementing_unit": data.get("implementing_unit") or "",
+            "project": data.get("project") or "", "year": data.get("year"),
+            "rules": rules.get("name"), "total": _number(data.get("total")),
+            "grade": data.get("grade"), "weight_total": _number(data.get("weight_total")),
+            "reported_total": _number(reported.get("total")),
+            "reported_grade": reported.get("grade"),
+            "budget_initial": _number(budget.get("initial")),
+            "budget_adjusted": _number(budget.get("adjusted")),
+            "budget_executed": _number(budget.get("executed")),
+            "execution_rate": _number(budget.get("rate")),
+            "budget_weight": _number(budget.get("weight")),
+            "budget_score": _number(budget.get("score")),
+            **{f"findings_{severity}": int(counts.get(severity) or 0) for severity in SEVERITIES},
+            "folder": Path(path).parent.relative_to(Path(results_dir)).as_posix(),
+            "result_path": str(path),
+        }
+        for dimension in data.get("dimensions") or []:
+            row[f"score:{dimension.get('name')}"] = _number(dimension.get("score"))
+            row[f"weight:{dimension.get('name')}"] = _number(dimension.get("weight"))
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=None if rows else RESULT_COLUMNS)
+    if rows:
+        dimension_columns = sorted({c for c in frame.columns if ":" in c},
+                                   key=lambda c: (_level1_rank(c.split(":", 1)[1]), c))
+        frame = frame[RESULT_COLUMNS + dimension_columns]
+        frame = frame.sort_values(["total", "unit_id"], ascending=[False, True],
+                                  na_position="last").reset_index(drop=True)
+    return frame
+
+
+def _level1_rank(name: str) -> int:
+    return LEVEL1_DEFAULT_ORDER.index(name) if name in LEVEL1_DEFAULT_ORDER else len(
+        LEVEL1_DEFAULT_ORDER)
+
+
+def load_dimensions(results_dir, department: str | None = None) -> pd.DataFrame:
+    """Long table: unit_id, department, level1, weight, score, score_rate (score / weight)."""
+    rows = []
+    for _path, data in _results(results_dir, department):
+        for dimension in data.get("dimensions") or []:
+            weight, score = _number(dimension.get("weight")), _number(dimension.get("score"))
+            rows.append({"unit_id": str(data["unit_id"]), "department": data.get("department"),
+                         "level1": dimension.get("name"), "weight": weight, "score": score,
+                         "score_rate": score / weight if weight and weight > 0 else math.nan})
+    return pd.DataFrame(rows, columns=["unit_id", "department", "level1", "weight", "score",
+                                       "score_rate"])
+
+
+def load_findings(results_dir, department: str | None = None) -> pd.DataFrame:
+    """Long table: one row per audit finding (unit_id, department, code, severity, message …)."""
+    rows = []
+    for _path, data in _results(results_dir, department):
+        for finding in data.get("findings") or []:
+            location = finding.get("location") or {}
+            rows.append({"unit_id": str(data["unit_id"]), "department": data.get("department"),
+                         "code": finding.get("code"), "severity": finding.get("severity"),
+                         "indicator": location.get("indicator"), "sheet": location.get("sheet"),
+                         "row": location.get("row"), "column": location.get("column"),
+                         "message": finding.get("message")})
+    return pd.DataFrame(rows, columns=["unit_id", "department", "code", "severity", "indicator",
+                                       "sheet", "row", "column", "message"])
+
+
+# --- tables for the notebook ----------------------------------------------------------
+
+def ranking_table(results: pd.DataFrame) -> pd.DataFrame:
+    """The ranking, with Chinese headers: 名次, 单位编号, 主管部门, 项目名称, 总分, 等级 …"""
+    frame = results.sort_values(["total", "unit_id"], ascending=[False, True],
+                                na_position="last").reset_index(drop=True)
+    table = pd.DataFrame({
+        "名次": frame["total"].rank(method="min", ascending=False).astype("Int64"),
+        "单位编号": frame["unit_id"], "主管部门": frame["department"],
+        "项目名称": frame["project"], "总分": frame["total"].round(2), "等级": frame["grade"],
+        "预算执行率": (frame["execution_rate"] * 100).round(2).astype(str) + "%",
+        "错误": frame["findings_error"], "警告": frame["findings_warning"],
+    })
+    # The rank is the row label (no second 1..n column); its name sits in the header's corner
+    # (columns.name) rather than on a header row of its own.
+    return table.set_index("名次").rename_axis(index=None, columns="名次")
+
+
+def grade_distribution(results: pd.DataFrame) -> pd.Series:
+    """Number of units per grade (优, 良, 中, 差 — all four, zeros included)."""
+    counts = results["grade"].value_counts()
+    return pd.Series([int(counts.get(grade, 0)) for grade in GRADES], index=list(GRADES),
+                     name="单位数")
+
+
+def score_rate_matrix(dimensions: pd.DataFrame) -> pd.DataFrame:
+    """Units × 一级指标 score rate (score / weight, 0–1)."""
+    if dimensions.empty:
+        return pd.DataFrame()
+    matrix = dimensions.pivot_table(index="unit_id", columns="level1", values="score_rate",
+                                    aggfunc="mean")
+    order = sorted(matrix.columns, key=lambda name: (_level1_rank(name), name))
+    return matrix[order]
+
+
+def score_rate_table(dimensions: pd.DataFrame) -> pd.DataFrame:
+    """:func:`score_rate_matrix` for reading: percentages with one decimal, "—" where a unit
+    has no such 一级指标, rows 单位编号 and columns 一级指标."""
+    matrix = score_rate_matrix(dimensions)
+    if matrix.empty:
+        return matrix
+    shown = (matrix * 100).round(1).map(lambda value: "—" if pd.isna(value) else f"{value:.1f}")
+    return shown.rename_axis(index="单位编号", columns="一级指标")
+
+
+def _amount(value) -> str:
+    """万元 amount as a report shows it: 2,229.00; "—" when missing."""
+    return "—" if value is None or pd.isna(value) else f"{value:,.2f}"
+
+
+def budget_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Budget execution per unit, with Chinese headers (万元 with two decimals, "—" where the
+    unit gave no figure; rate as text with %)."""
+    rate = (results["execution_rate"] * 100).round(2)
+    table = pd.DataFrame({
+        "单位编号": results["unit_id"],
+        "年初预算数（万元）": results["budget_initial"].map(_amount),
+        "全年预算数（万元）": results["budget_adjusted"].map(_amount),
+        "全年执行数（万元）": results["budget_executed"].map(_amount),
+        "预算执行率": rate.map(lambda value: "—" if pd.isna(value) else f"{value:g}%"),
+        "得分": results["budget_score"],
+    }).sort_values("单位编号").reset_index(drop=True)
+    return _numbered(table)
+
+
+def _numbered(table: pd.DataFrame) -> pd.DataFrame:
+    """Rows labelled 1..n under a 序号 header corner (not pandas' 0..n-1)."""
+    table = table.copy()
+    table.index = pd.RangeIndex(1, len(table) + 1)
+    return table.rename_axis(index=None, columns="序号")
+
+
+def findings_by_severity(findings: pd.DataFrame) -> pd.DataFrame:
+    """Units × severity (错误/警告/提示): number of findings."""
+    return pd.crosstab(findings["unit_id"], findings["severity"].map(SEVERITY_LABELS)) \
+        .rename_axis(index="单位编号", columns="严重程度")
+
+
+def findings_detail(findings: pd.DataFrame) -> pd.DataFrame:
+    """Every finding, with Chinese headers."""
+    detail = findings.assign(severity=findings["severity"].map(SEVERITY_LABELS))[
+        ["unit_id", "code", "severity", "indicator", "message"]]
+    detail.columns = ["单位编号", "问题代码", "严重程度", "指标", "说明"]
+    return _numbered(detail.reset_index(drop=True))
+
+
+# The whole-batch summary lists at most this many findings; summary.xlsx has them all.
+MAX_DETAIL_ROWS = 300
+# findings_by_code names at most this many units per code.
+MAX_UNITS_NAMED = 12
+
+
+def use_report_display() -> None:
+    """pandas display options for a report: every row and column, no cell text cut short.
+
+    pandas' defaults show 60 rows (the middle replaced by "…") and 50 characters of a cell,
+    which silently drops rankings and audit messages from a printed summary.
+    """
+    pd.set_option("display.max_rows", None)
+    pd.set_option("display.max_columns", None)
+    pd.set_option("display.max_colwidth", None)
+
+
+def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -> None:
+    """Display :func:`findings_detail`, errors first; beyond ``limit`` rows, the first ones
+    and a note that ``summary.xlsx`` (sheet 审核发现) lists them all."""
+    from IPython.display import Markdown, display
+
+    rank = findings["severity"].map({severity: i for i, severity in enumerate(SEVERITIES)})
+    detail = findings_detail(findings.iloc[rank.argsort(kind="stable")])
+    if len(detail) > limit:
+        display(Markdown(f"共 {len(detail)} 条审核发现，此处列出前 {limit} 条（错误在前）；"
+                         "全部明细见批量输出目录下 summary.xlsx 的“审核发现”工作表。"))
+        detail = detail.head(limit)
+    display(detail)
+
+
+def _code_title(code: str) -> str:
+    """The Chinese title of an audit code (the code itself for one perfnb does not know)."""
+    from perfnb.evaluation.audit import CODES
+
+    return CODES.get(code, (code,))[0]
+
+
+def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
+    """One row per finding code, most frequent first: 问题代码, 问题 (its Chinese title), 条数,
+    涉及单位数, 涉及单位.  Unlike :func:`findings_matrix` it stays narrow however many units
+    a batch has, so it fits an A4 page."""
+    columns = ["问题代码", "问题", "条数", "涉及单位数", "涉及单位"]
+    if findings.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for code, group in findings.groupby("code", sort=False):
+        units = sorted(set(group["unit_id"].astype(str)))
+        named = "、".join(units[:MAX_UNITS_NAMED])
+        if len(units) > MAX_UNITS_NAMED:
+            named += f" 等 {len(units)} 个单位"
+        rows.append((code, _code_title(code), len(group), len(units), named))
+    table = pd.DataFrame(rows, columns=columns).sort_values(
+        ["条数", "问题代码"], ascending=[False, True]).reset_index(drop=True)
+    return _numbered(table)
+
+
+def findings_matrix(findings: pd.DataFrame) -> pd.DataFrame:
+    """Audit findings counted by code (rows) and unit (columns), with a 合计 column."""
+    if findings.empty:
+        return pd.DataFrame()
+    matrix = pd.crosstab(findings["code"], findings["unit_id"])
+    matrix["合计"] = matrix.sum(axis=1)
+    return matrix.sort_values("合计", ascending=False)
+
+
+# --- figures --------------------------------------------------------------------------
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    try:
+        from perfnb.reporting.fonts import use_cjk_font
+        use_cjk_font()
+    except Exception:  # a missing font must not stop the summary; labels may show boxes
+        pass
+    return Figure(figsize=(width, height), dpi=150, layout="constrained")
+
+
+PAGE_WIDTH_INCHES = 16 / 2.54
+GRADE_COLORS = {"优": "#2E7D32", "良": "#5B8DC2", "中": "#F2A900", "差": "#C62828"}
+
+
+def plot_grade_distribution(results: pd.DataFrame):
+    counts = grade_distribution(results)
+    figure = _figure(PAGE_WIDTH_INCHES, 2.4)
+    ax = figure.add_subplot()
+    bars = ax.bar(counts.index, counts.values, color=[GRADE_COLORS[g] for g in counts.index])
+    ax.bar_label(bars, fontsize=9)
+    ax.set_ylabel("单位数", fontsize=9)
+    ax.set_title("自评等级分布", fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.set_ylim(0, max(1, counts.max()) * 1.2)
+    return figure
+
+
+# Charts with a row per unit show at most this many (the ones needing attention most), so
+# that each fits on an A4 page; the tables beside them list every unit.
+MAX_CHART_UNITS = 25
+
+
+def _chart_title(title: str, shown: int, total: int, which: str) -> str:
+    return title if shown == total else f"{title}（{which}的 {shown} 个单位，共 {total} 个）"
+
+
+def plot_score_rate_heatmap(dimensions: pd.DataFrame, limit: int = MAX_CHART_UNITS):
+    """Score rate per unit and 一级指标; beyond ``limit`` units, those with the lowest mean
+    score rate."""
+    matrix = score_rate_matrix(dimensions)
+    total = len(matrix)
+    if total > limit:
+        matrix = matrix.loc[matrix.mean(axis=1).sort_values(kind="stable").index[:limit]]
+    height = 1.2 + 0.3 * max(1, len(matrix))
+    figure = _figure(PAGE_WIDTH_INCHES, height)
+    ax = figure.add_subplot()
+    if matrix.empty:
+        ax.axis("off")
+        ax.text(0.5, 0.5, "没有可显示的得分率", ha="center", va="center")
+        return figure
+    image = ax.imshow(matrix.to_numpy(dtype=float), cmap="RdYlGn", vmin=0.5, vmax=1.0,
+                      aspect="auto")
+    ax.set_xticks(range(len(matrix.columns)), list(matrix.columns), fontsize=9)
+    ax.set_yticks(range(len(matrix.index)), list(matrix.index), fontsize=8)
+    for row, unit in enumerate(matrix.index):
+        for column, level1 in enumerate(matrix.columns):
+            value = matrix.loc[unit, level1]
+            if not pd.isna(value):
+                ax.text(column, row, f"{value * 100:.0f}%", ha="center", va="center", fontsize=7)
+    figure.colorbar(image, ax=ax, label="得分率", shrink=0.8)
+    ax.set_title(_chart_title("各单位一级指标得分率", len(matrix), total, "平均得分率最低"),
+                 fontsize=10)
+    return figure
+
+
+def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9,
+                          limit: int = MAX_CHART_UNITS):
+    """Budget execution rate per unit, lowest at the bottom; beyond ``limit`` units, the
+    lowest ones (units without a rate first)."""
+    frame = results.sort_values("execution_rate", na_position="first", kind="stable")
+    total = len(frame)
+    frame = frame.head(limit)
+    height = 1.0 + 0.3 * max(1, len(frame))
+    figure = _figure(PAGE_WIDTH_INCHES, height)
+    ax = figure.add_subplot()
+    rates = (frame["execution_rate"].fillna(0) * 100).to_numpy()
+    colors = ["#C62828" if rate < threshold * 100 else "#1F5A96" for rate in rates]
+    bars = ax.barh(list(frame["unit_id"]), rates, color=colors)
+    ax.bar_label(bars, labels=[f"{rate:.2f}%" for rate in rates], fontsize=7, padding=2)
+    ax.axvline(threshold * 100, color="#8A96A3", linestyle="--", linewidth=1)
+    ax.set_xlabel("预算执行率（%）", fontsize=9)
+    ax.set_title(_chart_title("各单位预算执行率", len(frame), total, "执行率最低"), fontsize=10)
+    ax.set_xlim(0, max(110, rates.max() * 1.15 if len(rates) else 110))
+    ax.tick_params(labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    return figure
+
+
+def show_figure(figure) -> None:
+    """Display a Figure in a notebook as a PNG (no pyplot state, nothing shown twice)."""
+    from io import BytesIO
+
+    from IPython.display import Image, display
+
+    buffer = BytesIO()
+    figure.savefig(buffer, format="png", dpi=150)
+    display(Image(data=buffer.getvalue(), format="png"))
+
+
+def summary_title(results: pd.DataFrame, department: str | None) -> str:
+    """“某部门 项目支出绩效自评汇总” or “全部单位 …” for the notebook's heading."""
+    if department and len(results):
+        names = sorted(set(results["department"]))
+        scope = "、".join(names) if names else department
+    else:
+        scope = department or "全部单位"
+    return f"{scope}项目支出绩效自评汇总（共 {len(results)} 个单位）"
+
+
+def write_summary_workbook(results_dir: str | os.PathLike,
+                           path: str | os.PathLike | None = None) -> Path:
+    """``DIR/summary.xlsx``: one row per unit, Chinese headers, widths, frozen header."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    results_dir = Path(results_dir)
+    results = load_results(results_dir)
+    level1_names = [c.split(":", 1)[1] for c in results.columns if c.startswith("score:")]
+    headers = (["主管部门", "单位编号", "项目名称", "总分", "等级"]
+               + [f"{name}得分" for name in level1_names]
+               + ["预算执行率"] + [f"审核发现（{SEVERITY_LABELS[s]}）" for s in SEVERITIES])
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "汇总"
+    sheet.append(headers)
+    ordered = results.sort_values(["department", "total", "unit_id"],
+                                  ascending=[True, False, True]) if len(results) else results
+    for _, row in ordered.iterrows():
+        values = [row["department"], row["unit_id"], row["project"], _cell(row["total"]),
+                  row["grade"]]
+        values += [_cell(row[f"score:{name}"]) for name in level1_names]
+        values += [_cell(row["execution_rate"])]
+        values += [int(row[f"findings_{s}"]) for s in SEVERITIES]
+        sheet.append(values)
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="E3E7EC")
+    for cell in sheet[1]:
+        cell.font = bold
+        cell.fill = fill
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    rate_column = headers.index("预算执行率") + 1
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            if cell.column == rate_column:
+                cell.number_format = "0.00%"
+            elif isinstance(cell.value, float):
+                cell.number_format = "0.00"
+    for index, header in enumerate(headers, start=1):
+        values = [header] + [sheet.cell(row=r, column=index).value for r in range(2, sheet.max_row + 1)]
+        width = max(_text_width(v) for v in values) + 2
+        sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 50)
+    sheet.freeze_panes = "A2"
+    _findings_sheet(workbook, results_dir)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    target = Path(path) if path else results_dir / "summary.xlsx"
+    atomic_write_bytes(target, buffer.getvalue())
+    return target
+
+
+def _findings_sheet(workbook, results_dir: Path) -> None:
+    """Sheet 审核发现: every finding of the batch, in full (the PDF summary may list fewer)."""
+    from perfnb.reporting.office import write_table_sheet
+
+    findings = load_findings(results_dir)
+    columns = ["主管部门", "单位编号", "问题代码", "问题", "严重程度", "工作表", "行", "列", "指标", "说明"]
+    table = pd.DataFrame({
+        "主管部门": findings["department"], "单位编号": findings["unit_id"],
+        "问题代码": findings["code"],
+        "问题": findings["code"].map(_code_title),
+        "严重程度": findings["severity"].map(SEVERITY_LABELS), "工作表": findings["sheet"],
+        "行": pd.to_numeric(findings["row"], errors="coerce").astype("Int64"),
+        "列": findings["column"], "指标": findings["indicator"], "说明": findings["message"],
+    }, columns=columns)
+    write_table_sheet(workbook.create_sheet("审核发现"), table)
+
+
+def _cell(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return float(value)
+
+
+def _text_width(value) -> int:
+    import unicodedata
+
+    if value is None:
+        return 0
+    text = f"{value:.2f}" if isinstance(value, float) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

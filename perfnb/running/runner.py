@@ -1,0 +1,325 @@
+"""`perfnb run`: execute the evaluation notebook for one unit and export its reports.
+
+:func:`run_unit` executes ``notebooks/evaluation.ipynb`` (or another template) with
+papermill's Python API into ``<out_root>/<department>/<unit_id>/`` and writes there:
+
+``evaluation.ipynb``  the executed notebook, with provenance in ``metadata["perfnb"]``
+``report.html``       the HTML report (perfnb_html exporter)
+``report.pdf``        the PDF/A report (perfnb_pdf exporter)
+``result.json``       :meth:`Evaluation.to_dict` of the unit
+
+A unit whose notebook fails keeps its executed notebook (with papermill's error cell) and
+gets status ``failed`` and a Chinese message; nothing else is exported for it.  Every file
+is written atomically (:mod:`perfnb.fsutil`).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from perfnb.errors import InputError, ParameterError, PerfnbError
+from perfnb.running import kernels
+from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
+    ensure_inside, safe_component
+
+__all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "run_unit", "run_command",
+           "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES"]
+
+NOTEBOOK_NAME = "evaluation.ipynb"
+OUTPUT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx",
+                "xlsx": "form.xlsx", "json": "result.json"}
+SUPPORTED_FORMATS = ("html", "pdf", "docx", "xlsx")
+DEFAULT_RULES = "central"
+UNKNOWN_DEPARTMENT = "未识别部门"
+
+
+@dataclass
+class UnitPlan:
+    """What :func:`run_unit` would do for an input, found without starting a kernel."""
+
+    unit_id: str
+    department: str
+    input_files: list[Path]
+    parameters: dict
+    rules: str | None = None           # the unit YAML's own rule set, if it names one
+
+
+@dataclass
+class UnitRun:
+    """The outcome of one unit's run."""
+
+    unit_id: str
+    department: str
+    status: str                        # "passed" | "failed"
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    message: str | None = None         # Chinese; None if passed
+    started: datetime | None = None
+    finished: datetime | None = None
+    host: str = ""
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+
+def default_template() -> Path:
+    """notebooks/evaluation.ipynb next to the perfnb package."""
+    import perfnb
+    return Path(perfnb.__file__).resolve().parents[1] / "notebooks" / NOTEBOOK_NAME
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    try:
+        import pandas as pd
+        if pd.isna(value):
+            return ""
+    except (TypeError, ValueError):
+        pass
+    return str(value).strip()
+
+
+def plan_unit(input_path) -> UnitPlan:
+    """Unit id, department, input files and notebook parameters of one input.
+
+    The unit id is the YAML's ``unit_id``, else the workbook's 单位编号, else the input
+    file's stem; the department is the YAML's ``department``, else the data file's 主管部门.
+    The data file is read only when the YAML does not name both.  Raises
+    :class:`InputError` for an input that cannot be used.
+    """
+    from perfnb.reading import YAML_SUFFIXES, read_unit_yaml, resolve_data_path
+
+    path = Path(input_path)
+    if not path.exists():
+        raise InputError("输入文件不存在", file=path, hint="请检查路径是否正确")
+    if path.is_dir():
+        raise InputError("这是一个文件夹，不是单位文件", file=path,
+                         hint="perfnb run 需要一个单位 YAML、Excel 工作簿或 CSV 文件；"
+                              "批量评价文件夹请用 perfnb batch")
+    path = path.resolve()
+    unit_id = department = ""
+    unit_rules = None
+    input_files = [path]
+    if path.suffix.lower() in YAML_SUFFIXES:
+        settings = read_unit_yaml(path)
+        unit_id = _text(settings.get("unit_id"))
+        department = _text(settings.get("department"))
+        unit_rules = _text(settings.get("rules")) or None
+        if settings.get("data"):
+            data_path = resolve_data_path(settings["data"], path.parent)
+            if not data_path.is_file():
+                raise InputError(f"data 指向的数据文件“{settings['data']}”不存在（查找位置：{data_path}）",
+                                 file=path, hint="请检查 data 的路径；相对路径以本 YAML 所在文件夹为准")
+            input_files.append(data_path.resolve())
+    if not department or not unit_id:
+        from perfnb.reading import load_unit
+        tables = load_unit(path)
+        unit = tables.units.iloc[0]
+        unit_id = unit_id or _text(unit.get("unit_id"))
+        department = department or _text(unit.get("department"))
+    unit_id = unit_id or path.stem
+    parameters = {"data": str(path), "unit_id": unit_id}
+    return UnitPlan(unit_id=unit_id, department=department, input_files=input_files,
+                    parameters=parameters, rules=unit_rules)
+
+
+def _formats(formats) -> tuple[str, ...]:
+    if isinstance(formats, str):
+        formats = formats.split(",")
+    result = tuple(dict.fromkeys(f.strip().lower() for f in formats if f and f.strip()))
+    unknown = [f for f in result if f not in SUPPORTED_FORMATS]
+    if unknown:
+        raise ParameterError(f"不支持的导出格式：{'、'.join(unknown)}。"
+                             f"perfnb run 可导出：{','.join(SUPPORTED_FORMATS)}（逗号分隔）。")
+    return result
+
+
+def _failure_message(unit_id: str, error: Exception, notebook: Path) -> str:
+    from papermill.exceptions import PapermillExecutionError
+
+    if isinstance(error, PapermillExecutionError):
+        evalue = (error.evalue or "").strip()
+        if error.ename in {"InputError", "InputErrors", "ParameterError", "RulesError",
+                           "PerfnbError", "ExportError"} and evalue:
+            reason = evalue
+        else:
+            reason = f"笔记本第 {error.exec_count} 个代码单元出错（{error.ename}：{evalue}）"
+    else:
+        reason = f"笔记本未能执行完毕（{type(error).__name__}：{error}）"
+    reason = reason.rstrip("。")
+    return f"单位“{unit_id}”评价失败：{reason}。出错的笔记本见 {notebook}。"
+
+
+def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | None,
+             kernel: dict | None = None) -> dict:
+    """Execute the template into ``temp`` in a fresh kernel; note in ``kernel`` how it started.
+
+    With a :class:`perfnb.running.kernels.KernelForkServer` running in this process (``perfnb batch`` starts one per
+    worker), the kernel is forked from it: a new process that has imported the template's
+    modules but run no code of any unit.  Otherwise papermill starts the kernel as usual.
+    """
+    import papermill
+
+    kernel = {} if kernel is None else kernel
+    kernel.update(process="new", start="launched")
+    engine_kwargs = {}
+    manager = kernels.forking_kernel_manager(kernel)
+    if manager is not None:
+        engine_kwargs["kernel_manager_class"] = manager
+    with warnings.catch_warnings():
+        # The temporary output name does not end in .ipynb; papermill only warns about it.
+        warnings.filterwarnings("ignore", message=r"The specified file .* does not end in")
+        papermill.execute_notebook(
+            str(template), str(temp), parameters=parameters, kernel_name=kernel_name,
+            cwd=str(template.parent), progress_bar=False, log_output=False,
+            request_save_on_cell_execute=False,
+            # nbclient's graceful shutdown idles ~1.5 s per unit; the kernel has nothing to save
+            shutdown_kernel="immediate",
+            # the kernel's own start-up chatter (e.g. its TCP transport warning) is not
+            # for our users; errors still show in the executed notebook
+            extra_arguments=["--log-level=ERROR"], **engine_kwargs)
+    return kernel
+
+
+def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
+             template=None, kernel_name=None) -> UnitRun:
+    """Execute the evaluation notebook for one unit and export its reports.
+
+    ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
+
+    Raises :class:`PerfnbError` for bad input (no such file, unreadable YAML, unknown
+    format or rule set, missing template); a notebook that fails to run is not raised but
+    reported as status ``failed`` with a Chinese message.
+    """
+    import nbformat
+
+    from perfnb.running.provenance import attach, build_provenance, now
+    from perfnb.evaluation.rules import get_rules
+
+    formats = _formats(formats)
+    template = Path(template) if template else default_template()
+    if not template.is_file():
+        raise ParameterError(f"模板笔记本“{template}”不存在。请用 --template 指定评价笔记本。")
+    template = template.resolve()
+    plan = plan_unit(input_path)
+    rules = rules or plan.rules or DEFAULT_RULES
+    rule_set = get_rules(rules)
+    out_root = Path(out_root)
+    out_dir = ensure_inside(out_root, out_root / safe_component(plan.department or UNKNOWN_DEPARTMENT)
+                            / safe_component(plan.unit_id))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook_path = out_dir / NOTEBOOK_NAME
+    # outputs of an earlier run must not outlive this one
+    for name in OUTPUT_NAMES.values():
+        with contextlib.suppress(FileNotFoundError):
+            (out_dir / name).unlink()
+
+    parameters = dict(plan.parameters, rules=str(rules))
+    temp = out_dir / f".{NOTEBOOK_NAME}.{os.getpid()}{TEMP_SUFFIX}"
+    started = now()
+    error: Exception | None = None
+    kernel: dict = {}
+    try:
+        _execute(template, temp, parameters, kernel_name, kernel)
+    except Exception as problem:  # papermill/kernel failures: the unit failed, not perfnb
+        error = problem
+    finished = now()
+
+    import socket
+    host = socket.gethostname()
+    run = UnitRun(unit_id=plan.unit_id, department=plan.department, status="passed",
+                  out_dir=out_dir, started=started, finished=finished, host=host)
+    unit_info = {"unit_id": plan.unit_id, "department": plan.department, "project": ""}
+    title = f"{plan.unit_id}绩效自评报告"
+    evaluation = None
+    if error is None:
+        try:
+            from perfnb.reading import load_unit
+            from perfnb.reporting.narrative import report_title
+            from perfnb.evaluation.evaluator import evaluate
+            evaluation = evaluate(load_unit(plan.input_files[0], {"unit_id": plan.unit_id}),
+                                  rule_set)
+            unit = evaluation.units.iloc[0]
+            unit_info["project"] = _text(unit.get("project"))
+            title = report_title(evaluation)
+        except Exception as problem:  # the notebook ran, so this cannot normally happen
+            error = problem
+
+    if not temp.exists():
+        run.status = "failed"
+        run.message = _failure_message(plan.unit_id, error or RuntimeError("无输出"), notebook_path)
+        return run
+    nb = nbformat.read(temp, as_version=4)
+    provenance = build_provenance(template=template, input_files=plan.input_files,
+                                  rules=rule_set, unit=unit_info, title=title,
+                                  started=started, finished=finished, parameters=parameters,
+                                  status="failed" if error else "passed")
+    provenance["kernel"] = kernel  # a fresh kernel per unit; forked ones list their imports
+    attach(nb, provenance)
+    atomic_write_text(notebook_path, nbformat.writes(nb))
+    temp.unlink()
+    run.files.append(notebook_path)
+    if error is not None:
+        run.status = "failed"
+        run.message = _failure_message(plan.unit_id, error, notebook_path)
+        return run
+
+    try:
+        resources = {"metadata": {"path": str(out_dir), "name": "report"}}
+        reports = [kind for kind in ("html", "pdf") if kind in formats]
+        if reports:
+            from perfnb.reporting.exporters import export_reports
+            for kind, report in export_reports(nb, dict(resources), reports):
+                path = out_dir / OUTPUT_NAMES[kind]
+                if kind == "pdf":
+                    atomic_write_bytes(path, report)
+                else:
+                    atomic_write_text(path, report)
+                run.files.append(path)
+        if "docx" in formats:
+            from perfnb.reporting.office import write_docx_report
+            path = out_dir / OUTPUT_NAMES["docx"]
+            with atomic_path(path) as temp:
+                write_docx_report(evaluation, temp, plan.unit_id)
+            run.files.append(path)
+        if "xlsx" in formats:
+            from perfnb.reporting.office import write_xlsx_form
+            path = out_dir / OUTPUT_NAMES["xlsx"]
+            with atomic_path(path) as temp:
+                write_xlsx_form(evaluation, temp, plan.unit_id)
+            run.files.append(path)
+    except PerfnbError as problem:
+        run.status = "failed"
+        run.message = f"单位“{plan.unit_id}”的报告导出失败：{problem}"
+        return run
+    path = out_dir / OUTPUT_NAMES["json"]
+    atomic_write_text(path, json.dumps(evaluation.to_dict(plan.unit_id), ensure_ascii=False,
+                                       indent=2) + "\n")
+    run.files.append(path)
+    run.finished = now()
+    return run
+
+
+def run_command(args) -> int:
+    """`perfnb run INPUT [--out DIR] [--formats html,pdf] [--rules NAME] [--template NB]`.
+
+    Exit status: 0 passed, 1 the unit failed (its notebook shows why), 2 bad input
+    (raised as PerfnbError and printed by the CLI).
+    """
+    run = run_unit(args.input, out_root=args.out, formats=args.formats, rules=args.rules,
+                   template=args.template)
+    if run.passed:
+        print(f"单位“{run.unit_id}”（{run.department or UNKNOWN_DEPARTMENT}）评价完成，报告保存在 {run.out_dir}：")
+        for path in run.files:
+            print(f"  {path}")
+        return 0
+    import sys
+    print(f"perfnb：{run.message}", file=sys.stderr)
+    return 1
