@@ -87,4 +87,11 @@ def lab_command(args) -> int:
         print("提示：当前以 root 用户运行，JupyterLab 默认拒绝启动。"
               "如确需以 root 运行（例如在容器中），请使用：perfnb lab -- --allow-root",
               file=sys.stderr)
-    return subprocess.call([jupyter, "lab", f"--notebook-dir={notebooks}", *extra])
+    command = [jupyter, "lab", f"--notebook-dir={notebooks}", *extra]
+    if os.name == "posix":
+        # Become JupyterLab (as `jupyter` itself does for its subcommands): a signal sent to
+        # `perfnb lab` then reaches the server, and no server is left running without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.execv(jupyter, command)
+    return subprocess.call(command)

@@ -204,3 +204,6 @@ def test_perfnb_lab_serves_the_evaluation_templates(tmp_path):
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    # Stopping `perfnb lab` stops JupyterLab: no server is left answering on its address.
+    with pytest.raises(urllib.error.URLError):
+        urllib.request.urlopen(f"{address}/api/status", timeout=5)

@@ -15,7 +15,7 @@ from perfnb.reporting import narrative
 from perfnb.reading.wordreport import load_docx
 from perfnb.reporting.office.docx_report import FONTS, html_blocks, write_docx_report
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from perfnb.reporting.summary import (findings_matrix, grade_distribution, load_
                             plot_score_rate_heatmap, ranking_table, score_rate_matrix,
                             write_summary_workbook)
 
-PARAMS = Path(__file__).resolve().parents[1] / "params"
+PARAMS = Path(__file__).resolve().parents[2] / "params"
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from perfnb.running import batch as batch_module  # noqa: E402
 from perfnb.cli import main  # noqa: E402
 from perfnb.running.manifest import MANIFEST_NAME, verify  # noqa: E402
 
-PARAMS = Path(__file__).resolve().parents[1] / "params"
+PARAMS = Path(__file__).resolve().parents[2] / "params"
 
 
 def test_batch_on_a_local_dask_cluster(tmp_path, capsys):

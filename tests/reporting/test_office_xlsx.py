@@ -12,7 +12,7 @@ from perfnb.reporting.office.xlsx_form import (FINDINGS_SHEET, FORM_SHEET, REPOR
                                      REVIEWED_SCORE_HEADER, write_xlsx_form)
 from perfnb.reporting.office.xlsx_style import write_table_sheet
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 UNITS = {"nmg-rd-2022-rdlz": "central", "sc-lx-2023-gbzn": "sichuan"}
 
 

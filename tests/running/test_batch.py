@@ -24,7 +24,7 @@ from perfnb.cli import main
 from perfnb.fsutil import safe_component
 from perfnb.running.manifest import MANIFEST_NAME, Manifest, verify
 
-PARAMS = Path(__file__).resolve().parents[1] / "params"
+PARAMS = Path(__file__).resolve().parents[2] / "params"
 # A unit id that tries to escape the output folder and carries quotes, a backslash, a newline.
 NASTY_UNIT_ID = '../../逃逸"单位\'\\x\n第二行'
 NASTY_TEXT = '引号"与\'单引号\'、反斜杠\\n 不是换行\n真换行\t制表'

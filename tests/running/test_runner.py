@@ -14,7 +14,7 @@ from perfnb.errors import InputError
 from perfnb.running.provenance import KEY_PACKAGES, code_sha256, sha256_file, tree_sha256
 from perfnb.running.runner import default_template, plan_unit, run_unit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SEED_YAML = ROOT / "params" / "nmg-rd-2022-rdlz.yaml"
 SEED_DATA = ROOT / "params" / "data" / "nmg-rd-2022-rdlz.xlsx"
 DEPARTMENT = "内蒙古自治区人大常委会办公厅"

@@ -17,10 +17,10 @@ import yaml
 
 import perfnb
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PARAMS = ROOT / "params"
 DATA = PARAMS / "data"
-EXPECTED = yaml.safe_load((Path(__file__).parent / "expected_samples.yaml").read_text("utf-8"))
+EXPECTED = yaml.safe_load((Path(__file__).parents[1] / "expected_samples.yaml").read_text("utf-8"))
 UNITS = EXPECTED["units"]
 UNIT_IDS = list(UNITS)
 SEVERE = ("error", "warning")

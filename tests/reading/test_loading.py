@@ -15,7 +15,7 @@ from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS
 
 from xlsx_builders import build_csv, build_official, build_sichuan, build_workbook, set_cached_values
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def assert_contracts(tables):

@@ -10,7 +10,7 @@ import perfnb
 from perfnb.errors import InputError
 from perfnb.reading.wordreport import load_docx, read_docx
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 # The seed report (/work/shared/seeds/000_0367d8b2a238719a.txt) as the department wrote it:
 # title, narrative, one table per 一级指标 with a two-row header ("一级" over "指标", "年度"
