@@ -121,6 +121,18 @@ SCORED_INDICATOR_COLUMNS = {
     "over_achieved": "bool: forward indicator with B >= threshold x A",
 }
 
+# What a reader noticed while reading a form and chose not to refuse: a row it skipped
+# (template placeholder, label-only row), a header it did not recognise, an actual written as
+# a target … Each observation's ``code`` is the code of a registered check of the audit, which
+# turns it into a finding (with its severity and message template); ``fields`` fill that template.
+OBSERVATION_COLUMNS = {
+    "unit_id": "str",
+    "code": "str: the audit check that reports it, e.g. SKIPPED_ROW",
+    "sheet": "str|None", "row": "Int64", "column": "str|None: header text",
+    "indicator": "str|None: 三级指标 name (or label) concerned",
+    "fields": "dict: named values for the check's message template (text as printed …)",
+}
+
 FINDING_COLUMNS = {
     "unit_id": "str",
     "code": "str: stable code, e.g. SCORE_MISMATCH",
@@ -145,6 +157,7 @@ class UnitTables:
     indicators: pd.DataFrame
     reported: pd.DataFrame = field(default_factory=lambda: empty_frame(REPORTED_COLUMNS))
     budget_lines: pd.DataFrame = field(default_factory=lambda: empty_frame(BUDGET_LINE_COLUMNS))
+    observations: pd.DataFrame = field(default_factory=lambda: empty_frame(OBSERVATION_COLUMNS))
 
     @property
     def unit_ids(self) -> list[str]:
@@ -167,19 +180,20 @@ class UnitTables:
             return pd.concat(frames, ignore_index=True)
 
         return cls(stack("units"), stack("budgets"), stack("indicators"), stack("reported"),
-                   stack("budget_lines"))
+                   stack("budget_lines"), stack("observations"))
 
     def select(self, unit_id: str) -> "UnitTables":
         """The tables of one unit."""
         def pick(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["unit_id"] == unit_id].reset_index(drop=True)
         return UnitTables(pick(self.units), pick(self.budgets), pick(self.indicators),
-                          pick(self.reported), pick(self.budget_lines))
+                          pick(self.reported), pick(self.budget_lines), pick(self.observations))
 
     def with_unit_id(self, unit_id: str) -> "UnitTables":
         """A copy whose every table carries ``unit_id`` (loaders use it; one unit only)."""
         frames = []
-        for frame in (self.units, self.budgets, self.indicators, self.reported, self.budget_lines):
+        for frame in (self.units, self.budgets, self.indicators, self.reported, self.budget_lines,
+                      self.observations):
             frame = frame.copy()
             frame["unit_id"] = unit_id
             frames.append(frame)

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from perfnb.errors import InputError, InputErrors
-from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS, REPORTED_COLUMNS,
-                     UNIT_COLUMNS, UnitTables)
+from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
+                          OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, UnitTables)
 from perfnb.reading.values import parse_value
 from perfnb.reading.blocks import WEIGHT_TOLERANCE, funds_rate
 
@@ -34,6 +34,13 @@ class LoadedUnit:
     reported: list[dict] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     year_location: dict = field(default_factory=dict)  # where the year was read (for errors)
+    observations: list[dict] = field(default_factory=list)  # OBSERVATION_COLUMNS but unit_id
+
+    def observe(self, code: str, *, sheet=None, row=None, column=None, indicator=None,
+                **fields) -> None:
+        """Note something the reader read past (see perfnb.model.OBSERVATION_COLUMNS)."""
+        self.observations.append({"code": code, "sheet": sheet, "row": row, "column": column,
+                                  "indicator": indicator, "fields": fields})
 
 
 def _text(value) -> str:
@@ -211,4 +218,8 @@ def to_tables(loaded: LoadedUnit, unit_id: str) -> UnitTables:
     for column in ("weight", "score"):
         reported[column] = reported[column].astype(float)
     reported["row"] = reported["row"].astype("Int64")
-    return UnitTables(units, budgets, indicators, reported, lines)
+
+    observations = _frame([{**obs, "unit_id": unit_id} for obs in loaded.observations],
+                          OBSERVATION_COLUMNS)
+    observations["row"] = observations["row"].astype("Int64")
+    return UnitTables(units, budgets, indicators, reported, lines, observations)
