@@ -1,9 +1,13 @@
 """Load a unit's data, whatever the layout, into :class:`perfnb.model.UnitTables`.
 
 ``load_unit(path)`` dispatches by suffix: ``.yaml``/``.yml`` is a unit file (its ``data`` file
-is loaded and its keys override the data), ``.xlsx``/``.xlsm`` is read by content (our
-three-sheet workbook, 四川's form, or the official form), ``.csv`` is an indicator table,
-``.docx`` is a department's Word report whose tables are read like the official form.
+is loaded and its keys override the data), a spreadsheet (``.xlsx``/``.xlsm``/``.xls``/``.ods``/
+WPS ``.et``: :mod:`perfnb.reading.sheets`) is read by content (our three-sheet workbook,
+四川's form, or the official form), ``.csv`` is an indicator table, ``.docx`` is a department's
+Word report whose tables are read like the official form, ``.pdf`` a printed form with a text
+layer (:mod:`perfnb.reading.pdffile`).  A file may hold several forms (one per sheet, stacked
+on a sheet, one after another in a document: :mod:`perfnb.reading.forms`):
+:func:`load_forms` gives each as its own unit, :func:`load_unit` needs ``form`` to pick one.
 """
 from __future__ import annotations
 
@@ -11,19 +15,25 @@ import os
 from pathlib import Path
 from typing import Iterable
 
-from perfnb.errors import InputError
+from dataclasses import dataclass
+
+from perfnb.errors import InputError, PerfnbError
 from perfnb.model import UnitTables
 from perfnb.reading.assemble import LoadedUnit, apply_overrides, check_unit, raise_errors, to_tables
+from perfnb.reading.forms import Form
+from perfnb.reading.sheets import SPREADSHEET_SUFFIXES
 from perfnb.reading.workbook import write_template
 
-__all__ = ["load_unit", "load_units", "resolve_data_path", "write_template", "read_unit_yaml",
-           "WORKBOOK_SUFFIXES", "YAML_SUFFIXES", "CSV_SUFFIXES", "DOCX_SUFFIXES", "DATA_SUFFIXES"]
+__all__ = ["load_unit", "load_units", "load_forms", "read_forms", "FormResult", "resolve_data_path",
+           "write_template", "read_unit_yaml", "WORKBOOK_SUFFIXES", "SPREADSHEET_SUFFIXES",
+           "YAML_SUFFIXES", "CSV_SUFFIXES", "DOCX_SUFFIXES", "PDF_SUFFIXES", "DATA_SUFFIXES"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
 DOCX_SUFFIXES = (".docx", ".docm")
-DATA_SUFFIXES = WORKBOOK_SUFFIXES + CSV_SUFFIXES + DOCX_SUFFIXES
+PDF_SUFFIXES = (".pdf",)
+DATA_SUFFIXES = SPREADSHEET_SUFFIXES + CSV_SUFFIXES + DOCX_SUFFIXES + PDF_SUFFIXES
 
 
 def read_unit_yaml(path):
@@ -51,77 +61,127 @@ def resolve_data_path(data: str | os.PathLike, base_dir: str | os.PathLike | Non
     return candidates[0]
 
 
-def _read_data(path: Path) -> LoadedUnit:
+def read_forms(path: Path) -> list[Form]:
+    """Every form of a data file, read (each :class:`~perfnb.reading.forms.Form` holds its
+    :class:`LoadedUnit` or the error that stopped it).  Raises InputError when the file
+    itself cannot be read or holds no form at all."""
     from perfnb.reading.sheets import check_file
     suffix = path.suffix.lower()
     if suffix in CSV_SUFFIXES:
         from perfnb.reading.csvfile import read_csv
-        return read_csv(path)
-    if suffix in WORKBOOK_SUFFIXES:
-        return _read_xlsx(path)
+        return [Form(1, None, read_csv(path))]
+    if suffix in SPREADSHEET_SUFFIXES:
+        return _spreadsheet_forms(path)
     if suffix in DOCX_SUFFIXES:
-        from perfnb.reading.wordreport import read_docx
-        return read_docx(path)
+        from perfnb.reading.wordreport import read_docx_forms
+        return read_docx_forms(path)
+    if suffix in PDF_SUFFIXES:
+        from perfnb.reading.pdffile import read_pdf_forms
+        return read_pdf_forms(path)
     check_file(path)
-    if suffix == ".doc":
-        raise InputError("不支持旧版 Word 97-2003 文档（.doc）", file=path,
+    if suffix in (".doc", ".wps"):
+        raise InputError("不支持旧版 Word 97-2003 / WPS 文字文档（.doc/.wps）", file=path,
                          hint="请在 Word 或 WPS 中“另存为”Word 文档（*.docx）")
-    if suffix == ".xls":
-        raise InputError("不支持旧版 Excel 97-2003 工作簿（.xls）", file=path,
-                         hint="请在 Excel 或 WPS 中“另存为”Excel 工作簿（*.xlsx）")
     raise InputError(f"无法识别的文件类型“{path.suffix or '（无扩展名）'}”", file=path,
-                     hint="请提供 .xlsx 工作簿、.csv 文件、.docx 自评报告或单位参数 .yaml 文件")
+                     hint="请提供 .xlsx/.xls/.ods 工作簿、.csv 文件、.docx 自评报告、带文字的 .pdf "
+                          "或单位参数 .yaml 文件")
 
 
-def _read_xlsx(path: Path) -> LoadedUnit:
+def _spreadsheet_forms(path: Path) -> list[Form]:
     from perfnb.reading.official import read_form
     from perfnb.reading.blocks import find_indicator_header
+    from perfnb.reading.forms import form_spans
     from perfnb.reading.sheets import open_workbook
     from perfnb.reading.sichuan import is_sichuan
     from perfnb.reading.workbook import is_workbook, read_workbook
 
     book = open_workbook(path)
     file = str(path)
+    forms: list[Form] = []
+    spans: list[tuple[str, int, int]] = []
     try:
         if is_workbook(book.sheetnames):
-            loaded = read_workbook(book)
+            try:
+                forms.append(Form(1, None, read_workbook(book)))
+            except PerfnbError as error:
+                forms.append(Form(1, None, error=error))
+            spans.append(("", 1, 10 ** 9))
         else:
-            loaded = None
             for title in book.sheetnames:
                 grid = book.grid(title)
-                header = find_indicator_header(grid)
-                if header is None:
+                if find_indicator_header(grid) is None:
                     continue
-                layout = "sichuan" if is_sichuan(grid) else "official"
-                loaded = read_form(grid, layout, header)
-                break
-            if loaded is None:
+                for top, bottom in form_spans(grid):
+                    sub = grid.rows_only(top, bottom)
+                    form = Form(len(forms) + 1, title)
+                    try:
+                        header = find_indicator_header(sub)
+                        layout = "sichuan" if is_sichuan(sub) else "official"
+                        form.loaded = read_form(sub, layout, header)
+                    except PerfnbError as error:
+                        form.error = error
+                    forms.append(form)
+                    spans.append((title, top, bottom))
+            if not forms:
                 raise InputError(
                     "找不到绩效指标表（没有包含 三级指标、年度指标值、分值 等表头的行）", file=file,
                     hint="请使用官方《项目支出绩效自评表》、四川自评表，或 perfnb template 生成的模板")
     finally:
         book.close()
-    from openpyxl.utils import get_column_letter
-    formula_errors = [
-        InputError("该单元格是公式，但文件中没有保存计算结果", file=file, sheet=sheet, row=row,
-                   column_letter=get_column_letter(column),
-                   hint="请在 Excel 或 WPS 中打开该文件并保存一次（让公式算出结果），或把公式改为数值")
-        for sheet, cells in book.uncached.items() for row, column in sorted(cells)]
-    loaded.errors[:0] = formula_errors
-    return loaded
+    if book.uncached:
+        from openpyxl.utils import get_column_letter
+        for form, (title, top, bottom) in zip(forms, spans):
+            if form.loaded is None:
+                continue
+            form.loaded.errors[:0] = [
+                InputError("该单元格是公式，但文件中没有保存计算结果", file=file, sheet=sheet,
+                           row=row, column_letter=get_column_letter(column),
+                           hint="请在 Excel 或 WPS 中打开该文件并保存一次（让公式算出结果），或把公式改为数值")
+                for sheet, cells in book.uncached.items() for row, column in sorted(cells)
+                if (not title or sheet == title) and top <= row <= bottom]
+    return forms
 
 
-def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTables:
-    """Load one unit from a unit YAML, an Excel workbook or a CSV file.
+@dataclass
+class FormResult:
+    """One form of a file (see :func:`load_forms`): its unit tables, or the error of that form."""
 
-    ``overrides`` are unit-YAML keys (unit_id, department, implementing_unit, project, year,
-    budget {...}, goals {...}, reported {...}, evaluation {...}); non-null values replace what
-    the data file says (and what the YAML says, when ``path`` is a YAML).  The unit id is the
-    YAML's ``unit_id``, else the workbook's 单位编号, else the data file's stem.
-    """
-    path = Path(path)
+    file: str
+    index: int                 # 1-based position in the file
+    count: int                 # how many forms the file holds
+    sheet: str | None          # sheet, 表格N or 第N页 it was read from
+    title: str                 # project name, else heading/sheet
+    unit_id: str
+    tables: UnitTables | None = None
+    error: PerfnbError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.tables is not None
+
+
+def _finish(form: Form, settings: dict, source_name: str, unit_id: str) -> UnitTables:
+    """Overrides, whole-unit checks and DataFrames of one read form (raises its errors)."""
+    if form.error is not None:
+        raise form.error
+    loaded = form.loaded
+    apply_overrides(loaded, settings, source_name)
+    check_unit(loaded, source_name)
+    raise_errors(loaded.errors)
+    return to_tables(loaded, unit_id)
+
+
+def _unit_ids(data_path: Path, forms: list[Form], settings: dict) -> list[str]:
+    from perfnb.reading.forms import form_unit_ids
+    if len(forms) == 1:
+        form = forms[0]
+        own = form.loaded.unit.get("unit_id") if form.loaded is not None else None
+        return [str(settings.get("unit_id") or own or data_path.stem)]
+    return form_unit_ids(data_path.stem, forms)
+
+
+def _settings_and_data(path: Path, overrides: dict | None) -> tuple[dict, Path]:
     settings: dict = {}
-    source_name = str(path)
     if path.suffix.lower() in YAML_SUFFIXES:
         settings = read_unit_yaml(path)
         data = settings.get("data")
@@ -136,12 +196,76 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTab
         data_path = path
     if overrides:
         settings = _merge(settings, overrides)
-    loaded = _read_data(data_path)
-    apply_overrides(loaded, settings, source_name)
-    check_unit(loaded, source_name)
-    raise_errors(loaded.errors)
-    unit_id = (settings.get("unit_id") or loaded.unit.get("unit_id") or data_path.stem)
-    return to_tables(loaded, str(unit_id))
+    return settings, data_path
+
+
+def _select(forms: list[Form], selector, data_path: Path, source_name: str) -> Form:
+    from perfnb.reading.forms import describe_forms, pick_form
+    if selector is not None and str(selector).strip():
+        form = pick_form(forms, selector)
+        if form is None:
+            raise InputError(f"文件中没有“{selector}”这个表（共 {len(forms)} 个：{describe_forms(forms)}）",
+                             file=source_name, hint="form 可写表的序号（从 1 起）或项目名称")
+        return form
+    if len(forms) > 1:
+        raise InputError(
+            f"该文件包含 {len(forms)} 个自评表：{describe_forms(forms)}", file=data_path,
+            hint="请指定其中一个：单位 YAML 中写 form: 序号 或 form: 项目名称"
+                 "（papermill -p form 2；Python 中 load_unit(路径, {\"form\": 2})），"
+                 "或用 perfnb.reading.load_forms / perfnb score / perfnb batch 读取全部")
+    return forms[0]
+
+
+def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTables:
+    """Load one unit from a unit YAML or a data file (Excel .xlsx/.xls/.ods, CSV, Word, PDF).
+
+    ``overrides`` are unit-YAML keys (unit_id, department, implementing_unit, project, year,
+    budget {...}, goals {...}, reported {...}, evaluation {...}, form); non-null values
+    replace what the data file says (and what the YAML says, when ``path`` is a YAML).  The
+    unit id is the YAML's ``unit_id``, else the workbook's 单位编号, else the data file's stem
+    (for one form of a multi-form file: ``<stem>-<project>`` or ``<stem>-<number>``).  A file
+    holding several forms needs ``form`` (number from 1, or project name) to say which.
+    """
+    path = Path(path)
+    source_name = str(path)
+    settings, data_path = _settings_and_data(path, overrides)
+    forms = read_forms(data_path)
+    form = _select(forms, settings.get("form"), data_path, source_name)
+    unit_id = _unit_ids(data_path, forms, settings)[forms.index(form)]
+    if len(forms) > 1 and settings.get("unit_id"):
+        unit_id = str(settings["unit_id"])
+    return _finish(form, settings, source_name, unit_id)
+
+
+def load_forms(path: str | os.PathLike, overrides: dict | None = None) -> list[FormResult]:
+    """Every form of a file as its own unit: a :class:`FormResult` per form, holding the
+    form's tables or the error of that form (a form that fails does not stop the others).
+
+    ``path`` is a data file or a unit YAML (whose keys apply to every form; with ``form`` it
+    selects one).  Raises InputError only when the file itself cannot be read.
+    """
+    path = Path(path)
+    source_name = str(path)
+    settings, data_path = _settings_and_data(path, overrides)
+    forms = read_forms(data_path)
+    ids = _unit_ids(data_path, forms, settings)
+    chosen = list(zip(forms, ids))
+    if settings.get("form") is not None and str(settings.get("form")).strip():
+        form = _select(forms, settings["form"], data_path, source_name)
+        unit_id = str(settings.get("unit_id") or ids[forms.index(form)])
+        chosen = [(form, unit_id)]
+    elif len(forms) > 1:
+        settings = {k: v for k, v in settings.items() if k != "unit_id"}
+    results = []
+    for form, unit_id in chosen:
+        result = FormResult(file=str(data_path), index=form.index, count=len(forms),
+                            sheet=form.sheet, title=form.title, unit_id=unit_id)
+        try:
+            result.tables = _finish(form, settings, source_name, unit_id)
+        except PerfnbError as error:
+            result.error = error
+        results.append(result)
+    return results
 
 
 def _merge(base: dict, extra: dict) -> dict:
@@ -157,8 +281,14 @@ def _merge(base: dict, extra: dict) -> dict:
 
 
 def load_units(paths: Iterable[str | os.PathLike]) -> UnitTables:
-    """Load several units and stack them; unit ids must be unique."""
-    parts = [load_unit(path) for path in paths]
+    """Load several units and stack them; unit ids must be unique.  A file holding several
+    forms gives one unit per form (any form that fails raises its error)."""
+    parts = []
+    for path in paths:
+        for result in load_forms(path):
+            if result.error is not None:
+                raise result.error
+            parts.append(result.tables)
     seen: dict[str, str] = {}
     for part in parts:
         unit_id = part.unit_ids[0]

@@ -6,6 +6,7 @@ Rows and columns are 1-based everywhere, as Excel shows them.
 from __future__ import annotations
 
 import html
+import os
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -85,6 +86,18 @@ class Grid:
                 return self.get(r, column), r
         return None, None
 
+    def rows_only(self, top: int, bottom: int) -> "Grid":
+        """This grid with every row outside ``top``…``bottom`` blank: one form of a sheet
+        that holds several, read with the sheet's own row numbers."""
+        if top <= 1 and bottom >= self.max_row:
+            return self
+        values = [row if top <= r <= bottom else [] for r, row in enumerate(self.values, 1)]
+        while values and not values[-1]:
+            values.pop()
+        return Grid(self.file, self.sheet, values,
+                    {k: v for k, v in self.anchor.items() if top <= k[0] <= bottom},
+                    {k for k in self.percent if top <= k[0] <= bottom})
+
     def find(self, predicate, rows: range | None = None) -> list[tuple[int, int]]:
         """Cells (row, column) whose cleaned text satisfies ``predicate``; one per merged range."""
         found = []
@@ -131,49 +144,63 @@ def check_file(path: Path) -> None:
         raise InputError("文件是空的（0 字节）", file=path, hint="请重新保存或重新导出该文件")
 
 
-class Book:
-    """An .xlsx/.xlsm opened for reading: its sheet names and, per sheet, a :class:`Grid`.
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".xlt", ".xltx")
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"    # xls / WPS .et (compound document)
 
-    Sheets are streamed with openpyxl's read-only mode (cached values of formulas), merged
-    ranges are read from the sheet XML: far faster than openpyxl's full mode, which styles
-    every merged cell.  ``uncached`` maps sheet title -> cells (row, column) holding a formula
-    with no cached value (a workbook saved by a program that does not compute formulas).  A
-    formula that is only a constant ("=100%", "=12": a target typed with its "=" sign) is read
-    as the text typed, whether or not a value was cached.
+
+class Book:
+    """A spreadsheet opened for reading (.xlsx/.xlsm, legacy .xls, .ods, WPS .et): its sheet
+    names and, per sheet, a :class:`Grid`.
+
+    Cell values come from python-calamine (one Rust reader for every format, ~50× faster
+    than openpyxl's read-only mode on our forms: see docs/architecture.md).  What calamine
+    does not give is read beside it, per format:
+
+    * xlsx: merged ranges (calamine), and from the sheet XML the formulas and the cells
+      formatted as percentages (styles.xml's number formats).  A formula that is only a
+      constant ("=100%", "=12": a target typed with its "=" sign) is read as the text typed,
+      whether or not a value was cached; ``uncached`` maps sheet title -> cells (row, column)
+      of other formulas with no cached value (a workbook saved by a program that does not
+      compute formulas).
+    * xls / .et: merged ranges (calamine); percentage formats from xlrd (formatting_info).
+    * ods: merged ranges and percentage cells from content.xml (calamine gives neither).
     """
 
-    def __init__(self, path: Path, workbook, archive: zipfile.ZipFile) -> None:
+    def __init__(self, path: Path, kind: str, workbook, archive: zipfile.ZipFile | None) -> None:
         self.path = path
         self.file = str(path)
+        self.kind = kind                      # "xlsx" | "xls" | "ods"
         self._workbook = workbook
         self._archive = archive
         self._grids: dict[str, Grid] = {}
         self.uncached: dict[str, set[tuple[int, int]]] = {}
-        self.sheetnames: list[str] = list(workbook.sheetnames)
+        self.sheetnames: list[str] = list(workbook.sheet_names)
+        self._extra: dict[str, dict] | None = None
 
-    def _xml(self, title: str) -> bytes:
-        member = getattr(self._workbook[title], "_worksheet_path", None)
-        try:
-            return self._archive.read(member) if member else b""
-        except KeyError:
-            return b""
+    # -- per-format extras ------------------------------------------------------------------
+
+    def _extras(self) -> dict[str, dict]:
+        """sheet title -> {"percent": set, "merges": list|None, "xml": bytes}."""
+        if self._extra is None:
+            try:
+                if self.kind == "xlsx":
+                    self._extra = _xlsx_extras(self._archive)
+                elif self.kind == "ods":
+                    self._extra = _ods_extras(self._archive)
+                else:
+                    self._extra = _xls_extras(self.path)
+            except Exception:  # extras refine a readable sheet; never fail the read for them
+                self._extra = {}
+        return self._extra
 
     def grid(self, title: str) -> Grid:
         if title in self._grids:
             return self._grids[title]
-        worksheet = self._workbook[title]
-        worksheet.reset_dimensions()
-        values: list[list[object]] = []
-        percent: set[tuple[int, int]] = set()
-        for r, row in enumerate(worksheet.iter_rows(), start=1):
-            cells = []
-            for c, cell in enumerate(row, start=1):
-                value = cell.value
-                cells.append(value)
-                if isinstance(value, (int, float)) and "%" in (cell.number_format or ""):
-                    percent.add((r, c))
-            values.append(cells)
-        xml = self._xml(title)
+        sheet = self._workbook.get_sheet_by_name(title)
+        values: list[list[object]] = [[_cell(v) for v in row]
+                                      for row in sheet.to_python(skip_empty_area=False)]
+        extra = self._extras().get(title, {})
+        xml = extra.get("xml", b"")
         if b"<f" in xml:
             self._read_formulas(xml, title, values)
         width = max((len(row) for row in values), default=0)
@@ -182,9 +209,12 @@ class Book:
         while values and all(v is None or (isinstance(v, str) and not v.strip())
                              for v in values[-1]):
             values.pop()
-        grid = Grid(self.file, title, values, percent=percent)
-        for match in _MERGE_RE.finditer(xml):
-            _fill_merged(grid, match.group(1).decode("ascii"))
+        grid = Grid(self.file, title, values, percent=set(extra.get("percent", ())))
+        merges = sheet.merged_cell_ranges
+        if merges is None:
+            merges = extra.get("merges", [])
+        for (top, left), (bottom, right) in merges:
+            _fill_merged(grid, top + 1, left + 1, bottom + 1, right + 1)
         self._grids[title] = grid
         return grid
 
@@ -192,7 +222,7 @@ class Book:
         """Constant formulas become the text typed; others without a cached value are noted.
 
         Formulas are read from the sheet XML (``<c r="F17"><f>100%</f></c>``: stored without
-        the "=" sign), which is far cheaper than a second openpyxl pass.
+        the "=" sign).
         """
         from openpyxl.utils.cell import column_index_from_string
 
@@ -213,7 +243,133 @@ class Book:
 
     def close(self) -> None:
         self._workbook.close()
-        self._archive.close()
+        if self._archive is not None:
+            self._archive.close()
+
+
+def _cell(value):
+    """A calamine value as openpyxl gives it: blanks None, whole floats int."""
+    if value == "" or value is None:
+        return None
+    if type(value) is float and value.is_integer() and abs(value) < 1e15:
+        return int(value)
+    return value
+
+
+_SHEET_RE = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"'
+                       rb'|<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"')
+_REL_RE = re.compile(rb'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"'
+                     rb'|<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
+_NUMFMT_RE = re.compile(rb'<(?:\w+:)?numFmt\b[^>]*?numFmtId="(\d+)"[^>]*?formatCode="([^"]*)"')
+_CELLXFS_RE = re.compile(rb'<(?:\w+:)?cellXfs\b[^>]*>(.*?)</(?:\w+:)?cellXfs>', re.S)
+_XF_RE = re.compile(rb'<(?:\w+:)?xf\b([^>]*)>')
+_ATTR_RE = re.compile(rb'\b(numFmtId|s|r)="([^"]*)"')
+_STYLED_CELL_RE = re.compile(rb'<(?:\w+:)?c\s([^>]*\bs="\d+"[^>]*)>')
+PERCENT_FORMAT_IDS = {9, 10}
+
+
+def _xlsx_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
+    """Per sheet title: its XML (formulas are read from it) and its percentage cells."""
+    names = set(archive.namelist())
+    workbook_xml = archive.read("xl/workbook.xml")
+    rels_xml = archive.read("xl/_rels/workbook.xml.rels") \
+        if "xl/_rels/workbook.xml.rels" in names else b""
+    targets = {}
+    for m in _REL_RE.finditer(rels_xml):
+        rel_id, target = (m.group(1), m.group(2)) if m.group(1) else (m.group(4), m.group(3))
+        target = target.decode("utf-8").lstrip("/")
+        targets[rel_id] = target if target.startswith("xl/") else "xl/" + target
+    percent_styles: set[int] = set()
+    if "xl/styles.xml" in names:
+        styles = archive.read("xl/styles.xml")
+        percent_ids = set(PERCENT_FORMAT_IDS)
+        for m in _NUMFMT_RE.finditer(styles):
+            code = re.sub(r'"[^"]*"|\\.', "", html.unescape(m.group(2).decode("utf-8")))
+            if "%" in code:
+                percent_ids.add(int(m.group(1)))
+        block = _CELLXFS_RE.search(styles)
+        for index, xf in enumerate(_XF_RE.finditer(block.group(1) if block else b"")):
+            attrs = dict(_ATTR_RE.findall(xf.group(1)))
+            if int(attrs.get(b"numFmtId", b"0") or 0) in percent_ids:
+                percent_styles.add(index)
+    extras: dict[str, dict] = {}
+    for m in _SHEET_RE.finditer(workbook_xml):
+        name, rel_id = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
+        member = targets.get(rel_id)
+        xml = archive.read(member) if member in names else b""
+        percent: set[tuple[int, int]] = set()
+        if percent_styles and xml:
+            from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
+            for cell in _STYLED_CELL_RE.finditer(xml):
+                attrs = dict(_ATTR_RE.findall(cell.group(1)))
+                if int(attrs[b"s"]) in percent_styles and b"r" in attrs:
+                    letters, row = coordinate_from_string(attrs[b"r"].decode("ascii"))
+                    percent.add((row, column_index_from_string(letters)))
+        extras[html.unescape(name.decode("utf-8"))] = {"xml": xml, "percent": percent}
+    return extras
+
+
+def _ods_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
+    """Merged ranges and percentage cells of each table of an .ods's content.xml."""
+    from lxml import etree
+
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    office_ns = "urn:oasis:names:tc:opendocument:xmlns:office:1.0"
+    T = "{%s}" % table_ns
+    extras: dict[str, dict] = {}
+    with archive.open("content.xml") as stream:
+        for _, table in etree.iterparse(stream, events=("end",), tag=T + "table"):
+            merges, percent = [], set()
+            row = 0
+            for element in table.iter(T + "table-row"):
+                repeat = int(element.get(T + "number-rows-repeated", "1"))
+                column = 0
+                for cell in element:
+                    if cell.tag not in (T + "table-cell", T + "covered-table-cell"):
+                        continue
+                    span = int(cell.get(T + "number-columns-repeated", "1"))
+                    if cell.tag == T + "table-cell":
+                        rows = int(cell.get(T + "number-rows-spanned", "1"))
+                        columns = int(cell.get(T + "number-columns-spanned", "1"))
+                        if rows > 1 or columns > 1:
+                            merges.append(((row, column), (row + rows - 1, column + columns - 1)))
+                        if cell.get("{%s}value-type" % office_ns) == "percentage" and span < 1000:
+                            for r in range(row, row + min(repeat, 1000)):
+                                percent.update((r + 1, c + 1) for c in range(column, column + span))
+                    column += span
+                row += repeat
+            extras[table.get(T + "name")] = {"merges": merges, "percent": percent}
+            table.clear()
+    return extras
+
+
+def _xls_extras(path: Path) -> dict[str, dict]:
+    """Percentage-formatted number cells of an .xls (xlrd reads the XF records)."""
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), formatting_info=True, on_demand=True,
+                              logfile=open(os.devnull, "w"))
+    try:
+        percent_xf = set()
+        for index, xf in enumerate(book.xf_list):
+            fmt = book.format_map.get(xf.format_key)
+            code = re.sub(r'"[^"]*"|\\.', "", fmt.format_str) if fmt else ""
+            if "%" in code:
+                percent_xf.add(index)
+        extras = {}
+        for index, name in enumerate(book.sheet_names()):
+            percent = set()
+            if percent_xf:
+                sheet = book.sheet_by_index(index)
+                for r in range(sheet.nrows):
+                    for c, kind in enumerate(sheet.row_types(r)):
+                        if kind == xlrd.XL_CELL_NUMBER and sheet.cell_xf_index(r, c) in percent_xf:
+                            percent.add((r + 1, c + 1))
+                book.unload_sheet(index)
+            extras[name] = {"percent": percent}
+        return extras
+    finally:
+        book.release_resources()
 
 
 # A cell holding a formula: its column letters, row, and formula text (None when the element
@@ -221,13 +377,9 @@ class Book:
 _FORMULA_CELL_RE = re.compile(
     rb'<(?:\w+:)?c\s[^>]*?r="([A-Z]+)(\d+)"[^>]*(?<!/)>(?:(?!</(?:\w+:)?c>|<(?:\w+:)?c[\s>]).)*?'
     rb'<(?:\w+:)?f(?:\s[^>/]*)?(?:/>|>([^<]*)</(?:\w+:)?f>)', re.S)
-_MERGE_RE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Z]+\d+(?::[A-Z]+\d+)?)"')
 
 
-def _fill_merged(grid: Grid, reference: str) -> None:
-    from openpyxl.utils.cell import range_boundaries
-
-    left, top, right, bottom = range_boundaries(reference)
+def _fill_merged(grid: Grid, top: int, left: int, bottom: int, right: int) -> None:
     if top > grid.max_row:
         return
     value = grid.get(top, left)
@@ -239,27 +391,52 @@ def _fill_merged(grid: Grid, reference: str) -> None:
 
 
 def open_workbook(path: Path) -> Book:
-    """Open an .xlsx/.xlsm for reading; InputError if it is not a readable workbook."""
-    import openpyxl  # imported here: the CLI's start-up stays cheap
+    """Open a spreadsheet for reading; InputError if it is not a readable workbook.
+
+    The format is told by content, not by the suffix (WPS and mail gateways rename files):
+    an OLE compound document is a legacy .xls (or WPS .et), a zip with xl/workbook.xml an
+    .xlsx, a zip with an OpenDocument spreadsheet mimetype an .ods.
+    """
+    import python_calamine  # imported here: the CLI's start-up stays cheap
 
     check_file(path)
-    if not zipfile.is_zipfile(path):
-        raise InputError("不是 Excel 工作簿（.xlsx）文件，无法打开", file=path,
-                         hint="请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）；"
-                              "旧版 .xls 文件也需另存为 .xlsx")
-    try:
-        archive = zipfile.ZipFile(path)
-        if "xl/workbook.xml" not in archive.namelist():
+    with open(path, "rb") as handle:
+        magic = handle.read(8)
+    archive = None
+    suffix = path.suffix.lower()
+    if magic == OLE_MAGIC:
+        kind = "xls"
+    elif zipfile.is_zipfile(path):
+        try:
+            archive = zipfile.ZipFile(path)
+            names = set(archive.namelist())
+        except zipfile.BadZipFile as error:
+            raise InputError(f"工作簿文件已损坏，无法解压（{error}）", file=path,
+                             hint="请重新保存或重新导出该文件") from None
+        if "xl/workbook.xml" in names:
+            kind = "xlsx"
+        elif "content.xml" in names and b"spreadsheet" in (archive.read("mimetype")
+                                                           if "mimetype" in names else b""):
+            kind = "ods"
+        else:
             archive.close()
-            raise InputError("这是一个压缩文件，但不是 Excel 工作簿（缺少 xl/workbook.xml）",
+            what = "OpenDocument 表格（.ods）" if suffix == ".ods" else "Excel 工作簿"
+            raise InputError(f"这是一个压缩文件，但不是 {what}（缺少 xl/workbook.xml）",
                              file=path, hint="请在 Excel 或 WPS 中另存为 Excel 工作簿（*.xlsx）")
-    except zipfile.BadZipFile as error:
-        raise InputError(f"工作簿文件已损坏，无法解压（{error}）", file=path,
-                         hint="请重新保存或重新导出该文件") from None
+    else:
+        raise InputError("不是 Excel 工作簿（.xlsx/.xls）或 .ods 表格文件，无法打开", file=path,
+                         hint="请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on malformed files
-        archive.close()
+        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises several kinds on malformed files
+        if archive is not None:
+            archive.close()
+        hint = "请在 Excel 或 WPS 中打开并重新保存为 .xlsx"
+        if suffix in (".et", ".ett"):
+            hint = "这是 WPS 表格文件，请在 WPS 中“另存为”Excel 工作簿（*.xlsx）或 Excel 97-2003 工作簿（*.xls）"
+        if "password" in str(error).lower() or type(error).__name__ == "PasswordError":
+            raise InputError("工作簿设有打开密码，无法读取", file=path,
+                             hint="请去掉打开密码后重新保存") from None
         raise InputError(f"无法读取工作簿（{type(error).__name__}: {error}）", file=path,
-                         hint="请在 Excel 或 WPS 中打开并重新保存为 .xlsx") from None
-    return Book(path, workbook, archive)
+                         hint=hint) from None
+    return Book(path, kind, workbook, archive)

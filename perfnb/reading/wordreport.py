@@ -22,7 +22,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from perfnb.errors import InputError
+from perfnb.errors import InputError, PerfnbError
 from perfnb.model import UnitTables
 from perfnb.reading.values import normalise_text, parse_value
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
@@ -30,9 +30,10 @@ from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_hea
                      read_funds_block)
 from perfnb.reading.headers import indicator_column
 from perfnb.reading.official import grade_in_conclusion, read_form
+from perfnb.reading.forms import Form
 from perfnb.reading.sheets import Grid, check_file, label_matches
 
-__all__ = ["load_docx", "read_docx", "docx_grids", "DOCX_SUFFIXES"]
+__all__ = ["load_docx", "read_docx", "read_docx_forms", "docx_grids", "join_continued", "DOCX_SUFFIXES"]
 
 DOCX_SUFFIXES = (".docx", ".docm")
 NAN = math.nan
@@ -98,9 +99,9 @@ def _table_grid(table, file: str, name: str) -> Grid:
     return Grid(file, name, values, anchor)
 
 
-def _all_tables(tables, found: list) -> None:
+def _all_tables(tables, found: list, top: bool = True) -> None:
     for table in tables:
-        found.append(table)
+        found.append((table, top))
         for row in table.rows:
             seen = set()
             for cell in row.cells:
@@ -108,14 +109,102 @@ def _all_tables(tables, found: list) -> None:
                     continue
                 seen.add(id(cell._tc))
                 if cell.tables:
-                    _all_tables(cell.tables, found)
+                    _all_tables(cell.tables, found, top=False)
 
 
-def docx_grids(document, file: str) -> list[Grid]:
-    """Every table of the document, nested ones included, as grids named 表格1, 表格2 …"""
+def _preceding_paragraphs(document) -> list[list[str]]:
+    """For each top-level table, in order, the paragraph texts between it and the table before."""
+    from docx.text.paragraph import Paragraph
+
+    result, current = [], []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = normalise_text(Paragraph(child, document).text)
+            if text:
+                current.append(text)
+        elif tag == "tbl":
+            result.append(current)
+            current = []
+    return result
+
+
+def docx_grids(document, file: str, with_context: bool = False):
+    """Every table of the document, nested ones included, as grids named 表格1, 表格2 …
+
+    With ``with_context``: (grid, paragraphs above it) pairs, the paragraphs of a nested
+    table being None."""
     tables: list = []
     _all_tables(document.tables, tables)
-    return [_table_grid(table, file, f"表格{index}") for index, table in enumerate(tables, start=1)]
+    grids = [_table_grid(table, file, f"表格{index}") for index, (table, _) in
+             enumerate(tables, start=1)]
+    if not with_context:
+        return grids
+    above = iter(_preceding_paragraphs(document))
+    return [(grid, next(above, []) if top else None) for grid, (_, top) in zip(grids, tables)]
+
+
+# --- tables continued after a page break, and several forms in one document -------------
+
+def _row_texts(grid: Grid, row: int) -> list[str]:
+    return [grid.text(row, c) for c in range(1, grid.max_column + 1)]
+
+
+def _last_row_is_total(grid: Grid) -> bool:
+    for r in range(grid.max_row, 0, -1):
+        texts = [t for t in _row_texts(grid, r) if t]
+        if texts:
+            return any(label_matches(t, *TOTAL_LABELS, *SUBTOTAL_LABELS) for t in texts)
+    return False
+
+
+def _has_project_label(grid: Grid) -> bool:
+    from perfnb.reading.forms import _is_project_row
+    return any(_is_project_row(grid, r) for r in range(1, grid.max_row + 1))
+
+
+def _join(first: Grid, second: Grid) -> Grid:
+    offset = first.max_row
+    values = [list(row) for row in first.values] + [list(row) for row in second.values]
+    anchor = dict(first.anchor)
+    anchor.update({(r + offset, c): (ar + offset, ac)
+                   for (r, c), (ar, ac) in second.anchor.items()})
+    return Grid(first.file, first.sheet, values, anchor, set(first.percent))
+
+
+def join_continued(pairs: list[tuple[Grid, list[str] | None]]) -> list[tuple[Grid, list | None]]:
+    """Join a table continued after a page break to the table it continues: the same
+    columns, nothing but blank paragraphs between them, the first not closed by a 合计/总分
+    row, the second without a header block of its own and starting either with the first's
+    header row again or with no header at all."""
+    joined: list[tuple[Grid, list | None]] = []
+    for grid, above in pairs:
+        if joined and above is not None and not above:
+            previous, previous_above = joined[-1]
+            header = _indicator_header(previous)
+            if header is not None and previous.max_column == grid.max_column and \
+                    not _last_row_is_total(previous) and not _has_project_label(grid) and \
+                    find_funds_header(grid) is None:
+                repeated = _row_texts(grid, 1) == _row_texts(previous, header[1])
+                if repeated or _indicator_header(grid) is None:
+                    joined[-1] = (_join(previous, grid), previous_above)
+                    continue
+        joined.append((grid, above))
+    return joined
+
+
+def _form_groups(pairs) -> list[list[tuple[Grid, list | None]]]:
+    """Tables grouped by form: a table with a 项目名称 header block starts a new form once
+    the current one has an indicator table or a header block of its own."""
+    groups: list[list] = [[]]
+    started = False
+    for grid, above in pairs:
+        project = _has_project_label(grid)
+        if project and (started or any(_indicator_header(g) is not None for g, _ in groups[-1])):
+            groups.append([])
+        started = started or project
+        groups[-1].append((grid, above))
+    return [group for group in groups if group]
 
 
 # --- headers split over two rows --------------------------------------------------------
@@ -178,13 +267,53 @@ def _paragraph_texts(document) -> list[str]:
     return [normalise_text(p.text) for p in document.paragraphs if normalise_text(p.text)]
 
 
-def read_docx(path: str | os.PathLike) -> LoadedUnit:
-    """Read a .docx report into a :class:`LoadedUnit` (what ``load_unit`` dispatches to)."""
+def read_docx_forms(path: str | os.PathLike) -> list[Form]:
+    """Every form of a .docx: one for a report (all its tables), one per 项目名称 header block
+    when the document holds several forms one after another."""
     path = Path(path)
     document = _open(path)
     file = str(path)
+    pairs = join_continued(docx_grids(document, file, with_context=True))
+    groups = _form_groups(pairs)
+    if len(groups) <= 1:
+        loaded = _read_tables([grid for grid, _ in pairs], file)
+        _read_text(document, loaded)
+        return [Form(1, None, loaded)]
+    forms = []
+    for index, group in enumerate(groups, start=1):
+        above = group[0][1] or []
+        heading = next((line for line in above if "自评表" in line or "附件" in line), "")
+        heading = re.sub(r"^附件\s*\d*\s*[:：]?\s*", "", heading)
+        form = Form(index, group[0][0].sheet, heading=heading)
+        try:
+            form.loaded = _read_tables([grid for grid, _ in group], file)
+            if form.loaded.unit.get("year") is None:
+                for line in above:
+                    match = _YEAR_RE.search(line)
+                    if match:
+                        form.loaded.unit["year"] = match.group(1)
+                        break
+        except PerfnbError as error:
+            form.error = error
+        forms.append(form)
+    return forms
+
+
+def read_docx(path: str | os.PathLike) -> LoadedUnit:
+    """Read a one-form .docx report into a :class:`LoadedUnit`."""
+    forms = read_docx_forms(path)
+    if len(forms) > 1:
+        from perfnb.reading.forms import describe_forms
+        raise InputError(f"该文件包含 {len(forms)} 个自评表：{describe_forms(forms)}", file=path,
+                         hint="请用 perfnb.reading.load_forms 读取全部，或 load_unit(路径, {\"form\": 序号})")
+    if forms[0].error is not None:
+        raise forms[0].error
+    return forms[0].loaded
+
+
+def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
+    """One form from its tables (indicator tables, and a funds table when they give none)."""
     loaded = LoadedUnit(source=file, layout="docx")
-    grids = docx_grids(document, file)
     indicator_tables = []
     funds_tables = []
     for grid in grids:
@@ -230,7 +359,6 @@ def read_docx(path: str | os.PathLike) -> LoadedUnit:
                 loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
                                        for line in block.lines]
                 break
-    _read_text(document, loaded)
     return loaded
 
 
