@@ -52,10 +52,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（供开发者排查）")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=ChineseArgumentParser)
 
-    p = sub.add_parser("score", help="对一个单位的自评表评分并审核")
-    p.add_argument("input", metavar="INPUT", help="单位参数 YAML、Excel 工作簿、CSV 或 Word 报告")
+    p = sub.add_parser("score", help="对自评表评分并审核；可一次筛查多个文件或文件夹")
+    p.add_argument("input", nargs="+", metavar="INPUT",
+                   help="单位参数 YAML、Excel 工作簿（.xlsx/.xls/.ods/WPS）、CSV、Word 报告、PDF，"
+                        "或包含它们的文件夹（递归查找）")
     _add_rules(p)
-    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象（供脚本使用）")
+    p.add_argument("--json", action="store_true", help="输出一个 JSON 对象（单个文件；供脚本使用）")
+    p.add_argument("--form", default=None, metavar="N|项目名称",
+                   help="文件含多个自评表时只评其中一个：序号（从 1 起）或项目名称")
+    p.add_argument("--csv", default=None, metavar="OUT.csv", help="筛查结果写入 CSV（每个单位一行）")
+    p.add_argument("--xlsx", default=None, metavar="OUT.xlsx", help="筛查结果写入 Excel 工作簿")
+    p.add_argument("--jsonl", nargs="?", const="-", default=None, metavar="OUT.jsonl",
+                   help="筛查结果写成 JSON Lines（每行一个单位）；不给文件名则输出到标准输出")
+    p.add_argument("--jobs", type=int, default=None, metavar="N", help="筛查并行进程数，默认等于 CPU 核数")
 
     p = sub.add_parser("template", help="生成空白的三表式填报工作簿")
     p.add_argument("output", metavar="OUT.xlsx", help="要写入的 .xlsx 文件")

@@ -12,20 +12,89 @@ from perfnb.errors import InputError, PerfnbError
 
 
 def score_command(args) -> int:
-    """`perfnb score INPUT [--rules NAME|FILE] [--json]`: findings never change the exit code."""
-    from perfnb.reading import load_unit
+    """`perfnb score INPUT ... [--rules NAME|FILE] [--json] [--form N] [--csv|--xlsx|--jsonl]`.
+
+    One file, no table output: today's report of that unit (text, or ``--json``); findings
+    never change the exit code, bad input exits 2.  A file holding several forms reports each
+    (``--json``: a JSON array), ``--form`` picks one.  Several inputs, a folder, or
+    ``--csv/--xlsx/--jsonl``: screening (:mod:`perfnb.running.screen`), one row per unit,
+    exit 1 if any unit could not be read or scored.
+    """
+    inputs = args.input if isinstance(args.input, list) else [args.input]
+    tables_out = getattr(args, "csv", None) or getattr(args, "xlsx", None) or \
+        getattr(args, "jsonl", None)
+    if len(inputs) == 1 and not Path(inputs[0]).is_dir() and not tables_out:
+        return _score_one(inputs[0], args)
+    if getattr(args, "form", None) is not None:
+        raise InputError("--form 只能用于单个文件", hint="筛查多个文件时每个自评表各为一行，不需要 --form")
+    if args.json:
+        raise InputError("--json 只能用于单个文件", hint="多个文件请用 --jsonl（每行一个单位的 JSON）")
+    from perfnb.running.screen import screen_command_rows, summary_line, text_rows, write_rows
+
+    for raw in inputs:
+        if not Path(raw).exists():
+            raise InputError("找不到该文件或文件夹", file=raw, hint="请检查路径是否正确")
+    files, rows, seconds = screen_command_rows(inputs, args.rules, getattr(args, "jobs", None))
+    if not files:
+        raise InputError("没有找到可评分的文件（.xlsx/.xls/.ods/.csv/.docx/.pdf/单位 YAML）",
+                         file="、".join(inputs), hint="请检查文件夹中的文件类型")
+    written = write_rows(rows, csv_path=getattr(args, "csv", None),
+                         xlsx_path=getattr(args, "xlsx", None), jsonl=getattr(args, "jsonl", None))
+    if not tables_out:
+        print(text_rows(rows))
+    print(summary_line(len(files), rows, seconds, written), file=sys.stderr)
+    return 1 if any(row["status"] != "scored" for row in rows) else 0
+
+
+def _score_one(input_path, args) -> int:
+    from perfnb.reading import load_forms, load_unit
     from perfnb.evaluation.rules import get_rules
     from perfnb.evaluation.evaluator import evaluate
 
-    rules = get_rules(args.rules or unit_rules(args.input))
-    tables = load_unit(args.input)
-    evaluation = evaluate(tables, rules)
+    rules = get_rules(args.rules or unit_rules(input_path))
+    form = getattr(args, "form", None)
+    if form is not None:
+        tables = [load_unit(input_path, {"form": form})]
+    else:
+        results = load_forms(input_path)
+        if len(results) == 1:
+            if results[0].error is not None:
+                raise results[0].error
+            tables = [results[0].tables]
+        else:
+            return _score_forms(results, rules, args)
+    evaluation = evaluate(tables[0], rules)
     if args.json:
         json.dump(evaluation.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         print(evaluation.format_text())
     return 0
+
+
+def _score_forms(results, rules, args) -> int:
+    """A file holding several forms: each form's report; exit 1 if any form failed."""
+    from perfnb.evaluation.evaluator import evaluate
+
+    documents, failed = [], 0
+    for result in results:
+        if result.error is not None:
+            failed += 1
+            documents.append({"unit_id": result.unit_id, "form": result.index,
+                              "error": str(result.error)})
+            if not args.json:
+                print(f"【第 {result.index} 个表：{result.title}】读取失败：{result.error}\n")
+            continue
+        evaluation = evaluate(result.tables, rules)
+        if args.json:
+            documents.append({**evaluation.to_dict(), "form": result.index})
+        else:
+            print(f"【第 {result.index} 个表：{result.title}】")
+            print(evaluation.format_text() + "\n")
+    if args.json:
+        json.dump(documents, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    return 1 if failed else 0
 
 
 def unit_rules(input_path) -> str:

@@ -6,6 +6,7 @@ and exits with status 2, without a traceback (``--debug`` shows one).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,13 @@ class Location:
         if self.file:
             parts.append(f"文件“{self.file}”")
         if self.sheet:
-            parts.append(f"工作表“{self.sheet}”")
+            # Word tables (表格3) and PDF pages (第1–2页) are no worksheets
+            if re.fullmatch(r"表格\d+", self.sheet):
+                parts.append(self.sheet)
+            elif re.fullmatch(r"第\d+(?:–\d+)?页", self.sheet):
+                parts.append(f"{self.sheet}的表格")
+            else:
+                parts.append(f"工作表“{self.sheet}”")
         if self.row is not None:
             parts.append(f"第 {self.row} 行")
         if self.column or self.column_letter:

@@ -95,7 +95,9 @@ def test_unit_yaml_rules_apply_unless_overridden():
 
 @pytest.mark.parametrize("args, fragment", [
     (["score", "no-such-file.xlsx"], "no-such-file.xlsx"),
-    (["score", "params"], "params"),
+    # a folder is screened now (perfnb score FILE_OR_DIR ...); --form needs one file
+    (["score", "params", "--form", "2"], "--form"),
+    (["score", "no-such-folder/", "params"], "no-such-folder"),
     (["score", SEED, "--rules", "no-such-rules"], "no-such-rules"),
 ])
 def test_bad_input_exits_2_in_chinese_without_traceback(args, fragment):

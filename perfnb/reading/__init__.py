@@ -24,7 +24,7 @@ from perfnb.reading.forms import Form
 from perfnb.reading.sheets import SPREADSHEET_SUFFIXES
 from perfnb.reading.workbook import write_template
 
-__all__ = ["load_unit", "load_units", "load_forms", "read_forms", "FormResult", "resolve_data_path",
+__all__ = ["load_unit", "load_units", "load_forms", "prepare_forms", "read_forms", "FormResult", "resolve_data_path",
            "write_template", "read_unit_yaml", "WORKBOOK_SUFFIXES", "SPREADSHEET_SUFFIXES",
            "YAML_SUFFIXES", "CSV_SUFFIXES", "DOCX_SUFFIXES", "PDF_SUFFIXES", "DATA_SUFFIXES"]
 
@@ -237,13 +237,12 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTab
     return _finish(form, settings, source_name, unit_id)
 
 
-def load_forms(path: str | os.PathLike, overrides: dict | None = None) -> list[FormResult]:
-    """Every form of a file as its own unit: a :class:`FormResult` per form, holding the
-    form's tables or the error of that form (a form that fails does not stop the others).
-
-    ``path`` is a data file or a unit YAML (whose keys apply to every form; with ``form`` it
-    selects one).  Raises InputError only when the file itself cannot be read.
-    """
+def prepare_forms(path: str | os.PathLike, overrides: dict | None = None) \
+        -> tuple[dict, list[tuple[FormResult, LoadedUnit | None]]]:
+    """What :func:`load_forms` does short of building DataFrames: the unit settings (YAML and
+    overrides), and per form its :class:`FormResult` (no tables yet; ``error`` set when the
+    form failed) with its checked :class:`LoadedUnit`.  ``perfnb score`` stacks the loaded
+    units of many files into one set of tables (:func:`perfnb.reading.assemble.to_tables_many`)."""
     path = Path(path)
     source_name = str(path)
     settings, data_path = _settings_and_data(path, overrides)
@@ -256,16 +255,36 @@ def load_forms(path: str | os.PathLike, overrides: dict | None = None) -> list[F
         chosen = [(form, unit_id)]
     elif len(forms) > 1:
         settings = {k: v for k, v in settings.items() if k != "unit_id"}
-    results = []
+    prepared = []
     for form, unit_id in chosen:
         result = FormResult(file=str(data_path), index=form.index, count=len(forms),
                             sheet=form.sheet, title=form.title, unit_id=unit_id)
+        loaded = None
         try:
-            result.tables = _finish(form, settings, source_name, unit_id)
+            if form.error is not None:
+                raise form.error
+            loaded = form.loaded
+            apply_overrides(loaded, settings, source_name)
+            check_unit(loaded, source_name)
+            raise_errors(loaded.errors)
         except PerfnbError as error:
-            result.error = error
-        results.append(result)
-    return results
+            result.error, loaded = error, None
+        prepared.append((result, loaded))
+    return settings, prepared
+
+
+def load_forms(path: str | os.PathLike, overrides: dict | None = None) -> list[FormResult]:
+    """Every form of a file as its own unit: a :class:`FormResult` per form, holding the
+    form's tables or the error of that form (a form that fails does not stop the others).
+
+    ``path`` is a data file or a unit YAML (whose keys apply to every form; with ``form`` it
+    selects one).  Raises InputError only when the file itself cannot be read.
+    """
+    _, prepared = prepare_forms(path, overrides)
+    for result, loaded in prepared:
+        if loaded is not None:
+            result.tables = to_tables(loaded, result.unit_id)
+    return [result for result, _ in prepared]
 
 
 def _merge(base: dict, extra: dict) -> dict:

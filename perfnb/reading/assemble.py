@@ -180,46 +180,59 @@ def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
 
 
 def to_tables(loaded: LoadedUnit, unit_id: str) -> UnitTables:
-    unit = {key: None for key in UNIT_COLUMNS}
-    unit.update({"department": "", "implementing_unit": "", "project": "", "goal_planned": "",
-                 "goal_actual": "", "problems": "", "measures": "", "plans": "", "notes": "",
-                 "reported_total": NAN})
-    unit.update({k: v for k, v in loaded.unit.items() if v is not None})
-    unit["unit_id"] = unit_id
-    unit["source"] = loaded.source
-    unit["layout"] = loaded.layout
-    units = _frame([unit], UNIT_COLUMNS)
+    return to_tables_many([(loaded, unit_id)])
+
+
+def to_tables_many(pairs: list[tuple[LoadedUnit, str]]) -> UnitTables:
+    """The stacked tables of many units at once (one DataFrame build per table: screening
+    a thousand files builds six frames, not six thousand)."""
+    unit_rows, budget_rows, line_rows, indicator_rows, reported_rows, observation_rows = \
+        [], [], [], [], [], []
+    empty_budget = {"initial": NAN, "adjusted": NAN, "executed": NAN, "weight": NAN,
+                    "reported_rate": NAN, "reported_score": NAN, "reason": "",
+                    "sheet": None, "row": None}
+    for loaded, unit_id in pairs:
+        unit = {key: None for key in UNIT_COLUMNS}
+        unit.update({"department": "", "implementing_unit": "", "project": "", "goal_planned": "",
+                     "goal_actual": "", "problems": "", "measures": "", "plans": "", "notes": "",
+                     "reported_total": NAN})
+        unit.update({k: v for k, v in loaded.unit.items() if v is not None})
+        unit["unit_id"] = unit_id
+        unit["source"] = loaded.source
+        unit["layout"] = loaded.layout
+        unit_rows.append(unit)
+        budget_rows.append({**(loaded.budget or empty_budget), "unit_id": unit_id})
+        line_rows.extend({**line, "unit_id": unit_id} for line in loaded.budget_lines)
+        indicator_rows.extend({**ind, "unit_id": unit_id} for ind in loaded.indicators)
+        reported_rows.extend({**rep, "unit_id": unit_id} for rep in loaded.reported)
+        observation_rows.extend({**obs, "unit_id": unit_id} for obs in loaded.observations)
+
+    units = _frame(unit_rows, UNIT_COLUMNS)
     for column in ("year", "reported_total_row", "reported_grade_row"):
         units[column] = units[column].astype("Int64")
     units["reported_total"] = units["reported_total"].astype(float)
 
-    budget = loaded.budget or {"initial": NAN, "adjusted": NAN, "executed": NAN, "weight": NAN,
-                               "reported_rate": NAN, "reported_score": NAN, "reason": "",
-                               "sheet": None, "row": None}
-    budgets = _frame([{**budget, "unit_id": unit_id}], BUDGET_COLUMNS)
+    budgets = _frame(budget_rows, BUDGET_COLUMNS)
     for column in ("initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"):
         budgets[column] = budgets[column].astype(float)
     budgets["row"] = budgets["row"].astype("Int64")
 
-    lines = _frame([{**line, "unit_id": unit_id} for line in loaded.budget_lines],
-                   BUDGET_LINE_COLUMNS)
+    lines = _frame(line_rows, BUDGET_LINE_COLUMNS)
     for column in ("initial", "adjusted", "executed"):
         lines[column] = lines[column].astype(float)
     lines["is_total"] = lines["is_total"].astype(bool)
 
-    indicators = _frame([{**ind, "unit_id": unit_id} for ind in loaded.indicators],
-                        INDICATOR_COLUMNS)
+    indicators = _frame(indicator_rows, INDICATOR_COLUMNS)
     for column in ("target", "actual", "weight", "reported_score"):
         indicators[column] = indicators[column].astype(float)
     indicators["seq"] = indicators["seq"].astype(int)
     indicators["row"] = indicators["row"].astype("Int64")
 
-    reported = _frame([{**rep, "unit_id": unit_id} for rep in loaded.reported], REPORTED_COLUMNS)
+    reported = _frame(reported_rows, REPORTED_COLUMNS)
     for column in ("weight", "score"):
         reported[column] = reported[column].astype(float)
     reported["row"] = reported["row"].astype("Int64")
 
-    observations = _frame([{**obs, "unit_id": unit_id} for obs in loaded.observations],
-                          OBSERVATION_COLUMNS)
+    observations = _frame(observation_rows, OBSERVATION_COLUMNS)
     observations["row"] = observations["row"].astype("Int64")
     return UnitTables(units, budgets, indicators, reported, lines, observations)

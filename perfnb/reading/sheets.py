@@ -54,7 +54,17 @@ class Grid:
 
     def text(self, row: int, column: int) -> str:
         """The cell's text with whitespace removed ('' for blanks)."""
-        return clean_label(self.get(row, column))
+        value = self.get(row, column)
+        if value is None:
+            return ""
+        cache = self.__dict__.setdefault("_clean", {})
+        key = value if isinstance(value, str) else None
+        if key is None:
+            return clean_label(value)
+        text = cache.get(key)
+        if text is None:
+            text = cache[key] = clean_label(value)
+        return text
 
     def cell_anchor(self, row: int, column: int) -> tuple[int, int]:
         return self.anchor.get((row, column), (row, column))
@@ -110,7 +120,7 @@ class Grid:
                 anchor = self.cell_anchor(r, c)
                 if anchor in seen:
                     continue
-                if predicate(clean_label(value)):
+                if predicate(self.text(r, c)):
                     seen.add(anchor)
                     found.append((r, c))
         return found

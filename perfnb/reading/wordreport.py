@@ -242,9 +242,11 @@ def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
             return grid, r, columns
         if r >= grid.max_row:
             break
+        below = header_columns(grid, r + 1, indicator_column)
         for candidate in _header_candidates(grid, r):
             columns = columns_of(candidate)
-            if usable(columns):
+            if usable(columns) and not (usable(below) and len(below) >= len(columns)):
+                # (a row above a complete header is no upper half of it)
                 values = [list(v) for v in grid.values]
                 values[r - 1] = candidate
                 values[r] = [None] * len(values[r])

@@ -1,0 +1,190 @@
+"""A 自评表 printed to PDF (with a text layer): its ruled tables read as grids.
+
+pdfplumber finds each table by its ruling lines.  A cell merged over several rows or
+columns is one rectangle; every grid position it covers gets its text and points to it in
+the Grid's anchor map, as merged cells of a workbook do.  Text wrapped over several lines
+in a cell is joined (without a space between Chinese characters).  A table that goes on
+over the next page (same column edges) is joined into one grid, and the lines of text
+printed above a page's first table (title, "（2022年度）") become rows above it, so the
+form readers find what they find in a workbook.  Several forms in one PDF are cut apart by
+:mod:`perfnb.reading.forms` like several forms on one sheet.
+
+A PDF without a text layer (a scan) gets one clear error: there is nothing to read.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from perfnb.errors import InputError, PerfnbError
+from perfnb.reading.forms import Form, form_spans
+from perfnb.reading.sheets import Grid, check_file
+
+__all__ = ["read_pdf_forms", "pdf_grids", "PDF_SUFFIXES"]
+
+PDF_SUFFIXES = (".pdf",)
+EDGE_TOLERANCE = 3.0            # points: column edges that match across a page break
+SCANNED_MESSAGE = ("该 PDF 没有可提取的文字（可能是扫描件），无法读取表格")
+SCANNED_HINT = ("请提供 Excel/Word 原件或带文字的 PDF（在 Excel、Word 或 WPS 中“导出为 PDF”，"
+                "而不是打印后扫描）")
+_ASCII_WORD = re.compile(r"[A-Za-z]")
+
+
+def _join_lines(text: str | None) -> str | None:
+    """A cell's wrapped lines as one text: Chinese wraps anywhere, so no space is added
+    unless both sides of the break are Latin letters."""
+    if text is None:
+        return None
+    lines = [line.strip() for line in text.split("\n")]
+    joined = ""
+    for line in lines:
+        if not line:
+            continue
+        if joined and _ASCII_WORD.match(joined[-1]) and _ASCII_WORD.match(line[0]):
+            joined += " "
+        joined += line
+    return joined or None
+
+
+def _table_grid(table, file: str, name: str) -> tuple[Grid, list[float]]:
+    """One pdfplumber table as a Grid (merged cells filled), and its column edges."""
+    rows = table.rows
+    xs = sorted({round(cell[0], 1) for row in rows for cell in row.cells if cell} |
+                {round(cell[2], 1) for row in rows for cell in row.cells if cell})
+    texts = table.extract()
+    width = max((len(row.cells) for row in rows), default=0)
+    values: list[list[object]] = []
+    boxes: dict[tuple[int, int], tuple] = {}
+    for r, row in enumerate(rows, start=1):
+        values.append([None] * width)
+        for c, cell in enumerate(row.cells, start=1):
+            if cell is not None:
+                boxes[(r, c)] = cell
+                values[r - 1][c - 1] = _join_lines(texts[r - 1][c - 1]) if r - 1 < len(texts) \
+                    and c - 1 < len(texts[r - 1]) else None
+    anchor: dict[tuple[int, int], tuple[int, int]] = {}
+    # A position with no cell of its own is covered by the cell whose box holds its middle.
+    row_middles = [(row.bbox[1] + row.bbox[3]) / 2 for row in rows]
+    column_middles = []
+    for c in range(1, width + 1):
+        edges = [boxes[(r, c)] for r in range(1, len(rows) + 1) if (r, c) in boxes]
+        column_middles.append((edges[0][0] + edges[0][2]) / 2 if edges else None)
+    for r in range(1, len(rows) + 1):
+        for c in range(1, width + 1):
+            if (r, c) in boxes or column_middles[c - 1] is None:
+                continue
+            x, y = column_middles[c - 1], row_middles[r - 1]
+            for (ar, ac), box in boxes.items():
+                if ar <= r and ac <= c and box[0] <= x <= box[2] and box[1] <= y <= box[3]:
+                    anchor[(r, c)] = (ar, ac)
+                    anchor[(ar, ac)] = (ar, ac)
+                    values[r - 1][c - 1] = values[ar - 1][ac - 1]
+                    break
+    return Grid(file, name, values, anchor), xs
+
+
+def _same_columns(first: list[float], second: list[float]) -> bool:
+    return len(first) == len(second) and all(abs(a - b) <= EDGE_TOLERANCE
+                                             for a, b in zip(first, second))
+
+
+def _append(first: Grid, second: Grid, name: str) -> Grid:
+    offset = first.max_row
+    width = max(first.max_column, second.max_column)
+    values = [list(row) + [None] * (width - len(row)) for row in first.values + second.values]
+    anchor = dict(first.anchor)
+    anchor.update({(r + offset, c): (ar + offset, ac) for (r, c), (ar, ac) in second.anchor.items()})
+    return Grid(first.file, name, values, anchor)
+
+
+def _text_rows(page, above: float, below: float) -> list[list[object]]:
+    """Lines of text between two heights of a page, outside any table, as one-cell rows."""
+    region = page.crop((0, max(0, above), page.width, min(page.height, below)), strict=False)
+    text = region.extract_text() or ""
+    return [[line.strip()] for line in text.split("\n") if line.strip()]
+
+
+def pdf_grids(path: Path) -> list[Grid]:
+    """The tables of a PDF as grids named after their pages ("第1页", "第1–2页")."""
+    import pdfplumber
+
+    check_file(path)
+    file = str(path)
+    try:
+        document = pdfplumber.open(str(path))
+    except Exception as error:  # pdfminer raises many kinds on malformed files
+        raise InputError(f"无法读取 PDF 文件（{type(error).__name__}: {error}）", file=path,
+                         hint="请重新导出该 PDF，或提供 Excel/Word 原件") from None
+    grids: list[Grid] = []
+    pages: list[tuple[int, int]] = []          # first and last page of each grid
+    edges: list[list[float]] = []
+    any_text = False
+    try:
+        for page in document.pages:
+            number = page.page_number
+            if page.chars:
+                any_text = True
+            else:
+                continue
+            tables = page.find_tables()
+            top = 0.0
+            for index, table in enumerate(tables):
+                grid, xs = _table_grid(table, file, f"第{number}页")
+                lead = _text_rows(page, top, table.bbox[1]) if index == 0 else []
+                top = table.bbox[3]
+                continued = (index == 0 and grids and pages[-1][1] == number - 1 and
+                             _same_columns(edges[-1], xs) and not lead_has_title(lead))
+                if continued:
+                    first_page = pages[-1][0]
+                    grids[-1] = _append(grids[-1], grid, f"第{first_page}–{number}页")
+                    pages[-1] = (first_page, number)
+                    continue
+                if lead:
+                    width = grid.max_column
+                    rows = [row + [None] * (width - 1) for row in lead]
+                    grid = Grid(file, grid.sheet, rows + grid.values,
+                                {(r + len(rows), c): (ar + len(rows), ac)
+                                 for (r, c), (ar, ac) in grid.anchor.items()})
+                grids.append(grid)
+                pages.append((number, number))
+                edges.append(xs)
+    finally:
+        document.close()
+    if not any_text:
+        raise InputError(SCANNED_MESSAGE, file=path, hint=SCANNED_HINT)
+    return grids
+
+
+def lead_has_title(lead: list[list[object]]) -> bool:
+    """Text above a table that starts a new form (its title) rather than continuing one."""
+    return any("自评表" in str(row[0]) or "评价表" in str(row[0]) for row in lead)
+
+
+def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
+    """Every form of a PDF (each table with its indicator block, cut at each 项目名称 block)."""
+    from perfnb.reading.blocks import find_indicator_header
+    from perfnb.reading.official import read_form
+    from perfnb.reading.sichuan import is_sichuan
+
+    path = Path(path)
+    grids = pdf_grids(path)
+    forms: list[Form] = []
+    for grid in grids:
+        if find_indicator_header(grid) is None:
+            continue
+        for top, bottom in form_spans(grid):
+            sub = grid.rows_only(top, bottom)
+            form = Form(len(forms) + 1, grid.sheet)
+            try:
+                header = find_indicator_header(sub)
+                form.loaded = read_form(sub, "sichuan" if is_sichuan(sub) else "official", header)
+            except PerfnbError as error:
+                form.error = error
+            forms.append(form)
+    if not forms:
+        raise InputError(
+            f"PDF 中找不到绩效指标表（共 {len(grids)} 个带框线的表格，没有一个包含 三级指标、"
+            "年度指标值、分值 等表头）", file=path,
+            hint="请确认 PDF 中的自评表带有表格框线；也可提供 Excel/Word 原件")
+    return forms

@@ -1,0 +1,410 @@
+"""``perfnb score FILE_OR_DIR ...``: screen many files at once, one row per unit, no notebooks.
+
+Every file (folders are searched recursively) is read with
+:func:`perfnb.reading.prepare_forms`: each form of a multi-form file is a unit, a form or file
+that cannot be read is a row with its Chinese error.  The units read are stacked into one set
+of tables per chunk of files (:func:`perfnb.reading.assemble.to_tables_many`) and scored by
+one vectorised :func:`perfnb.evaluation.evaluator.evaluate` call per rule set, so a thousand
+files cost a thousand reads, not a thousand scorings.  Chunks run in a process pool when
+there are many files (``fork``: the workers inherit the imported modules).
+
+Rows (:data:`COLUMNS`; JSONL keys are the English names, CSV/XLSX headers the Chinese ones):
+file, form, sheet, unit_id, department, project, year, rules, status (scored|failed),
+total, grade, reported_total, one column per dimension (预算执行率, 产出指标, 效益指标,
+满意度指标, …), errors/warnings/infos (findings by severity) and first_error (the reading
+error of a failed unit; for a scored one, its first error-severity finding).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Iterable
+
+from perfnb.errors import InputErrors, PerfnbError
+
+__all__ = ["COLUMNS", "discover_files", "screen_files", "screen_command_rows", "write_rows",
+           "summary_line"]
+
+# (key, Chinese header)
+COLUMNS = [
+    ("file", "文件"), ("form", "表序号"), ("sheet", "工作表/表格"), ("unit_id", "单位编号"),
+    ("department", "主管部门"), ("project", "项目名称"), ("year", "年度"), ("rules", "评分规则"),
+    ("status", "状态"), ("total", "总分"), ("grade", "等级"), ("reported_total", "自评总分"),
+]
+COUNT_COLUMNS = [("errors", "错误数"), ("warnings", "警告数"), ("infos", "提示数"),
+                 ("first_error", "首个错误")]
+DIMENSION_ORDER = ["预算执行率", "产出指标", "效益指标", "满意度指标"]
+STATUS_LABELS = {"scored": "已评分", "failed": "读取失败"}
+YAML_SUFFIXES = (".yaml", ".yml")
+CHUNK = 25                  # files per task handed to a worker
+PARALLEL_FROM = 40          # fewer files than this are screened in this process
+SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
+
+
+# --- which files ---------------------------------------------------------------------------
+
+UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "form"}
+
+
+def _yaml_mapping(path: Path):
+    import yaml
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False          # broken: screened, so its row tells what is wrong
+
+
+def _is_unit_yaml(path: Path) -> bool:
+    data = _yaml_mapping(path)
+    return data is False or (isinstance(data, dict) and bool(UNIT_YAML_KEYS & set(data)))
+
+
+def _yaml_data(path: Path) -> Path | None:
+    data = _yaml_mapping(path)
+    value = data.get("data") if isinstance(data, dict) else None
+    if isinstance(value, str) and value.strip():
+        candidate = Path(value)
+        return (candidate if candidate.is_absolute() else path.parent / candidate).resolve()
+    return None
+
+
+def discover_files(inputs: Iterable[str | os.PathLike]) -> list[Path]:
+    """Files named, and the data files and unit YAMLs inside folders (recursively).
+
+    A data file that a unit YAML of the same tree points to is screened through that YAML
+    only; hidden files, Excel lock files (``~$…``) and ``outputs/`` folders are skipped.  A
+    file named explicitly is always kept (an unreadable one becomes a row with its error).
+    """
+    from perfnb.reading import DATA_SUFFIXES
+
+    explicit: list[Path] = []
+    found: list[Path] = []
+    for raw in inputs:
+        path = Path(raw)
+        if not path.is_dir():
+            explicit.append(path.resolve() if path.exists() else path)
+            continue
+        for folder, subfolders, names in os.walk(path):
+            subfolders[:] = sorted(name for name in subfolders
+                                   if not name.startswith((".", "_")) and name not in SKIPPED_FOLDERS)
+            for name in sorted(names):
+                if name.startswith((".", "~$")):
+                    continue
+                suffix = Path(name).suffix.lower()
+                candidate = (Path(folder) / name).resolve()
+                if suffix in DATA_SUFFIXES or (suffix in YAML_SUFFIXES and _is_unit_yaml(candidate)):
+                    found.append(candidate)
+    referenced = {_yaml_data(p) for p in explicit + found if p.suffix.lower() in YAML_SUFFIXES}
+    files, seen = [], set()
+    for path in explicit + [p for p in found if p not in referenced]:
+        if path not in seen:
+            seen.add(path)
+            files.append(path)
+    return files
+
+
+# --- one chunk of files (in a worker or here) -----------------------------------------------
+
+def _first_error(error: Exception) -> str:
+    if isinstance(error, InputErrors):
+        more = len(error.errors) - 1
+        return str(error.errors[0]) + (f"（另有 {more} 处错误）" if more > 0 else "")
+    return str(error)
+
+
+def _base_row(order: tuple[int, int], file: str, **values) -> dict[str, Any]:
+    row = {key: None for key, _ in COLUMNS + COUNT_COLUMNS}
+    row.update(file=file, errors=0, warnings=0, infos=0, **values)
+    row["_order"] = order
+    row["dimensions"] = {}
+    return row
+
+
+def _screen_chunk(task: tuple[list[tuple[int, str]], str | None]) -> list[dict[str, Any]]:
+    """Rows of some files: ``task`` is ([(order, path)], --rules or None)."""
+    from perfnb.reading import prepare_forms
+
+    items, rules_override = task
+    rows: list[dict[str, Any]] = []
+    pending: dict[str, list[tuple[dict, Any]]] = {}       # rules -> [(row, loaded)]
+    for order, file in items:
+        try:
+            settings, prepared = prepare_forms(file)
+        except PerfnbError as error:
+            rows.append(_base_row((order, 0), file, status="failed",
+                                  first_error=_first_error(error)))
+            continue
+        except Exception as error:  # a bug must not stop the other files
+            rows.append(_base_row((order, 0), file, status="failed",
+                                  first_error=f"内部错误：{type(error).__name__}: {error}"))
+            continue
+        rules = str(rules_override or settings.get("rules") or "central")
+        for result, loaded in prepared:
+            row = _base_row((order, result.index), file, unit_id=result.unit_id, rules=rules,
+                            form=result.index if result.count > 1 else None, sheet=result.sheet,
+                            project=result.title if result.count > 1 else None)
+            if loaded is None:
+                row.update(status="failed", first_error=_first_error(result.error))
+                rows.append(row)
+                continue
+            row.update(status="scored", department=loaded.unit.get("department") or "",
+                       project=loaded.unit.get("project") or "")
+            pending.setdefault(rules, []).append((row, loaded))
+    for rules, group in pending.items():
+        _score_group(rules, group)
+        rows.extend(row for row, _ in group)
+    return rows
+
+
+def _score_group(rules_name: str, group: list[tuple[dict, Any]]) -> None:
+    """Score the loaded units of ``group`` in one evaluate call and fill their rows."""
+    import pandas as pd
+    from perfnb.evaluation.evaluator import evaluate
+    from perfnb.evaluation.rules import get_rules
+    from perfnb.reading.assemble import to_tables_many
+
+    try:
+        rules = get_rules(rules_name)
+    except PerfnbError as error:
+        for row, _ in group:
+            row.update(status="failed", first_error=str(error))
+        return
+    keys = [f"u{index}" for index in range(len(group))]
+    try:
+        evaluation = evaluate(to_tables_many([(loaded, key) for (_, loaded), key in
+                                              zip(group, keys)]), rules)
+    except Exception:
+        if len(group) == 1:
+            row = group[0][0]
+            error = sys.exc_info()[1]
+            row.update(status="failed", first_error=f"内部错误：{type(error).__name__}: {error}")
+            return
+        for item in group:  # find the unit that breaks scoring; the others still get scored
+            _score_group(rules_name, [item])
+        return
+    by_key = dict(zip(keys, (row for row, _ in group)))
+    units = evaluation.units.set_index("unit_id")
+    for key, total, grade in evaluation.totals[["unit_id", "total", "grade"]].itertuples(
+            index=False, name=None):
+        row = by_key[key]
+        row["total"] = None if total is None or (isinstance(total, float) and math.isnan(total)) \
+            else round(float(total), 2)
+        row["grade"] = grade if isinstance(grade, str) and grade else None
+    for key, year, reported in units[["year", "reported_total"]].itertuples(name=None):
+        row = by_key[key]
+        row["year"] = None if pd.isna(year) else int(year)
+        row["reported_total"] = None if reported is None or math.isnan(reported) \
+            else round(float(reported), 2)
+    for key, level1, score in evaluation.dimensions[["unit_id", "level1", "score"]].itertuples(
+            index=False, name=None):
+        by_key[key]["dimensions"][level1] = None if score is None or math.isnan(score) \
+            else round(float(score), 2)
+    findings = evaluation.findings
+    if len(findings):
+        counts = findings.groupby(["unit_id", "severity"]).size()
+        for (key, severity), count in counts.items():
+            field = {"error": "errors", "warning": "warnings", "info": "infos"}.get(severity)
+            if field:
+                by_key[key][field] = int(count)
+        errors = findings[findings["severity"] == "error"].drop_duplicates("unit_id")
+        for key, code, message in errors[["unit_id", "code", "message"]].itertuples(
+                index=False, name=None):
+            by_key[key]["first_error"] = f"{code}：{message}"
+
+
+# --- many files ------------------------------------------------------------------------------
+
+def screen_files(files: list[Path], rules: str | None = None, jobs: int | None = None,
+                 progress=None) -> list[dict[str, Any]]:
+    """Rows of every unit in ``files``, in file order (forms in file order)."""
+    items = [(order, str(path)) for order, path in enumerate(files)]
+    chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+    jobs = jobs or os.cpu_count() or 1
+    rows: list[dict[str, Any]] = []
+    parallel = jobs > 1 and len(items) >= PARALLEL_FROM and \
+        "fork" in multiprocessing.get_all_start_methods()
+    if parallel:
+        _preload()
+        context = multiprocessing.get_context("fork")
+        with context.Pool(min(jobs, len(chunks))) as pool:
+            for part in pool.imap_unordered(_screen_chunk, [(chunk, rules) for chunk in chunks]):
+                rows.extend(part)
+                if progress is not None:
+                    progress.update(len({row["_order"][0] for row in part}))
+    else:
+        for chunk in chunks:
+            for item in chunk:
+                part = _screen_chunk(([item], rules))
+                rows.extend(part)
+                if progress is not None:
+                    progress.update(1)
+    rows.sort(key=lambda row: row["_order"])
+    return rows
+
+
+def _preload() -> None:
+    """Import what every chunk needs before forking, so the workers share it."""
+    import pandas  # noqa: F401
+    import perfnb.evaluation.evaluator  # noqa: F401
+    import perfnb.reading.blocks  # noqa: F401
+    import perfnb.reading.official  # noqa: F401
+    import perfnb.reading.sheets  # noqa: F401
+    import python_calamine  # noqa: F401
+
+
+# --- output ----------------------------------------------------------------------------------
+
+def dimension_names(rows: list[dict[str, Any]]) -> list[str]:
+    seen = {name for row in rows for name in row["dimensions"]}
+    return [name for name in DIMENSION_ORDER if name in seen] + \
+        sorted(seen - set(DIMENSION_ORDER))
+
+
+def flat_rows(rows: list[dict[str, Any]], chinese: bool) -> tuple[list[str], list[list[Any]]]:
+    """Header and rows for CSV/XLSX/text: fixed columns, a column per dimension, counts."""
+    dimensions = dimension_names(rows)
+    header = [(cn if chinese else key) for key, cn in COLUMNS] + dimensions + \
+        [(cn if chinese else key) for key, cn in COUNT_COLUMNS]
+    table = []
+    for row in rows:
+        values = [row[key] for key, _ in COLUMNS]
+        if chinese:
+            values[[k for k, _ in COLUMNS].index("status")] = STATUS_LABELS.get(row["status"],
+                                                                                 row["status"])
+        values += [row["dimensions"].get(name) for name in dimensions]
+        values += [row[key] for key, _ in COUNT_COLUMNS]
+        table.append(values)
+    return header, table
+
+
+def json_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {**{key: row[key] for key, _ in COLUMNS}, "dimensions": dict(row["dimensions"]),
+            **{key: row[key] for key, _ in COUNT_COLUMNS}}
+
+
+def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
+               jsonl=None) -> list[Path]:
+    """Write the rows where asked; ``jsonl`` "-" writes JSON lines to stdout."""
+    from perfnb.fsutil import atomic_write_bytes, atomic_write_text
+
+    written = []
+    if csv_path:
+        header, table = flat_rows(rows, chinese=True)
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(header)
+        writer.writerows([["" if v is None else v for v in values] for values in table])
+        # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
+        atomic_write_bytes(Path(csv_path), buffer.getvalue().encode("utf-8-sig"))
+        written.append(Path(csv_path))
+    if xlsx_path:
+        import pandas as pd
+        from openpyxl import Workbook
+        from perfnb.reporting.office.xlsx_style import write_table_sheet
+
+        header, table = flat_rows(rows, chinese=True)
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = "筛查结果"
+        write_table_sheet(sheet, pd.DataFrame(table, columns=header).astype(object)
+                          .where(lambda frame: frame.notna(), None))
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        atomic_write_bytes(Path(xlsx_path), buffer.getvalue())
+        written.append(Path(xlsx_path))
+    if jsonl:
+        lines = "".join(json.dumps(json_row(row), ensure_ascii=False) + "\n" for row in rows)
+        if jsonl == "-":
+            sys.stdout.write(lines)
+            sys.stdout.flush()
+        else:
+            atomic_write_text(Path(jsonl), lines)
+            written.append(Path(jsonl))
+    return written
+
+
+def text_rows(rows: list[dict[str, Any]]) -> str:
+    """A readable table for the terminal (when no output file is asked for)."""
+    from perfnb.evaluation.result import text_table
+
+    dimensions = dimension_names(rows)
+    headers = ["文件", "单位编号", "项目名称", "总分", "等级", *dimensions, "错误", "警告", "提示", "首个错误"]
+
+    def show(value):
+        return "—" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
+    table = [[Path(row["file"]).name, row["unit_id"] or "—", row["project"] or "—",
+              show(row["total"]), row["grade"] or "—",
+              *[show(row["dimensions"].get(name)) for name in dimensions],
+              str(row["errors"]), str(row["warnings"]), str(row["infos"]),
+              (row["first_error"] or "")[:60]] for row in rows]
+    align = ["left", "left", "left", "right", "left", *["right"] * len(dimensions),
+             "right", "right", "right", "left"]
+    return text_table(headers, table, align)
+
+
+def summary_line(files: int, rows: list[dict[str, Any]], seconds: float,
+                 written: list[Path]) -> str:
+    scored = [row for row in rows if row["status"] == "scored"]
+    failed = len(rows) - len(scored)
+    grades: dict[str, int] = {}
+    for row in scored:
+        if row["grade"]:
+            grades[row["grade"]] = grades.get(row["grade"], 0) + 1
+    spread = "、".join(f"{grade} {grades[grade]} 个" for grade in ("优", "良", "中", "差")
+                      if grade in grades)
+    line = (f"筛查完成：{files} 个文件，{len(rows)} 个自评表；已评分 {len(scored)} 个"
+            + (f"（{spread}）" if spread else "") + f"，读取失败 {failed} 个；用时 {seconds:.1f} 秒。")
+    if written:
+        line += "结果已写入 " + "、".join(str(path) for path in written) + "。"
+    return line
+
+
+class _LineProgress:
+    """Plain progress lines when stderr is a log file or a pipe (every tenth of the way)."""
+
+    def __init__(self, total: int, stream) -> None:
+        self.total, self.count, self.stream = total, 0, stream
+        self.started = time.monotonic()
+        self.step = max(1, total // 10)
+        self.next = self.step
+
+    def update(self, count: int = 1) -> None:
+        self.count += count
+        if self.count >= self.next or self.count == self.total:
+            self.next = self.count + self.step
+            elapsed = time.monotonic() - self.started
+            print(f"筛查：{self.count}/{self.total} 个文件，已用 {elapsed:.1f} 秒",
+                  file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def progress_bar(total: int, stream=None):
+    stream = stream or sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return _LineProgress(total, stream)
+    from tqdm import tqdm
+    return tqdm(total=total, file=stream, unit="个", desc="筛查", dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                           "[已用 {elapsed}，预计剩余 {remaining}]")
+
+
+def screen_command_rows(inputs: list[str], rules: str | None, jobs: int | None = None,
+                        stream=None) -> tuple[list[Path], list[dict[str, Any]], float]:
+    """Discover, screen with a progress bar: (files, rows, seconds)."""
+    started = time.perf_counter()
+    files = discover_files(inputs)
+    progress = progress_bar(len(files), stream)
+    try:
+        rows = screen_files(files, rules=rules, jobs=jobs, progress=progress)
+    finally:
+        progress.close()
+    return files, rows, time.perf_counter() - started
