@@ -30,7 +30,7 @@ SECTION_KEYS = {
     "reported": {"total": "number", "grade": "text"},
     "evaluation": {"problems": "text", "measures": "text", "plans": "text", "notes": "text"},
 }
-PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "base_dir")
+PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "base_dir", "form")
 FIGURE_DPI = 150
 
 
@@ -77,6 +77,21 @@ def _check_year(value) -> int | None:
             or not 1949 <= number <= 2200:
         raise ParameterError(f"参数 year（年度）应为四位年份，如 2022，实际收到 {value!r}。")
     return int(number)
+
+
+def _check_form(value) -> int | str | None:
+    """Which form of a multi-form file: its number (from 1) or its project name."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool) or (_is_number(value) and (not float(value).is_integer()
+                                                          or value < 1)):
+        raise ParameterError(f"参数 form 应为自评表的序号（从 1 起的整数）或项目名称，实际收到 {value!r}。")
+    if _is_number(value):
+        return int(value)
+    if isinstance(value, str):
+        return value.strip()
+    raise ParameterError(f"参数 form 应为自评表的序号（从 1 起的整数）或项目名称，"
+                         f"实际收到 {type(value).__name__} 类型的值 {value!r}。")
 
 
 def _check_section(name: str, value) -> dict | None:
@@ -149,6 +164,9 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
         text = _check_text(name, values[name])
         if text is not None:
             overrides[name] = text
+    form = _check_form(values["form"])
+    if form is not None:
+        overrides["form"] = form
     year = _check_year(values["year"])
     if year is not None:
         overrides["year"] = year

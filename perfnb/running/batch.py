@@ -64,7 +64,7 @@ from perfnb.running.manifest import (LOCK_NAME, Manifest, environment_info, hash
 from perfnb.running.provenance import code_sha256
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
-DATA_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".docx"}
+DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".csv", ".docx", ".docm", ".pdf"}
 UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
 SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
 DASK_CONNECT_TIMEOUT = 20  # seconds; the whole "unreachable scheduler" path stays under 30 s
@@ -125,7 +125,7 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
         if path.is_file():
             suffix = path.suffix.lower()
             if suffix not in UNIT_YAML_SUFFIXES | DATA_SUFFIXES:
-                raise BatchError(f"输入“{raw}”不是可识别的单位文件（应为 .yaml、.xlsx、.csv 或 .docx）。")
+                raise BatchError(f"输入“{raw}”不是可识别的单位文件（应为 .yaml、.xlsx/.xls/.ods、.csv、.docx 或 .pdf）。")
             explicit.append(path.resolve())
             if suffix in UNIT_YAML_SUFFIXES:
                 yaml_files.append(path.resolve())
@@ -197,6 +197,18 @@ def _fingerprint(job: UnitJob, context: dict[str, Any]) -> str:
                                    default=str).encode("utf-8"))
 
 
+def expand_units(paths: list[Path], plan_units) -> list[tuple[Path, Any, str | None]]:
+    """(input, plan, None) for every unit of every input (one per form of a multi-form
+    file), or (input, None, error) for an input that cannot be planned."""
+    units = []
+    for path in paths:
+        try:
+            units.extend((path, plan, None) for plan in plan_units(path))
+        except PerfnbError as problem:
+            units.append((path, None, str(problem)))
+    return units
+
+
 def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
               department: str | None = None, rules: str | None = None) -> list[UnitJob]:
     """Unit id, department, inputs and fingerprint of each input (no kernel started).
@@ -204,22 +216,19 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
     Each unit is scored by ``rules`` when given (--rules), else by the rule set its YAML
     names, else by central; the fingerprint hashes the rule set the unit really uses.
     """
-    from perfnb.running.runner import DEFAULT_RULES, plan_unit
+    from perfnb.running.runner import DEFAULT_RULES, plan_units
 
     identities: dict[str, dict[str, Any]] = {}
     jobs: list[UnitJob] = []
-    for path in paths:
+    for path, plan, error in expand_units(paths, plan_units):
         unit_rules = rules
-        try:
-            plan = plan_unit(path)
+        if plan is not None:
             unit_id, dept = str(plan.unit_id), str(plan.department or "")
             input_files = [Path(p) for p in (plan.input_files or [path])]
             parameters = dict(plan.parameters or {})
             unit_rules = rules or plan.rules
-            error = None
-        except PerfnbError as problem:
+        else:
             unit_id, dept, input_files, parameters = path.stem, "", [path], {}
-            error = str(problem)
         unit_rules = str(unit_rules or DEFAULT_RULES)
         try:
             if unit_rules not in identities:
@@ -287,7 +296,8 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
     try:
         from perfnb.running.runner import run_unit
         run = run_unit(task["input_path"], out_root, task["formats"], task["rules"],
-                       template=task.get("template"), kernel_name=task.get("kernel_name"))
+                       template=task.get("template"), kernel_name=task.get("kernel_name"),
+                       form=task.get("form"))
         status, message = run.status, run.message or ""
         out_dir = Path(run.out_dir)
     except PerfnbError as error:
@@ -644,7 +654,8 @@ class Batch:
     def _task(self, job: UnitJob) -> dict[str, Any]:
         return {"input_path": str(job.input_path), "out_root": str(self.out_root),
                 "key": job.key, "formats": self.formats, "rules": job.rules.get("given"),
-                "template": self.template, "kernel_name": self.kernel_name}
+                "template": self.template, "kernel_name": self.kernel_name,
+                "form": job.parameters.get("form")}
 
     def _execute(self, jobs: list[UnitJob], to_run: list[UnitJob], manifest: Manifest,
                  context: dict[str, Any]) -> None:

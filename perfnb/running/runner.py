@@ -27,7 +27,7 @@ from perfnb.running import kernels
 from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
     ensure_inside, safe_component
 
-__all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "run_unit", "run_command",
+__all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "plan_units", "run_unit", "run_command",
            "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES"]
 
 NOTEBOOK_NAME = "evaluation.ipynb"
@@ -86,13 +86,16 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def plan_unit(input_path) -> UnitPlan:
-    """Unit id, department, input files and notebook parameters of one input.
+def plan_units(input_path, form=None) -> list[UnitPlan]:
+    """The plans of every unit an input holds: one, or one per form of a multi-form file.
 
     The unit id is the YAML's ``unit_id``, else the workbook's 单位编号, else the input
-    file's stem; the department is the YAML's ``department``, else the data file's 主管部门.
-    The data file is read only when the YAML does not name both.  Raises
-    :class:`InputError` for an input that cannot be used.
+    file's stem (``<stem>-<project>`` / ``<stem>-<number>`` for the forms of a multi-form
+    file); the department is the YAML's ``department``, else the data file's 主管部门.
+    The data file is read only when the YAML does not name both.  A form that cannot be
+    read still gets a plan (its notebook then fails with the form's error, the other forms
+    run).  ``form`` picks one form (as a unit YAML's ``form`` key does).  Raises
+    :class:`InputError` for an input that cannot be used at all.
     """
     from perfnb.reading import YAML_SUFFIXES, read_unit_yaml, resolve_data_path
 
@@ -112,22 +115,45 @@ def plan_unit(input_path) -> UnitPlan:
         unit_id = _text(settings.get("unit_id"))
         department = _text(settings.get("department"))
         unit_rules = _text(settings.get("rules")) or None
+        form = form if form is not None else (_text(settings.get("form")) or None)
         if settings.get("data"):
             data_path = resolve_data_path(settings["data"], path.parent)
             if not data_path.is_file():
                 raise InputError(f"data 指向的数据文件“{settings['data']}”不存在（查找位置：{data_path}）",
                                  file=path, hint="请检查 data 的路径；相对路径以本 YAML 所在文件夹为准")
             input_files.append(data_path.resolve())
-    if not department or not unit_id:
+    if department and unit_id:
+        parameters = {"data": str(path), "unit_id": unit_id}
+        if form is not None:
+            parameters["form"] = form
+        return [UnitPlan(unit_id=unit_id, department=department, input_files=input_files,
+                         parameters=parameters, rules=unit_rules)]
+    from perfnb.reading import prepare_forms
+    _, prepared = prepare_forms(path, {"form": form} if form is not None else None)
+    plans = []
+    for result, loaded in prepared:
+        if result.error is not None and len(prepared) == 1:
+            raise result.error
+        own_id = unit_id if (result.count == 1 or form is not None) and unit_id else result.unit_id
+        own_department = department or _text((loaded.unit if loaded else {}).get("department"))
+        parameters = {"data": str(path), "unit_id": own_id or path.stem}
+        if form is not None:
+            parameters["form"] = form
+        elif result.count > 1:
+            parameters["form"] = result.index
+        plans.append(UnitPlan(unit_id=own_id or path.stem, department=own_department,
+                              input_files=input_files, parameters=parameters, rules=unit_rules))
+    return plans
+
+
+def plan_unit(input_path, form=None) -> UnitPlan:
+    """The plan of one unit (see :func:`plan_units`); a multi-form file needs ``form``
+    (number from 1, or project name), else the error that lists its forms is raised."""
+    plans = plan_units(input_path, form)
+    if len(plans) > 1:
         from perfnb.reading import load_unit
-        tables = load_unit(path)
-        unit = tables.units.iloc[0]
-        unit_id = unit_id or _text(unit.get("unit_id"))
-        department = department or _text(unit.get("department"))
-    unit_id = unit_id or path.stem
-    parameters = {"data": str(path), "unit_id": unit_id}
-    return UnitPlan(unit_id=unit_id, department=department, input_files=input_files,
-                    parameters=parameters, rules=unit_rules)
+        load_unit(input_path)            # raises the error that lists the forms
+    return plans[0]
 
 
 def _formats(formats) -> tuple[str, ...]:
@@ -189,10 +215,12 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
 
 
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
-             template=None, kernel_name=None) -> UnitRun:
+             template=None, kernel_name=None, form=None, plan: UnitPlan | None = None) -> UnitRun:
     """Execute the evaluation notebook for one unit and export its reports.
 
     ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
+    ``form``: which form of a multi-form file (number from 1, or project name); ``plan``: a
+    plan already made (one of :func:`plan_units`).
 
     Raises :class:`PerfnbError` for bad input (no such file, unreadable YAML, unknown
     format or rule set, missing template); a notebook that fails to run is not raised but
@@ -208,7 +236,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     if not template.is_file():
         raise ParameterError(f"模板笔记本“{template}”不存在。请用 --template 指定评价笔记本。")
     template = template.resolve()
-    plan = plan_unit(input_path)
+    if plan is None:
+        plan = plan_unit(input_path, form)
     rules = rules or plan.rules or DEFAULT_RULES
     rule_set = get_rules(rules)
     out_root = Path(out_root)
@@ -244,8 +273,10 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
             from perfnb.reading import load_unit
             from perfnb.reporting.narrative import report_title
             from perfnb.evaluation.evaluator import evaluate
-            evaluation = evaluate(load_unit(plan.input_files[0], {"unit_id": plan.unit_id}),
-                                  rule_set)
+            selector = {"unit_id": plan.unit_id}
+            if plan.parameters.get("form") is not None:
+                selector["form"] = plan.parameters["form"]
+            evaluation = evaluate(load_unit(plan.input_files[0], selector), rule_set)
             unit = evaluation.units.iloc[0]
             unit_info["project"] = _text(unit.get("project"))
             title = report_title(evaluation)
@@ -308,18 +339,25 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
 
 
 def run_command(args) -> int:
-    """`perfnb run INPUT [--out DIR] [--formats html,pdf] [--rules NAME] [--template NB]`.
+    """`perfnb run INPUT [--out DIR] [--formats html,pdf] [--rules NAME] [--template NB] [--form N]`.
 
-    Exit status: 0 passed, 1 the unit failed (its notebook shows why), 2 bad input
-    (raised as PerfnbError and printed by the CLI).
+    A file holding several forms runs every form (each its own unit and folder) unless
+    ``--form`` picks one.  Exit status: 0 passed, 1 a unit failed (its notebook shows why),
+    2 bad input (raised as PerfnbError and printed by the CLI).
     """
-    run = run_unit(args.input, out_root=args.out, formats=args.formats, rules=args.rules,
-                   template=args.template)
-    if run.passed:
-        print(f"单位“{run.unit_id}”（{run.department or UNKNOWN_DEPARTMENT}）评价完成，报告保存在 {run.out_dir}：")
-        for path in run.files:
-            print(f"  {path}")
-        return 0
     import sys
-    print(f"perfnb：{run.message}", file=sys.stderr)
-    return 1
+
+    form = getattr(args, "form", None)
+    plans = [plan_unit(args.input, form)] if form is not None else plan_units(args.input)
+    status = 0
+    for plan in plans:
+        run = run_unit(args.input, out_root=args.out, formats=args.formats, rules=args.rules,
+                       template=args.template, plan=plan)
+        if run.passed:
+            print(f"单位“{run.unit_id}”（{run.department or UNKNOWN_DEPARTMENT}）评价完成，报告保存在 {run.out_dir}：")
+            for path in run.files:
+                print(f"  {path}")
+        else:
+            print(f"perfnb：{run.message}", file=sys.stderr)
+            status = 1
+    return status
