@@ -6,6 +6,7 @@ Rows and columns are 1-based everywhere, as Excel shows them.
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import zipfile
@@ -437,7 +438,8 @@ def open_workbook(path: Path) -> Book:
         raise InputError("不是 Excel 工作簿（.xlsx/.xls）或 .ods 表格文件，无法打开", file=path,
                          hint="请在 Excel 或 WPS 中打开后“另存为”Excel 工作簿（*.xlsx）")
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        # by content, not by suffix (calamine's from_path goes by the suffix)
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))
     except Exception as error:  # calamine raises several kinds on malformed files
         if archive is not None:
             archive.close()

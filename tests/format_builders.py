@@ -1,0 +1,237 @@
+"""Write a form, held as a :class:`perfnb.reading.sheets.Grid` (values + merged ranges), into
+the files a department sends: a Word table as office suites save it (gridSpan / vMerge,
+text split over runs, line breaks), a text-layer PDF (typst, ruled table with row/column
+spans), workbooks with one form per sheet or several stacked on one sheet, and an
+image-only ("scanned") PDF."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from perfnb.reading.sheets import Grid, open_workbook
+
+FORMATS = Path(__file__).resolve().parent / "fixtures" / "formats"
+OFFICIAL = FORMATS / "official.xlsx"
+
+
+def read_grid(path: Path = OFFICIAL, sheet: str | None = None) -> Grid:
+    book = open_workbook(Path(path))
+    try:
+        return book.grid(sheet or book.sheetnames[0])
+    finally:
+        book.close()
+
+
+def merged_ranges(grid: Grid) -> dict[tuple[int, int], tuple[int, int]]:
+    """top-left (row, column) -> bottom-right of every merged range."""
+    ranges: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r, c), (ar, ac) in grid.anchor.items():
+        bottom, right = ranges.get((ar, ac), (ar, ac))
+        ranges[(ar, ac)] = (max(bottom, r), max(right, c))
+    return ranges
+
+
+def covered(grid: Grid) -> set[tuple[int, int]]:
+    return {position for position, anchor in grid.anchor.items() if position != anchor}
+
+
+def _shown(grid: Grid, r: int, c: int) -> str:
+    """The cell as a spreadsheet shows it (a percentage cell's 0.95 as "95%")."""
+    value = grid.get(r, c)
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and grid.cell_anchor(r, c) in grid.percent:
+        return f"{round(value * 100, 6):g}%"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _runs(text: str) -> list[str]:
+    """Text cut where digits, Latin, CJK and symbols meet ("≥", "95", "%"), as Word does."""
+    def kind(ch):
+        if ch.isdigit() or ch == ".":
+            return "d"
+        if "\u4e00" <= ch <= "\u9fff":
+            return "c"
+        return "o"
+    runs: list[str] = []
+    for ch in text:
+        if runs and kind(runs[-1][-1]) == kind(ch):
+            runs[-1] += ch
+        else:
+            runs.append(ch)
+    return runs
+
+
+# --- Word ---------------------------------------------------------------------------------
+
+def add_docx_table(document, grid: Grid, rows: range | None = None):
+    """Append ``grid`` (or some of its rows) as a Table Grid table with real merges."""
+    rows = list(rows or range(1, grid.max_row + 1))
+    first = rows[0]
+    table = document.add_table(rows=len(rows), cols=grid.max_column)
+    table.style = "Table Grid"
+    ranges = merged_ranges(grid)
+    hidden = covered(grid)
+    for (top, left), (bottom, right) in ranges.items():
+        top_, bottom_ = max(top, first), min(bottom, rows[-1])
+        if top_ > bottom_ or (top_, left) == (bottom_, right):
+            continue
+        table.cell(top_ - first, left - 1).merge(table.cell(bottom_ - first, right - 1))
+    for r in rows:
+        for c in range(1, grid.max_column + 1):
+            if (r, c) in hidden and not (r == first and grid.cell_anchor(r, c)[1] == c):
+                continue
+            text = _shown(grid, r, c)
+            cell = table.cell(r - first, c - 1)
+            paragraph = cell.paragraphs[0]
+            for index, line in enumerate(text.split("\n")):
+                if index:
+                    paragraph.add_run().add_break()
+                for piece in _runs(line):
+                    paragraph.add_run(piece)
+    return table
+
+
+def write_docx(path: Path, grids: list[tuple[str, Grid]], split_at: str | None = None) -> Path:
+    """One table per grid, each after a heading, a page break between them.  ``split_at``
+    (a 三级指标 name): that grid's table is cut before the row naming it, and the rest goes
+    in a second table after a page break, its first row the indicator header again."""
+    from docx import Document
+    from docx.enum.text import WD_BREAK
+
+    document = Document()
+    for index, (heading, grid) in enumerate(grids):
+        if index:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        if heading:
+            document.add_paragraph(heading)
+        split = None
+        if split_at:
+            split = next((r for r in range(1, grid.max_row + 1)
+                          for c in range(1, grid.max_column + 1) if grid.text(r, c) == split_at),
+                         None)
+        if split is None:
+            add_docx_table(document, grid)
+            continue
+        header = next(r for r in range(1, grid.max_row + 1) if grid.text(r, 3) == "三级指标")
+        add_docx_table(document, grid, range(1, split))
+        document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        rest = Grid(grid.file, grid.sheet, [grid.values[header - 1]] + grid.values[split - 1:],
+                    {(r - split + 2, c): (max(ar - split + 2, 2), ac)
+                     for (r, c), (ar, ac) in grid.anchor.items() if r >= split},
+                    {(r - split + 2, c) for r, c in grid.percent if r >= split})
+        add_docx_table(document, rest)
+    document.save(path)
+    return path
+
+
+# --- PDF ----------------------------------------------------------------------------------
+
+def _typst_text(text: str) -> str:
+    """Text as typst string literals, line breaks kept."""
+    return "#linebreak()".join('#"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                               for line in text.split("\n"))
+
+
+def typst_table(grid: Grid) -> str:
+    ranges = merged_ranges(grid)
+    hidden = covered(grid)
+    cells = []
+    for r in range(1, grid.max_row + 1):
+        for c in range(1, grid.max_column + 1):
+            if (r, c) in hidden:
+                continue
+            text = _shown(grid, r, c)
+            bottom, right = ranges.get((r, c), (r, c))
+            body = "[" + _typst_text(text) + "]" if text else "[]"
+            if (bottom, right) != (r, c):
+                cells.append(f"table.cell(rowspan: {bottom - r + 1}, colspan: {right - c + 1}){body}")
+            else:
+                cells.append(body)
+    return f"#table(columns: {grid.max_column}, stroke: 0.5pt, inset: 3pt,\n" + \
+        ",\n".join(cells) + ")\n"
+
+
+def write_pdf(path: Path, grids: list[tuple[str, Grid]], page_height: str = "29.7cm") -> Path:
+    """A text-layer PDF: each grid a ruled table after its heading, a page break between.
+    A short ``page_height`` makes a table run on over the next page."""
+    import typst
+    from perfnb.reporting.fonts import SANS, font_path
+
+    source = [f'#set page(width: 29.7cm, height: {page_height}, margin: 1cm)',
+              f'#set text(font: "{SANS.family}", size: 7pt)']
+    for index, (heading, grid) in enumerate(grids):
+        if index:
+            source.append("#pagebreak()")
+        if heading:
+            source.append(_typst_text(heading) + "\n")
+        source.append(typst_table(grid))
+    data = typst.compile("\n".join(source).encode("utf-8"), format="pdf",
+                         font_paths=[str(font_path(SANS).parent)], ignore_system_fonts=True)
+    Path(path).write_bytes(data)
+    return path
+
+
+def write_scanned_pdf(path: Path) -> Path:
+    """An image-only PDF (a table drawn as pixels): what a scanner gives."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (850, 1100), 255)
+    draw = ImageDraw.Draw(image)
+    for y in range(100, 700, 40):
+        draw.line((60, y, 790, y), fill=0, width=2)
+    for x in (60, 200, 420, 600, 790):
+        draw.line((x, 100, x, 660), fill=0, width=2)
+    image.save(path, "PDF", resolution=100)
+    return path
+
+
+# --- workbooks with several forms -----------------------------------------------------------
+
+def write_xlsx(path: Path, sheets: list[tuple[str, list[Grid]]], gap: int = 2) -> Path:
+    """A workbook: per sheet, its grids one below another with ``gap`` blank rows between."""
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, grids in sheets:
+        sheet = workbook.create_sheet(title)
+        offset = 0
+        for grid in grids:
+            hidden = covered(grid)
+            for r in range(1, grid.max_row + 1):
+                for c in range(1, grid.max_column + 1):
+                    value = grid.get(r, c)
+                    if (r, c) not in hidden and value is not None:
+                        cell = sheet.cell(r + offset, c)
+                        cell.value = value
+                        if isinstance(value, str) and value.startswith("="):
+                            cell.data_type = "s"
+                        if (r, c) in grid.percent:
+                            cell.number_format = "0%"
+            for (top, left), (bottom, right) in merged_ranges(grid).items():
+                if (top, left) != (bottom, right):
+                    sheet.merge_cells(f"{get_column_letter(left)}{top + offset}:"
+                                      f"{get_column_letter(right)}{bottom + offset}")
+            offset += grid.max_row + gap
+    workbook.save(path)
+    return path
+
+
+def with_texts(grid: Grid, replacements: dict[str, object]) -> Grid:
+    """A copy of ``grid`` with every cell whose text is a key replaced (merged ranges too)."""
+    values = [[replacements.get(v, v) if isinstance(v, str) else v for v in row]
+              for row in grid.values]
+    return Grid(grid.file, grid.sheet, values, dict(grid.anchor), set(grid.percent))
+
+
+def with_cell(grid: Grid, name: str, column: int, value) -> Grid:
+    """A copy with column ``column`` of the row of indicator ``name`` set to ``value``."""
+    values = [list(row) for row in grid.values]
+    for row in values:
+        if len(row) > 2 and isinstance(row[2], str) and re.sub(r"\s", "", row[2]) == name:
+            row[column - 1] = value
+    return Grid(grid.file, grid.sheet, values, dict(grid.anchor), set(grid.percent))
