@@ -81,6 +81,13 @@ def test_validation_keeps_text_and_builds_overrides(monkeypatch):
     assert params.data == ROOT / "params" / "data" / "nmg-rd-2022-rdlz.xlsx"
 
 
+@pytest.mark.parametrize("form, expected", [(2, 2), (2.0, 2), (" 项目乙 ", "项目乙"), (None, None),
+                                            ("", None)])
+def test_form_parameter_picks_one_form(form, expected):
+    params = notebook.validate_parameters({"data": str(SEED_YAML), "form": form})
+    assert params.overrides.get("form") == expected
+
+
 @pytest.mark.parametrize("values, words", [
     ({"data": None}, "缺少参数 data"),
     ({"unit_id": 7}, "-r unit_id 007"),
@@ -91,6 +98,9 @@ def test_validation_keeps_text_and_builds_overrides(monkeypatch):
     ({"goals": "目标"}, "参数 goals 应为"),
     ({"base_dir": "/no/such/folder"}, "不存在"),
     ({"rules": 3}, "参数 rules"),
+    ({"form": 0}, "参数 form"),
+    ({"form": 1.5}, "参数 form"),
+    ({"form": ["甲"]}, "参数 form"),
 ])
 def test_bad_parameters_raise_chinese_errors(values, words):
     namespace = {"data": str(SEED_YAML), **values}

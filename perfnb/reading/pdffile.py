@@ -134,7 +134,8 @@ def pdf_grids(path: Path) -> list[Grid]:
                 lead = _text_rows(page, top, table.bbox[1]) if index == 0 else []
                 top = table.bbox[3]
                 continued = (index == 0 and grids and pages[-1][1] == number - 1 and
-                             _same_columns(edges[-1], xs) and not lead_has_title(lead))
+                             _same_columns(edges[-1], xs) and not lead_has_title(lead)
+                             and not starts_form(grid))
                 if continued:
                     first_page = pages[-1][0]
                     grids[-1] = _append(grids[-1], grid, f"第{first_page}–{number}页")
@@ -159,6 +160,16 @@ def pdf_grids(path: Path) -> list[Grid]:
 def lead_has_title(lead: list[list[object]]) -> bool:
     """Text above a table that starts a new form (its title) rather than continuing one."""
     return any("自评表" in str(row[0]) or "评价表" in str(row[0]) for row in lead)
+
+
+def starts_form(grid: Grid) -> bool:
+    """A table whose first rows are a form's title or header block (项目名称): a new form."""
+    from perfnb.reading.forms import _is_project_row
+    for r in range(1, min(grid.max_row, 5) + 1):
+        if _is_project_row(grid, r) or any("自评表" in grid.text(r, c) or "评价表" in grid.text(r, c)
+                                           for c in range(1, grid.max_column + 1)):
+            return True
+    return False
 
 
 def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
