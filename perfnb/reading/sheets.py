@@ -5,6 +5,7 @@ Rows and columns are 1-based everywhere, as Excel shows them.
 """
 from __future__ import annotations
 
+import functools
 import html
 import io
 import os
@@ -137,8 +138,15 @@ class Grid:
 def label_matches(label: str, *names: str) -> bool:
     """True when a cleaned cell text is one of ``names``, optionally followed by a colon or
     a bracketed note ("年度资金总额（万元）")."""
-    text = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label).rstrip(":：")
-    return text in names
+    return _bare_label(label) in names
+
+
+@functools.lru_cache(maxsize=8192)
+def _bare_label(label: str) -> str:
+    return _NOTE_RE.sub("", label).rstrip(":：")
+
+
+_NOTE_RE = re.compile(r"(?:[(（][^()（）]*[)）])+$")
 
 
 # ---------------------------------------------------------------------------------------------
