@@ -208,8 +208,26 @@ class Grid:
     tall_rows: dict[int, int] = field(default_factory=dict)
 
     def put(self, row, col, text, rowspan=1, colspan=1, kind="value"):
+        if col + colspan > self.ncols:
+            raise ValueError(f"cell at row {row}, column {col} runs past column {self.ncols}")
         self.cells.append(Cell(row, col, "" if text is None else str(text), rowspan, colspan, kind))
         self.nrows = max(self.nrows, row + rowspan)
+
+
+def check_grid(grid: Grid) -> None:
+    """Every grid square is covered by exactly one cell (no overlaps, holes get a blank cell)."""
+    owner = {}
+    for cell in grid.cells:
+        for r in range(cell.row, cell.row + cell.rowspan):
+            for c in range(cell.col, cell.col + cell.colspan):
+                if (r, c) in owner:
+                    raise ValueError(f"cells overlap at row {r}, column {c}: "
+                                     f"{owner[r, c].text!r} and {cell.text!r}")
+                owner[r, c] = cell
+    for r in range(grid.nrows):
+        for c in range(grid.ncols):
+            if (r, c) not in owner:
+                grid.put(r, c, "")
 
 
 @dataclass
@@ -239,9 +257,11 @@ class FormBuilder:
         if cut is not None:
             rows = rows[:cut]
         self.rows = rows
-        ncols = len(self.leaves)
         funds = form.get("funds_columns") or []
-        self.ncols = self.off + max(ncols, len(funds), 8)
+        funds_width = max([len(x) for x in form.get("funds_rows") or []] + [len(funds)])
+        # label/value pairs (a row longer than the header): each paired group needs 2 columns
+        funds_need = max(len(funds), funds_width)
+        self.ncols = self.off + max(len(self.leaves), funds_need, 8)
 
     # -- columns -------------------------------------------------------------------------------
     def _indicator_leaves(self):
@@ -338,12 +358,15 @@ class FormBuilder:
         data_headers = columns[1:]
         width = max([len(x) for x in rows] + [len(columns)])
         avail = self.ncols - self.off
-        if width > len(columns) and not self.block:
+        if width > len(columns):
             # Label/value pairs under each column group (河北 export: 预算数 | 6.84 | 到位数 | …).
             extra = width - len(columns)
             group_spans = spans(avail, [1] * len(columns))
             leaf_spans = []
-            c = 0
+            if self.block:
+                label = self.form.get("funds_block_label") or "项目资金(万元)"
+                grid.put(r, 0, label_text(label), rowspan=len(rows) + 1, kind="head")
+            c = self.off
             for gi, column in enumerate(columns):
                 grid.put(r, c, label_text(column), colspan=group_spans[gi], kind="head")
                 if gi < extra:
@@ -353,7 +376,7 @@ class FormBuilder:
                 c += group_spans[gi]
             for row in rows:
                 r += 1
-                c = 0
+                c = self.off
                 for i, span in enumerate(leaf_spans):
                     text = row[i] if i < len(row) else ""
                     kind = "label" if i < 2 * extra and i % 2 == 0 else "value"
@@ -562,6 +585,8 @@ class FormBuilder:
             tables.append(second)
             grid = second
         self.footer_block(grid, grid.nrows)
+        for table in tables:
+            check_grid(table)
         return FormLayout(self.name, title_lines, above, tables, below,
                           landscape=self.ncols >= 11)
 
