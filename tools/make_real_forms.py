@@ -238,6 +238,7 @@ class FormLayout:
     tables: list[Grid]
     below: list[str]             # sign-off line(s)
     landscape: bool
+    before_title: list[str] = field(default_factory=list)   # "附件：" above the title
 
 
 class FormBuilder:
@@ -554,12 +555,12 @@ class FormBuilder:
         match = re.match(r"^(.*?)\s*\(\s*(\d{4})\s*年度\s*\)$", title)
         title_lines = [match.group(1), f"（{match.group(2)}年度）"] if match else [title]
         header = self.form.get("header", {})
-        above = []
+        above, before_title = [], []
         for key in header:
-            if key in ABOVE_KEYS:
-                value = str(header[key])
-                above.append(fullwidth(value) if key == "附件" else
-                             fullwidth(f"{key}:") + fullwidth(value))
+            if key == "附件":
+                before_title.append(fullwidth(str(header[key])))
+            elif key in ABOVE_KEYS:
+                above.append(fullwidth(f"{key}:") + fullwidth(str(header[key])))
         footer = self.form.get("footer") or {}
         below_items = [fullwidth(f"{k}:") + str(v) for k, v in footer.items() if k in SIGNOFF_KEYS]
         below = ["        ".join(below_items)] if below_items else []
@@ -588,7 +589,7 @@ class FormBuilder:
         for table in tables:
             check_grid(table)
         return FormLayout(self.name, title_lines, above, tables, below,
-                          landscape=self.ncols >= 11)
+                          landscape=self.ncols >= 11, before_title=before_title)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -649,6 +650,10 @@ def write_sheet(ws, layout: FormLayout, top: int = 1) -> int:
         known[letter] = max(known.get(letter, 0), width)
         ws.column_dimensions[letter].width = known[letter]
     r = top
+    for line in layout.before_title:
+        cell = ws.cell(r, 1, line)
+        cell.font = Font(name=FONT, size=12, bold=True)
+        r += 1
     for i, line in enumerate(layout.title):
         ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=ncols)
         cell = ws.cell(r, 1, line)
@@ -809,7 +814,7 @@ def run_pieces(text: str) -> list[str]:
 
 
 def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None:
-    from docx.enum.table import WD_TABLE_ALIGNMENT, WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
@@ -828,6 +833,8 @@ def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None
 
     if heading:
         doc.add_heading(heading, level=1)
+    for line in layout.before_title:
+        font(doc.add_paragraph().add_run(line), 12, bold=True)
     for i, line in enumerate(layout.title):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -852,6 +859,9 @@ def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None
             column.width = Cm(widths[c] * scale)
             for cell in column.cells:
                 cell.width = Cm(widths[c] * scale)
+        for row in table.rows:          # room around the text, as a filled-in form has
+            row.height = Cm(0.6)
+            row.height_rule = WD_ROW_HEIGHT_RULE.AT_LEAST
         for rr in range(grid.repeat_rows):
             trpr = table.rows[rr]._tr.get_or_add_trPr()
             flag = OxmlElement("w:tblHeader")
@@ -862,7 +872,8 @@ def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None
                     table.cell(cell.row + cell.rowspan - 1, cell.col + cell.colspan - 1))
         for cell in grid.cells:
             target = table.cell(cell.row, cell.col)
-            target.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+            target.vertical_alignment = (WD_CELL_VERTICAL_ALIGNMENT.TOP if cell.kind == "text"
+                                         else WD_CELL_VERTICAL_ALIGNMENT.CENTER)
             paragraphs = cell.text.split("\n") if cell.kind == "text" else [cell.text]
             for k, text in enumerate(paragraphs):
                 p = target.paragraphs[0] if k == 0 else target.add_paragraph()
