@@ -27,6 +27,9 @@ SUBTOTAL_LABELS = ("合计", "小计")
 END_LABELS = ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "存在问题", "改进措施",
               "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明")
 MAX_WEIGHT = 100.0
+# Titles printed beside or above the indicator table, never a column heading.
+BLOCK_TITLES = ("绩效指标", "年度绩效指标", "绩效指标完成情况", "年度绩效指标完成情况", "项目绩效指标",
+                "绩效目标", "年度绩效目标", "指标")
 WEIGHT_TOLERANCE = 0.005
 
 
@@ -140,7 +143,10 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
         if key is None:
             anchor = grid.cell_anchor(last if heading is not top else row, c)
             text = normalise_text(heading) if isinstance(heading, str) else ""
-            if text and anchor not in seen_anchors:
+            # a block title down the side ("绩效指标" merged over the table) is no heading
+            side_title = grid.cell_anchor(last + 1, c) == anchor or \
+                split_weight(text)[0] in BLOCK_TITLES
+            if text and anchor not in seen_anchors and not side_title:
                 unknown[c] = text
             seen_anchors.add(anchor)
             continue
@@ -206,8 +212,10 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     an 一级 cell that names no dimension ("（50分）" alone) takes it from the 二级 label.
     A 预算执行率 row inside the table is the budget's weight and score (``block.budget_row``).
     """
+    extras = dict(extras or {})
+    columns = dict(columns)
     block = IndicatorBlock(header_row, columns)
-    extras = extras or {}
+    _weight_from_share(grid, header_row, columns, extras, block)
     last_label_column = max(columns.get(k, 0) for k in ("level1", "level2", "name"))
     last_label_column = max(last_label_column, min(columns.get("target", 1),
                                                    columns.get("weight", 1)) - 1)
@@ -333,6 +341,28 @@ _LEVEL2_DIMENSIONS = (
     (("经济效益", "社会效益", "生态效益", "可持续", "生态环境效益", "效益"), "效益指标"),
     (("满意",), "满意度指标"),
 )
+
+
+def _weight_from_share(grid: Grid, header_row: int, columns: dict[str, int],
+                       extras: dict[str, int], block: "IndicatorBlock") -> None:
+    """A 分值 column that holds words (指标解释 printed under 指标分值) while a 权重占比 column
+    holds the numbers: the weights are read from 权重占比, the words kept as text."""
+    weight, share = columns.get("weight"), extras.get("weight_share")
+    if weight is None or share is None:
+        return
+    rows = range(header_row + 1, min(grid.max_row, header_row + 40) + 1)
+    numbers = sum(parse_cell(grid, r, weight).number is not None for r in rows)
+    words = sum(is_sentence(grid.get(r, weight)) or (
+        parse_cell(grid, r, weight).number is None and not grid.is_blank(r, weight)) for r in rows)
+    share_numbers = sum(parse_cell(grid, r, share).number is not None for r in rows)
+    if numbers == 0 and words and share_numbers:
+        columns["weight"] = extras.pop("weight_share")
+        extras["weight_note"] = weight
+        block.observations.append({
+            "code": "UNKNOWN_COLUMN", "sheet": grid.sheet, "row": header_row, "column": None,
+            "indicator": None, "fields": {
+                "header": normalise_text(grid.get(header_row, weight)) or "分值",
+                "note": "该列填写的是文字说明，分值取自“权重占比”列"}})
 
 
 def is_placeholder(text) -> bool:
@@ -558,7 +588,8 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
 AMOUNT_KEYS = ("initial", "adjusted", "executed")
 TOTAL_FUNDS_LABELS = ("年度资金总额", "资金总额", "预算资金总额", "合计", "总计", "项目资金总额",
-                      "年度资金总额合计", "总额", "资金合计", "预算总额")
+                      "年度资金总额合计", "总额", "资金合计", "预算总额", "预算数", "项目总资金",
+                      "资金总计", "年度资金")
 
 
 @dataclass
@@ -592,6 +623,29 @@ def _funds_label(grid: Grid, row: int, first_amount_column: int) -> str:
             continue
         texts.append(text)
     return texts[-1] if texts else ""
+
+
+def _funds_value_columns(grid: Grid, header_row: int, columns: dict[str, int]) -> dict[str, int]:
+    """A heading merged across several columns (预算安排情况 over "预算数 | 6.84"): its
+    figures stand in the first column of its span that holds a number below it."""
+    moved = dict(columns)
+    for key in AMOUNT_KEYS + ("rate",):
+        column = columns.get(key)
+        if column is None:
+            continue
+        anchor = grid.cell_anchor(header_row, column)
+        span = [c for c in range(column, grid.max_column + 1)
+                if grid.cell_anchor(header_row, c) == anchor]
+        if len(span) < 2:
+            continue
+        below = header_row + 1
+        for c in span:
+            value = grid.get(below, c)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) or \
+                    parse_cell(grid, below, c).number is not None:
+                moved[key] = c
+                break
+    return moved
 
 
 def funds_scale(grid: Grid, header_row: int, columns: dict[str, int]) -> float:
@@ -631,6 +685,7 @@ def funds_rate(parsed: ParsedValue) -> float:
 
 def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                      errors: list[InputError]) -> FundsBlock:
+    columns = _funds_value_columns(grid, header_row, columns)
     block = FundsBlock(header_row, columns)
     scale = funds_scale(grid, header_row, columns)
     amount_columns = [columns[k] for k in AMOUNT_KEYS if k in columns]

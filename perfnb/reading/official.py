@@ -19,8 +19,10 @@ from perfnb.reading.sheets import Grid, label_matches
 
 UNIT_LABELS = {
     "project": ("项目名称",),
-    "department": ("主管部门", "主管部门名称", "部门名称"),
-    "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位"),
+    "department": ("主管部门", "主管部门名称", "部门名称", "主管单位", "实施（主管）单位",
+                   "主管（实施）单位", "预算单位", "单位名称"),
+    "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位", "实施（主管）单位",
+                          "主管（实施）单位"),
 }
 TEXT_LABELS = {
     "reported_grade": ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "绩效等级"),

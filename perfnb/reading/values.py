@@ -296,7 +296,7 @@ def normalise_level1(label) -> str:
     text = strip_code(label)
     if "产出" in text:
         return "产出指标"
-    if "效益" in text:
+    if "效益" in text or text.startswith("效果"):
         return "效益指标"
     if "满意" in text:
         return "满意度指标"
