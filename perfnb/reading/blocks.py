@@ -25,7 +25,11 @@ NAN = math.nan
 TOTAL_LABELS = ("总分", "总计", "综合得分", "合计总分", "总得分", "自评总分")
 SUBTOTAL_LABELS = ("合计", "小计")
 END_LABELS = ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "存在问题", "改进措施",
-              "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明")
+              "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明",
+              "其他需要说明", "偏差大或目标未完成原因", "改进措施及结果应用", "单位主要负责人",
+              "项目负责人", "财务负责人", "填报人", "填表人")
+# A footnote under the table: "注：1. …", "注1"
+_NOTE_RE = re.compile(r"^注(?:\s*[:：\d]|$)")
 MAX_WEIGHT = 100.0
 # Titles printed beside or above the indicator table, never a column heading.
 BLOCK_TITLES = ("绩效指标", "年度绩效指标", "绩效指标完成情况", "年度绩效指标完成情况", "项目绩效指标",
@@ -195,7 +199,7 @@ def _starts_with_label(grid: Grid, row: int, labels) -> bool:
     for c in range(1, grid.max_column + 1):
         text = grid.text(row, c)
         if text:
-            return any(text.startswith(label) for label in labels)
+            return any(text.startswith(label) for label in labels) or bool(_NOTE_RE.match(text))
     return False
 
 
@@ -246,6 +250,8 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             if total_column:
                 has_total = True
                 block.reported.append(entry)
+                if _is_last_total(grid, r, columns):
+                    break          # the 总分 row closes the table
             else:
                 label = grid.text(r, subtotal_column)
                 pending.append((entry, list(group), label))
@@ -273,7 +279,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             level2 = normalise_level2(level2_text)
         row_level1 = level1 or _level1_of_level2(level2)
 
-        if is_budget_label(level1_text) or is_budget_label(name):
+        if is_budget_label(level1_text):
             block.budget_row = {
                 "weight": _reported_number(grid, r, columns.get("weight"), "weight", errors),
                 "score": _reported_number(grid, r, columns.get("score"), "score", errors),
@@ -450,6 +456,19 @@ def _why_not_an_indicator(grid: Grid, row: int, columns: dict[str, int]) -> str 
             not grid.is_blank(row, level2_column):
         return "只有二级指标名称的行"
     return "只有标签的行"
+
+
+def _is_last_total(grid: Grid, row: int, columns: dict[str, int]) -> bool:
+    """Is the 总分 row at ``row`` the table's end (no indicator row follows it)?"""
+    for r in range(row + 1, min(grid.max_row, row + 3) + 1):
+        if grid.row_blank(r):
+            continue
+        name = columns.get("name")
+        has_figures = "weight" in columns and parse_cell(grid, r, columns["weight"]).number \
+            is not None
+        return not (name and not grid.is_blank(r, name) and has_figures
+                    and grid.cell_anchor(r, name)[0] == r)
+    return True
 
 
 def _classify_subtotal(grid: Grid, row: int, columns: dict[str, int], label_column: int,
