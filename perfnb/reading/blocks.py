@@ -183,6 +183,18 @@ def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader |
     return None
 
 
+def missing_weight_column(grid: Grid) -> InputError | None:
+    """An indicator table whose header has names and targets but no 分值/权重 column: the
+    error that says so (scores cannot be computed without weights), else None."""
+    for r in range(1, grid.max_row + 1):
+        columns = header_columns(grid, r, indicator_column)
+        if {"name", "target"} <= columns.keys() and "weight" not in columns and \
+                ({"actual", "score"} & columns.keys()):
+            return grid.error("绩效指标表没有“分值”（权重）列，无法按规则计分", r,
+                              hint="请在表中补上各项指标的分值（权重）列后再评价")
+    return None
+
+
 def _header_text(key: str) -> str:
     return INDICATOR_HEADERS[key][0]
 
@@ -229,6 +241,8 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     pending: list[tuple[dict, list[dict], str]] = []
     has_total = False
     data_keys = [k for k in ("target", "actual", "weight", "score") if k in columns]
+    parent: dict | None = None     # an indicator with a weight but no figures (★…): its parts follow
+    parent_parts: dict[int, tuple[dict, list]] = {}
     r = header_row
     for r in range(header_row + 1, grid.max_row + 1):
         if grid.row_blank(r):
@@ -286,7 +300,14 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                 "sheet": grid.sheet, "row": r}
             continue
         skip = None
-        if not name and not has_data:
+        weightless = _blank_value(grid, r, columns.get("weight")) and \
+            _blank_value(grid, r, columns.get("score"))
+        if name and has_data and weightless and parent is not None:
+            # a part of the indicator above, which has the weight but no figures of its own
+            parent_parts.setdefault(id(parent), (parent, []))[1].append(
+                (parse_cell(grid, r, columns.get("target")), parse_cell(grid, r, columns.get("actual"))))
+            skip = f"分项，计入上一项指标“{parent['name']}”"
+        elif not name and not has_data:
             skip = _why_not_an_indicator(grid, r, columns)
             if skip is None:
                 continue          # nothing of its own: an empty row inside merged labels
@@ -313,6 +334,10 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         indicator["seq"] = len(block.indicators)
         block.indicators.append(indicator)
         group.append(indicator)
+        parent = indicator if (not indicator["target_text"] and not indicator["actual_text"]
+                               and not math.isnan(indicator["weight"])) else None
+    for indicator, parts in parent_parts.values():
+        _figures_from_parts(indicator, parts)
     reported_level1 = {e["level1"] for e in block.reported if e["level"] == "level1"}
     for key, (weight, row) in level1_weights.items():
         if key and key not in reported_level1:
@@ -456,6 +481,22 @@ def _why_not_an_indicator(grid: Grid, row: int, columns: dict[str, int]) -> str 
             not grid.is_blank(row, level2_column):
         return "只有二级指标名称的行"
     return "只有标签的行"
+
+
+def _figures_from_parts(indicator: dict, parts: list[tuple[ParsedValue, ParsedValue]]) -> None:
+    """An indicator whose figures stand in the rows below it (安徽's ★ rows): its target and
+    actual are theirs, joined, and its level how many of them were reached (all: 达成)."""
+    def met(target: ParsedValue, actual: ParsedValue) -> bool:
+        if target.number is not None and actual.number is not None:
+            return actual.number >= target.number if target.operator not in ("<=", "<") \
+                else actual.number <= target.number
+        return bool(actual.text) and clean_label(actual.text) == clean_label(target.text)
+    reached = sum(met(target, actual) for target, actual in parts)
+    indicator.update(
+        kind=KIND_QUALITATIVE, operator=None, target=NAN, target_grade=None,
+        target_text="；".join(target.text for target, _ in parts if target.text),
+        actual_text="；".join(actual.text for _, actual in parts if actual.text),
+        actual_grade="达成" if reached == len(parts) else "部分达成" if reached else "未达成")
 
 
 def _is_last_total(grid: Grid, row: int, columns: dict[str, int]) -> bool:
