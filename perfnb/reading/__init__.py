@@ -89,7 +89,7 @@ def read_forms(path: Path) -> list[Form]:
 
 def _spreadsheet_forms(path: Path) -> list[Form]:
     from perfnb.reading.official import read_form
-    from perfnb.reading.blocks import find_indicator_header
+    from perfnb.reading.blocks import find_indicator_header, missing_weight_column
     from perfnb.reading.forms import form_spans
     from perfnb.reading.sheets import open_workbook
     from perfnb.reading.sichuan import is_sichuan
@@ -123,6 +123,10 @@ def _spreadsheet_forms(path: Path) -> list[Form]:
                     forms.append(form)
                     spans.append((title, top, bottom))
             if not forms:
+                for title in book.sheetnames:
+                    missing = missing_weight_column(book.grid(title))
+                    if missing is not None:
+                        raise missing
                 raise InputError(
                     "找不到绩效指标表（没有包含 三级指标、年度指标值、分值 等表头的行）", file=file,
                     hint="请使用官方《项目支出绩效自评表》、四川自评表，或 perfnb template 生成的模板")

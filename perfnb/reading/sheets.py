@@ -138,15 +138,21 @@ class Grid:
 def label_matches(label: str, *names: str) -> bool:
     """True when a cleaned cell text is one of ``names``, optionally followed by a colon or
     a bracketed note ("年度资金总额（万元）")."""
-    return _bare_label(label) in names
+    bare, clean = _label_keys(label)
+    return bare in names or clean in _cleaned(names)
 
 
 @functools.lru_cache(maxsize=8192)
-def _bare_label(label: str) -> str:
-    return _NOTE_RE.sub("", label).rstrip(":：")
+def _label_keys(label: str) -> tuple[str, str]:
+    return _NOTE_RE.sub("", label).rstrip(":："), clean_label(label)
 
 
 _NOTE_RE = re.compile(r"(?:[(（][^()（）]*[)）])+$")
+
+
+@functools.lru_cache(maxsize=256)
+def _cleaned(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(clean_label(name) for name in names)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from perfnb.errors import InputError, ParameterError, PerfnbError
+from perfnb.reading.values import department_name
 from perfnb.running import kernels
 from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
     ensure_inside, safe_component
@@ -122,7 +123,9 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
                 raise InputError(f"data 指向的数据文件“{settings['data']}”不存在（查找位置：{data_path}）",
                                  file=path, hint="请检查 data 的路径；相对路径以本 YAML 所在文件夹为准")
             input_files.append(data_path.resolve())
+    # units group by department without the budget-system code some forms print before it
     if department and unit_id:
+        department = department_name(department)
         parameters = {"data": str(path), "unit_id": unit_id}
         if form is not None:
             parameters["form"] = form
@@ -135,7 +138,8 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         if result.error is not None and len(prepared) == 1:
             raise result.error
         own_id = unit_id if (result.count == 1 or form is not None) and unit_id else result.unit_id
-        own_department = department or _text((loaded.unit if loaded else {}).get("department"))
+        own_department = department_name(
+            department or _text((loaded.unit if loaded else {}).get("department")))
         parameters = {"data": str(path), "unit_id": own_id or path.stem}
         if form is not None:
             parameters["form"] = form
