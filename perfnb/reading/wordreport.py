@@ -27,6 +27,7 @@ from perfnb.model import UnitTables
 from perfnb.reading.values import normalise_text, parse_value
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
+                                   find_indicator_header,
                      read_funds_block)
 from perfnb.reading.headers import indicator_column
 from perfnb.reading.official import grade_in_conclusion, read_form
@@ -223,6 +224,18 @@ def _header_candidates(grid: Grid, row: int) -> list[list[object]]:
 
 
 def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
+    """(grid, header row, columns) of an indicator table: the form readers' own header
+    (blocks.find_indicator_header, which reads group headings over two rows) when it finds
+    more columns than the Word reading below (words split over two rows, "年度" above
+    "指标值", folded into one row)."""
+    own = _own_indicator_header(grid)
+    found = find_indicator_header(grid)
+    if found is not None and (own is None or len(found[1]) > len(own[2])):
+        return grid, found[0], found[1]
+    return own
+
+
+def _own_indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
     """(grid, header row, columns) of an indicator table; a two-row header is folded into one
     row (the grid returned then has that row replaced and the one below blanked)."""
     def columns_of(values: list[object]) -> dict[str, int]:
