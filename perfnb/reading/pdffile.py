@@ -64,12 +64,18 @@ def _table_grid(table, file: str, name: str) -> tuple[Grid, list[float]]:
                 values[r - 1][c - 1] = _join_lines(texts[r - 1][c - 1]) if r - 1 < len(texts) \
                     and c - 1 < len(texts[r - 1]) else None
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
-    # A position with no cell of its own is covered by the cell whose box holds its middle.
-    row_middles = [(row.bbox[1] + row.bbox[3]) / 2 for row in rows]
+    # A position with no cell of its own is covered by the cell whose box holds its middle:
+    # the middle of the narrowest cell starting in its column, of the lowest in its row.
+    row_middles = []
+    for r in range(1, len(rows) + 1):
+        own = [box for (br, _), box in boxes.items() if br == r]
+        row_middles.append((min(b[1] for b in own) + min(b[3] for b in own)) / 2 if own
+                           else (rows[r - 1].bbox[1] + rows[r - 1].bbox[3]) / 2)
     column_middles = []
     for c in range(1, width + 1):
-        edges = [boxes[(r, c)] for r in range(1, len(rows) + 1) if (r, c) in boxes]
-        column_middles.append((edges[0][0] + edges[0][2]) / 2 if edges else None)
+        own = [box for (_, bc), box in boxes.items() if bc == c]
+        column_middles.append((min(b[0] for b in own) + min(b[2] for b in own)) / 2 if own
+                              else None)
     for r in range(1, len(rows) + 1):
         for c in range(1, width + 1):
             if (r, c) in boxes or column_middles[c - 1] is None:
@@ -89,7 +95,34 @@ def _same_columns(first: list[float], second: list[float]) -> bool:
                                              for a, b in zip(first, second))
 
 
+def _split_row_tail(first: Grid, second: Grid) -> bool:
+    """True when the second part starts with the rest of a row the page break cut: text only
+    in cells that are filled in the first part's last row, at most half as many, no header."""
+    from perfnb.reading.headers import indicator_column
+    last, width = first.max_row, min(first.max_column, second.max_column)
+    tail = [c for c in range(1, width + 1) if not second.is_blank(1, c)
+            and second.cell_anchor(1, c) == (1, c)]
+    filled = [c for c in range(1, width + 1) if not first.is_blank(last, c)]
+    return bool(tail) and 2 * len(tail) <= len(filled) and set(tail) <= set(filled) and \
+        not any(indicator_column(second.get(1, c)) for c in tail)
+
+
 def _append(first: Grid, second: Grid, name: str) -> Grid:
+    if second.max_row and first.max_row and _split_row_tail(first, second):
+        # the row the page break cut in two is one row again
+        last = first.max_row
+        first = Grid(first.file, first.sheet, [list(row) for row in first.values],
+                     dict(first.anchor), set(first.percent))
+        for c in range(1, min(first.max_column, second.max_column) + 1):
+            if second.is_blank(1, c) or second.cell_anchor(1, c) != (1, c):
+                continue
+            anchor = first.cell_anchor(last, c)
+            text = _join_lines(f"{first.get(*anchor)}\n{second.get(1, c)}")
+            for (r, cc) in [p for p, a in first.anchor.items() if a == anchor] or [anchor]:
+                first.values[r - 1][cc - 1] = text
+        second = Grid(second.file, second.sheet, second.values[1:],
+                      {(r - 1, c): (max(ar - 1, 1), ac) for (r, c), (ar, ac) in second.anchor.items()
+                       if r > 1})
     offset = first.max_row
     width = max(first.max_column, second.max_column)
     values = [list(row) + [None] * (width - len(row)) for row in first.values + second.values]
