@@ -158,6 +158,7 @@ class FormResult:
     unit_id: str
     tables: UnitTables | None = None
     error: PerfnbError | None = None
+    department: str = ""       # as read, also when the form failed later
 
     @property
     def ok(self) -> bool:
@@ -263,6 +264,8 @@ def prepare_forms(path: str | os.PathLike, overrides: dict | None = None) \
     for form, unit_id in chosen:
         result = FormResult(file=str(data_path), index=form.index, count=len(forms),
                             sheet=form.sheet, title=form.title, unit_id=unit_id)
+        if form.loaded is not None:
+            result.department = str(form.loaded.unit.get("department") or "")
         loaded = None
         try:
             if form.error is not None:

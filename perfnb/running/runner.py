@@ -138,8 +138,8 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         if result.error is not None and len(prepared) == 1:
             raise result.error
         own_id = unit_id if (result.count == 1 or form is not None) and unit_id else result.unit_id
-        own_department = department_name(
-            department or _text((loaded.unit if loaded else {}).get("department")))
+        own_department = department_name(department or _text(
+            (loaded.unit if loaded else {}).get("department") or result.department))
         parameters = {"data": str(path), "unit_id": own_id or path.stem}
         if form is not None:
             parameters["form"] = form

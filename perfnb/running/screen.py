@@ -151,7 +151,8 @@ def _screen_chunk(task: tuple[list[tuple[int, str]], str | None]) -> list[dict[s
                             form=result.index if result.count > 1 else None, sheet=result.sheet,
                             project=result.title if result.count > 1 else None)
             if loaded is None:
-                row.update(status="failed", first_error=_first_error(result.error))
+                row.update(status="failed", first_error=_first_error(result.error),
+                           department=result.department or None)
                 rows.append(row)
                 continue
             row.update(status="scored", department=loaded.unit.get("department") or "",
