@@ -99,6 +99,14 @@ def _spans_columns(grid: Grid, row: int, column: int) -> bool:
                if 1 <= c <= grid.max_column)
 
 
+def _continues(grid: Grid, row: int, column: int) -> bool:
+    """Is the cell below (row, column) the same heading merged down (or repeated, as Word
+    tables whose vertical merges were read cell by cell show it)?"""
+    below = row + 1
+    return grid.cell_anchor(below, column) == grid.cell_anchor(row, column) or \
+        grid.text(below, column) == grid.text(row, column)
+
+
 def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     """Is ``row + 1`` a second header row (sub-headings under group headings of ``row``)?"""
     below = row + 1
@@ -107,7 +115,7 @@ def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     found = False
     for c in range(1, grid.max_column + 1):
         value = grid.get(below, c)
-        if grid.is_blank(below, c) or grid.cell_anchor(below, c) == grid.cell_anchor(row, c):
+        if grid.is_blank(below, c) or _continues(grid, row, c):
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return False
@@ -136,8 +144,7 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
         group = indicator_column(top) if isinstance(top, str) else None
         key = group
         heading = top
-        if two_rows and not grid.is_blank(last, c) and \
-                grid.cell_anchor(last, c) != grid.cell_anchor(row, c):
+        if two_rows and not grid.is_blank(last, c) and not _continues(grid, row, c):
             heading = grid.get(last, c)
             key = indicator_sub_column(group, heading)
             if key is None and group is not None and group not in columns:
