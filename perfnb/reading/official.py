@@ -121,6 +121,9 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         loaded.reported.append(dict(total))
         unit["reported_total"] = total["score"]
         unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, total["row"]
+        if block.total_grade:
+            unit["reported_grade"] = block.total_grade
+            unit["reported_grade_sheet"], unit["reported_grade_row"] = grid.sheet, total["row"]
 
     below = range(block.end_row + 1, grid.max_row + 1)
     for key, labels in TEXT_LABELS.items():
