@@ -27,8 +27,8 @@ from perfnb.model import UnitTables
 from perfnb.reading.values import normalise_text, parse_value
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
-                                   find_indicator_header,
-                     read_funds_block)
+                                   find_indicator_header, missing_weight_column,
+                                   read_funds_block, read_indicator_header)
 from perfnb.reading.headers import indicator_column
 from perfnb.reading.official import grade_in_conclusion, read_form
 from perfnb.reading.forms import Form
@@ -76,7 +76,9 @@ def _open(path: Path):
 def _table_grid(table, file: str, name: str) -> Grid:
     values: list[list[object]] = []
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
-    first_seen: dict[int, tuple[int, int]] = {}
+    # keyed by the cell's XML element itself: python-docx hands out new proxies on every
+    # access, and the id() of a freed one is reused, which mixed up unrelated cells
+    first_seen: dict[object, tuple[int, int]] = {}
     for r, row in enumerate(table.rows, start=1):
         before, after = getattr(row, "grid_cols_before", 0), getattr(row, "grid_cols_after", 0)
         cells = [None] * before + list(row.cells) + [None] * after
@@ -85,7 +87,7 @@ def _table_grid(table, file: str, name: str) -> Grid:
             if cell is None:
                 texts.append(None)
                 continue
-            key = id(cell._tc)
+            key = cell._tc
             if key not in first_seen:
                 first_seen[key] = (r, c)
             else:
@@ -252,9 +254,14 @@ def _own_indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None
     for r in range(1, grid.max_row + 1):
         columns = header_columns(grid, r, indicator_column)
         if usable(columns):
+            header = read_indicator_header(grid, r)   # a group row over sub-headings?
+            if header.row != r and usable(header.columns):
+                return grid, header.row, header.columns
             return grid, r, columns
         if r >= grid.max_row:
             break
+        if not columns and usable(header_columns(grid, r + 1, indicator_column)):
+            continue      # a title above the header, not half of it
         below = header_columns(grid, r + 1, indicator_column)
         for candidate in _header_candidates(grid, r):
             columns = columns_of(candidate)
@@ -338,6 +345,10 @@ def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
         elif find_funds_header(grid) is not None:
             funds_tables.append(grid)
     if not indicator_tables:
+        for grid in grids:
+            missing = missing_weight_column(grid)
+            if missing is not None:
+                raise missing
         raise InputError(
             f"Word 文档中找不到绩效指标表（共 {len(grids)} 个表格，没有一个包含 三级指标、年度指标值、"
             "分值 等表头）", file=file,
@@ -347,6 +358,7 @@ def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
     for grid, header_row, columns in indicator_tables:
         part = read_form(grid, "docx", (header_row, columns))
         loaded.errors.extend(part.errors)
+        loaded.observations.extend(part.observations)
         level1s = {ind["level1"] for ind in part.indicators}
         for entry in part.reported:
             if entry["level"] == "total" and several and len(level1s) == 1 and \
