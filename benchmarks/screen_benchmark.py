@@ -7,7 +7,8 @@ published forms built into files (tests/fixtures/real-forms/built/*.xlsx/.xls/.o
 .xlsx source is varied a few times (project name, one actual value, one score) with openpyxl;
 the 1,000 files are copies of the sources and variants, round robin.  Then runs
 ``python -m perfnb.cli score DIR --jsonl OUT`` as a user would (a new process: start-up and
-imports count) and prints the wall time, the units scored and failed, and per-format load
+imports count) and prints the wall time, the CPU time of all its processes (what the wall
+time would be on idle cores: the machine is often shared), the units scored and failed, and per-format load
 medians (xlsx, xls, ods, docx, pdf, csv: ``prepare_forms`` of one file, warm process; the
 docx and PDF are written from the official form by tests/format_builders.py).
 
@@ -134,17 +135,22 @@ def main() -> int:
     if args.jobs:
         command += ["--jobs", str(args.jobs)]
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    import resource
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()] \
         if out.exists() else []
     scored = sum(row["status"] == "scored" for row in rows)
     print(f"perfnb score: {wall:.1f} s wall for {args.count} files (target < 30 s), "
           f"{len(rows)} units: {scored} scored, {len(rows) - scored} failed; exit {process.returncode}")
     print("  " + (process.stderr.strip().splitlines() or [""])[-1])
-    print(f"  {wall / max(args.count, 1) * 1000:.1f} ms a file; load average "
-          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(f"  {wall / max(args.count, 1) * 1000:.1f} ms a file; CPU {cpu:.1f} s in all processes "
+          f"(= {cpu / (os.cpu_count() or 1):.1f} s wall on {os.cpu_count()} idle cores); "
+          f"load average {os.getloadavg()[0]:.2f}")
 
     print("load medians (prepare_forms, one file, warm process):")
     for kind, (median, count) in load_medians(work, args.repeat).items():
