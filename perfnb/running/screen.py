@@ -22,6 +22,7 @@ import json
 import math
 import multiprocessing
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -331,6 +332,10 @@ def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
     return written
 
 
+# the file is in its own column of the terminal table: the error starts at its sheet or problem
+_FILE_PREFIX_RE = re.compile(r"^文件“[^”]*”[，：]")
+
+
 def text_rows(rows: list[dict[str, Any]]) -> str:
     """A readable table for the terminal (when no output file is asked for)."""
     from perfnb.evaluation.result import text_table
@@ -344,7 +349,7 @@ def text_rows(rows: list[dict[str, Any]]) -> str:
               show(row["total"]), row["grade"] or "—",
               *[show(row["dimensions"].get(name)) for name in dimensions],
               str(row["errors"]), str(row["warnings"]), str(row["infos"]),
-              (row["first_error"] or "")[:60]] for row in rows]
+              _FILE_PREFIX_RE.sub("", row["first_error"] or "")[:60]] for row in rows]
     align = ["left", "left", "left", "right", "left", *["right"] * len(dimensions),
              "right", "right", "right", "left"]
     return text_table(headers, table, align)
