@@ -197,6 +197,42 @@ class Manifest:
         atomic_write_text(self.directory / MANIFEST_NAME, text + "\n")
 
 
+def remove_stray_temporaries(directory: str | os.PathLike) -> None:
+    """Delete the temporary files interrupted atomic writes left under ``directory``."""
+    for path in walk_files(directory):
+        if is_temporary(path):
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def unit_entry(job: Any, outcome: dict[str, Any], formats: list[str]) -> dict[str, Any]:
+    """A unit's entry in ``manifest["units"]``: its plan (a
+    :class:`perfnb.running.planning.UnitJob`) and the outcome of its run."""
+    return {
+        "unit_id": job.unit_id, "department": job.department, "input": str(job.input_path),
+        "inputs": job.input_files, "parameters": job.parameters, "fingerprint": job.fingerprint,
+        "rules": job.rules,
+        "status": outcome["status"], "message": outcome.get("message", ""),
+        "total": outcome.get("total"), "grade": outcome.get("grade"),
+        "started": outcome.get("started"), "finished": outcome.get("finished"),
+        "seconds": outcome.get("seconds"), "host": outcome.get("host"),
+        "pid": outcome.get("pid"), "worker": outcome.get("worker"),
+        "out_dir": outcome.get("out_dir"), "formats": formats,
+    }
+
+
+def summary_entry(department: str | None, fingerprint: str,
+                  outcome: dict[str, Any]) -> dict[str, Any]:
+    """A summary's entry in ``manifest["summaries"]``."""
+    return {"department": department, "fingerprint": fingerprint,
+            "status": outcome["status"], "message": outcome.get("message", ""),
+            "started": outcome.get("started"), "finished": outcome.get("finished"),
+            "seconds": outcome.get("seconds"), "host": outcome.get("host"),
+            "pid": outcome.get("pid"), "worker": outcome.get("worker")}
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
