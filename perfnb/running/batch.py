@@ -45,19 +45,20 @@ unit and the executors, :mod:`perfnb.running.progress` what the user sees, and
 from __future__ import annotations
 
 import concurrent.futures
-import contextlib
-import fcntl
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
 from perfnb import __version__
 from perfnb.errors import PerfnbError
-from perfnb.fsutil import ensure_inside
+from perfnb.fsutil import ensure_inside, write_failure
+from perfnb.running import ledger, signing
+from perfnb.running.evidence import drop_signature, seal
 from perfnb.running.execution import (DaskExecutor, LocalExecutor, execute_summary,
                                       execute_unit)
-from perfnb.running.manifest import (LOCK_NAME, Manifest, environment_info, file_record,
+from perfnb.running.manifest import (Manifest, directory_lock, environment_info, file_record,
                                      now_iso, remove_stray_temporaries, summary_entry,
                                      unit_entry)
 from perfnb.running.planning import (BatchError, UnitJob, discover_inputs, parse_formats,
@@ -69,21 +70,6 @@ from perfnb.running.provenance import code_sha256
 
 __all__ = ["Batch", "BatchError", "batch_command", "discover_inputs", "plan_jobs", "UnitJob",
            "format_table"]
-
-
-@contextlib.contextmanager
-def _batch_lock(out_root: Path):
-    handle = open(out_root / LOCK_NAME, "a+")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as error:
-            raise BatchError(f"输出目录“{out_root}”正被另一个 perfnb batch 使用。"
-                             "请等它结束，或换一个 --out 目录。") from error
-        yield
-    finally:
-        handle.close()
-
 
 
 class Batch:
@@ -103,6 +89,8 @@ class Batch:
         self.scheduler = getattr(args, "scheduler", None)
         self.force = bool(getattr(args, "force", False))
         self.kernel_name = getattr(args, "kernel_name", None)
+        sign = getattr(args, "sign", None)
+        self.sign_key = signing.load_private_key(sign) if sign else None  # bad key: exit 2 now
         self.failed_summaries: list[tuple[str, str]] = []
         self._executor_instance = None
         self._units_to_run = 0
@@ -124,6 +112,8 @@ class Batch:
             self._executor_instance = DaskExecutor(self.scheduler)
         try:
             return self._run_locked(jobs, rules, template, context, started)
+        except OSError as error:  # disk full, read-only folder: nothing half-done is kept as done
+            raise write_failure(self.out_root, error) from error
         finally:
             if self._executor_instance is not None:
                 self._executor_instance.close()
@@ -131,9 +121,13 @@ class Batch:
 
     def _run_locked(self, jobs, rules, template, context, started) -> int:
         self.out_root.mkdir(parents=True, exist_ok=True)
-        with _batch_lock(self.out_root):
+        with directory_lock(self.out_root):
             remove_stray_temporaries(self.out_root)
-            manifest = Manifest.load_or_new(self.out_root)
+            ledger.read(self.out_root)  # a damaged ledger stops the batch before any change
+            manifest, warning = Manifest.load_for_rerun(self.out_root)
+            if warning:
+                print(warning, file=sys.stderr)
+            drop_signature(self.out_root)  # the manifest is about to change
             manifest.data.update({"perfnb_version": __version__, "rules": rules,
                                   "template": template, "formats": self.formats,
                                   "started": started, "finished": None,
@@ -153,10 +147,15 @@ class Batch:
                     shutil.rmtree(unit_dir)
             self._execute(jobs, to_run, manifest, context)
             manifest.data["finished"] = now_iso()
-            manifest.save()
+            counts = {status: sum(1 for job in jobs if (job.outcome or {}).get("status") == status)
+                      for status in ("passed", "failed", "skipped")}
+            record = seal(self.out_root, manifest, self.sign_key, "batch", {"units": counts})
         print(format_table(jobs))
         for line in closing_lines(jobs, self.failed_summaries, self.out_root):
             print(line)
+        print(f"存证：清单已签名，签名者密钥 {record['signer']}；运行记录第 {record['seq']} 条。"
+              if record.get("signer") else
+              f"存证：清单未签名（加 --sign 私钥 可签名）；运行记录第 {record['seq']} 条。")
         failed = [job for job in jobs if (job.outcome or {}).get("status") == "failed"]
         return 1 if failed or self.failed_summaries else 0
 

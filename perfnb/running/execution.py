@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from perfnb.errors import PerfnbError
-from perfnb.fsutil import ensure_inside
+from perfnb.fsutil import ensure_inside, write_failure
 from perfnb.running.manifest import file_record, hash_tree, now_iso, relative_name
 from perfnb.running.planning import BatchError
 
@@ -71,6 +71,8 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
         out_dir = Path(run.out_dir)
     except PerfnbError as error:
         message = str(error)
+    except OSError as error:  # e.g. the disk filled up while the unit wrote its files
+        message = f"单位的输出未写完：{write_failure(out_dir, error)}"
     except Exception as error:  # a bug must not stop the other units
         message = f"内部错误：{type(error).__name__}: {error}"
     out_dir = ensure_inside(out_root, out_dir)
@@ -94,6 +96,8 @@ def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
         status = "passed"
     except PerfnbError as error:
         message = str(error)
+    except OSError as error:
+        message = f"汇总的输出未写完：{write_failure(out_root, error)}"
     except Exception as error:
         message = f"内部错误：{type(error).__name__}: {error}"
     # Whatever was written (also the executed notebook of a failed summary) is listed.
