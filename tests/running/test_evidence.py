@@ -450,3 +450,13 @@ def test_kill_9_at_several_moments_then_the_next_run_completes(archive, capsys, 
     manifest = _manifest(out)
     assert {e["unit_id"] for e in manifest["units"].values()} == {NASTY_UNIT_ID, "broken-1", NMG}
     assert [json.loads(line)["kind"] for line in _lines(out)] == ["batch", "sign", "batch"]
+
+
+def test_a_bad_signing_key_stops_the_batch_before_any_change(archive, capsys):
+    before = (archive["out"] / MANIFEST_NAME).read_bytes()
+    capsys.readouterr()
+    assert _batch(archive, "--sign", archive["pub"]) == 2
+    assert "是公钥，签名需要私钥" in capsys.readouterr().err
+    assert _batch(archive, "--sign", archive["out"] / "nowhere") == 2
+    assert "无法读取签名私钥" in capsys.readouterr().err
+    assert (archive["out"] / MANIFEST_NAME).read_bytes() == before
