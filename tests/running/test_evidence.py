@@ -460,3 +460,19 @@ def test_a_bad_signing_key_stops_the_batch_before_any_change(archive, capsys):
     assert _batch(archive, "--sign", archive["out"] / "nowhere") == 2
     assert "无法读取签名私钥" in capsys.readouterr().err
     assert (archive["out"] / MANIFEST_NAME).read_bytes() == before
+
+
+def test_disk_full_inside_a_unit_fails_that_unit_in_chinese(tmp_path, monkeypatch):
+    """A worker that meets ENOSPC while writing a unit's files reports the unit as failed
+    (so the next run redoes it), in Chinese, instead of an internal error."""
+    import perfnb.running.runner
+    from perfnb.running.execution import execute_unit
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(tmp_path / "report.html"))
+
+    monkeypatch.setattr(perfnb.running.runner, "run_unit", full)
+    outcome = execute_unit({"input_path": "x.yaml", "out_root": str(tmp_path), "key": "部门/单位",
+                            "formats": ["html"], "rules": None})
+    assert outcome["status"] == "failed" and outcome["files"] == []
+    assert "磁盘空间已满" in outcome["message"] and "内部错误" not in outcome["message"]
