@@ -109,8 +109,34 @@ def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
             **_worker_identity()}
 
 
-def _warm_up() -> None:
-    """Worker initializer: die with the parent, and import the heavy modules once."""
+def _watch_batch(batch_pid: int, interval: float = 1.0) -> None:
+    """End this worker as soon as the ``perfnb batch`` process that started it is gone.
+
+    The worker's parent is multiprocessing's fork server, not the batch, and the fork server
+    stays alive as long as any worker holds its "alive" pipe, so a batch killed with
+    ``kill -9`` would otherwise leave its workers (and their kernels) running on, still
+    writing into the output folder while the next run starts.  Exiting here also ends the
+    kernel fork server and its kernels (they die with their parent), then the fork server.
+    """
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(interval)
+            try:
+                os.kill(batch_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:  # the pid now belongs to someone else's process
+                os._exit(1)
+
+    threading.Thread(target=watch, name="perfnb-batch-watch", daemon=True).start()
+
+
+def _warm_up(batch_pid: int | None = None) -> None:
+    """Worker initializer: die with the batch, and import the heavy modules once."""
+    if batch_pid:
+        _watch_batch(batch_pid)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(Exception):
             import ctypes
@@ -150,7 +176,8 @@ class LocalExecutor:
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(PRELOAD_MODULES)
         return concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=context,
-                                                      initializer=_warm_up)
+                                                      initializer=_warm_up,
+                                                      initargs=(os.getpid(),))
 
     def submit(self, function: Callable, task: dict[str, Any]):
         try:

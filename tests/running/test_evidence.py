@@ -6,6 +6,7 @@ notebook.  Reruns skip every unit (nothing changed), so a fault costs a second o
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -476,3 +477,70 @@ def test_disk_full_inside_a_unit_fails_that_unit_in_chinese(tmp_path, monkeypatc
                             "formats": ["html"], "rules": None})
     assert outcome["status"] == "failed" and outcome["files"] == []
     assert "磁盘空间已满" in outcome["message"] and "内部错误" not in outcome["message"]
+
+
+def _children() -> dict[int, list[int]]:
+    found: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            found.setdefault(int(fields[1]), []).append(int(entry.name))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _descendants(pid: int) -> list[int]:
+    children, found, todo = _children(), [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="needs /proc")
+def test_kill_9_of_the_batch_leaves_no_worker_or_kernel_running(tmp_path):
+    """Its workers would otherwise go on writing into the output folder while the next
+    run starts (multiprocessing's fork server outlives the batch for as long as they do)."""
+    params = Path(__file__).resolve().parents[2] / "params"
+    command = [sys.executable, "-m", "perfnb.cli", "batch", str(params / "007.yaml"),
+               "--out", str(tmp_path / "out"), "--formats", "html", "--jobs", "1"]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    snapshot: list[int] = []
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:  # until a unit's kernel runs (a fork server's child)
+            tree = _children()
+            servers = [p for p in _descendants(process.pid)
+                       if b"_fork_server_main" in Path(f"/proc/{p}/cmdline").read_bytes()]
+            if any(tree.get(server) for server in servers):
+                break
+            assert process.poll() is None, "the batch ended before it could be killed"
+            time.sleep(0.1)
+        snapshot = _descendants(process.pid)
+        assert len(snapshot) >= 4  # fork server, worker, kernel fork server, kernel (…)
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            alive = [pid for pid in snapshot if _running(pid)]
+            if not alive:
+                break
+            time.sleep(0.2)
+        assert not alive, f"still running after the batch was killed: {alive}"
+    finally:
+        for pid in snapshot:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
