@@ -198,10 +198,10 @@ def _warm_kernel_caches() -> list[str]:
     """
     warmed = []
     with contextlib.suppress(Exception):
-        from perfnb.reporting.narrative import environment
-        templates = environment()
-        for name in templates.list_templates():
-            templates.get_template(name)
+        from perfnb.reporting.narrative import environment, typst_environment
+        for templates, suffix in ((environment(), ".html.j2"), (typst_environment(), ".typ.j2")):
+            for name in templates.list_templates(filter_func=lambda n, s=suffix: n.endswith(s)):
+                templates.get_template(name)
         warmed.append("narrative templates compiled")
     with contextlib.suppress(Exception):
         import matplotlib
