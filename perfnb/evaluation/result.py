@@ -482,7 +482,7 @@ class Evaluation:
                  ty.Cell(str(r.info), **num)] for r in shown.itertuples()]
         more = (f"共 {len(self)} 个单位，仅显示前 {MAX_HTML_UNITS} 个。" if len(self) > MAX_HTML_UNITS
                 else f"共 {len(self)} 个单位。")
-        return ("==== " + ty.text(f"评分结果（{_text(self.rules.title)}）") + "\n\n"
+        return ("=== " + ty.text(f"评分结果（{_text(self.rules.title)}）") + "\n\n"
                 + ty.table(8, [["单位编号", "主管部门", "项目", "总分", "等级", "错误", "警告", "提示"]],
                            rows) + ty.text(more) + "\n\n")
 
@@ -532,10 +532,10 @@ class Evaluation:
         indicators = ty.table(["auto", "auto", "1fr", "auto", "auto", "auto", "auto", "auto", "auto"],
                               [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值",
                                 "得分", "自评得分", "完成情况"]], rows)
-        parts = ["==== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
-                 "==== 一级指标得分\n\n", dims, "==== 绩效指标\n\n", indicators]
+        parts = ["=== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
+                 "=== 一级指标得分\n\n", dims, "=== 绩效指标\n\n", indicators]
         if with_findings:
-            parts.append("==== 审核发现\n\n")
+            parts.append("=== 审核发现\n\n")
             if len(self.findings):
                 parts.append(ty.table(["auto", "auto", "auto", "auto", "1fr", "2fr"],
                                       [["级别", "代码", "行", "列", "指标", "说明"]], [

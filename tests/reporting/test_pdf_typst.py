@@ -186,20 +186,60 @@ def test_long_codes_wrap_inside_the_page(hostile_pdf):
     assert rightmost and max(rightmost) < width
 
 
-def test_chinese_text_is_extractable_in_reading_order():
+def _capture(function, *args, **kwargs) -> list:
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    captured = []
+    shell.display_pub.publish = lambda data, metadata=None, **kw: captured.append(
+        new_output("display_data", data=data, metadata=metadata or {}))
+    try:
+        function(*args, **kwargs)
+    finally:
+        del shell.display_pub.publish
+    return captured
+
+
+@pytest.fixture(scope="module")
+def seed_report():
+    """The seed unit's report laid out as notebooks/evaluation.ipynb lays it out: markdown
+    headings (level 2) above the outputs of perfnb.notebook's helpers."""
+    from perfnb import notebook as helpers
+
     evaluation = evaluate(seed_tables())
     nb = new_notebook()
-    nb.cells = [new_code_cell("...", outputs=_outputs(evaluation))]
-    pages = [p.extract_text() for p in PdfReader(io.BytesIO(exporters.export_pdf(nb))).pages]
-    text = _squash("".join(pages))
+    nb.cells = [new_code_cell("", outputs=_capture(helpers.show_title, evaluation))]
+    for section_id, heading in narrative.SECTIONS.items():
+        nb.cells.append(new_markdown_cell(f"## {heading}"))
+        show = helpers.show_findings if section_id == "findings" else \
+            (lambda e, s=section_id: helpers.show_section(e, s))
+        nb.cells.append(new_code_cell("", outputs=_capture(show, evaluation)))
+        if section_id == "performance":
+            nb.cells.append(new_code_cell("", outputs=_capture(
+                helpers.show_chart, evaluation, "dimension_rates")))
+    nb.cells.append(new_markdown_cell("## 附表：评分明细"))
+    nb.cells.append(new_code_cell("", outputs=_capture(helpers.show_tables, evaluation)))
+    return evaluation, PdfReader(io.BytesIO(exporters.export_pdf(nb)))
+
+
+def test_chinese_text_is_extractable_in_reading_order(seed_report):
+    evaluation, reader = seed_report
+    text = _squash("".join(page.extract_text() for page in reader.pages))
     title = narrative.report_title(evaluation)
     order = [title, "一、项目基本情况", "（一）项目概况", "（二）绩效目标设定及指标完成情况",
-             "三、项目绩效情况", "序号类别位置说明代码", "一级指标二级指标三级指标"]
+             "三、项目绩效情况", "序号类别位置说明代码", "附表：评分明细", "一级指标二级指标三级指标"]
     positions = [text.index(_squash(item)) for item in order]
     assert positions == sorted(positions)
     # A justified paragraph of the narrative reads as one run of text.
     context = narrative.report_context(evaluation)
     assert _squash(f"年初预算数{narrative.format_amount(context['budget']['initial'])}万元") in text
+
+
+def test_the_report_as_the_template_lays_it_out_is_pdf_ua(seed_report):
+    _, reader = seed_report
+    xmp = reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode("utf-8")
+    assert re.search(r"pdfuaid:part(?:>|=\")1", xmp), "Typst refused PDF/UA-1 (heading levels?)"
+    assert len(reader.outline) >= 1  # bookmarks from the headings
 
 
 def test_dataframes_get_a_typst_table_through_the_ipython_formatter():
