@@ -203,10 +203,14 @@ def dataframe(frame, index: bool | None = None, max_rows: int = 2000) -> Typst:
 
     if isinstance(frame, pd.Series):
         frame = frame.to_frame()
-    if index is None:
-        index = not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None
+    if index is None:  # as pandas shows it, but without the default 0…n-1 row labels
+        default = (isinstance(frame.index, pd.RangeIndex) and frame.index.start == 0
+                   and frame.index.step == 1 and frame.index.name is None)
+        index = not default
     shown = frame.head(max_rows)
     labels = [plain(name) for name in (frame.index.names if index else [])]
+    if labels and not any(labels) and frame.columns.name is not None:
+        labels[0] = plain(frame.columns.name)  # pandas' header corner (序号)
     header_rows = []
     if isinstance(frame.columns, pd.MultiIndex):
         for level in range(frame.columns.nlevels):

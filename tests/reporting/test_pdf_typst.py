@@ -252,3 +252,15 @@ def test_dataframes_get_a_typst_table_through_the_ipython_formatter():
     assert "text/html" in data and typst_markup.MIMETYPE in data
     typst = data[typst_markup.MIMETYPE]
     assert "table.header(" in typst and '#"a#b";' in typst and "97.6" in typst
+
+
+def test_dataframe_tables_show_labelled_rows_and_wrap_long_codes():
+    from perfnb.reporting.summary import _numbered
+
+    frame = _numbered(pd.DataFrame({"问题代码": [LONG_CODE], "说明": ["长" * 120], "得分": [97.6]}))
+    typst = typst_markup.dataframe(frame)
+    assert '#"序号";' in typst and '#"1";' in typst         # 1..n under the 序号 corner
+    assert '#"97.6";' in typst                               # numbers stay whole
+    assert "#sym.zws;" in typst                              # the code may wrap after "_"
+    assert re.search(r"columns: \((auto|[\d.]+fr), [\d.]+fr, [\d.]+fr, auto,\)", typst), typst[:120]
+    assert "auto, auto, auto, auto" not in typst and "(auto, auto, auto," not in typst
