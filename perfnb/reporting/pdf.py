@@ -74,6 +74,12 @@ def _compiler():
     return compiler
 
 
+def warm_up() -> None:
+    """Load Typst and the bundled fonts now (a batch worker's start), not in the first PDF:
+    one tiny document through the page template, in both fonts."""
+    typst_to_pdf("= 预热\n\n预热 #text(font: perfnb-sans)[预热]", title="预热")
+
+
 def mime_type(name: str) -> str:
     suffix = Path(name).suffix.lower()
     return _MIME_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"

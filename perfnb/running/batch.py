@@ -348,6 +348,9 @@ def _warm_up() -> None:
     for name in PRELOAD_MODULES:
         with contextlib.suppress(Exception):
             __import__(name)
+    with contextlib.suppress(Exception):
+        from perfnb.reporting.pdf import warm_up
+        warm_up()  # Typst reads the bundled fonts once per worker, not in its first PDF
     if not os.environ.get("PERFNB_NO_FORKED_KERNELS"):
         # Each unit still gets a new kernel process, forked from one that has imported the
         # template's modules (see perfnb.running.kernels.KernelForkServer); its provenance says so.
