@@ -529,7 +529,7 @@ class Evaluation:
                       Cell(_show(r.get("reported_score")), **num),
                       Cell(STATUS_LABELS.get(status, status), color=color, fill=background)]
             rows.append(cells)
-        indicators = ty.table(["auto", "auto", "1fr", "auto", "auto", "auto", "auto", "auto", "auto"],
+        indicators = ty.table(None,
                               [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值",
                                 "得分", "自评得分", "完成情况"]], rows)
         parts = ["=== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
@@ -537,7 +537,7 @@ class Evaluation:
         if with_findings:
             parts.append("=== 审核发现\n\n")
             if len(self.findings):
-                parts.append(ty.table(["auto", "auto", "auto", "auto", "1fr", "2fr"],
+                parts.append(ty.table(None,
                                       [["级别", "代码", "行", "列", "指标", "说明"]], [
                     [Cell(SEVERITY_LABELS.get(f["severity"], f["severity"]),
                           color=SEVERITY_COLORS.get(f["severity"], "#000000")),

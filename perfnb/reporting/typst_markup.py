@@ -177,10 +177,15 @@ def _color(value: str) -> str:
     return value if _HEX.fullmatch(value) else "#000000"
 
 
-def table(columns: Sequence[str] | int, header: Sequence[Sequence[Cell | Any]],
+def table(columns: Sequence[str] | int | None, header: Sequence[Sequence[Cell | Any]],
           rows: Sequence[Sequence[Cell | Any]], caption: Any = None) -> Typst:
-    """A Typst table: ``columns`` are Typst track sizes ("auto", "1fr", "2fr") or a count;
+    """A Typst table: ``columns`` are Typst track sizes ("auto", "1fr", "2fr"), a count, or
+    None (sized from the text, see :func:`_column_sizes`; rows with row spans should then
+    list every column);
     ``header`` rows repeat on every page the table runs onto."""
+    if columns is None:  # from the cells' text, as a browser would size them
+        texts, spans = _grid(list(header) + list(rows))
+        columns = _column_sizes(texts, spans, len(header)) or 1
     if isinstance(columns, int):
         columns = ["auto"] * columns
     def cells(row, header_row):
@@ -194,6 +199,30 @@ def table(columns: Sequence[str] | int, header: Sequence[Sequence[Cell | Any]],
     if caption not in (None, ""):
         source = f"#perfnb-caption[{text(caption)}]\n" + source
     return Typst(source + "\n")
+
+
+def _grid(rows) -> tuple[list[list[str]], list[list[int]]]:
+    """The cells' text by grid column (row spans taken into account), and their colspans."""
+    occupied: set[tuple[int, int]] = set()
+    placed: dict[tuple[int, int], Cell] = {}
+    for r, row in enumerate(rows):
+        column = 0
+        for cell in row:
+            cell = cell if isinstance(cell, Cell) else Cell(cell)
+            while (r, column) in occupied:
+                column += 1
+            placed[(r, column)] = cell
+            for dr in range(max(1, cell.rowspan)):
+                for dc in range(max(1, cell.colspan)):
+                    occupied.add((r + dr, column + dc))
+            column += max(1, cell.colspan)
+    count = max((c + 1 for _, c in occupied), default=0)
+    texts = [[""] * count for _ in rows]
+    spans = [[1] * count for _ in rows]
+    for (r, c), cell in placed.items():
+        texts[r][c] = _cell_plain(cell)
+        spans[r][c] = max(1, cell.colspan)
+    return texts, spans
 
 
 def dataframe(frame, index: bool | None = None, max_rows: int = 2000) -> Typst:
@@ -231,7 +260,7 @@ def dataframe(frame, index: bool | None = None, max_rows: int = 2000) -> Typst:
             row.append(Cell(shown, align="right") if is_number else Cell(breakable(shown)))
         rows.append(row)
     count = len(labels) + len(frame.columns)
-    columns = _column_sizes([[_cell_plain(cell) for cell in row] for row in header_rows + rows])
+    columns = _column_sizes(*_grid(header_rows + rows), len(header_rows))
     note = Typst("")
     if len(frame) > max_rows:
         note = text(f"（共 {len(frame)} 行，仅列出前 {max_rows} 行。）")
@@ -259,24 +288,51 @@ def _cell_plain(cell: "Cell") -> str:
     return plain(body)
 
 
-def _column_sizes(rows: list[list[str]]) -> list[str] | None:
-    """Typst column sizes for a table of text: natural widths (auto) when the table fits the
-    page, else the wide columns share what the narrow ones leave, in proportion to their
-    text (so a long message wraps instead of a code being squeezed)."""
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef][，。、；：？！）》」』】%％]*"
+                    r"|[^\s\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef_/-]+[_/-]?|[_/-]")
+
+
+def _column_sizes(rows: list[list[str]], spans: list[list[int]] | None = None,
+                  header_rows: int = 0) -> list[str] | None:
+    """See :func:`_sizes`: column labels (the first ``header_rows`` rows) stay on one line
+    unless the table cannot then fit the page."""
+    if header_rows:
+        sizes = _sizes(rows, spans, header_rows)
+        if sizes is not None:
+            return sizes
+    return _sizes(rows, spans, 0, last_resort=True)
+
+
+def _sizes(rows: list[list[str]], spans: list[list[int]] | None, header_rows: int,
+           last_resort: bool = False) -> list[str] | None:
+    """Typst column widths for a table of text, as the CSS automatic table layout sets them:
+    natural widths (auto) when the table fits the page; else each column gets its narrowest
+    width (its longest unbreakable piece: a number, a code part, one CJK character with its
+    punctuation) plus a share of the remaining room in proportion to how much wider its
+    text would like to be.  Cells spanning columns (``spans``) are left out."""
     if not rows:
         return None
     count = max(len(row) for row in rows)
-    widths = [0.0] * count
-    for row in rows:
+    narrowest, widest = [_CELL_PAD_PT] * count, [_CELL_PAD_PT] * count
+    for r, row in enumerate(rows):
         for index, value in enumerate(row):
-            widths[index] = max(widths[index], _text_width_pt(value) + _CELL_PAD_PT)
-    if sum(widths) <= PAGE_WIDTH_PT:
+            if spans and spans[r][index] > 1:
+                continue
+            tokens = [value] if r < header_rows else (_TOKEN.findall(value) or [""])
+            narrowest[index] = max(narrowest[index],
+                                   max(_text_width_pt(t) for t in tokens) + _CELL_PAD_PT)
+            widest[index] = max(widest[index], _text_width_pt(value) + _CELL_PAD_PT)
+    if sum(widest) <= PAGE_WIDTH_PT:
         return ["auto"] * count
-    narrow = PAGE_WIDTH_PT / (2 * count)
-    sizes = []
-    for width in widths:
-        sizes.append("auto" if width <= narrow else f"{min(width, 260.0) ** 0.75:.1f}fr")
-    return sizes
+    if sum(narrowest) >= PAGE_WIDTH_PT:
+        if not last_resort:
+            return None
+        widths = narrowest
+    else:
+        room = PAGE_WIDTH_PT - sum(narrowest)
+        spread = sum(w - n for w, n in zip(widest, narrowest)) or 1.0
+        widths = [n + (w - n) * room / spread for w, n in zip(widest, narrowest)]
+    return [f"{width:.1f}pt" for width in widths]
 
 
 def _cell_text(value) -> str:
