@@ -169,3 +169,15 @@ def test_code_hash_follows_the_files_that_make_a_report(tmp_path):
     assert tree_sha256(tmp_path) == first
     (tmp_path / "templates" / "report.css").rename(tmp_path / "report.css")
     assert tree_sha256(tmp_path) != first  # a moved file counts too
+
+
+def test_reexporting_the_archived_notebook_reproduces_the_archived_pdf(seed_run, seed_notebook):
+    # The PDF's date is the run's provenance time, not the clock: the evidence's hash of
+    # report.pdf can be reproduced from evaluation.ipynb at any later time.
+    from perfnb.reporting.exporters import export_pdf
+
+    again = export_pdf(seed_notebook, {"metadata": {"path": str(seed_run.out_dir), "name": "report"}})
+    assert again == (seed_run.out_dir / "report.pdf").read_bytes()
+    from perfnb.reporting.typst_markup import MIMETYPE
+    shown = [o for o in _outputs(seed_notebook) if o.get("output_type") == "display_data"]
+    assert shown and [list(o.data) for o in shown if MIMETYPE not in o.data] == []
