@@ -174,11 +174,6 @@ def evaluate(tables, parameters: Parameters):
 
 # --- display ---------------------------------------------------------------------------
 
-def _display(obj) -> None:
-    from IPython.display import display
-    display(obj)
-
-
 def _display_both(html: str, typst: str, plain: str = "") -> None:
     """Display an output with its HTML and its Typst (text/x-typst) representation."""
     from IPython.display import display

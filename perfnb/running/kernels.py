@@ -208,7 +208,7 @@ def _warm_kernel_caches() -> list[str]:
         from matplotlib.figure import Figure
 
         from perfnb.reporting.fonts import use_cjk_font
-        from perfnb.notebook import figure_png
+        from perfnb.notebook import figure_png, figure_svg
         from matplotlib import font_manager
         fonts = list(font_manager.fontManager.ttflist)
         with matplotlib.rc_context():
@@ -216,6 +216,7 @@ def _warm_kernel_caches() -> list[str]:
             figure = Figure(figsize=(2, 1))
             figure.text(0.1, 0.5, "项目支出绩效自评 0123456789.%")
             figure_png(figure)
+            figure_svg(figure)  # the SVG backend too: charts carry an SVG for the PDF
         # keep the parsed font file (matplotlib's font cache), not its registration
         font_manager.fontManager.ttflist[:] = fonts
         font_manager.fontManager._findfont_cached.cache_clear()
