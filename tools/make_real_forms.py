@@ -1049,10 +1049,10 @@ def write_manifest(out: Path, names: list[str], forms: dict[str, dict]) -> None:
     lines.append(f"  multi-sheets.xlsx: {{forms: [{', '.join(present)}], one_per: sheet}}")
     present = [n for n in MULTI_STACKED if n in forms]
     lines.append(f"  multi-stacked.xlsx: {{forms: [{', '.join(present)}], one_per: block,"
-                 " separator: 2 blank rows}}")
+                 " separator: 2 blank rows}")
     present = [n for n in MULTI_DOCX if n in forms]
     lines.append(f"  multi-forms.docx: {{forms: [{', '.join(present)}], one_per: table,"
-                 " heading: 附件N：<项目名称>绩效自评表}}")
+                 " heading: 附件N：<项目名称>绩效自评表}")
     lines.append(f"  multi-forms.pdf: {{forms: [{', '.join(present)}]}}")
     lines.append(f"  scanned.pdf: {{forms: [{SCANNED_FROM}], text_layer: false, page: 1}}")
     (out / "manifest.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
