@@ -6,6 +6,7 @@ target block (预期目标 | 实际完成情况), indicator block with 合计/�
 """
 from __future__ import annotations
 
+import functools
 import re
 
 from openpyxl.utils import get_column_letter
@@ -38,11 +39,18 @@ _GRADE_IN_SENTENCE_RE = re.compile(
 _YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
 
 
+@functools.lru_cache(maxsize=64)
+def _inline_label_re(labels: tuple[str, ...]) -> re.Pattern:
+    """"项目名称：…" — a label and its value in one cell."""
+    return re.compile("(?:" + "|".join(re.escape(label) for label in labels) + ")[:：]")
+
+
 def _labelled_value(grid: Grid, labels, rows: range | None = None):
     """(value, row, column) of the first cell labelled one of ``labels``: the text after a
     colon in the same cell, else the next non-empty cell to the right."""
-    for row, column in grid.find(lambda text: label_matches(text, *labels) or any(
-            re.match(re.escape(label) + r"[:：]", text) for label in labels), rows):
+    inline_label = _inline_label_re(tuple(labels))
+    for row, column in grid.find(lambda text: label_matches(text, *labels) or
+                                 bool(inline_label.match(text)), rows):
         text = normalise_text(grid.get(row, column))
         inline = re.split(r"[:：]", text, maxsplit=1)
         if len(inline) == 2 and inline[1].strip():
