@@ -206,6 +206,7 @@ def to_tables(loaded: LoadedUnit, unit_id: str) -> UnitTables:
     for column in ("initial", "adjusted", "executed"):
         lines[column] = lines[column].astype(float)
     lines["is_total"] = lines["is_total"].astype(bool)
+    lines["row"] = lines["row"].astype("Int64")
 
     indicators = _frame([{**ind, "unit_id": unit_id} for ind in loaded.indicators],
                         INDICATOR_COLUMNS)

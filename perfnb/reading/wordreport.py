@@ -227,8 +227,7 @@ def read_docx(path: str | os.PathLike) -> LoadedUnit:
             block = read_funds_block(grid, row, columns, loaded.errors)
             if block.total is not None:
                 loaded.budget = block.total
-                loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
-                                       for line in block.lines]
+                loaded.budget_lines = list(block.lines)
                 break
     _read_text(document, loaded)
     return loaded
