@@ -20,6 +20,7 @@ import pandas as pd
 
 from perfnb.errors import PerfnbError
 from perfnb.fsutil import atomic_write_bytes
+from perfnb.textwidth import display_width
 
 __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
            "grade_distribution", "score_rate_matrix", "score_rate_table", "budget_table",
@@ -284,10 +285,15 @@ def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -
 
 
 def _code_title(code: str) -> str:
-    """The Chinese title of an audit code (the code itself for one perfnb does not know)."""
-    from perfnb.evaluation.audit import CODES
+    """The Chinese title of an audit code: its registered check's (built in or a plug-in's),
+    the code itself for one perfnb does not know."""
+    from perfnb.evaluation.checks.catalog import BUILTIN, all_checks
 
-    return CODES.get(code, (code,))[0]
+    try:
+        checks = all_checks()
+    except PerfnbError:   # a broken plug-in must not stop a summary
+        checks = BUILTIN
+    return next((check.title for check in checks if check.code == code), code)
 
 
 def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
@@ -508,9 +514,6 @@ def _cell(value):
 
 
 def _text_width(value) -> int:
-    import unicodedata
-
     if value is None:
         return 0
-    text = f"{value:.2f}" if isinstance(value, float) else str(value)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return display_width(f"{value:.2f}" if isinstance(value, float) else str(value))

@@ -49,7 +49,6 @@ import shutil
 import socket
 import sys
 import time
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -62,6 +61,7 @@ from perfnb.fsutil import ensure_inside, safe_component
 from perfnb.running.manifest import (LOCK_NAME, Manifest, environment_info, hash_tree, is_temporary,
                        now_iso, relative_name, sha256_bytes, sha256_file, walk_files)
 from perfnb.running.provenance import code_sha256
+from perfnb.textwidth import display_width, pad
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".docx"}
@@ -444,8 +444,9 @@ def _parse_formats(text: str) -> list[str]:
 
 
 def _rules_identity(rules: str) -> dict[str, Any]:
+    from perfnb.evaluation.checks.catalog import validate
     from perfnb.evaluation.rules import get_rules
-    rule_set = get_rules(rules)
+    rule_set = validate(get_rules(rules))   # a bad checks: key fails the batch, not each unit
     return {"name": rule_set.name, "sha256": rule_set.sha256, "given": str(rules)}
 
 
@@ -513,14 +514,6 @@ class _LineProgress:
         pass
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _display_width(text))
-
-
 def format_table(jobs: list[UnitJob]) -> str:
     """The closing table: unit, department, total, grade, status, seconds."""
     header = ["单位", "主管部门", "总分", "等级", "状态", "用时（秒）"]
@@ -533,8 +526,8 @@ def format_table(jobs: list[UnitJob]) -> str:
                      str(outcome.get("grade") or "—"),
                      STATUS_LABELS.get(outcome.get("status"), "—"),
                      f"{outcome['seconds']:.1f}" if outcome.get("seconds") is not None else "—"])
-    widths = [max(_display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
+    widths = [max(display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
              for row in [header] + rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from perfnb.evaluation.checks.indicators import BASIS_10
+from perfnb.evaluation.checks.basis import BASIS_10, FORM_10
 from perfnb.evaluation.checks.registry import ERROR, WARNING, Check, Choice, Fragment, Hit, Parameter
 
 
@@ -90,7 +90,8 @@ def _funds_total_mismatch(ctx, params):
     blank_or_zero = np.all([np.isnan(a) | (a == 0) for a in amounts], axis=0)
     sums = {c: s[funds.codes] for c, s in funds.part_sums.items()}
     parts_carry_money = np.any([s > 0 for s in sums.values()], axis=0)
-    fields = {**sums, "state": Choice([(blank, "blank")], "zero")}
+    fields = {**sums, "state": Choice([(blank, "blank")], "zero"),
+              "budget": Choice([(~np.isnan(sums["adjusted"]), "adjusted")], "initial")}
     yield Hit(total & blank_or_zero & parts_carry_money, "message", fields, column=None,
               **funds.where)
 
@@ -103,11 +104,11 @@ FUNDS_TOTAL_MISMATCH = Check(
     why="只有年度资金总额行参与评分；总额行漏填时，预算执行率要按其中各项之和计算。"
         "总额应等于其中各项之和，请更正总额行，使表内数字一致。",
     example="年度资金总额行全为 0，其中当年财政拨款全年执行数 132.91 万元：提示更正总额行。",
-    basis=f"{BASIS_10}附件《项目支出绩效自评表》：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金。",
-    messages={"message": "年度资金总额{state}，而其中各项合计年初预算数 {initial:num} 万元、全年预算数 "
-                         "{adjusted:num} 万元、全年执行数 {executed:num} 万元；已按其中各项之和评分，"
-                         "请更正总额行。",
-              "blank": "为空", "zero": "为 0"},
+    basis=f"{FORM_10}：年度资金总额 = 当年财政拨款 + 上年结转资金 + 其他资金。",
+    messages={"message": "年度资金总额{state}，而其中各项合计{budget}、全年执行数 {executed:num} 万元；"
+                         "已按其中各项之和评分，请更正总额行。",
+              "blank": "为空", "zero": "为 0",
+              "adjusted": "全年预算数 {adjusted:num} 万元", "initial": "年初预算数 {initial:num} 万元"},
     condition=_funds_total_mismatch)
 
 CHECKS = (BUDGET_MISMATCH, LOW_EXECUTION, FUNDS_TOTAL_MISMATCH)

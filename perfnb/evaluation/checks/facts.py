@@ -435,9 +435,13 @@ class FundsFacts:
         self.amounts = {c: numbers(lines, c) for c in ("initial", "adjusted", "executed")}
         n_units = len(ctx.unit_ids)
         part = ~self.is_total
-        # per unit: the sum of its 其中 lines (NaN counts 0) and whether any carries money
-        self.part_sums = {c: np.bincount(self.codes[part], np.nan_to_num(v[part], nan=0.0),
-                                         minlength=n_units) for c, v in self.amounts.items()}
+        # per unit: the sum of its 其中 lines' amounts (NaN where none of them has one)
+        self.part_sums = {}
+        for column, values in self.amounts.items():
+            sums = np.bincount(self.codes[part], np.nan_to_num(values[part], nan=0.0),
+                               minlength=n_units)
+            present = np.bincount(self.codes[part], ~np.isnan(values[part]), minlength=n_units)
+            self.part_sums[column] = np.where(present > 0, sums, np.nan)
         self.where = {"unit_code": self.codes,
                       "sheet": lines["sheet"].to_numpy(object) if "sheet" in lines else None,
                       "row": lines["row"] if "row" in lines else None,

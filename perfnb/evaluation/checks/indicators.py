@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from perfnb.evaluation.checks.basis import BASIS_10, FORM_10
 from perfnb.evaluation.checks.registry import (ERROR, INFO, WARNING, Check, Choice, Fragment, Hit,
                                                Parameter)
 from perfnb.evaluation.checks.render import Texts, _plain
 from perfnb.evaluation.scoring import map_where
 from perfnb.model import OPERATOR_SYMBOLS
 
-BASIS_10 = "财预〔2020〕10号《项目支出绩效评价管理办法》及其附件《项目支出绩效自评表》"
 FIGURES = "（{target_header} {target_text:or_blank}，{actual_header} {actual_text:or_blank}，" \
           "{weight_header} {weight:num} 分）"
 
@@ -113,7 +113,7 @@ QUALITATIVE_OUT_OF_BAND = Check(
          "并按该档的默认比例计分。",
     why="定性指标的得分应与评定的档次相符，超出区间说明打分与评定的完成情况矛盾。",
     example="“工作质量”目标“优”、实际“良”（部分达成，区间 54 分（含）至 72 分（不含），分值 90 分），"
-            "填报 80 分：报告此项，按默认比例 80% 计 72 分。",
+            "填报 80 分：报告此项，按默认比例 70% 计 63 分。",
     basis=f"{BASIS_10}中定性指标分档计分的做法；各档区间与默认比例由评分规则的 "
           "qualitative_levels 设定。",
     messages={
@@ -360,7 +360,7 @@ MISSING_VALUE = Check(
     why="缺少数据就无法评分：没有实际完成值或指标值的指标按 0 分计（有等级目标的按最高等级评定），"
         "没有分值的无法计分，预算数据不全的预算执行按 0 分计。",
     example="“采购批次”指标值 ≥4，实际完成值为空：按 0 分计，请填写实际完成值。",
-    basis=f"{BASIS_10}附件《项目支出绩效自评表》的各栏均需填写。",
+    basis=f"{FORM_10}的各栏均需填写。",
     messages={"actual": "“{name:text}”的{actual_header}为空，无法评分，按 0 分计。请填写{actual_header}。",
               "target_unscored": "“{name:text}”的{target_header}为空，无法判断完成情况，按 0 分计。"
                                  "请填写{target_header}。",

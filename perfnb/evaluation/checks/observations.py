@@ -8,7 +8,7 @@ the fields the reader records, and the message.
 """
 from __future__ import annotations
 
-from perfnb.evaluation.checks.indicators import BASIS_10
+from perfnb.evaluation.checks.basis import BASIS_10, FORM_10
 from perfnb.evaluation.checks.registry import INFO, WARNING, observation_check
 
 SKIPPED_ROW = observation_check(
@@ -18,7 +18,7 @@ SKIPPED_ROW = observation_check(
          "只有一级/二级指标标签而没有指标内容的行、空的二级指标行等。",
     why="这些行不参与评分。列出它们，便于确认没有把真正的指标当作空行跳过。",
     example="第 18 行“数量指标 | 指标2 | | |”是模板占位行，已跳过。",
-    basis=f"{BASIS_10}附件《项目支出绩效自评表》的指标栏结构（一级、二级、三级指标）。",
+    basis=f"{FORM_10}的指标栏结构（一级、二级、三级指标）。",
     fields=("text", "reason"),
     message="“{text}”不是指标（{reason}），已跳过，不参与评分。若它是指标，请补全指标名称、"
             "指标值和实际完成值。")
@@ -30,7 +30,7 @@ UNKNOWN_COLUMN = observation_check(
          "偏差原因等及其同义写法）的表头，这一列的内容没有读入。",
     why="如果这一列其实是某个必填栏目的别称，它的数据就会被漏掉，影响评分；请核对表头写法。",
     example="表头“备注（补充）”无法识别，该列未读入。",
-    basis=f"{BASIS_10}附件《项目支出绩效自评表》的栏目名称及各地表式的常见同义写法。",
+    basis=f"{FORM_10}的栏目名称及各地表式的常见同义写法。",
     fields=("header", "note"),
     message="表头“{header}”无法识别，该列内容未读入。{note}若它是指标表的栏目，请改用标准栏目名称。")
 

@@ -25,7 +25,7 @@ This module imports nothing of the evaluation layer: :mod:`.catalog` assembles t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping
 

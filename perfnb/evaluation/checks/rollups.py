@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from perfnb.evaluation.checks.indicators import BASIS_10
+from perfnb.evaluation.checks.basis import BASIS_10
 from perfnb.evaluation.checks.registry import ERROR, Check, Choice, Hit
 from perfnb.evaluation.checks.render import _fmt_number
 
