@@ -363,7 +363,7 @@ def test_observations_become_findings_at_their_location():
         {"code": "SKIPPED_ROW", "sheet": "自评表", "row": 18,
          "fields": {"text": "数量指标 | 指标2", "reason": "模板占位行"}},
         {"code": "UNKNOWN_COLUMN", "sheet": "自评表", "row": 12, "column": "备注",
-         "fields": {"header": "备注", "note": "如为偏差原因，请改为“偏差原因分析及改进措施”。"}},
+         "fields": {"header": "备注", "note": "第 H 列的内容未读取"}},
     ]
     tables = UnitTables.concat([
         unit(indicator("采购批次", 4, 4, 90), observations=observations).with_unit_id("a"),
@@ -378,9 +378,10 @@ def test_observations_become_findings_at_their_location():
         ["c", "SKIPPED_ROW", "info", "自评表", 18, None, None]]
     messages = found["message"].tolist()
     assert messages[0] == "实际完成值“≥266米”写成了指标值的形式，已按 266 读取。请填写实际完成的具体数值。"
-    assert messages[1].startswith("表头“备注”无法识别，该列内容未读入。如为偏差原因")
-    assert messages[2] == messages[3] == ("“数量指标 | 指标2”不是指标（模板占位行），已跳过，不参与评分。"
-                                          "若它是指标，请补全指标名称、指标值和实际完成值。")
+    assert messages[1] == ("表头“备注”未能按标准栏目读取：第 H 列的内容未读取。请核对该列；"
+                           "若它是指标表的栏目，请改用标准栏目名称。")
+    assert messages[2] == messages[3] == ("“数量指标 | 指标2”未作为指标读入（模板占位行），不参与评分。"
+                                          "若它是指标，请补全指标值、实际完成值、分值和得分。")
 
 
 def test_observations_after_table_findings_of_the_same_row():
