@@ -443,3 +443,13 @@ def test_audit_without_budget_lines_or_observations():
     bare = UnitTables(tables.units, tables.budgets, tables.indicators, tables.reported)
     assert list(findings(bare)["code"]) == ["SCORE_MISMATCH"]
     assert pd.api.types.is_object_dtype(findings(bare)["message"])
+
+
+def test_docs_list_every_check():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    architecture = (root / "docs" / "architecture.md").read_text("utf-8")
+    for check in all_checks():
+        assert f"| `{check.code}` |" in architecture and check.title in architecture
+    readme = (root / "README.md").read_text("utf-8")
+    assert "perfnb checks" in readme and "perfnb explain" in readme and "checks:" in readme
