@@ -361,7 +361,7 @@ def test_observations_become_findings_at_their_location():
         {"code": "ACTUAL_AS_TARGET", "sheet": "自评表", "row": 21, "column": "实际完成值",
          "indicator": "新建道路长度", "fields": {"text": "≥266米", "number": 266.0}},
         {"code": "SKIPPED_ROW", "sheet": "自评表", "row": 18,
-         "fields": {"text": "数量指标 | 指标2", "reason": "模板占位行"}},
+         "fields": {"text": "数量指标\n | 指标2", "reason": "模板占位行"}},
         {"code": "UNKNOWN_COLUMN", "sheet": "自评表", "row": 12, "column": "备注",
          "fields": {"header": "备注", "note": "第 H 列的内容未读取"}},
     ]

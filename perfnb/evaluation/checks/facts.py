@@ -473,9 +473,11 @@ class ObservationFacts:
 
 
 def _field_text(value) -> str:
+    """A recorded field as message text: numbers as the audit writes them, a cell's line
+    breaks as spaces (a message is one line)."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, float):
         text = f"{value:,.2f}".rstrip("0").rstrip(".")
         return "0" if text in ("-0", "") else text
-    return str(value)
+    return re.sub(r"\s*[\r\n]+\s*", " ", str(value)).strip()
