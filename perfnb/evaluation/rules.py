@@ -7,6 +7,11 @@ installed package registers in the ``perfnb.rulesets`` entry-point group (the en
 value is a function returning a :class:`RuleSet`, a mapping, or the path of a YAML file), or a
 :class:`RuleSet` itself.  Anything malformed raises :class:`perfnb.errors.RulesError` with a
 Chinese message that lists what is valid.
+
+The optional ``checks`` key tunes the audit checks (``disable: [CODE, …]``, ``CODE: {parameter:
+value}``); its shape is checked here, its codes and parameters against the check registry by
+:func:`perfnb.evaluation.checks.catalog.settings` (the checks import scoring, which imports this
+module, so this module cannot import them).
 """
 from __future__ import annotations
 
