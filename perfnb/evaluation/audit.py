@@ -19,7 +19,7 @@ from perfnb.evaluation.checks.catalog import BUILTIN, all_checks, settings
 from perfnb.evaluation.checks.facts import HEADERS, AuditContext
 from perfnb.evaluation.checks.registry import Check, Hit
 from perfnb.evaluation.checks.render import (ERROR, INFO, SEVERITY_LABELS, SEVERITY_ORDER, WARNING,
-                                             Findings, render)
+                                             Findings, render_message)
 from perfnb.evaluation.rules import RuleSet, get_rules
 from perfnb.model import UnitTables
 
@@ -29,12 +29,9 @@ CODES: dict[str, tuple[str, str]] = {check.code: (check.title, check.summary) fo
 
 
 def _add(out: Findings, check: Check, hit: Hit) -> None:
-    templates = check.messages
     out.add(check.code, hit.severity or check.severity, hit.mask, unit_code=hit.unit_code,
             sheet=hit.sheet, row=hit.row, column=hit.column, indicator=hit.indicator,
-            message=lambda take: render(hit.message, templates, hit.fields, take)
-            if isinstance(hit.message, str) else render("", {**templates, "": "{_message}"},
-                                                        {**hit.fields, "_message": hit.message}, take))
+            message=lambda take: render_message(hit.message, check.messages, hit.fields, take))
 
 
 def audit(tables: UnitTables, scored: dict[str, pd.DataFrame], rules: RuleSet | str = "central"

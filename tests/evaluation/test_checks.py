@@ -453,3 +453,18 @@ def test_docs_list_every_check():
         assert f"| `{check.code}` |" in architecture and check.title in architecture
     readme = (root / "README.md").read_text("utf-8")
     assert "perfnb checks" in readme and "perfnb explain" in readme and "checks:" in readme
+
+
+def test_every_observation_code_a_reader_records_is_a_registered_check():
+    """A reader's observation whose code no check has would vanish from the findings."""
+    import re
+    from pathlib import Path
+    reading = Path(__file__).resolve().parents[2] / "perfnb" / "reading"
+    recorded = set()
+    for path in reading.glob("*.py"):
+        text = path.read_text("utf-8")
+        recorded |= set(re.findall(r'observe\(\s*"([A-Z_]+)"', text))
+        recorded |= set(re.findall(r'"code":\s*"([A-Z_]+)"', text))
+    assert recorded, "the readers record observations"
+    observation_codes = {c.code for c in all_checks() if c.from_observations}
+    assert recorded <= observation_codes, recorded - observation_codes

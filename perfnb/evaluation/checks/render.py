@@ -384,3 +384,12 @@ def render(name: str, templates: Mapping[str, str], fields: Mapping[str, Any],
     if all(isinstance(piece, str) for piece in pieces):
         return "".join(pieces)
     return cat(*pieces)
+
+
+def render_message(message: "str | Choice", templates: Mapping[str, str], fields: Mapping[str, Any],
+                   take: Callable[[Any], Any]):
+    """A hit's message: template ``message``, or per row the template a :class:`Choice` picks."""
+    if isinstance(message, str):
+        return render(message, templates, fields, take)
+    return render("_message", {**templates, "_message": "{_choice}"}, {**fields, "_choice": message},
+                  take)
