@@ -468,3 +468,14 @@ def test_every_observation_code_a_reader_records_is_a_registered_check():
     assert recorded, "the readers record observations"
     observation_codes = {c.code for c in all_checks() if c.from_observations}
     assert recorded <= observation_codes, recorded - observation_codes
+
+
+@pytest.mark.parametrize("command", ["run", "batch"])
+def test_run_and_batch_reject_bad_checks_before_any_work(tmp_path, command):
+    from pathlib import Path
+    seed = Path(__file__).resolve().parents[2] / "params" / "nmg-rd-2022-rdlz.yaml"
+    path = rule_file(tmp_path, "extends: central\nchecks: {LOW_EXECUTION: {treshold: 0.8}}\n")
+    out = tmp_path / "out"
+    result = perfnb(command, seed, "--rules", path, "--out", out)
+    assert result.returncode == 2 and "checks.LOW_EXECUTION.treshold" in result.stderr
+    assert not any(p.is_file() for p in out.rglob("*")) if out.exists() else True
