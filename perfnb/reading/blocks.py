@@ -65,6 +65,7 @@ class IndicatorBlock:
     end_row: int = 0                           # last row read
     observations: list[dict] = field(default_factory=list)   # OBSERVATION_COLUMNS but unit_id
     budget_row: dict | None = None             # a 预算执行率 row inside the table
+    total_grade: str | None = None             # a grade printed in the 总分 row ("总分 | 100 | 96 | 优")
 
 
 def header_columns(grid: Grid, row: int, lookup) -> dict[str, int]:
@@ -99,6 +100,14 @@ def _spans_columns(grid: Grid, row: int, column: int) -> bool:
                if 1 <= c <= grid.max_column)
 
 
+def _continues(grid: Grid, row: int, column: int) -> bool:
+    """Is the cell below (row, column) the same heading merged down (or repeated, as Word
+    tables whose vertical merges were read cell by cell show it)?"""
+    below = row + 1
+    return grid.cell_anchor(below, column) == grid.cell_anchor(row, column) or \
+        grid.text(below, column) == grid.text(row, column)
+
+
 def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     """Is ``row + 1`` a second header row (sub-headings under group headings of ``row``)?"""
     below = row + 1
@@ -107,7 +116,7 @@ def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     found = False
     for c in range(1, grid.max_column + 1):
         value = grid.get(below, c)
-        if grid.is_blank(below, c) or grid.cell_anchor(below, c) == grid.cell_anchor(row, c):
+        if grid.is_blank(below, c) or _continues(grid, row, c):
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return False
@@ -136,8 +145,7 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
         group = indicator_column(top) if isinstance(top, str) else None
         key = group
         heading = top
-        if two_rows and not grid.is_blank(last, c) and \
-                grid.cell_anchor(last, c) != grid.cell_anchor(row, c):
+        if two_rows and not grid.is_blank(last, c) and not _continues(grid, row, c):
             heading = grid.get(last, c)
             key = indicator_sub_column(group, heading)
             if key is None and group is not None and group not in columns:
@@ -264,6 +272,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             if total_column:
                 has_total = True
                 block.reported.append(entry)
+                block.total_grade = _grade_in_row(grid, r, columns.get("score"))
                 if _is_last_total(grid, r, columns):
                     break          # the 总分 row closes the table
             else:
@@ -497,6 +506,23 @@ def _figures_from_parts(indicator: dict, parts: list[tuple[ParsedValue, ParsedVa
         target_text="；".join(target.text for target, _ in parts if target.text),
         actual_text="；".join(actual.text for _, actual in parts if actual.text),
         actual_grade="达成" if reached == len(parts) else "部分达成" if reached else "未达成")
+
+
+_GRADE_WORDS = ("优", "良", "中", "差", "优秀", "良好", "中等", "较差", "合格", "不合格")
+
+
+def _grade_in_row(grid: Grid, row: int, score_column: int | None) -> str | None:
+    """A grade word printed right of the 总分 row's score, if any."""
+    if score_column is None:
+        return None
+    anchor = grid.cell_anchor(row, score_column)
+    for c in range(score_column + 1, grid.max_column + 1):
+        if grid.cell_anchor(row, c) == anchor:
+            continue
+        text = grid.text(row, c)
+        if text in _GRADE_WORDS:
+            return text
+    return None
 
 
 def _is_last_total(grid: Grid, row: int, columns: dict[str, int]) -> bool:

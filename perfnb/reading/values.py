@@ -299,6 +299,9 @@ def _unit_of(suffix: str) -> str:
     match = re.match(r"^[^\d\s,，。;；、()（）]{1,4}", suffix)
     if match and len(suffix) <= 4:
         return match.group(0)
+    # compound units: 元/人·月, 万元/公里, 人次/年
+    if re.fullmatch(r"[^\d\s,，。;；、()（）]{1,3}(?:[/／·每][^\d\s,，。;；、()（）/／·]{1,3}){1,2}", suffix):
+        return suffix
     return ""
 
 
