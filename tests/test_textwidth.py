@@ -5,7 +5,7 @@ from perfnb import textwidth
 from perfnb.evaluation import result
 from perfnb.reporting import summary
 from perfnb.reporting.office import xlsx_style
-from perfnb.running import batch
+from perfnb.running import progress
 from perfnb.textwidth import clip, display_width, longest_line_width, pad, wrap
 
 
@@ -28,7 +28,7 @@ def test_pad_clip_wrap():
 
 def test_every_layer_uses_the_same_helper():
     assert result.display_width is textwidth.display_width
-    assert batch.display_width is textwidth.display_width and batch.pad is textwidth.pad
+    assert progress.display_width is textwidth.display_width and progress.pad is textwidth.pad
     assert summary.display_width is textwidth.display_width
     assert xlsx_style.longest_line_width is textwidth.longest_line_width
     assert xlsx_style.text_width("年度资金总额\nab") == 12 and xlsx_style.text_width(1972.41) == 8

@@ -20,7 +20,7 @@ __all__ = ["KEY_PACKAGES", "sha256_file", "package_versions", "code_sha256", "no
            "build_provenance", "attach", "METADATA_KEY"]
 
 METADATA_KEY = "perfnb"
-KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "weasyprint", "openpyxl")
+KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "typst", "openpyxl")
 
 
 def sha256_file(path: str | Path) -> str:
