@@ -19,6 +19,8 @@ HANDLERS = {
     "score": "perfnb.commands:score_command",
     "template": "perfnb.commands:template_command",
     "rules": "perfnb.commands:rules_command",
+    "checks": "perfnb.commands:checks_command",
+    "explain": "perfnb.commands:explain_command",
     "run": "perfnb.running.runner:run_command",
     "batch": "perfnb.running.batch:batch_command",
     "verify": "perfnb.running.evidence:verify_command",
@@ -74,6 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rules", help="列出可用的评分规则，或显示一个规则的全部设置")
     p.add_argument("name", nargs="?", metavar="NAME|FILE")
+
+    p = sub.add_parser("checks", help="列出全部审核检查项（代码、严重程度、名称）")
+    p.add_argument("--rules", default=None, metavar="NAME|FILE",
+                   help="按该评分规则显示各项是否启用（默认 central）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（供脚本使用）")
+
+    p = sub.add_parser("explain", help="说明一项审核检查：检查内容、为何重要、示例、依据、参数")
+    p.add_argument("code", metavar="CODE", help="检查项代码，如 LOW_EXECUTION")
+    p.add_argument("--rules", default=None, metavar="NAME|FILE",
+                   help="显示该评分规则下的参数取值（默认 central）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（供脚本使用）")
 
     p = sub.add_parser("run", help="为一个单位执行评价笔记本并导出报告")
     p.add_argument("input", metavar="INPUT")

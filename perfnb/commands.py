@@ -1,4 +1,4 @@
-"""Handlers of the small CLI subcommands: score, template, rules, lab."""
+"""Handlers of the small CLI subcommands: score, template, rules, checks, explain, lab."""
 from __future__ import annotations
 
 import json
@@ -51,7 +51,9 @@ def _score_one(input_path, args) -> int:
     from perfnb.evaluation.rules import get_rules
     from perfnb.evaluation.evaluator import evaluate
 
-    rules = get_rules(args.rules or unit_rules(input_path))
+    from perfnb.evaluation.checks.catalog import validate
+
+    rules = validate(get_rules(args.rules or unit_rules(input_path)))
     form = getattr(args, "form", None)
     if form is not None:
         tables = [load_unit(input_path, {"form": form})]
@@ -132,6 +134,7 @@ def rules_command(args) -> int:
     if args.name:
         rules = get_rules(args.name)
         print(rules.to_yaml() if hasattr(rules, "to_yaml") else rules)
+        print(_check_settings_text(rules))
         return 0
     for name in list_rules():
         try:
@@ -139,6 +142,70 @@ def rules_command(args) -> int:
         except PerfnbError as error:  # a broken plug-in must not hide the others
             title = f"（无法加载：{error}）"
         print(f"{name:12s} {title}")
+    return 0
+
+
+def _check_settings_text(rules) -> str:
+    """The audit checks a rule set runs and their parameters, as YAML comments (so the output
+    of ``perfnb rules NAME`` stays a valid rule set file)."""
+    from perfnb.evaluation.checks.catalog import all_checks, settings
+    from perfnb.evaluation.checks.docs import parameter_rows
+
+    checks = all_checks()
+    config = settings(rules, checks)
+    lines = ["# 审核检查项（perfnb checks 列出全部，perfnb explain 代码 查看说明）：",
+             f"#   启用 {len(config.enabled)} 项，停用 {len(config.disabled)} 项"
+             + (f"：{'、'.join(config.disabled)}" if config.disabled else "")]
+    for check in checks:
+        rows = parameter_rows(check, rules, config)
+        if not rows:
+            continue
+        state = "" if check.code in config.enabled else "（已停用）"
+        values = "，".join(f"{row['name']} = {_show(row['value'])}（{row['source']}）" for row in rows)
+        lines.append(f"#   {check.code}{state}：{values}")
+    return "\n".join(lines)
+
+
+def _show(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def checks_command(args) -> int:
+    """`perfnb checks [--rules NAME|FILE] [--json]`: every registered audit check."""
+    from perfnb.evaluation.checks.catalog import all_checks, settings
+    from perfnb.evaluation.checks.docs import check_record, list_text
+    from perfnb.evaluation.rules import get_rules
+
+    rules = get_rules(args.rules)
+    checks = all_checks()
+    config = settings(rules, checks)
+    if args.json:
+        json.dump({"rules": {"name": rules.name, "sha256": rules.sha256},
+                   "checks": [check_record(check, rules, config) for check in checks]},
+                  sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(list_text(checks, rules, config))
+    return 0
+
+
+def explain_command(args) -> int:
+    """`perfnb explain CODE [--rules NAME|FILE] [--json]`: one check, explained in Chinese."""
+    from perfnb.evaluation.checks.catalog import all_checks, get_check, settings
+    from perfnb.evaluation.checks.docs import check_record, explain_text
+    from perfnb.evaluation.rules import get_rules
+
+    checks = all_checks()
+    check = get_check(args.code, checks)
+    rules = get_rules(args.rules)
+    config = settings(rules, checks)
+    if args.json:
+        json.dump(check_record(check, rules, config), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(explain_text(check, rules, config))
     return 0
 
 

@@ -85,6 +85,10 @@ class RulesError(PerfnbError):
     """A rule set that cannot be found or is malformed."""
 
 
+class CheckError(PerfnbError):
+    """An audit check that does not exist, or a plug-in check that cannot be added."""
+
+
 class ParameterError(PerfnbError):
     """A notebook or command parameter that is missing or of the wrong kind."""
 

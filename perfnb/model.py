@@ -76,6 +76,7 @@ BUDGET_COLUMNS = {
 BUDGET_LINE_COLUMNS = {
     "unit_id": "str", "label": "str: 年度资金总额 / 当年财政拨款 / 上年结转资金 / 其他资金",
     "initial": "float", "adjusted": "float", "executed": "float", "is_total": "bool",
+    "sheet": "str|None: where the line is (FUNDS_TOTAL_MISMATCH points at it)", "row": "Int64",
 }
 
 INDICATOR_COLUMNS = {

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
-                          KIND_QUALITATIVE, KIND_QUANTITATIVE, REPORTED_COLUMNS, UNIT_COLUMNS,
-                          UnitTables)
+                          KIND_QUALITATIVE, KIND_QUANTITATIVE, OBSERVATION_COLUMNS,
+                          REPORTED_COLUMNS, UNIT_COLUMNS, UnitTables)
 
 NAN = float("nan")
 
@@ -60,8 +60,11 @@ def indicator(name: str, target=None, actual=None, weight: float = 10.0, operato
 
 def make_unit(unit_id: str = "u1", indicators: list[dict] | None = None, *,
               budget: dict | None = None, reported: list[dict] | None = None,
+              budget_lines: list[dict] | None = None, observations: list[dict] | None = None,
               **unit_fields) -> UnitTables:
-    """A one-unit UnitTables from indicator rows (see :func:`indicator`)."""
+    """A one-unit UnitTables from indicator rows (see :func:`indicator`); ``budget_lines``
+    (default: one 年度资金总额 line repeating the budget) and ``observations`` as a reader
+    would record them (``{"code": …, "row": …, "fields": {…}}``)."""
     units = pd.DataFrame([dict(UNIT_DEFAULTS, unit_id=unit_id, **unit_fields)],
                          columns=list(UNIT_COLUMNS))
     budgets = pd.DataFrame([dict(BUDGET_DEFAULTS, unit_id=unit_id, **(budget or {}))],
@@ -82,11 +85,22 @@ def make_unit(unit_id: str = "u1", indicators: list[dict] | None = None, *,
                            "sheet": "Sheet1", "row": pd.NA}, unit_id=unit_id, **r)
                      for r in (reported or [])]
     reported_frame = pd.DataFrame(reported_rows, columns=list(REPORTED_COLUMNS))
-    lines = pd.DataFrame([{"unit_id": unit_id, "label": "年度资金总额",
-                           "initial": budgets["initial"][0], "adjusted": budgets["adjusted"][0],
-                           "executed": budgets["executed"][0], "is_total": True}],
+    if budget_lines is None:
+        budget_lines = [{"label": "年度资金总额", "initial": budgets["initial"][0],
+                         "adjusted": budgets["adjusted"][0], "executed": budgets["executed"][0],
+                         "is_total": True, "sheet": "Sheet1", "row": 5}]
+    lines = pd.DataFrame([dict({"adjusted": NAN, "is_total": False, "sheet": "Sheet1"}, **line,
+                               unit_id=unit_id) for line in budget_lines],
                          columns=list(BUDGET_LINE_COLUMNS))
-    return UnitTables(units, budgets, indicator_frame, reported_frame, lines)
+    for column in ("initial", "adjusted", "executed"):
+        lines[column] = lines[column].astype(float)
+    lines["is_total"] = lines["is_total"].astype(bool)
+    lines["row"] = lines["row"].astype("Int64")
+    observed = pd.DataFrame([dict({"sheet": "Sheet1", "row": pd.NA, "column": None,
+                                   "indicator": None, "fields": {}}, **obs, unit_id=unit_id)
+                             for obs in (observations or [])], columns=list(OBSERVATION_COLUMNS))
+    observed["row"] = observed["row"].astype("Int64")
+    return UnitTables(units, budgets, indicator_frame, reported_frame, lines, observed)
 
 
 def full_budget(weight: float = 10.0) -> dict:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import json
 import math
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +18,7 @@ import pandas as pd
 
 from perfnb.errors import ParameterError
 from perfnb.model import STATUS_LABELS, UnitTables
+from perfnb.textwidth import clip, display_width, pad
 from perfnb.evaluation.rules import RuleSet
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -83,45 +83,18 @@ def _show_percent(value, digits: int = 2) -> str:
     return "" if number is None else f"{number * 100:.{digits}f}%"
 
 
-# -- text layout for CJK ---------------------------------------------------------------
-
-def display_width(text: str) -> int:
-    """Terminal columns ``text`` takes: CJK wide/full-width characters count 2."""
-    width = 0
-    for char in text:
-        if unicodedata.combining(char):
-            continue
-        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
-    return width
-
-
-def _clip(text: str, width: int) -> str:
-    if display_width(text) <= width:
-        return text
-    out, used = "", 0
-    for char in text:
-        w = display_width(char)
-        if used + w > width - 1:
-            break
-        out, used = out + char, used + w
-    return out + "…"
-
-
-def _pad(text: str, width: int, align: str = "left") -> str:
-    gap = max(width - display_width(text), 0)
-    return " " * gap + text if align == "right" else text + " " * gap
-
+# -- text layout for CJK: perfnb.textwidth (display_width stays importable from here) -----
 
 def text_table(headers: list[str], rows: list[list[str]], align: list[str] | None = None,
                max_width: int = 28) -> str:
     """A plain-text table with columns aligned by display width."""
     align = align or ["left"] * len(headers)
-    rows = [[_clip(cell, max_width) for cell in row] for row in rows]
+    rows = [[clip(cell, max_width) for cell in row] for row in rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in rows])
               for i, h in enumerate(headers)]
-    lines = ["  ".join(_pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip(),
+    lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip(),
              "  ".join("─" * widths[i] for i in range(len(headers)))]
-    lines += ["  ".join(_pad(cell, widths[i], align[i]) for i, cell in enumerate(row)).rstrip()
+    lines += ["  ".join(pad(cell, widths[i], align[i]) for i, cell in enumerate(row)).rstrip()
               for row in rows]
     return "\n".join(lines)
 

@@ -7,6 +7,11 @@ installed package registers in the ``perfnb.rulesets`` entry-point group (the en
 value is a function returning a :class:`RuleSet`, a mapping, or the path of a YAML file), or a
 :class:`RuleSet` itself.  Anything malformed raises :class:`perfnb.errors.RulesError` with a
 Chinese message that lists what is valid.
+
+The optional ``checks`` key tunes the audit checks (``disable: [CODE, …]``, ``CODE: {parameter:
+value}``); its shape is checked here, its codes and parameters against the check registry by
+:func:`perfnb.evaluation.checks.catalog.settings` (the checks import scoring, which imports this
+module, so this module cannot import them).
 """
 from __future__ import annotations
 
@@ -51,6 +56,11 @@ KEYS: dict[str, str] = {
     "grade_bands": "总分等级（列表，每项 grade 与 min，由高到低）",
     "tolerance": "得分比对允许误差（非负数字，如 0.01）",
     "rate_tolerance": "执行率比对允许误差（非负数字，如 0.0005）",
+}
+# Keys a rule set may leave out (to_dict writes them only when set, so the SHA-256 of a rule
+# set without them is what it was before they existed).
+OPTIONAL_KEYS: dict[str, str] = {
+    "checks": "审核检查项设置（disable: [检查项代码…]；检查项代码: {参数: 值}）",
 }
 EXTRA_KEYS = ("extends",)
 
@@ -102,6 +112,9 @@ class RuleSet:
     grade_bands: tuple[GradeBand, ...]
     tolerance: float
     rate_tolerance: float
+    # the audit checks' settings: {"disable": (code, …), code: {parameter: value}}; the codes
+    # and parameters are validated against the check registry (perfnb.evaluation.checks.catalog)
+    checks: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     source: str = field(default="", compare=False)  # where it came from; not part of the content
 
     def __hash__(self) -> int:
@@ -110,7 +123,7 @@ class RuleSet:
     # -- content -------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """The rule set as plain data, in the shape of a rule set YAML file."""
-        return {
+        data = {
             "name": self.name,
             "title": self.title,
             "description": self.description,
@@ -132,6 +145,10 @@ class RuleSet:
             "tolerance": self.tolerance,
             "rate_tolerance": self.rate_tolerance,
         }
+        if self.checks:
+            data["checks"] = {key: list(value) if key == CHECKS_DISABLE else dict(value)
+                              for key, value in self.checks.items()}
+        return data
 
     @cached_property
     def sha256(self) -> str:
@@ -234,10 +251,11 @@ def _from_mapping(data: Mapping[str, Any], source: str = "") -> RuleSet:
     """Validate a complete rule-set mapping (``extends`` already resolved)."""
     if not isinstance(data, Mapping):
         raise RulesError(f"{_where(source)}的内容应为“键: 值”形式的映射。")
-    unknown = [key for key in data if key not in KEYS and key not in EXTRA_KEYS]
+    unknown = [key for key in data if key not in KEYS and key not in OPTIONAL_KEYS
+               and key not in EXTRA_KEYS]
     if unknown:
         raise RulesError(f"{_where(source)}中的键“{'、'.join(map(str, unknown))}”无法识别。"
-                         f"可用的键：{'、'.join(KEYS)}。")
+                         f"可用的键：{'、'.join([*KEYS, *OPTIONAL_KEYS])}。")
     missing = [key for key in KEYS if key not in data]
     if missing:
         raise RulesError(f"{_where(source)}缺少键“{'、'.join(missing)}”。请补全，"
@@ -322,8 +340,42 @@ def _from_mapping(data: Mapping[str, Any], source: str = "") -> RuleSet:
         grade_bands=tuple(bands),
         tolerance=_number(data, "tolerance", source, low=0),
         rate_tolerance=_number(data, "rate_tolerance", source, low=0),
+        checks=_checks(data.get("checks"), source),
         source=source,
     )
+
+
+CHECKS_DISABLE = "disable"
+
+
+def _checks(value: Any, source: str) -> Mapping[str, Any]:
+    """The ``checks`` key in its shape: ``disable`` a list of codes, every other key a check
+    code mapping parameter names to values.  Whether the codes and parameters exist is checked
+    against the registry when the audit runs (perfnb.evaluation.checks.catalog.settings)."""
+    if value is None:
+        return MappingProxyType({})
+    example = "例如 checks: {disable: [KIND_CONFLICT], LOW_EXECUTION: {threshold: 0.85}}"
+    if not isinstance(value, Mapping):
+        raise RulesError(f"{_where(source)}中“checks”应为{OPTIONAL_KEYS['checks']}，{example}，"
+                         f"实际为“{value}”。")
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        if key == CHECKS_DISABLE:
+            items = [item] if isinstance(item, str) else item
+            if items is None:
+                items = []
+            if not isinstance(items, (list, tuple)) or not all(isinstance(c, str) for c in items):
+                raise RulesError(f"{_where(source)}中“checks.disable”应为检查项代码的列表，"
+                                 f"{example}，实际为“{item}”。")
+            result[CHECKS_DISABLE] = tuple(c.strip() for c in items)
+        elif not isinstance(key, str):
+            raise RulesError(f"{_where(source)}中“checks”的键“{key}”应为检查项代码。")
+        elif not isinstance(item, Mapping) or not all(isinstance(k, str) for k in item):
+            raise RulesError(f"{_where(source)}中“checks.{key}”应为“参数: 值”形式的映射，"
+                             f"{example}，实际为“{item}”。")
+        else:
+            result[key] = MappingProxyType(dict(item))
+    return MappingProxyType(result)
 
 
 def _merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -437,5 +489,5 @@ def get_rules(rules: "str | Path | RuleSet | None" = "central") -> RuleSet:
     return _from_mapping(data, source)
 
 
-__all__ = ["RuleSet", "QualitativeLevel", "GradeBand", "get_rules", "list_rules", "KEYS",
+__all__ = ["RuleSet", "QualitativeLevel", "GradeBand", "get_rules", "list_rules", "KEYS", "OPTIONAL_KEYS",
            "REVERSE_RULES", "QUALITATIVE_LEVEL_NAMES", "replace"]

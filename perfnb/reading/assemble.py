@@ -223,6 +223,7 @@ def to_tables_many(pairs: list[tuple[LoadedUnit, str]]) -> UnitTables:
     for column in ("initial", "adjusted", "executed"):
         lines[column] = lines[column].astype(float)
     lines["is_total"] = lines["is_total"].astype(bool)
+    lines["row"] = lines["row"].astype("Int64")
 
     indicators = _frame(indicator_rows, INDICATOR_COLUMNS)
     for column in ("target", "actual", "weight", "reported_score"):

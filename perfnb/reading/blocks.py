@@ -800,7 +800,7 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
         is_total = (label in TOTAL_FUNDS_LABELS) or (not block.lines and not label)
         if not label:
             label = "年度资金总额" if is_total else ""
-        line = {"label": label, "is_total": is_total, "row": r}
+        line = {"label": label, "is_total": is_total, "sheet": grid.sheet, "row": r}
         for key in AMOUNT_KEYS:
             value = parsed[key]
             if value.number is None:

@@ -97,8 +97,7 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     if funds is not None:
         block = read_funds_block(grid, funds[0], funds[1], errors)
         loaded.budget = block.total
-        loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
-                               for line in block.lines]
+        loaded.budget_lines = list(block.lines)
 
     for key, labels in (("goal_planned", GOAL_PLANNED_LABELS), ("goal_actual", GOAL_ACTUAL_LABELS)):
         for row, column in grid.find(lambda text: label_matches(text, *labels), above):

@@ -383,8 +383,7 @@ def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
             block = read_funds_block(grid, row, columns, loaded.errors)
             if block.total is not None:
                 loaded.budget = block.total
-                loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
-                                       for line in block.lines]
+                loaded.budget_lines = list(block.lines)
                 break
     return loaded
 

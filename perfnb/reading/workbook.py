@@ -85,8 +85,7 @@ def read_workbook(book: Book) -> LoadedUnit:
         if header is not None:
             block = read_funds_block(grid, header[0], header[1], errors)
             loaded.budget = block.total
-            loaded.budget_lines = [{k: v for k, v in line.items() if k != "row"}
-                                   for line in block.lines]
+            loaded.budget_lines = list(block.lines)
     grid = book.grid(INDICATOR_SHEET)
     header = find_indicator_header(grid)
     if header is None:

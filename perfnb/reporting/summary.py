@@ -21,6 +21,7 @@ import pandas as pd
 from perfnb.errors import PerfnbError
 from perfnb.reading.values import department_name
 from perfnb.fsutil import atomic_write_bytes
+from perfnb.textwidth import display_width
 
 __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
            "grade_distribution", "score_rate_matrix", "score_rate_table", "budget_table",
@@ -289,11 +290,20 @@ def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -
     display(detail)
 
 
-def _code_title(code: str) -> str:
-    """The Chinese title of an audit code (the code itself for one perfnb does not know)."""
-    from perfnb.evaluation.audit import CODES
+def _code_titles() -> dict[str, str]:
+    """The Chinese title of each registered check (built in or a plug-in's)."""
+    from perfnb.evaluation.checks.catalog import BUILTIN, all_checks
 
-    return CODES.get(code, (code,))[0]
+    try:
+        checks = all_checks()
+    except PerfnbError:   # a broken plug-in must not stop a summary
+        checks = BUILTIN
+    return {check.code: check.title for check in checks}
+
+
+def _code_title(code: str, titles: dict[str, str] | None = None) -> str:
+    """The Chinese title of an audit code (the code itself for one perfnb does not know)."""
+    return (titles if titles is not None else _code_titles()).get(code, code)
 
 
 def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
@@ -304,12 +314,13 @@ def findings_by_code(findings: pd.DataFrame) -> pd.DataFrame:
     if findings.empty:
         return pd.DataFrame(columns=columns)
     rows = []
+    titles = _code_titles()
     for code, group in findings.groupby("code", sort=False):
         units = sorted(set(group["unit_id"].astype(str)))
         named = "、".join(units[:MAX_UNITS_NAMED])
         if len(units) > MAX_UNITS_NAMED:
             named += f" 等 {len(units)} 个单位"
-        rows.append((code, _code_title(code), len(group), len(units), named))
+        rows.append((code, _code_title(code, titles), len(group), len(units), named))
     table = pd.DataFrame(rows, columns=columns).sort_values(
         ["条数", "问题代码"], ascending=[False, True]).reset_index(drop=True)
     return _numbered(table)
@@ -499,7 +510,7 @@ def _findings_sheet(workbook, results_dir: Path) -> None:
     table = pd.DataFrame({
         "主管部门": findings["department"], "单位编号": findings["unit_id"],
         "问题代码": findings["code"],
-        "问题": findings["code"].map(_code_title),
+        "问题": findings["code"].map(lambda code, titles=_code_titles(): titles.get(code, code)),
         "严重程度": findings["severity"].map(SEVERITY_LABELS), "工作表": findings["sheet"],
         "行": pd.to_numeric(findings["row"], errors="coerce").astype("Int64"),
         "列": findings["column"], "指标": findings["indicator"], "说明": findings["message"],
@@ -514,9 +525,6 @@ def _cell(value):
 
 
 def _text_width(value) -> int:
-    import unicodedata
-
     if value is None:
         return 0
-    text = f"{value:.2f}" if isinstance(value, float) else str(value)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return display_width(f"{value:.2f}" if isinstance(value, float) else str(value))

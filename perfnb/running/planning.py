@@ -229,8 +229,9 @@ def parse_formats(text: str) -> list[str]:
 
 
 def rules_identity(rules: str) -> dict[str, Any]:
+    from perfnb.evaluation.checks.catalog import validate
     from perfnb.evaluation.rules import get_rules
-    rule_set = get_rules(rules)
+    rule_set = validate(get_rules(rules))   # a bad checks: key fails the batch, not each unit
     return {"name": rule_set.name, "sha256": rule_set.sha256, "given": str(rules)}
 
 

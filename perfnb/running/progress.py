@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 import time
-import unicodedata
 from typing import Any, Iterable
+
+from perfnb.textwidth import display_width, pad
 
 STATUS_LABELS = {"passed": "完成", "failed": "失败", "skipped": "跳过（未变化）"}
 
@@ -46,14 +47,6 @@ class LineProgress:
         pass
 
 
-def _display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _display_width(text))
-
-
 def format_table(jobs: list) -> str:
     """The closing table: unit, department, total, grade, status, seconds."""
     header = ["单位", "主管部门", "总分", "等级", "状态", "用时（秒）"]
@@ -66,8 +59,8 @@ def format_table(jobs: list) -> str:
                      str(outcome.get("grade") or "—"),
                      STATUS_LABELS.get(outcome.get("status"), "—"),
                      f"{outcome['seconds']:.1f}" if outcome.get("seconds") is not None else "—"])
-    widths = [max(_display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
-    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
+    widths = [max(display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
              for row in [header] + rows]
     lines.insert(1, "  ".join("-" * width for width in widths))
     return "\n".join(lines)

@@ -233,6 +233,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     import nbformat
 
     from perfnb.running.provenance import attach, build_provenance, now
+    from perfnb.evaluation.checks.catalog import validate as validate_checks
     from perfnb.evaluation.rules import get_rules
 
     formats = _formats(formats)
@@ -243,7 +244,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     if plan is None:
         plan = plan_unit(input_path, form)
     rules = rules or plan.rules or DEFAULT_RULES
-    rule_set = get_rules(rules)
+    rule_set = validate_checks(get_rules(rules))
     out_root = Path(out_root)
     out_dir = ensure_inside(out_root, out_root / safe_component(plan.department or UNKNOWN_DEPARTMENT)
                             / safe_component(plan.unit_id))

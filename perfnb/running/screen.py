@@ -172,8 +172,10 @@ def _score_group(rules_name: str, group: list[tuple[dict, Any]]) -> None:
     from perfnb.evaluation.rules import get_rules
     from perfnb.reading.assemble import to_tables_many
 
+    from perfnb.evaluation.checks.catalog import validate
+
     try:
-        rules = get_rules(rules_name)
+        rules = validate(get_rules(rules_name))
     except PerfnbError as error:
         for row, _ in group:
             row.update(status="failed", first_error=str(error))

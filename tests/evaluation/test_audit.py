@@ -84,6 +84,19 @@ CASES = {
     "KIND_CONFLICT": (
         unit(indicator("满意度", 95, 96, 90, declared_kind="定性")),
         unit(indicator("满意度", 95, 96, 90, declared_kind="定量"))),
+    "FUNDS_TOTAL_MISMATCH": (
+        unit(indicator("采购批次", 4, 4, 90), budget_lines=[
+            {"label": "年度资金总额", "initial": 0, "executed": 0, "is_total": True, "row": 5},
+            {"label": "当年财政拨款", "initial": 100, "executed": 100, "row": 6}]),
+        unit(indicator("采购批次", 4, 4, 90), budget_lines=[
+            {"label": "年度资金总额", "initial": 100, "executed": 100, "is_total": True, "row": 5},
+            {"label": "当年财政拨款", "initial": 100, "executed": 100, "row": 6}])),
+    **{code: (unit(indicator("采购批次", 4, 4, 90),
+                   observations=[{"code": code, "row": 18, "fields": fields}]),
+              unit(indicator("采购批次", 4, 4, 90)))
+       for code, fields in (("SKIPPED_ROW", {"text": "指标1", "reason": "模板占位行"}),
+                            ("UNKNOWN_COLUMN", {"header": "备注（补充）", "note": ""}),
+                            ("ACTUAL_AS_TARGET", {"text": "≥266米", "number": 266}))},
 }
 
 

@@ -57,6 +57,8 @@ def test_official_unit_and_budget(seed_tables):
     lines = seed_tables.budget_lines
     assert list(lines["label"]) == ["年度资金总额", "当年财政拨款", "上年结转资金", "其他资金"]
     assert list(lines["is_total"]) == [True, False, False, False]
+    # each line says where it is (FUNDS_TOTAL_MISMATCH points at the total line)
+    assert list(lines["row"]) == [6, 7, 8, 9] and set(lines["sheet"]) == {budget["sheet"]}
 
 
 def test_official_indicators(seed_tables):

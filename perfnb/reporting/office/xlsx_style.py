@@ -6,11 +6,12 @@ widths are measured in display cells (a CJK character counts two), as Excel size
 from __future__ import annotations
 
 import math
-import unicodedata
 
 import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from perfnb.textwidth import longest_line_width
 
 BODY_FONT_NAME = "宋体"
 TITLE_FONT_NAME = "黑体"
@@ -37,9 +38,7 @@ def text_width(value) -> int:
     """Display width of a value as shown in a cell (CJK characters count two)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return 0
-    text = f"{value:,.2f}" if isinstance(value, float) else str(value)
-    longest = max((line for line in text.splitlines()), key=len, default="")
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in longest)
+    return longest_line_width(f"{value:,.2f}" if isinstance(value, float) else str(value))
 
 
 def style_cell(cell, font=BODY_FONT, alignment=LEFT, border=True, number_format=None,

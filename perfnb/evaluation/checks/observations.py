@@ -1,0 +1,52 @@
+"""Checks whose findings are what a reader recorded while reading past something.
+
+A reader calls ``LoadedUnit.observe(CODE, sheet=, row=, column=, indicator=, **fields)``
+(perfnb/reading/assemble.py); each such row of ``UnitTables.observations`` becomes one finding
+of the check with that code, at the row's location, its message filled from ``fields``.
+Declaring one is a call to :func:`observation_check`: code, severity, title, explanation,
+the fields the reader records, and the message.
+"""
+from __future__ import annotations
+
+from perfnb.evaluation.checks.basis import BASIS_10, FORM_10
+from perfnb.evaluation.checks.registry import INFO, WARNING, observation_check
+
+SKIPPED_ROW = observation_check(
+    code="SKIPPED_ROW", severity=INFO,
+    title="非指标行已跳过", summary="指标表中不是指标的行没有读入",
+    what="读取指标表时，跳过了不是三级指标的行：模板的占位行（如“指标1”“……”）、"
+         "只有一级/二级指标标签或只有指标名称而没有指标值、完成值、分值和得分的行、"
+         "不单独计分的“其中”分项等。记录的是该行的原文和跳过的原因。",
+    why="这些行不参与评分。列出它们，便于确认没有把真正的指标当作空行跳过。",
+    example="第 18 行“数量指标 | 指标2”是模板占位行，未作为指标读入。",
+    basis=f"{FORM_10}的指标栏结构（一级、二级、三级指标）。",
+    fields=("text", "reason"),
+    message="“{text}”未作为指标读入（{reason}），不参与评分。若它是指标，请补全指标值、实际完成值、"
+            "分值和得分。")
+
+UNKNOWN_COLUMN = observation_check(
+    code="UNKNOWN_COLUMN", severity=INFO,
+    title="未识别的表头", summary="表头中有一列无法识别，其内容没有读入",
+    what="读取表格时遇到一个无法对应到已知栏目（指标名称、年度指标值、实际完成值、分值、得分、"
+         "偏差原因等及其同义写法）的表头，这一列的内容没有读入；或一列的内容不是表头所说的"
+         "（如“分值”列写的是文字说明），改从别的列读取。",
+    why="如果这一列其实是某个必填栏目的别称，它的数据就会被漏掉，影响评分；请核对表头写法。",
+    example="表头“备注（补充）”无法识别，第 H 列的内容未读取。",
+    basis=f"{FORM_10}的栏目名称及各地表式的常见同义写法。",
+    fields=("header", "note"),
+    message="表头“{header}”未能按标准栏目读取：{note}。请核对该列；若它是指标表的栏目，请改用标准栏目名称。")
+
+ACTUAL_AS_TARGET = observation_check(
+    code="ACTUAL_AS_TARGET", severity=WARNING,
+    title="实际完成值写成了指标值的形式", summary="实际完成值带有“≥”“≤”等符号，已按其中的数字读取",
+    what="实际完成值写成了指标值的形式，带有比较符号（如“≥266米”），已按其中的数字读取。",
+    why="实际完成值应是实际达到的数，而不是目标；带符号的写法无法说明实际完成了多少，"
+        "读取的数字可能只是目标本身。",
+    example="“新建道路长度”实际完成值填“≥266米”，按 266 读取。",
+    basis=f"{BASIS_10}：实际完成值填写指标的实际完成数。",
+    fields=("text", "number"),
+    message="实际完成值“{text}”写成了指标值的形式，已按 {number} 读取。请填写实际完成的具体数值。")
+
+# No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
+# subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
+CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET)
