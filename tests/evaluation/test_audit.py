@@ -84,6 +84,9 @@ CASES = {
     "KIND_CONFLICT": (
         unit(indicator("满意度", 95, 96, 90, declared_kind="定性")),
         unit(indicator("满意度", 95, 96, 90, declared_kind="定量"))),
+    "QUALITATIVE_PRESUMED": (
+        unit(indicator("群众评价", "群众满意", "群众比较认可", 90)),
+        unit(indicator("群众评价", "群众满意", "群众满意", 90))),
     "FUNDS_TOTAL_MISMATCH": (
         unit(indicator("采购批次", 4, 4, 90), budget_lines=[
             {"label": "年度资金总额", "initial": 0, "executed": 0, "is_total": True, "row": 5},

@@ -285,6 +285,8 @@ def test_sentences_and_qualitative_pairs():
     assert got["宣传效果"]["status"] == "partial" and got["宣传效果"]["score"] == 22  # in its band
     # both texts there: never "missing", scored (presumed 达成 with no score of the unit's own)
     assert got["群众评价"]["status"] != "missing" and got["群众评价"]["score"] == 10
+    presumed = result.findings[result.findings["code"] == "QUALITATIVE_PRESUMED"]
+    assert list(presumed["indicator"]) == ["群众评价"]      # the presumption is shown, not hidden
 
 
 def test_actual_written_as_a_target_is_read_with_a_warning():

@@ -14,7 +14,7 @@ from perfnb.evaluation.checks.basis import BASIS_10, FORM_10
 from perfnb.evaluation.checks.registry import (ERROR, INFO, WARNING, Check, Choice, Fragment, Hit,
                                                Parameter)
 from perfnb.evaluation.checks.render import Texts, _plain
-from perfnb.evaluation.scoring import map_where
+from perfnb.evaluation.scoring import factorized, map_where
 from perfnb.model import OPERATOR_SYMBOLS
 
 FIGURES = "（{target_header} {target_text:or_blank}，{actual_header} {actual_text:or_blank}，" \
@@ -404,6 +404,32 @@ KIND_CONFLICT = Check(
                                    "请填写数值指标值，或将指标性质改为定性。"},
     condition=_kind_conflict)
 
+
+# -- QUALITATIVE_PRESUMED ----------------------------------------------------------------
+
+def _qualitative_presumed(ctx, params):
+    f = ctx.indicators
+    if f is None or "level_basis" not in f.ind.columns:
+        return
+    presumed = factorized(f.ind, "level_basis").map(lambda v: v == "presumed", bool)
+    yield Hit(presumed, "presumed", {"name": f.name, "target_text": f.target_text,
+                                     "actual_text": f.actual_text, **f.headers("actual")},
+              column=f.header("actual"), **f.where)
+
+
+QUALITATIVE_PRESUMED = Check(
+    code="QUALITATIVE_PRESUMED", severity=INFO, table="indicators",
+    title="定性指标按达成推定", summary="定性指标的实际完成值未写明达成程度，已按达成计分",
+    what="定性指标的实际完成值是一段文字，既不同于指标值，也没有写明达成、部分达成或未达成，"
+         "单位也没有填写得分，perfnb 无从判断档次，按“达成”计分。",
+    why="两栏都有文字时不能按缺失记 0 分；但“达成”只是推定，评价人员应对照佐证材料复核档次。",
+    example="指标值“群众满意”，实际完成值“群众比较认可”，得分栏为空：按达成计满分，并提示复核。",
+    basis=f"{BASIS_10}：定性指标按达成、部分达成、未达成三档评分。",
+    messages={"presumed": "“{name:text}”是定性指标，{actual_header}“{actual_text:or_blank}”"
+                          "未写明达成程度（指标值“{target_text:or_blank}”），已按达成计分。"
+                          "请对照佐证材料复核档次，或请单位填写得分。"},
+    condition=_qualitative_presumed)
+
 CHECKS = (SCORE_MISMATCH, SCORE_OVER_WEIGHT, MISSING_DEVIATION_REASON, OVER_ACHIEVEMENT, TEXT_ACTUAL,
           DIRECTION_CONFLICT, COST_BUDGET_MISMATCH, QUALITATIVE_OUT_OF_BAND, MISSING_VALUE,
-          KIND_CONFLICT)
+          KIND_CONFLICT, QUALITATIVE_PRESUMED)
