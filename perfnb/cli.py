@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", metavar="INPUT", help="单位参数 YAML、Excel 工作簿、CSV 或 Word 报告")
     _add_rules(p)
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象（供脚本使用）")
+    p.add_argument("--review", default=None, metavar="FILE",
+                   help="复核记录文件（.review.yaml）；默认使用单位文件旁的 <单位>.review.yaml")
 
     p = sub.add_parser("template", help="生成空白的三表式填报工作簿")
     p.add_argument("output", metavar="OUT.xlsx", help="要写入的 .xlsx 文件")

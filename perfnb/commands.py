@@ -12,13 +12,17 @@ from perfnb.errors import InputError, PerfnbError
 
 
 def score_command(args) -> int:
-    """`perfnb score INPUT [--rules NAME|FILE] [--json]`: findings never change the exit code."""
+    """`perfnb score INPUT [--rules NAME|FILE] [--review FILE] [--json]`: findings never change
+    the exit code.  Without --review the unit's own review (``<unit>.review.yaml``) is used."""
     from perfnb.reading import load_unit
     from perfnb.evaluation.rules import get_rules
     from perfnb.evaluation.evaluator import evaluate
 
     rules = get_rules(args.rules or unit_rules(args.input))
-    tables = load_unit(args.input)
+    review = getattr(args, "review", None)
+    if review is not None and not Path(review).is_file():
+        raise InputError("复核文件不存在", file=review, hint="请检查 --review 的路径")
+    tables = load_unit(args.input, review=review)
     evaluation = evaluate(tables, rules)
     if args.json:
         json.dump(evaluation.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
