@@ -65,6 +65,7 @@ from perfnb.running.provenance import code_sha256
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".docx"}
+REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
 UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
 SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
 DASK_CONNECT_TIMEOUT = 20  # seconds; the whole "unreachable scheduler" path stays under 30 s
@@ -141,6 +142,8 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
                     continue
                 candidate = folder_path / name
                 suffix = candidate.suffix.lower()
+                if name.lower().endswith(REVIEW_SUFFIXES):
+                    continue   # an evaluator's review (复核记录): an input of its unit, not a unit
                 if suffix in UNIT_YAML_SUFFIXES:
                     yaml_files.append(candidate)
                     if _is_unit_yaml(candidate):
