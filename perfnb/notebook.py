@@ -19,7 +19,7 @@ from perfnb.errors import ParameterError
 
 __all__ = ["PARAMETER_NAMES", "SECTION_KEYS", "Parameters", "validate_parameters", "load",
            "evaluate", "show_title", "show_section", "show_chart", "show_figure", "show_tables",
-           "show_findings"]
+           "show_findings", "review"]
 
 TEXT_PARAMETERS = ("unit_id", "department", "implementing_unit", "project")
 SECTION_KEYS = {
@@ -238,3 +238,13 @@ def show_tables(result) -> None:
 def show_findings(result, unit_id=None) -> None:
     """The audit findings as a table (the 审核发现 section)."""
     show_section(result, "findings", unit_id)
+
+
+def review(result, path=None):
+    """The review panel (复核): edit 复核得分 / 档次 / 理由, decide on each finding, write the
+    复核意见, save ``<unit>.review.yaml``.  Inert (a static note) when papermill runs the
+    notebook.  Returns the panel (None in batch) so tests and power users can drive it."""
+    from perfnb.panel import ReviewPanel, review_panel
+    shown = review_panel(result, path)
+    _display(shown)
+    return shown if isinstance(shown, ReviewPanel) else None
