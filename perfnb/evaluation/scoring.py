@@ -314,6 +314,49 @@ def qualitative_level_codes(indicators: pd.DataFrame, rules: RuleSet,
     return np.where(actual_level >= 0, actual_level, by_grade).astype(np.int64)
 
 
+# How a qualitative level was decided (the ``level_basis`` column).
+LEVEL_BASES = ("words", "text", "reported", "presumed", None)
+ACHIEVED_LEVEL = QUALITATIVE_LEVEL_NAMES[0]
+# Words of an actual that say the target was not, or only partly, reached.
+_UNMET_WORDS = ("未", "没有", "不足", "不到", "滞后", "延迟", "延期", "推迟", "尚未", "暂未", "无法")
+_PARTIAL_WORDS = ("基本", "部分", "大部分", "较为", "有待", "一般")
+
+
+def _compact(value) -> str:
+    return "".join(_text(value).split()).translate(_FULLWIDTH).rstrip("。.;；,，")
+
+
+_FULLWIDTH = str.maketrans("（），：；％！？", "(),:;%!?")
+
+
+def _text_level(pair) -> int:
+    """The level an actual's text gives against its target's (-1: says nothing)."""
+    target, actual = pair
+    if actual and actual == target:
+        return 0
+    if any(word in actual for word in _UNMET_WORDS):
+        return 2
+    if any(actual.startswith(word) or f"{word}达" in actual for word in _PARTIAL_WORDS):
+        return 1
+    return -1
+
+
+def text_level_codes(indicators: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """Per row of ``rows``: the level (position in QUALITATIVE_LEVEL_NAMES) that the actual's
+    text gives against the target's text — the same text is 达成, "未…" 未达成, "基本…"
+    部分达成 — else -1.  Computed once per distinct (target, actual) pair."""
+    codes = np.full(len(indicators), -1, dtype=np.int64)
+    positions = np.flatnonzero(rows)
+    if not len(positions):
+        return codes
+    target = np.asarray(indicators["target_text"].array, dtype=object)[positions]
+    actual = np.asarray(indicators["actual_text"].array, dtype=object)[positions]
+    pairs = pd.Series(list(zip(target, actual)), dtype=object)
+    codes[positions] = per_unique(pairs, lambda pair: -1 if pair is None else _text_level(
+        (_compact(pair[0]), _compact(pair[1]))), len(positions)).astype(np.int64)
+    return codes
+
+
 # -- the scoring of each table -----------------------------------------------------------
 
 def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
@@ -338,6 +381,28 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
 
     has_target, has_actual = ~np.isnan(target), ~np.isnan(actual)
     level_code = qualitative_level_codes(indicators, rules, qualitative | ~has_actual)
+    # A qualitative actual that names no level but is there: judged from its text against
+    # the target's, else from the unit's own score, else presumed achieved (level_basis).
+    level_basis = np.where(level_code >= 0, 0, 4)
+    undecided = qualitative & (level_code < 0) & ~blank_column(indicators, "actual_text")
+    if undecided.any():
+        text_code = text_level_codes(indicators, undecided)
+        by_text = undecided & (text_code >= 0)
+        level_code = np.where(by_text, text_code, level_code)
+        level_basis = np.where(by_text, 1, level_basis)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share_reported = reported / weight
+        by_reported = undecided & ~by_text & ~np.isnan(share_reported) & (share_reported >= 0) \
+            & (share_reported <= 1 + _EPS)
+        reported_code = np.full(n, len(QUALITATIVE_LEVEL_NAMES) - 1, dtype=np.int64)
+        for spec in sorted(rules.qualitative_levels, key=lambda s: s.low):
+            reported_code = np.where(share_reported >= spec.low - _EPS,
+                                     QUALITATIVE_LEVEL_NAMES.index(spec.name), reported_code)
+        level_code = np.where(by_reported, reported_code, level_code)
+        level_basis = np.where(by_reported, 2, level_basis)
+        presumed = undecided & ~by_text & ~by_reported
+        level_code = np.where(presumed, QUALITATIVE_LEVEL_NAMES.index(ACHIEVED_LEVEL), level_code)
+        level_basis = np.where(presumed, 3, level_basis)
     has_word = level_code >= 0
 
     by_number = ~qualitative & has_target & has_actual
@@ -401,6 +466,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
                               np.where(by_level, level_code, len(QUALITATIVE_LEVEL_NAMES))),
         "scored_by": ((BY_NUMBER, BY_LEVEL, BY_NOTHING), scored_by_code),
         "operator_used": ((*OPERATORS, None), np.where(qualitative, len(OPERATORS), operator_code)),
+        "level_basis": (LEVEL_BASES, np.where(by_level, level_basis, 4)),
     }
     scored = indicators.assign(
         score=score,
@@ -413,6 +479,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         operator_used=labels(*label_columns["operator_used"]),
         is_reverse=reverse & ~qualitative,
         is_qualitative=qualitative,
+        level_basis=labels(*label_columns["level_basis"]),
     )
     for column, (names, codes) in label_columns.items():
         share_factorization(scored, column, names, codes)

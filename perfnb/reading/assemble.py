@@ -142,16 +142,18 @@ def check_unit(loaded: LoadedUnit, source_name: str) -> None:
                 f"预算执行率分值 {budget['weight']:g} 超出 0–100 的范围", file=source_name,
                 hint="请更正 budget.weight"))
             budget["weight"] = NAN
-    weights = [ind["weight"] for ind in loaded.indicators if not math.isnan(ind["weight"])]
-    budget_weight = budget["weight"] if budget is not None and not math.isnan(budget["weight"]) \
-        else 0.0
-    total = sum(weights) + budget_weight
-    if total > 100 + WEIGHT_TOLERANCE:
-        sheet = loaded.indicators[0]["sheet"] if loaded.indicators else None
+    # Weights that do not add up to 100 (over or under) are the audit's WEIGHT_ROLLUP: a
+    # published form with them is read and reported, not refused.
+    if loaded.indicators and not any(ind.get("actual_text") or not math.isnan(ind["reported_score"])
+                                     for ind in loaded.indicators):
+        first = loaded.indicators[0]
+        # one message for a form published as a template: no per-row errors on top of it
+        loaded.errors[:] = [e for e in loaded.errors if e.location.row is None
+                            or e.location.sheet != first.get("sheet")]
         loaded.errors.append(InputError(
-            f"各指标分值之和 {sum(weights):g} 加预算执行率分值 {budget_weight:g} 共 {total:g} 分，"
-            "超过 100 分", file=loaded.source, sheet=sheet, column="分值",
-            hint="请核对各指标的分值，使其与预算执行率分值之和为 100 分"))
+            "表格尚未填写实际完成值和得分（全部绩效指标的实际完成值、得分均为空），无法评价",
+            file=loaded.source, sheet=first.get("sheet"), row=first.get("row"),
+            hint="请单位补填各项指标的实际完成值和得分后再评价"))
 
 
 def _year_error(problem: str, where: dict) -> InputError:

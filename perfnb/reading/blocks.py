@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 
 from perfnb.errors import InputError
 from perfnb.model import KIND_QUALITATIVE, KIND_QUANTITATIVE
-from perfnb.reading.values import (ParsedValue, clean_label, declared_direction_of, declared_kind_of,
-                      normalise_level1, normalise_level2, normalise_name, normalise_text,
-                      operator_of, parse_value)
-from perfnb.reading.headers import BUDGET_HEADERS, INDICATOR_HEADERS, budget_column, indicator_column
+from perfnb.reading.values import (ParsedValue, clean_label, deadline_level, declared_direction_of,
+                                   declared_kind_of, normalise_level1, normalise_level2,
+                                   is_sentence, normalise_name, normalise_text, normalise_unit,
+                                   operator_of, parse_value)
+from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEADERS, budget_column,
+                                    header_key, indicator_column,
+                                    indicator_extra_column, indicator_sub_column)
 from perfnb.reading.sheets import Grid, label_matches
 
 NAN = math.nan
@@ -24,6 +27,9 @@ SUBTOTAL_LABELS = ("合计", "小计")
 END_LABELS = ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "存在问题", "改进措施",
               "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明")
 MAX_WEIGHT = 100.0
+# Titles printed beside or above the indicator table, never a column heading.
+BLOCK_TITLES = ("绩效指标", "年度绩效指标", "绩效指标完成情况", "年度绩效指标完成情况", "项目绩效指标",
+                "绩效目标", "年度绩效目标", "指标")
 WEIGHT_TOLERANCE = 0.005
 
 
@@ -53,6 +59,8 @@ class IndicatorBlock:
     indicators: list[dict] = field(default_factory=list)
     reported: list[dict] = field(default_factory=list)
     end_row: int = 0                           # last row read
+    observations: list[dict] = field(default_factory=list)   # OBSERVATION_COLUMNS but unit_id
+    budget_row: dict | None = None             # a 预算执行率 row inside the table
 
 
 def header_columns(grid: Grid, row: int, lookup) -> dict[str, int]:
@@ -64,12 +72,110 @@ def header_columns(grid: Grid, row: int, lookup) -> dict[str, int]:
     return columns
 
 
+@dataclass
+class IndicatorHeader:
+    """The indicator table's header: one row, or a group row over a sub-heading row.
+
+    ``row`` is the header's last row (data start below it); ``columns`` maps canonical data
+    columns to their column, ``extras`` recognised non-data columns (得分计算方法, 权重占比,
+    复核得分 …) and ``unknown`` the headings not recognised at all: column -> text as printed.
+    """
+
+    first_row: int
+    row: int
+    columns: dict[str, int]
+    extras: dict[str, int] = field(default_factory=dict)
+    unknown: dict[int, str] = field(default_factory=dict)
+
+
+def _spans_columns(grid: Grid, row: int, column: int) -> bool:
+    """True when (row, column) belongs to a merged range that covers several columns."""
+    anchor = grid.cell_anchor(row, column)
+    return any(grid.cell_anchor(row, c) == anchor for c in (column - 1, column + 1)
+               if 1 <= c <= grid.max_column)
+
+
+def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
+    """Is ``row + 1`` a second header row (sub-headings under group headings of ``row``)?"""
+    below = row + 1
+    if below > grid.max_row:
+        return False
+    found = False
+    for c in range(1, grid.max_column + 1):
+        value = grid.get(below, c)
+        if grid.is_blank(below, c) or grid.cell_anchor(below, c) == grid.cell_anchor(row, c):
+            continue
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return False
+        group = indicator_column(grid.get(row, c))
+        sub = indicator_sub_column(group, value)
+        if sub is None:
+            continue
+        if sub in ("level1", "level2", "name"):
+            return False  # the row below starts another header, or data
+        if _spans_columns(grid, row, c) or group is None or sub != group:
+            found = True
+    return found
+
+
+def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
+    """The header at ``row`` (and the sub-heading row below it, if there is one)."""
+    first = header_columns(grid, row, indicator_column)
+    two_rows = _sub_header_row(grid, row, first)
+    last = row + 1 if two_rows else row
+    columns: dict[str, int] = {}
+    extras: dict[str, int] = {}
+    unknown: dict[int, str] = {}
+    seen_anchors: set[tuple[int, int]] = set()
+    for c in range(1, grid.max_column + 1):
+        top = grid.get(row, c)
+        group = indicator_column(top) if isinstance(top, str) else None
+        key = group
+        heading = top
+        if two_rows and not grid.is_blank(last, c) and \
+                grid.cell_anchor(last, c) != grid.cell_anchor(row, c):
+            heading = grid.get(last, c)
+            key = indicator_sub_column(group, heading)
+            if key is None and group is not None and group not in columns:
+                key = group
+        if key is None and isinstance(top, str):
+            key = indicator_extra_column(top)
+        if key is None:
+            anchor = grid.cell_anchor(last if heading is not top else row, c)
+            text = normalise_text(heading) if isinstance(heading, str) else ""
+            # a block title down the side ("绩效指标" merged over the table) is no heading
+            side_title = grid.cell_anchor(last + 1, c) == anchor or \
+                split_weight(text)[0] in BLOCK_TITLES
+            if text and anchor not in seen_anchors and not side_title:
+                unknown[c] = text
+            seen_anchors.add(anchor)
+            continue
+        target = columns if key in INDICATOR_HEADERS else extras
+        if key not in target:
+            target[key] = c
+    return IndicatorHeader(row, last, columns, extras, unknown)
+
+
 def find_indicator_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
-    """The first row that reads as an indicator table header, with its columns."""
-    for r in range(1, grid.max_row + 1):
+    """The first row that reads as an indicator table header, with its columns.
+
+    For a header over two rows the row returned is the second (the data start below it)
+    and the columns are those of both rows together; :func:`indicator_header` gives the
+    whole :class:`IndicatorHeader`.
+    """
+    header = indicator_header(grid)
+    return (header.row, header.columns) if header else None
+
+
+def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader | None:
+    """The first indicator table header of the grid (within ``rows``), or None."""
+    for r in rows or range(1, grid.max_row + 1):
         columns = header_columns(grid, r, indicator_column)
-        if {"name", "target", "weight"} <= columns.keys() and len(columns) >= 4:
-            return r, columns
+        if {"name", "target"} <= columns.keys() and len(columns) >= 3 or \
+                {"name", "weight"} <= columns.keys() and len(columns) >= 4:
+            header = read_indicator_header(grid, r)
+            if {"name", "target", "weight"} <= header.columns.keys() and len(header.columns) >= 4:
+                return header
     return None
 
 
@@ -94,16 +200,31 @@ def _starts_with_label(grid: Grid, row: int, labels) -> bool:
 
 
 def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
-                         errors: list[InputError]) -> IndicatorBlock:
-    """Read the indicator rows, subtotal rows and the total row below ``header_row``."""
+                         errors: list[InputError], extras: dict[str, int] | None = None
+                         ) -> IndicatorBlock:
+    """Read the indicator rows, subtotal rows and the total row below ``header_row``.
+
+    Rows that are no indicators are skipped and noted in ``block.observations`` (code
+    SKIPPED_ROW): template placeholders (指标1, ……, "-"), label-only rows (a 二级 heading on
+    a row of its own), an empty 二级 row, unscored "其中…" sub-rows under an indicator, and a
+    row that holds nothing but an indicator's name.  A weight printed in the 一级 label
+    ("产出指标（50分）") becomes that dimension's reported weight (checked by the roll-up);
+    an 一级 cell that names no dimension ("（50分）" alone) takes it from the 二级 label.
+    A 预算执行率 row inside the table is the budget's weight and score (``block.budget_row``).
+    """
+    extras = dict(extras or {})
+    columns = dict(columns)
     block = IndicatorBlock(header_row, columns)
+    _weight_from_share(grid, header_row, columns, extras, block)
     last_label_column = max(columns.get(k, 0) for k in ("level1", "level2", "name"))
     last_label_column = max(last_label_column, min(columns.get("target", 1),
                                                    columns.get("weight", 1)) - 1)
     level1 = level2 = ""
+    level1_weights: dict[str, tuple[float, int]] = {}
     group: list[dict] = []           # indicators since the last subtotal
     pending: list[tuple[dict, list[dict], str]] = []
     has_total = False
+    data_keys = [k for k in ("target", "actual", "weight", "score") if k in columns]
     r = header_row
     for r in range(header_row + 1, grid.max_row + 1):
         if grid.row_blank(r):
@@ -132,22 +253,66 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                 _classify_subtotal(grid, r, columns, subtotal_column, entry, label)
             group = []
             continue
-        level1_text = normalise_text(grid.get(r, columns["level1"])) if "level1" in columns else ""
-        level2_text = normalise_text(grid.get(r, columns["level2"])) if "level2" in columns else ""
+        level1_text = _label_text(grid, r, columns.get("level1"))
+        level2_text = _label_text(grid, r, columns.get("level2"))
+        name = normalise_name(grid.get(r, name_column))
+        if is_placeholder(name):
+            name = ""
+        has_data = any(not _blank_value(grid, r, columns[k]) for k in data_keys)
+
         if level1_text:
-            if normalise_level1(level1_text) != level1:
+            label, label_weight = split_weight(level1_text)
+            new_level1 = normalise_level1(label) if label else ""
+            if new_level1 != level1:
                 level2 = ""
-            level1 = normalise_level1(level1_text)
+            level1 = new_level1
+            if label_weight is not None and (level1 or level2_text):
+                key = level1 or _level1_of_level2(normalise_level2(level2_text))
+                level1_weights.setdefault(key, (label_weight, r))
         if level2_text:
             level2 = normalise_level2(level2_text)
-        name = normalise_name(grid.get(r, name_column))
-        target_blank = grid.is_blank(r, columns["target"])
-        if not name and target_blank:
+        row_level1 = level1 or _level1_of_level2(level2)
+
+        if is_budget_label(level1_text) or is_budget_label(name):
+            block.budget_row = {
+                "weight": _reported_number(grid, r, columns.get("weight"), "weight", errors),
+                "score": _reported_number(grid, r, columns.get("score"), "score", errors),
+                "sheet": grid.sheet, "row": r}
             continue
-        indicator = derive_indicator(grid, r, columns, level1, level2, name, errors)
+        skip = None
+        if not name and not has_data:
+            skip = _why_not_an_indicator(grid, r, columns)
+            if skip is None:
+                continue          # nothing of its own: an empty row inside merged labels
+        elif not name and grid.is_blank(r, columns["target"]) and not has_data:
+            continue
+        elif name and not has_data:
+            skip = "只有指标名称，没有指标值、完成值、分值和得分"
+        elif name and name.startswith("其中") and _blank_value(grid, r, columns.get("weight")) \
+                and _blank_value(grid, r, columns.get("score")):
+            skip = "“其中”分项，不单独计分"
+        if skip is not None:
+            block.observations.append({
+                "code": "SKIPPED_ROW", "sheet": grid.sheet, "row": r, "column": None,
+                "indicator": name or None,
+                "fields": {"text": _row_text(grid, r), "reason": skip}})
+            continue
+        if not name and grid.is_blank(r, columns["target"]):
+            continue
+        indicator = derive_indicator(grid, r, columns, row_level1, level2, name, errors,
+                                     block.observations)
+        indicator["extra"] = {key: normalise_text(grid.get(r, column))
+                              for key, column in extras.items()
+                              if not grid.is_blank(r, column)}
         indicator["seq"] = len(block.indicators)
         block.indicators.append(indicator)
         group.append(indicator)
+    reported_level1 = {e["level1"] for e in block.reported if e["level"] == "level1"}
+    for key, (weight, row) in level1_weights.items():
+        if key and key not in reported_level1:
+            block.reported.append({"level": "level1", "level1": key, "level2": None,
+                                   "weight": weight, "score": NAN, "sheet": grid.sheet,
+                                   "row": row})
     block.end_row = r
     # A 合计 row whose place did not say which dimension it closes: the dimension of the
     # indicators above it when they are of one dimension and the table has others (or a 总分).
@@ -162,6 +327,129 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         elif len(member_level1) == 1 and (len(all_level1) > 1 or has_total):
             entry.update(level="level1", level1=members[0]["level1"])
     return block
+
+
+# ---------------------------------------------------------------------------------------------
+# Rows that are not indicators
+
+# Template placeholders departments leave in the table: 指标1, 指标2 …, ……, "-", "/".
+_PLACEHOLDER_RE = re.compile(r"^(?:(?:三级)?指标\d{1,2}|[.。…·、]{2,}|[-—－–_/\\*＊]+|略|无)$")
+_WEIGHT_IN_LABEL_RE = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]|(\d+(?:\.\d+)?)\s*分$")
+# 二级 headings -> their 一级 dimension, for a table whose 一级 cell names none.
+_LEVEL2_DIMENSIONS = (
+    (("数量", "质量", "时效", "成本"), "产出指标"),
+    (("经济效益", "社会效益", "生态效益", "可持续", "生态环境效益", "效益"), "效益指标"),
+    (("满意",), "满意度指标"),
+)
+
+
+def _weight_from_share(grid: Grid, header_row: int, columns: dict[str, int],
+                       extras: dict[str, int], block: "IndicatorBlock") -> None:
+    """A 分值 column that holds words (指标解释 printed under 指标分值) while a 权重占比 column
+    holds the numbers: the weights are read from 权重占比, the words kept as text."""
+    weight, share = columns.get("weight"), extras.get("weight_share")
+    if weight is None or share is None:
+        return
+    rows = range(header_row + 1, min(grid.max_row, header_row + 40) + 1)
+    numbers = sum(parse_cell(grid, r, weight).number is not None for r in rows)
+    words = sum(is_sentence(grid.get(r, weight)) or (
+        parse_cell(grid, r, weight).number is None and not grid.is_blank(r, weight)) for r in rows)
+    share_numbers = sum(parse_cell(grid, r, share).number is not None for r in rows)
+    if numbers == 0 and words and share_numbers:
+        columns["weight"] = extras.pop("weight_share")
+        extras["weight_note"] = weight
+        block.observations.append({
+            "code": "UNKNOWN_COLUMN", "sheet": grid.sheet, "row": header_row, "column": None,
+            "indicator": None, "fields": {
+                "header": normalise_text(grid.get(header_row, weight)) or "分值",
+                "note": "该列填写的是文字说明，分值取自“权重占比”列"}})
+
+
+def is_placeholder(text) -> bool:
+    """True for a template placeholder or filler cell (指标1, ……, "-", "/")."""
+    return bool(_PLACEHOLDER_RE.match(clean_label(text))) if text else False
+
+
+def split_weight(label: str) -> tuple[str, float | None]:
+    """An 一级 label without the weight printed in it: "产 出 指 标 (50分)" -> ("产出指标", 50)."""
+    text = clean_label(label)
+    match = _WEIGHT_IN_LABEL_RE.search(text)
+    if not match:
+        return text, None
+    weight = float(match.group(1) or match.group(2))
+    return (text[:match.start()] + text[match.end():]).strip(), weight
+
+
+def is_budget_label(text) -> bool:
+    """Does a label name budget execution (a 预算执行率 row printed inside the indicator table)?"""
+    cleaned = clean_label(text)
+    return cleaned.startswith(("预算执行率", "预算执行情况", "资金执行率")) and len(cleaned) <= 12
+
+
+def _level1_of_level2(level2: str) -> str:
+    for words, dimension in _LEVEL2_DIMENSIONS:
+        if any(word in level2 for word in words):
+            return dimension
+    return ""
+
+
+def _label_text(grid: Grid, row: int, column: int | None) -> str:
+    """The text of a 一级/二级 cell, '' for blanks and placeholders."""
+    if column is None:
+        return ""
+    text = normalise_text(grid.get(row, column))
+    return "" if is_placeholder(text) else text
+
+
+def _blank_value(grid: Grid, row: int, column: int | None) -> bool:
+    """A data cell with nothing in it: blank, a placeholder or "/"."""
+    if column is None:
+        return True
+    value = grid.get(row, column)
+    if value is None or isinstance(value, bool):
+        return value is None
+    if isinstance(value, (int, float)):
+        return False
+    return not normalise_text(value) or is_placeholder(value)
+
+
+def _own_cells(grid: Grid, row: int) -> list[str]:
+    """Texts of the cells that start on ``row`` (not continued from a merge above)."""
+    texts = []
+    seen = set()
+    for c in range(1, grid.max_column + 1):
+        anchor = grid.cell_anchor(row, c)
+        if anchor[0] != row or anchor in seen or grid.is_blank(row, c):
+            continue
+        seen.add(anchor)
+        texts.append(normalise_text(grid.get(row, c)))
+    return texts
+
+
+def _row_text(grid: Grid, row: int) -> str:
+    texts = []
+    for c in range(1, grid.max_column + 1):
+        if grid.cell_anchor(row, c) != (row, c) and grid.cell_anchor(row, c)[0] == row:
+            continue   # the rest of a range merged across
+        text = normalise_text(grid.get(row, c)) if not grid.is_blank(row, c) else ""
+        texts.append(text)
+    while texts and not texts[-1]:
+        texts.pop()
+    return " | ".join(texts)
+
+
+def _why_not_an_indicator(grid: Grid, row: int, columns: dict[str, int]) -> str | None:
+    """Why a row without name and data is no indicator; None if it has nothing of its own."""
+    own = [text for text in _own_cells(grid, row)]
+    if not own:
+        return None
+    if all(is_placeholder(text) for text in own):
+        return "模板占位行"
+    level2_column = columns.get("level2")
+    if level2_column and grid.cell_anchor(row, level2_column)[0] == row and \
+            not grid.is_blank(row, level2_column):
+        return "只有二级指标名称的行"
+    return "只有标签的行"
 
 
 def _classify_subtotal(grid: Grid, row: int, columns: dict[str, int], label_column: int,
@@ -197,8 +485,16 @@ def _reported_number(grid: Grid, row: int, column: int | None, key: str,
 
 
 def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str, level2: str,
-                     name: str, errors: list[InputError]) -> dict:
-    """One indicator row -> the canonical indicator columns (see perfnb.model)."""
+                     name: str, errors: list[InputError],
+                     observations: list[dict] | None = None) -> dict:
+    """One indicator row -> the canonical indicator columns (see perfnb.model).
+
+    A target that is a sentence ("严格执行相关制度规定") makes a qualitative indicator, even
+    when 指标性质 says 定量 (the audit's KIND_CONFLICT reports that).  Dates ("2023年12月")
+    in target and actual make a deadline: met when the actual is not later.  An actual
+    written like a target ("≥266米") is read as its number and noted (ACTUAL_AS_TARGET).
+    """
+    observations = observations if observations is not None else []
     def cell_text(key: str) -> str:
         column = columns.get(key)
         return normalise_text(grid.get(row, column)) if column else ""
@@ -221,23 +517,35 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
     if actual.problem:
         error("actual", actual.problem, "请填写实际完成的数值，如“35”“95%”")
 
-    if target.number is not None:
+    actual_grade = actual.grade
+    if target.date is not None:
+        kind = KIND_QUALITATIVE   # a deadline: met when done by then
+        if actual.date is not None:
+            actual_grade = deadline_level(target.date, actual.date)
+    elif target.number is not None:
         kind = KIND_QUANTITATIVE
     else:
         kind = KIND_QUALITATIVE
-        if declared_kind == "定量" or column_operator:
-            if not target.problem:
-                shown = f"“{target.text}”" if target.text else "空白"
-                error("target", f"该指标标为定量指标，但年度指标值为{shown}，无法读出数值",
-                      "请填写带数字的指标值，如“≥4”“=100%”，或把指标性质改为 定性")
+        # 定量 with words for a target: a sentence or a grade is read as qualitative (the
+        # audit's KIND_CONFLICT says so); a blank or a short word is a mistake to correct.
+        if (declared_kind == "定量" or column_operator) and not target.problem and \
+                not (is_sentence(target.text) or target.grade):
+            shown = f"“{target.text}”" if target.text else "空白"
+            error("target", f"该指标标为定量指标，但年度指标值为{shown}，无法读出数值",
+                  "请填写带数字的指标值，如“≥4”“=100%”，或把指标性质改为 定性")
 
     operator = None
+    unit = normalise_unit(cell_text("measure_unit")) or target.unit or actual.unit
     if kind == KIND_QUANTITATIVE:
+        ceiling = "成本" in level2 or ("成本" in name and unit in ("元", "万元", "亿元"))
         operator = (target.operator or column_operator
                     or ("<=" if declared_direction == "反向" else None)
-                    or ("<=" if "成本" in level2 else None) or ">=")
-
-    unit = cell_text("measure_unit") or target.unit or actual.unit
+                    or ("<=" if ceiling else None) or ">=")
+    if actual.operator is not None and actual.number is not None:
+        observations.append({
+            "code": "ACTUAL_AS_TARGET", "sheet": grid.sheet, "row": row,
+            "column": _header_text("actual"), "indicator": name or None,
+            "fields": {"text": actual.text, "number": f"{actual.number:g}"}})
 
     weight = NAN
     weight_parsed = parse_cell(grid, row, columns.get("weight"))
@@ -268,7 +576,7 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         "target_text": target.text, "target": number_or_nan(target) if kind == KIND_QUANTITATIVE else NAN,
         "target_grade": target.grade if kind == KIND_QUALITATIVE else None,
         "actual_text": actual.text, "actual": number_or_nan(actual),
-        "actual_grade": actual.grade, "measure_unit": unit,
+        "actual_grade": actual_grade, "measure_unit": unit,
         "weight": weight, "reported_score": score,
         "deviation_reason": cell_text("deviation_reason"),
         "sheet": grid.sheet, "row": row,
@@ -280,7 +588,8 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
 AMOUNT_KEYS = ("initial", "adjusted", "executed")
 TOTAL_FUNDS_LABELS = ("年度资金总额", "资金总额", "预算资金总额", "合计", "总计", "项目资金总额",
-                      "年度资金总额合计", "总额", "资金合计", "预算总额")
+                      "年度资金总额合计", "总额", "资金合计", "预算总额", "预算数", "项目总资金",
+                      "资金总计", "年度资金")
 
 
 @dataclass
@@ -289,6 +598,7 @@ class FundsBlock:
     columns: dict[str, int]
     lines: list[dict] = field(default_factory=list)     # every line, the total first
     total: dict | None = None
+    total_from_lines: bool = False                      # total amounts summed from 其中 lines
 
 
 def find_funds_header(grid: Grid, rows: range | None = None) -> tuple[int, dict[str, int]] | None:
@@ -309,10 +619,59 @@ def _funds_label(grid: Grid, row: int, first_amount_column: int) -> str:
         if not text or anchor in seen or isinstance(grid.get(row, c), (int, float)):
             continue
         seen.add(anchor)
-        if "情况" in text or budget_column(text) == "label":
+        if "情况" in text or budget_column(text) == "label" or header_key(text) in FUNDS_TITLES:
             continue
         texts.append(text)
     return texts[-1] if texts else ""
+
+
+def _funds_value_columns(grid: Grid, header_row: int, columns: dict[str, int]) -> dict[str, int]:
+    """A heading merged across several columns (预算安排情况 over "预算数 | 6.84"): its
+    figures stand in the first column of its span that holds a number below it."""
+    moved = dict(columns)
+    for key in AMOUNT_KEYS + ("rate",):
+        column = columns.get(key)
+        if column is None:
+            continue
+        anchor = grid.cell_anchor(header_row, column)
+        span = [c for c in range(column, grid.max_column + 1)
+                if grid.cell_anchor(header_row, c) == anchor]
+        if len(span) < 2:
+            continue
+        below = header_row + 1
+        for c in span:
+            value = grid.get(below, c)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) or \
+                    parse_cell(grid, below, c).number is not None:
+                moved[key] = c
+                break
+    return moved
+
+
+def funds_scale(grid: Grid, header_row: int, columns: dict[str, int]) -> float:
+    """1 for a funds block in 万元 (the rule), 1e-4 when its headings say the amounts are in 元
+    ("资金情况（元）", "全年执行数(元)", "金额单位：元" above the block)."""
+    texts = [grid.text(header_row, c) for c in range(1, grid.max_column + 1)]
+    texts += [grid.text(r, c) for r in range(max(1, header_row - 8), header_row)
+              for c in range(1, grid.max_column + 1) if "单位" in grid.text(r, c)]
+    for text in texts:
+        if re.search(r"[(（]元[)）]|单位[:：]?元(?![/每])", text):
+            return 1e-4
+        if "万元" in text:
+            return 1.0
+    return 1.0
+
+
+def _total_from_lines(block: "FundsBlock") -> None:
+    """A total line left blank or at zero while its 其中 lines carry money: the amounts of the
+    total are their sums (the audit's FUNDS_TOTAL_MISMATCH reports it)."""
+    total = block.total
+    parts = [line for line in block.lines if not line["is_total"]]
+    for key in AMOUNT_KEYS:
+        values = [line[key] for line in parts if not math.isnan(line[key])]
+        if values and sum(values) > 0 and (math.isnan(total[key]) or total[key] == 0):
+            total[key] = round(sum(values), 6)
+            block.total_from_lines = True
 
 
 def funds_rate(parsed: ParsedValue) -> float:
@@ -326,7 +685,9 @@ def funds_rate(parsed: ParsedValue) -> float:
 
 def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                      errors: list[InputError]) -> FundsBlock:
+    columns = _funds_value_columns(grid, header_row, columns)
     block = FundsBlock(header_row, columns)
+    scale = funds_scale(grid, header_row, columns)
     amount_columns = [columns[k] for k in AMOUNT_KEYS if k in columns]
     first_amount = min(amount_columns)
     label_column = columns.get("label")
@@ -340,7 +701,7 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
         else:
             label = _funds_label(grid, r, first_amount)
         label = re.sub(r"^其中[:：]?", "", label)
-        label = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label)
+        label = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label).rstrip(":：")
         parsed = {k: parse_cell(grid, r, columns.get(k)) for k in AMOUNT_KEYS}
         has_number = any(p.number is not None for p in parsed.values())
         known = label and (label in TOTAL_FUNDS_LABELS or any(
@@ -366,7 +727,7 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                                          BUDGET_HEADERS[key][0], hint="预算金额不能为负数，请更正"))
                 line[key] = NAN
             else:
-                line[key] = value.number
+                line[key] = round(value.number * scale, 6) if scale != 1 else value.number
         block.lines.append(line)
         if is_total and block.total is None:
             weight = parse_cell(grid, r, columns.get("weight"))
@@ -387,6 +748,8 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                 "reported_score": number_or_nan(score),
                 "reason": reason, "sheet": grid.sheet, "row": r,
             }
+    if block.total is not None:
+        _total_from_lines(block)
     if block.total is None and block.lines:
         first = block.lines[0]
         first["is_total"] = True

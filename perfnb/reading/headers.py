@@ -13,29 +13,67 @@ from perfnb.reading.values import clean_label
 INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
     "level1": ("一级指标", "一级"),
     "level2": ("二级指标", "二级"),
-    "name": ("三级指标", "三级", "指标名称", "绩效指标名称"),
-    "declared_kind": ("指标性质", "指标类型", "指标属性"),
+    "name": ("三级指标", "三级", "指标名称", "绩效指标名称", "三级指标名称", "指标内容"),
+    "declared_kind": ("指标性质", "指标类型", "指标属性", "指标性质（定量/定性）"),
     "declared_direction": ("指标方向", "方向", "指标方向性"),
-    "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年度计划值"),
-    "actual": ("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值", "实际完成情况值"),
+    "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年度计划值",
+               "年初目标值", "预期目标值", "计划指标值", "年度绩效目标值", "绩效目标值", "预期值"),
+    "actual": ("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值", "实际完成情况值",
+               "实际完成指标值", "单项指标实际完成值", "全年实际完成值", "实际完成", "实际完成数"),
     "measure_unit": ("计量单位", "度量单位", "单位"),
-    "weight": ("分值", "权重", "指标分值", "指标权重"),
-    "score": ("得分", "自评得分", "评分"),
+    "weight": ("分值", "权重", "指标分值", "指标权重", "权重分值", "分值（权重）"),
+    "score": ("得分", "自评得分", "评分", "单项指标得分", "实际得分"),
     "deviation_reason": ("偏差原因分析及改进措施", "未完成原因分析", "偏差说明", "偏差原因分析",
                          "偏差原因", "偏差原因及改进措施", "未完成原因", "原因分析及改进措施",
-                         "偏差原因分析及改进措施说明", "未完成原因分析及改进措施"),
+                         "偏差原因分析及改进措施说明", "未完成原因分析及改进措施",
+                         "未完成原因及拟采取的改进措施", "未完成原因和改进措施", "偏差原因及措施",
+                         "未达成原因分析及改进措施", "偏差及原因分析", "原因分析"),
 }
+
+# Columns a form may have beside the data: recognised, kept as printed (``extra``), never read
+# as targets, actuals, weights or scores.
+INDICATOR_EXTRA_HEADERS: dict[str, tuple[str, ...]] = {
+    "scoring_method": ("得分计算方法", "评分标准", "计分方法", "评分方法", "计分标准", "评分办法",
+                       "指标解释", "指标说明", "备注"),
+    "weight_share": ("权重占比", "权重比例", "分值占比"),
+    "converted_score": ("单项指标折算得分", "折算得分"),
+    "review_score": ("复核得分", "复核", "评价得分", "财政复核得分", "复评得分"),
+    "completion_note": ("单项指标完成情况", "完成情况", "指标完成情况", "是否完成"),
+}
+
+# Second header rows: a group heading in the first row (年度指标值, 得分 …) over sub-headings.
+# Per group (canonical of the first row): sub-heading -> canonical.  A sub-heading not listed
+# here is looked up on its own (INDICATOR_HEADERS, INDICATOR_EXTRA_HEADERS).
+INDICATOR_SUB_HEADERS: dict[str, dict[str, str]] = {
+    "target": {"指标性质": "declared_kind", "性质": "declared_kind", "符号": "declared_kind",
+               "比较符号": "declared_kind", "运算符": "declared_kind", "指标值": "target",
+               "数值": "target", "值": "target", "目标值": "target", "度量单位": "measure_unit",
+               "计量单位": "measure_unit", "单位": "measure_unit"},
+    "actual": {"数值": "actual", "值": "actual", "完成值": "actual", "单位": "measure_unit",
+               "计量单位": "measure_unit", "度量单位": "measure_unit"},
+    "score": {"自评": "score", "自评得分": "score", "单位自评": "score", "单项指标得分": "score",
+              "得分": "score", "复核": "review_score", "复核得分": "review_score",
+              "财政复核": "review_score", "评价": "review_score", "权重占比": "weight_share",
+              "折算得分": "converted_score", "单项指标折算得分": "converted_score"},
+}
+
+# The funds block's title cell (often merged down beside its rows): never a row label.
+FUNDS_TITLES = ("项目资金", "资金情况", "资金", "年度资金", "预算执行情况", "项目预算执行情况",
+                "预算资金", "资金投入情况", "项目资金情况", "年度预算数")
 
 # Funds (budget) table.
 BUDGET_HEADERS: dict[str, tuple[str, ...]] = {
-    "label": ("资金类别", "资金来源", "项目"),
-    "initial": ("年初预算数", "年初预算", "年初预算金额"),
-    "adjusted": ("全年预算数", "调整后预算数", "调整后预算", "全年预算"),
-    "executed": ("全年执行数", "预算执行数", "执行数", "实际执行数", "全年执行"),
+    "label": ("资金类别", "资金来源", "项目", "资金构成"),
+    "initial": ("年初预算数", "年初预算", "年初预算金额", "年初预算资金"),
+    "adjusted": ("全年预算数", "调整后预算数", "调整后预算", "全年预算", "预算数",
+                 "调整后全年预算数", "预算安排情况"),
+    "executed": ("全年执行数", "预算执行数", "执行数", "实际执行数", "全年执行", "实际支出数",
+                 "资金执行情况", "全年实际执行数", "实际支出"),
     "weight": ("分值", "权重"),
-    "rate": ("执行率", "预算执行率"),
+    "rate": ("执行率", "预算执行率", "预算执行进度", "执行进度"),
     "score": ("得分",),
     "reason": ("偏差原因", "原因", "未完成原因", "原因分析", "执行率偏低原因", "偏差原因分析"),
+    "scoring_method": ("得分计算方法", "评分标准", "计分方法"),
 }
 
 _TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$")
@@ -57,12 +95,26 @@ def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 
 
 _INDICATOR_LOOKUP = _build_lookup(INDICATOR_HEADERS)
+_INDICATOR_EXTRA_LOOKUP = _build_lookup(INDICATOR_EXTRA_HEADERS)
 _BUDGET_LOOKUP = _build_lookup(BUDGET_HEADERS)
 
 
 def indicator_column(text) -> str | None:
     """The canonical indicator column a header names, or None."""
     return _INDICATOR_LOOKUP.get(header_key(text))
+
+
+def indicator_extra_column(text) -> str | None:
+    """The canonical name of a recognised non-data column (得分计算方法, 权重占比 …), or None."""
+    return _INDICATOR_EXTRA_LOOKUP.get(header_key(text))
+
+
+def indicator_sub_column(group: str | None, text) -> str | None:
+    """The canonical column of a second-row heading ``text`` under a first-row ``group``."""
+    key = header_key(text)
+    if group in INDICATOR_SUB_HEADERS and key in INDICATOR_SUB_HEADERS[group]:
+        return INDICATOR_SUB_HEADERS[group][key]
+    return _INDICATOR_LOOKUP.get(key) or _INDICATOR_EXTRA_LOOKUP.get(key)
 
 
 def budget_column(text) -> str | None:

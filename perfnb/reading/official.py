@@ -13,14 +13,16 @@ from openpyxl.utils import get_column_letter
 from perfnb.errors import InputError
 from perfnb.reading.values import clean_label, normalise_text
 from perfnb.reading.assemble import LoadedUnit
-from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header, read_funds_block,
-                     read_indicator_block)
+from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header,
+                                   indicator_header, read_funds_block, read_indicator_block)
 from perfnb.reading.sheets import Grid, label_matches
 
 UNIT_LABELS = {
     "project": ("项目名称",),
-    "department": ("主管部门", "主管部门名称", "部门名称"),
-    "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位"),
+    "department": ("主管部门", "主管部门名称", "部门名称", "主管单位", "实施（主管）单位",
+                   "主管（实施）单位", "预算单位", "单位名称"),
+    "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位", "实施（主管）单位",
+                          "主管（实施）单位"),
 }
 TEXT_LABELS = {
     "reported_grade": ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "绩效等级"),
@@ -57,7 +59,11 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     header_row, columns = header
     errors = loaded.errors
     unit = loaded.unit
-    above = range(1, header_row)
+    full = indicator_header(grid, range(max(1, header_row - 1), header_row + 1))
+    if full is not None and full.row != header_row:
+        full = None
+    extras = full.extras if full is not None else {}
+    above = range(1, full.first_row if full is not None else header_row)
 
     for key, labels in UNIT_LABELS.items():
         value, _, _ = _labelled_value(grid, labels, above)
@@ -92,7 +98,15 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                 unit[key] = normalise_text(value)
                 break
 
-    block = read_indicator_block(grid, header_row, columns, errors)
+    if full is not None:
+        for column, text in full.unknown.items():
+            loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=full.first_row,
+                           column=text, header=text,
+                           note=f"第 {get_column_letter(column)} 列的内容未读取")
+    block = read_indicator_block(grid, header_row, columns, errors, extras)
+    loaded.observations.extend(block.observations)
+    if block.budget_row is not None:
+        _take_budget_row(loaded, block.budget_row)
     loaded.indicators = block.indicators
     if not block.indicators:
         errors.append(InputError(
@@ -122,6 +136,18 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                 unit["reported_total"] = number
                 unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, row
     return loaded
+
+
+def _take_budget_row(loaded: LoadedUnit, row: dict) -> None:
+    """A 预算执行率 row of the indicator table gives the budget's weight and reported score."""
+    nan = float("nan")
+    budget = loaded.budget or {"initial": nan, "adjusted": nan, "executed": nan, "weight": nan,
+                               "reported_rate": nan, "reported_score": nan, "reason": "",
+                               "sheet": row["sheet"], "row": row["row"]}
+    for key, value in (("weight", row["weight"]), ("reported_score", row["score"])):
+        if value == value and budget.get(key) != budget.get(key):   # a number over a NaN
+            budget[key] = value
+    loaded.budget = budget
 
 
 def grade_in_conclusion(text: str) -> str:

@@ -5,6 +5,7 @@ Rows and columns are 1-based everywhere, as Excel shows them.
 """
 from __future__ import annotations
 
+import functools
 import html
 import re
 import zipfile
@@ -114,7 +115,12 @@ def label_matches(label: str, *names: str) -> bool:
     """True when a cleaned cell text is one of ``names``, optionally followed by a colon or
     a bracketed note ("年度资金总额（万元）")."""
     text = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label).rstrip(":：")
-    return text in names
+    return text in names or clean_label(label) in _cleaned(names)
+
+
+@functools.lru_cache(maxsize=256)
+def _cleaned(names: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(clean_label(name) for name in names)
 
 
 # ---------------------------------------------------------------------------------------------

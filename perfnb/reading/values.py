@@ -6,6 +6,8 @@ loaders turn into an :class:`perfnb.errors.InputError` with the cell's location.
 """
 from __future__ import annotations
 
+import calendar
+import datetime
 import math
 import re
 import unicodedata
@@ -20,14 +22,29 @@ ACHIEVEMENT_LEVELS = (ACHIEVED, PARTIAL, NOT_ACHIEVED)
 _OPERATOR_WORDS: list[tuple[str, str]] = [
     ("大于或等于", ">="), ("小于或等于", "<="), ("大于等于", ">="), ("小于等于", "<="),
     ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("不高于", "<="), ("不超过", "<="),
-    ("不多于", "<="), ("不大于", "<="), ("≥", ">="), (">=", ">="), ("≧", ">="), ("≤", "<="),
-    ("<=", "<="), ("≦", "<="), ("大于", ">"), ("高于", ">"), ("超过", ">"), ("小于", "<"),
-    ("低于", "<"), ("等于", "="), ("==", "="), (">", ">"), ("<", "<"), ("=", "="),
+    ("不多于", "<="), ("不大于", "<="), ("至少", ">="), ("最多", "<="), ("≥", ">="),
+    (">=", ">="), ("=>", ">="), ("≧", ">="), ("⩾", ">="), ("≮", ">="), ("≤", "<="),
+    ("<=", "<="), ("=<", "<="), ("≦", "<="), ("⩽", "<="), ("≯", "<="),
+    ("大于", ">"), ("高于", ">"), ("超过", ">"), ("小于", "<"),
+    ("低于", "<"), ("等于", "="), ("==", "="), (">", ">"), ("<", "<"), ("=", "="), ("═", "="),
+    ("﹦", "="),
 ]
 _OPERATOR_RE = re.compile("|".join(re.escape(word) for word, _ in _OPERATOR_WORDS))
 _OPERATOR_OF = dict(_OPERATOR_WORDS)
-# Approximate or unknown comparison signs: a target must not use them.
-_UNKNOWN_OPERATOR_RE = re.compile(r"[≈≒~～∽]|约|大约|左右|上下")
+# An operator counts only before a number (or a grade: "≥良"): "(≥**人)" inside a name or a
+# sentence's "高于" is text.
+_OPERAND_RE = re.compile(r"\s*(?:[-+]?\.?\d|[优良中低差])")
+# Approximate comparison signs: a target must not use them.  Words only next to a number:
+# "约5", "5左右" (but "厉行节约" is a sentence).
+_UNKNOWN_OPERATOR_RE = re.compile(r"(?:[≈≒~～∽]|大约|约)\s*\d|\d[^\d\s]{0,4}?(左右|上下)")
+# Units of a deadline: "2023年12月", "2023年12月31日前", "2023-12-31", "2023.12".
+_DATE_RE = re.compile(
+    r"^(?:于|在)?((?:19|20)\d{2})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./]?)"
+    r"\s*(?:(\d{1,2})\s*[日号]?)?\s*(?:底|末)?\s*(?:前|之前|以前|完成|内)?$")
+_EXPONENT_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?[eE][-+]?\d+$")
+# Endings that state the operator: "3天以内" is "≤3天", "95%以上" is "≥95%".
+_CEILING_ENDINGS = ("及以下", "以下", "以内", "之内", "内")
+_FLOOR_ENDINGS = ("及以上", "以上")
 
 _NUMBER_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
 _NOT_APPLICABLE = {"/", "-", "--", "—", "——", "无", "不适用", "n/a", "na", "#n/a", "／", "\\"}
@@ -73,6 +90,7 @@ class ParsedValue:
     not_applicable: bool = False
     scale: bool = False
     problem: str | None = None
+    date: datetime.date | None = None     # a deadline or completion date (its last day)
 
     @property
     def is_blank(self) -> bool:
@@ -140,20 +158,33 @@ def parse_value(value) -> ParsedValue:
         return ParsedValue(None, None, "", None, text, not_applicable=True)
     if _SCALE_RE.match(compact):
         return ParsedValue(None, None, "", GRADE_SCALE[0], text, scale=True)
+    if _EXPONENT_RE.match(compact):
+        number = float(compact)
+        if math.isinf(number) or (number != 0 and abs(number) < 1e-300):
+            return ParsedValue(None, None, "", None, text,
+                               problem=f"“{text}”超出了可用的数字范围")
+        return ParsedValue(None, number, "", None, text)
 
+    operators = [m for m in _OPERATOR_RE.finditer(compact) if _OPERAND_RE.match(compact, m.end())]
     operator = None
     rest = compact
-    match = _OPERATOR_RE.search(rest)
-    if match:
+    if operators:
+        match = operators[0]
         operator = _OPERATOR_OF[match.group(0)]
-        rest = rest[: match.start()] + rest[match.end():]
-        if _OPERATOR_RE.search(rest):
+        rest = compact[: match.start()] + compact[match.end():]
+        if len(operators) > 1:
+            if is_sentence(text):
+                return ParsedValue(None, None, "", _grade_of(compact), text)
             return ParsedValue(operator, None, "", None, text,
                                problem=f"“{text}”中有两个比较符号，无法判断取值方向")
+    date = _date_of(rest)
+    if date is not None:
+        return ParsedValue(operator or "<=", None, "", None, text, date=date)
     problem = None
     unknown = _UNKNOWN_OPERATOR_RE.search(rest)
     if unknown and not operator:
-        problem = (f"“{text}”用了无法识别的比较符号“{unknown.group(0)}”"
+        sign = unknown.group(1) or re.sub(r"\d", "", unknown.group(0)).strip()
+        problem = (f"“{text}”用了无法识别的比较符号“{sign}”"
                    "（只能用 ≥、>、=、≤、< 或 大于等于、小于等于、等于、大于、小于）")
 
     number_match = _NUMBER_RE.search(rest)
@@ -171,10 +202,59 @@ def parse_value(value) -> ParsedValue:
     achievement = _ACHIEVEMENT_RE.search(suffix)
     if achievement:
         grade = grade or _ACHIEVEMENT_OF[achievement.group(0)]
-    unit = _unit_of(suffix)
-    if unit == "％":
-        unit = "%"
+    if operator is None:
+        if suffix.endswith(_CEILING_ENDINGS) and not suffix.endswith("年内"):
+            operator = "<="
+        elif suffix.endswith(_FLOOR_ENDINGS):
+            operator = ">="
+    unit = normalise_unit(_unit_of(suffix))
+    if is_sentence(text) and len(_NUMBER_RE.findall(rest)) > 1:
+        # a sentence with several figures ("新建收容所1间200平方米，围栏120米"): its words, not a number
+        return ParsedValue(None, None, "", grade, text)
     return ParsedValue(operator, number, unit, grade, text, problem=problem)
+
+
+_CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+
+def is_sentence(text) -> bool:
+    """True for a text that says something in words (8 or more Chinese characters), as
+    targets and actuals often do ("严格执行相关制度规定"), rather than a value with a unit."""
+    return len(_CJK_RE.findall(normalise_text(text))) >= 8
+
+
+def _date_of(text: str) -> datetime.date | None:
+    """The date a deadline names ("2023年12月" -> 2023-12-31, its last day), or None."""
+    match = _DATE_RE.match(text)
+    if not match:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12:
+        return None
+    last = calendar.monthrange(year, month)[1]
+    day = int(match.group(3)) if match.group(3) else last
+    if not 1 <= day <= last:
+        return None
+    return datetime.date(year, month, day)
+
+
+def deadline_level(target: datetime.date, actual: datetime.date) -> str:
+    """A deadline's achievement: done by the deadline 达成; within a month after 部分达成."""
+    if actual <= target:
+        return ACHIEVED
+    if (actual - target).days <= 31:
+        return PARTIAL
+    return NOT_ACHIEVED
+
+
+def normalise_unit(unit: str) -> str:
+    """A measure unit as printed, in one spelling: "%(百分比)", "百分比", "％" -> "%"."""
+    text = clean_label(unit)
+    if not text:
+        return ""
+    if text in ("%", "％", "百分比", "百分率") or text.startswith(("%", "％", "百分比")):
+        return "%"
+    return re.sub(r"[(（][^()（）]*[)）]$", "", text) or text
 
 
 _UNIT_RE = re.compile(r"^(%|‰|[^\d\s,，。;；、()（）]{1,4}?)(?:以上|以下|以内|及以上|及以下|左右)?$")
@@ -216,7 +296,7 @@ def normalise_level1(label) -> str:
     text = strip_code(label)
     if "产出" in text:
         return "产出指标"
-    if "效益" in text:
+    if "效益" in text or text.startswith("效果"):
         return "效益指标"
     if "满意" in text:
         return "满意度指标"

@@ -8,6 +8,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from perfnb.errors import InputError, InputErrors, PerfnbError
+from perfnb import evaluate
 from perfnb.reading import load_unit
 
 from xlsx_builders import CSV_INDICATORS, WORKBOOK_INDICATORS, build_csv, build_official, build_workbook
@@ -120,20 +121,21 @@ def test_bad_weight_located(tmp_path, weight, words):
     assert "w.xlsx" in located[0].message and "第 4 行" in located[0].message
 
 
-def test_weights_summing_over_100(tmp_path):
+def test_weights_summing_over_100_are_read_and_reported(tmp_path):
+    # Published forms do this (weights of 110, 120): read, and the roll-up check says so.
     rows = replace_indicator(WORKBOOK_INDICATORS, 0, weight=35)     # 95 + budget 10 = 105
-    with pytest.raises(InputError) as excinfo:
-        load_unit(build_workbook(tmp_path / "sum.xlsx", indicators=rows))
-    error = only_error(excinfo)
-    assert "105" in error.message and "超过 100" in error.message
-    assert error.location.file.endswith("sum.xlsx")
+    tables = load_unit(build_workbook(tmp_path / "sum.xlsx", indicators=rows))
+    findings = evaluate(tables).findings
+    rollup = findings[findings["code"] == "WEIGHT_ROLLUP"]
+    assert len(rollup) == 1 and "105" in rollup["message"].iloc[0]
+    assert rollup["severity"].iloc[0] == "error"
 
 
 def test_weights_summing_over_100_with_yaml_budget_weight(tmp_path):
     build_csv(tmp_path / "u.csv")                                  # indicators sum to 90
     (tmp_path / "u.yaml").write_text("data: u.csv\nbudget: {weight: 20}\n", encoding="utf-8")
-    with pytest.raises(InputError, match="共 110 分"):
-        load_unit(tmp_path / "u.yaml")
+    findings = evaluate(load_unit(tmp_path / "u.yaml")).findings
+    assert "共 110 分" in " ".join(findings.loc[findings["code"] == "WEIGHT_ROLLUP", "message"])
 
 
 # --- values ------------------------------------------------------------------------------------
