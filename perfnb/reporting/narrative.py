@@ -140,7 +140,13 @@ def _indicator_context(row) -> dict:
                                               < round(float(weight), 2))
     over = bool(row.get("over_achieved")) if not _missing(row.get("over_achieved")) else False
     reason = _text(row.get("deviation_reason"))
+    reviewed = bool(row.get("reviewed")) if not _missing(row.get("reviewed")) else False
+    final = row.get("final_score")
     return {
+        # 复核得分: the evaluator's where reviewed, else the computed score
+        "final_score": score if _missing(final) else final, "reviewed": reviewed,
+        "review_reason": _text(row.get("review_reason")) if reviewed else "",
+        "review_level": _text(row.get("review_level")) if reviewed else "",
         "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
         "name": _text(row.get("name")), "kind": row.get("kind"),
         "target": target_display(row), "actual": actual_display(row),
@@ -213,7 +219,9 @@ def report_context(evaluation, unit_id=None) -> dict:
         findings.append({"code": finding.get("code"), "severity": finding.get("severity"),
                          "severity_label": SEVERITY_LABELS.get(finding.get("severity"),
                                                                finding.get("severity")),
-                         "location": _location(finding), "message": _text(finding.get("message"))})
+                         "location": _location(finding), "message": _text(finding.get("message")),
+                         "decision": _text(finding.get("decision")),
+                         "decision_reason": _text(finding.get("decision_reason"))})
     severity_counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITY_LABELS}
     lines = [{"label": _text(r.get("label")), "initial": r.get("initial"),
               "adjusted": r.get("adjusted"), "executed": r.get("executed")}
@@ -264,17 +272,48 @@ def report_context(evaluation, unit_id=None) -> dict:
         "no_reason": NO_REASON, "no_budget_reason": NO_BUDGET_REASON,
         "low_rate_threshold": LOW_EXECUTION_RATE,
     }
+    context["review"] = _review_context(unit, indicators, findings)
     context["title"] = _title(context)
     project = context["project"]
     context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
     return context
 
 
+def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict | None:
+    """The evaluator's review (复核) for the templates, None when the unit has none."""
+    record = unit.review_record() if hasattr(unit, "review_record") else None
+    if record is None:
+        return None
+    final = unit.final_totals.iloc[0]
+    computed = unit.totals.iloc[0]
+    dimensions = [{"name": r["level1"], "weight": r["weight"], "score": r["score"],
+                   "score_rate": r["score_rate"]}
+                  for _, r in unit.final_dimensions.iterrows()]
+    decisions = [f["decision"] for f in findings]
+    return {
+        **record,
+        "total": final["total"], "grade": _text(final["grade"]), "weight_total": final["weight"],
+        "computed_total": computed["total"], "computed_grade": _text(computed["grade"]),
+        "grade_changed": _text(final["grade"]) != _text(computed["grade"]),
+        "dimensions": [d for d in dimensions if d["name"] != BUDGET_DIMENSION],
+        "budget_score": next((d["score"] for d in dimensions if d["name"] == BUDGET_DIMENSION),
+                             float("nan")),
+        "adjusted": [i for i in indicators if i["reviewed"]],
+        "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
+        "rejected_findings": [f for f in findings if f["decision"] == "不采纳"],
+    }
+
+
+REPORT_KIND = "绩效自评报告"
+REVIEWED_REPORT_KIND = "绩效自评复核报告"
+
+
 def _title(context: dict) -> str:
     owner = context["implementing_unit"] or context["department"]
     year = f"{context['year']}年度" if context["year"] else ""
     project = context["project"] or context["unit_id"]
-    return f"{owner}{project}{year}绩效自评报告" if owner != project else f"{project}{year}绩效自评报告"
+    kind = REVIEWED_REPORT_KIND if context.get("review") else REPORT_KIND
+    return f"{owner}{project}{year}{kind}" if owner != project else f"{project}{year}{kind}"
 
 
 def report_title(evaluation, unit_id=None) -> str:
