@@ -120,8 +120,13 @@ def setup_styles(document) -> None:
     _format(normal, FONTS["body"], BODY_SIZE, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent_chars=2)
     # Word's own Title style: the navigation pane, a table of contents and Word's PDF export
     # (document outline / tagged title) recognise it
-    _format(document.styles[STYLE_TITLE], FONTS["song"], TITLE_SIZE, bold=True,
+    title = document.styles[STYLE_TITLE]
+    _format(title, FONTS["song"], TITLE_SIZE, bold=True,
             align=WD_ALIGN_PARAGRAPH.CENTER, line_spacing=1.5, after=16)
+    rpr = title.element.rPr
+    for name in ("w:spacing", "w:kern", "w:szCs"):   # the built-in's letter spacing and CS size
+        for element in rpr.findall(qn(name)):
+            rpr.remove(element)
     _format(document.styles["Heading 1"], FONTS["hei"], BODY_SIZE, indent_chars=2,
             keep_with_next=True)
     _format(document.styles["Heading 2"], FONTS["kai"], BODY_SIZE, indent_chars=2,
