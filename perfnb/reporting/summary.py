@@ -279,17 +279,37 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
                   "grade_changed"]]
 
 
-def review_table(results: pd.DataFrame) -> pd.DataFrame:
-    """:func:`review_comparison` for reading, with Chinese headers (自评 / 计算 / 复核 side by side)."""
+def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
+    """:func:`review_comparison` for reading, with Chinese headers: 自评 / 计算 / 复核 side by
+    side as "总分（等级）" (``split``: total and grade in columns of their own, for summary.xlsx)."""
     frame = review_comparison(results)
+    if split:
+        table = pd.DataFrame({
+            "主管部门": frame["department"], "单位编号": frame["unit_id"],
+            "自评总分": frame["reported_total"].round(2),
+            "自评等级": frame["reported_grade"].fillna("—"),
+            "计算总分": frame["total"].round(2), "计算等级": frame["grade"],
+            "复核总分": frame["reviewed_total"].round(2), "复核等级": frame["reviewed_grade"],
+            "调整指标数": frame["adjusted_indicators"].astype(int),
+            "采纳审核发现": frame["adopted_findings"].astype(int),
+            "已复核": frame["reviewed"].map({True: "是", False: "否"}),
+            "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
+        })
+        return _numbered(table)
+
+    def figure(total, grade) -> str:
+        if total is None or pd.isna(total):
+            return "—" if grade is None or pd.isna(grade) else str(grade)
+        return f"{total:.2f}" + ("" if grade is None or pd.isna(grade) else f"（{grade}）")
+
     table = pd.DataFrame({
         "主管部门": frame["department"], "单位编号": frame["unit_id"],
-        "自评总分": frame["reported_total"].round(2), "自评等级": frame["reported_grade"].fillna("—"),
-        "计算总分": frame["total"].round(2), "计算等级": frame["grade"],
-        "复核总分": frame["reviewed_total"].round(2), "复核等级": frame["reviewed_grade"],
-        "调整指标数": frame["adjusted_indicators"].astype(int),
-        "采纳审核发现": frame["adopted_findings"].astype(int),
-        "已复核": frame["reviewed"].map({True: "是", False: "否"}),
+        "自评": [figure(t, g) for t, g in zip(frame["reported_total"], frame["reported_grade"])],
+        "计算": [figure(t, g) for t, g in zip(frame["total"], frame["grade"])],
+        "复核": [figure(t, g) if r else "未复核" for t, g, r in
+                 zip(frame["reviewed_total"], frame["reviewed_grade"], frame["reviewed"])],
+        "调整指标": frame["adjusted_indicators"].astype(int),
+        "采纳发现": frame["adopted_findings"].astype(int),
         "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
     })
     return _numbered(table)
@@ -594,7 +614,7 @@ def _review_sheets(workbook, results: pd.DataFrame) -> None:
     """Sheets 自评与复核 (per unit, grade changes first) and 部门复核汇总 (per department)."""
     from perfnb.reporting.office import write_table_sheet
 
-    units = review_table(results).reset_index(drop=True)
+    units = review_table(results, split=True).reset_index(drop=True)
     write_table_sheet(workbook.create_sheet("自评与复核"), units,
                       title="自评与复核对比（等级有变化的单位在前）")
     departments = department_review_table(results).reset_index(drop=True)

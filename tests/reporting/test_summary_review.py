@@ -30,7 +30,13 @@ def results_dir(tmp_path_factory):
 
 def test_unit_table_puts_grade_changes_first(results_dir):
     results = load_results(results_dir)
-    table = review_table(results)
+    compact = review_table(results)
+    assert list(compact.columns) == ["主管部门", "单位编号", "自评", "计算", "复核", "调整指标",
+                                     "采纳发现", "等级变化"]
+    assert compact.iloc[0][["自评", "计算", "复核", "等级变化"]].tolist() == \
+        ["93.75（良好）", "94.29（优）", "89.29（良）", "是"]
+    assert compact.set_index("单位编号").loc["nmg-rd-2022-rdlz", "复核"] == "未复核"
+    table = review_table(results, split=True)
     assert list(table.columns) == ["主管部门", "单位编号", "自评总分", "自评等级", "计算总分", "计算等级",
                                    "复核总分", "复核等级", "调整指标数", "采纳审核发现", "已复核",
                                    "等级变化"]
