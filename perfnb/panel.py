@@ -134,7 +134,7 @@ class ReviewPanel:
                                      f"{'…' if len(message) > 60 else ''}</span>"),
                               choice, reason]
         self.finding_grid = w.GridBox(finding_cells, layout=w.Layout(
-            grid_template_columns="13em 14em 28em 7.5em 21em", grid_gap="2px 6px"))
+            grid_template_columns="16em 16em 26em 7.5em 20em", grid_gap="2px 6px"))
 
         self.totals = w.HTML()
         self.status = w.HTML()
