@@ -98,6 +98,8 @@ INDICATOR_COLUMNS = {
     "weight": "float: 分值 / 权重",
     "reported_score": "float: 得分 the unit reported (NaN if blank)",
     "deviation_reason": "str: 偏差原因分析及改进措施 ('' if none)",
+    "extra": "dict|None: the row's other printed columns (得分计算方法, 权重占比, 复核得分 …) by "
+             "canonical name, as text; never read as data",
     "sheet": "str|None: sheet (or CSV file) the row came from",
     "row": "Int64: its 1-based row / line number",
 }

@@ -135,6 +135,27 @@ def fullwidth(text: str) -> str:
     return "".join(out)
 
 
+# Sub-headings of a two-row header, by the group heading they sit under.
+TARGET_SUBS = ("指标性质", "性质", "指标值", "度量单位", "计量单位", "符号", "数值", "单位")
+SCORE_SUBS = ("自评", "复核", "单项指标得分", "权重占比", "折算得分", "单项指标折算得分")
+
+
+def infer_groups(columns: list[str], subcolumns: list[str]) -> dict[str, list[str]]:
+    """Which heading of the first row each second-row sub-heading sits under, when the form
+    JSON lists ``indicator_subcolumns`` without a per-form hint: target sub-headings
+    (指标性质/指标值/度量单位) under the 指标值 heading, score sub-headings (自评/复核) under 得分."""
+    groups: dict[str, list[str]] = {}
+    rest = list(subcolumns)
+    for kinds, test in ((TARGET_SUBS, lambda h: "指标值" in h or "目标值" in h),
+                        (SCORE_SUBS, lambda h: "得分" in h)):
+        heading = next((h for h in columns if test(h)), None)
+        subs = [s for s in rest if any(s.startswith(k) for k in kinds)]
+        if heading and subs:
+            groups[heading] = subs
+            rest = [s for s in rest if s not in subs]
+    return groups
+
+
 def label_text(text: str) -> str:
     """A printed label: full-width punctuation, a flattened line break (a space between two CJK
     words, " (" before a points note) back as a break, and the usual breaks in long labels."""
@@ -267,7 +288,8 @@ class FormBuilder:
     # -- columns -------------------------------------------------------------------------------
     def _indicator_leaves(self):
         columns = list(self.form.get("indicator_columns") or [])
-        groups = self.hints.get("indicator_groups", {})
+        groups = self.hints.get("indicator_groups") or infer_groups(
+            columns, list(self.form.get("indicator_subcolumns") or []))
         leaves, header = [], []      # header: (top label, [leaf labels])
         for column in columns:
             if column in groups:
@@ -529,14 +551,34 @@ class FormBuilder:
         footer = self.form.get("footer") or {}
         has_total = any(row and row[0] in TOTAL_LABELS for row in self.rows)
         lw = 2
+        total_parts = {"总分得分", "总分行末格"}
+        for key in TOTAL_LABELS:
+            if key in footer and not has_total:
+                r = self._total_row(grid, r, key, footer)
+                has_total = True
         for key, value in footer.items():
-            if key in SIGNOFF_KEYS or (key in TOTAL_LABELS and has_total):
+            if key in SIGNOFF_KEYS or key in TOTAL_LABELS or key in total_parts:
                 continue
             grid.put(r, 0, label_text(key), colspan=lw, kind="label")
             grid.put(r, lw, fullwidth(str(value)), colspan=self.ncols - lw, kind="text")
             grid.tall_rows[r] = 3
             r += 1
         return r
+
+    def _total_row(self, grid, r, key, footer):
+        """A 总分/合计 footer printed as the table's last row: its weight under 分值, its score
+        under 得分, a grade (总分行末格) in the last column."""
+        n = len(self.leaves)
+        weight_at = self._leaf_index("分值", "权重")
+        score_at = self._leaf_index("得分")
+        first = min(i for i in (weight_at, score_at, n - 1) if i is not None)
+        grid.put(r, 0, label_text(key), colspan=self.off + first, kind="head")
+        cells = {weight_at: footer.get(key), score_at: footer.get("总分得分"),
+                 n - 1: footer.get("总分行末格")}
+        for leaf in range(first, n):
+            text = cells.get(leaf)
+            grid.put(r, self.off + leaf, "" if text is None else str(text), kind="value")
+        return r + 1
 
     # -- the whole form --------------------------------------------------------------------------
     def split_point(self):

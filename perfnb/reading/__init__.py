@@ -75,7 +75,7 @@ def _read_data(path: Path) -> LoadedUnit:
 
 def _read_xlsx(path: Path) -> LoadedUnit:
     from perfnb.reading.official import read_form
-    from perfnb.reading.blocks import find_indicator_header
+    from perfnb.reading.blocks import find_indicator_header, missing_weight_column
     from perfnb.reading.sheets import open_workbook
     from perfnb.reading.sichuan import is_sichuan
     from perfnb.reading.workbook import is_workbook, read_workbook
@@ -96,6 +96,10 @@ def _read_xlsx(path: Path) -> LoadedUnit:
                 loaded = read_form(grid, layout, header)
                 break
             if loaded is None:
+                for title in book.sheetnames:
+                    missing = missing_weight_column(book.grid(title))
+                    if missing is not None:
+                        raise missing
                 raise InputError(
                     "找不到绩效指标表（没有包含 三级指标、年度指标值、分值 等表头的行）", file=file,
                     hint="请使用官方《项目支出绩效自评表》、四川自评表，或 perfnb template 生成的模板")

@@ -25,7 +25,11 @@ NAN = math.nan
 TOTAL_LABELS = ("总分", "总计", "综合得分", "合计总分", "总得分", "自评总分")
 SUBTOTAL_LABELS = ("合计", "小计")
 END_LABELS = ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "存在问题", "改进措施",
-              "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明")
+              "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明",
+              "其他需要说明", "偏差大或目标未完成原因", "改进措施及结果应用", "单位主要负责人",
+              "项目负责人", "财务负责人", "填报人", "填表人")
+# A footnote under the table: "注：1. …", "注1"
+_NOTE_RE = re.compile(r"^注(?:\s*[:：\d]|$)")
 MAX_WEIGHT = 100.0
 # Titles printed beside or above the indicator table, never a column heading.
 BLOCK_TITLES = ("绩效指标", "年度绩效指标", "绩效指标完成情况", "年度绩效指标完成情况", "项目绩效指标",
@@ -61,6 +65,7 @@ class IndicatorBlock:
     end_row: int = 0                           # last row read
     observations: list[dict] = field(default_factory=list)   # OBSERVATION_COLUMNS but unit_id
     budget_row: dict | None = None             # a 预算执行率 row inside the table
+    total_grade: str | None = None             # a grade printed in the 总分 row ("总分 | 100 | 96 | 优")
 
 
 def header_columns(grid: Grid, row: int, lookup) -> dict[str, int]:
@@ -95,6 +100,14 @@ def _spans_columns(grid: Grid, row: int, column: int) -> bool:
                if 1 <= c <= grid.max_column)
 
 
+def _continues(grid: Grid, row: int, column: int) -> bool:
+    """Is the cell below (row, column) the same heading merged down (or repeated, as Word
+    tables whose vertical merges were read cell by cell show it)?"""
+    below = row + 1
+    return grid.cell_anchor(below, column) == grid.cell_anchor(row, column) or \
+        grid.text(below, column) == grid.text(row, column)
+
+
 def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     """Is ``row + 1`` a second header row (sub-headings under group headings of ``row``)?"""
     below = row + 1
@@ -103,7 +116,7 @@ def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     found = False
     for c in range(1, grid.max_column + 1):
         value = grid.get(below, c)
-        if grid.is_blank(below, c) or grid.cell_anchor(below, c) == grid.cell_anchor(row, c):
+        if grid.is_blank(below, c) or _continues(grid, row, c):
             continue
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             return False
@@ -132,8 +145,7 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
         group = indicator_column(top) if isinstance(top, str) else None
         key = group
         heading = top
-        if two_rows and not grid.is_blank(last, c) and \
-                grid.cell_anchor(last, c) != grid.cell_anchor(row, c):
+        if two_rows and not grid.is_blank(last, c) and not _continues(grid, row, c):
             heading = grid.get(last, c)
             key = indicator_sub_column(group, heading)
             if key is None and group is not None and group not in columns:
@@ -179,6 +191,18 @@ def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader |
     return None
 
 
+def missing_weight_column(grid: Grid) -> InputError | None:
+    """An indicator table whose header has names and targets but no 分值/权重 column: the
+    error that says so (scores cannot be computed without weights), else None."""
+    for r in range(1, grid.max_row + 1):
+        columns = header_columns(grid, r, indicator_column)
+        if {"name", "target"} <= columns.keys() and "weight" not in columns and \
+                ({"actual", "score"} & columns.keys()):
+            return grid.error("绩效指标表没有“分值”（权重）列，无法按规则计分", r,
+                              hint="请在表中补上各项指标的分值（权重）列后再评价")
+    return None
+
+
 def _header_text(key: str) -> str:
     return INDICATOR_HEADERS[key][0]
 
@@ -195,7 +219,7 @@ def _starts_with_label(grid: Grid, row: int, labels) -> bool:
     for c in range(1, grid.max_column + 1):
         text = grid.text(row, c)
         if text:
-            return any(text.startswith(label) for label in labels)
+            return any(text.startswith(label) for label in labels) or bool(_NOTE_RE.match(text))
     return False
 
 
@@ -225,6 +249,8 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     pending: list[tuple[dict, list[dict], str]] = []
     has_total = False
     data_keys = [k for k in ("target", "actual", "weight", "score") if k in columns]
+    parent: dict | None = None     # an indicator with a weight but no figures (★…): its parts follow
+    parent_parts: dict[int, tuple[dict, list]] = {}
     r = header_row
     for r in range(header_row + 1, grid.max_row + 1):
         if grid.row_blank(r):
@@ -246,6 +272,9 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             if total_column:
                 has_total = True
                 block.reported.append(entry)
+                block.total_grade = _grade_in_row(grid, r, columns.get("score"))
+                if _is_last_total(grid, r, columns):
+                    break          # the 总分 row closes the table
             else:
                 label = grid.text(r, subtotal_column)
                 pending.append((entry, list(group), label))
@@ -273,14 +302,21 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             level2 = normalise_level2(level2_text)
         row_level1 = level1 or _level1_of_level2(level2)
 
-        if is_budget_label(level1_text) or is_budget_label(name):
+        if is_budget_label(level1_text):
             block.budget_row = {
                 "weight": _reported_number(grid, r, columns.get("weight"), "weight", errors),
                 "score": _reported_number(grid, r, columns.get("score"), "score", errors),
                 "sheet": grid.sheet, "row": r}
             continue
         skip = None
-        if not name and not has_data:
+        weightless = _blank_value(grid, r, columns.get("weight")) and \
+            _blank_value(grid, r, columns.get("score"))
+        if name and has_data and weightless and parent is not None:
+            # a part of the indicator above, which has the weight but no figures of its own
+            parent_parts.setdefault(id(parent), (parent, []))[1].append(
+                (parse_cell(grid, r, columns.get("target")), parse_cell(grid, r, columns.get("actual"))))
+            skip = f"分项，计入上一项指标“{parent['name']}”"
+        elif not name and not has_data:
             skip = _why_not_an_indicator(grid, r, columns)
             if skip is None:
                 continue          # nothing of its own: an empty row inside merged labels
@@ -307,6 +343,10 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         indicator["seq"] = len(block.indicators)
         block.indicators.append(indicator)
         group.append(indicator)
+        parent = indicator if (not indicator["target_text"] and not indicator["actual_text"]
+                               and not math.isnan(indicator["weight"])) else None
+    for indicator, parts in parent_parts.values():
+        _figures_from_parts(indicator, parts)
     reported_level1 = {e["level1"] for e in block.reported if e["level"] == "level1"}
     for key, (weight, row) in level1_weights.items():
         if key and key not in reported_level1:
@@ -450,6 +490,52 @@ def _why_not_an_indicator(grid: Grid, row: int, columns: dict[str, int]) -> str 
             not grid.is_blank(row, level2_column):
         return "只有二级指标名称的行"
     return "只有标签的行"
+
+
+def _figures_from_parts(indicator: dict, parts: list[tuple[ParsedValue, ParsedValue]]) -> None:
+    """An indicator whose figures stand in the rows below it (安徽's ★ rows): its target and
+    actual are theirs, joined, and its level how many of them were reached (all: 达成)."""
+    def met(target: ParsedValue, actual: ParsedValue) -> bool:
+        if target.number is not None and actual.number is not None:
+            return actual.number >= target.number if target.operator not in ("<=", "<") \
+                else actual.number <= target.number
+        return bool(actual.text) and clean_label(actual.text) == clean_label(target.text)
+    reached = sum(met(target, actual) for target, actual in parts)
+    indicator.update(
+        kind=KIND_QUALITATIVE, operator=None, target=NAN, target_grade=None,
+        target_text="；".join(target.text for target, _ in parts if target.text),
+        actual_text="；".join(actual.text for _, actual in parts if actual.text),
+        actual_grade="达成" if reached == len(parts) else "部分达成" if reached else "未达成")
+
+
+_GRADE_WORDS = ("优", "良", "中", "差", "优秀", "良好", "中等", "较差", "合格", "不合格")
+
+
+def _grade_in_row(grid: Grid, row: int, score_column: int | None) -> str | None:
+    """A grade word printed right of the 总分 row's score, if any."""
+    if score_column is None:
+        return None
+    anchor = grid.cell_anchor(row, score_column)
+    for c in range(score_column + 1, grid.max_column + 1):
+        if grid.cell_anchor(row, c) == anchor:
+            continue
+        text = grid.text(row, c)
+        if text in _GRADE_WORDS:
+            return text
+    return None
+
+
+def _is_last_total(grid: Grid, row: int, columns: dict[str, int]) -> bool:
+    """Is the 总分 row at ``row`` the table's end (no indicator row follows it)?"""
+    for r in range(row + 1, min(grid.max_row, row + 3) + 1):
+        if grid.row_blank(r):
+            continue
+        name = columns.get("name")
+        has_figures = "weight" in columns and parse_cell(grid, r, columns["weight"]).number \
+            is not None
+        return not (name and not grid.is_blank(r, name) and has_figures
+                    and grid.cell_anchor(r, name)[0] == r)
+    return True
 
 
 def _classify_subtotal(grid: Grid, row: int, columns: dict[str, int], label_column: int,

@@ -60,7 +60,9 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     errors = loaded.errors
     unit = loaded.unit
     full = indicator_header(grid, range(max(1, header_row - 1), header_row + 1))
-    if full is not None and full.row != header_row:
+    if full is not None and full.first_row <= header_row <= full.row:
+        header_row, columns = full.row, full.columns   # the whole header, over two rows
+    else:
         full = None
     extras = full.extras if full is not None else {}
     above = range(1, full.first_row if full is not None else header_row)
@@ -119,6 +121,9 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         loaded.reported.append(dict(total))
         unit["reported_total"] = total["score"]
         unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, total["row"]
+        if block.total_grade:
+            unit["reported_grade"] = block.total_grade
+            unit["reported_grade_sheet"], unit["reported_grade_row"] = grid.sheet, total["row"]
 
     below = range(block.end_row + 1, grid.max_row + 1)
     for key, labels in TEXT_LABELS.items():

@@ -19,7 +19,9 @@ from perfnb.reading.values import clean_label
 
 LABEL_HINT = "请检查该单元格。"
 # A "formula" that is only a constant, as Excel makes of a typed target "=100%" or "=12".
-CONSTANT_FORMULA_RE = re.compile(r"^=\s*[-+]?\d+(?:\.\d+)?\s*%?\s*$")
+# Also a "formula" that a program wrote for a typed target with its unit ("=4万元", "=100%"):
+# no cell reference or function can look like that, so it is the text typed.
+CONSTANT_FORMULA_RE = re.compile(r"^=\s*[-+]?\d+(?:\.\d+)?\s*(?:%|[^\x00-\x7f]{1,6})?\s*$")
 
 
 @dataclass

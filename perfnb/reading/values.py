@@ -39,8 +39,11 @@ _OPERAND_RE = re.compile(r"\s*(?:[-+]?\.?\d|[优良中低差])")
 _UNKNOWN_OPERATOR_RE = re.compile(r"(?:[≈≒~～∽]|大约|约)\s*\d|\d[^\d\s]{0,4}?(左右|上下)")
 # Units of a deadline: "2023年12月", "2023年12月31日前", "2023-12-31", "2023.12".
 _DATE_RE = re.compile(
-    r"^(?:于|在)?((?:19|20)\d{2})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./]?)"
-    r"\s*(?:(\d{1,2})\s*[日号]?)?\s*(?:底|末)?\s*(?:前|之前|以前|完成|内)?$")
+    r"^(?:于|在)?(?:((?:19|20)\d{2})\s*(?:年|[-./])\s*(\d{1,2})\s*(?:月|[-./]?)|(\d{1,2})\s*月)"
+    r"\s*(?:(\d{1,2})\s*[日号]?)?\s*(?:份)?\s*(?:底|末|中旬|上旬|下旬)?\s*"
+    r"(?:前|之前|以前|完成|内|止)?$")
+# The year of a date written without one ("9月前"): taken from the other date of the pair.
+NO_YEAR = 1
 _EXPONENT_RE = re.compile(r"^[-+]?\d+(?:\.\d+)?[eE][-+]?\d+$")
 # Endings that state the operator: "3天以内" is "≤3天", "95%以上" is "≥95%".
 _CEILING_ENDINGS = ("及以下", "以下", "以内", "之内", "内")
@@ -228,23 +231,46 @@ def _date_of(text: str) -> datetime.date | None:
     match = _DATE_RE.match(text)
     if not match:
         return None
-    year, month = int(match.group(1)), int(match.group(2))
+    year = int(match.group(1)) if match.group(1) else NO_YEAR
+    month = int(match.group(2) or match.group(3))
     if not 1 <= month <= 12:
         return None
-    last = calendar.monthrange(year, month)[1]
-    day = int(match.group(3)) if match.group(3) else last
+    last = calendar.monthrange(2000 if year == NO_YEAR else year, month)[1]
+    day = int(match.group(4)) if match.group(4) else last
     if not 1 <= day <= last:
         return None
     return datetime.date(year, month, day)
 
 
 def deadline_level(target: datetime.date, actual: datetime.date) -> str:
-    """A deadline's achievement: done by the deadline 达成; within a month after 部分达成."""
+    """A deadline's achievement: done by the deadline 达成; within a month after 部分达成.
+    A date written without its year ("9月前") takes the other's year."""
+    if target.year == NO_YEAR and actual.year != NO_YEAR:
+        target = _with_year(target, actual.year)
+    elif actual.year == NO_YEAR and target.year != NO_YEAR:
+        actual = _with_year(actual, target.year)
     if actual <= target:
         return ACHIEVED
     if (actual - target).days <= 31:
         return PARTIAL
     return NOT_ACHIEVED
+
+
+# A budget-system code before a unit's name: "219-池州市…", "314002-成安县…", "[155]…", "【155】…"
+_DEPARTMENT_CODE_RE = re.compile(r"^\s*(?:[\[【［(（]\s*\d+\s*[\]】］)）]|\d{2,}\s*[-－—_、.．\s])\s*")
+
+
+def department_name(text) -> str:
+    """A 主管部门 without the budget-system code printed before it (for grouping units by
+    department; the name as printed is kept for display): "219-池州市贵池区棠溪镇人民政府" ->
+    "池州市贵池区棠溪镇人民政府"."""
+    name = normalise_text(text)
+    stripped = _DEPARTMENT_CODE_RE.sub("", name, count=1)
+    return stripped or name
+
+
+def _with_year(date: datetime.date, year: int) -> datetime.date:
+    return date.replace(year=year, day=min(date.day, calendar.monthrange(year, date.month)[1]))
 
 
 def normalise_unit(unit: str) -> str:
@@ -273,6 +299,9 @@ def _unit_of(suffix: str) -> str:
     match = re.match(r"^[^\d\s,，。;；、()（）]{1,4}", suffix)
     if match and len(suffix) <= 4:
         return match.group(0)
+    # compound units: 元/人·月, 万元/公里, 人次/年
+    if re.fullmatch(r"[^\d\s,，。;；、()（）]{1,3}(?:[/／·每][^\d\s,，。;；、()（）/／·]{1,3}){1,2}", suffix):
+        return suffix
     return ""
 
 

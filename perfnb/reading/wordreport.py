@@ -27,7 +27,8 @@ from perfnb.model import UnitTables
 from perfnb.reading.values import normalise_text, parse_value
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
-                     read_funds_block)
+                                   missing_weight_column, read_funds_block,
+                                   read_indicator_header)
 from perfnb.reading.headers import indicator_column
 from perfnb.reading.official import grade_in_conclusion, read_form
 from perfnb.reading.sheets import Grid, check_file, label_matches
@@ -74,7 +75,9 @@ def _open(path: Path):
 def _table_grid(table, file: str, name: str) -> Grid:
     values: list[list[object]] = []
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
-    first_seen: dict[int, tuple[int, int]] = {}
+    # keyed by the cell's XML element itself: python-docx hands out new proxies on every
+    # access, and the id() of a freed one is reused, which mixed up unrelated cells
+    first_seen: dict[object, tuple[int, int]] = {}
     for r, row in enumerate(table.rows, start=1):
         before, after = getattr(row, "grid_cols_before", 0), getattr(row, "grid_cols_after", 0)
         cells = [None] * before + list(row.cells) + [None] * after
@@ -83,7 +86,7 @@ def _table_grid(table, file: str, name: str) -> Grid:
             if cell is None:
                 texts.append(None)
                 continue
-            key = id(cell._tc)
+            key = cell._tc
             if key not in first_seen:
                 first_seen[key] = (r, c)
             else:
@@ -150,9 +153,14 @@ def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
     for r in range(1, grid.max_row + 1):
         columns = header_columns(grid, r, indicator_column)
         if usable(columns):
+            header = read_indicator_header(grid, r)   # a group row over sub-headings?
+            if header.row != r and usable(header.columns):
+                return grid, header.row, header.columns
             return grid, r, columns
         if r >= grid.max_row:
             break
+        if not columns and usable(header_columns(grid, r + 1, indicator_column)):
+            continue      # a title above the header, not half of it
         for candidate in _header_candidates(grid, r):
             columns = columns_of(candidate)
             if usable(columns):
@@ -194,6 +202,10 @@ def read_docx(path: str | os.PathLike) -> LoadedUnit:
         elif find_funds_header(grid) is not None:
             funds_tables.append(grid)
     if not indicator_tables:
+        for grid in grids:
+            missing = missing_weight_column(grid)
+            if missing is not None:
+                raise missing
         raise InputError(
             f"Word 文档中找不到绩效指标表（共 {len(grids)} 个表格，没有一个包含 三级指标、年度指标值、"
             "分值 等表头）", file=file,
@@ -203,6 +215,7 @@ def read_docx(path: str | os.PathLike) -> LoadedUnit:
     for grid, header_row, columns in indicator_tables:
         part = read_form(grid, "docx", (header_row, columns))
         loaded.errors.extend(part.errors)
+        loaded.observations.extend(part.observations)
         level1s = {ind["level1"] for ind in part.indicators}
         for entry in part.reported:
             if entry["level"] == "total" and several and len(level1s) == 1 and \

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from perfnb.errors import PerfnbError
+from perfnb.reading.values import department_name
 from perfnb.fsutil import atomic_write_bytes
 
 __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
@@ -54,7 +55,7 @@ def _result_files(results_dir: Path, department: str | None) -> list[Path]:
     if department is None:
         return files
     return [path for path in files if path.parent.parent.name == department
-            or _department_of(path) == department]
+            or department_name(_department_of(path) or "") == department_name(department)]
 
 
 def _department_of(path: Path) -> str | None:

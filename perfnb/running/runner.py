@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from perfnb.errors import InputError, ParameterError, PerfnbError
+from perfnb.reading.values import department_name
 from perfnb.running import kernels
 from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
     ensure_inside, safe_component
@@ -131,6 +132,8 @@ def plan_unit(input_path) -> UnitPlan:
         unit_id = unit_id or _text(unit.get("unit_id"))
         department = department or _text(unit.get("department"))
     unit_id = unit_id or path.stem
+    # units group by department without the budget-system code some forms print before it
+    department = department_name(department)
     parameters = {"data": str(path), "unit_id": unit_id}
     return UnitPlan(unit_id=unit_id, department=department, input_files=input_files,
                     parameters=parameters, rules=unit_rules)

@@ -1,0 +1,118 @@
+"""Published 绩效自评表, built into the files departments send, read and scored as a reviewer would.
+
+tests/fixtures/real-forms/expected.yaml holds, per form, what a careful reviewer computes by the
+default rules (hand-computed, with the arithmetic in comments) and the findings that must and must
+not appear; built/ holds each form as xlsx, docx, xls, ods and pdf (tools/make_real_forms.py).
+Every file of a form must give the same figures.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import yaml
+
+from perfnb import evaluate
+from perfnb.errors import InputError
+from perfnb.reading import load_unit
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real-forms"
+BUILT = FIXTURES / "built"
+EXPECTED = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
+CASES = [(name, file) for name, form in EXPECTED.items() for file in form["files"]]
+
+
+def _close(actual, expected, places: int = 2) -> bool:
+    if expected is None:
+        return actual is None or (isinstance(actual, float) and math.isnan(actual))
+    return actual is not None and round(float(actual), places) == round(float(expected), places)
+
+
+@pytest.fixture(scope="module")
+def results():
+    cache: dict[str, object] = {}
+
+    def result(file: str):
+        if file not in cache:
+            try:
+                tables = load_unit(BUILT / file)
+            except InputError as error:
+                cache[file] = error
+            else:
+                cache[file] = (tables, evaluate(tables))
+        return cache[file]
+    return result
+
+
+@pytest.mark.parametrize("name, file", CASES)
+def test_published_form_scores_as_a_reviewer_computes(results, name, file):
+    form = EXPECTED[name]
+    result = results(file)
+    if form.get("unfilled") or form.get("error"):
+        assert isinstance(result, InputError), f"{file} should be one clear error"
+        message = str(result)
+        assert file in message
+        assert (form.get("error") or "尚未填写") in message
+        assert message.count("\n") == 0, "one message, not one per row"
+        return
+    assert not isinstance(result, InputError), f"{file}: {result}"
+    tables, evaluation = result
+    data = evaluation.to_dict()
+    assert _close(data["total"], form["total"]), (file, data["total"], form["total"])
+    assert data["grade"] == form["grade"]
+    dimensions = {d["name"]: d["score"] for d in data["dimensions"]}
+    for dimension, score in form["dimensions"].items():
+        assert _close(dimensions.get(dimension), score), (file, dimension, dimensions)
+    budget = data["budget"]
+    for key, value in form["budget"].items():
+        if key in ("weight",):
+            continue
+        places = 4 if key in ("rate", "reported_rate") else 2
+        assert _close(budget[key], value, places), (file, key, budget[key], value)
+    indicators = {i["name"]: i for i in data["indicators"]}
+    if all("level1" in i for i in form.get("indicators", [])):
+        assert len(data["indicators"]) == len(form["indicators"]), \
+            (file, [i["name"] for i in data["indicators"]])
+    for wanted in form.get("indicators", []):
+        got = indicators.get(wanted["name"])
+        assert got is not None, (file, wanted["name"], list(indicators))
+        for key in ("level1", "level2", "kind", "operator", "status"):
+            if key in wanted:
+                assert got[key] == wanted[key], (file, wanted["name"], key, got[key])
+        for key in ("weight", "score", "reported_score", "target", "actual"):
+            if key in wanted and not isinstance(wanted[key], str):
+                assert _close(got[key], wanted[key]), (file, wanted["name"], key, got[key])
+    skipped = tables.observations[tables.observations["code"] == "SKIPPED_ROW"]
+    assert len(skipped) == form["skipped_rows"], (file, list(skipped["fields"]))
+    codes = set(evaluation.findings["code"])
+    for code in form["findings_present"]:
+        assert code in codes, (file, code, sorted(codes))
+    for code in form["findings_absent"]:
+        assert code not in codes, (file, code, evaluation.findings[
+            evaluation.findings["code"] == code]["message"].tolist())
+
+
+@pytest.mark.parametrize("name", [n for n, f in EXPECTED.items() if "unit" in f and
+                                  not f.get("unfilled")])
+def test_published_form_header_is_read(results, name):
+    form = EXPECTED[name]
+    tables, _ = results(form["files"][0])
+    unit = tables.units.iloc[0]
+    for key, value in form["unit"].items():
+        assert unit[key] == value, (name, key, unit[key])
+
+
+def test_every_file_of_a_form_reads_the_same(results):
+    """The same form as xlsx, docx, xls, ods and pdf gives the same indicators and scores."""
+    for name, form in EXPECTED.items():
+        if form.get("unfilled") or form.get("error"):
+            continue
+        seen = {}
+        for file in form["files"]:
+            tables, evaluation = results(file)
+            seen[file] = [(i["name"], i["weight"], i["score"], i["status"])
+                          for i in evaluation.to_dict()["indicators"]]
+        first = next(iter(seen.values()))
+        for file, indicators in seen.items():
+            assert indicators == first, (name, file)
