@@ -383,6 +383,10 @@ class Evaluation:
         for severity in SEVERITIES:
             column = counts[severity] if severity in counts else pd.Series(dtype=int)
             frame[severity] = frame["unit_id"].map(column).fillna(0).astype(int).to_numpy()
+        # the final figures (复核得分: the evaluator's review where given, else computed)
+        frame["reviewed"] = frame["unit_id"].isin(set(self.reviews["unit_id"].astype(str))).to_numpy()
+        frame["reviewed_total"] = self.final_totals["total"].to_numpy()
+        frame["reviewed_grade"] = self.final_totals["grade"].to_numpy()
         return frame
 
     # -- plain text -----------------------------------------------------------------------

@@ -125,6 +125,10 @@ def test_many_units_at_once_match_one_by_one(tmp_path):
     assert together.unit("wjw-2023-jbgw").to_dict()["reviewed"] is None
     finals = dict(zip(together.final_totals["unit_id"], together.final_totals["grade"]))
     assert finals["jtt-2023-ncgl"] == "良"
+    summary = together.summary().set_index("unit_id")
+    assert summary.loc["jtt-2023-ncgl", ["total", "reviewed_total", "reviewed_grade", "reviewed"]
+                       ].tolist() == [94.29, 89.29, "良", True]
+    assert not summary.loc["wjw-2023-jbgw", "reviewed"]
 
 
 def test_score_command_review_flag(tmp_path, capsys):
