@@ -40,9 +40,12 @@ def _raise(errors: list[InputError]) -> None:
 def _review_scores(indicators: pd.DataFrame, review: pd.DataFrame, rules: RuleSet):
     """Per indicator row: the review's score (NaN: not reviewed), level, reason, reviewed."""
     n = len(indicators)
-    keys = pd.MultiIndex.from_arrays([indicators["unit_id"].astype(str).to_numpy(object),
-                                      numbers(indicators, "seq").astype(np.int64)])
+    if not len(review):
+        return (np.full(n, np.nan), np.full(n, None, dtype=object), np.full(n, "", dtype=object),
+                np.zeros(n, dtype=bool))
     if len(review):
+        keys = pd.MultiIndex.from_arrays([indicators["unit_id"].astype(str).to_numpy(object),
+                                          numbers(indicators, "seq").astype(np.int64)])
         review_keys = pd.MultiIndex.from_arrays([review["unit_id"].astype(str).to_numpy(object),
                                                  numbers(review, "seq").astype(np.int64)])
         where = review_keys.get_indexer(keys)
@@ -149,12 +152,19 @@ def apply_review(tables: UnitTables, scored: dict[str, pd.DataFrame], findings: 
                                                            rules)
     computed = indicators["score"].to_numpy(float)
     final = np.where(reviewed, review_score, computed)
-    indicators = indicators.assign(review_score=review_score, review_level=level,
-                                   review_reason=reason, reviewed=reviewed, final_score=final)
-    final_dimensions, final_totals = aggregate(tables, indicators.assign(score=final),
-                                               scored["budgets"], rules)
+    indicators = indicators.copy(deep=False)   # new columns only: no copy of the data
+    for name, values in (("review_score", review_score), ("review_level", level),
+                         ("review_reason", reason), ("reviewed", reviewed), ("final_score", final)):
+        indicators[name] = values
+    if reviewed.any():
+        final_dimensions, final_totals = aggregate(tables, indicators.assign(score=final),
+                                                   scored["budgets"], rules)
+    else:   # nothing re-scored: the final figures are the computed ones
+        final_dimensions, final_totals = scored["dimensions"], scored["totals"]
     decision, decision_reason = _decisions(findings, tables.review_findings)
-    findings = findings.assign(decision=decision, decision_reason=decision_reason)
+    findings = findings.copy(deep=False)
+    findings["decision"] = decision
+    findings["decision_reason"] = decision_reason
     reviews = tables.reviews.copy()
     reviews["unit_id"] = reviews["unit_id"].astype(str)
     result = dict(scored, indicators=indicators, final_dimensions=final_dimensions,
