@@ -244,7 +244,8 @@ def review(result, path=None):
     """The review panel (复核): edit 复核得分 / 档次 / 理由, decide on each finding, write the
     复核意见, save ``<unit>.review.yaml``.  Inert (a static note) when papermill runs the
     notebook.  Returns the panel (None in batch) so tests and power users can drive it."""
+    from IPython.display import display
     from perfnb.panel import ReviewPanel, review_panel
     shown = review_panel(result, path)
-    _display(shown)
+    display(shown)
     return shown if isinstance(shown, ReviewPanel) else None
