@@ -21,7 +21,9 @@ HANDLERS = {
     "rules": "perfnb.commands:rules_command",
     "run": "perfnb.running.runner:run_command",
     "batch": "perfnb.running.batch:batch_command",
-    "verify": "perfnb.running.manifest:verify_command",
+    "verify": "perfnb.running.evidence:verify_command",
+    "sign": "perfnb.running.evidence:sign_command",
+    "keygen": "perfnb.running.evidence:keygen_command",
     "lab": "perfnb.commands:lab_command",
 }
 
@@ -84,9 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786")
     p.add_argument("--force", action="store_true", help="全部重新运行，不跳过已完成的单位")
     p.add_argument("--template", default=None, metavar="NOTEBOOK")
+    p.add_argument("--sign", default=None, metavar="KEY",
+                   help="用该 Ed25519 私钥签名存证清单与运行记录（perfnb keygen 生成）")
 
-    p = sub.add_parser("verify", help="校验输出目录与 manifest.json 是否一致（防篡改）")
+    p = sub.add_parser("verify", help="校验输出目录：签名、哈希、运行记录、各结果副本是否一致（防篡改）")
     p.add_argument("directory", metavar="DIR")
+    p.add_argument("--key", default=None, metavar="PUB",
+                   help="受信任的签名公钥（.pub 文件）；默认用环境变量 PERFNB_TRUSTED_KEY "
+                        "或 ~/.config/perfnb/trusted_keys")
+
+    p = sub.add_parser("sign", help="为已有的输出目录签名（先校验，完好才签）")
+    p.add_argument("directory", metavar="DIR")
+    p.add_argument("--key", required=True, metavar="KEY", help="Ed25519 私钥文件")
+
+    p = sub.add_parser("keygen", help="生成用于签名存档的 Ed25519 密钥对（OpenSSH 格式）")
+    p.add_argument("--out", default=None, metavar="FILE",
+                   help="私钥文件路径（公钥为 FILE.pub），默认 ~/.config/perfnb/perfnb_ed25519")
+    p.add_argument("--comment", default=None, metavar="TEXT", help="写在公钥末尾的说明，默认 perfnb@主机名")
+    p.add_argument("--force", action="store_true", help="覆盖已存在的密钥文件")
 
     p = sub.add_parser("lab", help="在 notebooks/ 上打开 JupyterLab")
     p.add_argument("extra", nargs=argparse.REMAINDER, help="传给 jupyter lab 的其他参数")

@@ -95,3 +95,7 @@ class InputErrors(PerfnbError):
 
     def __str__(self) -> str:
         return "\n".join(e.message for e in self.errors)
+
+
+class OutputError(PerfnbError):
+    """The output folder cannot be written (disk full, read-only, no permission)."""

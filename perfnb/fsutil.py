@@ -14,6 +14,7 @@ stays inside the output folder.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import os
 import re
@@ -22,10 +23,10 @@ import unicodedata
 from pathlib import Path
 from typing import Iterator
 
-from perfnb.errors import InputError
+from perfnb.errors import InputError, OutputError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "safe_component",
-           "ensure_inside", "TEMP_SUFFIX"]
+           "ensure_inside", "write_failure", "TEMP_SUFFIX"]
 
 TEMP_SUFFIX = ".tmp"
 
@@ -114,6 +115,22 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             temp.unlink()
         raise
+
+
+def write_failure(directory: str | os.PathLike, error: OSError) -> OutputError:
+    """A Chinese :class:`OutputError` for an OSError met while writing into ``directory``."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "磁盘空间已满"
+        fix = "请腾出空间后重新运行同一命令：已完成的单位会被跳过，未完成的会补做"
+    elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        reason = "目录只读或没有写入权限"
+        fix = "请换一个可写的目录（--out），或修改目录权限后重新运行"
+    else:
+        reason = error.strerror or str(error)
+        fix = "请排除问题后重新运行同一命令"
+    where = f"（{error.filename}）" if getattr(error, "filename", None) else ""
+    return OutputError(f"无法写入“{directory}”{where}：{reason}。"
+                       f"写到一半的文件不会被当作完成的结果；{fix}。")
 
 
 # --- safe path components -------------------------------------------------------------

@@ -9,6 +9,7 @@ arguments of :func:`perfnb.reading.load_unit`, raising a Chinese
 from __future__ import annotations
 
 import io
+import json
 import math
 import numbers
 from dataclasses import dataclass, field
@@ -188,17 +189,28 @@ def evaluate(tables, parameters: Parameters):
 
 # --- display ---------------------------------------------------------------------------
 
-def _display(obj) -> None:
+def _display(obj, metadata: dict | None = None) -> None:
     from IPython.display import display
-    display(obj)
+    if metadata:
+        display(obj, metadata=metadata)
+    else:
+        display(obj)
 
 
 def show_title(result, unit_id=None) -> None:
-    """The report title (project, unit, year) as a heading."""
+    """The report title (project, unit, year) as a heading.
+
+    The output also carries, in its metadata under ``perfnb.result``, the unit's result as
+    this kernel computed it (:meth:`Evaluation.to_dict`, the JSON of ``result.json``):
+    invisible in the report, it lets ``perfnb verify`` compare ``result.json`` with the
+    notebook (see :mod:`perfnb.running.crosscheck`).
+    """
     from IPython.display import HTML
     from perfnb.reporting.narrative import environment, report_context
     context = report_context(result, unit_id)
-    _display(HTML(environment().get_template("title.html.j2").render(**context)))
+    figures = json.loads(json.dumps(result.to_dict(unit_id), ensure_ascii=False))
+    _display(HTML(environment().get_template("title.html.j2").render(**context)),
+             metadata={"perfnb": {"result": figures}})
 
 
 def show_section(result, section_id: str, unit_id=None, heading: bool = False) -> None:

@@ -10,3 +10,14 @@ from pathlib import Path
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _no_user_trusted_keys(tmp_path_factory, monkeypatch):
+    """Tests never read the developer's own perfnb configuration (trusted keys)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.getbasetemp() / "xdg-config"))
+    monkeypatch.delenv("PERFNB_TRUSTED_KEY", raising=False)
+    monkeypatch.delenv("PERFNB_KEY_PASSPHRASE", raising=False)

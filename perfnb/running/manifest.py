@@ -8,11 +8,14 @@ template's hash.  The manifest is rewritten atomically after each unit, and a un
 entry is only written once all its files are on disk, so a batch killed at any moment
 leaves a manifest that describes complete units only.
 
-``perfnb verify DIR`` re-hashes every file and names each one that was changed, is
-missing, or is not listed.
+:func:`verify` re-hashes every file and names each one that was changed, is missing, or
+is not listed; ``perfnb verify`` (:mod:`perfnb.running.evidence`) runs it after checking the
+manifest's signature, then checks the run ledger and the copies of each result.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -29,10 +32,13 @@ from perfnb.fsutil import TEMP_SUFFIX, atomic_write_text
 from perfnb.running.provenance import code_sha256, package_versions, sha256_file  # shared, one of each
 
 MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.sig"
+LEDGER_NAME = "ledger.jsonl"
 LOCK_NAME = ".perfnb.lock"
 MANIFEST_FORMAT = "perfnb-manifest/1"
-# Files of the output folder that are never listed: the manifest itself and the batch lock.
-NOT_LISTED = {MANIFEST_NAME, LOCK_NAME}
+# Files of the output folder that are never listed: the manifest, its signature, the run
+# ledger (written after the manifest, see perfnb.running.ledger) and the batch lock.
+NOT_LISTED = {MANIFEST_NAME, SIGNATURE_NAME, LEDGER_NAME, LOCK_NAME}
 
 ENVIRONMENT_PACKAGES = (
     "perfnb", "pandas", "numpy", "openpyxl", "PyYAML", "Jinja2", "matplotlib", "papermill",
@@ -142,6 +148,20 @@ class Manifest:
             return cls(Path(directory), {"format": MANIFEST_FORMAT, "files": {}, "units": {},
                                          "summaries": {}})
 
+    @classmethod
+    def load_for_rerun(cls, directory: str | os.PathLike) -> tuple["Manifest", str | None]:
+        """The manifest a batch resumes from, and a Chinese warning if the existing one is
+        damaged (truncated, not JSON, unknown format): then nothing counts as done and every
+        unit runs again."""
+        try:
+            return cls.load(directory), None
+        except ManifestError as error:
+            fresh = cls.load_or_new(directory)
+            if not (Path(directory) / MANIFEST_NAME).exists():
+                return fresh, None
+            return fresh, (f"注意：{error}本次不跳过任何单位，全部重新运行并写出新的清单"
+                           "（旧清单被替换）。")
+
     # -- access -------------------------------------------------------------------------
     @property
     def files(self) -> dict[str, dict[str, Any]]:
@@ -197,6 +217,57 @@ class Manifest:
         atomic_write_text(self.directory / MANIFEST_NAME, text + "\n")
 
 
+@contextlib.contextmanager
+def directory_lock(directory: str | os.PathLike):
+    """Hold ``DIR/.perfnb.lock`` (one batch or signing at a time per output folder)."""
+    handle = open(Path(directory) / LOCK_NAME, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as error:
+            raise ManifestError(f"输出目录“{directory}”正被另一个 perfnb batch 使用。"
+                                "请等它结束，或换一个 --out 目录。") from error
+        yield
+    finally:
+        handle.close()
+
+
+def remove_stray_temporaries(directory: str | os.PathLike) -> None:
+    """Delete the temporary files interrupted atomic writes left under ``directory``."""
+    for path in walk_files(directory):
+        if is_temporary(path):
+            try:
+                path.unlink()
+            except OSError:
+                pass
+
+
+def unit_entry(job: Any, outcome: dict[str, Any], formats: list[str]) -> dict[str, Any]:
+    """A unit's entry in ``manifest["units"]``: its plan (a
+    :class:`perfnb.running.planning.UnitJob`) and the outcome of its run."""
+    return {
+        "unit_id": job.unit_id, "department": job.department, "input": str(job.input_path),
+        "inputs": job.input_files, "parameters": job.parameters, "fingerprint": job.fingerprint,
+        "rules": job.rules,
+        "status": outcome["status"], "message": outcome.get("message", ""),
+        "total": outcome.get("total"), "grade": outcome.get("grade"),
+        "started": outcome.get("started"), "finished": outcome.get("finished"),
+        "seconds": outcome.get("seconds"), "host": outcome.get("host"),
+        "pid": outcome.get("pid"), "worker": outcome.get("worker"),
+        "out_dir": outcome.get("out_dir"), "formats": formats,
+    }
+
+
+def summary_entry(department: str | None, fingerprint: str,
+                  outcome: dict[str, Any]) -> dict[str, Any]:
+    """A summary's entry in ``manifest["summaries"]``."""
+    return {"department": department, "fingerprint": fingerprint,
+            "status": outcome["status"], "message": outcome.get("message", ""),
+            "started": outcome.get("started"), "finished": outcome.get("finished"),
+            "seconds": outcome.get("seconds"), "host": outcome.get("host"),
+            "pid": outcome.get("pid"), "worker": outcome.get("worker")}
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
@@ -245,16 +316,3 @@ def verify(directory: str | os.PathLike) -> VerifyReport:
         if name not in manifest.files and name not in NOT_LISTED:
             report.unlisted.append(name)
     return report
-
-
-def verify_command(args) -> int:
-    """``perfnb verify DIR``: exit 0 if everything matches, 1 if not, 2 if DIR is unusable."""
-    report = verify(args.directory)
-    if report.ok:
-        print(f"校验通过：{report.checked} 个文件与存证清单一致，没有多出的文件。")
-        return 0
-    for line in report.lines():
-        print(line)
-    print(f"校验未通过：{len(report.changed)} 个文件被改动，{len(report.missing)} 个文件缺失，"
-          f"{len(report.unlisted)} 个文件未列入清单。", file=sys.stderr)
-    return 1

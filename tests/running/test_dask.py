@@ -9,7 +9,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from perfnb.running import batch as batch_module  # noqa: E402
+from perfnb.running import execution as batch_module  # noqa: E402
 from perfnb.cli import main  # noqa: E402
 from perfnb.running.manifest import MANIFEST_NAME, verify  # noqa: E402
 

@@ -169,3 +169,60 @@ def test_code_hash_follows_the_files_that_make_a_report(tmp_path):
     assert tree_sha256(tmp_path) == first
     (tmp_path / "templates" / "report.css").rename(tmp_path / "report.css")
     assert tree_sha256(tmp_path) != first  # a moved file counts too
+
+
+def test_notebook_carries_its_own_figures_and_they_equal_result_json(seed_run, seed_notebook):
+    from perfnb.running.crosscheck import notebook_result
+
+    result = json.loads((seed_run.out_dir / "result.json").read_text(encoding="utf-8"))
+    assert notebook_result(seed_notebook) == result  # computed by the kernel, written apart
+    assert "weight_total" not in (seed_run.out_dir / "report.html").read_text(encoding="utf-8")
+
+
+def _pdf_with(source: Path, target: Path, replace: dict) -> None:
+    """A copy of ``source`` whose embedded files named in ``replace`` carry other bytes."""
+    from pypdf import PdfReader, PdfWriter
+
+    reader = PdfReader(str(source))
+    writer = PdfWriter()
+    for page in reader.pages:
+        writer.add_page(page)
+    for name, contents in reader.attachments.items():
+        writer.add_attachment(name, replace.get(name, contents[0]))
+    with open(target, "wb") as handle:
+        writer.write(handle)
+
+
+def test_crosscheck_names_a_swapped_pdf_attachment(seed_run, seed_notebook, tmp_path):
+    """The PDF carries the notebook and the inputs; a PDF whose copy differs from the files
+    beside it is named, whichever attachment was swapped."""
+    import shutil
+
+    from perfnb.running.crosscheck import CrossReport, check_unit, pdf_attachments
+
+    unit = tmp_path / "unit"
+    shutil.copytree(seed_run.out_dir, unit)
+    result = json.loads((unit / "result.json").read_text(encoding="utf-8"))
+    entry = {"inputs": list(seed_notebook.metadata["perfnb"]["inputs"]),
+             "total": result["total"], "grade": result["grade"]}
+    attached = pdf_attachments(unit / "report.pdf")
+    assert set(attached) == {"report.ipynb", SEED_YAML.name, SEED_DATA.name}
+    clean = CrossReport()
+    check_unit(tmp_path, "unit", entry, clean)
+    assert clean.problems == [], clean.problems
+
+    forged_nb = json.loads(attached["report.ipynb"])
+    forged_nb["metadata"]["perfnb"]["title"] = "另一份报告"
+    _pdf_with(seed_run.out_dir / "report.pdf", unit / "report.pdf",
+              {"report.ipynb": json.dumps(forged_nb).encode()})
+    swapped = CrossReport()
+    check_unit(tmp_path, "unit", entry, swapped)
+    assert swapped.problems == ["unit：report.pdf 附加的笔记本“report.ipynb”与旁边的 evaluation.ipynb "
+                                "不一致（有一份被改动或替换）。"]
+
+    _pdf_with(seed_run.out_dir / "report.pdf", unit / "report.pdf",
+              {SEED_DATA.name: SEED_YAML.read_bytes()})
+    swapped = CrossReport()
+    check_unit(tmp_path, "unit", entry, swapped)
+    assert len(swapped.problems) == 1
+    assert f"report.pdf 附加的输入文件“{SEED_DATA.name}”与笔记本来源信息中的哈希不符" in swapped.problems[0]

@@ -1,0 +1,206 @@
+"""Cross-checks between the copies of a unit's result that an archive holds.
+
+A figure forged in one file only is caught here, with or without a key:
+
+* ``result.json`` against the result the notebook's own kernel computed (the title
+  output's metadata ``perfnb.result``, written by :func:`perfnb.notebook.show_title`) and
+  against the total and grade in the unit's manifest entry;
+* the input hashes in the notebook's provenance (``metadata.perfnb.inputs``) against the
+  manifest entry's ``inputs``, and against the input files still on disk (a changed input
+  is a note, not a failure: the archive is what it was);
+* the notebook and the inputs attached to ``report.pdf`` (the standard PDF embedded-files
+  name tree, ``/Names /EmbeddedFiles``) against ``evaluation.ipynb`` beside it and the
+  provenance's input hashes.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from perfnb.errors import PerfnbError
+from perfnb.fsutil import ensure_inside
+
+RESULT_METADATA_KEY = "perfnb"   # output.metadata["perfnb"]["result"] in the executed notebook
+NOTEBOOK_NAME = "evaluation.ipynb"
+RESULT_NAME = "result.json"
+PDF_NAME = "report.pdf"
+
+
+@dataclass
+class CrossReport:
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    units: int = 0
+
+
+def notebook_result(nb: dict) -> dict | None:
+    """The result the notebook's kernel recorded (None if this notebook has none)."""
+    for cell in nb.get("cells", []):
+        for output in cell.get("outputs", []) or []:
+            meta = output.get("metadata") or {}
+            value = meta.get(RESULT_METADATA_KEY) if isinstance(meta, dict) else None
+            if isinstance(value, dict) and isinstance(value.get("result"), dict):
+                return value["result"]
+    return None
+
+
+def _differences(a: Any, b: Any, path: str = "") -> list[str]:
+    """Where two JSON values differ, as ``total: 97.6 ≠ 99.99`` lines (at most a few)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        found = []
+        for key in sorted(set(a) | set(b), key=str):
+            found += _differences(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+        return found
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        found = []
+        for index, (x, y) in enumerate(zip(a, b)):
+            found += _differences(x, y, f"{path}[{index}]")
+        return found
+    if a != b:
+        return [f"{path or '（整体）'}：{json.dumps(a, ensure_ascii=False)[:60]} ≠ "
+                f"{json.dumps(b, ensure_ascii=False)[:60]}"]
+    return []
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def pdf_attachments(path: Path) -> dict[str, bytes] | None:
+    """Name → bytes of the files embedded in a PDF (None if it cannot be read)."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        found = {name: contents[0] for name, contents in reader.attachments.items() if contents}
+    except (OSError, PdfReadError, ValueError, KeyError, TypeError):
+        return None
+    return found
+
+
+def _unit_folder(owner: str, entry: dict) -> str:
+    return str(entry.get("out_dir") or owner.split(":", 1)[-1])
+
+
+def check_unit(root: Path, folder: str, entry: dict, report: CrossReport) -> None:
+    """Compare the copies of one unit's result under ``root/folder``."""
+    base = root / folder
+    result_path, notebook_path, pdf_path = (base / RESULT_NAME, base / NOTEBOOK_NAME,
+                                            base / PDF_NAME)
+    label = f"{folder}："
+    result = _read_json(result_path) if result_path.is_file() else None
+    if result_path.is_file() and not isinstance(result, dict):
+        report.problems.append(f"{label}{RESULT_NAME} 不是有效的 JSON（已损坏）。")
+    notebook_bytes = notebook_path.read_bytes() if notebook_path.is_file() else None
+    nb = None
+    if notebook_bytes is not None:
+        try:
+            nb = json.loads(notebook_bytes.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            report.problems.append(f"{label}{NOTEBOOK_NAME} 不是有效的笔记本（已损坏）。")
+
+    # result.json against the manifest entry and the notebook's own figures
+    if isinstance(result, dict):
+        for key, name in (("total", "总分"), ("grade", "等级")):
+            if key in entry and entry.get(key) is not None and entry.get(key) != result.get(key):
+                report.problems.append(f"{label}{RESULT_NAME} 的{name}为 {result.get(key)}，"
+                                       f"存证清单记载为 {entry.get(key)}（结果被单独改动）。")
+        if isinstance(nb, dict):
+            recorded = notebook_result(nb)
+            if recorded is None:
+                report.notes.append(f"{label}已执行笔记本中没有机器可读的结果"
+                                    "（旧版本生成），未比对 result.json 与笔记本。")
+            else:
+                diffs = _differences(recorded, result)
+                if diffs:
+                    report.problems.append(
+                        f"{label}{RESULT_NAME} 与已执行笔记本中的结果不一致（有一份被改动）："
+                        + "；".join(diffs[:5]) + ("……" if len(diffs) > 5 else "")
+                        + "（笔记本值 ≠ result.json 值）")
+        elif notebook_bytes is None:
+            report.notes.append(f"{label}没有已执行笔记本，result.json 无从比对。")
+
+    # input hashes: provenance against the manifest entry and the files on disk
+    provenance = (nb.get("metadata", {}).get("perfnb") if isinstance(nb, dict) else None) or {}
+    inputs = provenance.get("inputs") if isinstance(provenance, dict) else None
+    recorded_inputs = {str(item.get("path")): item.get("sha256")
+                       for item in inputs or [] if isinstance(item, dict)}
+    for item in entry.get("inputs") or []:
+        path, digest = str(item.get("path")), item.get("sha256")
+        if inputs is not None and path in recorded_inputs and recorded_inputs[path] != digest:
+            report.problems.append(f"{label}输入文件“{Path(path).name}”的哈希在存证清单与笔记本来源信息中"
+                                   "不一致（其中一份被改动）。")
+        elif inputs is not None and path not in recorded_inputs and digest:
+            report.problems.append(f"{label}存证清单中的输入文件“{Path(path).name}”不在笔记本的来源信息中。")
+    for path, digest in recorded_inputs.items():
+        candidate = Path(path)
+        if candidate.is_file() and digest:
+            with open(candidate, "rb") as handle:
+                current = hashlib.file_digest(handle, "sha256").hexdigest()
+            if current != digest:
+                report.notes.append(f"{label}输入文件“{path}”在运行后被修改（存档记录的是运行时的内容；"
+                                    "如需按新数据评价请重新运行）。")
+
+    # what the PDF carries against the files beside it
+    if pdf_path.is_file():
+        attachments = pdf_attachments(pdf_path)
+        if attachments is None:
+            report.problems.append(f"{label}{PDF_NAME} 无法读取（已损坏）。")
+            return
+        notebooks = {name: data for name, data in attachments.items()
+                     if name.lower().endswith(".ipynb")}
+        if not notebooks:
+            report.problems.append(f"{label}{PDF_NAME} 中没有附加已执行笔记本。")
+        elif notebook_bytes is not None:
+            for name, data in notebooks.items():
+                if data != notebook_bytes and _read_json_bytes(data) != nb:
+                    report.problems.append(f"{label}{PDF_NAME} 附加的笔记本“{name}”与旁边的 "
+                                           f"{NOTEBOOK_NAME} 不一致（有一份被改动或替换）。")
+        by_name = {Path(path).name: (path, digest) for path, digest in recorded_inputs.items()}
+        for name, data in attachments.items():
+            if name in notebooks:
+                continue
+            if name not in by_name:
+                # an input whose name clashed is attached under its folder-qualified name
+                match = [key for key in by_name if name.endswith(key)]
+                if not match:
+                    report.problems.append(f"{label}{PDF_NAME} 附加了来源信息中没有的文件“{name}”。")
+                    continue
+                name = match[0]
+            path, digest = by_name[name]
+            if digest and hashlib.sha256(data).hexdigest() != digest:
+                report.problems.append(f"{label}{PDF_NAME} 附加的输入文件“{name}”与笔记本来源信息中的哈希不符"
+                                       "（附件被替换，或输入在导出前被改动）。")
+
+
+def _read_json_bytes(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def check(root: str | Path, manifest_data: dict) -> CrossReport:
+    """Cross-check every passed unit the manifest lists."""
+    root = Path(root)
+    report = CrossReport()
+    units = manifest_data.get("units") or {}
+    for owner, entry in sorted(units.items()):
+        if not isinstance(entry, dict) or entry.get("status") != "passed":
+            continue
+        report.units += 1
+        folder = _unit_folder(owner, entry)
+        try:
+            ensure_inside(root, root / folder)
+        except PerfnbError:
+            report.problems.append(f"{folder}：存证清单中的单位目录指向输出目录之外（清单被改动）。")
+            continue
+        check_unit(root, folder, entry, report)
+    return report

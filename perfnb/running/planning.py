@@ -1,0 +1,274 @@
+"""Planning a ``perfnb batch``: inputs → units, fingerprints, resume decisions.
+
+Nothing here starts a kernel or writes a file.  :func:`discover_inputs` finds the unit
+inputs named on the command line; :func:`plan_jobs` turns each into a :class:`UnitJob`
+(unit id, department, output folder key, hashed inputs, the rule set it uses) with a
+fingerprint of everything its report depends on; :func:`unit_up_to_date` and
+:func:`summary_up_to_date` decide, against ``DIR/manifest.json``, what a rerun may skip.
+The orchestration that uses these lives in :mod:`perfnb.running.batch`.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from perfnb.errors import InputError, PerfnbError
+from perfnb.fsutil import ensure_inside, safe_component
+from perfnb.running.manifest import Manifest, sha256_bytes, sha256_file
+
+UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
+DATA_SUFFIXES = {".xlsx", ".xlsm", ".csv", ".docx"}
+REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
+UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
+SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
+
+
+class BatchError(PerfnbError):
+    """A bad ``perfnb batch`` invocation (exit 2)."""
+
+
+# --- discovering units --------------------------------------------------------------------
+
+def _yaml_mapping(path: Path) -> dict | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _is_unit_yaml(path: Path) -> bool:
+    data = _yaml_mapping(path)
+    # A broken YAML counts as a unit: its run then reports the problem in Chinese.
+    return data is None or bool(UNIT_YAML_KEYS & set(data))
+
+
+def _referenced_data(path: Path) -> set[Path]:
+    """Data files a unit YAML points to (``data:`` relative to the YAML's folder)."""
+    data = _yaml_mapping(path) or {}
+    found = set()
+    values = data.get("data")
+    for value in values if isinstance(values, list) else [values]:
+        if isinstance(value, str) and value.strip():
+            candidate = Path(value)
+            if not candidate.is_absolute():
+                candidate = path.parent / candidate
+            found.add(candidate.resolve())
+    return found
+
+
+def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Path]:
+    """The unit inputs named on the command line, folders searched recursively.
+
+    A folder's data files that a unit YAML in the same tree references are not separate
+    units; hidden files, Excel lock files (``~$…``) and the output folder are skipped.
+    """
+    explicit: list[Path] = []
+    from_folders: list[Path] = []
+    yaml_files: list[Path] = []
+    out_resolved = out_root.resolve() if out_root else None
+    for raw in inputs:
+        path = Path(raw)
+        if not path.exists():
+            raise BatchError(f"输入“{raw}”不存在。请检查文件或文件夹路径。")
+        if path.is_file():
+            suffix = path.suffix.lower()
+            if suffix not in UNIT_YAML_SUFFIXES | DATA_SUFFIXES:
+                raise BatchError(f"输入“{raw}”不是可识别的单位文件（应为 .yaml、.xlsx、.csv 或 .docx）。")
+            explicit.append(path.resolve())
+            if suffix in UNIT_YAML_SUFFIXES:
+                yaml_files.append(path.resolve())
+            continue
+        for folder, subfolders, names in os.walk(path):
+            folder_path = Path(folder).resolve()
+            subfolders[:] = sorted(
+                name for name in subfolders
+                if not name.startswith((".", "_")) and name not in SKIPPED_FOLDERS
+                and (out_resolved is None or (folder_path / name).resolve() != out_resolved))
+            for name in sorted(names):
+                if name.startswith((".", "~$")):
+                    continue
+                if name.lower().endswith(REVIEW_SUFFIXES):
+                    continue   # an evaluator's review (复核记录): an input of its unit, not a unit
+                candidate = folder_path / name
+                suffix = candidate.suffix.lower()
+                if suffix in UNIT_YAML_SUFFIXES:
+                    yaml_files.append(candidate)
+                    if _is_unit_yaml(candidate):
+                        from_folders.append(candidate)
+                elif suffix in DATA_SUFFIXES:
+                    from_folders.append(candidate)
+    referenced: set[Path] = set()
+    for yaml_file in yaml_files:
+        referenced |= _referenced_data(yaml_file)
+    units: list[Path] = []
+    seen: set[Path] = set()
+    for candidate in explicit + from_folders:
+        if candidate in seen:
+            continue
+        if candidate.suffix.lower() in DATA_SUFFIXES and candidate in referenced:
+            continue
+        seen.add(candidate)
+        units.append(candidate)
+    return units
+
+
+# --- planning -------------------------------------------------------------------------
+
+@dataclass
+class UnitJob:
+    input_path: Path
+    unit_id: str
+    department: str
+    key: str                      # "<department folder>/<unit folder>", relative to DIR
+    input_files: list[dict[str, Any]] = field(default_factory=list)
+    parameters: dict[str, Any] = field(default_factory=dict)
+    fingerprint: str = ""
+    plan_error: str | None = None
+    outcome: dict[str, Any] | None = None
+    rules: dict[str, Any] = field(default_factory=dict)  # identity of the rule set it uses
+
+
+def _hash_inputs(paths: list[Path]) -> list[dict[str, Any]]:
+    records = []
+    for path in paths:
+        path = Path(path)
+        if path.is_file():
+            records.append({"path": str(path.resolve()), "sha256": sha256_file(path),
+                            "size": path.stat().st_size})
+        else:
+            records.append({"path": str(path), "sha256": None, "size": None})
+    return records
+
+
+def _fingerprint(job: UnitJob, context: dict[str, Any]) -> str:
+    payload = {"inputs": [(r["sha256"], Path(r["path"]).name) for r in job.input_files],
+               "unit_id": job.unit_id, "department": job.department, **context}
+    return sha256_bytes(json.dumps(payload, sort_keys=True, ensure_ascii=False,
+                                   default=str).encode("utf-8"))
+
+
+def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
+              department: str | None = None, rules: str | None = None) -> list[UnitJob]:
+    """Unit id, department, inputs and fingerprint of each input (no kernel started).
+
+    Each unit is scored by ``rules`` when given (--rules), else by the rule set its YAML
+    names, else by central; the fingerprint hashes the rule set the unit really uses.
+    """
+    from perfnb.running.runner import DEFAULT_RULES, plan_unit
+
+    identities: dict[str, dict[str, Any]] = {}
+    jobs: list[UnitJob] = []
+    for path in paths:
+        unit_rules = rules
+        try:
+            plan = plan_unit(path)
+            unit_id, dept = str(plan.unit_id), str(plan.department or "")
+            input_files = [Path(p) for p in (plan.input_files or [path])]
+            parameters = dict(plan.parameters or {})
+            unit_rules = rules or plan.rules
+            error = None
+        except PerfnbError as problem:
+            unit_id, dept, input_files, parameters = path.stem, "", [path], {}
+            error = str(problem)
+        unit_rules = str(unit_rules or DEFAULT_RULES)
+        try:
+            if unit_rules not in identities:
+                identities[unit_rules] = rules_identity(unit_rules)
+            unit_identity = identities[unit_rules]
+        except PerfnbError as problem:
+            unit_identity = {"name": unit_rules, "sha256": "", "given": unit_rules}
+            error = error or str(problem)
+        if department is not None and dept.strip() != department.strip():
+            continue
+        try:
+            department_folder = safe_component(dept or "未识别部门")
+            unit_folder = safe_component(unit_id)
+        except InputError as problem:
+            department_folder, unit_folder = "未识别部门", safe_component(path.stem)
+            error = error or str(problem)
+        key = f"{department_folder}/{unit_folder}"
+        ensure_inside(out_root, out_root / key)
+        job = UnitJob(path, unit_id, dept, key, _hash_inputs(input_files), parameters,
+                      plan_error=error, rules=unit_identity)
+        job.fingerprint = _fingerprint(job, {**context, "rules_sha256": unit_identity["sha256"]})
+        jobs.append(job)
+    by_key: dict[str, list[UnitJob]] = {}
+    for job in jobs:
+        by_key.setdefault(job.key, []).append(job)
+    duplicates = {key: group for key, group in by_key.items() if len(group) > 1}
+    if duplicates:
+        lines = [f"“{key}”：" + "、".join(str(j.input_path) for j in group)
+                 for key, group in duplicates.items()]
+        raise BatchError("以下输入的主管部门与单位编号相同，输出会相互覆盖：\n" + "\n".join(lines)
+                         + "\n请为每个单位设置不同的 unit_id。")
+    return jobs
+
+
+# --- identities of what every unit shares ----------------------------------------------
+
+def parse_formats(text: str) -> list[str]:
+    from perfnb.running.runner import SUPPORTED_FORMATS
+
+    formats = [part.strip().lower() for part in str(text or "").split(",") if part.strip()]
+    unknown = [fmt for fmt in formats if fmt not in SUPPORTED_FORMATS]
+    if not formats or unknown:
+        raise BatchError(f"--formats 的值“{text}”无法识别。可选：{','.join(SUPPORTED_FORMATS)}，逗号分隔。")
+    return list(dict.fromkeys(formats))
+
+
+def rules_identity(rules: str) -> dict[str, Any]:
+    from perfnb.evaluation.rules import get_rules
+    rule_set = get_rules(rules)
+    return {"name": rule_set.name, "sha256": rule_set.sha256, "given": str(rules)}
+
+
+def template_identity(template: str | None) -> dict[str, Any]:
+    if template:
+        path = Path(template)
+        if not path.is_file():
+            raise BatchError(f"模板笔记本“{template}”不存在。")
+    else:
+        from perfnb.running import runner
+        path = Path(runner.default_template())
+    return {"path": str(path.resolve()), "sha256": sha256_file(path)}
+
+
+# --- what a rerun may skip ------------------------------------------------------------------
+
+def unit_up_to_date(job: UnitJob, manifest: Manifest, force: bool = False) -> bool:
+    """True if the manifest holds a passed run of ``job`` with the same fingerprint whose
+    files still verify (so the unit need not run again)."""
+    if force or job.plan_error:
+        return False
+    entry = manifest.units.get(f"unit:{job.key}")
+    return bool(entry and entry.get("status") == "passed"
+                and entry.get("fingerprint") == job.fingerprint
+                and entry.get("files") and manifest.files_verify(entry["files"]))
+
+
+def summary_fingerprint(manifest: Manifest, department: str | None, formats: list[str],
+                        version: str, code: str) -> str:
+    """What a summary depends on: its units' result.json hashes, the summary template,
+    perfnb's version and code hash, the formats."""
+    from perfnb.running.summaries import summary_template
+    prefix = f"{department}/" if department else ""
+    results = sorted((name, record["sha256"]) for name, record in manifest.files.items()
+                     if name.startswith(prefix) and name.endswith("/result.json")
+                     and name.count("/") == 2)
+    payload = {"results": results, "template": sha256_file(summary_template()),
+               "perfnb": version, "perfnb_code": code, "formats": formats}
+    return sha256_bytes(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
+
+
+def summary_up_to_date(manifest: Manifest, owner: str, fingerprint: str,
+                       force: bool = False) -> bool:
+    entry = manifest.summaries.get(owner)
+    return bool(not force and entry and entry.get("fingerprint") == fingerprint
+                and entry.get("status") == "passed" and entry.get("files")
+                and manifest.files_verify(entry["files"]))

@@ -1,0 +1,85 @@
+"""What a ``perfnb batch`` tells its user while and after it runs.
+
+:func:`progress` is a tqdm bar on a terminal, one plain line per finished item in a log;
+:func:`format_table` is the closing table (unit, department, total, grade, status,
+seconds) and :func:`closing_lines` the failures and the count that follow it.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import unicodedata
+from typing import Any, Iterable
+
+STATUS_LABELS = {"passed": "完成", "failed": "失败", "skipped": "跳过（未变化）"}
+
+
+def progress(total: int, stream=None):
+    """A tqdm bar on a terminal; one plain line per finished item when stderr is a log file
+    or a pipe (a bar redrawn with carriage returns makes a log unreadable)."""
+    stream = stream or sys.stderr
+    if not (hasattr(stream, "isatty") and stream.isatty()):
+        return LineProgress(total, stream)
+    from tqdm import tqdm
+    return tqdm(total=total, file=stream, unit="项", desc="批量评价", dynamic_ncols=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                           "[已用 {elapsed}，预计剩余 {remaining}{postfix}]")
+
+
+class LineProgress:
+    """The part of tqdm's interface the batch uses, printing a line per update."""
+
+    def __init__(self, total: int, stream) -> None:
+        self.total, self.count, self.postfix, self.stream = total, 0, "", stream
+        self.started = time.monotonic()
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfix = text
+
+    def update(self, count: int = 1) -> None:
+        self.count += count
+        elapsed = int(time.monotonic() - self.started)
+        line = f"批量评价：{self.count}/{self.total}，已用 {elapsed // 60:02d}:{elapsed % 60:02d}"
+        print(line + (f"，{self.postfix}" if self.postfix else ""), file=self.stream, flush=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _display_width(text))
+
+
+def format_table(jobs: list) -> str:
+    """The closing table: unit, department, total, grade, status, seconds."""
+    header = ["单位", "主管部门", "总分", "等级", "状态", "用时（秒）"]
+    rows = []
+    for job in jobs:
+        outcome = job.outcome or {}
+        total = outcome.get("total")
+        rows.append([job.unit_id, job.department or "—",
+                     f"{total:.2f}" if isinstance(total, (int, float)) else "—",
+                     str(outcome.get("grade") or "—"),
+                     STATUS_LABELS.get(outcome.get("status"), "—"),
+                     f"{outcome['seconds']:.1f}" if outcome.get("seconds") is not None else "—"])
+    widths = [max(_display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
+    lines = ["  ".join(_pad(cell, widths[i]) for i, cell in enumerate(row)).rstrip()
+             for row in [header] + rows]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def closing_lines(jobs: list, failed_summaries: Iterable[tuple[str, str]], out_root: Any) -> list[str]:
+    """The lines printed after the table: each failure, then the counts."""
+    failed = [job for job in jobs if (job.outcome or {}).get("status") == "failed"]
+    lines = [f"失败：{job.unit_id}（{job.input_path}）：{job.outcome.get('message') or '原因未知'}"
+             for job in failed]
+    lines += [f"汇总失败：{key}：{message}" for key, message in failed_summaries]
+    skipped = sum(1 for job in jobs if (job.outcome or {}).get("status") == "skipped")
+    lines.append(f"共 {len(jobs)} 个单位：完成 {len(jobs) - len(failed) - skipped}，"
+                 f"失败 {len(failed)}，跳过 {skipped}。输出目录：{out_root}")
+    return lines
