@@ -189,12 +189,14 @@ def evaluate(tables, parameters: Parameters):
 
 # --- display ---------------------------------------------------------------------------
 
-def _display(obj, metadata: dict | None = None) -> None:
+def _display_both(html: str, typst: str, plain: str = "", metadata: dict | None = None) -> None:
+    """Display an output with its HTML and its Typst (text/x-typst) representation."""
     from IPython.display import display
+    from perfnb.reporting.typst_markup import bundle
     if metadata:
-        display(obj, metadata=metadata)
+        display(bundle(html, typst, plain), raw=True, metadata=metadata)
     else:
-        display(obj)
+        display(bundle(html, typst, plain), raw=True)
 
 
 def show_title(result, unit_id=None) -> None:
@@ -205,19 +207,20 @@ def show_title(result, unit_id=None) -> None:
     invisible in the report, it lets ``perfnb verify`` compare ``result.json`` with the
     notebook (see :mod:`perfnb.running.crosscheck`).
     """
-    from IPython.display import HTML
-    from perfnb.reporting.narrative import environment, report_context
+    from perfnb.reporting.narrative import environment, render_title_typst, report_context
     context = report_context(result, unit_id)
     figures = json.loads(json.dumps(result.to_dict(unit_id), ensure_ascii=False))
-    _display(HTML(environment().get_template("title.html.j2").render(**context)),
-             metadata={"perfnb": {"result": figures}})
+    _display_both(environment().get_template("title.html.j2").render(**context),
+                  render_title_typst(context), context["title"],
+                  metadata={"perfnb": {"result": figures}})
 
 
 def show_section(result, section_id: str, unit_id=None, heading: bool = False) -> None:
     """One section of the narrative report (under the notebook's own heading by default)."""
-    from IPython.display import HTML
-    from perfnb.reporting.narrative import render_section
-    _display(HTML(render_section(result, section_id, unit_id, heading=heading)))
+    from perfnb.reporting.narrative import render_section, render_section_typst, report_context
+    context = report_context(result, unit_id)
+    _display_both(render_section(result, section_id, context=context, heading=heading),
+                  render_section_typst(result, section_id, context=context, heading=heading))
 
 
 def figure_png(figure) -> bytes:
@@ -227,10 +230,37 @@ def figure_png(figure) -> bytes:
     return buffer.getvalue()
 
 
-def show_figure(figure) -> None:
-    """Display a Figure as a PNG image (works with any matplotlib backend)."""
-    from IPython.display import Image
-    _display(Image(data=figure_png(figure), format="png"))
+def figure_svg(figure) -> str:
+    """A matplotlib Figure as SVG text whose labels stay text (``svg.fonttype: none``), in
+    the font family the PDF has (Noto Sans SC): smaller than the PNG and sharp at any zoom.
+    No metadata date, so the same figure gives the same SVG."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "perfnb"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+def figure_bundle(figure, alt: str = "图表") -> dict:
+    """The display bundle of a chart: PNG for the notebook and the HTML report, and an SVG
+    inside a Typst fragment (text/x-typst) for the PDF."""
+    import base64
+    from perfnb.reporting.typst_markup import MIMETYPE, svg_image
+    return {"image/png": base64.b64encode(figure_png(figure)).decode("ascii"),
+            MIMETYPE: str(svg_image(figure_svg(figure), alt=alt)),
+            "text/plain": f"<{alt}>"}
+
+
+def show_figure(figure, alt: str | None = None) -> None:
+    """Display a Figure as a PNG image (works with any matplotlib backend), with its SVG for
+    the PDF."""
+    from IPython.display import display
+    if alt is None:
+        titles = [ax.get_title() for ax in figure.get_axes() if ax.get_title()]
+        suptitle = getattr(figure, "_suptitle", None)
+        alt = titles[0] if titles else (suptitle.get_text() if suptitle is not None else "图表")
+    display(figure_bundle(figure, alt), raw=True)
 
 
 def show_chart(result, name: str, unit_id=None) -> None:
@@ -243,8 +273,7 @@ def show_chart(result, name: str, unit_id=None) -> None:
 
 def show_tables(result) -> None:
     """The scored tables; the findings already have their own section in the report."""
-    from IPython.display import HTML
-    _display(HTML(result.to_html(findings=False)))
+    _display_both(result.to_html(findings=False), result.to_typst(findings=False))
 
 
 def show_findings(result, unit_id=None) -> None:

@@ -578,6 +578,109 @@ class Evaluation:
         return head + dims + indicators + findings
 
 
+    # -- Typst (the PDF's counterpart of the HTML tables) ---------------------------------
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from perfnb.reporting.typst_markup import MIMETYPE
+
+        return {MIMETYPE: self.to_typst()}
+
+    def to_typst(self, findings: bool = True) -> str:
+        """The tables of :meth:`to_html` as a Typst fragment for the PDF report: 一级/二级
+        cells span their rows, header rows repeat on every page; all data is escaped."""
+        from perfnb.reporting import typst_markup as ty
+
+        if len(self) != 1:
+            return self._typst_summary(ty)
+        return self._typst_unit(ty, findings)
+
+    def _typst_summary(self, ty) -> str:
+        summary = self.summary()
+        shown = summary.head(MAX_HTML_UNITS)
+        num = {"align": "right"}
+        rows = [[r.unit_id, r.department, r.project, ty.Cell(_show(r.total), **num), r.grade,
+                 ty.Cell(str(r.error), **num), ty.Cell(str(r.warning), **num),
+                 ty.Cell(str(r.info), **num)] for r in shown.itertuples()]
+        more = (f"共 {len(self)} 个单位，仅显示前 {MAX_HTML_UNITS} 个。" if len(self) > MAX_HTML_UNITS
+                else f"共 {len(self)} 个单位。")
+        return ("=== " + ty.text(f"评分结果（{_text(self.rules.title)}）") + "\n\n"
+                + ty.table(8, [["单位编号", "主管部门", "项目", "总分", "等级", "错误", "警告", "提示"]],
+                           rows) + ty.text(more) + "\n\n")
+
+    def _typst_unit(self, ty, with_findings: bool = True) -> str:
+        Cell = ty.Cell
+        unit = self.units.iloc[0]
+        total = self.totals.iloc[0]
+        budget = self.budgets.iloc[0]
+        counts = self.counts()
+        review = self.review_record()
+        final = self.final_totals.iloc[0]
+        th = {"header": True}
+        head = ty.table(["auto", "1fr", "auto", "1fr", "auto", "auto"], [], [
+            [Cell("单位编号", **th), Cell(ty.breakable(_text(unit["unit_id"]))),
+             Cell("主管部门", **th), _text(unit.get("department")),
+             Cell("年度", **th), _text(_int(unit.get("year")) or "")],
+            [Cell("总分", **th), Cell(ty.Typst(f"#perfnb-bold[{ty.text(_show(total['total']))}] / "
+                                               f"{ty.text(_show(total['weight']))}")),
+             Cell("等级", **th), Cell(_text(total["grade"]), bold=True),
+             Cell("自评", **th), f"{_show(unit.get('reported_total'))} {_text(unit.get('reported_grade'))}"],
+            [Cell("预算执行率", **th), _show_percent(budget.get("rate")),
+             Cell("评分规则", **th), Cell(_text(self.rules.title), colspan=3)],
+            *([[Cell("复核", **th), Cell(_show(final["total"]), bold=True),
+                 Cell("复核等级", **th), Cell(_text(final["grade"]), bold=True),
+                 Cell("复核人", **th), f"{review['evaluator']}（{review['date']}）"]]
+              if review else []),
+            [Cell("审核发现", **th), Cell(f"错误 {counts['error']}，警告 {counts['warning']}，"
+                                         f"提示 {counts['info']}", colspan=5)],
+        ])
+        num = {"align": "right"}
+        dims = ty.table(4, [["一级指标", "分值", "得分", "得分率"]], [
+            [_text(d["level1"]), Cell(_show(d["weight"]), **num), Cell(_show(d["score"]), **num),
+             Cell(_show_percent(d["score_rate"], 1), **num)]
+            for d in self.dimensions.to_dict("records")])
+        records = self.indicators.to_dict("records")
+        level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
+        level2_spans = _run_lengths([(_text(r.get("level1")), _text(r.get("level2")))
+                                     for r in records])
+        rows = []
+        for index, r in enumerate(records):
+            status = _text(r.get("status"))
+            color, background = STATUS_COLORS.get(status, ("#000000", "#ffffff"))
+            cells = []
+            if level1_spans[index]:
+                cells.append(Cell(_text(r.get("level1")), rowspan=level1_spans[index]))
+            if level2_spans[index]:
+                cells.append(Cell(_text(r.get("level2")), rowspan=level2_spans[index]))
+            cells += [_text(r.get("name")), _text(r.get("target_text")), _text(r.get("actual_text")),
+                      Cell(_show(r.get("weight")), **num), Cell(_show(r.get("score")), **num),
+                      Cell(_show(r.get("reported_score")), **num),
+                      Cell(STATUS_LABELS.get(status, status), color=color, fill=background)]
+            if review:
+                cells += [Cell(_show(r.get("final_score")), **num),
+                          _text(r.get("review_reason")) if r.get("reviewed") else ""]
+            rows.append(cells)
+        indicators = ty.table(None,
+                              [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值",
+                                "得分", "自评得分", "完成情况"]
+                               + (["复核得分", "复核理由"] if review else [])], rows)
+        parts = ["=== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
+                 "=== 一级指标得分\n\n", dims, "=== 绩效指标\n\n", indicators]
+        if with_findings:
+            parts.append("=== 审核发现\n\n")
+            if len(self.findings):
+                parts.append(ty.table(None,
+                                      [["级别", "代码", "行", "列", "指标", "说明"]
+                                       + (["复核", "理由"] if review else [])], [
+                    [Cell(SEVERITY_LABELS.get(f["severity"], f["severity"]),
+                          color=SEVERITY_COLORS.get(f["severity"], "#000000")),
+                     Cell(ty.breakable(_text(f["code"]))), _text(_int(f["row"]) or ""),
+                     _text(f["column"]), _text(f["indicator"]), _text(f["message"])]
+                    + ([_text(f.get("decision")), _text(f.get("decision_reason"))] if review else [])
+                    for f in self.findings.to_dict("records")]))
+            else:
+                parts.append("未发现问题。\n\n")
+        return "".join(parts)
+
+
 def _run_lengths(keys: list) -> list[int]:
     """For each position, the length of the run of equal keys it starts (0 inside a run)."""
     spans = [0] * len(keys)

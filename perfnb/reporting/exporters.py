@@ -3,8 +3,10 @@
 ``jupyter nbconvert --to perfnb_html report.ipynb`` writes the 绩效自评报告 as one
 self-contained HTML file: outputs and markdown only (no code, no prompts, cells tagged
 ``remove`` left out), no scripts, no URLs, images as data URIs, fonts embedded as subsets.
-``--to perfnb_pdf`` renders that HTML as PDF/A-3b (see :mod:`perfnb.reporting.pdf`) with page numbers,
-a running header naming the unit, and the executed notebook plus its input files attached.
+``--to perfnb_pdf`` renders the notebook with Typst as PDF/A-3b (see :mod:`perfnb.reporting.pdf`) with
+page numbers, a running header naming the unit, and the executed notebook plus its input files
+attached.  Each perfnb output carries a Typst representation (MIME type ``text/x-typst``, see
+:mod:`perfnb.reporting.typst_markup`) beside its HTML; markdown cells are converted.
 
 Notebook metadata read (all optional), under ``metadata.perfnb``::
 
@@ -22,6 +24,7 @@ import threading
 import warnings
 from pathlib import Path
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 import nbformat
@@ -107,6 +110,19 @@ def unit_header(nb, title: str) -> tuple[str, str]:
                       if unit.get(key) not in (None, ""))
     right = str(unit.get("unit_id") or "").strip()
     return (left or title), (f"单位编号：{right}" if right else "")
+
+
+def _subject(nb) -> str:
+    """The PDF's subject (XMP dc:description): what the report is, for which unit."""
+    unit = perfnb_metadata(nb).get("unit") or {}
+    unit = unit if isinstance(unit, dict) else {}
+    parts = [str(unit[key]).strip() for key in ("department", "project") if unit.get(key)]
+    subject = "项目支出绩效自评报告"
+    if parts:
+        subject += "：" + " · ".join(parts)
+    if unit.get("unit_id"):
+        subject += f"（单位编号 {str(unit['unit_id']).strip()}）"
+    return subject
 
 
 # --------------------------------------------------------------------------- filters
@@ -197,6 +213,7 @@ class PerfnbHTMLExporter(HTMLExporter):
             "remove_cell_tags": list(REMOVE_CELL_TAGS),
             "remove_output_tags": list(REMOVE_OUTPUT_TAGS),
             "font_marker": FONT_MARKER,
+            "subject": _subject(nb),
         }
 
     def _render(self, nb, resources: dict | None, **kw) -> tuple[str, dict]:
@@ -234,7 +251,13 @@ class PerfnbHTMLExporter(HTMLExporter):
 
 
 class PerfnbPDFExporter(PerfnbHTMLExporter):
-    """The 绩效自评报告 as PDF/A-3b (``--to perfnb_pdf``), notebook and inputs attached."""
+    """The 绩效自评报告 as PDF/A-3b (``--to perfnb_pdf``), notebook and inputs attached.
+
+    Rendered by Typst from the notebook's cells: each output's ``text/x-typst``
+    representation (perfnb's display helpers put one beside the HTML), else its
+    Markdown, SVG, PNG/JPEG or plain text; markdown cells through
+    :mod:`perfnb.reporting.markdown_typst`.  The HTML template is not used.
+    """
 
     export_from_notebook = "绩效自评报告 PDF/A"
     output_mimetype = "application/pdf"
@@ -245,40 +268,149 @@ class PerfnbPDFExporter(PerfnbHTMLExporter):
 
     @default("template_extension")
     def _template_extension_default(self):
-        return ".html.j2"  # the same template as perfnb_html
+        return ".html.j2"  # iter_reports renders the perfnb_html template for "html"
 
     def from_notebook_node(self, nb, resources=None, **kw):
-        html, resources = self._render(nb, resources, **kw)
-        return self._finish_pdf(nb, html, resources), resources
+        resources = self._init_resources(dict(resources or {}))
+        resources["perfnb"] = self._perfnb_resources(nb)
+        return self._finish_pdf(nb, resources), resources
 
     def iter_reports(self, nb, resources=None, formats=("html", "pdf"), **kw):
-        """Yield ``(format, report)`` for ``formats`` ("html" → str, "pdf" → bytes) from one
-        rendering of the template, each as soon as it is ready.
-
-        ``perfnb run`` writes both: the template (nbconvert, about 35 ms) runs once, and the
-        HTML is written before the PDF is laid out.  The HTML equals ``--to perfnb_html``'s
-        byte for byte.
-        """
-        html, resources = self._render(nb, resources, **kw)
+        """Yield ``(format, report)`` for ``formats`` ("html" → str, "pdf" → bytes), each
+        as soon as it is ready.  The HTML equals ``--to perfnb_html``'s byte for byte, the PDF
+        ``--to perfnb_pdf``'s."""
+        html_resources = None
         for kind in formats:
             if kind == "html":
+                html, html_resources = self._render(nb, dict(resources or {}), **kw)
                 yield kind, self._finish_html(html)
             elif kind == "pdf":
-                yield kind, self._finish_pdf(nb, html, dict(resources))
+                pdf_resources = self._init_resources(dict(resources or {}))
+                pdf_resources["perfnb"] = self._perfnb_resources(nb)
+                yield kind, self._finish_pdf(nb, pdf_resources)
             else:
                 raise ValueError(f"unknown report format {kind!r}")
 
-    def _finish_pdf(self, nb, html: str, resources: dict) -> bytes:
-        from perfnb.reporting.pdf import html_to_pdf
+    def _finish_pdf(self, nb, resources: dict) -> bytes:
+        from perfnb.reporting.pdf import typst_to_pdf
 
-        html = html.replace(FONT_MARKER, "", 1)  # html_to_pdf adds its own font subsets
         info = resources["perfnb"]
         attachments, missing = notebook_attachments(nb, resources)
         info["missing_inputs"] = missing
-        pdf = html_to_pdf(html, title=info["title"], author=info["author"] or None,
-                          attachments=attachments)
+        body, files = notebook_typst(nb)
+        pdf = typst_to_pdf(body, title=info["title"], author=info["author"] or None,
+                           subject=info["subject"], header_left=info["header_left"],
+                           header_right=info["header_right"], date=notebook_date(nb, resources),
+                           attachments=attachments, files=files)
         resources["output_extension"] = ".pdf"
         return pdf
+
+
+# --------------------------------------------------------------------------- notebook -> Typst
+
+def notebook_date(nb, resources: dict | None = None) -> datetime:
+    """The PDF's date, never the clock (so re-exporting gives the same bytes): when the
+    notebook was executed (metadata.perfnb finished / started, else papermill's end / start
+    time), else the notebook file's modification time (``resources["metadata"]`` path and
+    name), else 1970-01-01 (PDF/A requires a date)."""
+    meta = perfnb_metadata(nb)
+    papermill = nb.get("metadata", {}).get("papermill", {}) or {}
+    for value in (meta.get("finished"), meta.get("started"),
+                  papermill.get("end_time"), papermill.get("start_time")):
+        if isinstance(value, str) and value.strip():
+            try:
+                when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    location = (resources or {}).get("metadata", {}) or {}
+    if location.get("path") and location.get("name"):
+        candidate = Path(location["path"]) / f"{location['name']}.ipynb"
+        if candidate.is_file():
+            return datetime.fromtimestamp(int(candidate.stat().st_mtime), timezone.utc)
+    from perfnb.reporting.pdf import UNKNOWN_DATE
+
+    return UNKNOWN_DATE
+
+
+def _joined(value) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def notebook_typst(nb) -> tuple[str, dict[str, bytes]]:
+    """The report body as Typst, and the image files it reads (path -> bytes).
+
+    Cells tagged ``remove`` (and outputs of cells tagged ``remove-output``), code, prompts
+    and stderr are left out, as in the HTML report.
+    """
+    from perfnb.reporting import typst_markup as ty
+    from perfnb.reporting.markdown_typst import markdown_to_typst
+
+    parts: list[str] = []
+    files: dict[str, bytes] = {}
+    for cell in nb.get("cells", []):
+        if _cell_removed(cell):
+            continue
+        kind = cell.get("cell_type")
+        if kind == "markdown":
+            parts.append(markdown_to_typst(_joined(cell.get("source"))))
+            continue
+        if kind != "code":
+            continue
+        tags = cell.get("metadata", {}).get("tags", [])
+        if any(tag in REMOVE_OUTPUT_TAGS for tag in tags):
+            continue
+        for output in cell.get("outputs", []):
+            output_type = output.get("output_type")
+            if output_type == "stream":
+                if output.get("name") == "stdout":
+                    parts.append("#perfnb-pre[" + _pre(ty, _strip_ansi(_joined(output.get("text"))))
+                                 + "]\n\n")
+                continue
+            if output_type == "error":
+                parts.append("#perfnb-error[" + ty.text(
+                    f"执行出错：{output.get('ename', '')}：{_strip_ansi(output.get('evalue', ''))}")
+                    + "]\n\n")
+                continue
+            parts.append(_output_typst(output, files, ty, markdown_to_typst))
+    return "".join(parts), files
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", str(text))
+
+
+def _output_typst(output, files: dict[str, bytes], ty, markdown_to_typst) -> str:
+    data = output.get("data", {}) or {}
+    alt = str(output.get("metadata", {}).get("alt") or "图表")
+    if ty.MIMETYPE in data:
+        return _joined(data[ty.MIMETYPE]) + "\n\n"
+    if "text/markdown" in data:
+        return markdown_to_typst(_joined(data["text/markdown"]))
+    if "text/html" in data:
+        from perfnb.reporting.html_typst import html_to_typst
+
+        return html_to_typst(_joined(data["text/html"]))
+    if "image/svg+xml" in data:
+        return ty.svg_image(_joined(data["image/svg+xml"]), alt=alt)
+    for mimetype, suffix in (("image/png", "png"), ("image/jpeg", "jpg"), ("image/gif", "gif")):
+        if mimetype in data:
+            try:
+                raw = base64.b64decode("".join(_joined(data[mimetype]).split()))
+            except (ValueError, TypeError):
+                return ""
+            path = f"/images/{len(files)}.{suffix}"
+            files[path] = raw
+            return ty.file_image(path, alt=alt)
+    for mimetype in ("text/latex", "text/plain"):
+        if mimetype in data:
+            return "#perfnb-pre[" + _pre(ty, _strip_ansi(_joined(data[mimetype]))) + "]\n\n"
+    return ""
+
+
+def _pre(ty, text: str) -> str:
+    """Preformatted text: each line literal, line breaks kept."""
+    return " \\\n".join(ty.text(line.replace(" ", "\u00a0")) for line in text.rstrip("\n").split("\n"))
 
 
 def notebook_attachments(nb, resources: dict | None = None

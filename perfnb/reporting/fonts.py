@@ -4,11 +4,11 @@ The fonts come from the PyPI package ``pylopdf-fonts-zh-cn`` (SIL Open Font Lice
 Noto Sans SC (headings, tables, charts) and Noto Serif SC (body text), both OpenType/CFF.
 They are found with :mod:`importlib.resources`, never through a site-packages path.
 
-PDF rendering embeds fonts subset to exactly the characters of one document.  Subsetting is
-done by HarfBuzz (``uharfbuzz``): about 10-25 ms for a report's character set, against more
-than a second for fontTools on these 8-12 MB fonts.  The subset gets an identity CFF charset
-(CID == glyph id): WeasyPrint writes glyph ids as CIDs, and viewers that select CFF glyphs
-through the charset (Acrobat, Preview) would otherwise draw the wrong glyphs.
+The PDF (Typst, :mod:`perfnb.reporting.pdf`) is given this package's folder as its only
+font path and embeds its own subsets.  The self-contained HTML report embeds subsets made
+here by HarfBuzz (``uharfbuzz``): about 10-25 ms for a report's character set, against more
+than a second for fontTools on these 8-12 MB fonts.  The subsets are deterministic for a
+given character set, so the HTML is byte-identical across exports.
 """
 from __future__ import annotations
 
@@ -49,9 +49,8 @@ SERIF = CJKFont("Noto Serif SC", "NotoSerifSC-Regular.otf",
 FONTS = (SANS, SERIF)
 
 # Characters every subset keeps besides the document's own: printable ASCII, the no-break
-# space, and what generated content (page counters, running headers, list markers) and
-# punctuation use.  A character missing here that the layout still draws (e.g. the "•" of
-# a list item) falls back to a system font, which is then embedded whole (full_fonts).
+# space, and what generated content (page counters, list markers) and punctuation use, so
+# the browser never falls back to another font for them.
 BASE_CHARACTERS = frozenset(
     "".join(chr(code) for code in range(0x20, 0x7F))
     + "\u00a0第页共／，。、；：？！“”‘’（）《》【】—–…·％×÷≥≤±→•◦▪"
@@ -129,11 +128,9 @@ def use_cjk_font() -> str:
 
 # --------------------------------------------------------------------------- subsets
 
-# GSUB is dropped so that every glyph the text shaper can pick is one the font's cmap maps
-# from a character: WeasyPrint embeds our subsets as they are (``full_fonts``) and then
-# builds the PDF's ToUnicode map from the cmap, so a substituted glyph (a ligature, an
-# alternate digit) would lose its text.  The loss is typographic niceties only (Latin "fi"
-# ligatures, vertical forms).  Vertical metrics are dropped as the reports are horizontal.
+# GSUB and vertical metrics are dropped: the HTML report is horizontal text and needs no
+# glyph substitutions (the loss is typographic niceties such as Latin "fi" ligatures), and
+# the subsets stay small.
 DROPPED_TABLES = ("GSUB", "vhea", "vmtx", "VORG")
 
 
@@ -180,45 +177,6 @@ def _subset_font(font: CJKFont, characters: str) -> bytes:
     return subset_face.blob.data
 
 
-# --------------------------------------------------------------------------- metrics
-
-@functools.cache
-def _advances(font: CJKFont) -> tuple[object, float, dict[str, float]]:
-    import uharfbuzz
-
-    face = _harfbuzz_face(str(font_path(font)))
-    return uharfbuzz.Font(face), float(face.upem), {}
-
-
-def advance_width(char: str, font: CJKFont = SANS) -> float:
-    """The horizontal advance of ``char`` in ``font``, in em (1.0 for a CJK ideograph).
-
-    A character the font lacks counts as 1 em if it is East Asian wide, else 0.6 em.
-    """
-    hb_font, upem, widths = _advances(font)
-    width = widths.get(char)
-    if width is None:
-        glyph = hb_font.get_nominal_glyph(ord(char))
-        if glyph:
-            width = hb_font.get_glyph_h_advance(glyph) / upem
-        else:
-            import unicodedata
-
-            width = 1.0 if unicodedata.east_asian_width(char) in "WF" else 0.6
-        widths[char] = width
-    return width
-
-
-def text_width(text: str, font: CJKFont = SANS) -> float:
-    """Width of ``text`` set on one line in ``font`` without kerning, in em."""
-    widths = _advances(font)[2]
-    total = 0.0
-    for char in text:
-        width = widths.get(char)
-        total += advance_width(char, font) if width is None else width
-    return total
-
-
 # --------------------------------------------------------------------------- CSS
 
 def font_face_rules(sources: dict[str, str]) -> str:
@@ -236,7 +194,7 @@ def font_face_css(text: str) -> str:
     """``@font-face`` rules for Noto Sans SC and Noto Serif SC, subset to ``text``'s characters.
 
     The fonts are data URIs, so a document using these rules needs no file or network access
-    (self-contained HTML, WeasyPrint).  Output is deterministic for a given text.
+    (self-contained HTML).  Output is deterministic for a given text.
     """
     characters = document_characters(text)
     return font_face_rules({

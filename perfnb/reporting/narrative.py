@@ -27,6 +27,8 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from perfnb.reporting import typst_markup
+
 from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS,
                     STATUS_LABELS,
                     STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
@@ -332,8 +334,98 @@ def environment() -> Environment:
                        value=format_value, paragraphs=paragraphs)
     env.globals["missing"] = _missing
     env.globals["no_reason"] = NO_REASON
-    env.globals["ordinal"] = lambda n: CHINESE_ORDINALS[n - 1] if 0 < n <= 10 else str(n)
+    env.globals["ordinal"] = _ordinal
     return env
+
+
+def _ordinal(n: int) -> str:
+    return CHINESE_ORDINALS[n - 1] if 0 < n <= 10 else str(n)
+
+
+def _typst_finalize(value):
+    """Every ``{{ … }}`` of a Typst template: data becomes literal text, fragments stay."""
+    return value if isinstance(value, typst_markup.Typst) else typst_markup.text(value)
+
+
+@lru_cache(maxsize=1)
+def typst_environment() -> Environment:
+    """The Jinja environment of the ``*.typ.j2`` templates (the PDF's Typst fragments).
+
+    Its ``finalize`` escapes whatever a template prints unless it is a
+    :class:`~perfnb.reporting.typst_markup.Typst` fragment, the Typst counterpart of HTML
+    autoescaping: data (project names, reasons, notes) always prints as text.
+    """
+    env = Environment(loader=PackageLoader("perfnb.reporting", "templates/narrative"),
+                      autoescape=False, undefined=StrictUndefined, trim_blocks=True,
+                      lstrip_blocks=True, keep_trailing_newline=False,
+                      finalize=_typst_finalize)
+    env.filters.update(score=format_score, amount=format_amount, percent=format_percent,
+                       value=format_value, paragraphs=typst_markup.paragraphs,
+                       typst_string=typst_markup.string)
+    env.globals["missing"] = _missing
+    env.globals["no_reason"] = NO_REASON
+    env.globals["ordinal"] = _ordinal
+    env.globals["findings_table"] = findings_table_typst
+    env.globals["review_table"] = review_table_typst
+    return env
+
+
+def review_table_typst(indicators: list[dict], weight_total, reported_total, total,
+                       review: dict) -> typst_markup.Typst:
+    """三级指标 | 分值 | 自评得分 | 计算得分 | 复核得分 | 复核理由, and the 总分 row (Typst)."""
+    Cell = typst_markup.Cell
+    num = {"align": "right"}
+    rows = [[item["name"], Cell(format_score(item["weight"]), **num),
+             Cell(format_score(item["reported_score"]), **num),
+             Cell(format_score(item["score"]), **num),
+             Cell(format_score(item["final_score"]), **num, bold=item["reviewed"]),
+             item["review_reason"]] for item in indicators]
+    rows.append([Cell("总分", bold=True), Cell(format_score(weight_total), **num),
+                 Cell(format_score(reported_total), **num), Cell(format_score(total), **num),
+                 Cell(format_score(review["total"]), **num, bold=True), ""])
+    return typst_markup.table(["1.4fr", "auto", "auto", "auto", "auto", "2fr"],
+                              [["三级指标", "分值", "自评得分", "计算得分", "复核得分", "复核理由"]],
+                              rows)
+
+
+def findings_table_typst(findings: list[dict], review: dict | None = None) -> typst_markup.Typst:
+    """The 审核发现 table as Typst, each row in its severity's colour (as report.css)."""
+    colors = {"error": typst_markup.COLORS["unmet"], "warning": typst_markup.COLORS["partial"],
+              "info": typst_markup.COLORS["muted"]}
+    Cell = typst_markup.Cell
+    rows = []
+    for index, finding in enumerate(findings, 1):
+        color = colors.get(finding.get("severity"))
+        rows.append([Cell(str(index), color=color), Cell(finding.get("severity_label"), color=color),
+                     Cell(finding.get("location"), color=color),
+                     Cell(finding.get("message"), color=color),
+                     Cell(typst_markup.breakable(finding.get("code")), color=color)])
+        if review:
+            decision = finding.get("decision") or "—"
+            reason = finding.get("decision_reason")
+            rows[-1].append(Cell(f"{decision}：{reason}" if reason else decision, color=color))
+    if review:
+        return typst_markup.table(["auto", "auto", "1fr", "2.2fr", "0.9fr", "1fr"],
+                                  [["序号", "类别", "位置", "说明", "代码", "复核"]], rows)
+    return typst_markup.table(["auto", "auto", "1.1fr", "2.6fr", "0.9fr"],
+                              [["序号", "类别", "位置", "说明", "代码"]], rows)
+
+
+def render_section_typst(evaluation, section_id: str, unit_id=None, context: dict | None = None,
+                         heading: bool = True) -> str:
+    """One section of the report as a Typst fragment (the PDF's counterpart of
+    :func:`render_section`, from the same context)."""
+    if section_id not in SECTIONS:
+        raise KeyError(f"unknown report section {section_id!r}; one of {list(SECTIONS)}")
+    context = context if context is not None else report_context(evaluation, unit_id)
+    template = typst_environment().get_template(f"{section_id}.typ.j2")
+    return template.render(**context, section_title=SECTIONS[section_id],
+                           heading=heading).strip() + "\n\n"
+
+
+def render_title_typst(context: dict) -> str:
+    """The report title as a Typst fragment."""
+    return typst_environment().get_template("title.typ.j2").render(**context).strip() + "\n\n"
 
 
 def render_section(evaluation, section_id: str, unit_id=None, context: dict | None = None,
@@ -359,14 +451,26 @@ def render_report(evaluation, unit_id=None) -> str:
                                 for s in SECTIONS])
 
 
+def render_report_typst(evaluation, unit_id=None) -> str:
+    """The whole report as one Typst fragment (title, then every section in order)."""
+    context = report_context(evaluation, unit_id)
+    return render_title_typst(context) + "".join(
+        render_section_typst(evaluation, s, context=context) for s in SECTIONS)
+
+
 @dataclass(frozen=True)
 class Narrative:
-    """An HTML fragment that JupyterLab (and nbconvert) display as rich text."""
+    """An HTML fragment that JupyterLab (and nbconvert) display as rich text, with its
+    Typst counterpart for the PDF (``text/x-typst`` in the output bundle)."""
 
     html: str
+    typst: str = ""
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {typst_markup.MIMETYPE: self.typst} if self.typst else {}
 
     def __str__(self) -> str:
         return self.html
@@ -374,9 +478,11 @@ class Narrative:
 
 def section(evaluation, section_id: str, unit_id=None) -> Narrative:
     """One section, for display in a notebook cell."""
-    return Narrative(render_section(evaluation, section_id, unit_id))
+    context = report_context(evaluation, unit_id)
+    return Narrative(render_section(evaluation, section_id, context=context),
+                     render_section_typst(evaluation, section_id, context=context))
 
 
 def report(evaluation, unit_id=None) -> Narrative:
     """The whole report, for display in a notebook cell."""
-    return Narrative(render_report(evaluation, unit_id))
+    return Narrative(render_report(evaluation, unit_id), render_report_typst(evaluation, unit_id))

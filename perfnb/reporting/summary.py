@@ -366,7 +366,8 @@ MAX_UNITS_NAMED = 12
 
 
 def use_report_display() -> None:
-    """pandas display options for a report: every row and column, no cell text cut short.
+    """pandas display options for a report: every row and column, no cell text cut short;
+    and, in IPython, DataFrames displayed with a Typst table for the PDF report.
 
     pandas' defaults show 60 rows (the middle replaced by "…") and 50 characters of a cell,
     which silently drops rankings and audit messages from a printed summary.
@@ -374,6 +375,10 @@ def use_report_display() -> None:
     pd.set_option("display.max_rows", None)
     pd.set_option("display.max_columns", None)
     pd.set_option("display.max_colwidth", None)
+    # Every displayed DataFrame also gets a Typst table (text/x-typst) for the PDF.
+    from perfnb.reporting.typst_markup import register_formatter
+
+    register_formatter()
 
 
 def show_findings_detail(findings: pd.DataFrame, limit: int = MAX_DETAIL_ROWS) -> None:
@@ -517,14 +522,14 @@ def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9,
 
 
 def show_figure(figure) -> None:
-    """Display a Figure in a notebook as a PNG (no pyplot state, nothing shown twice)."""
-    from io import BytesIO
+    """Display a Figure in a notebook as a PNG, with its SVG for the PDF (no pyplot state,
+    nothing shown twice)."""
+    from IPython.display import display
 
-    from IPython.display import Image, display
+    from perfnb.notebook import figure_bundle
 
-    buffer = BytesIO()
-    figure.savefig(buffer, format="png", dpi=150)
-    display(Image(data=buffer.getvalue(), format="png"))
+    titles = [ax.get_title() for ax in figure.get_axes() if ax.get_title()]
+    display(figure_bundle(figure, titles[0] if titles else "图表"), raw=True)
 
 
 def summary_title(results: pd.DataFrame, department: str | None) -> str:

@@ -1,7 +1,7 @@
 """``perfnb batch``: evaluate many units in parallel, resumable, with an evidence manifest.
 
 Each unit runs in a fresh Jupyter kernel through :func:`perfnb.running.runner.run_unit`, inside a
-pool of long-lived worker processes that import papermill, nbconvert and WeasyPrint once
+pool of long-lived worker processes that import papermill, nbconvert and Typst once
 (forkserver with preloaded modules), so a unit costs its kernel and its exports, not a
 Python start-up.  Each worker also forks every unit's kernel, a new process per unit, from
 a server that has already imported ipykernel and the template's modules
@@ -26,7 +26,7 @@ on each machine), then ``perfnb batch params/ --out /shared/outputs --scheduler
 tcp://HOST:8786``.  Each worker needs:
 
 * the same perfnb version installed in the Python environment it runs in (with its
-  dependencies: papermill, nbconvert, ipykernel, WeasyPrint and the Noto CJK fonts), and
+  dependencies: papermill, nbconvert, ipykernel, Typst and the Noto CJK fonts), and
   a Jupyter kernel of that environment (``python3``);
 * the input files and the output folder on a shared path, under the same absolute path
   as on the machine that runs ``perfnb batch`` (e.g. an NFS mount): workers read the

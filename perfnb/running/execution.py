@@ -30,7 +30,7 @@ DASK_CONNECT_TIMEOUT = 20  # seconds; the whole "unreachable scheduler" path sta
 # Modules the worker processes import once, before the first unit.
 PRELOAD_MODULES = ["perfnb.running.execution", "perfnb.running.runner", "perfnb.reporting.summary",
                    "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client",
-                   "weasyprint", "pandas", "matplotlib"]
+                   "typst", "pandas", "matplotlib"]
 
 
 # --- work done in the worker processes --------------------------------------------------
@@ -152,6 +152,9 @@ def _warm_up(batch_pid: int | None = None) -> None:
     for name in PRELOAD_MODULES:
         with contextlib.suppress(Exception):
             __import__(name)
+    with contextlib.suppress(Exception):
+        from perfnb.reporting.pdf import warm_up
+        warm_up()  # Typst reads the bundled fonts once per worker, not in its first PDF
     if not os.environ.get("PERFNB_NO_FORKED_KERNELS"):
         # Each unit still gets a new kernel process, forked from one that has imported the
         # template's modules (see perfnb.running.kernels.KernelForkServer); its provenance says so.

@@ -198,17 +198,17 @@ def _warm_kernel_caches() -> list[str]:
     """
     warmed = []
     with contextlib.suppress(Exception):
-        from perfnb.reporting.narrative import environment
-        templates = environment()
-        for name in templates.list_templates():
-            templates.get_template(name)
+        from perfnb.reporting.narrative import environment, typst_environment
+        for templates, suffix in ((environment(), ".html.j2"), (typst_environment(), ".typ.j2")):
+            for name in templates.list_templates(filter_func=lambda n, s=suffix: n.endswith(s)):
+                templates.get_template(name)
         warmed.append("narrative templates compiled")
     with contextlib.suppress(Exception):
         import matplotlib
         from matplotlib.figure import Figure
 
         from perfnb.reporting.fonts import use_cjk_font
-        from perfnb.notebook import figure_png
+        from perfnb.notebook import figure_png, figure_svg
         from matplotlib import font_manager
         fonts = list(font_manager.fontManager.ttflist)
         with matplotlib.rc_context():
@@ -216,6 +216,7 @@ def _warm_kernel_caches() -> list[str]:
             figure = Figure(figsize=(2, 1))
             figure.text(0.1, 0.5, "项目支出绩效自评 0123456789.%")
             figure_png(figure)
+            figure_svg(figure)  # the SVG backend too: charts carry an SVG for the PDF
         # keep the parsed font file (matplotlib's font cache), not its registration
         font_manager.fontManager.ttflist[:] = fonts
         font_manager.fontManager._findfont_cached.cache_clear()

@@ -42,7 +42,7 @@ NOT_LISTED = {MANIFEST_NAME, SIGNATURE_NAME, LEDGER_NAME, LOCK_NAME}
 
 ENVIRONMENT_PACKAGES = (
     "perfnb", "pandas", "numpy", "openpyxl", "PyYAML", "Jinja2", "matplotlib", "papermill",
-    "nbconvert", "nbformat", "nbclient", "ipykernel", "jupyter_client", "weasyprint",
+    "nbconvert", "nbformat", "nbclient", "ipykernel", "jupyter_client", "typst",
     "fonttools", "pylopdf-fonts-zh-cn", "tqdm", "dask", "distributed",
 )
 

@@ -21,7 +21,7 @@ __all__ = ["KEY_PACKAGES", "sha256_file", "package_versions", "code_sha256", "no
 
 METADATA_KEY = "perfnb"
 REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
-KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "weasyprint", "openpyxl")
+KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "typst", "openpyxl")
 
 
 def sha256_file(path: str | Path) -> str:

@@ -1,4 +1,4 @@
-"""The nbconvert exporters perfnb_html and perfnb_pdf, and perfnb.reporting.pdf.html_to_pdf.
+"""The nbconvert exporters perfnb_html and perfnb_pdf, and perfnb.reporting.pdf.typst_to_pdf.
 
 One small notebook (markdown with Chinese, an HTML table output, PNG and SVG outputs, a code
 cell, a cell tagged ``remove``) is exported once per module; the PDF tests share that file.
@@ -245,59 +245,41 @@ def test_pdf_fonts_are_embedded_subsets(exported_pdf):
             assert re.fullmatch(r"/[A-Z]{6}\+.+", descriptor["/FontName"])
             assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor)
             seen.add(str(font["/BaseFont"]).split("+", 1)[1])
-    # The bundled fonts under the PDF's private family names (see the test below).
-    assert {"perfnb-Noto-Sans-SC", "perfnb-Noto-Serif-SC"} <= seen
-    assert all(name.startswith("perfnb-Noto-") for name in seen), seen  # no fallback font slipped in
+    # Only the bundled fonts: body text in Noto Serif SC, headings and tables in Noto Sans SC.
+    assert {"NotoSansSC-Regular-Identity-H", "NotoSerifSC-Regular-Identity-H"} <= seen
+    assert all(name.startswith("NotoS") for name in seen), seen  # no fallback font slipped in
     assert len(exported_pdf["bytes"]) < 400_000  # subsets, not the 8-12 MB fonts
 
 
-def test_pdf_uses_the_subsets_even_with_noto_installed_on_the_machine(tmp_path):
-    # Fontconfig prefers an installed font to an @font-face font of the same family; with
-    # Noto Sans SC installed, the whole 8 MB font used to end up in the PDF.
-    import os
-    import subprocess
-    import sys
-
-    from perfnb.reporting import fonts
-
-    config = tmp_path / "fonts.conf"
-    config.write_text(
-        '<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">'
-        '<fontconfig><include ignore_missing="yes">/etc/fonts/fonts.conf</include>'
-        f"<dir>{fonts.sans_font_path().parent}</dir><cachedir>{tmp_path / 'cache'}</cachedir>"
-        "</fontconfig>", encoding="utf-8")
-    script = (
-        "import io, sys\n"
-        "from perfnb.reporting.pdf import html_to_pdf\n"
-        "from pypdf import PdfReader\n"
-        "html = ('<html><body><h1 style=\"font-family: Noto Sans SC\">绩效自评</h1>'\n"
-        "        '<p style=\"font-family: \\'Noto Serif SC\\'\">项目支出绩效自评报告</p></body></html>')\n"
-        "data = html_to_pdf(html, title='t')\n"
-        "text = PdfReader(io.BytesIO(data)).pages[0].extract_text()\n"
-        "print(len(data), '绩效自评' in text and '项目支出绩效自评报告' in text)\n")
-    env = dict(os.environ, FONTCONFIG_FILE=str(config))
-    listed = subprocess.run(["fc-list", ":family=Noto Sans SC"], env=env, capture_output=True,
-                            text=True)
-    if listed.returncode == 0:  # fc-list is optional; when present, the set-up must work
-        assert "NotoSansSC-Regular.otf" in listed.stdout
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    size, text_ok = result.stdout.split()
-    assert int(size) < 100_000 and text_ok == "True", result.stdout
+def test_pdf_uses_only_the_bundled_fonts_whatever_the_markup_asks_for():
+    # Typst is given the font package's folder and ignores the machine's fonts: a font named
+    # in the markup that is not bundled falls back to the bundled ones, never to a system
+    # font (which would be embedded and differ between machines).
+    body = '#text(font: "DejaVu Sans")[绩效自评 DejaVu] #text(font: "Noto Sans CJK SC")[项目支出]'
+    data = perfnb_pdf.typst_to_pdf(body, title="t")
+    reader = PdfReader(io.BytesIO(data))
+    names = {str(f.get_object()["/BaseFont"]).split("+", 1)[1]
+             for f in reader.pages[0]["/Resources"]["/Font"].values()}
+    # Typst's own fallback face (Libertinus, inside the typst wheel) may set the Latin text
+    # of a font that is not bundled; a font of the machine never is.
+    assert names and all(name.startswith(("NotoS", "Libertinus")) for name in names), names
+    assert not any("DejaVu" in name for name in names)
+    assert "绩效自评" in reader.pages[0].extract_text() and len(data) < 100_000
 
 
-def test_pdf_embeds_each_font_file_once(exported_pdf):
-    # Headings and table headers are synthetic bold: same font file as the regular text.
+def test_pdf_headings_are_bold_and_each_font_is_embedded_once(exported_pdf):
+    # No Bold face is bundled: bold is drawn by stroking the outlines (text render mode 2),
+    # with the same font file as the regular text.
     files_by_family: dict[str, set[int]] = {}
+    strokes = 0
     for page in exported_pdf["reader"].pages:
         for font in page["/Resources"]["/Font"].values():
             font = font.get_object()
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-            family = str(font["/BaseFont"]).split("+", 1)[1].removesuffix("-Bold")
+            family = str(font["/BaseFont"]).split("+", 1)[1]
             files_by_family.setdefault(family, set()).add(descriptor.raw_get("/FontFile3").idnum)
-    assert any(str(font).endswith("-Bold") for page in exported_pdf["reader"].pages
-               for font in (f.get_object()["/BaseFont"] for f in page["/Resources"]["/Font"].values()))
+        strokes += page.get_contents().get_data().count(b"2 Tr")
+    assert strokes > 0
     assert files_by_family and all(len(files) == 1 for files in files_by_family.values()), \
         files_by_family
 
@@ -370,128 +352,48 @@ def test_changed_input_is_attached_with_a_warning(tmp_path):
     assert [name for name, _ in attachments] == ["r.ipynb", "input.csv"]
 
 
-def test_html_to_pdf_for_other_modules():
-    html = ('<html lang="zh-CN"><head><style>body { font-family: "Noto Sans SC"; }</style></head>'
-            "<body><h1>部门汇总</h1><p>共 12 个项目，平均得分 91.3 分。</p></body></html>")
-    data = perfnb_pdf.html_to_pdf(html, title="部门汇总", attachments=[("summary.xlsx", b"PK\x03\x04")])
+def test_typst_to_pdf_for_other_modules():
+    from perfnb.reporting.typst_markup import text
+
+    body = "= 部门汇总\n\n" + text("共 12 个项目，平均得分 91.3 分。")
+    data = perfnb_pdf.typst_to_pdf(body, title="部门汇总", attachments=[("summary.xlsx", b"PK\x03\x04")])
     reader = PdfReader(io.BytesIO(data))
     assert "共 12 个项目，平均得分 91.3 分。" in reader.pages[0].extract_text()
     assert reader.metadata.title == "部门汇总"
     assert reader.attachments == {"summary.xlsx": [b"PK\x03\x04"]}
 
 
-# --------------------------------------------------------------------------- print preparation
+# --------------------------------------------------------------------------- images
 
-def _png_bytes(width: int, height: int, mode: str = "RGBA", alpha: int = 255) -> bytes:
+def _png_bytes(width: int, height: int) -> bytes:
     from PIL import Image
 
-    colour = (30, 120, 200, alpha) if mode == "RGBA" else (30, 120, 200)
-    picture = Image.new(mode, (width, height), colour)
+    picture = Image.new("RGB", (width, height), (30, 120, 200))
     out = io.BytesIO()
-    picture.save(out, format="PNG")
+    picture.save(out, format="PNG", dpi=(150, 150))
     return out.getvalue()
 
 
-def _img(data: bytes) -> str:
-    return f'<img alt="图" src="data:image/png;base64,{base64.b64encode(data).decode()}">'
-
-
-def test_print_tables_get_fixed_widths_from_their_text():
-    import lxml.html
-
-    html = ("<html><body><table><caption>表1</caption><thead><tr><th>序号</th><th>说明</th>"
-            "<th>代码</th></tr></thead><tbody>"
-            f"<tr><td>1</td><td>{LONG_CELL}</td><td>MISSING_DEVIATION_REASON</td></tr>"
-            "<tr><td colspan='2'>合计</td><td rowspan='2'>x</td></tr><tr><td>2</td><td>短</td></tr>"
-            "</tbody></table>"
-            "<table><tr><td><table><tr><td>嵌套</td></tr></table></td></tr></table>"
-            "<table class='perfnb-fixed'><tr><td>已固定</td></tr></table></body></html>")
-    prepared = perfnb_pdf.prepare_for_print(html)
-    tables = lxml.html.document_fromstring(prepared.html).findall(".//table")
-    first = tables[0]
-    assert [child.tag for child in first][:2] == ["caption", "colgroup"]
-    assert "perfnb-fixed" in first.get("class") and "width: 100.00%" in first.get("style")
-    widths = [float(re.search(r"width: ([\d.]+)%", col.get("style")).group(1))
-              for col in first.find("colgroup")]
-    assert len(widths) == 3 and abs(sum(widths) - 100) < 0.1
-    number, text, code = widths
-    assert text > code > number  # the long text takes the room the others leave
-    # The code cannot break, so its column holds the whole word (9.45 pt, monospace-free).
-    from perfnb.reporting import fonts
-
-    code_pt = fonts.text_width("MISSING_DEVIATION_REASON") * perfnb_pdf.TABLE_FONT_SIZE_PT
-    assert code / 100 * perfnb_pdf.PAGE_CONTENT_WIDTH_PT >= code_pt
-    # Nested tables and tables already sized keep their own layout.
-    assert all(table.find("colgroup") is None for table in tables[1:])
-    assert tables[3].get("class") == "perfnb-fixed" and tables[3].get("style") is None
-
-
-def test_print_wide_tables_wrap_their_labels_instead_of_overlapping():
-    """A crosstab with a dozen unit columns: the labels on one line would need more than the
-    page, so they may wrap; a table that fits keeps its labels whole."""
-    import lxml.html
-
-    units = [f"jtt-2023-unit{index:02d}" for index in range(12)]
-    head = "".join(f"<th>{unit}</th>" for unit in units)
-    body = "".join("<td>1</td>" for _ in units)
-    prepared = perfnb_pdf.prepare_for_print(
-        f"<table><thead><tr><th>问题代码</th>{head}</tr></thead>"
-        f"<tbody><tr><th>TOTAL_MISMATCH</th>{body}</tr></tbody></table>"
-        "<table><thead><tr><th>一级指标</th><th>得分</th></tr></thead>"
-        "<tbody><tr><td>产出指标</td><td>48.75</td></tr></tbody></table>")
-    wide, narrow = lxml.html.document_fromstring(prepared.html).findall(".//table")
-    labels = wide.findall("./thead/tr/th")
-    assert all("white-space: normal" in (th.get("style") or "") for th in labels)
-    widths = [float(re.search(r"width: ([\d.]+)%", col.get("style")).group(1))
-              for col in wide.find("colgroup")]
-    label_pt = fonts_text_width(units[0]) * perfnb_pdf.TABLE_FONT_SIZE_PT
-    # One line per label would not fit: 13 columns share the page, so each is narrower.
-    assert sum(widths) == pytest.approx(100, abs=0.1)
-    assert 13 * label_pt > perfnb_pdf.PAGE_CONTENT_WIDTH_PT
-    assert "width: 100.00%" in wide.get("style")
-    assert all(th.get("style") is None for th in narrow.findall("./thead/tr/th"))
-
-
-def fonts_text_width(text: str) -> float:
-    from perfnb.reporting import fonts
-
-    return fonts.text_width(text)
-
-
-def test_print_narrow_tables_keep_their_natural_width():
-    import lxml.html
-
-    prepared = perfnb_pdf.prepare_for_print(
-        "<table><tr><th>一级指标</th><th>得分</th></tr><tr><td>产出指标</td><td>48.75</td></tr></table>")
-    table = lxml.html.document_fromstring(prepared.html).find(".//table")
-    share = float(re.search(r"width: ([\d.]+)%", table.get("style")).group(1))
-    assert 15 < share < 40
-
-
-def test_print_charts_become_jpeg_other_images_stay_png():
-    html = ("<html><body>" + _img(_png_bytes(944, 400)) + _img(_png_bytes(944, 400, alpha=128))
-            + _img(_png_bytes(40, 20)) + _img(b"not a png") + "</body></html>")
-    prepared = perfnb_pdf.prepare_for_print(html)
-    assert "data:image" not in prepared.html
-    kinds = [prepared.resources[url][1] for url in re.findall(r'src="([^"]+)"', prepared.html)]
-    assert kinds == ["image/jpeg", "image/png", "image/png", "image/png"]
-    jpeg = prepared.resources[re.findall(r'src="([^"]+)"', prepared.html)[0]][0]
-    assert jpeg[:3] == b"\xff\xd8\xff"
-    # The fonts are served from memory too, subset to the document.
-    assert prepared.font_css.count("@font-face") == 2
-    assert sum(kind == "font/otf" for _, kind in prepared.resources.values()) == 2
-
-
-def test_pdf_chart_is_embedded_as_jpeg_and_drawn():
+def test_pdf_draws_png_as_an_image_and_svg_as_vectors(tmp_path):
     import pypdfium2
 
-    html = ('<html lang="zh-CN"><body><p style="font-family: \'Noto Sans SC\'">图表</p>'
-            + _img(_png_bytes(944, 400)) + "</body></html>")
-    data = perfnb_pdf.html_to_pdf(html, title="图表")
-    images = [obj for obj in PdfReader(io.BytesIO(data)).pages[0]["/Resources"]["/XObject"].values()]
-    assert [image.get_object()["/Filter"] for image in images] == ["/DCTDecode"]
+    nb = new_notebook()
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="100">'
+           '<rect width="300" height="100" fill="#cf222e"/></svg>')
+    nb.cells = [new_code_cell("chart()", outputs=[
+        new_output("display_data", data={"image/png": base64.b64encode(_png_bytes(944, 400)).decode(),
+                                         "text/plain": "<Figure>"}),
+        new_output("display_data", data={"image/svg+xml": svg, "text/plain": "<SVG>"})])]
+    data = exporters.export_pdf(nb)
+    page_object = PdfReader(io.BytesIO(data)).pages[0]
+    images = [obj.get_object() for obj in page_object["/Resources"]["/XObject"].values()
+              if obj.get_object().get("/Subtype") == "/Image"]
+    assert len(images) == 1 and images[0]["/Width"] == 944  # the PNG, at its full resolution
     page = pypdfium2.PdfDocument(data)[0].render(scale=0.5).to_pil().convert("RGB")
     colours = page.getcolors(maxcolors=1_000_000)
-    blue = sum(count for count, (r, g, b) in colours if abs(r - 30) < 12 and abs(g - 120) < 12
-               and abs(b - 200) < 12)
-    assert blue > 10_000  # the chart's area is painted in its colour
+
+    def painted(rgb):
+        return sum(count for count, colour in colours
+                   if all(abs(a - b) < 12 for a, b in zip(colour, rgb)))
+    assert painted((30, 120, 200)) > 10_000  # the PNG's area is painted in its colour
+    assert painted((207, 34, 46)) > 1_000    # and the SVG's rectangle

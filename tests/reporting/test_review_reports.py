@@ -89,3 +89,16 @@ def test_form_xlsx_fills_review_score_and_conclusion(reviewed, plain, tmp_path):
     assert decisions[1][-2:] == ["复核决定", "复核理由"] and decisions[2][-2] == "采纳"
     assert REVIEW_SHEET not in openpyxl.load_workbook(
         write_xlsx_form(plain, tmp_path / "p.xlsx")).sheetnames
+
+
+def test_typst_pdf_source_has_the_review(reviewed, plain):
+    from perfnb.reporting.narrative import render_report_typst
+
+    typst = render_report_typst(reviewed)
+    for words in ("复核意见", "计算得分", "复核得分", "复核理由", "绩效自评复核报告", "复核人",
+                  '"不采纳：复核后总分 89.29 分'):
+        assert words in typst, words
+    assert "复核意见" not in render_report_typst(plain)
+    tables = reviewed.to_typst()
+    assert '"复核得分"' in tables and '"复核等级"' in tables and '"89.29"' in tables
+    assert '"复核得分"' not in plain.to_typst()

@@ -226,3 +226,15 @@ def test_crosscheck_names_a_swapped_pdf_attachment(seed_run, seed_notebook, tmp_
     check_unit(tmp_path, "unit", entry, swapped)
     assert len(swapped.problems) == 1
     assert f"report.pdf 附加的输入文件“{SEED_DATA.name}”与笔记本来源信息中的哈希不符" in swapped.problems[0]
+
+
+def test_reexporting_the_archived_notebook_reproduces_the_archived_pdf(seed_run, seed_notebook):
+    # The PDF's date is the run's provenance time, not the clock: the evidence's hash of
+    # report.pdf can be reproduced from evaluation.ipynb at any later time.
+    from perfnb.reporting.exporters import export_pdf
+
+    again = export_pdf(seed_notebook, {"metadata": {"path": str(seed_run.out_dir), "name": "report"}})
+    assert again == (seed_run.out_dir / "report.pdf").read_bytes()
+    from perfnb.reporting.typst_markup import MIMETYPE
+    shown = [o for o in _outputs(seed_notebook) if o.get("output_type") == "display_data"]
+    assert shown and [list(o.data) for o in shown if MIMETYPE not in o.data] == []
