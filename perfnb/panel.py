@@ -278,13 +278,25 @@ class ReviewPanel:
 def review_panel(result, path=None):
     """The review panel in JupyterLab; a static note (no widgets) in batch runs."""
     if not interactive_kernel():
-        from IPython.display import HTML
         record = result.unit().review_record()
         note = ("本单元格在 JupyterLab 中显示交互式复核面板；批量运行时不显示。"
-                + (f"本报告已采用 {html_escape(record['evaluator'])}（{html_escape(record['date'])}）"
+                + (f"本报告已采用 {record['evaluator']}（{record['date']}）"
                    "的复核记录。" if record else "本单位尚无复核记录。"))
-        return HTML(f"<p class='perfnb-review-note'>{note}</p>")
+        return StaticNote(note)
     return ReviewPanel(result, path)
+
+
+class StaticNote:
+    """What the review cell shows in batch: one sentence, as HTML and as Typst (every output
+    of an executed notebook has both; the cell is tagged remove-cell and never printed)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        from perfnb.reporting.typst_markup import bundle, text
+        return bundle(f"<p class='perfnb-review-note'>{html_escape(self.text)}</p>", text(self.text),
+                      self.text)
 
 
 def html_escape(text) -> str:
