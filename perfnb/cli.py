@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jsonl", nargs="?", const="-", default=None, metavar="OUT.jsonl",
                    help="筛查结果写成 JSON Lines（每行一个单位）；不给文件名则输出到标准输出")
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="筛查并行进程数，默认等于 CPU 核数")
+    p.add_argument("--review", default=None, metavar="FILE",
+                   help="复核记录文件（.review.yaml）；默认使用单位文件旁的 <单位>.review.yaml")
 
     p = sub.add_parser("template", help="生成空白的三表式填报工作簿")
     p.add_argument("output", metavar="OUT.xlsx", help="要写入的 .xlsx 文件")

@@ -27,6 +27,8 @@ def score_command(args) -> int:
         return _score_one(inputs[0], args)
     if getattr(args, "form", None) is not None:
         raise InputError("--form 只能用于单个文件", hint="筛查多个文件时每个自评表各为一行，不需要 --form")
+    if getattr(args, "review", None) is not None:
+        raise InputError("--review 只能用于单个文件", hint="筛查时各单位使用各自文件旁的 .review.yaml")
     if args.json:
         raise InputError("--json 只能用于单个文件", hint="多个文件请用 --jsonl（每行一个单位的 JSON）")
     from perfnb.running.screen import screen_command_rows, summary_line, text_rows, write_rows
@@ -54,16 +56,23 @@ def _score_one(input_path, args) -> int:
     from perfnb.evaluation.checks.catalog import validate
 
     rules = validate(get_rules(args.rules or unit_rules(input_path)))
+    review = getattr(args, "review", None)
+    if review is not None and not Path(review).is_file():
+        raise InputError("复核文件不存在", file=review, hint="请检查 --review 的路径")
     form = getattr(args, "form", None)
     if form is not None:
-        tables = [load_unit(input_path, {"form": form})]
+        tables = [load_unit(input_path, {"form": form}, review=review)]
     else:
         results = load_forms(input_path)
         if len(results) == 1:
             if results[0].error is not None:
                 raise results[0].error
-            tables = [results[0].tables]
+            # one form: read as a unit, with its review (<unit>.review.yaml or --review)
+            tables = [load_unit(input_path, review=review)]
         else:
+            if review is not None:
+                raise InputError("--review 只能用于只含一个自评表的文件", file=input_path,
+                                 hint="请用 --form 指定其中一个自评表")
             return _score_forms(results, rules, args)
     evaluation = evaluate(tables[0], rules)
     if args.json:

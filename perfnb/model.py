@@ -10,7 +10,7 @@ produce every column (use ``None``/NaN/"" where unknown); extra columns are allo
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Iterable
 
 import numpy as np
@@ -136,6 +136,39 @@ OBSERVATION_COLUMNS = {
     "fields": "dict: named values for the check's message template (text as printed …)",
 }
 
+# The evaluator's review (复核) of a unit: perfnb.reading.review reads it from
+# ``<unit>.review.yaml`` (or the unit YAML's ``review:`` section) and matches it to the unit's
+# indicators; perfnb.evaluation.reviewing scores with it.  At most one review per unit.
+REVIEW_COLUMNS = {
+    "unit_id": "str",
+    "evaluator": "str: 复核人",
+    "date": "str: 复核日期, ISO (2026-11-30)",
+    "opinion": "str: 复核意见 ('' if none)",
+    "conclusion": "str: 复核结论 as written ('' if none)",
+    "source": "str: the file the review was read from",
+}
+REVIEW_INDICATOR_COLUMNS = {
+    "unit_id": "str",
+    "seq": "int: the indicator it adjusts (INDICATOR_COLUMNS seq), matched by 一级/二级/三级 name",
+    "name": "str: 三级指标 as the review names it",
+    "score": "float: 复核得分 (NaN: from the level)",
+    "level": "str|None: 复核档次 达成 / 部分达成 / 未达成 (None: the score alone)",
+    "reason": "str: the evaluator's reason (required)",
+    "source": "str", "line": "Int64: line of the entry in the review file",
+}
+REVIEW_FINDING_COLUMNS = {
+    "unit_id": "str",
+    "code": "str: the finding's code",
+    "indicator": "str|None: the finding's indicator / location (None: any)",
+    "column": "str|None: the finding's column header (None: any)",
+    "decision": "str: 采纳 | 不采纳",
+    "reason": "str: why (required for 不采纳)",
+    "source": "str", "line": "Int64",
+}
+DECISION_ADOPTED = "采纳"
+DECISION_REJECTED = "不采纳"
+DECISIONS = (DECISION_ADOPTED, DECISION_REJECTED)
+
 FINDING_COLUMNS = {
     "unit_id": "str",
     "code": "str: stable code, e.g. SCORE_MISMATCH",
@@ -161,6 +194,12 @@ class UnitTables:
     reported: pd.DataFrame = field(default_factory=lambda: empty_frame(REPORTED_COLUMNS))
     budget_lines: pd.DataFrame = field(default_factory=lambda: empty_frame(BUDGET_LINE_COLUMNS))
     observations: pd.DataFrame = field(default_factory=lambda: empty_frame(OBSERVATION_COLUMNS))
+    # the evaluator's review (复核), if any: see REVIEW_*_COLUMNS
+    reviews: pd.DataFrame = field(default_factory=lambda: empty_frame(REVIEW_COLUMNS))
+    review_indicators: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(REVIEW_INDICATOR_COLUMNS))
+    review_findings: pd.DataFrame = field(
+        default_factory=lambda: empty_frame(REVIEW_FINDING_COLUMNS))
 
     @property
     def unit_ids(self) -> list[str]:
@@ -182,25 +221,25 @@ class UnitTables:
                 return getattr(parts[0], name).iloc[0:0].copy()
             return pd.concat(frames, ignore_index=True)
 
-        return cls(stack("units"), stack("budgets"), stack("indicators"), stack("reported"),
-                   stack("budget_lines"), stack("observations"))
+        return cls(*(stack(name) for name in TABLE_NAMES))
 
     def select(self, unit_id: str) -> "UnitTables":
         """The tables of one unit."""
         def pick(frame: pd.DataFrame) -> pd.DataFrame:
             return frame[frame["unit_id"] == unit_id].reset_index(drop=True)
-        return UnitTables(pick(self.units), pick(self.budgets), pick(self.indicators),
-                          pick(self.reported), pick(self.budget_lines), pick(self.observations))
+        return UnitTables(*(pick(getattr(self, name)) for name in TABLE_NAMES))
 
     def with_unit_id(self, unit_id: str) -> "UnitTables":
         """A copy whose every table carries ``unit_id`` (loaders use it; one unit only)."""
         frames = []
-        for frame in (self.units, self.budgets, self.indicators, self.reported, self.budget_lines,
-                      self.observations):
+        for frame in (getattr(self, name) for name in TABLE_NAMES):
             frame = frame.copy()
             frame["unit_id"] = unit_id
             frames.append(frame)
         return UnitTables(*frames)
+
+
+TABLE_NAMES = tuple(f.name for f in fields(UnitTables))
 
 
 def is_blank(value) -> bool:

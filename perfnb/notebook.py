@@ -20,7 +20,7 @@ from perfnb.errors import ParameterError
 
 __all__ = ["PARAMETER_NAMES", "SECTION_KEYS", "Parameters", "validate_parameters", "load",
            "evaluate", "show_title", "show_section", "show_chart", "show_figure", "show_tables",
-           "show_findings"]
+           "show_findings", "review"]
 
 TEXT_PARAMETERS = ("unit_id", "department", "implementing_unit", "project")
 SECTION_KEYS = {
@@ -31,7 +31,8 @@ SECTION_KEYS = {
     "reported": {"total": "number", "grade": "text"},
     "evaluation": {"problems": "text", "measures": "text", "plans": "text", "notes": "text"},
 }
-PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "base_dir", "form")
+PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "review", "base_dir",
+                   "form")
 FIGURE_DPI = 150
 
 
@@ -42,6 +43,9 @@ class Parameters:
     data: Path                         # the input file, resolved
     rules: str                         # rule-set name or YAML path
     overrides: dict = field(default_factory=dict)   # YAML-shaped values that override the data
+    # the evaluator's review: None = look for it (the unit YAML's review:, <unit>.review.yaml),
+    # a Path = that file, a dict = the review itself (papermill -f of a YAML with an inline review)
+    review: Any = None
 
     @property
     def unit_id(self) -> str | None:
@@ -176,13 +180,24 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
         if section is not None:
             overrides[name] = section
     return Parameters(data=_resolve(str(data).strip(), base_dir), rules=str(rules).strip(),
-                      overrides=overrides)
+                      overrides=overrides, review=_check_review(values["review"], base_dir))
+
+
+def _check_review(value, base_dir):
+    if value is None or value is False or isinstance(value, Mapping):
+        return dict(value) if isinstance(value, Mapping) else value
+    if isinstance(value, (str, Path)) and str(value).strip():
+        path = _resolve(str(value).strip(), base_dir)
+        if not path.is_file():
+            raise ParameterError(f"参数 review 指向的复核文件“{value}”不存在（查找位置：{path}）。")
+        return path
+    raise ParameterError(f"参数 review 应为复核文件（.review.yaml）的路径，实际收到 {value!r}。")
 
 
 def load(parameters: Parameters):
     """The unit's tables, read from ``parameters.data`` with the overrides applied."""
     from perfnb.reading import load_unit
-    return load_unit(parameters.data, parameters.overrides or None)
+    return load_unit(parameters.data, parameters.overrides or None, review=parameters.review)
 
 
 def evaluate(tables, parameters: Parameters):
@@ -283,3 +298,14 @@ def show_tables(result) -> None:
 def show_findings(result, unit_id=None) -> None:
     """The audit findings as a table (the 审核发现 section)."""
     show_section(result, "findings", unit_id)
+
+
+def review(result, path=None):
+    """The review panel (复核): edit 复核得分 / 档次 / 理由, decide on each finding, write the
+    复核意见, save ``<unit>.review.yaml``.  Inert (a static note) when papermill runs the
+    notebook.  Returns the panel (None in batch) so tests and power users can drive it."""
+    from IPython.display import display
+    from perfnb.panel import ReviewPanel, review_panel
+    shown = review_panel(result, path)
+    display(shown)
+    return shown if isinstance(shown, ReviewPanel) else None

@@ -1,13 +1,15 @@
 """``evaluate``: score and audit a stacked table of units into one Evaluation.
 
 This is the one place that joins the two pure steps of the evaluation layer: scoring
-(:mod:`perfnb.evaluation.scoring`) and the audit checks (:mod:`perfnb.evaluation.audit`);
-neither of them imports this module.
+(:mod:`perfnb.evaluation.scoring`) and the audit checks (:mod:`perfnb.evaluation.audit`),
+then the evaluator's review (:mod:`perfnb.evaluation.reviewing`) where the tables carry one;
+none of them imports this module.
 """
 from __future__ import annotations
 
 from perfnb.evaluation.audit import audit
 from perfnb.evaluation.result import Evaluation
+from perfnb.evaluation.reviewing import apply_review
 from perfnb.evaluation.rules import RuleSet, get_rules
 from perfnb.evaluation.scoring import score_tables, shared_factorization
 from perfnb.model import UnitTables
@@ -21,4 +23,5 @@ def evaluate(tables: UnitTables, rules: RuleSet | str = "central") -> Evaluation
     with shared_factorization():
         scored = score_tables(tables, rules)
         findings = audit(tables, scored, rules)
+        scored, findings = apply_review(tables, scored, findings, rules)
     return Evaluation(tables=tables, rules=rules, scored=scored, findings=findings)

@@ -134,6 +134,87 @@ class Evaluation:
     def unit_ids(self) -> list[str]:
         return [str(u) for u in self.units["unit_id"]]
 
+    # -- the evaluator's review (复核) ------------------------------------------------------
+    @property
+    def final_totals(self) -> pd.DataFrame:
+        """Totals and grade of the final figures (复核得分: the review's, else computed)."""
+        return self.scored.get("final_totals", self.totals)
+
+    @property
+    def final_dimensions(self) -> pd.DataFrame:
+        return self.scored.get("final_dimensions", self.dimensions)
+
+    @property
+    def reviews(self) -> pd.DataFrame:
+        """One row per reviewed unit: evaluator, date, opinion, conclusion, source."""
+        return self.scored.get("reviews", self.tables.reviews)
+
+    def has_review(self, unit_id: str | None = None) -> bool:
+        unit_id = self._resolve(unit_id)
+        return bool((self.reviews["unit_id"].astype(str) == unit_id).any())
+
+    def review_record(self, unit_id: str | None = None) -> dict | None:
+        """The unit's review (evaluator, date, opinion, conclusion, source), None if none."""
+        unit_id = self._resolve(unit_id)
+        rows = self.reviews[self.reviews["unit_id"].astype(str) == unit_id]
+        if not len(rows):
+            return None
+        row = rows.iloc[0]
+        return {key: _text(row.get(key)) for key in
+                ("evaluator", "date", "opinion", "conclusion", "source")}
+
+    def final_scores(self) -> np.ndarray:
+        """复核得分 of every indicator row (the computed score where not reviewed)."""
+        if "final_score" in self.indicators.columns:
+            return self.indicators["final_score"].to_numpy(float)
+        return self.indicators["score"].to_numpy(float)
+
+    def reviewed_dict(self, unit_id: str | None = None) -> dict[str, Any] | None:
+        """The ``reviewed`` block of the JSON: final total/grade, per indicator the final
+        score and the reason, the decision on each finding (None: no review)."""
+        one = self.unit(unit_id)
+        record = one.review_record()
+        if record is None:
+            return None
+        total = one.final_totals.iloc[0]
+        indicators = []
+        for r in one.indicators.to_dict("records"):
+            reviewed = bool(r.get("reviewed"))
+            indicators.append({
+                "seq": _int(r.get("seq")), "level1": _text(r.get("level1")),
+                "level2": _text(r.get("level2")), "name": _text(r.get("name")),
+                "weight": _number(r.get("weight")),
+                "reported_score": _number(r.get("reported_score")),
+                "computed_score": _number(r.get("score")),
+                "final_score": _number(r.get("final_score")),
+                "reviewed": reviewed,
+                "level": _optional_text(r.get("review_level")) if reviewed else None,
+                "reason": _text(r.get("review_reason")) if reviewed else "",
+            })
+        findings = [{
+            "code": f["code"], "severity": f["severity"],
+            "location": {"sheet": _optional_text(f["sheet"]), "row": _int(f["row"]),
+                         "column": _optional_text(f["column"]),
+                         "indicator": _optional_text(f["indicator"])},
+            "decision": _optional_text(f.get("decision")),
+            "reason": _text(f.get("decision_reason")),
+        } for f in one.findings.to_dict("records")]
+        decisions = [f["decision"] for f in findings]
+        return {
+            **record,
+            "total": _number(total["total"]), "grade": _optional_text(total["grade"]),
+            "computed_total": _number(one.totals.iloc[0]["total"]),
+            "computed_grade": _optional_text(one.totals.iloc[0]["grade"]),
+            "dimensions": [{"name": d["level1"], "weight": _number(d["weight"]),
+                            "score": _number(d["score"]),
+                            "score_rate": _number(d["score_rate"], 4)}
+                           for d in one.final_dimensions.to_dict("records")],
+            "adjusted": sum(1 for i in indicators if i["reviewed"]),
+            "indicators": indicators,
+            "findings": findings,
+            "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
+        }
+
     def __len__(self) -> int:
         return len(self.units)
 
@@ -247,6 +328,7 @@ class Evaluation:
             "indicators": indicators,
             "findings": findings,
             "counts": one.counts(),
+            "reviewed": one.reviewed_dict(),
         }
 
     def to_json(self, unit_id: str | None = None, indent: int | None = 2) -> str:
@@ -274,6 +356,10 @@ class Evaluation:
         for severity in SEVERITIES:
             column = counts[severity] if severity in counts else pd.Series(dtype=int)
             frame[severity] = frame["unit_id"].map(column).fillna(0).astype(int).to_numpy()
+        # the final figures (复核得分: the evaluator's review where given, else computed)
+        frame["reviewed"] = frame["unit_id"].isin(set(self.reviews["unit_id"].astype(str))).to_numpy()
+        frame["reviewed_total"] = self.final_totals["total"].to_numpy()
+        frame["reviewed_grade"] = self.final_totals["grade"].to_numpy()
         return frame
 
     # -- plain text -----------------------------------------------------------------------
@@ -303,25 +389,41 @@ class Evaluation:
                         f"{'，' + _text(unit.get('reported_grade')) if _optional_text(unit.get('reported_grade')) else ''}")
         lines.append(f"总分：{_show(total['total'])} / {_show(total['weight'])}    "
                      f"等级：{_text(total['grade'])}{reported}")
+        review = one.review_record()
+        if review is not None:
+            final = one.final_totals.iloc[0]
+            lines.append(f"复核：{_show(final['total'])} 分，{_text(final['grade'])}    "
+                         f"复核人：{review['evaluator']}（{review['date']}）")
         budget = one.budgets.iloc[0]
         base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
         lines.append(f"预算执行：{base_label} {_show(budget.get('base'))} 万元，全年执行数 "
                      f"{_show(budget.get('executed'))} 万元，执行率 {_show_percent(budget.get('rate'))}，"
                      f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}")
         lines.append("")
-        lines.append(text_table(
-            ["一级指标", "分值", "得分", "得分率"],
-            [[_text(d["level1"]), _show(d["weight"]), _show(d["score"]), _show_percent(d["score_rate"], 1)]
-             for d in one.dimensions.to_dict("records")],
-            ["left", "right", "right", "right"]))
+        dimension_rows = [[_text(d["level1"]), _show(d["weight"]), _show(d["score"]),
+                           _show_percent(d["score_rate"], 1)]
+                          for d in one.dimensions.to_dict("records")]
+        dimension_headers = ["一级指标", "分值", "得分", "得分率"]
+        if review is not None:
+            dimension_headers.append("复核得分")
+            for row, d in zip(dimension_rows, one.final_dimensions.to_dict("records")):
+                row.append(_show(d["score"]))
+        lines.append(text_table(dimension_headers, dimension_rows,
+                                ["left", "right", "right", "right", "right"]))
         lines.append("")
-        lines.append(text_table(
-            ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"],
-            [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
-              _text(r.get("actual_text")), _show(r.get("weight")), _show(r.get("score")),
-              _show(r.get("reported_score")), STATUS_LABELS.get(_text(r.get("status")), "")]
-             for r in one.indicators.to_dict("records")],
-            ["left", "left", "left", "left", "right", "right", "right", "left"], max_width=24))
+        headers = ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"]
+        rows = [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
+                 _text(r.get("actual_text")), _show(r.get("weight")), _show(r.get("score")),
+                 _show(r.get("reported_score")), STATUS_LABELS.get(_text(r.get("status")), "")]
+                for r in one.indicators.to_dict("records")]
+        align = ["left", "left", "left", "left", "right", "right", "right", "left"]
+        if review is not None:
+            headers += ["复核得分", "复核理由"]
+            align += ["right", "left"]
+            for row, r in zip(rows, one.indicators.to_dict("records")):
+                row += [_show(r.get("final_score")),
+                        _text(r.get("review_reason")) if r.get("reviewed") else ""]
+        lines.append(text_table(headers, rows, align, max_width=24))
         counts = one.counts()
         lines.append("")
         lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
@@ -330,8 +432,12 @@ class Evaluation:
             place = "，".join(x for x in (
                 f"第 {_int(f['row'])} 行" if _int(f["row"]) is not None else "",
                 f"“{_text(f['column'])}”列" if _optional_text(f["column"]) else "") if x)
+            decision = _optional_text(f.get("decision"))
             lines.append(f"  [{SEVERITY_LABELS.get(f['severity'], f['severity'])}] {f['code']}"
-                         f"{'（' + place + '）' if place else ''}：{f['message']}")
+                         f"{'（' + place + '）' if place else ''}：{f['message']}"
+                         + (f"  〔复核：{decision}"
+                            f"{'，' + _text(f.get('decision_reason')) if _optional_text(f.get('decision_reason')) else ''}〕"
+                            if decision else ""))
         return "\n".join(lines)
 
     # -- HTML -----------------------------------------------------------------------------
@@ -369,6 +475,12 @@ class Evaluation:
         total = self.totals.iloc[0]
         budget = self.budgets.iloc[0]
         counts = self.counts()
+        review = self.review_record()
+        final = self.final_totals.iloc[0]
+        review_row = (f"<tr><th>复核</th><td class='num'><b>{_show(final['total'])}</b></td>"
+                      f"<th>复核等级</th><td><b>{_e(final['grade'])}</b></td>"
+                      f"<th>复核人</th><td>{_e(review['evaluator'])}（{_e(review['date'])}）</td></tr>"
+                      if review else "")
         head = (f"<h4>{_e(unit.get('project'))}</h4>"
                 "<table>"
                 f"<tr><th>单位编号</th><td>{_e(unit['unit_id'])}</td>"
@@ -380,7 +492,7 @@ class Evaluation:
                 f"{_e(unit.get('reported_grade'))}</td></tr>"
                 f"<tr><th>预算执行率</th><td class='num'>{_show_percent(budget.get('rate'))}</td>"
                 f"<th>评分规则</th><td colspan='3'>{_e(self.rules.title)}</td></tr>"
-                f"<tr><th>审核发现</th><td colspan='5'>错误 {counts['error']}，警告 "
+                f"{review_row}<tr><th>审核发现</th><td colspan='5'>错误 {counts['error']}，警告 "
                 f"{counts['warning']}，提示 {counts['info']}</td></tr></table>")
         dims = "".join(
             f"<tr><td>{_e(d['level1'])}</td><td class='num'>{_show(d['weight'])}</td>"
@@ -410,10 +522,15 @@ class Evaluation:
                 f"<td class='num'>{_show(r.get('score'))}</td>"
                 f"<td class='num'>{_show(r.get('reported_score'))}</td>"
                 f"<td style='color:{color};background:{background}'>"
-                f"{_e(STATUS_LABELS.get(status, status))}</td></tr>")
+                f"{_e(STATUS_LABELS.get(status, status))}</td>"
+                + (f"<td class='num'>{_show(r.get('final_score'))}</td>"
+                   f"<td>{_e(r.get('review_reason')) if r.get('reviewed') else ''}</td>"
+                   if review else "") + "</tr>")
         indicators = ("<h4>绩效指标</h4><table><thead><tr><th>一级指标</th><th>二级指标</th>"
                       "<th>三级指标</th><th>指标值</th><th>实际完成值</th><th>分值</th><th>得分</th>"
-                      f"<th>自评得分</th><th>完成情况</th></tr></thead><tbody>{''.join(rows)}"
+                      f"<th>自评得分</th><th>完成情况</th>"
+                      f"{'<th>复核得分</th><th>复核理由</th>' if review else ''}</tr></thead>"
+                      f"<tbody>{''.join(rows)}"
                       "</tbody></table>")
         if not with_findings:
             findings = ""
@@ -422,10 +539,13 @@ class Evaluation:
                 f"<tr><td style='color:{SEVERITY_COLORS.get(f['severity'], '#000')}'>"
                 f"{_e(SEVERITY_LABELS.get(f['severity'], f['severity']))}</td>"
                 f"<td><code>{_e(f['code'])}</code></td><td>{_e(_int(f['row']) or '')}</td>"
-                f"<td>{_e(f['column'])}</td><td>{_e(f['indicator'])}</td><td>{_e(f['message'])}</td></tr>"
+                f"<td>{_e(f['column'])}</td><td>{_e(f['indicator'])}</td><td>{_e(f['message'])}</td>"
+                + (f"<td>{_e(f.get('decision'))}</td><td>{_e(f.get('decision_reason'))}</td>"
+                   if review else "") + "</tr>"
                 for f in self.findings.to_dict("records"))
             findings = ("<h4>审核发现</h4><table><tr><th>级别</th><th>代码</th><th>行</th><th>列</th>"
-                        f"<th>指标</th><th>说明</th></tr>{items}</table>")
+                        f"<th>指标</th><th>说明</th>{'<th>复核</th><th>理由</th>' if review else ''}"
+                        f"</tr>{items}</table>")
         else:
             findings = "<h4>审核发现</h4><p>未发现问题。</p>"
         return head + dims + indicators + findings
@@ -465,6 +585,8 @@ class Evaluation:
         total = self.totals.iloc[0]
         budget = self.budgets.iloc[0]
         counts = self.counts()
+        review = self.review_record()
+        final = self.final_totals.iloc[0]
         th = {"header": True}
         head = ty.table(["auto", "1fr", "auto", "1fr", "auto", "auto"], [], [
             [Cell("单位编号", **th), Cell(ty.breakable(_text(unit["unit_id"]))),
@@ -476,6 +598,10 @@ class Evaluation:
              Cell("自评", **th), f"{_show(unit.get('reported_total'))} {_text(unit.get('reported_grade'))}"],
             [Cell("预算执行率", **th), _show_percent(budget.get("rate")),
              Cell("评分规则", **th), Cell(_text(self.rules.title), colspan=3)],
+            *([[Cell("复核", **th), Cell(_show(final["total"]), bold=True),
+                 Cell("复核等级", **th), Cell(_text(final["grade"]), bold=True),
+                 Cell("复核人", **th), f"{review['evaluator']}（{review['date']}）"]]
+              if review else []),
             [Cell("审核发现", **th), Cell(f"错误 {counts['error']}，警告 {counts['warning']}，"
                                          f"提示 {counts['info']}", colspan=5)],
         ])
@@ -501,21 +627,27 @@ class Evaluation:
                       Cell(_show(r.get("weight")), **num), Cell(_show(r.get("score")), **num),
                       Cell(_show(r.get("reported_score")), **num),
                       Cell(STATUS_LABELS.get(status, status), color=color, fill=background)]
+            if review:
+                cells += [Cell(_show(r.get("final_score")), **num),
+                          _text(r.get("review_reason")) if r.get("reviewed") else ""]
             rows.append(cells)
         indicators = ty.table(None,
                               [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值",
-                                "得分", "自评得分", "完成情况"]], rows)
+                                "得分", "自评得分", "完成情况"]
+                               + (["复核得分", "复核理由"] if review else [])], rows)
         parts = ["=== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
                  "=== 一级指标得分\n\n", dims, "=== 绩效指标\n\n", indicators]
         if with_findings:
             parts.append("=== 审核发现\n\n")
             if len(self.findings):
                 parts.append(ty.table(None,
-                                      [["级别", "代码", "行", "列", "指标", "说明"]], [
+                                      [["级别", "代码", "行", "列", "指标", "说明"]
+                                       + (["复核", "理由"] if review else [])], [
                     [Cell(SEVERITY_LABELS.get(f["severity"], f["severity"]),
                           color=SEVERITY_COLORS.get(f["severity"], "#000000")),
                      Cell(ty.breakable(_text(f["code"]))), _text(_int(f["row"]) or ""),
                      _text(f["column"]), _text(f["indicator"]), _text(f["message"])]
+                    + ([_text(f.get("decision")), _text(f.get("decision_reason"))] if review else [])
                     for f in self.findings.to_dict("records")]))
             else:
                 parts.append("未发现问题。\n\n")

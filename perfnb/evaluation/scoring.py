@@ -560,20 +560,15 @@ def grades_of(totals: np.ndarray, rules: RuleSet) -> np.ndarray:
     return np.where(np.isnan(totals), None, grades)
 
 
-def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[str, pd.DataFrame]:
-    """Score every unit: ``{"indicators", "budgets", "dimensions", "totals"}`` DataFrames.
-
-    Pure: the input tables are not modified.  See the module docstring for the rules.
-    """
-    rules = get_rules(rules)
-    unit_ids = pd.Index(tables.units["unit_id"].astype(str).to_numpy(object))
-    if unit_ids.has_duplicates:
-        duplicated = sorted(set(unit_ids[unit_ids.duplicated()]))[:5]
-        raise InputError(f"单位编号“{'、'.join(duplicated)}”重复", hint="每个单位的编号必须唯一")
-    codes = unit_codes(unit_ids, tables.indicators, "指标表")
-
-    indicators = score_indicators(tables.indicators, rules)
-    budgets = score_budgets(tables.units, tables.budgets, rules)
+def aggregate(tables: UnitTables, indicators: pd.DataFrame, budgets: pd.DataFrame,
+              rules: RuleSet, unit_ids: pd.Index | None = None,
+              codes: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Dimension scores and totals (with grade) of every unit from the indicators' ``score``
+    and the budgets' ``score`` columns (the reviewed figures reuse it with final scores)."""
+    if unit_ids is None:
+        unit_ids = pd.Index(tables.units["unit_id"].astype(str).to_numpy(object))
+    if codes is None:
+        codes = unit_codes(unit_ids, tables.indicators, "指标表")
     dimensions = _dimensions(indicators, codes, budgets, unit_ids, tables.indicators)
 
     n_units = len(unit_ids)
@@ -592,5 +587,23 @@ def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[s
         "indicator_score": round_half_up(indicator_score),
         "indicator_count": indicator_count,
     })
+    return dimensions, totals
+
+
+def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[str, pd.DataFrame]:
+    """Score every unit: ``{"indicators", "budgets", "dimensions", "totals"}`` DataFrames.
+
+    Pure: the input tables are not modified.  See the module docstring for the rules.
+    """
+    rules = get_rules(rules)
+    unit_ids = pd.Index(tables.units["unit_id"].astype(str).to_numpy(object))
+    if unit_ids.has_duplicates:
+        duplicated = sorted(set(unit_ids[unit_ids.duplicated()]))[:5]
+        raise InputError(f"单位编号“{'、'.join(duplicated)}”重复", hint="每个单位的编号必须唯一")
+    codes = unit_codes(unit_ids, tables.indicators, "指标表")
+
+    indicators = score_indicators(tables.indicators, rules)
+    budgets = score_budgets(tables.units, tables.budgets, rules)
+    dimensions, totals = aggregate(tables, indicators, budgets, rules, unit_ids, codes)
     return {"indicators": indicators, "budgets": budgets, "dimensions": dimensions,
             "totals": totals}

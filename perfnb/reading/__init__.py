@@ -24,9 +24,10 @@ from perfnb.reading.forms import Form
 from perfnb.reading.sheets import SPREADSHEET_SUFFIXES
 from perfnb.reading.workbook import write_template
 
-__all__ = ["load_unit", "load_units", "load_forms", "prepare_forms", "read_forms", "FormResult", "resolve_data_path",
-           "write_template", "read_unit_yaml", "WORKBOOK_SUFFIXES", "SPREADSHEET_SUFFIXES",
-           "YAML_SUFFIXES", "CSV_SUFFIXES", "DOCX_SUFFIXES", "PDF_SUFFIXES", "DATA_SUFFIXES"]
+__all__ = ["load_unit", "load_units", "load_forms", "prepare_forms", "read_forms", "FormResult",
+           "unit_review", "review_file", "resolve_data_path", "write_template", "read_unit_yaml",
+           "WORKBOOK_SUFFIXES", "SPREADSHEET_SUFFIXES", "YAML_SUFFIXES", "CSV_SUFFIXES",
+           "DOCX_SUFFIXES", "PDF_SUFFIXES", "DATA_SUFFIXES"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -146,6 +147,59 @@ def _spreadsheet_forms(path: Path) -> list[Form]:
     return forms
 
 
+def unit_review(path: str | os.PathLike, settings: dict | None = None,
+                data_path: str | os.PathLike | None = None, review=None):
+    """The review of the unit read from ``path``, or None.
+
+    ``review``: None looks for it (the unit YAML's ``review:`` section or file, else
+    ``<stem>.review.yaml`` beside the YAML, else beside the data file); False: no review;
+    a path: that file; a mapping: the review itself; a :class:`Review`: as is.
+    """
+    from perfnb.reading.review import (Review, find_review_file, read_review,
+                                       review_from_mapping)
+
+    if review is False:
+        return None
+    if isinstance(review, Review):
+        return review
+    if isinstance(review, dict):
+        return review_from_mapping(review)
+    path = Path(path)
+    if review is None and settings and settings.get("review") is not None:
+        review = settings["review"]
+        if isinstance(review, Review):
+            return review
+        review = resolve_data_path(review, path.parent)
+        if not Path(review).is_file():
+            raise InputError(f"review 指向的复核文件“{settings['review']}”不存在（查找位置：{review}）",
+                             file=path, hint="请检查 review 的路径；相对路径以本 YAML 所在文件夹为准")
+    if review is None:
+        review = find_review_file(path, data_path)
+        if review is None:
+            return None
+    return read_review(review)
+
+
+def review_file(path: str | os.PathLike) -> Path | None:
+    """The review *file* of the unit read from ``path`` (None: none, or written inline in
+    the unit YAML); the batch and the provenance hash it as an input."""
+    from perfnb.reading.review import find_review_file
+
+    path = Path(path)
+    data_path = None
+    if path.suffix.lower() in YAML_SUFFIXES:
+        settings = read_unit_yaml(path)
+        value = settings.get("review")
+        if isinstance(value, str):
+            candidate = resolve_data_path(value, path.parent)
+            return candidate if candidate.is_file() else None
+        if value is not None:
+            return None
+        if settings.get("data"):
+            data_path = resolve_data_path(settings["data"], path.parent)
+    return find_review_file(path, data_path)
+
+
 @dataclass
 class FormResult:
     """One form of a file (see :func:`load_forms`): its unit tables, or the error of that form."""
@@ -221,7 +275,7 @@ def _select(forms: list[Form], selector, data_path: Path, source_name: str) -> F
     return forms[0]
 
 
-def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTables:
+def load_unit(path: str | os.PathLike, overrides: dict | None = None, review=None) -> UnitTables:
     """Load one unit from a unit YAML or a data file (Excel .xlsx/.xls/.ods, CSV, Word, PDF).
 
     ``overrides`` are unit-YAML keys (unit_id, department, implementing_unit, project, year,
@@ -230,6 +284,9 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTab
     unit id is the YAML's ``unit_id``, else the workbook's 单位编号, else the data file's stem
     (for one form of a multi-form file: ``<stem>-<project>`` or ``<stem>-<number>``).  A file
     holding several forms needs ``form`` (number from 1, or project name) to say which.
+
+    ``review``: see :func:`unit_review` (by default the unit's review is found and attached:
+    ``tables.reviews``, ``tables.review_indicators``, ``tables.review_findings``).
     """
     path = Path(path)
     source_name = str(path)
@@ -239,7 +296,20 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None) -> UnitTab
     unit_id = _unit_ids(data_path, forms, settings)[forms.index(form)]
     if len(forms) > 1 and settings.get("unit_id"):
         unit_id = str(settings["unit_id"])
-    return _finish(form, settings, source_name, unit_id)
+    tables = _finish(form, settings, source_name, unit_id)
+    found = unit_review(path, settings, data_path if data_path != path else None, review)
+    from perfnb.reading.review import REVIEW_SUFFIX, attach_review, review_path_for
+    if found is not None:
+        tables = attach_review(tables, found)
+    # where the review panel saves this unit's review: its review file, else beside the input
+    if found is not None and found.source.lower().endswith(REVIEW_SUFFIX):
+        target = Path(found.source)
+    elif isinstance(settings.get("review"), str):
+        target = resolve_data_path(settings["review"], path.parent)
+    else:
+        target = review_path_for(path)
+    tables.units["review_path"] = str(target)
+    return tables
 
 
 def prepare_forms(path: str | os.PathLike, overrides: dict | None = None) \

@@ -2,6 +2,7 @@
 
 Text keys keep their text even when unquoted (``unit_id: 007`` stays "007", ``project: 2022``
 stays "2022"): the YAML is composed into nodes and those keys take the scalar as written.
+``review:`` holds the evaluator's review (perfnb.reading.review) or the path of its file.
 Unknown keys are errors (a typo such as ``buget:`` must not pass silently).
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ SECTIONS = {
     "reported": {"total": "number", "grade": "text"},
     "evaluation": {"problems": "text", "measures": "text", "plans": "text", "notes": "text"},
 }
-TOP_LEVEL_KEYS = TEXT_KEYS | NUMBER_KEYS | set(SECTIONS)
+TOP_LEVEL_KEYS = TEXT_KEYS | NUMBER_KEYS | set(SECTIONS) | {"review"}
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -104,12 +105,24 @@ def read_unit_yaml(path: str | Path) -> dict:
                 result[key] = _scalar_text(value_node, path, key)
             elif key in NUMBER_KEYS:
                 result[key] = _scalar_number(value_node, path, key)
+            elif key == "review":
+                result[key] = _read_review(value_node, path)
             else:
                 result[key] = _read_section(value_node, path, key, errors)
         except InputError as error:
             errors.append(error)
     raise_errors(errors)
     return result
+
+
+def _read_review(node, path: Path):
+    """The ``review:`` key: the review itself (a mapping), or the path of a review file."""
+    if isinstance(node, yaml.ScalarNode):
+        if node.tag == _NULL_TAG and node.style is None:
+            return None
+        return node.value.strip() or None
+    from perfnb.reading.review import review_from_node
+    return review_from_node(node, path)
 
 
 def _read_section(node, path: Path, section: str, errors: list[InputError]) -> dict | None:

@@ -142,7 +142,13 @@ def _indicator_context(row) -> dict:
                                               < round(float(weight), 2))
     over = bool(row.get("over_achieved")) if not _missing(row.get("over_achieved")) else False
     reason = _text(row.get("deviation_reason"))
+    reviewed = bool(row.get("reviewed")) if not _missing(row.get("reviewed")) else False
+    final = row.get("final_score")
     return {
+        # 复核得分: the evaluator's where reviewed, else the computed score
+        "final_score": score if _missing(final) else final, "reviewed": reviewed,
+        "review_reason": _text(row.get("review_reason")) if reviewed else "",
+        "review_level": _text(row.get("review_level")) if reviewed else "",
         "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
         "name": _text(row.get("name")), "kind": row.get("kind"),
         "target": target_display(row), "actual": actual_display(row),
@@ -215,7 +221,9 @@ def report_context(evaluation, unit_id=None) -> dict:
         findings.append({"code": finding.get("code"), "severity": finding.get("severity"),
                          "severity_label": SEVERITY_LABELS.get(finding.get("severity"),
                                                                finding.get("severity")),
-                         "location": _location(finding), "message": _text(finding.get("message"))})
+                         "location": _location(finding), "message": _text(finding.get("message")),
+                         "decision": _text(finding.get("decision")),
+                         "decision_reason": _text(finding.get("decision_reason"))})
     severity_counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITY_LABELS}
     lines = [{"label": _text(r.get("label")), "initial": r.get("initial"),
               "adjusted": r.get("adjusted"), "executed": r.get("executed")}
@@ -266,17 +274,48 @@ def report_context(evaluation, unit_id=None) -> dict:
         "no_reason": NO_REASON, "no_budget_reason": NO_BUDGET_REASON,
         "low_rate_threshold": LOW_EXECUTION_RATE,
     }
+    context["review"] = _review_context(unit, indicators, findings)
     context["title"] = _title(context)
     project = context["project"]
     context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
     return context
 
 
+def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict | None:
+    """The evaluator's review (复核) for the templates, None when the unit has none."""
+    record = unit.review_record() if hasattr(unit, "review_record") else None
+    if record is None:
+        return None
+    final = unit.final_totals.iloc[0]
+    computed = unit.totals.iloc[0]
+    dimensions = [{"name": r["level1"], "weight": r["weight"], "score": r["score"],
+                   "score_rate": r["score_rate"]}
+                  for _, r in unit.final_dimensions.iterrows()]
+    decisions = [f["decision"] for f in findings]
+    return {
+        **record,
+        "total": final["total"], "grade": _text(final["grade"]), "weight_total": final["weight"],
+        "computed_total": computed["total"], "computed_grade": _text(computed["grade"]),
+        "grade_changed": _text(final["grade"]) != _text(computed["grade"]),
+        "dimensions": [d for d in dimensions if d["name"] != BUDGET_DIMENSION],
+        "budget_score": next((d["score"] for d in dimensions if d["name"] == BUDGET_DIMENSION),
+                             float("nan")),
+        "adjusted": [i for i in indicators if i["reviewed"]],
+        "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
+        "rejected_findings": [f for f in findings if f["decision"] == "不采纳"],
+    }
+
+
+REPORT_KIND = "绩效自评报告"
+REVIEWED_REPORT_KIND = "绩效自评复核报告"
+
+
 def _title(context: dict) -> str:
     owner = context["implementing_unit"] or context["department"]
     year = f"{context['year']}年度" if context["year"] else ""
     project = context["project"] or context["unit_id"]
-    return f"{owner}{project}{year}绩效自评报告" if owner != project else f"{project}{year}绩效自评报告"
+    kind = REVIEWED_REPORT_KIND if context.get("review") else REPORT_KIND
+    return f"{owner}{project}{year}{kind}" if owner != project else f"{project}{year}{kind}"
 
 
 def report_title(evaluation, unit_id=None) -> str:
@@ -327,10 +366,29 @@ def typst_environment() -> Environment:
     env.globals["no_reason"] = NO_REASON
     env.globals["ordinal"] = _ordinal
     env.globals["findings_table"] = findings_table_typst
+    env.globals["review_table"] = review_table_typst
     return env
 
 
-def findings_table_typst(findings: list[dict]) -> typst_markup.Typst:
+def review_table_typst(indicators: list[dict], weight_total, reported_total, total,
+                       review: dict) -> typst_markup.Typst:
+    """三级指标 | 分值 | 自评得分 | 计算得分 | 复核得分 | 复核理由, and the 总分 row (Typst)."""
+    Cell = typst_markup.Cell
+    num = {"align": "right"}
+    rows = [[item["name"], Cell(format_score(item["weight"]), **num),
+             Cell(format_score(item["reported_score"]), **num),
+             Cell(format_score(item["score"]), **num),
+             Cell(format_score(item["final_score"]), **num, bold=item["reviewed"]),
+             item["review_reason"]] for item in indicators]
+    rows.append([Cell("总分", bold=True), Cell(format_score(weight_total), **num),
+                 Cell(format_score(reported_total), **num), Cell(format_score(total), **num),
+                 Cell(format_score(review["total"]), **num, bold=True), ""])
+    return typst_markup.table(["1.4fr", "auto", "auto", "auto", "auto", "2fr"],
+                              [["三级指标", "分值", "自评得分", "计算得分", "复核得分", "复核理由"]],
+                              rows)
+
+
+def findings_table_typst(findings: list[dict], review: dict | None = None) -> typst_markup.Typst:
     """The 审核发现 table as Typst, each row in its severity's colour (as report.css)."""
     colors = {"error": typst_markup.COLORS["unmet"], "warning": typst_markup.COLORS["partial"],
               "info": typst_markup.COLORS["muted"]}
@@ -342,6 +400,13 @@ def findings_table_typst(findings: list[dict]) -> typst_markup.Typst:
                      Cell(finding.get("location"), color=color),
                      Cell(finding.get("message"), color=color),
                      Cell(typst_markup.breakable(finding.get("code")), color=color)])
+        if review:
+            decision = finding.get("decision") or "—"
+            reason = finding.get("decision_reason")
+            rows[-1].append(Cell(f"{decision}：{reason}" if reason else decision, color=color))
+    if review:
+        return typst_markup.table(["auto", "auto", "1fr", "2.2fr", "0.9fr", "1fr"],
+                                  [["序号", "类别", "位置", "说明", "代码", "复核"]], rows)
     return typst_markup.table(["auto", "auto", "1.1fr", "2.6fr", "0.9fr"],
                               [["序号", "类别", "位置", "说明", "代码"]], rows)
 

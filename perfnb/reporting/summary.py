@@ -29,7 +29,8 @@ __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
            "show_findings_detail", "use_report_display",
            "plot_grade_distribution",
            "plot_score_rate_heatmap", "plot_budget_execution",
-           "write_summary_workbook", "show_figure", "summary_title"]
+           "write_summary_workbook", "show_figure", "summary_title", "percent_text",
+           "review_comparison", "review_table", "department_review_table"]
 
 GRADES = ("优", "良", "中", "差")
 SEVERITIES = ("error", "warning", "info")
@@ -40,6 +41,9 @@ RESULT_COLUMNS = [
     "weight_total", "reported_total", "reported_grade", "budget_initial", "budget_adjusted",
     "budget_executed", "execution_rate", "budget_weight", "budget_score",
     "findings_error", "findings_warning", "findings_info", "folder", "result_path",
+    # the evaluator's review (复核): final figures (= computed where the unit has no review)
+    "reviewed", "reviewed_total", "reviewed_grade", "adjusted_indicators", "adopted_findings",
+    "rejected_findings", "evaluator",
 ]
 
 
@@ -103,6 +107,7 @@ def load_results(results_dir: str | os.PathLike, department: str | None = None) 
         reported = data.get("reported") or {}
         counts = data.get("counts") or {}
         rules = data.get("rules") or {}
+        review = data.get("reviewed") or {}
         row = {
             "unit_id": str(data.get("unit_id")), "department": data.get("department") or "",
             "implementing_unit": data.get("implementing_unit") or "",
@@ -120,6 +125,13 @@ def load_results(results_dir: str | os.PathLike, department: str | None = None) 
             **{f"findings_{severity}": int(counts.get(severity) or 0) for severity in SEVERITIES},
             "folder": Path(path).parent.relative_to(Path(results_dir)).as_posix(),
             "result_path": str(path),
+            "reviewed": bool(review),
+            "reviewed_total": _number(review.get("total", data.get("total"))),
+            "reviewed_grade": review.get("grade", data.get("grade")),
+            "adjusted_indicators": int(review.get("adjusted") or 0),
+            "adopted_findings": int(review.get("adopted") or 0),
+            "rejected_findings": int(review.get("rejected") or 0),
+            "evaluator": review.get("evaluator") or "",
         }
         for dimension in data.get("dimensions") or []:
             row[f"score:{dimension.get('name')}"] = _number(dimension.get("score"))
@@ -178,7 +190,7 @@ def ranking_table(results: pd.DataFrame) -> pd.DataFrame:
         "名次": frame["total"].rank(method="min", ascending=False).astype("Int64"),
         "单位编号": frame["unit_id"], "主管部门": frame["department"],
         "项目名称": frame["project"], "总分": frame["total"].round(2), "等级": frame["grade"],
-        "预算执行率": (frame["execution_rate"] * 100).round(2).astype(str) + "%",
+        "预算执行率": frame["execution_rate"].map(percent_text),
         "错误": frame["findings_error"], "警告": frame["findings_warning"],
     })
     # The rank is the row label (no second 1..n column); its name sits in the header's corner
@@ -204,13 +216,21 @@ def score_rate_matrix(dimensions: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_rate_table(dimensions: pd.DataFrame) -> pd.DataFrame:
-    """:func:`score_rate_matrix` for reading: percentages with one decimal, "—" where a unit
+    """:func:`score_rate_matrix` for reading: percentages as in the unit reports, "—" where a unit
     has no such 一级指标, rows 单位编号 and columns 一级指标."""
     matrix = score_rate_matrix(dimensions)
     if matrix.empty:
         return matrix
-    shown = (matrix * 100).round(1).map(lambda value: "—" if pd.isna(value) else f"{value:.1f}")
+    shown = matrix.map(percent_text)
     return shown.rename_axis(index="单位编号", columns="一级指标")
+
+
+def percent_text(value) -> str:
+    """A rate as the unit reports write it: rounded to 4 decimals, shown with 2 (97.50%, 68.00%);
+    "—" when missing."""
+    if value is None or pd.isna(value):
+        return "—"
+    return f"{round(float(value), 4) * 100:.2f}%"
 
 
 def _amount(value) -> str:
@@ -221,16 +241,102 @@ def _amount(value) -> str:
 def budget_table(results: pd.DataFrame) -> pd.DataFrame:
     """Budget execution per unit, with Chinese headers (万元 with two decimals, "—" where the
     unit gave no figure; rate as text with %)."""
-    rate = (results["execution_rate"] * 100).round(2)
     table = pd.DataFrame({
         "单位编号": results["unit_id"],
         "年初预算数（万元）": results["budget_initial"].map(_amount),
         "全年预算数（万元）": results["budget_adjusted"].map(_amount),
         "全年执行数（万元）": results["budget_executed"].map(_amount),
-        "预算执行率": rate.map(lambda value: "—" if pd.isna(value) else f"{value:g}%"),
+        "预算执行率": results["execution_rate"].map(percent_text),
         "得分": results["budget_score"],
     }).sort_values("单位编号").reset_index(drop=True)
     return _numbered(table)
+
+
+def _grade_word(value) -> str | None:
+    """A reported grade or conclusion as one of 优/良/中/差 (良好 -> 良, 优秀 -> 优)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text[0] if text[:1] in GRADES else (text or None)
+
+
+def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
+    """Per unit: 自评 (reported) vs 计算 vs 复核 total and grade, adjusted indicators, adopted
+    and rejected findings, and whether the grade changed (复核 vs 自评, or vs 计算); units whose
+    grade changed first, then by department and unit id.  Plain values (for summary.xlsx)."""
+    if results.empty:
+        return pd.DataFrame(columns=["department", "unit_id", "project", "reviewed",
+                                     "reported_total", "reported_grade", "total", "grade",
+                                     "reviewed_total", "reviewed_grade", "adjusted_indicators",
+                                     "adopted_findings", "rejected_findings", "grade_changed"])
+    frame = results.copy()
+    reported_grade = frame["reported_grade"].map(_grade_word)
+    frame["grade_changed"] = (frame["reviewed_grade"] != frame["grade"]) | (
+        reported_grade.notna() & (frame["reviewed_grade"] != reported_grade))
+    frame = frame.sort_values(["grade_changed", "department", "unit_id"],
+                              ascending=[False, True, True]).reset_index(drop=True)
+    return frame[["department", "unit_id", "project", "reviewed", "reported_total",
+                  "reported_grade", "total", "grade", "reviewed_total", "reviewed_grade",
+                  "adjusted_indicators", "adopted_findings", "rejected_findings",
+                  "grade_changed"]]
+
+
+def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
+    """:func:`review_comparison` for reading, with Chinese headers: 自评 / 计算 / 复核 side by
+    side as "总分（等级）" (``split``: total and grade in columns of their own, for summary.xlsx)."""
+    frame = review_comparison(results)
+    if split:
+        table = pd.DataFrame({
+            "主管部门": frame["department"], "单位编号": frame["unit_id"],
+            "自评总分": frame["reported_total"].round(2),
+            "自评等级": frame["reported_grade"].fillna("—"),
+            "计算总分": frame["total"].round(2), "计算等级": frame["grade"],
+            "复核总分": frame["reviewed_total"].round(2), "复核等级": frame["reviewed_grade"],
+            "调整指标数": frame["adjusted_indicators"].astype(int),
+            "采纳审核发现": frame["adopted_findings"].astype(int),
+            "已复核": frame["reviewed"].map({True: "是", False: "否"}),
+            "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
+        })
+        return _numbered(table)
+
+    def figure(total, grade) -> str:
+        if total is None or pd.isna(total):
+            return "—" if grade is None or pd.isna(grade) else str(grade)
+        return f"{total:.2f}" + ("" if grade is None or pd.isna(grade) else f"（{grade}）")
+
+    table = pd.DataFrame({
+        "主管部门": frame["department"], "单位编号": frame["unit_id"],
+        "自评": [figure(t, g) for t, g in zip(frame["reported_total"], frame["reported_grade"])],
+        "计算": [figure(t, g) for t, g in zip(frame["total"], frame["grade"])],
+        "复核": [figure(t, g) if r else "未复核" for t, g, r in
+                 zip(frame["reviewed_total"], frame["reviewed_grade"], frame["reviewed"])],
+        "调整指标": frame["adjusted_indicators"].astype(int),
+        "采纳发现": frame["adopted_findings"].astype(int),
+        "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
+    })
+    return _numbered(table)
+
+
+def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
+    """Per department: units, reviewed units, average 自评 / 计算 / 复核 total, units whose grade
+    changed, adjusted indicators and adopted findings (Chinese headers)."""
+    frame = review_comparison(results)
+    if frame.empty:
+        return pd.DataFrame(columns=["主管部门", "单位数", "已复核单位数", "自评平均分", "计算平均分",
+                                     "复核平均分", "等级变化单位数", "调整指标数", "采纳审核发现"])
+    groups = frame.groupby("department", sort=True)
+    table = pd.DataFrame({
+        "单位数": groups.size(),
+        "已复核单位数": groups["reviewed"].sum().astype(int),
+        "自评平均分": groups["reported_total"].mean().round(2),
+        "计算平均分": groups["total"].mean().round(2),
+        "复核平均分": groups["reviewed_total"].mean().round(2),
+        "等级变化单位数": groups["grade_changed"].sum().astype(int),
+        "调整指标数": groups["adjusted_indicators"].sum().astype(int),
+        "采纳审核发现": groups["adopted_findings"].sum().astype(int),
+    }).rename_axis("主管部门").reset_index()
+    table = table.sort_values(["等级变化单位数", "主管部门"], ascending=[False, True])
+    return _numbered(table.reset_index(drop=True))
 
 
 def _numbered(table: pd.DataFrame) -> pd.DataFrame:
@@ -461,7 +567,8 @@ def write_summary_workbook(results_dir: str | os.PathLike,
     level1_names = [c.split(":", 1)[1] for c in results.columns if c.startswith("score:")]
     headers = (["主管部门", "单位编号", "项目名称", "总分", "等级"]
                + [f"{name}得分" for name in level1_names]
-               + ["预算执行率"] + [f"审核发现（{SEVERITY_LABELS[s]}）" for s in SEVERITIES])
+               + ["预算执行率"] + [f"审核发现（{SEVERITY_LABELS[s]}）" for s in SEVERITIES]
+               + ["复核总分", "复核等级"])
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "汇总"
@@ -474,6 +581,7 @@ def write_summary_workbook(results_dir: str | os.PathLike,
         values += [_cell(row[f"score:{name}"]) for name in level1_names]
         values += [_cell(row["execution_rate"])]
         values += [int(row[f"findings_{s}"]) for s in SEVERITIES]
+        values += [_cell(row["reviewed_total"]), row["reviewed_grade"]]
         sheet.append(values)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E3E7EC")
@@ -494,6 +602,7 @@ def write_summary_workbook(results_dir: str | os.PathLike,
         sheet.column_dimensions[get_column_letter(index)].width = min(max(width, 8), 50)
     sheet.freeze_panes = "A2"
     _findings_sheet(workbook, results_dir)
+    _review_sheets(workbook, results)
     buffer = BytesIO()
     workbook.save(buffer)
     target = Path(path) if path else results_dir / "summary.xlsx"
@@ -516,6 +625,17 @@ def _findings_sheet(workbook, results_dir: Path) -> None:
         "列": findings["column"], "指标": findings["indicator"], "说明": findings["message"],
     }, columns=columns)
     write_table_sheet(workbook.create_sheet("审核发现"), table)
+
+
+def _review_sheets(workbook, results: pd.DataFrame) -> None:
+    """Sheets 自评与复核 (per unit, grade changes first) and 部门复核汇总 (per department)."""
+    from perfnb.reporting.office import write_table_sheet
+
+    units = review_table(results, split=True).reset_index(drop=True)
+    write_table_sheet(workbook.create_sheet("自评与复核"), units,
+                      title="自评与复核对比（等级有变化的单位在前）")
+    departments = department_review_table(results).reset_index(drop=True)
+    write_table_sheet(workbook.create_sheet("部门复核汇总"), departments, title="各主管部门自评与复核")
 
 
 def _cell(value):

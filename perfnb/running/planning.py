@@ -23,6 +23,7 @@ from perfnb.running.manifest import Manifest, sha256_bytes, sha256_file
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
 DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".csv", ".docx", ".docm", ".pdf"}
+REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
 UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
 SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
 
@@ -92,6 +93,8 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
             for name in sorted(names):
                 if name.startswith((".", "~$")):
                     continue
+                if name.lower().endswith(REVIEW_SUFFIXES):
+                    continue   # an evaluator's review (复核记录): an input of its unit, not a unit
                 candidate = folder_path / name
                 suffix = candidate.suffix.lower()
                 if suffix in UNIT_YAML_SUFFIXES:

@@ -20,6 +20,7 @@ __all__ = ["KEY_PACKAGES", "sha256_file", "package_versions", "code_sha256", "no
            "build_provenance", "attach", "METADATA_KEY"]
 
 METADATA_KEY = "perfnb"
+REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
 KEY_PACKAGES = ("pandas", "papermill", "nbconvert", "matplotlib", "typst", "openpyxl")
 
 
@@ -108,6 +109,9 @@ def build_provenance(*, template: str | Path, input_files: Iterable[str | Path],
         "seconds": round((finished - started).total_seconds(), 3),
         "executable": sys.executable,
     }
+    reviews = [item for item in inputs if item["path"].lower().endswith(REVIEW_SUFFIXES)]
+    if reviews:
+        record["review"] = reviews[0]   # the evaluator's review (复核记录), also among the inputs
     if parameters is not None:
         record["parameters"] = parameters
     if status is not None:

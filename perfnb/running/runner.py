@@ -123,6 +123,12 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
                 raise InputError(f"data 指向的数据文件“{settings['data']}”不存在（查找位置：{data_path}）",
                                  file=path, hint="请检查 data 的路径；相对路径以本 YAML 所在文件夹为准")
             input_files.append(data_path.resolve())
+    from perfnb.reading import review_file
+    review = review_file(path)
+    if review is not None:
+        # the evaluator's review is an input like the data: hashed in the provenance and the
+        # manifest, attached to the PDF, part of the batch fingerprint (a changed review reruns)
+        input_files.append(review.resolve())
     # units group by department without the budget-system code some forms print before it
     if department and unit_id:
         department = department_name(department)

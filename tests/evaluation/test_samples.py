@@ -178,3 +178,37 @@ def test_no_unexpected_findings(unit_id):
         assert not findings, _describe(findings)
     wrong = [f for f in findings if any(_matches(f, w) for w in expected["absent"])]
     assert not wrong, _describe(wrong)
+
+
+# ---------------------------------------------------------------------------------------------
+# The evaluator's review (复核) of the units that ship one
+
+REVIEWED = [u for u in UNIT_IDS if "reviewed" in UNITS[u]]
+
+
+def test_samples_ship_reviews_and_one_changes_the_grade():
+    assert len(REVIEWED) >= 2
+    assert any(UNITS[u]["reviewed"]["grade"] != UNITS[u]["grade"] for u in REVIEWED)
+    for unit_id in UNIT_IDS:
+        assert evaluated(unit_id).has_review() == (unit_id in REVIEWED)
+
+
+@pytest.mark.parametrize("unit_id", REVIEWED)
+def test_reviewed_figures(unit_id):
+    expected = UNITS[unit_id]["reviewed"]
+    result = evaluated(unit_id)
+    final = result.final_totals.iloc[0]
+    assert rounded(final["total"]) == round(expected["total"], 2)
+    assert final["grade"] == expected["grade"]
+    got = {row.level1: rounded(row.score) for row in result.final_dimensions.itertuples()
+           if row.level1 != "预算执行率"}
+    assert got == {name: round(score, 2) for name, score in expected["dimensions"].items()}
+    # the computed figures are untouched by the review
+    assert rounded(result.totals.iloc[0]["total"]) == round(UNITS[unit_id]["total"], 2)
+    reviewed = result.to_dict()["reviewed"]
+    assert reviewed["total"] == round(expected["total"], 2) and reviewed["grade"] == expected["grade"]
+    assert reviewed["adjusted"] == expected["adjusted"]
+    decisions = {f["code"]: f["decision"] for f in reviewed["findings"]}
+    assert {code: decisions.get(code) for code in expected["decisions"]} == expected["decisions"]
+    for item in reviewed["indicators"]:
+        assert bool(item["reason"]) == item["reviewed"]

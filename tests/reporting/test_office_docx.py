@@ -47,7 +47,7 @@ def test_outline_headings(report):
     by_style = {}
     for paragraph in document.paragraphs:
         by_style.setdefault(paragraph.style.name, []).append(paragraph.text)
-    assert by_style["报告标题"] == ["内蒙古自治区人大常委会办公厅人大履职保障经费2022年度绩效自评报告"]
+    assert by_style["Title"] == ["内蒙古自治区人大常委会办公厅人大履职保障经费2022年度绩效自评报告"]
     assert by_style["Heading 1"][:5] == ["一、项目基本情况", "二、绩效自评工作情况", "三、项目绩效情况",
                                          "四、存在问题", "五、其他需要说明的问题"]
     assert "审核发现" in by_style["Heading 1"]
@@ -99,11 +99,11 @@ def test_east_asian_fonts_on_styles_and_runs(report):
     assert _east_asia(styles["Normal"].element) == FONTS["body"]
     assert _east_asia(styles["Heading 1"].element) == FONTS["hei"]
     assert _east_asia(styles["Heading 2"].element) == FONTS["kai"]
-    assert _east_asia(styles["报告标题"].element) == FONTS["song"]
+    assert _east_asia(styles["Title"].element) == FONTS["song"]
     for name in ("Normal", "Heading 1", "Heading 2"):
         fonts = styles[name].element.rPr.find(qn("w:rFonts"))
         assert fonts.get(qn("w:eastAsiaTheme")) is None and fonts.get(qn("w:asciiTheme")) is None
-    assert styles["Normal"].font.size.pt == 16 and styles["报告标题"].font.size.pt == 22
+    assert styles["Normal"].font.size.pt == 16 and styles["Title"].font.size.pt == 22
     assert styles["Normal"].paragraph_format.line_spacing == 1.5
     indent = styles["Normal"].element.pPr.find(qn("w:ind"))
     assert indent.get(qn("w:firstLineChars")) == "200"

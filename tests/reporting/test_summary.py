@@ -129,7 +129,7 @@ def test_budget_and_findings_tables_follow_the_results(results_dir):
     for row in budget.itertuples(index=False):
         expected = results.set_index("unit_id").loc[row[0]]
         assert row[-1] == expected["budget_score"]
-        assert row[4] == f"{round(expected['execution_rate'] * 100, 2):g}%"
+        assert row[4] == f"{round(expected['execution_rate'], 4) * 100:.2f}%"   # as the unit reports
     findings = load_findings(results_dir)
     by_severity = findings_by_severity(findings)
     assert int(by_severity.to_numpy().sum()) == len(findings)
@@ -161,8 +161,8 @@ def test_score_rate_table_reads_as_percentages(results_dir):
 
     dimensions = load_dimensions(results_dir)
     table = score_rate_table(dimensions)
-    assert table.loc["nmg-rd-2022-rdlz", "预算执行率"] == "88.5"
-    assert table.loc["wjw-2023-fyjk", "产出指标"] == "100.0"
+    assert table.loc["nmg-rd-2022-rdlz", "预算执行率"] == "88.50%"   # score rate 8.85 / 10
+    assert table.loc["wjw-2023-fyjk", "产出指标"] == "100.00%"
     assert (table.index.name, table.columns.name) == ("单位编号", "一级指标")
 
 

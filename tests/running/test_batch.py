@@ -31,7 +31,8 @@ NASTY_TEXT = '引号"与\'单引号\'、反斜杠\\n 不是换行\n真换行\t�
 
 
 def _copy_unit(source: str, folder: Path, name: str, **changes) -> Path:
-    """Copy a sample unit YAML (and its data file) into ``folder``, with changed keys."""
+    """Copy a sample unit YAML (and its data file and its review, if any) into ``folder``,
+    with changed keys."""
     import yaml
 
     settings = yaml.safe_load((PARAMS / source).read_text(encoding="utf-8"))
@@ -39,6 +40,11 @@ def _copy_unit(source: str, folder: Path, name: str, **changes) -> Path:
     (folder / "data").mkdir(parents=True, exist_ok=True)
     shutil.copy(data, folder / "data" / data.name)
     settings["data"] = f"data/{data.name}"
+    if settings.get("review"):
+        review = PARAMS / settings["review"]
+        (folder / "reviews").mkdir(parents=True, exist_ok=True)
+        shutil.copy(review, folder / "reviews" / review.name)
+        settings["review"] = f"reviews/{review.name}"
     settings.update(changes)
     path = folder / name
     path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False), encoding="utf-8")
@@ -341,3 +347,23 @@ def test_progress_is_one_line_per_item_in_a_log_and_a_bar_on_a_terminal():
     bar.update(2)
     bar.close()
     assert "\r" in terminal.getvalue() and "2/2" in terminal.getvalue()
+
+
+def test_reviewed_unit_archives_its_review(batch):
+    """The sample 007 ships a review: the batch hashes it as an input of the unit, the
+    executed notebook's provenance names it, and the result carries the reviewed figures."""
+    from perfnb.running.manifest import sha256_file
+
+    entry = _unit(batch["manifest"], NASTY_UNIT_ID)
+    review = batch["inputs"] / "reviews" / "007.review.yaml"
+    assert {"path": str(review.resolve()), "sha256": sha256_file(review),
+            "size": review.stat().st_size} in entry["inputs"]
+    folder = batch["out"] / Path(next(f for f in entry["files"] if f.endswith("result.json"))).parent
+    notebook = nbformat.read(folder / "evaluation.ipynb", as_version=4)
+    assert notebook.metadata["perfnb"]["review"]["sha256"] == sha256_file(review)
+    assert json.loads((folder / "result.json").read_text("utf-8"))["reviewed"]["total"] == 98.75
+    assert "绩效自评复核报告" in (folder / "report.html").read_text("utf-8")
+    # the panel cell stayed inert under papermill: no widget in the executed notebook
+    outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
+    assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
+    assert any("批量运行时不显示" in o.get("data", {}).get("text/html", "") for o in outputs)

@@ -45,7 +45,7 @@ CHART_WIDTH = Cm(15)
 CHART_TITLES = {"dimension_rates": "各一级指标得分率", "budget_chart": "预算执行情况",
                 "score_vs_weight": "三级指标得分与分值", "target_vs_actual": "定量指标目标与实际完成"}
 
-STYLE_TITLE = "报告标题"
+STYLE_TITLE = "Title"            # built-in
 STYLE_TABLE_TEXT = "表格文字"
 STYLE_CAPTION = "题注文字"
 TABLE_TEXT_STYLE_ID = "perfnbTableText"
@@ -118,8 +118,15 @@ def _format(style, east_asia: str, size, bold=False, align=None, indent_chars=0,
 def setup_styles(document) -> None:
     normal = document.styles["Normal"]
     _format(normal, FONTS["body"], BODY_SIZE, align=WD_ALIGN_PARAGRAPH.JUSTIFY, indent_chars=2)
-    _format(_style(document, STYLE_TITLE), FONTS["song"], TITLE_SIZE, bold=True,
+    # Word's own Title style: the navigation pane, a table of contents and Word's PDF export
+    # (document outline / tagged title) recognise it
+    title = document.styles[STYLE_TITLE]
+    _format(title, FONTS["song"], TITLE_SIZE, bold=True,
             align=WD_ALIGN_PARAGRAPH.CENTER, line_spacing=1.5, after=16)
+    rpr = title.element.rPr
+    for name in ("w:spacing", "w:kern", "w:szCs"):   # the built-in's letter spacing and CS size
+        for element in rpr.findall(qn(name)):
+            rpr.remove(element)
     _format(document.styles["Heading 1"], FONTS["hei"], BODY_SIZE, indent_chars=2,
             keep_with_next=True)
     _format(document.styles["Heading 2"], FONTS["kai"], BODY_SIZE, indent_chars=2,
@@ -375,8 +382,10 @@ def _indicator_table(document, context: dict, number: int):
     一级/二级 merged down, a 合计 row per dimension (computed) and the 总分 row."""
     from perfnb.reporting.narrative import format_score
 
+    review = context.get("review")
     rows: list[list[str]] = []
     spans: list[tuple[int, int, int]] = []          # (column, first row, last row) to merge
+    final_dimensions = {d["name"]: d for d in review["dimensions"]} if review else {}
     for dimension in context["dimensions"]:
         first = len(rows) + 1
         for group in dimension["groups"]:
@@ -386,10 +395,15 @@ def _indicator_table(document, context: dict, number: int):
                              item["actual"], format_score(item["weight"]),
                              format_score(item["reported_score"]), format_score(item["score"]),
                              STATUS_LABELS.get(item["status"], item["status_label"])])
+                if review:
+                    rows[-1].insert(8, format_score(item["final_score"]))
             if len(rows) + 1 - group_first > 1:
                 spans.append((1, group_first, len(rows)))
         rows.append([dimension["name"], "合计", "合计", "", "", format_score(dimension["weight"]),
                      "", format_score(dimension["score"]), ""])
+        if review:
+            final = final_dimensions.get(dimension["name"], dimension)
+            rows[-1].insert(8, format_score(final["score"]))
         spans.append((0, first, len(rows)))
         spans.append((1, len(rows), len(rows)))
     reported_total = context["reported_total"]
@@ -397,9 +411,16 @@ def _indicator_table(document, context: dict, number: int):
                  format_score(reported_total) if not _missing(reported_total) else "",
                  format_score(context["total"]), context["grade"]])
     _caption(document, f"表{number}  绩效指标完成情况")
-    table = add_table(document, ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
-                                 "自评得分", "复核得分", "完成情况"], rows,
-                      [1.5, 1.7, 3.4, 2.0, 1.9, 1.1, 1.3, 1.3, 1.4], left_columns=(2,))
+    if review:
+        rows[-1][8:9] = [format_score(review["total"]), review["grade"]]
+        headers = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
+                   "自评得分", "计算得分", "复核得分", "完成情况"]
+        widths = [1.4, 1.5, 3.0, 1.8, 1.8, 1.0, 1.2, 1.2, 1.2, 1.4]
+    else:
+        headers = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
+                   "自评得分", "复核得分", "完成情况"]
+        widths = [1.5, 1.7, 3.4, 2.0, 1.9, 1.1, 1.3, 1.3, 1.4]
+    table = add_table(document, headers, rows, widths, left_columns=(2,))
     for column, first, last in spans:
         if column == 1 and first == last:     # 合计 across 二级 and 三级
             _merge(table, first, 1, first, 2, rows[first - 1][1], bold=True)
@@ -483,7 +504,7 @@ def build_document(evaluation, unit_id=None, charts=None):
     properties = document.core_properties
     properties.title = context["title"]
     properties.author = context["implementing_unit"] or context["department"] or "perfnb"
-    properties.subject = "绩效自评报告"
+    properties.subject = "绩效自评复核报告" if context.get("review") else "绩效自评报告"
     properties.keywords = context["unit_id"]
     properties.comments = "perfnb"
 

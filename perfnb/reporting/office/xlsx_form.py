@@ -31,6 +31,7 @@ from perfnb.reporting.office.xlsx_style import (BODY_FONT, BOLD_FONT, CENTER, HE
 
 FORM_SHEET = "项目支出绩效自评表"
 FINDINGS_SHEET = "审核发现"
+REVIEW_SHEET = "复核记录"
 FORM_TITLE = "项目支出绩效自评表"
 REPORTED_SCORE_HEADER = "自评得分"    # read back by the loader as 得分 (a header synonym)
 REVIEWED_SCORE_HEADER = "复核得分"    # ignored by the loader
@@ -252,7 +253,9 @@ def _write_indicator_block(form: _Form, one) -> None:
     indicators = one.indicators.sort_values("seq")
     reported = one.tables.reported
     reported = reported[reported["unit_id"].astype(str) == str(one.units.iloc[0]["unit_id"])]
-    dimensions = {r["level1"]: r for _, r in one.dimensions.iterrows()}
+    # 复核得分: the evaluator's review where given, else the computed score
+    indicators = indicators.assign(score=_final_scores(indicators))
+    dimensions = {r["level1"]: r for _, r in one.final_dimensions.iterrows()}
 
     def reported_entry(level: str, level1: str, level2: str | None = None):
         rows = reported[(reported["level"] == level) & (reported["level1"] == level1)]
@@ -313,15 +316,23 @@ def _write_indicator_row(form: _Form, row: int, indicator) -> None:
     form.cell(row, C_UNIT, _text(indicator.get("measure_unit")), alignment=CENTER)
     form.cell(row, C_WEIGHT, _number(indicator.get("weight")), alignment=CENTER)
     form.cell(row, C_REPORTED, _number(indicator.get("reported_score")), alignment=CENTER)
-    form.cell(row, C_REVIEWED, _number(indicator.get("score")), alignment=CENTER,
+    form.cell(row, C_REVIEWED, _number(indicator.get("score")), alignment=CENTER,  # final
               number_format=SCORE_FORMAT, fill=REVIEW_FILL)
     form.cell(row, C_REASON, reason)
     form.fit_height(row, [(name, COLUMN_WIDTHS[C_NAME - 1]), (reason, COLUMN_WIDTHS[C_REASON - 1]),
                           (target, COLUMN_WIDTHS[C_TARGET - 1])])
 
 
+def _final_scores(indicators):
+    if "final_score" in indicators.columns:
+        return indicators["final_score"].to_numpy(float)
+    return indicators["score"].to_numpy(float)
+
+
 def _write_total_and_text(form: _Form, one, unit) -> None:
-    totals = one.totals.iloc[0]
+    totals = one.final_totals.iloc[0]
+    computed = one.totals.iloc[0]
+    record = one.review_record()
     reported = one.tables.reported
     reported = reported[(reported["unit_id"].astype(str) == str(unit["unit_id"]))
                         & (reported["level"] == "total")]
@@ -335,9 +346,18 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
     texts = [("评价结论", _text(unit.get("reported_grade")))]
     counts = one.counts()
     review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：总分 "
-              f"{float(totals['total']):.2f} 分，等级为“{_text(totals.get('grade'))}”；审核发现错误 "
+              f"{float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”；审核发现错误 "
               f"{counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
               f"{'，详见“审核发现”工作表' if sum(counts.values()) else ''}。")
+    if record is not None:
+        adjusted = int(one.indicators["reviewed"].sum()) if "reviewed" in one.indicators else 0
+        decisions = list(one.findings.get("decision", []))
+        review = (f"评价人员复核（复核人 {record['evaluator']}，{record['date']}）：复核得分 "
+                  f"{float(totals['total']):.2f} 分，等级为“{_text(totals.get('grade'))}”"
+                  f"（{review.rstrip('。')}）；调整指标 {adjusted} 个，审核发现采纳 "
+                  f"{decisions.count('采纳')} 项、不采纳 {decisions.count('不采纳')} 项。"
+                  + (f"复核结论：{record['conclusion']}。" if record["conclusion"] else "")
+                  + (f"复核意见：{record['opinion']}" if record["opinion"] else ""))
     texts.append(("复核结论", review))
     for label, key in (("存在问题", "problems"), ("改进措施", "measures"),
                        ("后续工作计划", "plans")):
@@ -353,7 +373,9 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
         form.fit_height(row, [(text, _span_width(3, LAST_COLUMN))])
     row += 2
     note = (f"说明：“{REPORTED_SCORE_HEADER}”“执行率”“得分”为单位填报数；“{REVIEWED_SCORE_HEADER}”"
-            f"“{REVIEWED_RATE_HEADER}”为复核计算结果。")
+            f"“{REVIEWED_RATE_HEADER}”为复核计算结果"
+            + ("（评价人员调整的指标为其复核得分，理由见“复核记录”工作表）"
+               if record is not None else "") + "。")
     form.cell(row, 1, note, BODY_FONT, Alignment(horizontal="left", vertical="center"),
               border=False)
     form.sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=LAST_COLUMN)
@@ -380,7 +402,28 @@ def findings_frame(evaluation, unit_id=None) -> pd.DataFrame:
              "类别": SEVERITY_LABELS.get(f.get("severity"), _text(f.get("severity"))),
              "位置": _location(f), "说明": _text(f.get("message"))}
             for index, (_, f) in enumerate(one.findings.iterrows(), start=1)]
-    return pd.DataFrame(rows, columns=["序号", "代码", "类别", "位置", "说明"])
+    frame = pd.DataFrame(rows, columns=["序号", "代码", "类别", "位置", "说明"])
+    if one.review_record() is not None:
+        frame["复核决定"] = [_text(v) or "未决定" for v in one.findings.get("decision", [])]
+        frame["复核理由"] = [_text(v) for v in one.findings.get("decision_reason", [])]
+    return frame
+
+
+def review_frame(evaluation, unit_id=None) -> pd.DataFrame:
+    """Every indicator's 自评 / 计算 / 复核 score and the evaluator's reason (复核记录 sheet)."""
+    one = evaluation.unit(unit_id)
+    indicators = one.indicators.sort_values("seq")
+    return pd.DataFrame({
+        "一级指标": [_text(v) for v in indicators["level1"]],
+        "二级指标": [_text(v) for v in indicators["level2"]],
+        "三级指标": [_text(v) for v in indicators["name"]],
+        "分值": indicators["weight"].to_numpy(float),
+        "自评得分": pd.to_numeric(indicators["reported_score"], errors="coerce").to_numpy(float),
+        "计算得分": indicators["score"].to_numpy(float),
+        "复核得分": _final_scores(indicators),
+        "复核档次": [_text(v) for v in indicators.get("review_level", [""] * len(indicators))],
+        "复核理由": [_text(v) for v in indicators.get("review_reason", [""] * len(indicators))],
+    })
 
 
 def build_workbook(evaluation, unit_id=None) -> Workbook:
@@ -408,6 +451,11 @@ def build_workbook(evaluation, unit_id=None) -> Workbook:
     write_table_sheet(findings, findings_frame(one), title=title)
     findings.column_dimensions["E"].width = 60
     findings.column_dimensions["D"].width = min(findings.column_dimensions["D"].width, 36)
+    record = one.review_record()
+    if record is not None:
+        sheet = workbook.create_sheet(REVIEW_SHEET)
+        write_table_sheet(sheet, review_frame(one),
+                          title=f"复核记录（复核人 {record['evaluator']}，{record['date']}）")
     return workbook
 
 
