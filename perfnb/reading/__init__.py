@@ -219,15 +219,20 @@ class FormResult:
         return self.tables is not None
 
 
-def _finish(form: Form, settings: dict, source_name: str, unit_id: str) -> UnitTables:
-    """Overrides, whole-unit checks and DataFrames of one read form (raises its errors)."""
+def _checked(form: Form, settings: dict, source_name: str) -> LoadedUnit:
+    """One read form with the unit YAML's overrides and the whole-unit checks (raises its errors)."""
     if form.error is not None:
         raise form.error
     loaded = form.loaded
     apply_overrides(loaded, settings, source_name)
     check_unit(loaded, source_name)
     raise_errors(loaded.errors)
-    return to_tables(loaded, unit_id)
+    return loaded
+
+
+def _finish(form: Form, settings: dict, source_name: str, unit_id: str) -> UnitTables:
+    """Overrides, whole-unit checks and DataFrames of one read form (raises its errors)."""
+    return to_tables(_checked(form, settings, source_name), unit_id)
 
 
 def _unit_ids(data_path: Path, forms: list[Form], settings: dict) -> list[str]:
@@ -338,14 +343,9 @@ def prepare_forms(path: str | os.PathLike, overrides: dict | None = None) \
             result.department = str(form.loaded.unit.get("department") or "")
         loaded = None
         try:
-            if form.error is not None:
-                raise form.error
-            loaded = form.loaded
-            apply_overrides(loaded, settings, source_name)
-            check_unit(loaded, source_name)
-            raise_errors(loaded.errors)
+            loaded = _checked(form, settings, source_name)
         except PerfnbError as error:
-            result.error, loaded = error, None
+            result.error = error
         prepared.append((result, loaded))
     return settings, prepared
 
