@@ -51,7 +51,9 @@ def _read_result(out_dir: Path) -> dict[str, Any]:
         result = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {"total": result.get("total"), "grade": result.get("grade")}
+    reviewed = result.get("reviewed") or {}
+    return {"total": result.get("total"), "grade": result.get("grade"),
+            "reviewed_total": reviewed.get("total"), "reviewed_grade": reviewed.get("grade")}
 
 
 def execute_unit(task: dict[str, Any]) -> dict[str, Any]:

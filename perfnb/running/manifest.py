@@ -251,6 +251,8 @@ def unit_entry(job: Any, outcome: dict[str, Any], formats: list[str]) -> dict[st
         "rules": job.rules,
         "status": outcome["status"], "message": outcome.get("message", ""),
         "total": outcome.get("total"), "grade": outcome.get("grade"),
+        "reviewed_total": outcome.get("reviewed_total"),
+        "reviewed_grade": outcome.get("reviewed_grade"),
         "started": outcome.get("started"), "finished": outcome.get("finished"),
         "seconds": outcome.get("seconds"), "host": outcome.get("host"),
         "pid": outcome.get("pid"), "worker": outcome.get("worker"),

@@ -48,15 +48,20 @@ class LineProgress:
 
 
 def format_table(jobs: list) -> str:
-    """The closing table: unit, department, total, grade, status, seconds."""
-    header = ["单位", "主管部门", "总分", "等级", "状态", "用时（秒）"]
+    """The closing table: unit, department, total, grade, (the 复核 total and grade, when any
+    unit has a review), status, seconds."""
+    reviewed = any(isinstance((job.outcome or {}).get("reviewed_total"), (int, float))
+                   for job in jobs)
+    header = ["单位", "主管部门", "总分", "等级", *(["复核"] if reviewed else []), "状态", "用时（秒）"]
     rows = []
     for job in jobs:
         outcome = job.outcome or {}
-        total = outcome.get("total")
+        total, review_total = outcome.get("total"), outcome.get("reviewed_total")
+        review = [f"{review_total:.2f} {outcome.get('reviewed_grade') or ''}".rstrip()
+                  if isinstance(review_total, (int, float)) else "—"] if reviewed else []
         rows.append([job.unit_id, job.department or "—",
                      f"{total:.2f}" if isinstance(total, (int, float)) else "—",
-                     str(outcome.get("grade") or "—"),
+                     str(outcome.get("grade") or "—"), *review,
                      STATUS_LABELS.get(outcome.get("status"), "—"),
                      f"{outcome['seconds']:.1f}" if outcome.get("seconds") is not None else "—"])
     widths = [max(display_width(row[i]) for row in [header] + rows) for i in range(len(header))]
