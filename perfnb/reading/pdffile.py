@@ -227,6 +227,11 @@ def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
                 form.error = error
             forms.append(form)
     if not forms:
+        from perfnb.reading.blocks import missing_weight_column
+        for grid in grids:
+            missing = missing_weight_column(grid)
+            if missing is not None:
+                raise missing
         raise InputError(
             f"PDF 中找不到绩效指标表（共 {len(grids)} 个带框线的表格，没有一个包含 三级指标、"
             "年度指标值、分值 等表头）", file=path,
