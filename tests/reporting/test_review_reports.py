@@ -102,3 +102,12 @@ def test_typst_pdf_source_has_the_review(reviewed, plain):
     tables = reviewed.to_typst()
     assert '"复核得分"' in tables and '"复核等级"' in tables and '"89.29"' in tables
     assert '"复核得分"' not in plain.to_typst()
+
+
+def test_problems_section_lists_the_reviewed_score_of_an_adjusted_indicator(reviewed):
+    # 计算得分 10 (over-achieved), reviewed to 8: the 存在问题 text must not still say 10/10
+    from perfnb.reporting.narrative import render_section
+
+    text = text_of(render_section(reviewed, "problems"))
+    assert "实施安全生命防护工程里程（得分 8/10 分，经复核调整，超额完成）" in text
+    assert "实施安全生命防护工程里程（得分 10/10 分" not in text
