@@ -11,6 +11,7 @@ the same in every chart and report.
 """
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 
@@ -22,6 +23,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.text import Text  # noqa: E402
 
 from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, STATUS_LABELS, STATUS_MET,  # noqa: E402
                     STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET)
@@ -47,25 +49,25 @@ LABEL_WIDTH = 16                # characters per line of a wrapped indicator nam
 
 def _use_font() -> None:
     """Register the bundled CJK font with matplotlib (perfnb.reporting.fonts owns the details)."""
-    try:
-        from perfnb.reporting.fonts import use_cjk_font
-    except ImportError:  # TODO(charts): drop once perfnb.reporting.fonts has landed
-        _register_noto_sans_sc()
-    else:
-        use_cjk_font()
+    from perfnb.reporting.fonts import use_cjk_font
+
+    use_cjk_font()
 
 
-def _register_noto_sans_sc() -> None:
-    from matplotlib import font_manager
-    from pylopdf_fonts_zh_cn import sans_path
+def literal_text(figure: Figure) -> Figure:
+    """Print every text of ``figure`` as written: a ``$`` in an indicator or unit name is a
+    dollar sign, never the start of matplotlib's mathtext."""
+    for artist in figure.findobj(Text):
+        artist.set_parse_math(False)
+    return figure
 
-    path = str(sans_path())
-    if path not in {font.fname for font in font_manager.fontManager.ttflist}:
-        font_manager.fontManager.addfont(path)
-    name = font_manager.FontProperties(fname=path).get_name()
-    matplotlib.rcParams["font.family"] = "sans-serif"
-    matplotlib.rcParams["font.sans-serif"] = [name, "DejaVu Sans"]
-    matplotlib.rcParams["axes.unicode_minus"] = False
+
+def _text_as_written(chart):
+    """Decorator: the chart's texts are printed as written (see :func:`literal_text`)."""
+    @functools.wraps(chart)
+    def drawn(*args, **kwargs) -> Figure:
+        return literal_text(chart(*args, **kwargs))
+    return drawn
 
 
 def _unit(evaluation, unit_id):
@@ -123,6 +125,7 @@ def _empty(figure: Figure, ax, message: str) -> Figure:
     return figure
 
 
+@_text_as_written
 def score_vs_weight(evaluation, unit_id=None) -> Figure:
     """Per indicator: the weight as a light bar, the score as a coloured bar inside it."""
     indicators = _unit(evaluation, unit_id).indicators.sort_values("seq")
@@ -152,6 +155,7 @@ def score_vs_weight(evaluation, unit_id=None) -> Figure:
     return figure
 
 
+@_text_as_written
 def dimension_rates(evaluation, unit_id=None) -> Figure:
     """Score rate (得分率) per 一级指标, 预算执行率 first, with the score and weight."""
     dimensions = _unit(evaluation, unit_id).dimensions
@@ -179,6 +183,7 @@ def dimension_rates(evaluation, unit_id=None) -> Figure:
     return figure
 
 
+@_text_as_written
 def budget_chart(evaluation, unit_id=None) -> Figure:
     """年初预算数, 全年预算数 and 全年执行数 (万元), with 执行率 and its score."""
     unit = _unit(evaluation, unit_id)
@@ -218,6 +223,7 @@ def _float(value) -> float:
         return float("nan")
 
 
+@_text_as_written
 def target_vs_actual(evaluation, unit_id=None, over_achievement: float | None = None) -> Figure:
     """Quantitative indicators: completion (实际 ÷ 目标, inverted for 反向) against 100%.
 

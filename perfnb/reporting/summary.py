@@ -538,7 +538,9 @@ def show_figure(figure) -> None:
     from IPython.display import display
 
     from perfnb.notebook import figure_bundle
+    from perfnb.reporting.charts import literal_text
 
+    literal_text(figure)  # a "$" in a unit id or name prints as itself
     titles = [ax.get_title() for ax in figure.get_axes() if ax.get_title()]
     display(figure_bundle(figure, titles[0] if titles else "图表"), raw=True)
 

@@ -346,10 +346,189 @@ def _cell_text(value) -> str:
 # --------------------------------------------------------------------------- images
 
 def svg_image(svg: str | bytes, alt: str = "图表") -> Typst:
-    """An SVG picture inlined in the markup (its text drawn with the PDF's own fonts), at
-    its natural size, shrunk to the text width if wider."""
+    """An SVG picture inlined in the markup, at its natural size, shrunk to the text width
+    if wider.
+
+    Its plain text labels (a chart's titles, ticks, annotations: see :func:`svg_labels`) are
+    taken out of the SVG and typeset by Typst over the picture, in the PDF's own font: they
+    become real text in the PDF (searchable, copyable, read by screen readers), and Typst
+    no longer has to turn SVG text into outlines, which for a CJK font cost about as much
+    as the whole rest of the report.  An SVG whose text is not understood is drawn as it is.
+    """
     svg = svg.decode("utf-8") if isinstance(svg, bytes) else svg
-    return Typst(f"#perfnb-image(bytes({string(svg)}), format: \"svg\", alt: {string(alt)})\n\n")
+    graphic, labels, size = svg_labels(svg)
+    if not labels:
+        return Typst(f"#perfnb-image(bytes({string(svg)}), format: \"svg\", alt: {string(alt)})\n\n")
+    rows = "".join(
+        f"  ({label.x:.2f}, {label.y:.2f}, {label.size:g}, {label.anchor:g}, {label.angle:g}, "
+        f"{string(label.fill)}, {'true' if label.bold else 'false'}, {string(label.text)}),\n"
+        for label in labels)
+    return Typst(f"#perfnb-chart(bytes({string(graphic)}), width: {size[0]:.2f}pt, "
+                 f"height: {size[1]:.2f}pt, alt: {string(alt)}, labels: (\n{rows}))\n\n")
+
+
+@dataclass(frozen=True)
+class SvgLabel:
+    """One line of text of an SVG, in points from the picture's top left corner: the
+    baseline's anchor point, its font size, the anchor (0 start, 0.5 middle, 1 end), the
+    rotation in degrees (clockwise, as SVG's ``rotate``), colour and weight."""
+
+    x: float
+    y: float
+    size: float
+    anchor: float
+    angle: float
+    fill: str
+    bold: bool
+    text: str
+
+
+_SVG_NS = "{http://www.w3.org/2000/svg}"
+_TEXT_ELEMENT = re.compile(r"<text\b[^>]*>[^<]*</text>")
+_ANCHORS = {"start": 0.0, "middle": 0.5, "end": 1.0}
+_LABEL_FAMILIES = ("noto sans sc", "noto sans cjk sc", "source han sans sc", "dejavu sans",
+                   "sans-serif")
+_UNIT_PT = {"pt": 1.0, "px": 0.75, "": 0.75, "mm": 72 / 25.4, "cm": 72 / 2.54, "in": 72.0}
+_LENGTH = re.compile(r"\s*([0-9.]+)\s*(pt|px|mm|cm|in|)\s*$")
+_NUMBER = r"(-?[0-9.]+(?:e-?[0-9]+)?)"
+_ROTATE_ABOUT = re.compile(rf"^\s*rotate\({_NUMBER}\s+{_NUMBER}\s+{_NUMBER}\)\s*$")
+_TRANSLATE_ROTATE = re.compile(
+    rf"^\s*translate\({_NUMBER}[ ,]+{_NUMBER}\)(?:\s*rotate\({_NUMBER}\))?\s*$")
+
+
+def svg_labels(svg: str) -> tuple[str, list[SvgLabel], tuple[float, float]]:
+    """Split an SVG into its graphic (the SVG without the labels taken out), its labels
+    and its size in points.
+
+    A label is a ``<text>`` element with nothing but characters inside (no ``<tspan>``),
+    placed by ``x``/``y`` (with ``text-anchor`` and a rotation about that point) or by
+    ``translate(x y) rotate(a)``, styled only by font size, a sans-serif family, anchor,
+    fill colour and weight, and inside plain groups (no transform, clip or style of their
+    own): what matplotlib writes with ``svg.fonttype: none``.  Any other text stays in the
+    SVG.  An SVG that does not parse, has no plain ``viewBox``/size, or no such label, is
+    returned unchanged with no labels.
+    """
+    import xml.etree.ElementTree as ElementTree
+
+    unchanged = (svg, [], (0.0, 0.0))
+    if "<text" not in svg:
+        return unchanged
+    try:
+        root = ElementTree.fromstring(svg.encode("utf-8"))
+    except ElementTree.ParseError:
+        return unchanged
+    size = _svg_size(root)
+    if size is None:
+        return unchanged
+    scale = size[2]
+    # Text elements in document order, each with whether everything above it is plain.
+    found: list[tuple[ElementTree.Element, bool]] = []
+
+    def walk(element, plain_path: bool) -> None:
+        # Only plain <g> groups keep the path plain: text in <defs>, <clipPath>, <a>,
+        # <switch> … is not drawn where it stands, or not at all.
+        for child in element:
+            tag = child.tag.removeprefix(_SVG_NS)
+            if tag == "text":
+                found.append((child, plain_path and len(child) == 0))
+                continue
+            plain_child = plain_path and tag == "g" and not (
+                {"transform", "clip-path", "mask", "filter", "style", "font-size",
+                 "font-family", "opacity"} & set(child.attrib))
+            walk(child, plain_child)
+
+    walk(root, True)
+    sources = list(_TEXT_ELEMENT.finditer(svg))
+    childless = [element for element, _ in found if len(element) == 0]
+    if len(sources) != len(childless):
+        return unchanged
+    by_element = {id(element): match for element, match in zip(childless, sources)}
+    labels: list[SvgLabel] = []
+    cut: list[tuple[int, int]] = []
+    for element, plain_path in found:
+        if not plain_path:
+            continue
+        label = _svg_label(element, scale)
+        if label is None:
+            continue
+        labels.append(label)
+        match = by_element[id(element)]
+        cut.append(match.span())
+    if not labels:
+        return unchanged
+    pieces, last = [], 0
+    for start, end in cut:
+        pieces.append(svg[last:start])
+        last = end
+    pieces.append(svg[last:])
+    return "".join(pieces), labels, (size[0], size[1])
+
+
+def _svg_size(root) -> tuple[float, float, float] | None:
+    """(width pt, height pt, points per user unit) of a plain SVG: viewBox from 0 0, the
+    same scale across and down."""
+    if root.tag.removeprefix(_SVG_NS) != "svg":
+        return None
+    try:
+        x0, y0, width, height = (float(v) for v in root.get("viewBox", "").replace(",", " ").split())
+    except ValueError:
+        return None
+    lengths = [_LENGTH.match(root.get(name) or "") for name in ("width", "height")]
+    if x0 or y0 or width <= 0 or height <= 0 or not all(lengths):
+        return None
+    width_pt, height_pt = (float(m.group(1)) * _UNIT_PT[m.group(2)] for m in lengths)
+    scale = width_pt / width
+    if not math.isclose(scale, height_pt / height, rel_tol=1e-3):
+        return None
+    return width_pt, height_pt, scale
+
+
+def _svg_label(element, scale: float) -> SvgLabel | None:
+    allowed = {"style", "x", "y", "transform"}
+    if set(element.attrib) - allowed or not (element.text or "").strip():
+        return None
+    style: dict[str, str] = {}
+    for item in (element.get("style") or "").split(";"):
+        if item.strip():
+            key, _, value = item.partition(":")
+            style[key.strip()] = value.strip()
+    if set(style) - {"font-size", "font-family", "text-anchor", "fill", "font-weight",
+                     "font-style"}:
+        return None
+    families = [f.strip().strip("'\"").lower() for f in style.get("font-family", "sans-serif").split(",")]
+    if families[0] not in _LABEL_FAMILIES or style.get("font-style", "normal") != "normal":
+        return None
+    font_size = _LENGTH.match(style.get("font-size", ""))
+    anchor = _ANCHORS.get(style.get("text-anchor", "start"))
+    fill = style.get("fill", "#000000")
+    if font_size is None or anchor is None or not re.fullmatch(r"#[0-9a-fA-F]{6}", fill):
+        return None
+    weight = style.get("font-weight", "normal")
+    bold = weight == "bold" or (weight.isdigit() and int(weight) >= 600)
+    transform = element.get("transform") or ""
+    try:
+        if "x" in element.attrib or "y" in element.attrib:
+            x, y = float(element.get("x", "0")), float(element.get("y", "0"))
+            angle = 0.0
+            if transform:
+                about = _ROTATE_ABOUT.match(transform)
+                if about is None or not (math.isclose(float(about.group(2)), x, abs_tol=1e-3)
+                                         and math.isclose(float(about.group(3)), y, abs_tol=1e-3)):
+                    return None
+                angle = float(about.group(1))
+        else:
+            moved = _TRANSLATE_ROTATE.match(transform)
+            if moved is None:
+                return None
+            x, y = float(moved.group(1)), float(moved.group(2))
+            angle = float(moved.group(3) or 0)
+    except ValueError:
+        return None
+    if font_size.group(2) not in ("", "px"):  # CSS px are the SVG's user units
+        return None
+    return SvgLabel(x=x * scale, y=y * scale, size=float(font_size.group(1)) * scale,
+                    anchor=anchor, angle=angle or 0.0, fill=fill.lower(), bold=bold,
+                    text=element.text)
 
 
 def file_image(path: str, alt: str = "图片") -> Typst:
