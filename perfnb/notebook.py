@@ -243,10 +243,27 @@ def show_section(result, section_id: str, unit_id=None, heading: bool = False) -
 
 
 def figure_png(figure) -> bytes:
-    """A matplotlib Figure as PNG bytes (150 dpi: 945 px across 16 cm)."""
+    """A matplotlib Figure as PNG bytes (150 dpi: 945 px across 16 cm), in 256 colours.
+
+    Charts are flat colours and anti-aliased edges, so Pillow's fast octree quantiser
+    (no dithering, about 20 ms a chart) leaves no visible difference and makes the PNG about
+    a third of matplotlib's RGBA one: the executed notebook, its HTML report and the copy
+    attached to the PDF shrink with it.  The same figure gives the same bytes.
+    """
+    from PIL import Image
+
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
-    return buffer.getvalue()
+    buffer.seek(0)
+    with Image.open(buffer) as rendered:
+        image = rendered.convert("RGBA")
+    if image.getextrema()[3][0] < 255:  # a transparent background: shown on white
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
+    palette = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE,
+                                            dither=Image.Dither.NONE)
+    output = io.BytesIO()
+    palette.save(output, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI))
+    return output.getvalue()
 
 
 def figure_svg(figure) -> str:

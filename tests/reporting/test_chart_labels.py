@@ -108,3 +108,21 @@ def test_an_svg_without_plain_size_or_that_does_not_parse_is_drawn_as_it_is():
                 SVG.format(PLAIN)[:-6]):
         assert typst_markup.svg_labels(svg) == (svg, [], (0.0, 0.0))
 
+
+def test_chart_png_is_a_small_palette_image_of_the_same_picture():
+    from PIL import Image
+
+    from perfnb.notebook import FIGURE_DPI, figure_png
+
+    png = figure_png(_chart())
+    rgba = io.BytesIO()
+    _chart().savefig(rgba, format="png", dpi=FIGURE_DPI)  # matplotlib's own, first drawing
+    with Image.open(io.BytesIO(png)) as image, Image.open(rgba) as reference:
+        assert image.mode == "P" and image.size == reference.size
+        assert round(image.info["dpi"][0]) == FIGURE_DPI
+        # The same picture: no pixel far from matplotlib's own rendering.
+        from PIL import ImageChops
+        difference = ImageChops.difference(image.convert("RGB"), reference.convert("RGB"))
+        assert max(high for _, high in difference.getextrema()) < 40
+    assert len(png) < 0.6 * len(rgba.getvalue())
+    assert figure_png(_chart()) == png                    # the same figure, the same bytes
