@@ -14,11 +14,19 @@ instead.  For each unit, in one process, it prints the CPU (and wall) time of
 
 and their ratio, the figure that survives a noisy machine.  The first PDF of the process is
 reported apart ("cold": imports, Typst loading the fonts).  CPU time is the figure to compare.
+
+Then the issue's figure for the seed (``--fresh``, default 9): its *first* export — a new
+document, what each unit of a batch costs, since Typst memoises only what it has seen — in
+that many fresh processes, each of which has first exported another unit (as a batch worker
+has its previous one) and measured nbconvert's ``HTMLExporter`` on the seed; the median, the
+spread and the median ratio.  ``--fresh 0`` skips it.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -56,12 +64,62 @@ def executed_notebooks(folder: Path | None) -> dict[str, Path]:
     return found
 
 
+def _resources(path: Path) -> dict:
+    return {"metadata": {"path": str(path.parent), "name": "report"}}
+
+
+def one_fresh_process(seed: Path, previous: Path) -> dict:
+    """In this (fresh) process: export ``previous`` (warm-up), measure HTMLExporter on the
+    seed (median of 5 after one), then the seed's first PDF export."""
+    from nbconvert.exporters import HTMLExporter
+
+    from perfnb.reporting.exporters import export_pdf
+    from perfnb.reporting.pdf import AttachmentWarning
+    warnings.simplefilter("ignore", AttachmentWarning)
+    export_pdf(nbformat.read(previous, as_version=4), _resources(previous))
+    nb = nbformat.read(seed, as_version=4)
+    html_exporter = HTMLExporter()
+    html_exporter.from_notebook_node(nb, _resources(seed))
+    html = statistics.median(
+        _timed(lambda: html_exporter.from_notebook_node(nb, _resources(seed)))[1] for _ in range(5))
+    _, cpu, wall = _timed(lambda: export_pdf(nb, _resources(seed)))
+    return {"pdf_cpu": cpu, "pdf_wall": wall, "html_cpu": html}
+
+
+def fresh_seed_figures(notebooks: dict[str, Path], rounds: int) -> None:
+    seed = notebooks.get(SEED)
+    previous = next((path for unit, path in notebooks.items() if unit != SEED), None)
+    if seed is None or previous is None:
+        print(f"\n(no {SEED} notebook and another unit: the fresh-process figure is skipped)")
+        return
+    runs = []
+    for _ in range(rounds):
+        out = subprocess.run([sys.executable, __file__, "--one-process", str(seed), str(previous)],
+                             capture_output=True, text=True, check=True)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    cpu = sorted(run["pdf_cpu"] for run in runs)
+    ratios = sorted(run["pdf_cpu"] / run["html_cpu"] for run in runs)
+    print(f"\nseed {SEED}, first export in {rounds} fresh processes (each after exporting "
+          f"{previous.parent.name}):")
+    print(f"  CPU median {statistics.median(cpu):.3f} s (min {cpu[0]:.3f}, max {cpu[-1]:.3f}); "
+          f"HTMLExporter median {statistics.median(run['html_cpu'] for run in runs):.3f} s; "
+          f"ratio median {statistics.median(ratios):.2f} (min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
+    print(f"  targets: CPU <= 0.150 s (goal 0.100), ratio <= 1.20")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=9)
+    parser.add_argument("--fresh", type=int, default=9,
+                        help="fresh processes for the seed's first-export figure (0: skip)")
     parser.add_argument("--out", type=Path, help="write each unit's PDF here")
     parser.add_argument("--notebooks", type=Path, help="a perfnb batch output folder")
+    parser.add_argument("--one-process", nargs=2, type=Path, metavar=("SEED", "PREVIOUS"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one_process:
+        print(json.dumps(one_fresh_process(*args.one_process)))
+        return 0
 
     t0 = time.perf_counter()
     from nbconvert.exporters import HTMLExporter
@@ -120,6 +178,8 @@ def main(argv=None) -> int:
         print(f"\nunits after the first: first-export CPU median {statistics.median(r[3] for r in warm):.3f} s"
               f" (max {max(r[3] for r in warm):.3f}), ratio to HTMLExporter median "
               f"{statistics.median(r[7] for r in warm):.2f} (max {max(r[7] for r in warm):.2f})")
+    if args.fresh:
+        fresh_seed_figures(executed_notebooks(args.notebooks), args.fresh)
     return 0
 
 
