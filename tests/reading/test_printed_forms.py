@@ -149,6 +149,32 @@ def test_unknown_header_is_reported_never_silently_dropped():
     assert "UNKNOWN_COLUMN" in codes
 
 
+
+def test_a_blank_header_value_is_blank_not_the_next_label():
+    g, _ = form(BASIC)
+    g.values[2][1] = None          # 主管部门 printed blank: the cell to its right is 实施单位's label
+    tables, _ = read(g)
+    unit = tables.units.iloc[0]
+    assert unit["department"] in (None, "") and unit["implementing_unit"] == "某某中心"
+
+
+def test_flat_indicator_list_without_levels_and_its_extra_columns():
+    # 重庆's 部门整体 form: no 一级/二级/三级 columns, an adjusted target, a score coefficient
+    header = ["指标名称", "计量单位", "指标性质", "年初指标值", "调整指标值", "全年完成值",
+              "得分系数（%）", "指标权重（分）", "指标得分（分）", "是否核心指标"]
+    rows = [["政府采购执行率", "%", "定量指标", "100%", "", "72.74%", "100%", 40, 40, "是"],
+            ["资金使用合规性", "", "定性指标", "好", "", "好", "100%", 30, 30, "否"],
+            ["播发稿件数量", "篇", "定量指标", "2200篇", "", "2859篇", "100%", 20, 20, "是"]]
+    tables, result = read(form(rows, header=header)[0])
+    got = indicators(result)
+    assert list(got) == ["政府采购执行率", "资金使用合规性", "播发稿件数量"]
+    assert got["政府采购执行率"]["score"] == pytest.approx(29.10)     # 72.74 ÷ 100 × 40
+    assert got["政府采购执行率"]["reported_score"] == 40                # 指标得分, not 得分系数
+    assert got["资金使用合规性"]["kind"] == "qualitative" and got["资金使用合规性"]["score"] == 30
+    extra = tables.indicators.set_index("name").loc["政府采购执行率", "extra"]
+    assert extra == {"score_coefficient": "100%", "core_indicator": "是"}
+    assert not observations(tables, "UNKNOWN_COLUMN")
+
 # --- labels ----------------------------------------------------------------------------------
 
 def test_labels_with_spaces_line_breaks_and_weights_inside():
@@ -227,6 +253,30 @@ def test_placeholder_label_only_empty_and_sub_rows_are_skipped_and_noted():
     assert len(findings) == 6 and set(findings["severity"]) == {"info"}
 
 
+
+def test_template_numbering_left_without_an_indicator_is_a_placeholder():
+    rows = [["产出指标", "数量指标", "指标1：培训人数", "≥100人", "120人", 50, 50, ""],
+            ["", "", "指标2：", "", "", "", "", ""],
+            ["", "", "指标3:……", "", "", "", "", ""],
+            ["效益指标", "生态效益指标", "指标1：/", "/", "/", "", "", ""],
+            ["", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, ""]]
+    tables, result = read(form(rows)[0])
+    assert list(indicators(result)) == ["指标1：培训人数", "群众知晓率", "满意度"]
+    reasons = [o["fields"]["reason"] for o in observations(tables, "SKIPPED_ROW")]
+    assert reasons[:2] == ["模板占位行", "模板占位行"] and len(reasons) == 3
+
+
+def test_a_scored_row_without_target_and_actual_names_both_and_the_unchecked_score():
+    rows = [["产出指标", "质量指标", "指标1：工程质量合格", "", "", 50, 50, ""]] + BASIC[1:]
+    _, result = read(form(rows)[0])
+    got = indicators(result)["指标1：工程质量合格"]
+    assert got["score"] == 0 and got["reported_score"] == 50
+    missing = result.findings[result.findings["code"] == "MISSING_VALUE"]
+    assert len(missing) == 1                       # one message for the row, not one per cell
+    message = missing["message"].iloc[0]
+    assert "年度指标值和实际完成值均为空" in message and "50 分" in message
+
 def test_a_row_with_only_a_name_is_skipped_not_refused():
     rows = BASIC + [["", "", "受益农户满意度", "", "", "", "", ""]]
     tables, result = read(form(rows)[0])
@@ -269,6 +319,20 @@ def test_bare_number_target_is_forward_unless_a_cost_ceiling():
     got = indicators(result)
     assert got["培训人数"]["operator"] == ">=" and got["项目成本"]["operator"] == "<="
 
+
+
+def test_rates_that_are_limits_are_ceilings_when_the_target_has_no_operator():
+    rows = [["产出指标", "数量指标", "预算调整率", "3%", "0", 10, 10, ""],
+            ["", "", "结转结余率", "2%", "1.5%", 10, 10, ""],
+            ["", "", "公用经费控制率", "100%", "97%", 10, 10, ""],
+            ["", "质量指标", "验收合格率", "100%", "97%", 20, 19.4, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, ""]]
+    _, result = read(form(rows)[0])
+    got = indicators(result)
+    for name in ("预算调整率", "结转结余率", "公用经费控制率"):
+        assert got[name]["operator"] == "<=" and got[name]["status"] == "met", name
+    assert got["验收合格率"]["operator"] == ">=" and got["验收合格率"]["score"] == 19.4
 
 def test_sentences_and_qualitative_pairs():
     rows = [["产出指标", "质量指标", "审批规范性", "严格执行相关制度规定", "严格执行相关制度规定", 10, 10, ""],
