@@ -17,12 +17,12 @@ INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
     "declared_kind": ("指标性质", "指标类型", "指标属性", "指标性质（定量/定性）"),
     "declared_direction": ("指标方向", "方向", "指标方向性"),
     "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年度计划值",
-               "年初目标值", "预期目标值", "计划指标值", "年度绩效目标值", "绩效目标值", "预期值"),
+               "年初目标值", "预期目标值", "计划指标值", "年度绩效目标值", "绩效目标值", "预期值", "年初指标值"),
     "actual": ("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值", "实际完成情况值",
                "实际完成指标值", "单项指标实际完成值", "全年实际完成值", "实际完成", "实际完成数"),
     "measure_unit": ("计量单位", "度量单位", "单位"),
     "weight": ("分值", "权重", "指标分值", "指标权重", "权重分值", "分值（权重）"),
-    "score": ("得分", "自评得分", "评分", "单项指标得分", "实际得分"),
+    "score": ("得分", "自评得分", "评分", "单项指标得分", "实际得分", "指标得分"),
     "deviation_reason": ("偏差原因分析及改进措施", "未完成原因分析", "偏差说明", "偏差原因分析",
                          "偏差原因", "偏差原因及改进措施", "未完成原因", "原因分析及改进措施",
                          "偏差原因分析及改进措施说明", "未完成原因分析及改进措施",
@@ -39,6 +39,11 @@ INDICATOR_EXTRA_HEADERS: dict[str, tuple[str, ...]] = {
     "converted_score": ("单项指标折算得分", "折算得分"),
     "review_score": ("复核得分", "复核", "评价得分", "财政复核得分", "复评得分"),
     "completion_note": ("单项指标完成情况", "完成情况", "指标完成情况", "是否完成"),
+    # 重庆's 部门整体 form: the target as adjusted in the year, the share of the weight the unit
+    # granted, and whether the indicator is a core one
+    "adjusted_target": ("调整指标值", "调整后指标值", "全年调整指标值"),
+    "score_coefficient": ("得分系数", "完成系数"),
+    "core_indicator": ("是否核心指标", "核心指标"),
 }
 
 # Second header rows: a group heading in the first row (年度指标值, 得分 …) over sub-headings.
