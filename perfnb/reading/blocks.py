@@ -611,8 +611,11 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
     declared_direction = declared_direction_of(direction_text) or declared_direction_of(kind_text)
     column_operator = operator_of(kind_text) or operator_of(direction_text)
     if kind_text and not (declared_kind or declared_direction or column_operator):
-        error("declared_kind", f"指标性质“{kind_text}”无法识别",
-              "请填写 定量 或 定性（四川表式可填 =、≥、≤、定性）")
+        # an advisory label the value decides anyway: noted, not a reason to refuse the form
+        observations.append({
+            "code": "UNKNOWN_KIND", "sheet": grid.sheet, "row": row,
+            "column": _header_text("declared_kind"), "indicator": name or None,
+            "fields": {"text": kind_text}})
 
     if target.problem:
         error("target", target.problem, "请改为如“≥4”“≤2255万元”“=100%”“优”这样的写法")

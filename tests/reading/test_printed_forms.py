@@ -334,6 +334,21 @@ def test_rates_that_are_limits_are_ceilings_when_the_target_has_no_operator():
         assert got[name]["operator"] == "<=" and got[name]["status"] == "met", name
     assert got["验收合格率"]["operator"] == ">=" and got["验收合格率"]["score"] == 19.4
 
+
+def test_an_unreadable_kind_label_is_noted_and_the_value_decides():
+    header = ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "实际完成值", "分值", "得分",
+              "偏差原因分析及改进措施"]
+    rows = [["产出指标", "质量指标", "管理制度健全性", "性标定指", "高", "高", 50, 50, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "定量指标", "≥90%", "95%", 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "定量", "≥90%", "92%", 10, 10, ""]]
+    tables, result = read(form(rows, header=header)[0])
+    got = indicators(result)
+    assert got["管理制度健全性"]["kind"] == "qualitative" and got["管理制度健全性"]["score"] == 50
+    noted = observations(tables, "UNKNOWN_KIND")
+    assert [o["fields"]["text"] for o in noted] == ["性标定指"]
+    found = result.findings[result.findings["code"] == "UNKNOWN_KIND"]
+    assert list(found["indicator"]) == ["管理制度健全性"] and set(found["severity"]) == {"warning"}
+
 def test_sentences_and_qualitative_pairs():
     rows = [["产出指标", "质量指标", "审批规范性", "严格执行相关制度规定", "严格执行相关制度规定", 10, 10, ""],
             ["", "", "资格合规性", "合规", "达成预期指标", 10, 10, ""],
