@@ -812,8 +812,9 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
         has_number = any(p.number is not None for p in parsed.values())
         known = label and (label in TOTAL_FUNDS_LABELS or any(
             word in label for word in ("财政拨款", "上年结转", "其他资金", "结转", "拨款", "资金")))
-        if not has_number and not known:
-            break
+        if not has_number and not known and (block.lines or label or not any(
+                parse_cell(grid, r, columns.get(k)).number is not None for k in ("rate", "score"))):
+            break     # (the first line may carry only its rate and score, the amounts blank)
         if indicator_column(label) is not None or header_columns(grid, r, indicator_column).keys() \
                 >= {"name", "target"}:
             break

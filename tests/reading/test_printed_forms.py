@@ -429,6 +429,17 @@ def test_funds_total_left_at_zero_scores_from_its_parts():
     assert tables.budget_lines.loc[tables.budget_lines["is_total"], "executed"].iloc[0] == 0
 
 
+
+def test_funds_line_with_only_its_rate_and_score_keeps_what_was_reported():
+    funds_header = ["部门预算执行情况（万元）", "", "年初预算数", "全年（调整）预算数", "全年执行数",
+                    "执行率（%）", "执行率权重", "执行率得分（分）"]
+    funds = [["", "", "", "", "", "76%", 10, 7.6]]      # the amounts left blank
+    _, result = read(form(BASIC, funds=funds, funds_header=funds_header)[0])
+    budget = result.to_dict()["budget"]
+    assert (budget["reported_rate"], budget["reported_score"], budget["weight"]) == (0.76, 7.6, 10)
+    codes = set(result.findings["code"])
+    assert "MISSING_VALUE" in codes and "BUDGET_MISMATCH" not in codes
+
 @pytest.mark.parametrize("blank", ["/", "—", "-", "无", "——"])
 def test_dashes_in_number_cells_are_blanks(blank):
     funds = [["", "年度资金总额", blank, 100, 95, 10, "95%", 9.5]]
