@@ -440,6 +440,22 @@ def test_funds_line_with_only_its_rate_and_score_keeps_what_was_reported():
     codes = set(result.findings["code"])
     assert "MISSING_VALUE" in codes and "BUDGET_MISMATCH" not in codes
 
+
+def test_funds_sub_rows_repeating_weight_and_score_are_not_budget_scores():
+    # 贵州's 部门整体 form: 基本支出 and 项目支出 lines each print 分值 10 / 得分 10 again
+    funds_header = ["部门（单位）总体资金（万元）", "资金来源", "年初预算数（A）", "全年执行数（B）",
+                    "分值（10分）", "得分", "得分计算方法"]
+    funds = [["", "年度资金总额：", 1172.55, 1268.72, 10, 10, "执行率*该指标分值，最高不得超过分值上限。"],
+             ["", "基本支出", 985.19, 914.97, 10, 10, ""],
+             ["", "项目支出", 187.36, 353.75, 10, 10, ""]]
+    tables, result = read(form(BASIC, funds=funds, funds_header=funds_header)[0])
+    data = result.to_dict()
+    assert data["budget"]["rate"] == pytest.approx(1.082) and data["budget"]["score"] == 10
+    assert data["total"] == 100             # 10 + 50 + 30 + 10: one budget score, not three
+    lines = tables.budget_lines
+    assert list(lines["label"]) == ["年度资金总额", "基本支出", "项目支出"]
+    assert list(lines["is_total"]) == [True, False, False]
+
 @pytest.mark.parametrize("blank", ["/", "—", "-", "无", "——"])
 def test_dashes_in_number_cells_are_blanks(blank):
     funds = [["", "年度资金总额", blank, 100, 95, 10, "95%", 9.5]]
