@@ -373,9 +373,17 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
 # Rows that are not indicators
 
 # Template placeholders departments leave in the table: 指标1, 指标2 …, ……, "-", "/".
-_PLACEHOLDER_RE = re.compile(r"^(?:(?:三级)?指标\d{1,2}|[.。…·、]{2,}|[-—－–_/\\*＊]+|略|无)$")
+_FILLER_RE = re.compile(r"^(?:[.。…·、]{2,}|[-—－–_/\\*＊]+|略|无)$")
+# The template's numbering left without an indicator: "指标1", "指标2：", "指标1：/", "指标1：……".
+_NUMBERING_RE = re.compile(r"^(?:三级)?指标\d{1,2}[:：.、]?")
 _WEIGHT_IN_LABEL_RE = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]|(\d+(?:\.\d+)?)\s*分$")
 # 二级 headings -> their 一级 dimension, for a table whose 一级 cell names none.
+# Rates that are limits by what they measure: a bare target ("3%") on one of them is a ceiling
+# (预算调整率 3% met by 0, 结转结余率 2%, 公用经费控制率 100% met by 97%).
+_CEILING_NAME_RE = re.compile(
+    r"结余率|结转率|调整率|(?:经费|人员|支出|成本|预算|费用)(?:控制|变动)率|发生率|事故率|投诉率|"
+    r"差错率|失误率|不合格率|超支率|流失率|辍学率|故障率|违规率|闲置率|超标率|损耗率")
+
 _LEVEL2_DIMENSIONS = (
     (("数量", "质量", "时效", "成本"), "产出指标"),
     (("经济效益", "社会效益", "生态效益", "可持续", "生态环境效益", "效益"), "效益指标"),
@@ -407,7 +415,15 @@ def _weight_from_share(grid: Grid, header_row: int, columns: dict[str, int],
 
 def is_placeholder(text) -> bool:
     """True for a template placeholder or filler cell (指标1, ……, "-", "/")."""
-    return bool(_PLACEHOLDER_RE.match(clean_label(text))) if text else False
+    if not text:
+        return False
+    cleaned = clean_label(text)
+    numbering = _NUMBERING_RE.match(cleaned)
+    if numbering:
+        cleaned = cleaned[numbering.end():]
+        if not cleaned:
+            return True
+    return bool(_FILLER_RE.match(cleaned))
 
 
 def split_weight(label: str) -> tuple[str, float | None]:
@@ -595,8 +611,11 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
     declared_direction = declared_direction_of(direction_text) or declared_direction_of(kind_text)
     column_operator = operator_of(kind_text) or operator_of(direction_text)
     if kind_text and not (declared_kind or declared_direction or column_operator):
-        error("declared_kind", f"指标性质“{kind_text}”无法识别",
-              "请填写 定量 或 定性（四川表式可填 =、≥、≤、定性）")
+        # an advisory label the value decides anyway: noted, not a reason to refuse the form
+        observations.append({
+            "code": "UNKNOWN_KIND", "sheet": grid.sheet, "row": row,
+            "column": _header_text("declared_kind"), "indicator": name or None,
+            "fields": {"text": kind_text}})
 
     if target.problem:
         error("target", target.problem, "请改为如“≥4”“≤2255万元”“=100%”“优”这样的写法")
@@ -623,7 +642,8 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
     operator = None
     unit = normalise_unit(cell_text("measure_unit")) or target.unit or actual.unit
     if kind == KIND_QUANTITATIVE:
-        ceiling = "成本" in level2 or ("成本" in name and unit in ("元", "万元", "亿元"))
+        ceiling = "成本" in level2 or ("成本" in name and unit in ("元", "万元", "亿元")) or \
+            bool(_CEILING_NAME_RE.search(clean_label(name)))
         operator = (target.operator or column_operator
                     or ("<=" if declared_direction == "反向" else None)
                     or ("<=" if ceiling else None) or ">=")
@@ -792,8 +812,9 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
         has_number = any(p.number is not None for p in parsed.values())
         known = label and (label in TOTAL_FUNDS_LABELS or any(
             word in label for word in ("财政拨款", "上年结转", "其他资金", "结转", "拨款", "资金")))
-        if not has_number and not known:
-            break
+        if not has_number and not known and (block.lines or label or not any(
+                parse_cell(grid, r, columns.get(k)).number is not None for k in ("rate", "score"))):
+            break     # (the first line may carry only its rate and score, the amounts blank)
         if indicator_column(label) is not None or header_columns(grid, r, indicator_column).keys() \
                 >= {"name", "target"}:
             break

@@ -37,6 +37,12 @@ GOAL_ACTUAL_LABELS = ("实际完成情况", "年度目标完成情况", "目标�
 _GRADE_IN_SENTENCE_RE = re.compile(
     r"(?:等级|等次|结论|级别)\s*(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|合格|差)")
 _YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+YEAR_LABELS = ("年度", "项目年度", "预算年度", "填报年度", "评价年度")
+# Labels of the header block: a cell right of a label holding one of these is the next label,
+# not the first one's value (主管部门 left blank, then 实施单位 | …).
+HEADER_LABELS = tuple(label for labels in UNIT_LABELS.values() for label in labels) + (
+    "项目负责人及电话", "项目负责人", "联系电话", "项目类别", "项目属性", "项目类型", "财政处室",
+    "部门联系人", "联系人", "自评总分", "自评得分") + YEAR_LABELS
 
 
 @functools.lru_cache(maxsize=64)
@@ -56,6 +62,8 @@ def _labelled_value(grid: Grid, labels, rows: range | None = None):
         if len(inline) == 2 and inline[1].strip():
             return inline[1].strip(), row, column
         value, value_column = grid.value_right_of(row, column)
+        if value is not None and label_matches(clean_label(str(value)), *HEADER_LABELS):
+            return None, None, None     # printed blank: the next cell is the next label
         if value is not None:
             return value, row, value_column
     return None, None, None
@@ -80,8 +88,7 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         if value is not None:
             unit[key] = normalise_text(value)
 
-    year_value, year_row, year_column = _labelled_value(grid, ("年度", "项目年度", "预算年度",
-                                                               "填报年度", "评价年度"), above)
+    year_value, year_row, year_column = _labelled_value(grid, YEAR_LABELS, above)
     if year_value is None:
         for row, column in grid.find(lambda text: bool(_YEAR_RE.search(text)), range(1, min(
                 header_row, 6))):

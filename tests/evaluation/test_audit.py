@@ -99,7 +99,8 @@ CASES = {
               unit(indicator("采购批次", 4, 4, 90)))
        for code, fields in (("SKIPPED_ROW", {"text": "指标1", "reason": "模板占位行"}),
                             ("UNKNOWN_COLUMN", {"header": "备注（补充）", "note": ""}),
-                            ("ACTUAL_AS_TARGET", {"text": "≥266米", "number": 266}))},
+                            ("ACTUAL_AS_TARGET", {"text": "≥266米", "number": 266}),
+                            ("UNKNOWN_KIND", {"text": "性标定指"}))},
 }
 
 

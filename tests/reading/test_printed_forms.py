@@ -149,6 +149,32 @@ def test_unknown_header_is_reported_never_silently_dropped():
     assert "UNKNOWN_COLUMN" in codes
 
 
+
+def test_a_blank_header_value_is_blank_not_the_next_label():
+    g, _ = form(BASIC)
+    g.values[2][1] = None          # 主管部门 printed blank: the cell to its right is 实施单位's label
+    tables, _ = read(g)
+    unit = tables.units.iloc[0]
+    assert unit["department"] in (None, "") and unit["implementing_unit"] == "某某中心"
+
+
+def test_flat_indicator_list_without_levels_and_its_extra_columns():
+    # 重庆's 部门整体 form: no 一级/二级/三级 columns, an adjusted target, a score coefficient
+    header = ["指标名称", "计量单位", "指标性质", "年初指标值", "调整指标值", "全年完成值",
+              "得分系数（%）", "指标权重（分）", "指标得分（分）", "是否核心指标"]
+    rows = [["政府采购执行率", "%", "定量指标", "100%", "", "72.74%", "100%", 40, 40, "是"],
+            ["资金使用合规性", "", "定性指标", "好", "", "好", "100%", 30, 30, "否"],
+            ["播发稿件数量", "篇", "定量指标", "2200篇", "", "2859篇", "100%", 20, 20, "是"]]
+    tables, result = read(form(rows, header=header)[0])
+    got = indicators(result)
+    assert list(got) == ["政府采购执行率", "资金使用合规性", "播发稿件数量"]
+    assert got["政府采购执行率"]["score"] == pytest.approx(29.10)     # 72.74 ÷ 100 × 40
+    assert got["政府采购执行率"]["reported_score"] == 40                # 指标得分, not 得分系数
+    assert got["资金使用合规性"]["kind"] == "qualitative" and got["资金使用合规性"]["score"] == 30
+    extra = tables.indicators.set_index("name").loc["政府采购执行率", "extra"]
+    assert extra == {"score_coefficient": "100%", "core_indicator": "是"}
+    assert not observations(tables, "UNKNOWN_COLUMN")
+
 # --- labels ----------------------------------------------------------------------------------
 
 def test_labels_with_spaces_line_breaks_and_weights_inside():
@@ -227,6 +253,30 @@ def test_placeholder_label_only_empty_and_sub_rows_are_skipped_and_noted():
     assert len(findings) == 6 and set(findings["severity"]) == {"info"}
 
 
+
+def test_template_numbering_left_without_an_indicator_is_a_placeholder():
+    rows = [["产出指标", "数量指标", "指标1：培训人数", "≥100人", "120人", 50, 50, ""],
+            ["", "", "指标2：", "", "", "", "", ""],
+            ["", "", "指标3:……", "", "", "", "", ""],
+            ["效益指标", "生态效益指标", "指标1：/", "/", "/", "", "", ""],
+            ["", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, ""]]
+    tables, result = read(form(rows)[0])
+    assert list(indicators(result)) == ["指标1：培训人数", "群众知晓率", "满意度"]
+    reasons = [o["fields"]["reason"] for o in observations(tables, "SKIPPED_ROW")]
+    assert reasons[:2] == ["模板占位行", "模板占位行"] and len(reasons) == 3
+
+
+def test_a_scored_row_without_target_and_actual_names_both_and_the_unchecked_score():
+    rows = [["产出指标", "质量指标", "指标1：工程质量合格", "", "", 50, 50, ""]] + BASIC[1:]
+    _, result = read(form(rows)[0])
+    got = indicators(result)["指标1：工程质量合格"]
+    assert got["score"] == 0 and got["reported_score"] == 50
+    missing = result.findings[result.findings["code"] == "MISSING_VALUE"]
+    assert len(missing) == 1                       # one message for the row, not one per cell
+    message = missing["message"].iloc[0]
+    assert "年度指标值和实际完成值均为空" in message and "50 分" in message
+
 def test_a_row_with_only_a_name_is_skipped_not_refused():
     rows = BASIC + [["", "", "受益农户满意度", "", "", "", "", ""]]
     tables, result = read(form(rows)[0])
@@ -269,6 +319,35 @@ def test_bare_number_target_is_forward_unless_a_cost_ceiling():
     got = indicators(result)
     assert got["培训人数"]["operator"] == ">=" and got["项目成本"]["operator"] == "<="
 
+
+
+def test_rates_that_are_limits_are_ceilings_when_the_target_has_no_operator():
+    rows = [["产出指标", "数量指标", "预算调整率", "3%", "0", 10, 10, ""],
+            ["", "", "结转结余率", "2%", "1.5%", 10, 10, ""],
+            ["", "", "公用经费控制率", "100%", "97%", 10, 10, ""],
+            ["", "质量指标", "验收合格率", "100%", "97%", 20, 19.4, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, ""]]
+    _, result = read(form(rows)[0])
+    got = indicators(result)
+    for name in ("预算调整率", "结转结余率", "公用经费控制率"):
+        assert got[name]["operator"] == "<=" and got[name]["status"] == "met", name
+    assert got["验收合格率"]["operator"] == ">=" and got["验收合格率"]["score"] == 19.4
+
+
+def test_an_unreadable_kind_label_is_noted_and_the_value_decides():
+    header = ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "实际完成值", "分值", "得分",
+              "偏差原因分析及改进措施"]
+    rows = [["产出指标", "质量指标", "管理制度健全性", "性标定指", "高", "高", 50, 50, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "定量指标", "≥90%", "95%", 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "定量", "≥90%", "92%", 10, 10, ""]]
+    tables, result = read(form(rows, header=header)[0])
+    got = indicators(result)
+    assert got["管理制度健全性"]["kind"] == "qualitative" and got["管理制度健全性"]["score"] == 50
+    noted = observations(tables, "UNKNOWN_KIND")
+    assert [o["fields"]["text"] for o in noted] == ["性标定指"]
+    found = result.findings[result.findings["code"] == "UNKNOWN_KIND"]
+    assert list(found["indicator"]) == ["管理制度健全性"] and set(found["severity"]) == {"warning"}
 
 def test_sentences_and_qualitative_pairs():
     rows = [["产出指标", "质量指标", "审批规范性", "严格执行相关制度规定", "严格执行相关制度规定", 10, 10, ""],
@@ -349,6 +428,33 @@ def test_funds_total_left_at_zero_scores_from_its_parts():
     assert "FUNDS_TOTAL_MISMATCH" in set(result.findings["code"])
     assert tables.budget_lines.loc[tables.budget_lines["is_total"], "executed"].iloc[0] == 0
 
+
+
+def test_funds_line_with_only_its_rate_and_score_keeps_what_was_reported():
+    funds_header = ["部门预算执行情况（万元）", "", "年初预算数", "全年（调整）预算数", "全年执行数",
+                    "执行率（%）", "执行率权重", "执行率得分（分）"]
+    funds = [["", "", "", "", "", "76%", 10, 7.6]]      # the amounts left blank
+    _, result = read(form(BASIC, funds=funds, funds_header=funds_header)[0])
+    budget = result.to_dict()["budget"]
+    assert (budget["reported_rate"], budget["reported_score"], budget["weight"]) == (0.76, 7.6, 10)
+    codes = set(result.findings["code"])
+    assert "MISSING_VALUE" in codes and "BUDGET_MISMATCH" not in codes
+
+
+def test_funds_sub_rows_repeating_weight_and_score_are_not_budget_scores():
+    # 贵州's 部门整体 form: 基本支出 and 项目支出 lines each print 分值 10 / 得分 10 again
+    funds_header = ["部门（单位）总体资金（万元）", "资金来源", "年初预算数（A）", "全年执行数（B）",
+                    "分值（10分）", "得分", "得分计算方法"]
+    funds = [["", "年度资金总额：", 1172.55, 1268.72, 10, 10, "执行率*该指标分值，最高不得超过分值上限。"],
+             ["", "基本支出", 985.19, 914.97, 10, 10, ""],
+             ["", "项目支出", 187.36, 353.75, 10, 10, ""]]
+    tables, result = read(form(BASIC, funds=funds, funds_header=funds_header)[0])
+    data = result.to_dict()
+    assert data["budget"]["rate"] == pytest.approx(1.082) and data["budget"]["score"] == 10
+    assert data["total"] == 100             # 10 + 50 + 30 + 10: one budget score, not three
+    lines = tables.budget_lines
+    assert list(lines["label"]) == ["年度资金总额", "基本支出", "项目支出"]
+    assert list(lines["is_total"]) == [True, False, False]
 
 @pytest.mark.parametrize("blank", ["/", "—", "-", "无", "——"])
 def test_dashes_in_number_cells_are_blanks(blank):

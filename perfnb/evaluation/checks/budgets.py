@@ -17,7 +17,8 @@ def _budget_mismatch(ctx, params):
     with np.errstate(invalid="ignore"):
         rate_off = b.has_rate & ~np.isnan(b.reported_rate) & \
             (np.abs(b.reported_rate - b.rate) > params["rate_tolerance"] + 1e-12)
-        score_off = ~np.isnan(b.reported_score) & \
+        # no rate to compute (amounts blank): MISSING_VALUE says so, not a mismatch
+        score_off = b.has_rate & ~np.isnan(b.reported_score) & \
             (np.abs(b.reported_score - b.score) > params["tolerance"] + 1e-9)
     fields = {"reported_rate": b.reported_rate, "rate": b.rate, "executed": b.executed,
               "base_label": b.base_label, "base": b.base, "reported_score": b.reported_score,

@@ -335,9 +335,17 @@ def _missing_value(ctx, params):
         graded = f.target_blank & ~f.by_nothing & ~f.actual_blank
         unit_reports = np.bincount(f.codes, f.has_reported, minlength=len(ctx.unit_ids)) > 0
         score_blank = ~f.has_reported & unit_reports[f.codes] & ~np.isnan(f.score)
-        fields = {"name": f.name, "score": f.score,
+        fields = {"name": f.name, "score": f.score, "reported": f.reported,
                   **f.headers("actual", "target", "weight", "score")}
-        yield Hit(f.actual_blank, "actual", fields, column=f.header("actual"), severity=ERROR, **f.where)
+        both = f.actual_blank & f.target_blank
+        # a row with a name, a weight and the unit's own score but no figures at all: one
+        # message naming both blank cells and the score that is not taken
+        yield Hit(both & f.has_reported, "both_reported", fields, column=f.header("actual"),
+                  severity=ERROR, **f.where)
+        yield Hit(both & ~f.has_reported, "both", fields, column=f.header("actual"),
+                  severity=ERROR, **f.where)
+        yield Hit(f.actual_blank & ~both, "actual", fields, column=f.header("actual"),
+                  severity=ERROR, **f.where)
         yield Hit(unscored, "target_unscored", fields, column=f.header("target"), severity=ERROR,
                   **f.where)
         yield Hit(graded, "target_graded", fields, column=f.header("target"), severity=WARNING,
@@ -362,6 +370,11 @@ MISSING_VALUE = Check(
     example="“采购批次”指标值 ≥4，实际完成值为空：按 0 分计，请填写实际完成值。",
     basis=f"{FORM_10}的各栏均需填写。",
     messages={"actual": "“{name:text}”的{actual_header}为空，无法评分，按 0 分计。请填写{actual_header}。",
+              "both": "“{name:text}”的{target_header}和{actual_header}均为空，无法评分，按 0 分计。"
+                      "请填写{target_header}和{actual_header}。",
+              "both_reported": "“{name:text}”的{target_header}和{actual_header}均为空，填报的得分 "
+                               "{reported:num} 分无从核对，按 0 分计。请填写{target_header}和"
+                               "{actual_header}。",
               "target_unscored": "“{name:text}”的{target_header}为空，无法判断完成情况，按 0 分计。"
                                  "请填写{target_header}。",
               "target_graded": "“{name:text}”的{target_header}为空，已按最高等级作为目标评定。"

@@ -47,6 +47,18 @@ ACTUAL_AS_TARGET = observation_check(
     fields=("text", "number"),
     message="实际完成值“{text}”写成了指标值的形式，已按 {number} 读取。请填写实际完成的具体数值。")
 
+UNKNOWN_KIND = observation_check(
+    code="UNKNOWN_KIND", severity=WARNING,
+    title="指标性质无法识别", summary="“指标性质”一栏写的不是定量、定性或比较符号，已按指标值判断",
+    what="“指标性质”（或指标类型）一栏的文字既不是定量/定性，也不是 =、≥、≤ 等比较符号"
+         "（如错字、乱码），该栏未采用；指标按年度指标值本身判断是定量还是定性并计分。",
+    why="指标性质只是标注，计分看指标值；但标注无法识别，可能是填写或转换出错，请核对。",
+    example="“管理制度健全性”指标性质写“性标定指”，无法识别，已按指标值“高”作定性指标评定。",
+    basis=f"{BASIS_10}中定量、定性指标的区分。",
+    fields=("text",),
+    message="指标性质“{text}”无法识别，未采用，已按指标值判断定量或定性。"
+            "请填写 定量 或 定性（四川表式可填 =、≥、≤、定性）。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
-CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET)
+CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND)
