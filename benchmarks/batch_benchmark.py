@@ -65,6 +65,11 @@ def make_units(folder: Path, count: int) -> list[Path]:
         data = (source.parent / settings["data"]).resolve()
         shutil.copy(data, folder / "data" / data.name)
         settings["data"] = f"data/{data.name}"
+        if settings.get("review"):  # the evaluator's 复核 record travels with its unit
+            review = (source.parent / settings["review"]).resolve()
+            (folder / "reviews").mkdir(exist_ok=True)
+            shutil.copy(review, folder / "reviews" / review.name)
+            settings["review"] = f"reviews/{review.name}"
         settings["unit_id"] = f"{settings.get('unit_id') or source.stem}-{index:02d}"
         path = folder / f"unit{index:02d}.yaml"
         path.write_text(yaml.safe_dump(settings, allow_unicode=True, sort_keys=False),
