@@ -61,6 +61,7 @@ def read_csv(path: Path) -> LoadedUnit:
         indicator["sheet"] = None
     loaded.indicators = block.indicators
     loaded.reported = block.reported
+    loaded.observations.extend(block.observations)   # rows read past, values read with a note
     totals = [entry for entry in block.reported if entry["level"] == "total"]
     if totals:
         loaded.unit["reported_total"] = totals[-1]["score"]
