@@ -647,6 +647,23 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         operator = (target.operator or column_operator
                     or ("<=" if declared_direction == "反向" else None)
                     or ("<=" if ceiling else None) or ">=")
+    target_number = number_or_nan(target) if kind == KIND_QUANTITATIVE else NAN
+    if kind == KIND_QUANTITATIVE and target.range_high is not None:
+        # a range: its low end is a floor, its high end a ceiling
+        if operator in ("<=", "<"):
+            target_number = target.range_high
+        bound = f"{operator.replace('>=', '≥').replace('<=', '≤')}{target_number:g}{unit}"
+        observations.append({
+            "code": "RANGE_TARGET", "sheet": grid.sheet, "row": row,
+            "column": _header_text("target"), "indicator": name or None,
+            "fields": {"text": target.text, "bound": bound}})
+    for key, parsed in (("target", target), ("actual", actual)):
+        if parsed.approximate and parsed.number is not None:
+            observations.append({
+                "code": "APPROXIMATE_VALUE", "sheet": grid.sheet, "row": row,
+                "column": _header_text(key), "indicator": name or None,
+                "fields": {"text": parsed.text, "word": parsed.approximate,
+                           "number": f"{parsed.number:g}{parsed.unit}"}})
     if actual.operator is not None and actual.number is not None:
         observations.append({
             "code": "ACTUAL_AS_TARGET", "sheet": grid.sheet, "row": row,
@@ -679,7 +696,7 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         "level1": level1, "level2": level2, "name": name,
         "declared_kind": declared_kind, "declared_direction": declared_direction,
         "operator": operator, "kind": kind,
-        "target_text": target.text, "target": number_or_nan(target) if kind == KIND_QUANTITATIVE else NAN,
+        "target_text": target.text, "target": target_number,
         "target_grade": target.grade if kind == KIND_QUALITATIVE else None,
         "actual_text": actual.text, "actual": number_or_nan(actual),
         "actual_grade": actual_grade, "measure_unit": unit,

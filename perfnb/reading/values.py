@@ -50,6 +50,37 @@ _CEILING_ENDINGS = ("及以下", "以下", "以内", "之内", "内")
 _FLOOR_ENDINGS = ("及以上", "以上")
 
 _NUMBER_RE = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+")
+# The approximate words themselves, taken out before the number is read.
+_APPROXIMATE_WORD_RE = re.compile(r"[≈≒~∽]|大约|约|左右|上下")
+# A range: "3-5次", "90%-95%", "10~15天", "3至5个" (NFKC has made "～" "~").
+_RANGE_RE = re.compile(r"^(\D{0,2}?)(\d+(?:\.\d+)?)\s*(%|[^\d\s.,~至到-]{0,3})\s*(-|—|–|~|至|到)\s*"
+                       r"(\d+(?:\.\d+)?)\s*(%|[^\d\s]{0,6})$")
+# A count in Chinese numerals before its measure word: "十二个月", "两次", "三万人次" (not
+# "第四季度", an ordinal, nor "十分", a degree).
+_MEASURE_WORDS = ("个月", "个", "次", "人次", "人", "项", "家", "所", "台", "套", "批", "期",
+                  "篇", "场", "天", "日", "周", "年", "小时", "元", "公里", "千米", "米", "户",
+                  "座", "处", "条", "件", "份", "名", "部", "辆", "本", "间", "栋", "亩", "吨",
+                  "轮", "届", "门", "种", "类", "季度", "所", "支", "片", "块", "棵", "株", "头")
+_CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
+                   "六": 6, "七": 7, "八": 8, "九": 9}
+_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+_CHINESE_COUNT_RE = re.compile(
+    r"(?<!第)([零〇一二两三四五六七八九十百千]+)(?=万?(?:"
+    + "|".join(sorted(map(re.escape, set(_MEASURE_WORDS)), key=len, reverse=True)) + "))")
+
+
+def chinese_number(numeral: str) -> int:
+    """A count written in Chinese numerals: "十二" -> 12, "一百零五" -> 105, "两" -> 2."""
+    if all(ch in _CHINESE_DIGITS for ch in numeral):      # "一二" read digit by digit
+        return int("".join(str(_CHINESE_DIGITS[ch]) for ch in numeral))
+    total = current = 0
+    for ch in numeral:
+        if ch in _CHINESE_DIGITS:
+            current = _CHINESE_DIGITS[ch]
+        else:
+            total += (current or 1) * _CHINESE_UNITS[ch]
+            current = 0
+    return total + current
 _NOT_APPLICABLE = {"/", "-", "--", "—", "——", "无", "不适用", "n/a", "na", "#n/a", "／", "\\"}
 
 # Achievement words; negatives and partials are matched before the positives they contain.
@@ -94,6 +125,8 @@ class ParsedValue:
     scale: bool = False
     problem: str | None = None
     date: datetime.date | None = None     # a deadline or completion date (its last day)
+    approximate: str | None = None        # the word that made it approximate: 约, 左右, ≈ …
+    range_high: float | None = None       # a range "3-5次": number is 3, range_high 5
 
     @property
     def is_blank(self) -> bool:
@@ -168,6 +201,8 @@ def parse_value(value) -> ParsedValue:
                                problem=f"“{text}”超出了可用的数字范围")
         return ParsedValue(None, number, "", None, text)
 
+    if not is_sentence(text):
+        compact = _CHINESE_COUNT_RE.sub(lambda m: str(chinese_number(m.group(1))), compact)
     operators = [m for m in _OPERATOR_RE.finditer(compact) if _OPERAND_RE.match(compact, m.end())]
     operator = None
     rest = compact
@@ -184,11 +219,18 @@ def parse_value(value) -> ParsedValue:
     if date is not None:
         return ParsedValue(operator or "<=", None, "", None, text, date=date)
     problem = None
+    range_match = None if operator else _RANGE_RE.match(rest)
+    if range_match and _to_float(range_match.group(2)) < _to_float(range_match.group(5)):
+        # "3-5次", "90%~95%", "10至15天": the low end is the number, the high end kept
+        low, high = _to_float(range_match.group(2)), _to_float(range_match.group(5))
+        unit = normalise_unit(_unit_of(range_match.group(6) or range_match.group(3)))
+        return ParsedValue(None, low, unit, None, text, range_high=high)
+    approximate = None
     unknown = _UNKNOWN_OPERATOR_RE.search(rest)
     if unknown and not operator:
-        sign = unknown.group(1) or re.sub(r"\d", "", unknown.group(0)).strip()
-        problem = (f"“{text}”用了无法识别的比较符号“{sign}”"
-                   "（只能用 ≥、>、=、≤、< 或 大于等于、小于等于、等于、大于、小于）")
+        # "约95%", "95%左右": read as the number, and said (APPROXIMATE_VALUE)
+        approximate = unknown.group(1) or re.sub(r"[\d.%]", "", unknown.group(0)).strip() or "约"
+        rest = _APPROXIMATE_WORD_RE.sub("", rest)
 
     number_match = _NUMBER_RE.search(rest)
     if number_match is None:
@@ -214,7 +256,8 @@ def parse_value(value) -> ParsedValue:
     if is_sentence(text) and len(_NUMBER_RE.findall(rest)) > 1:
         # a sentence with several figures ("新建收容所1间200平方米，围栏120米"): its words, not a number
         return ParsedValue(None, None, "", grade, text)
-    return ParsedValue(operator, number, unit, grade, text, problem=problem)
+    return ParsedValue(operator, number, unit, grade, text, problem=problem,
+                       approximate=approximate)
 
 
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
@@ -283,6 +326,8 @@ def normalise_unit(unit: str) -> str:
     return re.sub(r"[(（][^()（）]*[)）]$", "", text) or text
 
 
+# NFKC writes ㎡ as "m2", ㎥ as "m3"; "万m2" is 万平方米.
+_SQUARE_METRE_RE = re.compile(r"^(万?)m([23])$")
 _UNIT_RE = re.compile(r"^(%|‰|[^\d\s,，。;；、()（）]{1,4}?)(?:以上|以下|以内|及以上|及以下|左右)?$")
 
 
@@ -291,9 +336,12 @@ def _unit_of(suffix: str) -> str:
     suffix = suffix.strip()
     if not suffix:
         return ""
-    for tail in ("及以上", "及以下", "以上", "以下", "以内"):
-        if suffix.endswith(tail):
+    for tail in ("及以上", "及以下", "以上", "以下", "以内", "之内", "左右", "内"):
+        if suffix.endswith(tail) and len(suffix) > len(tail):
             suffix = suffix[: -len(tail)]
+            break
+    suffix = _SQUARE_METRE_RE.sub(lambda m: m.group(1) + ("平方米" if m.group(2) == "2" else "立方米"),
+                                  suffix)
     if suffix.startswith("%"):
         return "%"
     match = re.match(r"^[^\d\s,，。;；、()（）]{1,4}", suffix)

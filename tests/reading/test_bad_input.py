@@ -141,14 +141,12 @@ def test_weights_summing_over_100_with_yaml_budget_weight(tmp_path):
 # --- values ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("target", ["≈5", "约5"])
-def test_unknown_operator(tmp_path, target):
+def test_an_approximate_target_is_read_with_a_finding_not_refused(tmp_path, target):
     rows = replace_indicator(WORKBOOK_INDICATORS, 0, target=target)
-    with pytest.raises(InputError) as excinfo:
-        load_unit(build_workbook(tmp_path / "op.xlsx", indicators=rows))
-    error = only_error(excinfo)
-    assert "比较符号" in error.message and target in error.message
-    assert (error.location.row, error.location.column, error.location.column_letter) == \
-        (2, "年度指标值", "F")
+    tables = load_unit(build_workbook(tmp_path / "op.xlsx", indicators=rows))
+    noted = tables.observations[tables.observations["code"] == "APPROXIMATE_VALUE"]
+    assert len(noted) == 1 and (noted.iloc[0]["row"], noted.iloc[0]["column"]) == (2, "年度指标值")
+    assert tables.indicators.iloc[0]["target"] == 5
 
 
 @pytest.mark.parametrize("target", ["较好", None])
@@ -192,7 +190,7 @@ def test_year_out_of_range_in_form(tmp_path):
 
 
 def test_several_problems_reported_together(tmp_path):
-    rows = replace_indicator(WORKBOOK_INDICATORS, 0, target="约3")
+    rows = replace_indicator(WORKBOOK_INDICATORS, 0, target="≥3≤5")
     rows = replace_indicator(rows, 2, weight="十")
     with pytest.raises(InputErrors) as excinfo:
         load_unit(build_workbook(tmp_path / "many.xlsx", indicators=rows))
@@ -297,3 +295,12 @@ def test_every_error_is_a_perfnb_error_without_traceback_text(tmp_path):
     with pytest.raises(PerfnbError) as excinfo:
         load_unit(tmp_path / "empty.csv")
     assert "Traceback" not in str(excinfo.value) and str(excinfo.value).endswith("。")
+
+
+def test_a_csv_keeps_what_its_reader_noted(tmp_path):
+    # The CSV and template-workbook readers used to drop the block's observations.
+    rows = [tuple(r) for r in CSV_INDICATORS]
+    rows[0] = rows[0][:6] + ("约" + str(rows[0][6]),) + rows[0][7:]      # 实际完成值 "约3"
+    tables = load_unit(build_csv(tmp_path / "noted.csv", rows=rows))
+    noted = tables.observations[tables.observations["code"] == "APPROXIMATE_VALUE"]
+    assert list(noted["row"]) == [2] and list(noted["column"]) == ["实际完成值"]

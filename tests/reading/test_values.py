@@ -80,10 +80,16 @@ def test_none_and_nan_are_blank():
     assert parse_value(None).is_blank and parse_value(math.nan).is_blank
 
 
-@pytest.mark.parametrize("text", ["≈5", "约5", "5左右", "~5"])
-def test_unknown_operator_is_a_problem(text):
+@pytest.mark.parametrize("text, word", [("≈5", "≈"), ("约5", "约"), ("5左右", "左右"), ("~5", "~"),
+                                        ("大约5个", "大约"), ("5个上下", "上下")])
+def test_an_approximate_value_is_its_number_marked_approximate(text, word):
     parsed = parse_value(text)
-    assert parsed.problem and "比较符号" in parsed.problem
+    assert parsed.problem is None and parsed.number == 5 and parsed.operator is None
+    assert parsed.approximate == word
+
+
+def test_approximate_words_inside_a_sentence_are_text():
+    assert parse_value("厉行节约，降低行政成本").approximate is None
 
 
 def test_grade_word_inside_other_words_is_no_grade():

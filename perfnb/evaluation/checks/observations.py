@@ -59,6 +59,32 @@ UNKNOWN_KIND = observation_check(
     message="指标性质“{text}”无法识别，未采用，已按指标值判断定量或定性。"
             "请填写 定量 或 定性（四川表式可填 =、≥、≤、定性）。")
 
+APPROXIMATE_VALUE = observation_check(
+    code="APPROXIMATE_VALUE", severity=WARNING,
+    title="指标值或完成值是约数", summary="数值带“约”“左右”等字样，已按其中的数字计分",
+    what="年度指标值或实际完成值写成约数（“约95%”“95%左右”“≈95%”），已按其中的数字读取并计分；"
+         "指标值按指标方向（正向 ≥、成本等反向 ≤）比较。",
+    why="约数无法准确判断是否达成：实际完成 94.8% 对“约95%”算不算完成，各人理解不同。"
+        "绩效目标应当清晰、可衡量。",
+    example="“监测数据有效率”指标值填“约95%”，按 95% 计分（≥95%）。",
+    basis=f"{BASIS_10}：绩效指标应细化、量化，可衡量。",
+    fields=("text", "word", "number"),
+    message="“{text}”带“{word}”，是约数，已按 {number} 计分。请填写确切的数值。")
+
+RANGE_TARGET = observation_check(
+    code="RANGE_TARGET", severity=INFO,
+    title="指标值是一个区间", summary="年度指标值写成区间（如“3-5次”），按区间的一端计分",
+    what="年度指标值写成区间（“3-5次”“90%~95%”“10至15天”）：正向指标按下限计分"
+         "（达到下限即达成），反向指标（成本、时限、控制率等）按上限计分（不超过上限即达成）。",
+    why="区间目标的另一端不参与计分；若超出区间另一端也有意义（如不得多于 5 次），"
+        "请改用两个指标或明确的比较符号。",
+    example="“巡查次数”指标值填“3-5次”，按 ≥3 次计分。",
+    basis=f"{BASIS_10}：绩效指标应细化、量化，可衡量。",
+    fields=("text", "bound"),
+    message="年度指标值“{text}”是一个区间，已按 {bound} 计分。如区间的另一端也须考核，"
+            "请改用明确的比较符号（如“≥3次”“≤5次”分列两个指标）。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
-CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND)
+CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
+          RANGE_TARGET)
