@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from perfnb.errors import InputError
 from perfnb.model import KIND_QUALITATIVE, KIND_QUANTITATIVE
-from perfnb.reading.values import (ParsedValue, clean_label, deadline_level, declared_direction_of,
+from perfnb.reading.values import (ParsedValue, clean_label, same_unit, unit_factor, deadline_level, declared_direction_of,
                                    declared_kind_of, normalise_level1, normalise_level2,
                                    is_sentence, normalise_name, normalise_text, normalise_unit,
                                    operator_of, parse_value)
@@ -648,6 +648,10 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
                     or ("<=" if declared_direction == "反向" else None)
                     or ("<=" if ceiling else None) or ">=")
     target_number = number_or_nan(target) if kind == KIND_QUANTITATIVE else NAN
+    actual_number = number_or_nan(actual)
+    if kind == KIND_QUANTITATIVE and not (math.isnan(target_number) or math.isnan(actual_number)):
+        target_number, actual_number = _reconcile_units(
+            grid, row, name, target, actual, target_number, actual_number, unit, observations)
     if kind == KIND_QUANTITATIVE and target.range_high is not None:
         # a range: its low end is a floor, its high end a ceiling
         if operator in ("<=", "<"):
@@ -698,12 +702,50 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         "operator": operator, "kind": kind,
         "target_text": target.text, "target": target_number,
         "target_grade": target.grade if kind == KIND_QUALITATIVE else None,
-        "actual_text": actual.text, "actual": number_or_nan(actual),
+        "actual_text": actual.text, "actual": actual_number,
         "actual_grade": actual_grade, "measure_unit": unit,
         "weight": weight, "reported_score": score,
         "deviation_reason": cell_text("deviation_reason"),
         "sheet": grid.sheet, "row": row,
     }
+
+
+def _reconcile_units(grid: Grid, row: int, name: str, target: ParsedValue, actual: ParsedValue,
+                     target_number: float, actual_number: float, unit: str,
+                     observations: list[dict]) -> tuple[float, float]:
+    """Target and actual in one unit, each change noted (UNIT_CONVERTED); units that cannot
+    be compared are noted too (UNIT_MISMATCH) and the numbers left as written.
+
+    * an actual in another multiple of the target's unit: 1200000元 against ≥100万元 is 120万元;
+    * a share written as a fraction: 0.96 against ≥95% is 96% (only when the target is 10% or
+      more and the fraction at most 1.5, so that 0.5 against ≤1% stays 0.5%); and a target
+      written 0.95 against an actual of 96% is 95%.
+    """
+    target_unit = target.unit or unit
+    def note(key: str, parsed: ParsedValue, number: float, shown_unit: str) -> None:
+        observations.append({
+            "code": "UNIT_CONVERTED", "sheet": grid.sheet, "row": row,
+            "column": _header_text(key), "indicator": name or None,
+            "fields": {"text": parsed.text, "number": f"{number:g}{shown_unit}"}})
+
+    if target_unit == "%" and not actual.unit and target_number >= 10 and 0 <= actual_number <= 1.5:
+        actual_number = round(actual_number * 100, 10)
+        note("actual", actual, actual_number, "%")
+    elif actual.unit == "%" and not target.unit and 0 < target_number <= 1.5 and actual_number >= 10:
+        target_number = round(target_number * 100, 10)
+        note("target", target, target_number, "%")
+    elif target_unit and actual.unit and not same_unit(actual.unit, target_unit):
+        factor = unit_factor(actual.unit, target_unit)
+        if factor is not None:
+            actual_number = round(actual_number * factor, 10)
+            note("actual", actual, actual_number, target_unit)
+        else:
+            observations.append({
+                "code": "UNIT_MISMATCH", "sheet": grid.sheet, "row": row,
+                "column": _header_text("actual"), "indicator": name or None,
+                "fields": {"target_text": target.text, "actual_text": actual.text,
+                           "target_unit": target_unit, "actual_unit": actual.unit}})
+    return target_number, actual_number
 
 
 # ---------------------------------------------------------------------------------------------

@@ -354,6 +354,49 @@ def _unit_of(suffix: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Units of a target and its actual
+
+# One spelling per unit, for comparing a target's unit with its actual's.
+_UNIT_SYNONYMS = {"个月": "月", "日": "天", "千米": "公里", "km": "公里", "m": "米", "㎡": "平方米",
+                  "周岁": "岁", "小时": "时", "h": "时", "人/次": "人次"}
+# Prefixes that scale a unit, and units that are another's multiple.
+_UNIT_PREFIXES = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
+_UNIT_MULTIPLES = {"公里": ("米", 1000.0), "吨": ("千克", 1000.0), "千克": ("克", 1000.0)}
+
+
+def _unit_base(unit: str) -> tuple[str, float]:
+    """(base unit, factor): "万元" -> ("元", 1e4), "公里" -> ("米", 1000), "%" -> ("%", 1)."""
+    unit = _UNIT_SYNONYMS.get(unit, unit)
+    factor = 1.0
+    for prefix, scale in _UNIT_PREFIXES.items():
+        if unit.startswith(prefix) and len(unit) > len(prefix) and unit != "千米":
+            unit, factor = _UNIT_SYNONYMS.get(unit[len(prefix):], unit[len(prefix):]), scale
+            break
+    if unit in _UNIT_MULTIPLES:
+        base, scale = _UNIT_MULTIPLES[unit]
+        unit, factor = base, factor * scale
+    return unit, factor
+
+
+def same_unit(a: str, b: str) -> bool:
+    """True when two written units mean the same unit ("个月" and "月", "场" and "场次")."""
+    a, b = _UNIT_SYNONYMS.get(a, a), _UNIT_SYNONYMS.get(b, b)
+    return a == b or (bool(a) and bool(b) and (a.startswith(b) or b.startswith(a))
+                      and _unit_base(a)[1] == _unit_base(b)[1])
+
+
+def unit_factor(from_unit: str, to_unit: str) -> float | None:
+    """What a value in ``from_unit`` is multiplied by to be in ``to_unit`` ("元" -> "万元":
+    0.0001, "米" -> "公里": 0.001), or None when they are not the same kind of unit."""
+    if same_unit(from_unit, to_unit):
+        return 1.0
+    (base_from, scale_from), (base_to, scale_to) = _unit_base(from_unit), _unit_base(to_unit)
+    if base_from != base_to or not base_from:
+        return None
+    return scale_from / scale_to
+
+
+# ---------------------------------------------------------------------------------------------
 # Labels of the indicator hierarchy
 
 _LEADING_CODE_RE = re.compile(

@@ -102,7 +102,10 @@ CASES = {
                             ("ACTUAL_AS_TARGET", {"text": "≥266米", "number": 266}),
                             ("UNKNOWN_KIND", {"text": "性标定指"}),
                             ("APPROXIMATE_VALUE", {"text": "约95%", "word": "约", "number": "95%"}),
-                            ("RANGE_TARGET", {"text": "3-5次", "bound": "≥3次"}))},
+                            ("RANGE_TARGET", {"text": "3-5次", "bound": "≥3次"}),
+                            ("UNIT_CONVERTED", {"text": "1200000元", "number": "120万元"}),
+                            ("UNIT_MISMATCH", {"target_text": "≥30公里", "actual_text": "28个",
+                                               "target_unit": "公里", "actual_unit": "个"}))},
 }
 
 

@@ -85,3 +85,40 @@ def test_a_target_within_months_compares_with_an_actual_in_months():
     _, result, row = _read_one("12个月内", "11个月", name="完成时间", level2="时效指标")
     assert row["unit"] == "个月" and row["status"] == "met"
     assert "UNIT_MISMATCH" not in set(result.findings["code"])
+
+
+@pytest.mark.parametrize("target, actual, number, shown", [
+    ("≥95%", "0.96", 96, "96%"),             # a share written as a fraction
+    ("≥95%", 0.96, 96, "96%"),               # … or as Excel's number without a % format
+    ("≥100万元", "1200000元", 120, "120万元"),  # another multiple of the target's unit
+    ("≥30公里", "32000米", 32, "32公里"),
+])
+def test_an_actual_in_another_unit_is_converted_and_said(target, actual, number, shown):
+    tables, result, row = _read_one(target, actual, name="覆盖率")
+    assert row["actual"] == pytest.approx(number) and row["status"] == "met"
+    assert [n["fields"]["number"] for n in observations(tables, "UNIT_CONVERTED")] == [shown]
+    assert "OVER_ACHIEVEMENT" not in set(result.findings["code"])
+
+
+def test_a_fraction_target_against_a_percent_actual_is_a_percent():
+    tables, _, row = _read_one("≥0.95", "96%", name="合格率")
+    assert row["target"] == 95 and row["status"] == "met"
+
+
+def test_a_small_actual_against_a_small_ceiling_stays_as_written():
+    # 0.5 against ≤1% may well be 0.5 %: not converted
+    tables, _, row = _read_one("≤1%", "0.5", name="差错率")
+    assert row["actual"] == 0.5 and not observations(tables, "UNIT_CONVERTED")
+
+
+def test_units_that_cannot_be_compared_are_said():
+    tables, result, row = _read_one("≥30公里", "28个", name="道路里程")
+    noted = observations(tables, "UNIT_MISMATCH")
+    assert [(n["fields"]["target_unit"], n["fields"]["actual_unit"]) for n in noted] == [("公里", "个")]
+    assert "UNIT_MISMATCH" in set(result.findings["code"])
+
+
+@pytest.mark.parametrize("target, actual", [("≥12个月", "12月"), ("≥20场", "25场次"), ("≤3天", "2日")])
+def test_spellings_of_one_unit_are_no_mismatch(target, actual):
+    tables, _, _ = _read_one(target, actual, name="完成情况")
+    assert not observations(tables, "UNIT_MISMATCH") and not observations(tables, "UNIT_CONVERTED")

@@ -84,7 +84,31 @@ RANGE_TARGET = observation_check(
     message="年度指标值“{text}”是一个区间，已按 {bound} 计分。如区间的另一端也须考核，"
             "请改用明确的比较符号（如“≥3次”“≤5次”分列两个指标）。")
 
+UNIT_CONVERTED = observation_check(
+    code="UNIT_CONVERTED", severity=INFO,
+    title="数值已换算单位", summary="实际完成值与指标值单位不同（元与万元、小数与百分比），已换算后比较",
+    what="实际完成值与年度指标值用了同一量的不同单位（元/万元/亿元、米/公里、人/万人），"
+         "或百分比写成了小数（指标值 ≥95%，完成值 0.96），已换算到指标值的单位后计分。",
+    why="不换算就会把 1200000 元当作 1200000 万元、把 0.96 当作 0.96%，完成情况和得分都会错。"
+        "请核对换算是否符合原意，并统一单位填写。",
+    example="“补助资金”指标值 ≥100 万元，实际完成值填“1200000元”，按 120 万元计分。",
+    basis=f"{BASIS_10}：实际完成值与指标值的计量单位应一致。",
+    fields=("text", "number"),
+    message="“{text}”与另一栏的单位不同，已按 {number} 计分。请统一指标值和实际完成值的计量单位。")
+
+UNIT_MISMATCH = observation_check(
+    code="UNIT_MISMATCH", severity=WARNING,
+    title="计量单位不一致", summary="指标值与实际完成值的计量单位不同且无法换算",
+    what="年度指标值与实际完成值写了不同的计量单位（如“公里”与“个”），无法换算；"
+         "计分时按写出的数字直接比较。",
+    why="单位不同的数字不能比较：完成情况和得分可能是错的。",
+    example="“道路里程”指标值 ≥30 公里，实际完成值填“28个”。",
+    basis=f"{BASIS_10}：实际完成值与指标值的计量单位应一致。",
+    fields=("target_text", "actual_text", "target_unit", "actual_unit"),
+    message="指标值“{target_text}”的单位是“{target_unit}”，实际完成值“{actual_text}”的单位是"
+            "“{actual_unit}”，无法换算，已按数字直接比较。请统一计量单位。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
-          RANGE_TARGET)
+          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH)
