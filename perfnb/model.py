@@ -91,6 +91,8 @@ INDICATOR_COLUMNS = {
     "kind": "str: KIND_QUANTITATIVE or KIND_QUALITATIVE (derived from the target)",
     "target_text": "str: 年度指标值 as written",
     "target": "float: its number (NaN if none)",
+    "target_high": "float: the high end of a range target (\"3-5次\": target 3, target_high 5); NaN "
+                   "if the target is no range",
     "target_grade": "str|None: grade word of a qualitative target (优, 达成 …)",
     "actual_text": "str: 实际完成值 as written",
     "actual": "float: its number (NaN if none or not numeric)",

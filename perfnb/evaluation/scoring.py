@@ -365,6 +365,8 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     n = len(indicators)
     target = numbers(indicators, "target")
     actual = numbers(indicators, "actual")
+    # a range target ("3-5次") is over-achieved beyond its high end, not its low end
+    target_high = numbers(indicators, "target_high")
     weight = numbers(indicators, "weight")
     reported = numbers(indicators, "reported_score")
 
@@ -431,8 +433,9 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         completion = np.where(forward & (target == 0) | reverse & (actual == 0), np.nan, completion)
         completion = np.where(by_number, completion, np.nan)
 
+        reference = np.where(np.isnan(target_high), target, target_high)
         over_achieved = (by_number & forward & (target > 0)
-                         & (actual >= rules.over_achievement_ratio * target - _EPS))
+                         & (actual >= rules.over_achievement_ratio * reference - _EPS))
         if rules.cut_over_achievement:
             ceiling = round_half_up(rules.over_achievement_cut_share * weight)
             number_score = np.where(over_achieved, np.minimum(number_score, ceiling), number_score)

@@ -701,6 +701,8 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         "declared_kind": declared_kind, "declared_direction": declared_direction,
         "operator": operator, "kind": kind,
         "target_text": target.text, "target": target_number,
+        "target_high": (target.range_high if kind == KIND_QUANTITATIVE and operator in (">=", ">")
+                        and target.range_high is not None else NAN),
         "target_grade": target.grade if kind == KIND_QUALITATIVE else None,
         "actual_text": actual.text, "actual": actual_number,
         "actual_grade": actual_grade, "measure_unit": unit,

@@ -67,6 +67,10 @@ def test_a_range_is_read_with_both_ends(target, low, high):
 def test_a_range_target_scores_from_its_low_end_or_for_a_ceiling_its_high_end():
     tables, result, row = _read_one("3-5次", "4次")
     assert row["target"] == 3 and row["operator"] == ">=" and row["score"] == 50
+    # 4 is inside the range: no over-achievement (4 ÷ 3 is 133 %, but the range goes to 5)
+    assert not row["over_achieved"] and "OVER_ACHIEVEMENT" not in set(result.findings["code"])
+    _, result, row = _read_one("3-5次", "7次")
+    assert row["over_achieved"] and "OVER_ACHIEVEMENT" in set(result.findings["code"])
     assert observations(tables, "RANGE_TARGET")[0]["fields"]["bound"] == "≥3次"
     tables, _, row = _read_one("50-60万元", "58万元", name="项目成本", level2="成本指标")
     assert row["operator"] == "<=" and row["target"] == 60 and row["score"] == 50
