@@ -164,6 +164,14 @@ def _join_spans(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(a, b) for a, b in bands]
 
 
+def _in_label_column(cell: TextCell, label: TextCell) -> bool:
+    """In the column of a label spanning rows, near it (within three of its heights: the
+    blocks of a form above and below have columns of their own)."""
+    height = label.bottom - label.top
+    return _same_column(cell, label) and cell.bottom > label.top - 3 * height \
+        and cell.top < label.bottom + 3 * height
+
+
 def _has_peer(cell: TextCell, cells: list[TextCell]) -> bool:
     """Another column's cell beside it with the same middle or the same top: the two are
     in one row (a label centred over several rows lines up with nothing)."""
@@ -183,29 +191,38 @@ def _split_stacked(cell: TextCell, bands: list[tuple[float, float]]) -> list[Tex
     (a label-only row)."""
     lines = cell.lines
     n = len(lines)
-    best: dict[int, list[tuple[int, float]]] = {0: []}   # lines used -> most groups (end, row)
+    # lines used -> the groups so far (end, row, aligned); the best division has the most
+    # groups in line with a row, then the fewest standing between rows
+    best: dict[int, list[tuple[int, float, bool]]] = {0: []}
+
+    def score(groups: list[tuple[int, float, bool]]) -> tuple[int, int]:
+        aligned = sum(1 for g in groups if g[2])
+        return aligned, aligned - len(groups)
+
     for start in range(n):
         if start not in best:
             continue
         last = best[start][-1][1] if best[start] else -1.0
         for end in range(start + 1, n + 1):
             top, bottom = lines[start].top, lines[end - 1].bottom
-            place = None
+            group = None
             touching = [b for b, band in enumerate(bands) if _overlap(top, bottom, *band)]
             for b in touching:
                 if b > last and _aligned(top, bottom, bands[b]):
-                    place = float(b)
+                    group = (end, float(b), True)
                     break
-            if place is None and not touching:
+            if group is None and not touching:
                 place = sum(1 for band in bands if band[1] <= top) - 0.5
-                if place <= last:
-                    place = None
-            if place is not None and (end not in best or len(best[end]) < len(best[start]) + 1):
-                best[end] = best[start] + [(end, place)]
-    if n not in best or len(best[n]) < 2:
+                if place > last:
+                    group = (end, place, False)
+            if group is not None:
+                candidate = best[start] + [group]
+                if end not in best or score(candidate) > score(best[end]):
+                    best[end] = candidate
+    if n not in best or len(best[n]) < 2 or not any(g[2] for g in best[n]):
         return None
     parts, start = [], 0
-    for end, _ in best[n]:
+    for end, _, _ in best[n]:
         parts.append(TextCell(lines[start:end]))
         start = end
     return parts
@@ -223,7 +240,7 @@ def page_cells(words: list[dict]) -> tuple[list[TextCell], list[tuple[float, flo
         columns of cells spanning rows (label columns: their labels stand between rows)."""
         spanning = [c for c in pool if c.spanning]
         candidates = [c for c in pool if not c.spanning
-                      and not any(_same_column(c, o) for o in spanning)]
+                      and not any(_in_label_column(c, o) for o in spanning)]
         return {id(c) for c in candidates if _has_peer(c, candidates)}
 
     first = rows_of(cells)
@@ -251,27 +268,55 @@ def page_cells(words: list[dict]) -> tuple[list[TextCell], list[tuple[float, flo
             cell.rows = (row, row)
     # the others: merged labels, placed over the blank rows around them in their column
     # (a label in line with a row keeps that row when nothing around it is blank)
+    spanning = [c for c in cells if c.spanning]
     for cell in sorted((c for c in cells if id(c) not in regular), key=lambda c: c.top):
-        lined_up = not cell.spanning and _has_peer(cell, cells)
-        fit = _fit(cell, bands, cells, regular, centred=lined_up)
+        touching = sum(1 for band in bands if _overlap(cell.top, cell.bottom, *band))
+        labels = cell.spanning or any(_in_label_column(cell, o) for o in spanning if o is not cell)
+        fit = None
+        if labels or touching != 1:
+            lined_up = not cell.spanning and _has_peer(cell, cells)
+            fit = _fit(cell, bands, cells, regular, centred=lined_up)
         cell.rows = fit if fit is not None else (_band_of(cell.middle, bands),) * 2
-    _merge_header_rows(cells, len(bands), bands)
-    return cells, _assign_columns(cells)
+    pairs = _merge_header_rows(cells, len(bands), bands)
+    columns = _assign_columns(cells)
+    _spread_group_headings(cells, pairs)
+    return cells, columns
+
+
+def _spread_group_headings(cells: list[TextCell], pairs: list[tuple[int, int]]) -> None:
+    """A group heading of a two-row header (年度指标值, 自评得分) is merged across its
+    sub-headings: those of the row below nearer to it than to any other group heading."""
+    for top, below in pairs:
+        groups = [c for c in cells if c.rows == (top, top)]
+        subs = [c for c in cells if c.rows == (below, below)]
+        if not groups:
+            continue
+        members: dict[int, list[TextCell]] = {}
+        for sub in subs:
+            centre = (sub.x0 + sub.x1) / 2
+            group = min(groups, key=lambda g: abs((g.x0 + g.x1) / 2 - centre))
+            members.setdefault(id(group), []).append(sub)
+        for group in groups:
+            mine = members.get(id(group), [])
+            if len(mine) >= 2:
+                group.columns = (min([group.columns[0]] + [m.columns[0] for m in mine]),
+                                 max([group.columns[1]] + [m.columns[1] for m in mine]))
 
 
 def _merge_header_rows(cells: list[TextCell], count: int,
-                       bands: list[tuple[float, float]]) -> None:
+                       bands: list[tuple[float, float]]) -> list[tuple[int, int]]:
     """A two-row header prints the headings merged down over both rows centred between
     them (一级指标 … 分值, 得分 beside 年度指标值 over 指标性质/指标值/度量单位): a row of
     their own at first sight.  Such a row, whose cells all stand in the middle of the rows
     above and below and in columns those rows leave blank, is the two rows' merged cells."""
+    pairs: list[tuple[int, int]] = []
     b = 1
-    while b < count - 1:
+    while b < count:
         own = [c for c in cells if c.rows == (b, b)]
         above = [c for c in cells if c.rows == (b - 1, b - 1)]
-        below = [c for c in cells if c.rows == (b + 1, b + 1)]
-        middle = (bands[b - 1][0] + bands[b + 1][1]) / 2
-        if own and above and below and all(
+        below = [c for c in cells if c.rows == (b + 1, b + 1)] if b + 1 < count else []
+        middle = (bands[b - 1][0] + bands[b + 1][1]) / 2 if below else None
+        if middle is not None and own and above and all(
                 abs(c.middle - middle) <= 2 * ALIGN
                 and not any(_same_column(c, o) for o in above + below) for c in own):
             for cell in cells:
@@ -281,7 +326,21 @@ def _merge_header_rows(cells: list[TextCell], count: int,
                 cell.rows = (r0 - (r0 > b), r1 - (r1 >= b))
             bands.pop(b)
             count -= 1
+            pairs.append((b - 1, b))
+        elif own and above:
+            # group headings (年度指标值 over 指标性质/指标值/度量单位) above a row that holds
+            # both their sub-headings and the headings merged down over both rows
+            middle = (bands[b - 1][0] + bands[b][1]) / 2
+            merged = [c for c in own if abs(c.middle - middle) <= 2 * ALIGN
+                      and not any(_same_column(c, o) for o in above)]
+            subs = [c for c in own if c not in merged]
+            if len(merged) >= 2 and len(subs) >= 2 and len(above) < len(subs) and all(
+                    any(_same_column(a, c) for c in subs) for a in above):
+                for cell in merged:
+                    cell.rows = (b - 1, b)
+                pairs.append((b - 1, b))
         b += 1
+    return pairs
 
 
 def _band_of(y: float, bands: list[tuple[float, float]]) -> int:
@@ -331,32 +390,37 @@ def _fit(cell: TextCell, bands: list[tuple[float, float]], cells: list[TextCell]
 
 
 def _assign_columns(cells: list[TextCell]) -> list[tuple[float, float]]:
-    """Columns: cells overlapping sideways, except those lying over two side-by-side cells of
-    one row, which cover the columns under them."""
+    """Columns: those of the rows with the most cells (the indicator table), from cells
+    overlapping sideways; a cell lying over two side-by-side cells of such a row (a title,
+    a value across the header block, a long target) covers the columns under it.  The
+    blocks above the table (header, funds, targets) have columns of their own: their cells
+    go under the column they overlap most."""
+    def main(cell: TextCell) -> bool:
+        return any(r in main_rows for r in range(cell.rows[0], cell.rows[1] + 1))
+
     def covers_two(cell: TextCell) -> bool:
-        beside = [o for o in cells if o is not cell and _same_column(cell, o)]
+        beside = [o for o in cells if o is not cell and main(o) and _same_column(cell, o)]
         for i, a in enumerate(beside):
             for b in beside[i + 1:]:
                 if not _same_column(a, b) and _rows_meet(a, b) and not _rows_meet(a, cell):
                     return True
         return False
 
-    wide = {id(c) for c in cells if covers_two(c)}
-    narrow = [c for c in cells if id(c) not in wide]
-    # the columns are those of the rows with the most cells (the indicator table); the
-    # blocks above it (header, funds, targets) have columns of their own, placed under them
     count: dict[int, int] = {}
-    for cell in narrow:
+    for cell in cells:
         for r in range(cell.rows[0], cell.rows[1] + 1):
             count[r] = count.get(r, 0) + 1
     most = max(count.values(), default=0)
     main_rows = {r for r, n in count.items() if n >= max(3, 0.75 * most)}
-    core = sorted((c for c in narrow if any(r in main_rows for r in range(c.rows[0], c.rows[1] + 1))),
-                  key=lambda c: c.x0)
+    wide = {id(c) for c in cells if covers_two(c)}
+    narrow = [c for c in cells if id(c) not in wide]
+    core = sorted((c for c in narrow if main(c)), key=lambda c: c.x0)
     # ... and a column only the other blocks have (nothing of the core stands under it)
     in_core = {id(c) for c in core}
+    near = range(min(main_rows, default=0) - 3, max(main_rows, default=0) + 4)
     for cell in sorted((c for c in narrow if id(c) not in in_core), key=lambda c: c.x0):
-        if not any(_share(o.x0, o.x1, cell.x0, cell.x1) > 0 for o in core):
+        if cell.rows[1] in near and not any(_share(o.x0, o.x1, cell.x0, cell.x1) > 0
+                                            for o in core):
             core.append(cell)
             in_core.add(id(cell))
     core.sort(key=lambda c: c.x0)
@@ -388,7 +452,9 @@ def _assign_columns(cells: list[TextCell]) -> list[tuple[float, float]]:
         for cell in group[2]:
             cell.columns = (index, index)
     for cell in others:
-        under = [i for i, (x0, x1) in enumerate(extents) if _share(x0, x1, cell.x0, cell.x1) >= 0.5]
+        # under a column it covers half of the narrower, or a third of the column's width
+        under = [i for i, (x0, x1) in enumerate(extents) if _share(x0, x1, cell.x0, cell.x1) >= 0.5
+                 or min(x1, cell.x1) - max(x0, cell.x0) >= (x1 - x0) / 3]
         if not under:
             under = [max(range(len(extents)), key=lambda i: min(extents[i][1], cell.x1)
                          - max(extents[i][0], cell.x0))]
@@ -414,7 +480,9 @@ class TextTable:
 
 
 def cells_grid(cells: list[TextCell], columns: list[tuple[float, float]]) -> TextTable:
-    """The cells as grid values (1-based anchors of merged cells), rows with text only."""
+    """The cells as grid values, rows with text only; a cell covering several positions is
+    a merged cell (every position holds its text and points to its first one in the anchor
+    map), except where a cell of its own stands."""
     if not cells:
         return TextTable([])
     used_rows = sorted({r for c in cells for r in range(c.rows[0], c.rows[1] + 1)})
@@ -422,20 +490,23 @@ def cells_grid(cells: list[TextCell], columns: list[tuple[float, float]]) -> Tex
     width = max(c.columns[1] for c in cells) + 1
     values: list[list[object]] = [[None] * width for _ in used_rows]
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
-    for cell in sorted(cells, key=lambda c: (c.rows[0], c.columns[0], c.x0)):
-        r0, r1 = row_index[cell.rows[0]], row_index[cell.rows[1]]
-        c0, c1 = cell.columns
-        text = cell.text
-        current = values[r0][c0]
-        if current is not None and (r0 + 1, c0 + 1) not in anchor:
-            values[r0][c0] = f"{current}{text}"       # two pieces in one position
+    single = [c for c in cells if c.rows[0] == c.rows[1] and c.columns[0] == c.columns[1]]
+    merged = [c for c in cells if c not in single]
+    for cell in sorted(single, key=lambda c: (c.top, c.x0)):
+        r, c = row_index[cell.rows[0]], cell.columns[0]
+        values[r][c] = cell.text if values[r][c] is None else f"{values[r][c]}{cell.text}"
+    taken = {(r, c) for r, row in enumerate(values) for c, v in enumerate(row) if v is not None}
+    for cell in sorted(merged, key=lambda c: (c.rows[0], c.columns[0])):
+        positions = [(r, c) for r in range(row_index[cell.rows[0]], row_index[cell.rows[1]] + 1)
+                     for c in range(cell.columns[0], cell.columns[1] + 1) if (r, c) not in taken]
+        if not positions:
             continue
-        for r in range(r0, r1 + 1):
-            for c in range(c0, c1 + 1):
-                if values[r][c] is None or (r + 1, c + 1) in anchor:
-                    values[r][c] = text
-                    if (r1 > r0 or c1 > c0):
-                        anchor[(r + 1, c + 1)] = (r0 + 1, c0 + 1)
+        first = positions[0]
+        for r, c in positions:
+            values[r][c] = cell.text
+            taken.add((r, c))
+            if len(positions) > 1:
+                anchor[(r + 1, c + 1)] = (first[0] + 1, first[1] + 1)
     return TextTable(values, anchor, columns)
 
 
