@@ -138,12 +138,13 @@ def _text_rows(page, above: float, below: float) -> list[list[object]]:
     return [[line.strip()] for line in text.split("\n") if line.strip()]
 
 
-def _text_grid(page, file: str, name: str) -> tuple[Grid, list[tuple[float, float]]]:
+def _text_grid(page, file: str, name: str, centred=()):
     """A page without ruling lines: its text as one grid (rows and columns rebuilt from the
-    words' positions, :mod:`perfnb.reading.pdftext`), and the columns' extents."""
+    words' positions, :mod:`perfnb.reading.pdftext`), and the table (columns' extents, where
+    labels stand centred over their rows)."""
     from perfnb.reading.pdftext import page_table
-    table = page_table(page)
-    return Grid(file, name, table.values, table.anchor), table.columns
+    table = page_table(page, centred)
+    return Grid(file, name, table.values, table.anchor), table
 
 
 def _onto_columns(grid: Grid, columns: list[tuple[float, float]],
@@ -189,6 +190,7 @@ def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
     pages: list[tuple[int, int]] = []          # first and last page of each grid
     edges: list[list[float]] = []
     text_columns: dict[int, list[tuple[float, float]]] = {}     # grid index -> column extents
+    centred: list[tuple[float, float]] = []
     any_text = False
     try:
         for page in document.pages:
@@ -199,7 +201,8 @@ def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
                 continue
             tables = [] if text_only else page.find_tables()
             if not tables:
-                grid, columns = _text_grid(page, file, f"第{number}页")
+                grid, table = _text_grid(page, file, f"第{number}页", centred)
+                columns, centred = table.columns, table.centred or centred
                 if not grid.max_row:
                     continue
                 previous = len(grids) - 1

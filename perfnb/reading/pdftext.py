@@ -228,9 +228,11 @@ def _split_stacked(cell: TextCell, bands: list[tuple[float, float]]) -> list[Tex
     return parts
 
 
-def page_cells(words: list[dict]) -> tuple[list[TextCell], list[tuple[float, float]]]:
+def page_cells(words: list[dict], centred: list[tuple[float, float]] = ()
+               ) -> tuple[list[TextCell], list[tuple[float, float]]]:
     """The cells of a page's text, each with the rows and columns it covers, and the
-    columns' horizontal extents."""
+    columns' horizontal extents.  ``centred``: where the page before had labels centred
+    over their groups (a table going on over the page keeps its way of printing them)."""
     cells = _stack(_lines(words))
     for cell in cells:
         cell.spanning = _spans_rows(cell, cells)
@@ -277,6 +279,13 @@ def page_cells(words: list[dict]) -> tuple[list[TextCell], list[tuple[float, flo
             lined_up = not cell.spanning and _has_peer(cell, cells)
             fit = _fit(cell, bands, cells, regular, centred=lined_up)
         cell.rows = fit if fit is not None else (_band_of(cell.middle, bands),) * 2
+    # a label in line with a row, in a column where labels are centred over their groups
+    # (one over an odd number of rows stands in line with the middle one)
+    spans = [(c.x0, c.x1) for c in cells if c.rows[1] > c.rows[0]] + list(centred)
+    for cell in sorted(cells, key=lambda c: c.top):
+        if id(cell) in regular and any(_overlap(cell.x0, cell.x1, a, b) and (a, b) != (cell.x0, cell.x1)
+                                       for a, b in spans):
+            cell.rows = _fit(cell, bands, cells, regular, centred=True) or cell.rows
     pairs = _merge_header_rows(cells, len(bands), bands)
     columns = _assign_columns(cells)
     _spread_group_headings(cells, pairs)
@@ -381,10 +390,10 @@ def _fit(cell: TextCell, bands: list[tuple[float, float]], cells: list[TextCell]
     for s in range(low, first + 1):
         for e in range(last, high + 1):
             miss = abs((bands[s][0] + bands[e][1]) / 2 - cell.middle)
-            key = (round(miss / ALIGN), -(e - s))
+            key = (miss > 2 * ALIGN, -(e - s), miss)    # the widest run centred on it
             if score is None or key < score:
                 best, score = (s, e), key
-    if score is None or score[0] > 1:
+    if score is None or score[0]:
         return None if own is None else (own, own)
     return best
 
@@ -477,6 +486,7 @@ class TextTable:
     values: list[list[object]]
     anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict)
     columns: list[tuple[float, float]] = field(default_factory=list)
+    centred: list[tuple[float, float]] = field(default_factory=list)   # labels over rows
 
 
 def cells_grid(cells: list[TextCell], columns: list[tuple[float, float]]) -> TextTable:
@@ -510,8 +520,11 @@ def cells_grid(cells: list[TextCell], columns: list[tuple[float, float]]) -> Tex
     return TextTable(values, anchor, columns)
 
 
-def page_table(page) -> TextTable:
+def page_table(page, centred: list[tuple[float, float]] = ()) -> TextTable:
     """A pdfplumber page's text as one table (rows and columns rebuilt from positions)."""
     words = page.extract_words(keep_blank_chars=True, x_tolerance=1.5, y_tolerance=2)
-    cells, columns = page_cells(words)
-    return cells_grid(cells, columns)
+    cells, columns = page_cells(words, centred)
+    table = cells_grid(cells, columns)
+    table.centred = [(c.x0, c.x1) for c in cells if c.rows[1] > c.rows[0]
+                     and c.columns[0] == c.columns[1]]
+    return table
