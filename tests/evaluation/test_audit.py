@@ -100,7 +100,9 @@ CASES = {
        for code, fields in (("SKIPPED_ROW", {"text": "指标1", "reason": "模板占位行"}),
                             ("UNKNOWN_COLUMN", {"header": "备注（补充）", "note": ""}),
                             ("ACTUAL_AS_TARGET", {"text": "≥266米", "number": 266}),
-                            ("UNKNOWN_KIND", {"text": "性标定指"}))},
+                            ("UNKNOWN_KIND", {"text": "性标定指"}),
+                            ("LEVEL1_INFERRED", {"note": "指标表没有“一级指标”列",
+                                                 "assigned": " 1 项归为“未分级指标”"}))},
 }
 
 
