@@ -24,6 +24,7 @@ tables give, so the form readers need nothing of their own.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 __all__ = ["TextCell", "TextTable", "page_cells", "cells_grid", "page_table"]
@@ -124,8 +125,12 @@ def _lines(words: list[dict]) -> list[Line]:
     return sorted(lines, key=lambda line: (line.top, line.x0))
 
 
+_FIGURE_RE = re.compile(r"^[-+]?\d[\d,]*(?:\.\d+)?%?$")
+
+
 def _stack(lines: list[Line]) -> list[TextCell]:
-    """Lines closely above each other and overlapping sideways: one cell's wrapped text."""
+    """Lines closely above each other and overlapping sideways: one cell's wrapped text
+    (two whole figures one above the other are two cells: a figure does not wrap)."""
     cells: list[TextCell] = []
     for line in lines:
         height = line.bottom - line.top
@@ -133,7 +138,8 @@ def _stack(lines: list[Line]) -> list[TextCell]:
         for cell in cells:
             last = cell.lines[-1]
             gap = line.top - last.bottom
-            if -0.5 <= gap <= STACK_GAP * height and _overlap(last.x0, last.x1, line.x0, line.x1):
+            if -0.5 <= gap <= STACK_GAP * height and _overlap(last.x0, last.x1, line.x0, line.x1) \
+                    and not (_FIGURE_RE.match(last.text) and _FIGURE_RE.match(line.text.strip())):
                 if best is None or last.bottom > best.lines[-1].bottom:
                     best = cell
         if best is not None:
