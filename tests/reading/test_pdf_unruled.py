@@ -9,7 +9,6 @@ merged cells or centred over them, a table running over two pages) what the seed
 """
 from __future__ import annotations
 
-from pathlib import Path
 
 import pdfplumber
 import pytest
