@@ -135,7 +135,9 @@ def _typst_text(text: str) -> str:
                                for line in text.split("\n"))
 
 
-def typst_table(grid: Grid) -> str:
+def typst_table(grid: Grid, ruled: bool = True, align: str | None = None) -> str:
+    """The grid as a typst table: ruled (0.5pt lines) or without any line; ``align`` as
+    typst's cell alignment ("horizon": merged cells centred over their rows)."""
     ranges = merged_ranges(grid)
     hidden = covered(grid)
     cells = []
@@ -150,13 +152,17 @@ def typst_table(grid: Grid) -> str:
                 cells.append(f"table.cell(rowspan: {bottom - r + 1}, colspan: {right - c + 1}){body}")
             else:
                 cells.append(body)
-    return f"#table(columns: {grid.max_column}, stroke: 0.5pt, inset: 3pt,\n" + \
+    stroke = "0.5pt" if ruled else "none"
+    options = f", align: {align}" if align else ""
+    return f"#table(columns: {grid.max_column}, stroke: {stroke}, inset: 3pt{options},\n" + \
         ",\n".join(cells) + ")\n"
 
 
-def write_pdf(path: Path, grids: list[tuple[str, Grid]], page_height: str = "29.7cm") -> Path:
+def write_pdf(path: Path, grids: list[tuple[str, Grid]], page_height: str = "29.7cm",
+              ruled: bool = True, align: str | None = None) -> Path:
     """A text-layer PDF: each grid a ruled table after its heading, a page break between.
-    A short ``page_height`` makes a table run on over the next page."""
+    A short ``page_height`` makes a table run on over the next page; ``ruled=False`` prints
+    the table without a single line (borders off), ``align`` as in :func:`typst_table`."""
     import typst
     from perfnb.reporting.fonts import SANS, font_path
 
@@ -167,7 +173,7 @@ def write_pdf(path: Path, grids: list[tuple[str, Grid]], page_height: str = "29.
             source.append("#pagebreak()")
         if heading:
             source.append(_typst_text(heading) + "\n")
-        source.append(typst_table(grid))
+        source.append(typst_table(grid, ruled=ruled, align=align))
     data = typst.compile("\n".join(source).encode("utf-8"), format="pdf",
                          font_paths=[str(font_path(SANS).parent)], ignore_system_fonts=True)
     Path(path).write_bytes(data)

@@ -855,7 +855,8 @@ def run_pieces(text: str) -> list[str]:
     return out
 
 
-def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None:
+def build_docx_into(doc, layout: FormLayout, heading: str | None = None,
+                    ruled: bool = True) -> None:
     from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.oxml import OxmlElement
@@ -894,7 +895,10 @@ def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None
             p = doc.add_paragraph()
             p.add_run().add_break(WD_BREAK.PAGE)
         table = doc.add_table(rows=grid.nrows, cols=grid.ncols)
-        table.style = "Table Grid"
+        if ruled:
+            table.style = "Table Grid"
+        else:                           # borders off: the text is all the PDF keeps
+            _no_borders(table)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
         for c, column in enumerate(table.columns):
@@ -929,6 +933,20 @@ def build_docx_into(doc, layout: FormLayout, heading: str | None = None) -> None
         font(p.add_run(line), 10.5)
 
 
+def _no_borders(table) -> None:
+    """Every border of a table set to none (python-docx's default table style already has
+    none; the explicit ``w:tblBorders`` makes Word and LibreOffice agree)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    tblpr = table._tbl.tblPr
+    borders = OxmlElement("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:val"), "nil")
+        borders.append(edge)
+    tblpr.append(borders)
+
+
 def new_document(landscape: bool):
     import docx
     from docx.enum.section import WD_ORIENT
@@ -955,10 +973,10 @@ def save_docx(doc, path: Path) -> None:
     path.write_bytes(repack(raw.getvalue()))
 
 
-def build_docx(builder: FormBuilder, path: Path) -> None:
+def build_docx(builder: FormBuilder, path: Path, ruled: bool = True) -> None:
     layout = builder.layout(split=True)
     doc = new_document(layout.landscape)
-    build_docx_into(doc, layout)
+    build_docx_into(doc, layout, ruled=ruled)
     save_docx(doc, path)
 
 
@@ -985,6 +1003,21 @@ def soffice(args: list[str], outdir: Path, files: list[Path], fmt: str) -> None:
         command = args + ["-env:UserInstallation=file://" + profile, "--headless",
                           "--convert-to", fmt, "--outdir", str(outdir)] + [str(f) for f in files]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, timeout=900)
+
+
+def convert_unruled(out: Path, builders: dict[str, FormBuilder]) -> None:
+    """``<name>-unruled.pdf``: the form's Word table with every border off, through
+    LibreOffice: a text layer without a single ruling line (the docx itself is not kept)."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        files = []
+        for name in UNRULED:
+            if name in builders:
+                files.append(Path(tmp) / f"{name}-unruled.docx")
+                build_docx(builders[name], files[-1], ruled=False)
+        soffice([exe], out, files, "pdf")
 
 
 def convert_all(out: Path, names: list[str], extra_docx: list[str]) -> None:
@@ -1026,6 +1059,7 @@ MULTI_SHEETS = ["form05", "form06", "form09"]
 MULTI_STACKED = ["form06", "form12"]
 MULTI_DOCX = ["form05", "form06", "form10"]
 SCANNED_FROM = "form06"
+UNRULED = ["form05", "form06", "form10", "pub01"]
 
 
 def load_forms(dirs: list[Path]) -> dict[str, dict]:
@@ -1055,6 +1089,9 @@ def write_manifest(out: Path, names: list[str], forms: dict[str, dict]) -> None:
                  " heading: 附件N：<项目名称>绩效自评表}")
     lines.append(f"  multi-forms.pdf: {{forms: [{', '.join(present)}]}}")
     lines.append(f"  scanned.pdf: {{forms: [{SCANNED_FROM}], text_layer: false, page: 1}}")
+    for name in UNRULED:
+        if name in forms:
+            lines.append(f"  {name}-unruled.pdf: {{forms: [{name}], ruling_lines: false}}")
     (out / "manifest.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -1081,6 +1118,7 @@ def main(argv=None) -> int:
         extra.append("multi-forms")
     if not args.no_convert:
         convert_all(args.out, list(builders), extra)
+        convert_unruled(args.out, builders)
         build_scanned(args.out / f"{SCANNED_FROM}.pdf", args.out / "scanned.pdf")
     write_manifest(args.out, list(builders), forms)
     print(f"built {len(builders)} forms into {args.out}")

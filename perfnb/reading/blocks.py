@@ -347,6 +347,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                                and not math.isnan(indicator["weight"])) else None
     for indicator, parts in parent_parts.values():
         _figures_from_parts(indicator, parts)
+    _infer_dimensions(grid, header_row, columns, block)
     reported_level1 = {e["level1"] for e in block.reported if e["level"] == "level1"}
     for key, (weight, row) in level1_weights.items():
         if key and key not in reported_level1:
@@ -440,6 +441,54 @@ def is_budget_label(text) -> bool:
     """Does a label name budget execution (a 预算执行率 row printed inside the indicator table)?"""
     cleaned = clean_label(text)
     return cleaned.startswith(("预算执行率", "预算执行情况", "资金执行率")) and len(cleaned) <= 12
+
+
+UNGRADED_DIMENSION = "未分级指标"
+# An indicator's name that says its dimension (a flat list without 一级/二级 columns):
+# the words of the 二级 headings, and 及时 for 时效.
+_NAME_DIMENSIONS = (
+    (("数量", "质量", "时效", "及时", "成本"), "产出指标"),
+    (("经济效益", "社会效益", "生态效益", "可持续", "效益"), "效益指标"),
+    (("满意",), "满意度指标"),
+)
+
+
+def _level1_of_name(name: str) -> str:
+    """The dimension an indicator's name names, when it names exactly one."""
+    found = {dimension for words, dimension in _NAME_DIMENSIONS
+             if any(word in (name or "") for word in words)}
+    return found.pop() if len(found) == 1 else ""
+
+
+def _infer_dimensions(grid: Grid, header_row: int, columns: dict[str, int],
+                      block: "IndicatorBlock") -> None:
+    """Indicators left without a 一级 dimension (a flat list with no 一级/二级 columns, or
+    an 一级 cell left blank with no 二级 heading to tell it): the dimension their name
+    names (“…满意度” -> 满意度指标), else the named catch-all 未分级指标, so no dimension
+    is nameless.  One LEVEL1_INFERRED observation says how many went where."""
+    missing = [ind for ind in block.indicators if not ind["level1"]]
+    if not missing:
+        return
+    by_name: dict[str, list[str]] = {}
+    for indicator in missing:
+        dimension = _level1_of_name(indicator["name"])
+        indicator["level1"] = dimension or UNGRADED_DIMENSION
+        if dimension:
+            by_name.setdefault(dimension, []).append(indicator["name"])
+    parts = []
+    for dimension, names in by_name.items():
+        first = f"“{names[0]}”" + (f"等 {len(names)} 项" if len(names) > 1 else "")
+        parts.append(f"{first}按指标名称归入{dimension}")
+    rest = len(missing) - sum(len(names) for names in by_name.values())
+    if rest:
+        parts.append(("其余" if parts else "") + f" {rest} 项归为“{UNGRADED_DIMENSION}”")
+    note = ("指标表没有“一级指标”列" if "level1" not in columns and "level2" not in columns
+            else f"{len(missing)} 项指标的一级指标为空，也无二级指标可以判断")
+    block.observations.append({
+        "code": "LEVEL1_INFERRED", "sheet": grid.sheet, "row": header_row, "column": None,
+        "indicator": None,
+        "fields": {"note": note, "assigned": "，".join(p.strip() for p in parts),
+                   "count": len(missing)}})
 
 
 def _level1_of_level2(level2: str) -> str:

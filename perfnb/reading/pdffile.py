@@ -138,8 +138,45 @@ def _text_rows(page, above: float, below: float) -> list[list[object]]:
     return [[line.strip()] for line in text.split("\n") if line.strip()]
 
 
-def pdf_grids(path: Path) -> list[Grid]:
-    """The tables of a PDF as grids named after their pages ("第1页", "第1–2页")."""
+def _text_grid(page, file: str, name: str, centred=()):
+    """A page without ruling lines: its text as one grid (rows and columns rebuilt from the
+    words' positions, :mod:`perfnb.reading.pdftext`), and the table (columns' extents, where
+    labels stand centred over their rows)."""
+    from perfnb.reading.pdftext import page_table
+    table = page_table(page, centred)
+    return Grid(file, name, table.values, table.anchor), table
+
+
+def _onto_columns(grid: Grid, columns: list[tuple[float, float]],
+                  onto: list[tuple[float, float]]) -> Grid | None:
+    """A continuation page's text grid with its columns moved onto the previous page's
+    (each onto the one it overlaps most), or None when they do not map one to one."""
+    target = []
+    for x0, x1 in columns:
+        overlaps = [min(x1, b) - max(x0, a) for a, b in onto]
+        best = max(range(len(onto)), key=lambda i: overlaps[i]) if onto else None
+        if best is None or overlaps[best] <= 0:
+            return None
+        target.append(best)
+    if len(set(target)) != len(target) or target != sorted(target):
+        return None
+    width = len(onto)
+    values = []
+    for row in grid.values:
+        moved = [None] * width
+        for c, value in enumerate(row):
+            moved[target[c]] = value
+        values.append(moved)
+    anchor = {(r, target[c - 1] + 1): (ar, target[ac - 1] + 1)
+              for (r, c), (ar, ac) in grid.anchor.items()}
+    return Grid(grid.file, grid.sheet, values, anchor)
+
+
+def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
+    """The tables of a PDF as grids named after their pages ("第1页", "第1–2页").
+
+    A page without ruled tables (or every page, ``text_only``) is read as one table rebuilt
+    from its words' positions."""
     import pdfplumber
 
     check_file(path)
@@ -152,6 +189,8 @@ def pdf_grids(path: Path) -> list[Grid]:
     grids: list[Grid] = []
     pages: list[tuple[int, int]] = []          # first and last page of each grid
     edges: list[list[float]] = []
+    text_columns: dict[int, list[tuple[float, float]]] = {}     # grid index -> column extents
+    centred: list[tuple[float, float]] = []
     any_text = False
     try:
         for page in document.pages:
@@ -160,7 +199,26 @@ def pdf_grids(path: Path) -> list[Grid]:
                 any_text = True
             else:
                 continue
-            tables = page.find_tables()
+            tables = [] if text_only else page.find_tables()
+            if not tables:
+                grid, table = _text_grid(page, file, f"第{number}页", centred)
+                columns, centred = table.columns, table.centred or centred
+                if not grid.max_row:
+                    continue
+                previous = len(grids) - 1
+                if (previous in text_columns and pages[-1][1] == number - 1
+                        and not starts_form(grid)):
+                    moved = _onto_columns(grid, columns, text_columns[previous])
+                    if moved is not None:
+                        first_page = pages[-1][0]
+                        grids[-1] = _append(grids[-1], moved, f"第{first_page}–{number}页")
+                        pages[-1] = (first_page, number)
+                        continue
+                grids.append(grid)
+                pages.append((number, number))
+                edges.append([])
+                text_columns[len(grids) - 1] = columns
+                continue
             top = 0.0
             for index, table in enumerate(tables):
                 grid, xs = _table_grid(table, file, f"第{number}页")
@@ -207,12 +265,30 @@ def starts_form(grid: Grid) -> bool:
 
 def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
     """Every form of a PDF (each table with its indicator block, cut at each 项目名称 block)."""
+    path = Path(path)
+    grids = pdf_grids(path)
+    forms = _grid_forms(grids)
+    if not forms and grids:
+        # ruled tables, but none is the indicator table: it may be printed without lines
+        forms = _grid_forms(pdf_grids(path, text_only=True))
+    if not forms:
+        from perfnb.reading.blocks import missing_weight_column
+        for grid in grids:
+            missing = missing_weight_column(grid)
+            if missing is not None:
+                raise missing
+        raise InputError(
+            f"PDF 中找不到绩效指标表（共 {len(grids)} 个表格，没有一个包含 三级指标、"
+            "年度指标值、分值 等表头）", file=path,
+            hint="请确认 PDF 中是项目支出绩效自评表（带文字层）；也可提供 Excel/Word 原件")
+    return forms
+
+
+def _grid_forms(grids: list[Grid]) -> list[Form]:
     from perfnb.reading.blocks import find_indicator_header
     from perfnb.reading.official import read_form
     from perfnb.reading.sichuan import is_sichuan
 
-    path = Path(path)
-    grids = pdf_grids(path)
     forms: list[Form] = []
     for grid in grids:
         if find_indicator_header(grid) is None:
@@ -226,14 +302,4 @@ def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
             except PerfnbError as error:
                 form.error = error
             forms.append(form)
-    if not forms:
-        from perfnb.reading.blocks import missing_weight_column
-        for grid in grids:
-            missing = missing_weight_column(grid)
-            if missing is not None:
-                raise missing
-        raise InputError(
-            f"PDF 中找不到绩效指标表（共 {len(grids)} 个带框线的表格，没有一个包含 三级指标、"
-            "年度指标值、分值 等表头）", file=path,
-            hint="请确认 PDF 中的自评表带有表格框线；也可提供 Excel/Word 原件")
     return forms

@@ -105,7 +105,9 @@ CASES = {
                             ("RANGE_TARGET", {"text": "3-5次", "bound": "≥3次"}),
                             ("UNIT_CONVERTED", {"text": "1200000元", "number": "120万元"}),
                             ("UNIT_MISMATCH", {"target_text": "≥30公里", "actual_text": "28个",
-                                               "target_unit": "公里", "actual_unit": "个"}))},
+                                               "target_unit": "公里", "actual_unit": "个"}),
+                            ("LEVEL1_INFERRED", {"note": "指标表没有“一级指标”列",
+                                                 "assigned": " 1 项归为“未分级指标”"}))},
 }
 
 

@@ -175,6 +175,46 @@ def test_flat_indicator_list_without_levels_and_its_extra_columns():
     assert extra == {"score_coefficient": "100%", "core_indicator": "是"}
     assert not observations(tables, "UNKNOWN_COLUMN")
 
+
+FLAT_HEADER = ["指标名称", "计量单位", "年初指标值", "全年完成值", "指标权重（分）", "指标得分（分）"]
+
+
+def test_flat_list_dimensions_are_inferred_from_names_else_a_named_catch_all():
+    rows = [["政府采购执行率", "%", "100%", "72.74%", 40, 40],
+            ["播发稿件数量", "篇", "2200篇", "2859篇", 20, 20],
+            ["服务对象满意度", "%", "≥90%", "95%", 10, 10],
+            ["资金使用合规性", "", "好", "好", 20, 20],
+            ["社会效益与群众满意度", "%", "100%", "100%", 10, 10]]   # two dimensions named: not guessed
+    tables, result = read(form(rows, header=FLAT_HEADER)[0])
+    data = result.to_dict()
+    assert [i["level1"] for i in data["indicators"]] == [
+        "未分级指标", "产出指标", "满意度指标", "未分级指标", "未分级指标"]
+    dimensions = {d["name"]: d["weight"] for d in data["dimensions"]}
+    assert "" not in dimensions
+    assert dimensions["未分级指标"] == 70 and dimensions["产出指标"] == 20
+    [seen] = observations(tables, "LEVEL1_INFERRED")
+    assert seen["fields"]["note"] == "指标表没有“一级指标”列"
+    [finding] = result.findings[result.findings["code"] == "LEVEL1_INFERRED"].itertuples()
+    assert finding.severity == "info"
+    assert "“播发稿件数量”按指标名称归入产出指标" in finding.message
+    assert "其余 3 项归为“未分级指标”" in finding.message
+    assert data["total"] == pytest.approx(data["budget"]["score"] + 29.10 + 20 + 10 + 20 + 10)
+
+
+def test_dimensions_given_by_the_form_are_not_inferred():
+    tables, result = read(form(BASIC)[0])
+    assert not observations(tables, "LEVEL1_INFERRED")
+    assert "LEVEL1_INFERRED" not in set(result.findings["code"])
+
+
+def test_blank_level1_without_level2_is_inferred_and_said_so():
+    rows = [["", "", "服务对象满意度", "≥90%", "95%", 10, 10, ""],
+            ["产出指标", "数量指标", "培训人数", "≥100人", "120人", 80, 80, ""]]
+    tables, result = read(form(rows)[0])
+    assert [i["level1"] for i in result.to_dict()["indicators"]] == ["满意度指标", "产出指标"]
+    [seen] = observations(tables, "LEVEL1_INFERRED")
+    assert "1 项指标的一级指标为空" in seen["fields"]["note"]
+
 # --- labels ----------------------------------------------------------------------------------
 
 def test_labels_with_spaces_line_breaks_and_weights_inside():

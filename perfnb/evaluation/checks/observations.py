@@ -108,7 +108,22 @@ UNIT_MISMATCH = observation_check(
     message="指标值“{target_text}”的单位是“{target_unit}”，实际完成值“{actual_text}”的单位是"
             "“{actual_unit}”，无法换算，已按数字直接比较。请统一计量单位。")
 
+LEVEL1_INFERRED = observation_check(
+    code="LEVEL1_INFERRED", severity=INFO,
+    title="一级指标由读取推断", summary="指标没有一级指标，已按指标名称归类或归为“未分级指标”",
+    what="指标表没有“一级指标”（及“二级指标”）列，只是一列指标名称（如重庆的部门整体绩效自评表），"
+         "或某些指标的一级指标为空且没有二级指标可以判断。读取时按指标名称中的词归入一级指标"
+         "（“满意度”归满意度指标，“数量”“质量”“时效”“成本”归产出指标，“效益”“可持续”归效益指标，"
+         "只认一个维度时才归入），其余归为“未分级指标”，按维度汇总时单列一行。",
+    why="一级指标决定得分按产出、效益、满意度汇总；没有它，维度汇总和参考分值无从核对，"
+        "推断的归类只是为了汇总，不代替单位填报。",
+    example="指标表没有“一级指标”列：“制作宣传品数量”等 2 项按指标名称归入产出指标，"
+            "其余 17 项归为“未分级指标”。",
+    basis=f"{FORM_10}的指标栏结构（一级、二级、三级指标）。",
+    fields=("note", "assigned"),
+    message="{note}：{assigned}。请按产出指标、效益指标、满意度指标填写各指标的一级指标。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
-          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH)
+          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED)
