@@ -119,3 +119,14 @@ def test_section_without_heading_and_rich_display(seed):
     shown = narrative.section(seed, "conclusion")
     assert shown._repr_html_().startswith('<section class="perfnb-section"')
     assert narrative.report_title(seed) == "内蒙古自治区人大常委会办公厅人大履职保障经费2022年度绩效自评报告"
+
+
+def test_a_dimension_without_level2_headings_counts_only_its_indicators():
+    # A flat list (重庆's 部门整体 form): no 二级指标, so no "设二级指标 0 个".
+    flat = evaluate(make_unit("flat", [indicator("稿件数量", 10, 12, 50, level1="产出指标", level2=""),
+                                       indicator("满意度", 90, 95, 50, level1="满意度指标", level2="")],
+                              budget=full_budget()))
+    html = _section(narrative.render_report(flat), "performance")
+    assert "产出指标设三级指标 1 个" in html and "二级指标 0 个" not in html
+    typst = narrative.render_report_typst(flat)           # the PDF's text: values as literals
+    assert '设三级指标 #"1"; 个' in typst and '二级指标 #"0"' not in typst
