@@ -635,6 +635,12 @@ def _reported_number(grid: Grid, row: int, column: int | None, key: str,
     return parsed.number
 
 
+def _row_note(code: str, grid: Grid, row: int, key: str, name: str, **fields) -> dict:
+    """An observation about one cell of an indicator row (see ``LoadedUnit.observations``)."""
+    return {"code": code, "sheet": grid.sheet, "row": row, "column": _header_text(key),
+            "indicator": name or None, "fields": fields}
+
+
 def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str, level2: str,
                      name: str, errors: list[InputError],
                      observations: list[dict] | None = None) -> dict:
@@ -661,10 +667,8 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
     column_operator = operator_of(kind_text) or operator_of(direction_text)
     if kind_text and not (declared_kind or declared_direction or column_operator):
         # an advisory label the value decides anyway: noted, not a reason to refuse the form
-        observations.append({
-            "code": "UNKNOWN_KIND", "sheet": grid.sheet, "row": row,
-            "column": _header_text("declared_kind"), "indicator": name or None,
-            "fields": {"text": kind_text}})
+        observations.append(_row_note("UNKNOWN_KIND", grid, row, "declared_kind", name,
+                                      text=kind_text))
 
     if target.problem:
         error("target", target.problem, "请改为如“≥4”“≤2255万元”“=100%”“优”这样的写法")
@@ -706,22 +710,16 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         if operator in ("<=", "<"):
             target_number = target.range_high
         bound = f"{operator.replace('>=', '≥').replace('<=', '≤')}{target_number:g}{unit}"
-        observations.append({
-            "code": "RANGE_TARGET", "sheet": grid.sheet, "row": row,
-            "column": _header_text("target"), "indicator": name or None,
-            "fields": {"text": target.text, "bound": bound}})
+        observations.append(_row_note("RANGE_TARGET", grid, row, "target", name,
+                                      text=target.text, bound=bound))
     for key, parsed in (("target", target), ("actual", actual)):
         if parsed.approximate and parsed.number is not None:
-            observations.append({
-                "code": "APPROXIMATE_VALUE", "sheet": grid.sheet, "row": row,
-                "column": _header_text(key), "indicator": name or None,
-                "fields": {"text": parsed.text, "word": parsed.approximate,
-                           "number": f"{parsed.number:g}{parsed.unit}"}})
+            observations.append(_row_note("APPROXIMATE_VALUE", grid, row, key, name,
+                                          text=parsed.text, word=parsed.approximate,
+                                          number=f"{parsed.number:g}{parsed.unit}"))
     if actual.operator is not None and actual.number is not None:
-        observations.append({
-            "code": "ACTUAL_AS_TARGET", "sheet": grid.sheet, "row": row,
-            "column": _header_text("actual"), "indicator": name or None,
-            "fields": {"text": actual.text, "number": f"{actual.number:g}"}})
+        observations.append(_row_note("ACTUAL_AS_TARGET", grid, row, "actual", name,
+                                      text=actual.text, number=f"{actual.number:g}"))
 
     weight = NAN
     weight_parsed = parse_cell(grid, row, columns.get("weight"))
@@ -774,10 +772,8 @@ def _reconcile_units(grid: Grid, row: int, name: str, target: ParsedValue, actua
     """
     target_unit = target.unit or unit
     def note(key: str, parsed: ParsedValue, number: float, shown_unit: str) -> None:
-        observations.append({
-            "code": "UNIT_CONVERTED", "sheet": grid.sheet, "row": row,
-            "column": _header_text(key), "indicator": name or None,
-            "fields": {"text": parsed.text, "number": f"{number:g}{shown_unit}"}})
+        observations.append(_row_note("UNIT_CONVERTED", grid, row, key, name,
+                                      text=parsed.text, number=f"{number:g}{shown_unit}"))
 
     if target_unit == "%" and not actual.unit and target_number >= 10 and 0 <= actual_number <= 1.5:
         actual_number = round(actual_number * 100, 10)
@@ -791,11 +787,9 @@ def _reconcile_units(grid: Grid, row: int, name: str, target: ParsedValue, actua
             actual_number = round(actual_number * factor, 10)
             note("actual", actual, actual_number, target_unit)
         else:
-            observations.append({
-                "code": "UNIT_MISMATCH", "sheet": grid.sheet, "row": row,
-                "column": _header_text("actual"), "indicator": name or None,
-                "fields": {"target_text": target.text, "actual_text": actual.text,
-                           "target_unit": target_unit, "actual_unit": actual.unit}})
+            observations.append(_row_note("UNIT_MISMATCH", grid, row, "actual", name,
+                                          target_text=target.text, actual_text=actual.text,
+                                          target_unit=target_unit, actual_unit=actual.unit))
     return target_number, actual_number
 
 
