@@ -14,11 +14,11 @@ A PDF without a text layer (a scan) gets one clear error: there is nothing to re
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from perfnb.errors import InputError, PerfnbError
 from perfnb.reading.forms import Form, form_spans
+from perfnb.reading.pdftext import join_lines, page_table
 from perfnb.reading.sheets import Grid, check_file
 
 __all__ = ["read_pdf_forms", "pdf_grids", "PDF_SUFFIXES"]
@@ -28,23 +28,6 @@ EDGE_TOLERANCE = 3.0            # points: column edges that match across a page 
 SCANNED_MESSAGE = ("该 PDF 没有可提取的文字（可能是扫描件），无法读取表格")
 SCANNED_HINT = ("请提供 Excel/Word 原件或带文字的 PDF（在 Excel、Word 或 WPS 中“导出为 PDF”，"
                 "而不是打印后扫描）")
-_ASCII_WORD = re.compile(r"[A-Za-z]")
-
-
-def _join_lines(text: str | None) -> str | None:
-    """A cell's wrapped lines as one text: Chinese wraps anywhere, so no space is added
-    unless both sides of the break are Latin letters."""
-    if text is None:
-        return None
-    lines = [line.strip() for line in text.split("\n")]
-    joined = ""
-    for line in lines:
-        if not line:
-            continue
-        if joined and _ASCII_WORD.match(joined[-1]) and _ASCII_WORD.match(line[0]):
-            joined += " "
-        joined += line
-    return joined or None
 
 
 def _table_grid(table, file: str, name: str) -> tuple[Grid, list[float]]:
@@ -61,7 +44,7 @@ def _table_grid(table, file: str, name: str) -> tuple[Grid, list[float]]:
         for c, cell in enumerate(row.cells, start=1):
             if cell is not None:
                 boxes[(r, c)] = cell
-                values[r - 1][c - 1] = _join_lines(texts[r - 1][c - 1]) if r - 1 < len(texts) \
+                values[r - 1][c - 1] = join_lines(texts[r - 1][c - 1]) if r - 1 < len(texts) \
                     and c - 1 < len(texts[r - 1]) else None
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
     # A position with no cell of its own is covered by the cell whose box holds its middle:
@@ -117,7 +100,7 @@ def _append(first: Grid, second: Grid, name: str) -> Grid:
             if second.is_blank(1, c) or second.cell_anchor(1, c) != (1, c):
                 continue
             anchor = first.cell_anchor(last, c)
-            text = _join_lines(f"{first.get(*anchor)}\n{second.get(1, c)}")
+            text = join_lines(f"{first.get(*anchor)}\n{second.get(1, c)}")
             for (r, cc) in [p for p, a in first.anchor.items() if a == anchor] or [anchor]:
                 first.values[r - 1][cc - 1] = text
         second = Grid(second.file, second.sheet, second.values[1:],
@@ -142,7 +125,6 @@ def _text_grid(page, file: str, name: str, centred=()):
     """A page without ruling lines: its text as one grid (rows and columns rebuilt from the
     words' positions, :mod:`perfnb.reading.pdftext`), and the table (columns' extents, where
     labels stand centred over their rows)."""
-    from perfnb.reading.pdftext import page_table
     table = page_table(page, centred)
     return Grid(file, name, table.values, table.anchor), table
 

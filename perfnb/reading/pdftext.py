@@ -27,7 +27,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-__all__ = ["TextCell", "TextTable", "page_cells", "cells_grid", "page_table"]
+_ASCII_WORD = re.compile(r"[A-Za-z]")
+
+
+def join_lines(text: str | None) -> str | None:
+    """A cell's wrapped lines as one text: Chinese wraps anywhere, so no space is added
+    unless both sides of the break are Latin letters."""
+    if text is None:
+        return None
+    lines = [line.strip() for line in text.split("\n")]
+    joined = ""
+    for line in lines:
+        if not line:
+            continue
+        if joined and _ASCII_WORD.match(joined[-1]) and _ASCII_WORD.match(line[0]):
+            joined += " "
+        joined += line
+    return joined or None
+
+
+__all__ = ["TextCell", "TextTable", "page_cells", "cells_grid", "page_table", "join_lines"]
 
 LINE_GAP = 0.5        # of a character's height: wider gaps between words on a line part cells
 STACK_GAP = 0.5       # of a line's height: closer lines above each other are one cell
@@ -76,8 +95,7 @@ class TextCell:
 
     @property
     def text(self) -> str:
-        from perfnb.reading.pdffile import _join_lines
-        return _join_lines("\n".join(line.text for line in self.lines)) or ""
+        return join_lines("\n".join(line.text for line in self.lines)) or ""
 
 
 def _overlap(a0: float, a1: float, b0: float, b1: float, margin: float = 0.5) -> bool:
