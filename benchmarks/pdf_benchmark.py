@@ -104,7 +104,7 @@ def fresh_seed_figures(notebooks: dict[str, Path], rounds: int) -> None:
     print(f"  CPU median {statistics.median(cpu):.3f} s (min {cpu[0]:.3f}, max {cpu[-1]:.3f}); "
           f"HTMLExporter median {statistics.median(run['html_cpu'] for run in runs):.3f} s; "
           f"ratio median {statistics.median(ratios):.2f} (min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
-    print(f"  targets: CPU <= 0.150 s (goal 0.100), ratio <= 1.20")
+    print("  targets: CPU <= 0.150 s (goal 0.100), ratio <= 1.20")
 
 
 def main(argv=None) -> int:

@@ -15,7 +15,7 @@ from perfnb.errors import InputError, InputErrors
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
                           OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, UnitTables)
 from perfnb.reading.values import parse_value
-from perfnb.reading.blocks import WEIGHT_TOLERANCE, funds_rate
+from perfnb.reading.blocks import funds_rate
 
 NAN = math.nan
 YEAR_RANGE = (2000, 2100)

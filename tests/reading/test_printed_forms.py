@@ -6,7 +6,6 @@ phenomenon; tests/reading/test_real_forms.py has the whole published forms.
 """
 from __future__ import annotations
 
-import math
 
 import openpyxl
 import pytest
