@@ -772,8 +772,10 @@ def _reconcile_units(grid: Grid, row: int, name: str, target: ParsedValue, actua
     """
     target_unit = target.unit or unit
     def note(key: str, parsed: ParsedValue, number: float, shown_unit: str) -> None:
+        other = "target" if key == "actual" else "actual"
         observations.append(_row_note("UNIT_CONVERTED", grid, row, key, name,
-                                      text=parsed.text, number=f"{number:g}{shown_unit}"))
+                                      text=parsed.text, number=f"{number:g}{shown_unit}",
+                                      column=_header_text(key), other=_header_text(other)))
 
     if target_unit == "%" and not actual.unit and target_number >= 10 and 0 <= actual_number <= 1.5:
         actual_number = round(actual_number * 100, 10)

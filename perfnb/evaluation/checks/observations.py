@@ -93,8 +93,8 @@ UNIT_CONVERTED = observation_check(
         "请核对换算是否符合原意，并统一单位填写。",
     example="“补助资金”指标值 ≥100 万元，实际完成值填“1200000元”，按 120 万元计分。",
     basis=f"{BASIS_10}：实际完成值与指标值的计量单位应一致。",
-    fields=("text", "number"),
-    message="“{text}”与另一栏的单位不同，已按 {number} 计分。请统一指标值和实际完成值的计量单位。")
+    fields=("text", "number", "column", "other"),
+    message="{column}“{text}”与{other}的单位不同，已按 {number} 计分。请统一{other}和{column}的计量单位。")
 
 UNIT_MISMATCH = observation_check(
     code="UNIT_MISMATCH", severity=WARNING,
