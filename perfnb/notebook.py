@@ -8,6 +8,7 @@ arguments of :func:`perfnb.reading.load_unit`, raising a Chinese
 """
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import math
@@ -278,12 +279,21 @@ def figure_svg(figure) -> str:
     return buffer.getvalue()
 
 
-def freeze_layout(figure) -> None:
-    """Keep the layout the figure's last drawing solved (constrained / tight), so that
-    drawing it again (the SVG after the PNG) does not solve it again: about a third of a
-    chart's drawing time, and the PNG and the SVG get the very same layout."""
-    if figure.get_layout_engine() is not None:
-        figure.set_layout_engine("none")
+@contextlib.contextmanager
+def kept_layout(figure):
+    """Within the block, drawing ``figure`` keeps the layout its last drawing solved
+    (constrained / tight) instead of solving it again: about a third of a chart's drawing
+    time, and the SVG drawn after the PNG gets the very same layout.  The figure's layout
+    engine is back afterwards, so a figure changed later is laid out anew."""
+    engine = figure.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    figure.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        figure.set_layout_engine(engine)
 
 
 def figure_bundle(figure, alt: str = "图表") -> dict:
@@ -292,9 +302,10 @@ def figure_bundle(figure, alt: str = "图表") -> dict:
     import base64
     from perfnb.reporting.typst_markup import MIMETYPE, svg_image
     png = figure_png(figure)           # solves the layout while drawing
-    freeze_layout(figure)
+    with kept_layout(figure):
+        svg = figure_svg(figure)
     return {"image/png": base64.b64encode(png).decode("ascii"),
-            MIMETYPE: str(svg_image(figure_svg(figure), alt=alt)),
+            MIMETYPE: str(svg_image(svg, alt=alt)),
             "text/plain": f"<{alt}>"}
 
 

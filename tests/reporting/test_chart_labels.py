@@ -126,3 +126,14 @@ def test_chart_png_is_a_small_palette_image_of_the_same_picture():
         assert max(high for _, high in difference.getextrema()) < 40
     assert len(png) < 0.6 * len(rgba.getvalue())
     assert figure_png(_chart()) == png                    # the same figure, the same bytes
+
+
+def test_a_displayed_chart_keeps_its_layout_engine():
+    # The SVG reuses the PNG's layout, but the figure is laid out anew if changed later.
+    from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+    from perfnb.notebook import figure_bundle
+
+    figure = _chart()
+    figure_bundle(figure)
+    assert isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine)
