@@ -59,6 +59,10 @@ HINTS: dict[str, dict] = {
         # The 四川 form prints the label "实施单位 (盖章)".
         "header_labels": {"实施单位": "实施单位（盖章）"},
     },
+    "pub22": {
+        # 寿县's 部门整体 rubric starts with its own 序号 column: no left block column.
+        "block_column": False,
+    },
     "form10": {
         # 河北 system export: 12 tokens per row; the explanatory sentence fills 指标分值,
         # 预期指标值 groups 符号/数值/单位, 自评得分 groups its three figures (two header rows).
@@ -1054,6 +1058,48 @@ def build_scanned(source_pdf: Path, path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Narrative reports (绩效自评报告): kept as the page's text, written as the files a reader gets
+
+def load_reports(dirs: list[Path]) -> dict[str, tuple[dict, Path]]:
+    """Report JSONs (``report_text`` names the .txt beside them holding the text as published)."""
+    reports = {}
+    for directory in dirs:
+        if not directory.is_dir():
+            continue
+        for path in sorted(directory.glob("*.json")):
+            form = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(form, dict) and form.get("report_text"):
+                reports[path.stem] = (form, path.parent / form["report_text"])
+    return reports
+
+
+def build_report(name: str, text_path: Path, out: Path) -> None:
+    """``<name>.txt`` (the text as stored, byte for byte), ``<name>.html`` (a UTF-8 web page, one
+    ``<p>`` per line, as a government site prints a report) and ``<name>.docx`` (one paragraph
+    per line, as a Word report)."""
+    import html as html_lib
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+    text = text_path.read_text(encoding="utf-8")
+    (out / f"{name}.txt").write_bytes(text_path.read_bytes())
+    lines = text.splitlines()
+    title = next((line.strip() for line in lines if line.strip()), name)
+    body = "\n".join(f"<p>{html_lib.escape(line)}</p>" if line.strip() else "<p>&nbsp;</p>"
+                     for line in lines)
+    page = ("<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n"
+            f"<title>{html_lib.escape(title)}</title>\n</head>\n<body>\n<div class=\"article\">\n"
+            f"{body}\n</div>\n</body>\n</html>\n")
+    (out / f"{name}.html").write_text(page, encoding="utf-8")
+    doc = new_document(False)
+    for line in lines:
+        run = doc.add_paragraph().add_run(line)
+        run.font.size = Pt(10.5)
+        run.font.name = "SimSun"
+        run._element.rPr.rFonts.set(qn("w:eastAsia"), "SimSun")
+    save_docx(doc, out / f"{name}.docx")
+
+
+# ---------------------------------------------------------------------------------------------
 
 MULTI_SHEETS = ["form05", "form06", "form09"]
 MULTI_STACKED = ["form06", "form12"]
@@ -1074,7 +1120,8 @@ def load_forms(dirs: list[Path]) -> dict[str, dict]:
     return forms
 
 
-def write_manifest(out: Path, names: list[str], forms: dict[str, dict]) -> None:
+def write_manifest(out: Path, names: list[str], forms: dict[str, dict],
+                   reports: list[str] = ()) -> None:
     lines = ["# What each built file holds (written by tools/make_real_forms.py).", "files:"]
     for n in names:
         for ext in ("xlsx", "docx", "xls", "ods", "pdf"):
@@ -1092,6 +1139,9 @@ def write_manifest(out: Path, names: list[str], forms: dict[str, dict]) -> None:
     for name in UNRULED:
         if name in forms:
             lines.append(f"  {name}-unruled.pdf: {{forms: [{name}], ruling_lines: false}}")
+    for name in reports:
+        for ext in ("txt", "html", "docx", "pdf"):
+            lines.append(f"  {name}.{ext}: {{reports: [{name}], narrative: true}}")
     (out / "manifest.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -1116,12 +1166,16 @@ def main(argv=None) -> int:
     if pick(MULTI_DOCX):
         build_multi_docx(pick(MULTI_DOCX), args.out / "multi-forms.docx")
         extra.append("multi-forms")
+    reports = load_reports(args.dirs or DEFAULT_DIRS)
+    for name, (_, text_path) in reports.items():
+        build_report(name, text_path, args.out)
+    extra += list(reports)
     if not args.no_convert:
         convert_all(args.out, list(builders), extra)
         convert_unruled(args.out, builders)
         build_scanned(args.out / f"{SCANNED_FROM}.pdf", args.out / "scanned.pdf")
-    write_manifest(args.out, list(builders), forms)
-    print(f"built {len(builders)} forms into {args.out}")
+    write_manifest(args.out, list(builders), forms, list(reports))
+    print(f"built {len(builders)} forms and {len(reports)} reports into {args.out}")
     return 0
 
 
