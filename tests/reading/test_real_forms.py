@@ -20,7 +20,28 @@ from perfnb.reading import load_unit
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "real-forms"
 BUILT = FIXTURES / "built"
 EXPECTED = yaml.safe_load((FIXTURES / "expected.yaml").read_text("utf-8"))
-CASES = [(name, file) for name, form in EXPECTED.items() for file in form["files"]]
+
+
+def known_gap(form: dict, file: str) -> str | None:
+    """The phenomenon perfnb does not read right yet in this file of the form, or None.
+
+    A form's ``known_gap`` names it (``known_gap_files`` limits it to some of the form's
+    files); the file's test is then an xfail(strict=True): it must still fail, and the fix that
+    closes the gap makes it pass and so flips the test, which then loses its ``known_gap``."""
+    reason = form.get("known_gap")
+    if reason and file in form.get("known_gap_files", form["files"]):
+        return reason
+    return None
+
+
+def _case(name: str, *args):
+    form = EXPECTED[name]
+    gap = known_gap(form, args[0] if args else form["files"][0])
+    marks = [pytest.mark.xfail(strict=True, reason=f"known gap: {gap}")] if gap else []
+    return pytest.param(name, *args, marks=marks, id="-".join([name, *args]))
+
+
+CASES = [_case(name, file) for name, form in EXPECTED.items() for file in form["files"]]
 
 
 def _close(actual, expected, places: int = 2) -> bool:
@@ -94,7 +115,7 @@ def test_published_form_scores_as_a_reviewer_computes(results, name, file):
             evaluation.findings["code"] == code]["message"].tolist())
 
 
-@pytest.mark.parametrize("name", [n for n, f in EXPECTED.items() if "unit" in f and
+@pytest.mark.parametrize("name", [_case(n) for n, f in EXPECTED.items() if "unit" in f and
                                   not f.get("unfilled")])
 def test_published_form_header_is_read(results, name):
     form = EXPECTED[name]
@@ -107,13 +128,25 @@ def test_published_form_header_is_read(results, name):
 def test_every_file_of_a_form_reads_the_same(results):
     """The same form as xlsx, docx, xls, ods and pdf gives the same indicators and scores."""
     for name, form in EXPECTED.items():
-        if form.get("unfilled") or form.get("error"):
-            continue
-        seen = {}
-        for file in form["files"]:
-            tables, evaluation = results(file)
-            seen[file] = [(i["name"], i["weight"], i["score"], i["status"])
-                          for i in evaluation.to_dict()["indicators"]]
-        first = next(iter(seen.values()))
-        for file, indicators in seen.items():
-            assert indicators == first, (name, file)
+        if form.get("unfilled") or form.get("error") or form.get("known_gap"):
+            continue     # known gaps: test_known_gap_form_reads_the_same_in_every_file
+        _assert_files_agree(results, name, form)
+
+
+def _assert_files_agree(results, name: str, form: dict) -> None:
+    seen = {}
+    for file in form["files"]:
+        result = results(file)
+        assert not isinstance(result, InputError), f"{file}: {result}"
+        tables, evaluation = result
+        seen[file] = [(i["name"], i["weight"], i["score"], i["status"])
+                      for i in evaluation.to_dict()["indicators"]]
+    first = next(iter(seen.values()))
+    for file, indicators in seen.items():
+        assert indicators == first, (name, file)
+
+
+@pytest.mark.parametrize("name", [_case(n) for n, f in EXPECTED.items() if f.get("known_gap")
+                                  and not (f.get("unfilled") or f.get("error"))])
+def test_known_gap_form_reads_the_same_in_every_file(results, name):
+    _assert_files_agree(results, name, EXPECTED[name])
