@@ -57,7 +57,7 @@ def score_file(perfnb: list[str], built: Path, file: str) -> tuple[dict | None, 
     return (data[0] if isinstance(data, list) else data), ""
 
 
-def judge(form: dict, unit: dict | None, message: str, file: str) -> str:
+def judge(form: dict, unit: dict | None, message: str) -> str:
     """"right", or the first way the file's reading differs from the reviewer's conclusion."""
     phrase = form.get("error") or (UNFILLED_PHRASE if form.get("unfilled") else None)
     if phrase:
@@ -131,7 +131,7 @@ def main(argv=None) -> int:
         form = expected[name]
         for index, file in enumerate(form["files"]):
             unit, message = score_file(perfnb, args.built, file)
-            verdict = judge(form, unit, message, file)
+            verdict = judge(form, unit, message)
             files += 1
             right += verdict == "right"
             if index == 0:
