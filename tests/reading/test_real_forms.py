@@ -119,7 +119,9 @@ def test_published_form_scores_as_a_reviewer_computes(results, name, file):
                                   not f.get("unfilled")])
 def test_published_form_header_is_read(results, name):
     form = EXPECTED[name]
-    tables, _ = results(form["files"][0])
+    result = results(form["files"][0])
+    assert not isinstance(result, InputError), f"{form['files'][0]}: {result}"
+    tables, _ = result
     unit = tables.units.iloc[0]
     for key, value in form["unit"].items():
         assert unit[key] == value, (name, key, unit[key])
