@@ -108,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--department", default=None, metavar="NAME", help="只评价该主管部门的单位")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="Dask 分布式调度器地址，如 tcp://10.0.0.5:8786")
-    p.add_argument("--force", action="store_true", help="全部重新运行，不跳过已完成的单位")
+    p.add_argument("--force", action="store_true",
+                   help="全部重新运行，不跳过已完成的单位（签名不成立的旧清单作废，从头写新清单）")
     p.add_argument("--template", default=None, metavar="NOTEBOOK")
     p.add_argument("--sign", default=None, metavar="KEY",
                    help="用该 Ed25519 私钥签名存证清单与运行记录（perfnb keygen 生成）")
@@ -118,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--key", default=None, metavar="PUB",
                    help="受信任的签名公钥（.pub 文件）；默认用环境变量 PERFNB_TRUSTED_KEY "
                         "或 ~/.config/perfnb/trusted_keys")
+    p.add_argument("--remember", action="store_true",
+                   help="校验通过后在本机记住运行记录的当前状态（~/.config/perfnb/ledger_heads.json），"
+                        "以后发现存档被回滚到较早的状态")
 
     p = sub.add_parser("sign", help="为已有的输出目录签名（先校验，完好才签）")
     p.add_argument("directory", metavar="DIR")

@@ -55,7 +55,7 @@ from perfnb import __version__
 from perfnb.errors import PerfnbError
 from perfnb.fsutil import ensure_inside, write_failure
 from perfnb.running import ledger, signing
-from perfnb.running.evidence import drop_signature, seal
+from perfnb.running.evidence import drop_signature, resume_manifest, seal
 from perfnb.running.execution import (DaskExecutor, LocalExecutor, execute_summary,
                                       execute_unit)
 from perfnb.running.manifest import (Manifest, directory_lock, environment_info, file_record,
@@ -124,10 +124,15 @@ class Batch:
         with directory_lock(self.out_root):
             remove_stray_temporaries(self.out_root)
             ledger.read(self.out_root)  # a damaged ledger stops the batch before any change
-            manifest, warning = Manifest.load_for_rerun(self.out_root)
+            # "unchanged, skip" rests on a manifest whose signature holds, never on its own word
+            manifest, warning = resume_manifest(self.out_root, self.sign_key, self.force)
             if warning:
                 print(warning, file=sys.stderr)
-            drop_signature(self.out_root)  # the manifest is about to change
+            if self.sign_key is not None:  # every save signed: a kill leaves a signed manifest
+                key = self.sign_key
+                manifest.signer = lambda data: signing.sign(key, data, signing.MANIFEST_NAMESPACE)
+            else:
+                drop_signature(self.out_root)  # the manifest is about to change
             manifest.data.update({"perfnb_version": __version__, "rules": rules,
                                   "template": template, "formats": self.formats,
                                   "started": started, "finished": None,

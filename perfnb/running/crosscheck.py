@@ -6,8 +6,9 @@ A figure forged in one file only is caught here, with or without a key:
   output's metadata ``perfnb.result``, written by :func:`perfnb.notebook.show_title`) and
   against the total and grade in the unit's manifest entry;
 * the input hashes in the notebook's provenance (``metadata.perfnb.inputs``) against the
-  manifest entry's ``inputs``, and against the input files still on disk (a changed input
-  is a note, not a failure: the archive is what it was);
+  manifest entry's ``inputs`` (the paths they name are compared as strings and never
+  opened: verify touches nothing outside the archive, and a tampered provenance could name
+  ``/proc/self/pagemap`` or a FIFO);
 * the notebook and the inputs attached to ``report.pdf`` (the standard PDF embedded-files
   name tree, ``/Names /EmbeddedFiles``) against ``evaluation.ipynb`` beside it and the
   provenance's input hashes.
@@ -20,8 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfnb.errors import PerfnbError
-from perfnb.fsutil import ensure_inside
+from perfnb.running import archivefs
 
 RESULT_METADATA_KEY = "perfnb"   # output.metadata["perfnb"]["result"] in the executed notebook
 NOTEBOOK_NAME = "evaluation.ipynb"
@@ -65,46 +65,91 @@ def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     return []
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError):
-        return None
+def pdf_attachments(source: Path | bytes) -> dict[str, bytes] | None:
+    """Name → bytes of the files embedded in a PDF (None if it cannot be read).
 
+    :class:`perfnb.running.archivefs.LimitError` if an attachment inflates beyond
+    :data:`~perfnb.running.archivefs.MAX_ATTACHMENT_BYTES` (pypdf's own decompression limit
+    is reported the same way).
+    """
+    import io
 
-def pdf_attachments(path: Path) -> dict[str, bytes] | None:
-    """Name → bytes of the files embedded in a PDF (None if it cannot be read)."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
 
     try:
-        reader = PdfReader(str(path))
-        found = {name: contents[0] for name, contents in reader.attachments.items() if contents}
-    except (OSError, PdfReadError, ValueError, KeyError, TypeError):
+        data = source if isinstance(source, bytes) else \
+            archivefs.read_bytes(source.parent, source.name, archivefs.MAX_PDF_BYTES)
+        reader = PdfReader(io.BytesIO(data))
+        found = {}
+        for name, contents in reader.attachments.items():
+            if contents:
+                if len(contents[0]) > archivefs.MAX_ATTACHMENT_BYTES:
+                    raise archivefs.LimitError(
+                        f"附件“{name}”解压后有 {len(contents[0])} 字节，超过限制"
+                        f"（{archivefs.MAX_ATTACHMENT_BYTES} 字节）")
+                found[name] = contents[0]
+    except LimitReachedError as error:
+        raise archivefs.LimitError(f"附件解压后超过限制（pypdf：{error}）") from error
+    except (RecursionError, MemoryError) as error:
+        raise archivefs.LimitError(f"结构嵌套或大小超过限制（{type(error).__name__}）") from error
+    except (OSError, PdfReadError, PyPdfError, ValueError, KeyError, TypeError, AttributeError):
         return None
     return found
 
 
-def _unit_folder(owner: str, entry: dict) -> str:
+def unit_folder(owner: str, entry: dict) -> str:
+    """The folder of a unit's files, relative to the archive."""
     return str(entry.get("out_dir") or owner.split(":", 1)[-1])
 
 
-def check_unit(root: Path, folder: str, entry: dict, report: CrossReport) -> None:
-    """Compare the copies of one unit's result under ``root/folder``."""
-    base = root / folder
-    result_path, notebook_path, pdf_path = (base / RESULT_NAME, base / NOTEBOOK_NAME,
-                                            base / PDF_NAME)
-    label = f"{folder}："
-    result = _read_json(result_path) if result_path.is_file() else None
-    if result_path.is_file() and not isinstance(result, dict):
-        report.problems.append(f"{label}{RESULT_NAME} 不是有效的 JSON（已损坏）。")
-    notebook_bytes = notebook_path.read_bytes() if notebook_path.is_file() else None
-    nb = None
-    if notebook_bytes is not None:
+def _load(raw: bytes | None, name: str, label: str, report: CrossReport) -> tuple[Any, bool]:
+    """(parsed JSON or None, over a limit)."""
+    if raw is None:
+        return None, False
+    try:
+        return archivefs.loads(raw, name), False
+    except archivefs.LimitError as error:
+        report.problems.append(f"{label}{error}，不予比对（文件被改动）。")
+        return None, True
+    except (UnicodeDecodeError, ValueError):
+        return None, False
+
+
+def check_unit(root: Path, folder: str, entry: dict, report: CrossReport,
+               contents: dict[str, bytes] | None = None) -> None:
+    """Compare the copies of one unit's result under ``root/folder``.
+
+    ``contents``: the bytes the hash step read (name → bytes); a file not among them (its
+    hash did not match, so that is already reported) is read here once, never through a
+    symlink, within the limits of :mod:`perfnb.running.archivefs`.
+    """
+    contents = contents or {}
+
+    def read(name: str, limit: int) -> bytes | None:
+        key = f"{folder}/{name}"
+        if key in contents:
+            return contents[key]
         try:
-            nb = json.loads(notebook_bytes.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            report.problems.append(f"{label}{NOTEBOOK_NAME} 不是有效的笔记本（已损坏）。")
+            return archivefs.read_bytes(root, key, limit)
+        except archivefs.LimitError as error:
+            report.problems.append(f"{folder}：{error}，不予比对。")
+        except OSError:
+            pass
+        return None
+
+    label = f"{folder}："
+    result_raw = read(RESULT_NAME, archivefs.MAX_JSON_BYTES)
+    result, result_limit = _load(result_raw, RESULT_NAME, label, report)
+    if result_raw is not None and not result_limit and not isinstance(result, dict):
+        report.problems.append(f"{label}{RESULT_NAME} 不是有效的 JSON（已损坏）。")
+    notebook_bytes = read(NOTEBOOK_NAME, archivefs.MAX_JSON_BYTES)
+    nb, notebook_limit = _load(notebook_bytes, NOTEBOOK_NAME, label, report)
+    if notebook_bytes is not None and not notebook_limit and not isinstance(nb, dict):
+        report.problems.append(f"{label}{NOTEBOOK_NAME} 不是有效的笔记本（已损坏）。")
+        nb = None
+    if notebook_limit:
+        notebook_bytes = None
 
     # result.json against the manifest entry and the notebook's own figures
     if isinstance(result, dict):
@@ -127,30 +172,31 @@ def check_unit(root: Path, folder: str, entry: dict, report: CrossReport) -> Non
         elif notebook_bytes is None:
             report.notes.append(f"{label}没有已执行笔记本，result.json 无从比对。")
 
-    # input hashes: provenance against the manifest entry and the files on disk
+    # input hashes: provenance against the manifest entry (strings only, never opened)
     provenance = (nb.get("metadata", {}).get("perfnb") if isinstance(nb, dict) else None) or {}
     inputs = provenance.get("inputs") if isinstance(provenance, dict) else None
+    inputs = inputs if isinstance(inputs, list) else None
     recorded_inputs = {str(item.get("path")): item.get("sha256")
                        for item in inputs or [] if isinstance(item, dict)}
-    for item in entry.get("inputs") or []:
+    entry_inputs = entry.get("inputs")
+    for item in entry_inputs if isinstance(entry_inputs, list) else []:
+        if not isinstance(item, dict):
+            continue
         path, digest = str(item.get("path")), item.get("sha256")
         if inputs is not None and path in recorded_inputs and recorded_inputs[path] != digest:
             report.problems.append(f"{label}输入文件“{Path(path).name}”的哈希在存证清单与笔记本来源信息中"
                                    "不一致（其中一份被改动）。")
         elif inputs is not None and path not in recorded_inputs and digest:
             report.problems.append(f"{label}存证清单中的输入文件“{Path(path).name}”不在笔记本的来源信息中。")
-    for path, digest in recorded_inputs.items():
-        candidate = Path(path)
-        if candidate.is_file() and digest:
-            with open(candidate, "rb") as handle:
-                current = hashlib.file_digest(handle, "sha256").hexdigest()
-            if current != digest:
-                report.notes.append(f"{label}输入文件“{path}”在运行后被修改（存档记录的是运行时的内容；"
-                                    "如需按新数据评价请重新运行）。")
 
     # what the PDF carries against the files beside it
-    if pdf_path.is_file():
-        attachments = pdf_attachments(pdf_path)
+    pdf_bytes = read(PDF_NAME, archivefs.MAX_PDF_BYTES)
+    if pdf_bytes is not None:
+        try:
+            attachments = pdf_attachments(pdf_bytes)
+        except archivefs.LimitError as error:
+            report.problems.append(f"{label}{PDF_NAME} 的{error}，不予比对（文件被改动）。")
+            return
         if attachments is None:
             report.problems.append(f"{label}{PDF_NAME} 无法读取（已损坏）。")
             return
@@ -160,7 +206,7 @@ def check_unit(root: Path, folder: str, entry: dict, report: CrossReport) -> Non
             report.problems.append(f"{label}{PDF_NAME} 中没有附加已执行笔记本。")
         elif notebook_bytes is not None:
             for name, data in notebooks.items():
-                if data != notebook_bytes and _read_json_bytes(data) != nb:
+                if data != notebook_bytes and _read_json_bytes(data, name) != nb:
                     report.problems.append(f"{label}{PDF_NAME} 附加的笔记本“{name}”与旁边的 "
                                            f"{NOTEBOOK_NAME} 不一致（有一份被改动或替换）。")
         by_name = {Path(path).name: (path, digest) for path, digest in recorded_inputs.items()}
@@ -180,27 +226,36 @@ def check_unit(root: Path, folder: str, entry: dict, report: CrossReport) -> Non
                                        "（附件被替换，或输入在导出前被改动）。")
 
 
-def _read_json_bytes(data: bytes) -> Any:
+def _read_json_bytes(data: bytes, name: str = "附件") -> Any:
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        return archivefs.loads(data, name)
+    except (UnicodeDecodeError, ValueError):  # over a limit, or not JSON: not the same notebook
         return None
 
 
-def check(root: str | Path, manifest_data: dict) -> CrossReport:
-    """Cross-check every passed unit the manifest lists."""
+def check(root: str | Path, manifest_data: dict,
+          contents: dict[str, bytes] | None = None) -> CrossReport:
+    """Cross-check every passed unit the manifest lists.
+
+    ``contents``: the bytes the hash step read, so that both look at the same bytes.
+    """
     root = Path(root)
     report = CrossReport()
     units = manifest_data.get("units") or {}
+    if not isinstance(units, dict):
+        report.problems.append("存证清单中的 units 不是对象（清单被改动）。")
+        return report
     for owner, entry in sorted(units.items()):
         if not isinstance(entry, dict) or entry.get("status") != "passed":
             continue
         report.units += 1
-        folder = _unit_folder(owner, entry)
-        try:
-            ensure_inside(root, root / folder)
-        except PerfnbError:
+        folder = unit_folder(owner, entry)
+        parts = folder.split("/")
+        if folder.startswith("/") or ".." in parts or "" in parts or "\\" in folder:
             report.problems.append(f"{folder}：存证清单中的单位目录指向输出目录之外（清单被改动）。")
             continue
-        check_unit(root, folder, entry, report)
+        try:
+            check_unit(root, folder, entry, report, contents)
+        except RecursionError:
+            report.problems.append(f"{folder}：结果的嵌套层数超过限制，不予比对（文件被改动）。")
     return report

@@ -27,8 +27,8 @@ from typing import Any
 
 from perfnb import __version__
 from perfnb.errors import PerfnbError
-from perfnb.fsutil import atomic_write_bytes
-from perfnb.running import signing
+from perfnb.fsutil import atomic_write_bytes, atomic_write_text
+from perfnb.running import archivefs, signing
 from perfnb.running.manifest import LEDGER_NAME, now_iso, sha256_bytes
 from perfnb.running.provenance import code_sha256
 
@@ -60,9 +60,11 @@ def read(directory: str | os.PathLike) -> list[Entry]:
     """The ledger's records ([] if there is none); :class:`LedgerError` if it is damaged."""
     path = Path(directory) / LEDGER_NAME
     try:
-        data = path.read_bytes()
+        data = archivefs.read_bytes(directory, LEDGER_NAME, archivefs.MAX_JSON_BYTES)
     except FileNotFoundError:
         return []
+    except archivefs.LimitError as error:
+        raise LedgerError(f"运行记录“{path}”{error}。") from error
     except OSError as error:
         raise LedgerError(f"运行记录“{path}”无法读取：{error.strerror or error}。") from error
     entries = []
@@ -75,7 +77,9 @@ def read(directory: str | os.PathLike) -> list[Entry]:
                           f"把 {LEDGER_NAME} 改名留存后再运行。")
     for number, line in enumerate(lines, start=1):
         try:
-            record = json.loads(line.decode("utf-8"))
+            record = archivefs.loads(line, f"第 {number} 行")
+        except archivefs.LimitError as error:
+            raise LedgerError(f"运行记录“{path}”{error}。") from error
         except (UnicodeDecodeError, ValueError) as error:
             raise LedgerError(f"运行记录“{path}”第 {number} 行已损坏（不是完整的 JSON）。"
                               "请先用 perfnb verify 检查该目录；原记录不可修复时，"
@@ -123,13 +127,20 @@ class LedgerReport:
 
 
 def check(directory: str | os.PathLike, manifest_bytes: bytes, manifest_data: dict,
-          trusted: list) -> LedgerReport:
-    """Check the chain, each signature, and that the ledger and the manifest agree."""
+          trusted: list, entries: list[Entry] | LedgerError | None = None) -> LedgerReport:
+    """Check the chain, each signature, and that the ledger and the manifest agree.
+
+    ``entries``: the ledger as already read (or the error reading it gave), so that every
+    step of one verification looks at the same bytes; read here when not given.
+    """
     report = LedgerReport()
-    try:
-        entries = read(directory)
-    except LedgerError as error:
-        report.problems.append(f"运行记录已损坏：{error}")
+    if entries is None:
+        try:
+            entries = read(directory)
+        except LedgerError as error:
+            entries = error
+    if isinstance(entries, LedgerError):
+        report.problems.append(f"运行记录已损坏：{entries}")
         return report
     report.records = len(entries)
     pointer = manifest_data.get("ledger") if isinstance(manifest_data, dict) else None
@@ -165,8 +176,11 @@ def check(directory: str | os.PathLike, manifest_bytes: bytes, manifest_data: di
             if parsed.fingerprint not in report.signers:
                 report.signers.append(parsed.fingerprint)
             if number == len(entries):
-                report.signed_by_trusted = any(signing.same_key(parsed.public_key, key)
-                                               for key in trusted)
+                report.signed_by_trusted = any(
+                    signing.same_key(parsed.public_key, key)
+                    and (not isinstance(key, signing.TrustedKey)
+                         or key.refusal(signing.LEDGER_NAMESPACE) is None)
+                    for key in trusted)
         elif record.get("signer"):
             report.problems.append(f"{label}记载了签名者 {record.get('signer')}，但签名被删除。")
     last = entries[-1].record
@@ -183,3 +197,68 @@ def check(directory: str | os.PathLike, manifest_bytes: bytes, manifest_data: di
                 entries[expected - 1].sha256 != pointer.get("previous"):
             report.problems.append("存证清单记载的上一条运行记录与运行记录文件不符（运行记录被改写）。")
     return report
+
+
+# --- the remembered head (rollback detection) -------------------------------------------------
+#
+# A signed archive replaced as a whole by an older signed copy of itself passes every other
+# check: its manifest, signature and ledger agree with each other.  What the older copy
+# cannot have is a record it never had, so perfnb remembers, per archive folder and on the
+# user's machine only ($XDG_CONFIG_HOME/perfnb/ledger_heads.json), how many records the
+# ledger had and the hash of the last one: ``perfnb verify DIR --remember`` stores it after a
+# successful check, ``perfnb sign`` and ``perfnb batch --sign`` store it after sealing, and
+# every later verify, sign or signed batch of that folder compares.
+
+HEADS_NAME = "ledger_heads.json"
+
+
+def _heads_path() -> Path:
+    return signing.config_dir() / HEADS_NAME
+
+
+def _load_heads() -> dict[str, Any]:
+    try:
+        data = json.loads(_heads_path().read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _archive_key(directory: str | os.PathLike) -> str:
+    return str(Path(directory).resolve())
+
+
+def remembered_problems(directory: str | os.PathLike, entries: list[Entry]) -> list[str]:
+    """Chinese problems if the ledger is behind, or forks from, the head remembered for this
+    folder (empty when none is remembered)."""
+    head_record = _load_heads().get(_archive_key(directory))
+    if not isinstance(head_record, dict):
+        return []
+    count, digest = head_record.get("records"), head_record.get("head")
+    when = head_record.get("time") or "此前"
+    if not isinstance(count, int) or count < 1:
+        return []
+    if len(entries) < count:
+        return [f"运行记录只有 {len(entries)} 条，但本机在 {when} 记住本目录已有 {count} 条"
+                f"（记在 {_heads_path()}）：存档被回滚到较早的状态，或有记录被删除。"]
+    if entries[count - 1].sha256 != digest:
+        return [f"运行记录第 {count} 条与本机在 {when} 记住的不同（记在 {_heads_path()}）："
+                "存档被替换为另一份或较早的副本，或运行记录被改写。"]
+    return []
+
+
+def remember(directory: str | os.PathLike, entries: list[Entry] | None = None) -> Path | None:
+    """Store the ledger's head for this folder in the user's configuration; returns the file
+    (None when there is no ledger, or the configuration cannot be written)."""
+    if entries is None:
+        entries = read(directory)
+    if not entries:
+        return None
+    heads = _load_heads()
+    heads[_archive_key(directory)] = {"records": len(entries), "head": entries[-1].sha256,
+                                      "time": now_iso()}
+    try:
+        return atomic_write_text(_heads_path(), json.dumps(heads, ensure_ascii=False, indent=1,
+                                                           sort_keys=True) + "\n")
+    except OSError:
+        return None

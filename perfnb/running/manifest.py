@@ -25,16 +25,21 @@ import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from perfnb.errors import PerfnbError
-from perfnb.fsutil import TEMP_SUFFIX, atomic_write_text
+from perfnb.fsutil import TEMP_SUFFIX, atomic_write_bytes
+from perfnb.running import archivefs
 from perfnb.running.provenance import code_sha256, package_versions, sha256_file  # shared, one of each
 
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"
 LEDGER_NAME = "ledger.jsonl"
 LOCK_NAME = ".perfnb.lock"
+# A signed save writes the new signature here before it replaces the manifest (see
+# Manifest.save); it exists only while a signed batch is running or was killed.
+PENDING_SIGNATURE_NAME = "manifest.json.sig.pending"
+MAX_SIGNATURE_BYTES = 64 * 1024
 MANIFEST_FORMAT = "perfnb-manifest/1"
 # Files of the output folder that are never listed: the manifest, its signature, the run
 # ledger (written after the manifest, see perfnb.running.ledger) and the batch lock.
@@ -115,6 +120,8 @@ class Manifest:
 
     directory: Path
     data: dict[str, Any] = field(default_factory=dict)
+    # bytes -> armored signature; set by a signing batch so that every save stays signed
+    signer: Callable[[bytes], str] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "Manifest":
@@ -127,8 +134,20 @@ class Manifest:
             raise ManifestError(f"输出目录“{directory}”中没有存证清单 {MANIFEST_NAME}。"
                                 "请确认这是 perfnb batch 的输出目录。")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raw = archivefs.read_bytes(directory, MANIFEST_NAME, archivefs.MAX_JSON_BYTES)
+        except (OSError, archivefs.LimitError) as error:
+            raise ManifestError(f"存证清单“{path}”无法读取（{error}）。"
+                                "清单已损坏，请重新运行 perfnb batch --force。") from error
+        return cls.from_bytes(directory, raw)
+
+    @classmethod
+    def from_bytes(cls, directory: str | os.PathLike, raw: bytes) -> "Manifest":
+        """The manifest held in ``raw`` (the very bytes whose signature was checked)."""
+        directory = Path(directory)
+        path = directory / MANIFEST_NAME
+        try:
+            data = archivefs.loads(raw, MANIFEST_NAME)
+        except (UnicodeDecodeError, ValueError) as error:  # LimitError is a ValueError
             raise ManifestError(f"存证清单“{path}”无法读取（{error}）。"
                                 "清单已损坏，请重新运行 perfnb batch --force。") from error
         if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT or \
@@ -179,13 +198,17 @@ class Manifest:
         return [name for name, record in self.files.items() if record.get("owner") == owner]
 
     def files_verify(self, names: Iterable[str]) -> bool:
-        """True if each named file exists with its recorded size and hash."""
+        """True if each named file exists with its recorded size and hash (regular files
+        only, read without following symlinks)."""
         for name in names:
             record = self.files.get(name)
-            path = self.directory / name
-            if record is None or not path.is_file():
+            if not isinstance(record, dict):
                 return False
-            if path.stat().st_size != record["size"] or sha256_file(path) != record["sha256"]:
+            try:
+                size, digest, _ = archivefs.hash_file(self.directory, name)
+            except OSError:
+                return False
+            if size != record.get("size") or digest != record.get("sha256"):
                 return False
         return True
 
@@ -208,13 +231,53 @@ class Manifest:
             names.append(record["path"])
         self.data[section][owner] = {**entry, "files": sorted(names)}
 
-    def save(self) -> None:
-        """Write ``DIR/manifest.json`` atomically (sorted keys, so diffs stay readable)."""
+    def serialise(self) -> bytes:
+        """The bytes :meth:`save` writes (files sorted, so diffs stay readable)."""
         self.data["format"] = MANIFEST_FORMAT
         self.data["files"] = dict(sorted(self.files.items()))
         text = json.dumps(self.data, ensure_ascii=False, indent=1, sort_keys=False,
                           default=_json_default)
-        atomic_write_text(self.directory / MANIFEST_NAME, text + "\n")
+        return (text + "\n").encode("utf-8")
+
+    def save(self) -> None:
+        """Write ``DIR/manifest.json`` atomically; with a :attr:`signer`, signed as well.
+
+        Signed saves keep a valid signature on disk at every moment, so that a batch
+        killed half-way leaves a manifest its owner's key vouches for (and the next run can
+        trust its own earlier work instead of a manifest anyone could have written): the
+        signature of the new bytes goes to ``manifest.json.sig.pending`` first, then the
+        manifest is replaced, then the pending signature is renamed over
+        ``manifest.json.sig``.  Killed between the last two steps, the pending signature
+        matches the manifest (see :func:`signature_candidates`).
+        """
+        data = self.serialise()
+        if self.signer is None:
+            atomic_write_bytes(self.directory / MANIFEST_NAME, data)
+            return
+        write_signed(self.directory, data, self.signer(data))
+
+
+def write_signed(directory: str | os.PathLike, data: bytes, signature: str) -> None:
+    """Replace the manifest by ``data`` and its signature by ``signature`` so that some
+    valid signature of the manifest on disk exists at every moment (see :meth:`Manifest.save`)."""
+    directory = Path(directory)
+    pending = directory / PENDING_SIGNATURE_NAME
+    atomic_write_bytes(pending, signature.encode("ascii"))
+    atomic_write_bytes(directory / MANIFEST_NAME, data)
+    os.replace(pending, directory / SIGNATURE_NAME)
+
+
+def signature_candidates(directory: str | os.PathLike) -> list[bytes]:
+    """The signatures that may hold for the manifest: ``manifest.json.sig`` and, after a
+    kill between a signed save's last two steps, ``manifest.json.sig.pending`` (regular files
+    only, never through a symlink)."""
+    found = []
+    for name in (SIGNATURE_NAME, PENDING_SIGNATURE_NAME):
+        try:
+            found.append(archivefs.read_bytes(directory, name, MAX_SIGNATURE_BYTES))
+        except (OSError, archivefs.LimitError):
+            continue
+    return found
 
 
 @contextlib.contextmanager
@@ -287,34 +350,82 @@ class VerifyReport:
     changed: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)     # Chinese lines: symlinks, devices …
     checked: int = 0
+    contents: dict[str, bytes] = field(default_factory=dict)  # the bytes that were hashed
 
     @property
     def ok(self) -> bool:
-        return not (self.changed or self.missing or self.unlisted)
+        return not (self.changed or self.missing or self.unlisted or self.extra)
 
     def lines(self) -> list[str]:
         """One Chinese line per problem."""
         out = [f"已被改动：{name}（内容与清单记录的 SHA-256 不一致）" for name in self.changed]
         out += [f"缺失：{name}（清单中有记录，但文件不存在）" for name in self.missing]
         out += [f"未列入清单：{name}（不是本次批量运行写出的文件）" for name in self.unlisted]
-        return out
+        return out + self.extra
 
 
-def verify(directory: str | os.PathLike) -> VerifyReport:
-    """Re-hash every file listed in ``DIR/manifest.json`` and look for unlisted files."""
-    manifest = Manifest.load(directory)
+def _ancestors(name: str) -> list[str]:
+    parts = name.split("/")[:-1]
+    return ["/".join(parts[:index]) for index in range(1, len(parts) + 1)]
+
+
+def verify(directory: str | os.PathLike, manifest: Manifest | None = None,
+           keep: Iterable[str] = ()) -> VerifyReport:
+    """Re-hash every file listed in the manifest and report everything else the folder holds.
+
+    ``manifest`` is the one already parsed from the bytes whose signature was checked (read
+    from disk only when not given).  Each listed file is read once, without following
+    symlinks; the bytes of the names in ``keep`` are returned in ``contents`` so that later
+    checks use exactly what was hashed.  Besides changed, missing and unlisted files, the
+    report names symlinks (to files or folders), devices, FIFOs and sockets, folders that
+    hold no listed file, and a lock file ``.perfnb.lock`` that is not the empty file perfnb
+    leaves.
+    """
+    manifest = manifest if manifest is not None else Manifest.load(directory)
     root = manifest.directory
+    keep = set(keep)
     report = VerifyReport()
+    found = archivefs.scan(root)
     for name, record in sorted(manifest.files.items()):
-        path = root / name
         report.checked += 1
-        if not path.is_file():
-            report.missing.append(name)
-        elif path.stat().st_size != record.get("size") or sha256_file(path) != record.get("sha256"):
+        info = found.files.get(name)
+        if info is None:
+            if name in found.symlinks or name in found.special:
+                report.changed.append(name)  # named again below as what it is
+            else:
+                report.missing.append(name)
+            continue
+        if not isinstance(record, dict) or info.st_size != record.get("size"):
             report.changed.append(name)
-    for path in walk_files(root):
-        name = relative_name(root, path)
+            continue
+        try:
+            size, digest, data = archivefs.hash_file(root, name, keep=name in keep)
+        except archivefs.UnsafeEntry:
+            report.changed.append(name)
+            continue
+        except FileNotFoundError:
+            report.missing.append(name)
+            continue
+        if size != record.get("size") or digest != record.get("sha256"):
+            report.changed.append(name)
+        elif data is not None:
+            report.contents[name] = data
+    for name in found.files:
         if name not in manifest.files and name not in NOT_LISTED:
             report.unlisted.append(name)
+    for name in found.symlinks:
+        report.extra.append(f"符号链接：{name}（存档中不应有符号链接，perfnb 不会跟随它；"
+                            "它可能指向存档之外或把其他内容冒充为存档文件）")
+    for name in found.special:
+        report.extra.append(f"特殊文件：{name}（设备、管道或套接字，不是普通文件）")
+    needed = {folder for name in manifest.files for folder in _ancestors(name)}
+    for name in found.directories:
+        if name not in needed:
+            report.extra.append(f"多出的文件夹：{name}（清单中没有任何文件在其中）")
+    lock = found.files.get(LOCK_NAME)
+    if lock is not None and (lock.st_size or lock.st_nlink > 1):
+        report.extra.append(f"锁文件 {LOCK_NAME} 不是空文件（{lock.st_size} 字节，"
+                            f"{lock.st_nlink} 个硬链接）：perfnb 从不向它写入内容，其中的内容不属于存档")
     return report

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import fnmatch
 import hashlib
 import os
 import socket
 import struct
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from perfnb.errors import PerfnbError
@@ -85,6 +87,8 @@ class _Reader:
 def public_key_blob(public_key) -> bytes:
     """The SSH wire encoding of an Ed25519 public key (``string "ssh-ed25519", string key``)."""
     from cryptography.hazmat.primitives import serialization
+    if isinstance(public_key, TrustedKey):
+        public_key = public_key.public_key
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return _string(KEY_TYPE.encode()) + _string(raw)
 
@@ -289,32 +293,150 @@ def load_private_key(path: str | os.PathLike):
     return key
 
 
-def parse_public_keys(text: str, source: str) -> list:
-    """Every ``ssh-ed25519 AAAA…`` key in ``text`` (public-key or allowed_signers lines)."""
+@dataclass
+class TrustedKey:
+    """One trusted public key and the restrictions of its allowed_signers line.
+
+    ``namespaces``: the patterns of ``namespaces="…"`` (None: any namespace);
+    ``valid_after`` / ``valid_before``: the ``valid-after=`` / ``valid-before=`` window
+    (aware datetimes, None: open).  Checked as ``ssh-keygen -Y verify`` checks them: the
+    namespace of the signature, and the time of verification (now).
+    """
+
+    public_key: object
+    namespaces: list[str] | None = None
+    valid_after: datetime | None = None
+    valid_before: datetime | None = None
+    principals: str | None = None
+    where: str = ""
+
+    def refusal(self, namespace: str, when: datetime | None = None) -> str | None:
+        """Why this key may not vouch for a ``namespace`` signature at ``when`` (None: it may)."""
+        when = when or datetime.now(timezone.utc)
+        if self.namespaces is not None and not _match_pattern_list(namespace, self.namespaces):
+            return (f"{self.where}限定该公钥只用于 namespaces=\"{','.join(self.namespaces)}\"，"
+                    f"不包括“{namespace}”")
+        if self.valid_after is not None and when < self.valid_after:
+            return f"{self.where}限定该公钥自 {self.valid_after.isoformat()} 起才有效（valid-after）"
+        if self.valid_before is not None and when >= self.valid_before:
+            return f"{self.where}限定该公钥在 {self.valid_before.isoformat()} 前有效，现已过期（valid-before）"
+        return None
+
+
+def _match_pattern_list(name: str, patterns: list[str]) -> bool:
+    """OpenSSH's match_pattern_list: ``*``/``?`` wildcards, a ``!`` pattern that matches
+    refuses outright."""
+    matched = False
+    for pattern in patterns:
+        negated = pattern.startswith("!")
+        if fnmatch.fnmatchcase(name, pattern[1:] if negated else pattern):
+            if negated:
+                return False
+            matched = True
+    return matched
+
+
+def _split_quoted(text: str, separator: str | None) -> list[str]:
+    """Split ``text`` at ``separator`` (None: whitespace) outside double quotes."""
+    parts, current, quoted = [], "", False
+    for character in text:
+        if character == '"':
+            quoted = not quoted
+            current += character
+        elif not quoted and (character == separator or (separator is None and character.isspace())):
+            if current:
+                parts.append(current)
+            current = ""
+        else:
+            current += character
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _signer_time(value: str) -> datetime:
+    """An allowed_signers time: YYYYMMDD[HHMM[SS]][Z] (local time unless Z), as ssh-keygen."""
+    utc = value.endswith(("Z", "z"))
+    digits = value[:-1] if utc else value
+    formats = {8: "%Y%m%d", 12: "%Y%m%d%H%M", 14: "%Y%m%d%H%M%S"}
+    if not digits.isdigit() or len(digits) not in formats:
+        raise ValueError(value)
+    moment = datetime.strptime(digits, formats[len(digits)])
+    return moment.replace(tzinfo=timezone.utc) if utc else moment.astimezone()
+
+
+def _is_key_type(token: str) -> bool:
+    return token.startswith(("ssh-", "ecdsa-", "sk-")) or token.endswith("@openssh.com")
+
+
+def parse_allowed_signers(text: str, source: str) -> tuple[list[TrustedKey], list[str]]:
+    """The keys of a public-key file or an allowed_signers file, with their options, and
+    Chinese warnings for the lines left out.
+
+    A line is ``ssh-ed25519 AAAA… comment`` or ``principals [options] ssh-ed25519 AAAA…``.
+    Options as ssh-keygen knows them: ``namespaces="…"``, ``valid-after=…``,
+    ``valid-before=…`` are kept and enforced; ``cert-authority`` lines are left out with a
+    warning (perfnb verifies plain keys, never certificates, so such a line could not vouch
+    for a perfnb signature under ssh-keygen either); an unknown option leaves its line out
+    with a warning, as ssh-keygen refuses it.
+    """
     from cryptography.hazmat.primitives import serialization
 
-    keys = []
+    keys, warnings = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
-        parts = line.split()
+        parts = _split_quoted(line, None)
+        where = f"“{source}”第 {number} 行"
         if KEY_TYPE not in parts:
-            raise KeyFileError(f"“{source}”第 {number} 行不是 Ed25519 公钥（应为 “ssh-ed25519 AAAA… 说明”）。")
+            raise KeyFileError(f"{where}不是 Ed25519 公钥（应为 “ssh-ed25519 AAAA… 说明”）。")
         index = parts.index(KEY_TYPE)
         if index + 1 >= len(parts):
-            raise KeyFileError(f"“{source}”第 {number} 行缺少公钥内容。")
+            raise KeyFileError(f"{where}缺少公钥内容。")
+        if index > 2 or (index == 2 and _is_key_type(parts[0])):
+            raise KeyFileError(f"{where}的格式无法识别（应为 “身份 [选项] ssh-ed25519 AAAA…”）。")
+        entry = TrustedKey(None, principals=parts[0] if index else None, where=where)
+        options = _split_quoted(parts[1], ",") if index == 2 else []
+        refused = None
+        for option in options:
+            name, _, value = option.partition("=")
+            name, value = name.lower(), value.strip('"')
+            try:
+                if name == "namespaces" and value:
+                    entry.namespaces = [item.strip() for item in value.split(",") if item.strip()]
+                elif name == "valid-after" and value:
+                    entry.valid_after = _signer_time(value)
+                elif name == "valid-before" and value:
+                    entry.valid_before = _signer_time(value)
+                elif name == "cert-authority" and not value:
+                    refused = ("是证书颁发机构（cert-authority）行：perfnb 的签名不用 OpenSSH 证书，"
+                               "该行不能为其作证，已忽略")
+                else:
+                    refused = f"有无法识别的选项“{option}”，已忽略该行（ssh-keygen 同样拒绝）"
+            except ValueError:
+                refused = (f"的时间“{value}”无法识别（应为 YYYYMMDD、YYYYMMDDHHMM 或 "
+                           "YYYYMMDDHHMMSS，可加 Z 表示 UTC），已忽略该行")
+            if refused:
+                break
+        if refused:
+            warnings.append(f"{where}{refused}。")
+            continue
         try:
-            keys.append(serialization.load_ssh_public_key(
-                f"{KEY_TYPE} {parts[index + 1]}".encode("ascii")))
+            entry.public_key = serialization.load_ssh_public_key(
+                f"{KEY_TYPE} {parts[index + 1]}".encode("ascii"))
         except (ValueError, UnicodeEncodeError) as error:
-            raise KeyFileError(f"“{source}”第 {number} 行的公钥已损坏（{error}）。") from error
-    return keys
+            raise KeyFileError(f"{where}的公钥已损坏（{error}）。") from error
+        keys.append(entry)
+    return keys, warnings
 
 
-def load_public_keys(path: str | os.PathLike) -> list:
-    """The public keys in a file (a ``.pub`` file, a list, an allowed_signers file)."""
-    path = Path(path).expanduser()
+def parse_public_keys(text: str, source: str) -> list:
+    """Every ``ssh-ed25519 AAAA…`` key in ``text`` (public-key or allowed_signers lines)."""
+    return [entry.public_key for entry in parse_allowed_signers(text, source)[0]]
+
+
+def _read_key_text(path: Path) -> str:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -322,27 +444,69 @@ def load_public_keys(path: str | os.PathLike) -> list:
                         "请检查路径（公钥文件通常以 .pub 结尾）。") from error
     if "PRIVATE KEY" in text:
         raise KeyFileError(f"“{path}”是私钥。校验只需要公钥（.pub 文件），私钥不要交给他人。")
-    keys = parse_public_keys(text, str(path))
+    return text
+
+
+def load_public_keys(path: str | os.PathLike) -> list:
+    """The public keys in a file (a ``.pub`` file, a list, an allowed_signers file)."""
+    return [entry.public_key for entry in load_trusted_keys(path)[0]]
+
+
+def load_trusted_keys(path: str | os.PathLike) -> tuple[list[TrustedKey], list[str]]:
+    """The trusted keys of a file, with their allowed_signers options, and warnings."""
+    path = Path(path).expanduser()
+    keys, warnings = parse_allowed_signers(_read_key_text(path), str(path))
     if not keys:
-        raise KeyFileError(f"公钥文件“{path}”中没有公钥。")
-    return keys
+        raise KeyFileError(f"公钥文件“{path}”中没有可用的公钥。" + "".join(warnings))
+    return keys, warnings
+
+
+@dataclass
+class TrustSet:
+    """The trusted keys in effect, where they came from, and warnings about left-out lines."""
+
+    keys: list[TrustedKey]
+    source: str | None
+    warnings: list[str]
+
+    def vouches(self, public_key, namespace: str) -> tuple[bool, str | None]:
+        """(trusted, why not): is ``public_key`` a trusted key for ``namespace`` now?"""
+        reasons = []
+        for entry in self.keys:
+            if same_key(entry.public_key, public_key):
+                reason = entry.refusal(namespace)
+                if reason is None:
+                    return True, None
+                reasons.append(reason)
+        return False, ("；".join(reasons) or None)
+
+
+def trust_set(given: str | os.PathLike | None = None) -> TrustSet:
+    """The trusted keys: ``--key``, ``$PERFNB_TRUSTED_KEY``, or the config file (else none)."""
+    if given:
+        keys, warnings = load_trusted_keys(given)
+        return TrustSet(keys, str(given), warnings)
+    from_env = os.environ.get(TRUSTED_KEY_ENV)
+    if from_env:
+        keys, warnings = load_trusted_keys(from_env)
+        return TrustSet(keys, f"环境变量 {TRUSTED_KEY_ENV}（{from_env}）", warnings)
+    configured = config_dir() / TRUSTED_KEYS_NAME
+    if configured.is_file():
+        keys, warnings = load_trusted_keys(configured)
+        return TrustSet(keys, str(configured), warnings)
+    return TrustSet([], None, [])
 
 
 def trusted_keys(given: str | os.PathLike | None = None) -> tuple[list, str | None]:
     """(keys, where they came from): ``--key``, ``$PERFNB_TRUSTED_KEY``, or the config file.
 
-    ([], None) when none is configured.
+    ([], None) when none is configured.  The keys are :class:`TrustedKey` entries.
     """
-    if given:
-        return load_public_keys(given), str(given)
-    from_env = os.environ.get(TRUSTED_KEY_ENV)
-    if from_env:
-        return load_public_keys(from_env), f"环境变量 {TRUSTED_KEY_ENV}（{from_env}）"
-    configured = config_dir() / TRUSTED_KEYS_NAME
-    if configured.is_file():
-        return load_public_keys(configured), str(configured)
-    return [], None
+    found = trust_set(given)
+    return found.keys, found.source
 
 
 def same_key(a, b) -> bool:
+    a = a.public_key if isinstance(a, TrustedKey) else a
+    b = b.public_key if isinstance(b, TrustedKey) else b
     return public_key_blob(a) == public_key_blob(b)
