@@ -12,7 +12,23 @@ if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
 
 
+import os  # noqa: E402
+
 import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_user_config_for_session_fixtures(tmp_path_factory):
+    """Session fixtures (the shared signed archive) run before the per-test fixture below:
+    they must not write the developer's configuration either (perfnb sign remembers the
+    ledger head under $XDG_CONFIG_HOME/perfnb)."""
+    saved = os.environ.get("XDG_CONFIG_HOME")
+    os.environ["XDG_CONFIG_HOME"] = str(tmp_path_factory.getbasetemp() / "xdg-config-session")
+    yield
+    if saved is None:
+        os.environ.pop("XDG_CONFIG_HOME", None)
+    else:
+        os.environ["XDG_CONFIG_HOME"] = saved
 
 
 @pytest.fixture(autouse=True)

@@ -33,7 +33,8 @@ from typing import Any
 # Limits of what verify reads (see docs/architecture.md "Evidence").
 MAX_JSON_BYTES = 256 * 1024 * 1024        # manifest.json, result.json, evaluation.ipynb
 MAX_JSON_DEPTH = 200                      # nesting of [ and {; perfnb writes fewer than 20
-MAX_ATTACHMENT_BYTES = 256 * 1024 * 1024  # one file embedded in report.pdf, once inflated
+MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024   # one file embedded in report.pdf, once inflated
+MAX_ATTACHMENTS_TOTAL_BYTES = 256 * 1024 * 1024  # all of them together
 MAX_PDF_BYTES = 1024 * 1024 * 1024        # report.pdf itself, before it is parsed
 HASH_CHUNK = 1024 * 1024
 

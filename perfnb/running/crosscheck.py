@@ -81,13 +81,17 @@ def pdf_attachments(source: Path | bytes) -> dict[str, bytes] | None:
         data = source if isinstance(source, bytes) else \
             archivefs.read_bytes(source.parent, source.name, archivefs.MAX_PDF_BYTES)
         reader = PdfReader(io.BytesIO(data))
-        found = {}
+        found, total = {}, 0
         for name, contents in reader.attachments.items():
             if contents:
+                total += len(contents[0])
                 if len(contents[0]) > archivefs.MAX_ATTACHMENT_BYTES:
                     raise archivefs.LimitError(
                         f"附件“{name}”解压后有 {len(contents[0])} 字节，超过限制"
                         f"（{archivefs.MAX_ATTACHMENT_BYTES} 字节）")
+                if total > archivefs.MAX_ATTACHMENTS_TOTAL_BYTES:
+                    raise archivefs.LimitError(
+                        f"全部附件解压后超过限制（{archivefs.MAX_ATTACHMENTS_TOTAL_BYTES} 字节）")
                 found[name] = contents[0]
     except LimitReachedError as error:
         raise archivefs.LimitError(f"附件解压后超过限制（pypdf：{error}）") from error
