@@ -253,6 +253,8 @@ def check_archive(directory: str | Path, key: str | None = None, use_trusted: bo
               "extra": len(hashes.extra),
               "ledger": len(chain.problems), "cross": len(cross.problems),
               "records": chain.records, "units": cross.units, "signed": signed,
+              "other": len(problems) - len(hashes.lines()) - len(chain.problems)
+              - len(cross.problems),
               "trusted": bool(trust.keys)}
     return lines, len(problems), counts
 
@@ -277,7 +279,9 @@ def verify_command(args) -> int:
         return 0
     print(f"校验未通过：{counts['changed']} 个文件被改动，{counts['missing']} 个文件缺失，"
           f"{counts['unlisted']} 个文件未列入清单，{counts['extra']} 处多出的内容；"
-          f"运行记录问题 {counts['ledger']} 处，结果副本不一致 {counts['cross']} 处。", file=sys.stderr)
+          f"运行记录问题 {counts['ledger']} 处，结果副本不一致 {counts['cross']} 处"
+          + (f"，签名、完成状态或回滚等其他问题 {counts['other']} 处" if counts["other"] else "")
+          + "。", file=sys.stderr)
     return 1
 
 

@@ -374,8 +374,9 @@ def parse_allowed_signers(text: str, source: str) -> tuple[list[TrustedKey], lis
     Chinese warnings for the lines left out.
 
     A line is ``ssh-ed25519 AAAA… comment`` or ``principals [options] ssh-ed25519 AAAA…``.
-    Options as ssh-keygen knows them: ``namespaces="…"``, ``valid-after=…``,
-    ``valid-before=…`` are kept and enforced; ``cert-authority`` lines are left out with a
+    Options as ssh-keygen knows them: ``namespaces="…"``, ``valid-after="…"``,
+    ``valid-before="…"`` (values in double quotes, as ssh-keygen requires) are kept and
+    enforced; ``cert-authority`` lines are left out with a
     warning (perfnb verifies plain keys, never certificates, so such a line could not vouch
     for a perfnb signature under ssh-keygen either); an unknown option leaves its line out
     with a warning, as ssh-keygen refuses it.
@@ -400,8 +401,12 @@ def parse_allowed_signers(text: str, source: str) -> tuple[list[TrustedKey], lis
         options = _split_quoted(parts[1], ",") if index == 2 else []
         refused = None
         for option in options:
-            name, _, value = option.partition("=")
-            name, value = name.lower(), value.strip('"')
+            name, equals, value = option.partition("=")
+            name = name.lower()
+            if equals and not (len(value) >= 2 and value.startswith('"') and value.endswith('"')):
+                refused = f"的选项“{option}”的值没有加双引号，已忽略该行（ssh-keygen 同样拒绝）"
+                break
+            value = value[1:-1]
             try:
                 if name == "namespaces" and value:
                     entry.namespaces = [item.strip() for item in value.split(",") if item.strip()]

@@ -345,7 +345,7 @@ def _allowed(tmp_path: Path, archive, options: str, name: str = "allowed_signers
 
 @pytest.mark.parametrize("options, reason", [
     ('namespaces="file,git"', "不包括“perfnb-manifest”"),
-    ("valid-before=20000101", "现已过期（valid-before）"),
+    ('valid-before="20000101"', "现已过期（valid-before）"),
     ('valid-after="29990101Z"', "起才有效（valid-after）"),
 ])
 def test_allowed_signers_restrictions_are_honoured(archive, tmp_path, capsys, options, reason):
@@ -355,7 +355,7 @@ def test_allowed_signers_restrictions_are_honoured(archive, tmp_path, capsys, op
 
 def test_allowed_signers_restrictions_that_fit_let_the_archive_verify(archive, tmp_path, capsys):
     allowed = _allowed(tmp_path, archive,
-                       'namespaces="perfnb-*",valid-after=20200101,valid-before="29991231235959Z"')
+                       'namespaces="perfnb-*",valid-after="20200101",valid-before="29991231235959Z"')
     code, text = _verify(capsys, archive["out"], "--key", allowed)
     assert code == 0, text
     # a key for manifests only cannot vouch for the ledger's records (as ssh-keygen -n perfnb-ledger)
@@ -375,3 +375,32 @@ def test_cert_authority_and_unknown_options_leave_their_line_out_with_a_warning(
     mixed.write_text(f'perfnb foo="bar" {public}\nperfnb {public}\n')
     code, text = _verify(capsys, archive["out"], "--key", mixed)
     assert code == 0 and "警告：" in text and '第 1 行有无法识别的选项“foo="bar"”' in text
+
+
+SSH_KEYGEN = shutil.which("ssh-keygen")
+
+
+@pytest.mark.skipif(SSH_KEYGEN is None, reason="needs OpenSSH's ssh-keygen")
+@pytest.mark.parametrize("options", ['namespaces="file"', 'namespaces="perfnb-*"',
+                                     'namespaces="*,!perfnb-manifest"', 'valid-before="20000101"',
+                                     'valid-after="29990101"', 'valid-after="20000101Z"',
+                                     "valid-after=20000101", "cert-authority", "foo"])
+def test_allowed_signers_options_agree_with_ssh_keygen(archive, tmp_path, capsys, options):
+    allowed = _allowed(tmp_path, archive, options)
+    out = archive["out"]
+    with open(out / MANIFEST_NAME, "rb") as manifest:
+        theirs = subprocess.run([SSH_KEYGEN, "-Y", "verify", "-f", str(allowed), "-I", "perfnb",
+                                 "-n", signing.MANIFEST_NAMESPACE, "-s",
+                                 str(out / SIGNATURE_NAME)], stdin=manifest,
+                                capture_output=True).returncode == 0
+    capsys.readouterr()
+    try:
+        trust = signing.trust_set(allowed)
+    except signing.KeyFileError:
+        ours = False  # no usable line left
+    else:
+        parsed = signing.verify_signature((out / SIGNATURE_NAME).read_bytes(),
+                                          (out / MANIFEST_NAME).read_bytes(),
+                                          signing.MANIFEST_NAMESPACE)
+        ours = trust.vouches(parsed.public_key, signing.MANIFEST_NAMESPACE)[0]
+    assert ours == theirs, (options, ours, theirs)
