@@ -339,7 +339,11 @@ def resume_manifest(directory: str | Path, key=None, force: bool = False
     except ManifestError:
         return Manifest.load_for_rerun(directory)  # none: a new one; damaged: rerun all, say so
     entries = ledger.read(directory)
-    trust = _trust(None, True, key)
+    try:
+        trust = _trust(None, True, key)
+    except signing.KeyFileError as error:  # a broken trusted-key file must not stop a batch
+        print(f"注意：受信任公钥无法读取，本次只按签名私钥本身判断旧清单：{error}", file=sys.stderr)
+        trust = _trust(None, False, key)
     problem = signing_problems(directory, raw, entries, trust, strict=key is not None)
     if problem is None:
         return manifest, None
