@@ -19,7 +19,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from perfnb.running import archivefs
 
@@ -121,20 +121,18 @@ def _load(raw: bytes | None, name: str, label: str, report: CrossReport) -> tupl
 
 
 def check_unit(root: Path, folder: str, entry: dict, report: CrossReport,
-               contents: dict[str, bytes] | None = None) -> None:
+               reader: Callable[[str, int], bytes] | None = None) -> None:
     """Compare the copies of one unit's result under ``root/folder``.
 
-    ``contents``: the bytes the hash step read (name → bytes); a file not among them (its
-    hash did not match, so that is already reported) is read here once, never through a
+    ``reader(name, limit)``: how a file of the archive is read (``perfnb verify`` passes one
+    that holds the bytes to the manifest's signed hash); by default once, never through a
     symlink, within the limits of :mod:`perfnb.running.archivefs`.
     """
-    contents = contents or {}
-
     def read(name: str, limit: int) -> bytes | None:
         key = f"{folder}/{name}"
-        if key in contents:
-            return contents[key]
         try:
+            if reader is not None:
+                return reader(key, limit)
             return archivefs.read_bytes(root, key, limit)
         except archivefs.LimitError as error:
             report.problems.append(f"{folder}：{error}，不予比对。")
@@ -238,10 +236,10 @@ def _read_json_bytes(data: bytes, name: str = "附件") -> Any:
 
 
 def check(root: str | Path, manifest_data: dict,
-          contents: dict[str, bytes] | None = None) -> CrossReport:
-    """Cross-check every passed unit the manifest lists.
+          reader: Callable[[str, int], bytes] | None = None) -> CrossReport:
+    """Cross-check every passed unit the manifest lists, one unit at a time.
 
-    ``contents``: the bytes the hash step read, so that both look at the same bytes.
+    ``reader``: see :func:`check_unit`.
     """
     root = Path(root)
     report = CrossReport()
@@ -259,7 +257,7 @@ def check(root: str | Path, manifest_data: dict,
             report.problems.append(f"{folder}：存证清单中的单位目录指向输出目录之外（清单被改动）。")
             continue
         try:
-            check_unit(root, folder, entry, report, contents)
+            check_unit(root, folder, entry, report, reader)
         except RecursionError:
             report.problems.append(f"{folder}：结果的嵌套层数超过限制，不予比对（文件被改动）。")
     return report

@@ -38,10 +38,9 @@ from pathlib import Path
 
 from perfnb.fsutil import atomic_write_bytes, atomic_write_text, write_failure
 from perfnb.running import archivefs, crosscheck, ledger, signing
-from perfnb.running.crosscheck import NOTEBOOK_NAME, PDF_NAME, RESULT_NAME
 from perfnb.running.manifest import (MANIFEST_FORMAT, MANIFEST_NAME, PENDING_SIGNATURE_NAME,
                                      SIGNATURE_NAME, Manifest, ManifestError, directory_lock,
-                                     signature_candidates, verify)
+                                     read_verified, signature_candidates, verify)
 
 OWN_KEY_SOURCE = "签名私钥本身"
 
@@ -169,16 +168,6 @@ def _signature_step(directory: Path, raw: bytes, trust: signing.TrustSet, entrie
     return True, True
 
 
-def _unit_files(manifest: Manifest) -> set[str]:
-    """The files of passed units the cross-checks read (kept from the hash step)."""
-    names = set()
-    for owner, entry in (manifest.units or {}).items():
-        if isinstance(entry, dict) and entry.get("status") == "passed":
-            folder = crosscheck.unit_folder(owner, entry)
-            names |= {f"{folder}/{name}" for name in (RESULT_NAME, NOTEBOOK_NAME, PDF_NAME)}
-    return names
-
-
 def read_manifest_bytes(directory: Path) -> bytes:
     """The manifest's bytes, read once, never through a symlink; ManifestError if unusable."""
     if not directory.is_dir():
@@ -229,18 +218,19 @@ def check_archive(directory: str | Path, key: str | None = None, use_trusted: bo
             and not manifest.data.get("finished"):
         problems.append("存档未完成：清单记载的批量运行没有结束（finished 为空，运行被中断）。"
                         "重新运行同一 perfnb batch 命令即可补齐。")
-    hashes = verify(directory, manifest, keep=_unit_files(manifest))
-    problems += hashes.lines()
+    hashes = verify(directory, manifest)
     chain = ledger.check(directory, raw, manifest.data, trust.keys, entries)
-    problems += chain.problems
+    later = list(chain.problems)
     if trust.keys and not signing_now and not chain.problems and chain.records \
             and not chain.signed_by_trusted:
-        problems.append("最后一条运行记录没有受信任密钥的签名（运行记录在签名后被追加或改写，"
-                        "或受信任公钥的 namespaces 不含 perfnb-ledger）。")
+        later.append("最后一条运行记录没有受信任密钥的签名（运行记录在签名后被追加或改写，"
+                     "或受信任公钥的 namespaces 不含 perfnb-ledger）。")
     if isinstance(entries, list):
-        problems += ledger.remembered_problems(directory, entries)
-    cross = crosscheck.check(directory, manifest.data, hashes.contents)
-    problems += cross.problems
+        later += ledger.remembered_problems(directory, entries)
+    cross = crosscheck.check(directory, manifest.data,
+                             lambda name, limit: read_verified(manifest, name, limit, hashes))
+    # the hash lines last of all: a file swapped after it was hashed is among them too
+    problems += hashes.lines() + later + cross.problems
     notes = chain.notes + cross.notes
     if remember and not problems and isinstance(entries, list) and entries:
         where = ledger.remember(directory, entries)

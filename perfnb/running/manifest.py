@@ -352,7 +352,6 @@ class VerifyReport:
     unlisted: list[str] = field(default_factory=list)
     extra: list[str] = field(default_factory=list)     # Chinese lines: symlinks, devices …
     checked: int = 0
-    contents: dict[str, bytes] = field(default_factory=dict)  # the bytes that were hashed
 
     @property
     def ok(self) -> bool:
@@ -371,21 +370,19 @@ def _ancestors(name: str) -> list[str]:
     return ["/".join(parts[:index]) for index in range(1, len(parts) + 1)]
 
 
-def verify(directory: str | os.PathLike, manifest: Manifest | None = None,
-           keep: Iterable[str] = ()) -> VerifyReport:
+def verify(directory: str | os.PathLike, manifest: Manifest | None = None) -> VerifyReport:
     """Re-hash every file listed in the manifest and report everything else the folder holds.
 
     ``manifest`` is the one already parsed from the bytes whose signature was checked (read
     from disk only when not given).  Each listed file is read once, without following
-    symlinks; the bytes of the names in ``keep`` are returned in ``contents`` so that later
-    checks use exactly what was hashed.  Besides changed, missing and unlisted files, the
+    symlinks (later steps read through :func:`read_verified`, which holds what they read to
+    the same recorded hash).  Besides changed, missing and unlisted files, the
     report names symlinks (to files or folders), devices, FIFOs and sockets, folders that
     hold no listed file, and a lock file ``.perfnb.lock`` that is not the empty file perfnb
     leaves.
     """
     manifest = manifest if manifest is not None else Manifest.load(directory)
     root = manifest.directory
-    keep = set(keep)
     report = VerifyReport()
     found = archivefs.scan(root)
     for name, record in sorted(manifest.files.items()):
@@ -401,7 +398,7 @@ def verify(directory: str | os.PathLike, manifest: Manifest | None = None,
             report.changed.append(name)
             continue
         try:
-            size, digest, data = archivefs.hash_file(root, name, keep=name in keep)
+            size, digest, _ = archivefs.hash_file(root, name)
         except archivefs.UnsafeEntry:
             report.changed.append(name)
             continue
@@ -410,8 +407,6 @@ def verify(directory: str | os.PathLike, manifest: Manifest | None = None,
             continue
         if size != record.get("size") or digest != record.get("sha256"):
             report.changed.append(name)
-        elif data is not None:
-            report.contents[name] = data
     for name in found.files:
         if name not in manifest.files and name not in NOT_LISTED:
             report.unlisted.append(name)
@@ -429,3 +424,16 @@ def verify(directory: str | os.PathLike, manifest: Manifest | None = None,
         report.extra.append(f"锁文件 {LOCK_NAME} 不是空文件（{lock.st_size} 字节，"
                             f"{lock.st_nlink} 个硬链接）：perfnb 从不向它写入内容，其中的内容不属于存档")
     return report
+
+
+def read_verified(manifest: Manifest, name: str, limit: int, report: VerifyReport) -> bytes:
+    """The bytes of a listed file for a later check (the cross-checks), held to the hash the
+    manifest records: bytes that differ (the file was swapped after :func:`verify` hashed
+    it) put the file among ``report.changed``, so a check never rests on bytes other than
+    the signed ones.  One file at a time, never through a symlink, at most ``limit`` bytes."""
+    data = archivefs.read_bytes(manifest.directory, name, limit)
+    record = manifest.files.get(name)
+    expected = record.get("sha256") if isinstance(record, dict) else None
+    if expected is not None and sha256_bytes(data) != expected and name not in report.changed:
+        report.changed.append(name)
+    return data

@@ -80,6 +80,24 @@ def test_a_manifest_swapped_after_its_signature_was_checked_is_not_believed(arch
     assert code == 1 and f"已被改动：{name}" in text, text
 
 
+def test_a_file_swapped_after_it_was_hashed_is_not_what_the_cross_checks_believe(archive, capsys,
+                                                                               monkeypatch):
+    out = archive["out"]
+    name = f"{_unit_dir(out)}/result.json"
+    forged = json.loads((out / name).read_text(encoding="utf-8"))
+    forged["total"] = 99.99
+    real = evidence.verify
+
+    def hash_then_swap(*args, **kwargs):
+        report = real(*args, **kwargs)  # the genuine bytes were hashed ...
+        (out / name).write_text(json.dumps(forged), encoding="utf-8")  # ... then swapped
+        return report
+
+    monkeypatch.setattr(evidence, "verify", hash_then_swap)
+    code, text = _verify(capsys, out, "--key", archive["pub"])
+    assert code == 1 and f"已被改动：{name}" in text, text
+
+
 # --- 2. signing never launders ------------------------------------------------------------
 
 def test_sign_refuses_an_archive_whose_owner_signature_was_stripped(archive, capsys):
