@@ -27,7 +27,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 # Limits of what verify reads (see docs/architecture.md "Evidence").
@@ -36,6 +35,7 @@ MAX_JSON_DEPTH = 200                      # nesting of [ and {; perfnb writes fe
 MAX_ATTACHMENT_BYTES = 64 * 1024 * 1024   # one file embedded in report.pdf, once inflated
 MAX_ATTACHMENTS_TOTAL_BYTES = 256 * 1024 * 1024  # all of them together
 MAX_PDF_BYTES = 1024 * 1024 * 1024        # report.pdf itself, before it is parsed
+MAX_FOLDER_DEPTH = 32                     # folder levels walked; perfnb writes 3
 HASH_CHUNK = 1024 * 1024
 
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0) \
@@ -179,35 +179,67 @@ class Scan:
     symlinks: list[str] = field(default_factory=list)
     special: list[str] = field(default_factory=list)   # devices, FIFOs, sockets
     directories: list[str] = field(default_factory=list)
+    too_deep: list[str] = field(default_factory=list)  # folders not entered
+
+
+def _open_directory(root: str | os.PathLike, name: str) -> int:
+    """An fd of the folder ``root/name`` reached through real folders only (ELOOP/ENOTDIR
+    as :class:`UnsafeEntry` when a component is a symlink or not a folder)."""
+    fd = os.open(root, _DIR_FLAGS)
+    for part in [part for part in name.split("/") if part]:
+        try:
+            child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+        except OSError as error:
+            os.close(fd)
+            if error.errno in (errno.ELOOP, errno.ENOTDIR):
+                raise UnsafeEntry(error.errno, "路径中有符号链接或不是文件夹", name) from error
+            raise
+        os.close(fd)
+        fd = child
+    return fd
 
 
 def scan(root: str | os.PathLike) -> Scan:
-    """Walk ``root`` with ``lstat`` only (symlinked folders are reported, not entered)."""
-    root = Path(root)
+    """Walk ``root`` with ``lstat`` only (symlinked folders are reported, not entered).
+
+    Each folder is opened through real folders with ``O_NOFOLLOW`` and listed from its fd,
+    so a folder swapped for a symlink while the walk runs is never followed; folders deeper
+    than :data:`MAX_FOLDER_DEPTH` are reported in ``too_deep`` and not entered.
+    """
     found = Scan()
     pending = [""]
     while pending:
         prefix = pending.pop()
-        folder = root / prefix if prefix else root
         try:
-            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+            fd = _open_directory(root, prefix)
+        except UnsafeEntry:
+            found.symlinks.append(prefix)
+            continue
         except OSError:
             continue
-        for entry in entries:
-            name = f"{prefix}/{entry.name}" if prefix else entry.name
-            try:
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                continue
-            if stat.S_ISLNK(info.st_mode):
-                found.symlinks.append(name)
-            elif stat.S_ISDIR(info.st_mode):
-                found.directories.append(name)
-                pending.append(name)
-            elif stat.S_ISREG(info.st_mode):
-                found.files[name] = info
-            else:
-                found.special.append(name)
+        try:
+            with os.scandir(fd) as listing:
+                entries = sorted(listing, key=lambda entry: entry.name)
+            for entry in entries:
+                name = f"{prefix}/{entry.name}" if prefix else entry.name
+                try:
+                    info = entry.stat(follow_symlinks=False)
+                except OSError:
+                    continue
+                if stat.S_ISLNK(info.st_mode):
+                    found.symlinks.append(name)
+                elif stat.S_ISDIR(info.st_mode):
+                    found.directories.append(name)
+                    if name.count("/") + 1 >= MAX_FOLDER_DEPTH:
+                        found.too_deep.append(name)
+                    else:
+                        pending.append(name)
+                elif stat.S_ISREG(info.st_mode):
+                    found.files[name] = info
+                else:
+                    found.special.append(name)
+        finally:
+            os.close(fd)
     found.symlinks.sort()
     found.special.sort()
     found.directories.sort()

@@ -415,6 +415,9 @@ def verify(directory: str | os.PathLike, manifest: Manifest | None = None) -> Ve
                             "它可能指向存档之外或把其他内容冒充为存档文件）")
     for name in found.special:
         report.extra.append(f"特殊文件：{name}（设备、管道或套接字，不是普通文件）")
+    for name in found.too_deep:
+        report.extra.append(f"文件夹层数超过限制（{archivefs.MAX_FOLDER_DEPTH} 层）：{name}"
+                            "（其中的内容未检查；perfnb 只写三层）")
     needed = {folder for name in manifest.files for folder in _ancestors(name)}
     for name in found.directories:
         if name not in needed:

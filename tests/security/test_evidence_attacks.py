@@ -235,6 +235,16 @@ def test_symlinked_folders_fifos_extra_folders_and_lock_content_are_reported(arc
     assert "未列入清单：伪造单位/result.json" in text
 
 
+def test_folders_nested_beyond_the_limit_are_reported_not_walked(archive, capsys):
+    out = archive["out"]
+    deep = out / "深"
+    for _ in range(archivefs.MAX_FOLDER_DEPTH + 5):
+        deep = deep / "层"
+    deep.mkdir(parents=True)
+    code, text = _verify(capsys, out, "--key", archive["pub"])
+    assert code == 1 and f"文件夹层数超过限制（{archivefs.MAX_FOLDER_DEPTH} 层）" in text
+
+
 # --- 9. nothing outside the archive, limits give a verdict ----------------------------------
 
 def _forge_notebook_inputs(out: Path, path: str) -> None:
