@@ -232,6 +232,10 @@ def check_archive(directory: str | Path, key: str | None = None, use_trusted: bo
     # the hash lines last of all: a file swapped after it was hashed is among them too
     problems += hashes.lines() + later + cross.problems
     notes = chain.notes + cross.notes
+    if remember and problems:
+        notes.append("校验未通过，未记住运行记录的状态。")
+    elif remember and not (isinstance(entries, list) and entries):
+        notes.append(f"没有运行记录 {ledger.LEDGER_NAME}，无可记住。")
     if remember and not problems and isinstance(entries, list) and entries:
         where = ledger.remember(directory, entries)
         if where is not None:
