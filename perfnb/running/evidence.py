@@ -12,10 +12,10 @@ to establish trust:
 4. the copies of each unit's result against each other (:mod:`perfnb.running.crosscheck`).
 
 Every step works on one read of each file: the manifest's bytes whose signature was checked
-are the bytes parsed and handed to the hashes, the ledger check and the cross-checks; each
-listed file is read once (without following symlinks, :mod:`perfnb.running.archivefs`) and
-the cross-checks compare exactly the bytes that were hashed.  Nothing outside the folder is
-opened.
+are the bytes parsed and handed to the hashes, the ledger check and the cross-checks; the
+ledger is read once for all steps; each listed file is hashed without following symlinks
+(:mod:`perfnb.running.archivefs`), and what the cross-checks read is held to the same signed
+hash (:func:`perfnb.running.manifest.read_verified`).  Nothing outside the folder is opened.
 
 Exit 0: everything holds (an unsigned archive with no trusted key configured passes on
 its internal consistency only, and says so); 1: something does not (each problem named);

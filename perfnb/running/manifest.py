@@ -8,9 +8,12 @@ template's hash.  The manifest is rewritten atomically after each unit, and a un
 entry is only written once all its files are on disk, so a batch killed at any moment
 leaves a manifest that describes complete units only.
 
-:func:`verify` re-hashes every file and names each one that was changed, is missing, or
-is not listed; ``perfnb verify`` (:mod:`perfnb.running.evidence`) runs it after checking the
-manifest's signature, then checks the run ledger and the copies of each result.
+:func:`verify` re-hashes every file (never through a symlink) and names each one that was
+changed, is missing, or is not listed, and whatever else the folder holds that perfnb never
+writes (symlinks, devices, FIFOs, extra folders, content in the lock file); ``perfnb
+verify`` (:mod:`perfnb.running.evidence`) runs it on the manifest parsed from the bytes whose
+signature it checked, then checks the run ledger and the copies of each result.  A signing
+batch signs every save (:meth:`Manifest.save`, :func:`write_signed`).
 """
 from __future__ import annotations
 
