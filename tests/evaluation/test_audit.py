@@ -87,6 +87,10 @@ CASES = {
     "QUALITATIVE_PRESUMED": (
         unit(indicator("群众评价", "群众满意", "群众比较认可", 90)),
         unit(indicator("群众评价", "群众满意", "群众满意", 90))),
+    # a form that prints no weights: one info finding saying why there is no total
+    "UNWEIGHTED_FORM": (
+        unit(indicator("采购批次", 4, 4, NAN), weighting="unweighted"),
+        unit(indicator("采购批次", 4, 4, 90))),
     "FUNDS_TOTAL_MISMATCH": (
         unit(indicator("采购批次", 4, 4, 90), budget_lines=[
             {"label": "年度资金总额", "initial": 0, "executed": 0, "is_total": True, "row": 5},

@@ -85,7 +85,7 @@ def _qualitative_out_of_band(ctx, params):
     f = ctx.indicators
     if f is None:
         return
-    out_of_band = f.by_level & f.has_reported & ~f.in_band & ~f.over_weight
+    out_of_band = f.by_level & f.has_reported & ~f.in_band & ~f.over_weight & ~f.unweighted
     specs = {spec.name: spec for spec in ctx.rules.qualitative_levels}
 
     def level_attribute(attribute):
@@ -135,9 +135,13 @@ def _missing_deviation_reason(ctx, params):
         return
     with np.errstate(invalid="ignore"):
         below = f.partial_or_unmet & (f.score < f.weight - ctx.tol) & f.reason_blank
-    yield Hit(below, "message", {"name": f.name, "score": f.score, **_figures(f),
-                                 **f.headers("reason")},
-              column=f.header("reason"), **f.where)
+    # a form without weights: partly or not achieved is what needs the reason
+    unweighted = f.unweighted & f.partial_or_unmet & f.reason_blank
+    fields = {"name": f.name, "score": f.score, **_figures(f), **f.headers("reason"),
+              "status": f.status_label, "completion_ratio": f.completion}
+    yield Hit(below & ~f.unweighted, "message", fields, column=f.header("reason"), **f.where)
+    yield Hit(unweighted, Choice([(~np.isnan(f.completion), "unweighted_ratio")], "unweighted"),
+              fields, column=f.header("reason"), **f.where)
 
 
 MISSING_DEVIATION_REASON = Check(
@@ -151,6 +155,12 @@ MISSING_DEVIATION_REASON = Check(
     basis=f"{BASIS_10}：对未完成绩效目标的指标说明偏差原因及改进措施。",
     messages={"message": "“{name:text}”得分 {score:num} 分，低于分值 {weight:num} 分{figures}，"
                          "但未填写偏差原因。请在“{reason_header}”中说明未完成的原因和改进措施。",
+              "unweighted": "“{name:text}”{status:text}（{target_header} {target_text:or_blank}，"
+                            "{actual_header} {actual_text:or_blank}），但未填写偏差原因。"
+                            "请在“{reason_header}”中说明未完成的原因和改进措施。",
+              "unweighted_ratio": "“{name:text}”{status:text}（{target_header} {target_text:or_blank}，"
+                                  "{actual_header} {actual_text:or_blank}，完成 {completion_ratio:pct0}），"
+                                  "但未填写偏差原因。请在“{reason_header}”中说明未完成的原因和改进措施。",
               "figures": FIGURES},
     condition=_missing_deviation_reason)
 
@@ -350,8 +360,9 @@ def _missing_value(ctx, params):
                   **f.where)
         yield Hit(graded, "target_graded", fields, column=f.header("target"), severity=WARNING,
                   **f.where)
-        yield Hit(np.isnan(f.weight), "weight", fields, column=f.header("weight"), severity=ERROR,
-                  **f.where)
+        # (a form that prints no weights at all is UNWEIGHTED_FORM's, once, not every row's)
+        yield Hit(np.isnan(f.weight) & ~f.unweighted, "weight", fields, column=f.header("weight"),
+                  severity=ERROR, **f.where)
         yield Hit(score_blank, "score", fields, column=f.header("score"), severity=WARNING, **f.where)
     b = ctx.budgets
     if b is not None:
