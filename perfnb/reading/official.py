@@ -21,9 +21,9 @@ from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator
 from perfnb.reading.sheets import Grid, label_matches
 
 UNIT_LABELS = {
-    "project": ("项目名称",),
+    "project": ("项目名称", "专项资金名称"),
     "department": ("主管部门", "主管部门名称", "部门名称", "主管单位", "实施（主管）单位",
-                   "主管（实施）单位", "预算单位", "单位名称"),
+                   "主管（实施）单位", "预算单位", "单位名称", "县级主管部门"),
     "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位", "实施（主管）单位",
                           "主管（实施）单位"),
 }
