@@ -22,6 +22,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
+from perfnb.evaluation.result import UNWEIGHTED_NOTE, achievement_text
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, is_blank
 from perfnb.reading.values import parse_value
@@ -345,8 +346,11 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
 
     texts = [("评价结论", _text(unit.get("reported_grade")))]
     counts = one.counts()
-    review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：总分 "
-              f"{float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”；审核发现错误 "
+    if one.is_unweighted():
+        outcome = f"{UNWEIGHTED_NOTE}（{achievement_text(one.status_counts())}）"
+    else:
+        outcome = (f"总分 {float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”")
+    review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：{outcome}；审核发现错误 "
               f"{counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
               f"{'，详见“审核发现”工作表' if sum(counts.values()) else ''}。")
     if record is not None:
