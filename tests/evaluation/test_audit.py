@@ -243,3 +243,47 @@ def test_budget_reason_silences_low_execution():
 def test_nan_budget_is_a_missing_value():
     tables = unit(indicator("采购批次", 4, 4, 90), budget={"initial": NAN, "executed": NAN})
     assert "MISSING_VALUE" in codes(tables)
+
+
+# -- a form that prints no weights ---------------------------------------------------------
+
+def _unweighted(*specs, **fields):
+    return make_unit("w", [dict(spec, weight=NAN) for spec in specs], budget=full_budget(NAN),
+                     weighting="unweighted", **fields)
+
+
+def test_unweighted_form_is_one_info_finding_not_a_missing_weight_per_row():
+    found = findings(_unweighted(indicator("采购批次", 4, 4), indicator("满意度", 90, 95)))
+    assert list(found["code"]) == ["UNWEIGHTED_FORM"]
+    message = found.iloc[0]["message"]
+    assert found.iloc[0]["severity"] == "info"
+    assert "无法按规则计算" in message and "总分" in message
+    assert "达成 2 项" in message and "不计分" in message       # the budget prints no weight
+
+
+def test_unweighted_reasons_and_over_achievement_still_apply():
+    found = findings(_unweighted(indicator("采购批次", 4, 3), indicator("维修工程", 3, 8)))
+    by_code = {code: group for code, group in found.groupby("code")}
+    assert set(by_code) == {"UNWEIGHTED_FORM", "MISSING_DEVIATION_REASON", "OVER_ACHIEVEMENT"}
+    reason = by_code["MISSING_DEVIATION_REASON"].iloc[0]["message"]
+    assert "“采购批次”部分达成" in reason and "完成 75%" in reason and "分值" not in reason
+    fixed = findings(_unweighted(indicator("采购批次", 4, 3, deviation_reason=REASON),
+                                 indicator("维修工程", 3, 8, deviation_reason=REASON)))
+    assert list(fixed["code"]) == ["UNWEIGHTED_FORM"]
+
+
+def test_unweighted_printed_total_is_checked_against_the_printed_scores():
+    specs = (indicator("采购批次", 4, 4, reported_score=40), indicator("满意度", 90, 95,
+                                                                     reported_score=50))
+    found = findings(_unweighted(*specs, reported_total=100.0))
+    total = found[found["code"] == "TOTAL_MISMATCH"]
+    assert len(total) == 1 and "各项得分之和 90 分" in total.iloc[0]["message"]
+    assert "TOTAL_MISMATCH" not in codes(_unweighted(*specs, reported_total=90.0))
+
+
+def test_unweighted_label_weights_are_no_weight_rollup():
+    """湖北's "产出指标（60分）" over rows without weights: nothing to add up."""
+    tables = _unweighted(indicator("采购批次", 4, 4, reported_score=60),
+                         reported=[{"level": "level1", "level1": "产出指标", "weight": 60,
+                                    "score": NAN}])
+    assert codes(tables) == {"UNWEIGHTED_FORM"}
