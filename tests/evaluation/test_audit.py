@@ -281,9 +281,25 @@ def test_unweighted_printed_total_is_checked_against_the_printed_scores():
     assert "TOTAL_MISMATCH" not in codes(_unweighted(*specs, reported_total=90.0))
 
 
-def test_unweighted_label_weights_are_no_weight_rollup():
-    """湖北's "产出指标（60分）" over rows without weights: nothing to add up."""
-    tables = _unweighted(indicator("采购批次", 4, 4, reported_score=60),
-                         reported=[{"level": "level1", "level1": "产出指标", "weight": 60,
-                                    "score": NAN}])
-    assert codes(tables) == {"UNWEIGHTED_FORM"}
+def _labelled(*weights, budget_weight=NAN):
+    """One indicator per dimension, each dimension's points printed in its 一级 label."""
+    names = ("产出指标", "效益指标")
+    specs = [indicator(f"指标{i}", 4, 4, level1=name) for i, name in enumerate(names[:len(weights)])]
+    tables = _unweighted(*specs, reported=[
+        {"level": "level1", "level1": name, "weight": weight, "score": NAN}
+        for name, weight in zip(names, weights)])
+    tables.budgets.loc[0, "weight"] = budget_weight
+    return tables
+
+
+def test_unweighted_label_weights_are_no_subtotal_rollup_but_must_make_the_total():
+    """湖北's "产出指标（60分）" over rows without weights: nothing to add up under it, but the
+    labels' points and the budget's must make 100 (pub14: 60 + 40 + 20 = 120)."""
+    assert codes(_labelled(60, 20, budget_weight=20)) == {"UNWEIGHTED_FORM"}
+    found = findings(_labelled(60, 40, budget_weight=20))
+    rollup = found[found["code"] == "WEIGHT_ROLLUP"]
+    assert len(rollup) == 1 and "共 120 分" in rollup.iloc[0]["message"]
+    # a label weight on one of two dimensions says nothing about the total
+    one_label = _labelled(60, 40, budget_weight=20)
+    one_label.reported = one_label.reported.iloc[:1]
+    assert "WEIGHT_ROLLUP" not in codes(one_label)

@@ -210,10 +210,12 @@ def _text_actual(ctx, params):
     fields = {"name": f.name, "target_text": f.target_text, "actual_text": f.actual_text,
               "level": f.level, "score": f.score, "unit_hint": unit_hint,
               **f.headers("target", "actual")}
-    yield Hit(text_actual & f.by_level, "graded", fields, column=f.header("actual"),
-              severity=WARNING, **f.where)
-    yield Hit(text_actual & f.by_nothing, "unscored", fields, column=f.header("actual"),
-              severity=ERROR, **f.where)
+    # an unweighted form scores nothing: the text only leaves the achievement undecided
+    yield Hit(text_actual & f.by_level, Choice([(f.unweighted, "graded_unweighted")], "graded"),
+              fields, column=f.header("actual"), severity=WARNING, **f.where)
+    yield Hit(text_actual & f.by_nothing, Choice([(f.unweighted, "unscored_unweighted")],
+                                                 "unscored"),
+              fields, column=f.header("actual"), severity=ERROR, **f.where)
 
 
 TEXT_ACTUAL = Check(
@@ -229,7 +231,13 @@ TEXT_ACTUAL = Check(
                         "{score:num} 分。请填写具体数值{unit_hint}。",
               "unscored": "“{name:text}”是定量指标（{target_header} {target_text:or_blank}），"
                           "{actual_header}“{actual_text:or_blank}”不是数值，也不是可识别的完成情况，"
-                          "按 0 分计。请填写具体数值{unit_hint}。"},
+                          "按 0 分计。请填写具体数值{unit_hint}。",
+              "graded_unweighted": "“{name:text}”是定量指标（{target_header} {target_text:or_blank}），"
+                                   "{actual_header}却填写为文字“{actual_text:or_blank}”，已评定为"
+                                   "“{level:text}”。请填写具体数值{unit_hint}。",
+              "unscored_unweighted": "“{name:text}”是定量指标（{target_header} {target_text:or_blank}），"
+                                     "{actual_header}“{actual_text:or_blank}”不是数值，也不是可识别的"
+                                     "完成情况，无法评定完成情况。请填写具体数值{unit_hint}。"},
     condition=_text_actual)
 
 

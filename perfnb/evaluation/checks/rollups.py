@@ -10,6 +10,7 @@ import numpy as np
 from perfnb.evaluation.checks.basis import BASIS_10
 from perfnb.evaluation.checks.registry import ERROR, INFO, Check, Choice, Hit
 from perfnb.evaluation.checks.render import _fmt_number
+from perfnb.model import BUDGET_DIMENSION
 
 
 
@@ -111,6 +112,8 @@ def _weight_rollup(ctx, params):
             off = ~np.isnan(r.weight) & (np.abs(r.weight - r.expected_weight) > tol)
         yield Hit(off, "total_row", {"weight": r.weight, "expected": r.expected_weight},
                   column="分值", **r.where)
+    if s is not None and t.unweighted.any():
+        yield _unweighted_label_weights(ctx, s, t, tol)
     # indicators + budget must make the rule set's total
     has_indicators = t.indicator_count > 0
     yield Hit(has_indicators & (np.abs(t.weight - ctx.rules.total_weight) > tol), "unit",
@@ -120,11 +123,37 @@ def _weight_rollup(ctx, params):
               unit_code=t.codes, sheet=None, row=None, column="分值", indicator="分值合计")
 
 
+def _unweighted_label_weights(ctx, s, t, tol) -> Hit:
+    """A form without indicator weights that prints each dimension's points in its 一级 label
+    (湖北's "产出指标（60分）"): those points and the budget's must still make the total."""
+    level1 = ~s.is_level2 & ~np.isnan(s.weight) & s.unweighted
+    n = t.n
+    printed = np.bincount(s.codes[level1], s.weight[level1], minlength=n)
+    labelled = np.bincount(s.codes[level1], minlength=n)
+    dimensions = ctx.scored["dimensions"]
+    rows = (dimensions["level1"] != BUDGET_DIMENSION).to_numpy() & \
+        (dimensions["indicator_count"].to_numpy() > 0)
+    unit_index = {unit: i for i, unit in enumerate(ctx.unit_ids)}
+    codes = np.array([unit_index[str(u)] for u in dimensions["unit_id"][rows]], dtype=np.int64)
+    dimension_count = np.bincount(codes, minlength=n)
+    budget = np.nan_to_num(t.budget_weight, nan=0.0)
+    total = printed + budget
+    with np.errstate(invalid="ignore"):
+        off = t.unweighted & (labelled > 0) & (labelled == dimension_count) & \
+            (np.abs(total - ctx.rules.total_weight) > tol)
+    return Hit(off, "unweighted", {"label_weight": printed, "budget_weight": budget,
+                                   "weight": total,
+                                   "total_weight": _fmt_number(ctx.rules.total_weight),
+                                   "rules_title": ctx.rules.title},
+               unit_code=t.codes, sheet=None, row=None, column="分值", indicator="分值合计")
+
+
 WEIGHT_ROLLUP = Check(
     code="WEIGHT_ROLLUP", severity=ERROR, table="reported",
     title="分值不能汇总", summary="分值合计不等于满分，或合计/小计行的分值不等于其下各项之和",
     what="各项指标的分值加预算执行的分值应等于满分（total_weight，默认 100 分）；"
-         "合计行、小计行填报的分值应等于其下各项分值之和。",
+         "合计行、小计行填报的分值应等于其下各项分值之和。未印各项指标分值的表，"
+         "各一级指标标签中标明的分值（如“产出指标（60分）”）加预算执行的分值应等于满分。",
     why="分值是评分的权重，汇总不上说明有指标漏填、多填或分值填错，总分也就失去可比性。",
     example="一项指标分值 80 分加预算执行 10 分共 90 分，不等于满分 100 分。",
     basis=f"{BASIS_10}：总分 100 分；原则上预算执行率 10 分、产出 50 分、效益 30 分、满意度 10 分"
@@ -135,6 +164,9 @@ WEIGHT_ROLLUP = Check(
                            "请核对合计行或各指标的分值。",
               "unit": "各项指标分值 {indicator_weight:num} 分加预算执行分值 {budget_weight:num} 分共 "
                       "{weight:num} 分，不等于满分 {total_weight} 分（{rules_title}）。请核对各指标的分值。",
+              "unweighted": "各一级指标标明的分值 {label_weight:num} 分加预算执行分值 {budget_weight:num} 分"
+                            "共 {weight:num} 分，不等于满分 {total_weight} 分（{rules_title}；本表未印各项"
+                            "指标的分值）。请核对一级指标和预算执行的分值。",
               **LABELS},
     condition=_weight_rollup)
 
