@@ -210,6 +210,19 @@ def grade_or_weighting(frame: pd.DataFrame) -> pd.Series:
     return frame["grade"].where(frame["weighting"] != UNWEIGHTED, WEIGHTING_LABELS[UNWEIGHTED])
 
 
+def unweighted_note(results: pd.DataFrame) -> str | None:
+    """A sentence naming the units whose forms print no weights (None when there are none):
+    they have no total or grade, so no rank and no place in the grade distribution."""
+    if results.empty or "weighting" not in results:
+        return None
+    ids = list(results.loc[results["weighting"] == UNWEIGHTED, "unit_id"].astype(str))
+    if not ids:
+        return None
+    shown = "、".join(ids[:10]) + ("等" if len(ids) > 10 else "")
+    return (f"其中 {len(ids)} 个单位（{shown}）的自评表未印分值（权重），作未加权评价：只评定各项指标的"
+            "完成情况（达成、部分达成、未达成）和预算执行率，不计算总分和等级，不参加排名和等级分布。")
+
+
 def grade_distribution(results: pd.DataFrame) -> pd.Series:
     """Number of units per grade (优, 良, 中, 差 — all four, zeros included)."""
     counts = results["grade"].value_counts()
