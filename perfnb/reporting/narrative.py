@@ -312,7 +312,8 @@ def _unweighted_text(context: dict) -> dict:
         budget_text += f"（表中印出其分值 {format_score(budget['weight'])} 分，计 {format_score(budget['score'])} 分）"
     achievement = (f"{len(context['indicators'])} 个三级指标中，达成 {counts['met']} 个、部分达成 "
                    f"{counts['partial']} 个、未达成 {counts['unmet']} 个"
-                   + (f"、无法评定 {counts['missing']} 个" if counts["missing"] else ""))
+                   + (f"、无法评定 {counts['missing']} 个" if counts["missing"] else "")
+                   if context["indicators"] else "没有绩效指标表，只评价预算执行")
     reported_sum, reported_total = context["reported_score_sum"], context["reported_total"]
     if _missing(reported_sum) and _missing(reported_total):
         reported = "单位未填报得分和总分。"

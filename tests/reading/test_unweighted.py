@@ -95,3 +95,32 @@ def test_a_weighted_form_stays_weighted(written):
     assert tables.units.iloc[0]["weighting"] == "weighted"
     assert list(tables.indicators["weight"]) == [40, 40]
     assert evaluate(tables).to_dict()["total"] is not None
+
+
+def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path):
+    """A Word report whose text gives the funds but has no indicator table: the budget alone,
+    unweighted (no invented weight, no total); without funds in the text it is still refused."""
+    from docx import Document
+
+    from perfnb.errors import InputError
+
+    document = Document()
+    for text in ("某县教育局2022年度校舍维修项目绩效自评报告",
+                 "一、项目基本情况",
+                 "该项目年初预算数为100万元，全年执行数为85万元。"):
+        document.add_paragraph(text)
+    path = tmp_path / "report.docx"
+    document.save(path)
+    result = evaluate(load_unit(path)).to_dict()
+    assert result["weighting"] == "unweighted" and result["indicators"] == []
+    assert result["total"] is None and result["grade"] is None
+    assert result["budget"]["rate"] == 0.85 and result["budget"]["score"] is None
+    codes = {f["code"]: f["message"] for f in result["findings"]}
+    assert "LOW_EXECUTION" in codes
+    assert "没有绩效指标表" in codes["UNWEIGHTED_FORM"] and "只评价预算执行" in codes["UNWEIGHTED_FORM"]
+
+    bare = Document()
+    bare.add_paragraph("某县教育局2022年度校舍维修项目绩效自评报告")
+    bare.save(tmp_path / "bare.docx")
+    with pytest.raises(InputError, match="找不到绩效指标表"):
+        load_unit(tmp_path / "bare.docx")

@@ -214,7 +214,8 @@ def _unweighted_form(ctx, params):
                      (~np.isnan(t.budget_weight), "budget_no_rate"),
                      (~np.isnan(t.budget_rate), "budget_rate")], "budget_none")
     counts = t.status_counts
-    yield Hit(t.unweighted, "message",
+    message = Choice([(t.indicator_count == 0, "budget_only")], "message")
+    yield Hit(t.unweighted, message,
               {"budget": budget, "budget_weight": t.budget_weight, "budget_score": t.budget_score,
                "rate": t.budget_rate, "count": t.indicator_count, "met": counts["met"],
                "partial": counts["partial"], "unmet": counts["unmet"], "missing": counts["missing"],
@@ -242,6 +243,8 @@ UNWEIGHTED_FORM = Check(
                    "{budget}；{count:num0} 项指标中达成 {met:num0} 项、部分达成 {partial:num0} 项、"
                    "未达成 {unmet:num0} 项、缺失 {missing:num0} 项{reported}。如需总分和等级，"
                    "请单位补报各项指标的分值（权重）。",
+        "budget_only": "报告中没有绩效指标表，也没有分值（权重），无法按规则计算得分、总分和等级，只评价"
+                       "预算执行：{budget}{reported}。如需总分和等级，请单位提供附有分值的绩效自评表。",
         "budget_scored": "预算执行率 {rate:pct}，按表中印出的 {budget_weight:num} 分计 {budget_score:num} 分",
         "budget_no_rate": "表中印出预算执行 {budget_weight:num} 分，但执行率无法计算",
         "budget_rate": "预算执行率 {rate:pct}（表中未印其分值，不计分）",
