@@ -303,3 +303,11 @@ def test_unweighted_label_weights_are_no_subtotal_rollup_but_must_make_the_total
     one_label = _labelled(60, 40, budget_weight=20)
     one_label.reported = one_label.reported.iloc[:1]
     assert "WEIGHT_ROLLUP" not in codes(one_label)
+
+
+def test_unweighted_budget_without_figures_loses_no_points():
+    tables = _unweighted(indicator("采购批次", 4, 4))
+    tables.budgets.loc[0, "executed"] = NAN
+    found = findings(tables)
+    missing = found[found["code"] == "MISSING_VALUE"].iloc[0]["message"]
+    assert "无法计算执行率" in missing and "0 分" not in missing

@@ -374,8 +374,9 @@ def _missing_value(ctx, params):
         yield Hit(score_blank, "score", fields, column=f.header("score"), severity=WARNING, **f.where)
     b = ctx.budgets
     if b is not None:
-        yield Hit(~b.has_rate, "budget", {"initial": b.initial, "adjusted": b.adjusted,
-                                          "executed": b.executed},
+        # without a weight (an unweighted form that prints none) there are no points to lose
+        yield Hit(~b.has_rate, Choice([(np.isnan(b.weight), "budget_unscored")], "budget"),
+                  {"initial": b.initial, "adjusted": b.adjusted, "executed": b.executed},
                   column=b.header("rate"), severity=ERROR, **b.where)
 
 
@@ -403,7 +404,10 @@ MISSING_VALUE = Check(
                        "{score:num} 分。请补填得分。",
               "budget": "预算执行数据不完整（年初预算数 {initial:num} 万元，全年预算数 {adjusted:num} 万元，"
                         "全年执行数 {executed:num} 万元），无法计算执行率，预算执行按 0 分计。"
-                        "请补填预算数和执行数。"},
+                        "请补填预算数和执行数。",
+              "budget_unscored": "预算执行数据不完整（年初预算数 {initial:num} 万元，全年预算数 "
+                                 "{adjusted:num} 万元，全年执行数 {executed:num} 万元），无法计算执行率。"
+                                 "请补填预算数和执行数。"},
     condition=_missing_value)
 
 
