@@ -49,6 +49,7 @@ BUDGET_DIMENSION = "预算执行率"
 WEIGHTED = "weighted"
 UNWEIGHTED = "unweighted"
 WEIGHTING_LABELS = {WEIGHTED: "按分值计分", UNWEIGHTED: "未加权"}
+NO_TOTAL = "不计算"      # what stands in the 总分 cell of an unweighted unit
 
 UNIT_COLUMNS = {
     "unit_id": "str: unique id of the unit (YAML unit_id, else the input file's stem)",

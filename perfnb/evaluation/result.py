@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 
 from perfnb.errors import ParameterError
-from perfnb.model import (STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, UNWEIGHTED,
-                          WEIGHTED, WEIGHTING_LABELS, UnitTables)
+from perfnb.model import (NO_TOTAL, STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET,
+                          UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS, UnitTables)
 from perfnb.textwidth import clip, display_width, pad
 from perfnb.evaluation.rules import RuleSet
 
@@ -88,7 +88,7 @@ ACHIEVEMENTS = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
 STATUS_COUNT_KEYS = ("met", "partial", "unmet", "missing")
 # What an unweighted evaluation says instead of a total (reports, screening, terminal).
 UNWEIGHTED_NOTE = "本表未印分值（权重），不计算总分和等级，作未加权评价：逐项评定完成情况"
-UNWEIGHTED_TOTAL_TEXT = "不计算（未加权）"
+UNWEIGHTED_TOTAL_TEXT = f"{NO_TOTAL}（{WEIGHTING_LABELS[UNWEIGHTED]}）"
 
 
 def achievement_text(counts: dict) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from perfnb.errors import InputErrors, PerfnbError
-from perfnb.model import UNWEIGHTED, WEIGHTING_LABELS
+from perfnb.model import NO_TOTAL, UNWEIGHTED, WEIGHTING_LABELS
 
 __all__ = ["COLUMNS", "discover_files", "screen_files", "screen_command_rows", "write_rows",
            "summary_line"]
@@ -360,7 +360,7 @@ def text_rows(rows: list[dict[str, Any]]) -> str:
     def show(value):
         return "—" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
     table = [[Path(row["file"]).name, row["unit_id"] or "—", row["project"] or "—",
-              show(row["total"]) if row.get("weighting") != UNWEIGHTED else "不计算",
+              show(row["total"]) if row.get("weighting") != UNWEIGHTED else NO_TOTAL,
               row["grade"] or (unweighted_label if row.get("weighting") == UNWEIGHTED else "—"),
               *[show(row["dimensions"].get(name)) for name in dimensions],
               str(row["errors"]), str(row["warnings"]), str(row["infos"]),

@@ -10,6 +10,7 @@ import numpy as np
 from perfnb.evaluation.checks.basis import BASIS_10
 from perfnb.evaluation.checks.registry import ERROR, INFO, Check, Choice, Hit
 from perfnb.evaluation.checks.render import _fmt_number
+from perfnb.evaluation.scoring import unit_codes
 from perfnb.model import BUDGET_DIMENSION
 
 
@@ -133,8 +134,7 @@ def _unweighted_label_weights(ctx, s, t, tol) -> Hit:
     dimensions = ctx.scored["dimensions"]
     rows = (dimensions["level1"] != BUDGET_DIMENSION).to_numpy() & \
         (dimensions["indicator_count"].to_numpy() > 0)
-    unit_index = {unit: i for i, unit in enumerate(ctx.unit_ids)}
-    codes = np.array([unit_index[str(u)] for u in dimensions["unit_id"][rows]], dtype=np.int64)
+    codes = unit_codes(ctx.unit_ids, dimensions[rows].reset_index(drop=True), "一级指标")
     dimension_count = np.bincount(codes, minlength=n)
     budget = np.nan_to_num(t.budget_weight, nan=0.0)
     total = printed + budget

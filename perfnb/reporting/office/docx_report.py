@@ -34,7 +34,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from perfnb.errors import ExportError
 from perfnb.fsutil import atomic_write_bytes
-from perfnb.model import STATUS_LABELS
+from perfnb.model import NO_TOTAL, STATUS_LABELS, UNWEIGHTED, WEIGHTING_LABELS
 
 FONTS = {"body": "仿宋", "kai": "楷体", "hei": "黑体", "song": "宋体", "latin": "Times New Roman"}
 BODY_SIZE = Pt(16)       # 三号
@@ -413,8 +413,8 @@ def _indicator_table(document, context: dict, number: int):
     reported_total = context["reported_total"]
     rows.append(["总分", "", "", "", "", format_score(context["weight_total"]),
                  format_score(reported_total) if not _missing(reported_total) else "",
-                 "不计算" if unweighted else format_score(context["total"]),
-                 "未加权" if unweighted else context["grade"]])
+                 NO_TOTAL if unweighted else format_score(context["total"]),
+                 WEIGHTING_LABELS[UNWEIGHTED] if unweighted else context["grade"]])
     _caption(document, f"表{number}  绩效指标完成情况")
     if review:
         rows[-1][8:9] = [format_score(review["total"]), review["grade"]]
