@@ -40,6 +40,17 @@ LEVEL1_SATISFACTION = "满意度指标"
 LEVEL1_ORDER = (LEVEL1_OUTPUT, LEVEL1_BENEFIT, LEVEL1_SATISFACTION)
 BUDGET_DIMENSION = "预算执行率"
 
+# How a unit is evaluated (UNIT_COLUMNS ``weighting``).  A form that prints 分值/权重 is scored
+# by the rules (a total and a grade); one that prints no weights at all (湖北's 20+80 template,
+# 转移支付 区域 forms, several 部门整体 forms) gets an unweighted evaluation: each indicator's
+# achievement and completion ratio, budget execution (scored only with the weight the funds
+# block prints), the unit's printed scores checked against its printed total — no computed
+# total or grade.
+WEIGHTED = "weighted"
+UNWEIGHTED = "unweighted"
+WEIGHTING_LABELS = {WEIGHTED: "按分值计分", UNWEIGHTED: "未加权"}
+NO_TOTAL = "不计算"      # what stands in the 总分 cell of an unweighted unit
+
 UNIT_COLUMNS = {
     "unit_id": "str: unique id of the unit (YAML unit_id, else the input file's stem)",
     "department": "str: 主管部门",
@@ -58,6 +69,8 @@ UNIT_COLUMNS = {
     "notes": "str: evaluator's notes",
     "source": "str: path of the data file the unit was read from",
     "layout": "str: official | sichuan | workbook | csv | docx",
+    "weighting": "str: WEIGHTED, or UNWEIGHTED for a form that prints no 分值/权重 (scoring: "
+                 "no total, no grade); a missing column or None means WEIGHTED",
 }
 
 BUDGET_COLUMNS = {

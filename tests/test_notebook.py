@@ -129,3 +129,29 @@ def test_papermill_cli_with_unit_yaml(tmp_path):
     assert sum("image/png" in o.get("data", {}) for o in outputs) == 4
     html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
     assert "人大履职保障经费" in html and "97.6" in html
+
+
+def test_papermill_runs_an_unweighted_unit(tmp_path):
+    """A form that prints no weights (湖北's template, pub12) runs through the notebook: no
+    total, no grade, the report says why and shows each indicator's achievement."""
+    import papermill
+
+    form = ROOT / "tests" / "fixtures" / "real-forms" / "built" / "pub12.xlsx"
+    output = tmp_path / "pub12.ipynb"
+    papermill.execute_notebook(str(default_template()), str(output), parameters={"data": str(form)},
+                               kernel_name="python3", progress_bar=False, cwd=str(ROOT))
+    executed = nbformat.read(output, as_version=4)
+    outputs = [o for c in executed.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    result = next(o.metadata["perfnb"]["result"] for o in outputs
+                  if "perfnb" in o.get("metadata", {}))
+    assert result["weighting"] == "unweighted" and result["total"] is None
+    assert result["grade"] is None and result["achievement"]["met"] == 4
+    assert result["budget"]["score"] == 20.0            # the 20 points the funds block prints
+    html = "".join(o.get("data", {}).get("text/html", "") for o in outputs)
+    typst = "".join(o.get("data", {}).get("text/x-typst", "") for o in outputs)
+    for text in (html, typst):
+        assert "未加权评价" in text and "完成率" in text
+        assert "综合绩效等级" not in text                 # no grade is claimed
+    assert "UNWEIGHTED_FORM" in html
+    assert sum("image/png" in o.get("data", {}) for o in outputs) == 4

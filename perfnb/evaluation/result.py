@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from perfnb.errors import ParameterError
-from perfnb.model import STATUS_LABELS, UnitTables
+from perfnb.model import (NO_TOTAL, STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET,
+                          UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS, UnitTables)
 from perfnb.textwidth import clip, display_width, pad
 from perfnb.evaluation.rules import RuleSet
 
@@ -83,6 +84,20 @@ def _show_percent(value, digits: int = 2) -> str:
     return "" if number is None else f"{number * 100:.{digits}f}%"
 
 
+ACHIEVEMENTS = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
+STATUS_COUNT_KEYS = ("met", "partial", "unmet", "missing")
+# What an unweighted evaluation says instead of a total (reports, screening, terminal).
+UNWEIGHTED_NOTE = "本表未印分值（权重），不计算总分和等级，作未加权评价：逐项评定完成情况"
+UNWEIGHTED_TOTAL_TEXT = f"{NO_TOTAL}（{WEIGHTING_LABELS[UNWEIGHTED]}）"
+
+
+def achievement_text(counts: dict) -> str:
+    """“16 项：达成 14，部分达成 0，未达成 1，缺失 1”."""
+    total = sum(int(counts.get(key) or 0) for key in STATUS_COUNT_KEYS)
+    parts = "，".join(f"{STATUS_LABELS[key]} {int(counts.get(key) or 0)}" for key in STATUS_COUNT_KEYS)
+    return f"{total} 项：{parts}"
+
+
 # -- text layout for CJK: perfnb.textwidth (display_width stays importable from here) -----
 
 def text_table(headers: list[str], rows: list[list[str]], align: list[str] | None = None,
@@ -133,6 +148,20 @@ class Evaluation:
     @property
     def unit_ids(self) -> list[str]:
         return [str(u) for u in self.units["unit_id"]]
+
+    def weighting(self, unit_id: str | None = None) -> str:
+        """WEIGHTED, or UNWEIGHTED for a unit whose form prints no weights (no total)."""
+        totals = self.unit(unit_id).totals
+        value = totals.iloc[0].get("weighting") if len(totals) else None
+        return UNWEIGHTED if value == UNWEIGHTED else WEIGHTED
+
+    def is_unweighted(self, unit_id: str | None = None) -> bool:
+        return self.weighting(unit_id) == UNWEIGHTED
+
+    def status_counts(self, unit_id: str | None = None) -> dict[str, int]:
+        """How many of the unit's indicators are 达成 / 部分达成 / 未达成 / 缺失."""
+        total = self.unit(unit_id).totals.iloc[0]
+        return {key: int(_int(total.get(key)) or 0) for key in STATUS_COUNT_KEYS}
 
     # -- the evaluator's review (复核) ------------------------------------------------------
     @property
@@ -284,6 +313,7 @@ class Evaluation:
                 "status": status,
                 "status_label": STATUS_LABELS.get(status, status),
                 "completion_ratio": _number(record.get("completion_ratio"), 4),
+                "achievement": STATUS_LABELS[status] if status in ACHIEVEMENTS else None,
                 "qualitative_level": _optional_text(record.get("qualitative_level")),
                 "over_achieved": bool(record.get("over_achieved")),
                 "deviation_reason": _text(record.get("deviation_reason")),
@@ -308,8 +338,12 @@ class Evaluation:
             "total": _number(total["total"]),
             "grade": _optional_text(total["grade"]),
             "weight_total": _number(total["weight"]),
+            "weighting": one.weighting(),
+            "weighting_label": WEIGHTING_LABELS[one.weighting()],
+            "achievement": one.status_counts(),
             "reported": {"total": _number(unit.get("reported_total")),
                          "grade": _optional_text(unit.get("reported_grade"))},
+            "reported_score_sum": _number(total.get("reported_sum")),
             "budget": {
                 "initial": _number(budget.get("initial")),
                 "adjusted": _number(budget.get("adjusted")),
@@ -323,7 +357,9 @@ class Evaluation:
             },
             "dimensions": [{"name": d["level1"], "weight": _number(d["weight"]),
                             "score": _number(d["score"]),
-                            "score_rate": _number(d["score_rate"], 4)}
+                            "score_rate": _number(d["score_rate"], 4),
+                            "indicators": _int(d.get("indicator_count")) or 0,
+                            **{key: _int(d.get(key)) or 0 for key in STATUS_COUNT_KEYS}}
                            for d in one.dimensions.to_dict("records")],
             "indicators": indicators,
             "findings": findings,
@@ -387,8 +423,15 @@ class Evaluation:
         if reported_total is not None or _optional_text(unit.get("reported_grade")):
             reported = (f"    自评：{'' if reported_total is None else f'{reported_total:g} 分'}"
                         f"{'，' + _text(unit.get('reported_grade')) if _optional_text(unit.get('reported_grade')) else ''}")
-        lines.append(f"总分：{_show(total['total'])} / {_show(total['weight'])}    "
-                     f"等级：{_text(total['grade'])}{reported}")
+        unweighted = one.is_unweighted()
+        if unweighted:
+            lines.append(f"总分：{UNWEIGHTED_TOTAL_TEXT}    等级：—{reported}")
+            lines.append(f"{UNWEIGHTED_NOTE}（{achievement_text(one.status_counts())}）")
+            if _number(total.get("reported_sum")) is not None:
+                lines.append(f"填报的各项得分之和：{_show(total.get('reported_sum'))} 分")
+        else:
+            lines.append(f"总分：{_show(total['total'])} / {_show(total['weight'])}    "
+                         f"等级：{_text(total['grade'])}{reported}")
         review = one.review_record()
         if review is not None:
             final = one.final_totals.iloc[0]
@@ -396,20 +439,28 @@ class Evaluation:
                          f"复核人：{review['evaluator']}（{review['date']}）")
         budget = one.budgets.iloc[0]
         base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
+        budget_score = (f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}"
+                        if not _missing(budget.get("effective_weight")) else "不计分（表中未印其分值）")
         lines.append(f"预算执行：{base_label} {_show(budget.get('base'))} 万元，全年执行数 "
                      f"{_show(budget.get('executed'))} 万元，执行率 {_show_percent(budget.get('rate'))}，"
-                     f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}")
+                     f"{budget_score}")
         lines.append("")
         dimension_rows = [[_text(d["level1"]), _show(d["weight"]), _show(d["score"]),
                            _show_percent(d["score_rate"], 1)]
                           for d in one.dimensions.to_dict("records")]
         dimension_headers = ["一级指标", "分值", "得分", "得分率"]
+        if unweighted:
+            dimension_headers = ["一级指标", "指标数", "达成", "部分达成", "未达成", "缺失"]
+            dimension_rows = [[_text(d["level1"]), *[str(_int(d.get(key)) or 0) for key in
+                                                     ("indicator_count", *STATUS_COUNT_KEYS)]]
+                              for d in one.dimensions.to_dict("records")
+                              if d["level1"] != "预算执行率"]
         if review is not None:
             dimension_headers.append("复核得分")
             for row, d in zip(dimension_rows, one.final_dimensions.to_dict("records")):
                 row.append(_show(d["score"]))
         lines.append(text_table(dimension_headers, dimension_rows,
-                                ["left", "right", "right", "right", "right"]))
+                                ["left"] + ["right"] * (len(dimension_headers) - 1)))
         lines.append("")
         headers = ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"]
         rows = [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
@@ -417,6 +468,11 @@ class Evaluation:
                  _show(r.get("reported_score")), STATUS_LABELS.get(_text(r.get("status")), "")]
                 for r in one.indicators.to_dict("records")]
         align = ["left", "left", "left", "left", "right", "right", "right", "left"]
+        if unweighted:   # no weights, no computed scores: the completion instead
+            headers = ["二级指标", "三级指标", "指标值", "实际完成值", "完成率", "自评得分", "完成情况"]
+            rows = [[row[0], row[1], row[2], row[3], _show_percent(r.get("completion_ratio"), 0),
+                     row[6], row[7]] for row, r in zip(rows, one.indicators.to_dict("records"))]
+            align = ["left", "left", "left", "left", "right", "right", "left"]
         if review is not None:
             headers += ["复核得分", "复核理由"]
             align += ["right", "left"]
@@ -481,19 +537,24 @@ class Evaluation:
                       f"<th>复核等级</th><td><b>{_e(final['grade'])}</b></td>"
                       f"<th>复核人</th><td>{_e(review['evaluator'])}（{_e(review['date'])}）</td></tr>"
                       if review else "")
+        unweighted = self.is_unweighted()
         head = (f"<h4>{_e(unit.get('project'))}</h4>"
                 "<table>"
                 f"<tr><th>单位编号</th><td>{_e(unit['unit_id'])}</td>"
                 f"<th>主管部门</th><td>{_e(unit.get('department'))}</td>"
                 f"<th>年度</th><td>{_e(_int(unit.get('year')) or '')}</td></tr>"
-                f"<tr><th>总分</th><td class='num'><b>{_show(total['total'])}</b> / "
-                f"{_show(total['weight'])}</td><th>等级</th><td><b>{_e(total['grade'])}</b></td>"
+                + (f"<tr><th>总分</th><td>{UNWEIGHTED_TOTAL_TEXT}</td><th>等级</th><td>—</td>"
+                   if unweighted else
+                   f"<tr><th>总分</th><td class='num'><b>{_show(total['total'])}</b> / "
+                   f"{_show(total['weight'])}</td><th>等级</th><td><b>{_e(total['grade'])}</b></td>") +
                 f"<th>自评</th><td>{_e(_show(unit.get('reported_total')))} "
                 f"{_e(unit.get('reported_grade'))}</td></tr>"
                 f"<tr><th>预算执行率</th><td class='num'>{_show_percent(budget.get('rate'))}</td>"
                 f"<th>评分规则</th><td colspan='3'>{_e(self.rules.title)}</td></tr>"
                 f"{review_row}<tr><th>审核发现</th><td colspan='5'>错误 {counts['error']}，警告 "
-                f"{counts['warning']}，提示 {counts['info']}</td></tr></table>")
+                f"{counts['warning']}，提示 {counts['info']}</td></tr></table>"
+                + (f"<p><b>未加权评价：</b>{_e(UNWEIGHTED_NOTE)}"
+                   f"（{_e(achievement_text(self.status_counts()))}）。</p>" if unweighted else ""))
         dims = "".join(
             f"<tr><td>{_e(d['level1'])}</td><td class='num'>{_show(d['weight'])}</td>"
             f"<td class='num'>{_show(d['score'])}</td>"
@@ -501,6 +562,14 @@ class Evaluation:
             for d in self.dimensions.to_dict("records"))
         dims = ("<h4>一级指标得分</h4><table><tr><th>一级指标</th><th>分值</th><th>得分</th>"
                 f"<th>得分率</th></tr>{dims}</table>")
+        if unweighted:
+            dims = "".join(
+                f"<tr><td>{_e(d['level1'])}</td>" + "".join(
+                    f"<td class='num'>{_int(d.get(key)) or 0}</td>"
+                    for key in ("indicator_count", *STATUS_COUNT_KEYS)) + "</tr>"
+                for d in self.dimensions.to_dict("records") if d["level1"] != "预算执行率")
+            dims = ("<h4>一级指标完成情况</h4><table><tr><th>一级指标</th><th>指标数</th><th>达成</th>"
+                    f"<th>部分达成</th><th>未达成</th><th>缺失</th></tr>{dims}</table>")
         records = self.indicators.to_dict("records")
         # 一级/二级 cells span the rows of their group, as on the official 自评表.
         level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
@@ -518,8 +587,10 @@ class Evaluation:
             rows.append(
                 f"<tr>{cells}"
                 f"<td>{_e(r.get('name'))}</td><td>{_e(r.get('target_text'))}</td>"
-                f"<td>{_e(r.get('actual_text'))}</td><td class='num'>{_show(r.get('weight'))}</td>"
-                f"<td class='num'>{_show(r.get('score'))}</td>"
+                f"<td>{_e(r.get('actual_text'))}</td>"
+                + (f"<td class='num'>{_show_percent(r.get('completion_ratio'), 0)}</td>" if unweighted
+                   else f"<td class='num'>{_show(r.get('weight'))}</td>"
+                        f"<td class='num'>{_show(r.get('score'))}</td>") +
                 f"<td class='num'>{_show(r.get('reported_score'))}</td>"
                 f"<td style='color:{color};background:{background}'>"
                 f"{_e(STATUS_LABELS.get(status, status))}</td>"
@@ -527,8 +598,9 @@ class Evaluation:
                    f"<td>{_e(r.get('review_reason')) if r.get('reviewed') else ''}</td>"
                    if review else "") + "</tr>")
         indicators = ("<h4>绩效指标</h4><table><thead><tr><th>一级指标</th><th>二级指标</th>"
-                      "<th>三级指标</th><th>指标值</th><th>实际完成值</th><th>分值</th><th>得分</th>"
-                      f"<th>自评得分</th><th>完成情况</th>"
+                      "<th>三级指标</th><th>指标值</th><th>实际完成值</th>"
+                      + ("<th>完成率</th>" if unweighted else "<th>分值</th><th>得分</th>")
+                      + "<th>自评得分</th><th>完成情况</th>"
                       f"{'<th>复核得分</th><th>复核理由</th>' if review else ''}</tr></thead>"
                       f"<tbody>{''.join(rows)}"
                       "</tbody></table>")
@@ -588,13 +660,18 @@ class Evaluation:
         review = self.review_record()
         final = self.final_totals.iloc[0]
         th = {"header": True}
+        unweighted = self.is_unweighted()
+        total_cells = ([Cell("总分", **th), UNWEIGHTED_TOTAL_TEXT, Cell("等级", **th), "—"]
+                       if unweighted else
+                       [Cell("总分", **th),
+                        Cell(ty.Typst(f"#perfnb-bold[{ty.text(_show(total['total']))}] / "
+                                      f"{ty.text(_show(total['weight']))}")),
+                        Cell("等级", **th), Cell(_text(total["grade"]), bold=True)])
         head = ty.table(["auto", "1fr", "auto", "1fr", "auto", "auto"], [], [
             [Cell("单位编号", **th), Cell(ty.breakable(_text(unit["unit_id"]))),
              Cell("主管部门", **th), _text(unit.get("department")),
              Cell("年度", **th), _text(_int(unit.get("year")) or "")],
-            [Cell("总分", **th), Cell(ty.Typst(f"#perfnb-bold[{ty.text(_show(total['total']))}] / "
-                                               f"{ty.text(_show(total['weight']))}")),
-             Cell("等级", **th), Cell(_text(total["grade"]), bold=True),
+            [*total_cells,
              Cell("自评", **th), f"{_show(unit.get('reported_total'))} {_text(unit.get('reported_grade'))}"],
             [Cell("预算执行率", **th), _show_percent(budget.get("rate")),
              Cell("评分规则", **th), Cell(_text(self.rules.title), colspan=3)],
@@ -610,6 +687,13 @@ class Evaluation:
             [_text(d["level1"]), Cell(_show(d["weight"]), **num), Cell(_show(d["score"]), **num),
              Cell(_show_percent(d["score_rate"], 1), **num)]
             for d in self.dimensions.to_dict("records")])
+        if unweighted:
+            dims = ty.table(6, [["一级指标", "指标数", "达成", "部分达成", "未达成", "缺失"]], [
+                [_text(d["level1"]), *[Cell(str(_int(d.get(key)) or 0), **num)
+                                       for key in ("indicator_count", *STATUS_COUNT_KEYS)]]
+                for d in self.dimensions.to_dict("records") if d["level1"] != "预算执行率"])
+            head += ty.text(f"{UNWEIGHTED_NOTE}（{achievement_text(self.status_counts())}）。") \
+                + "\n\n"
         records = self.indicators.to_dict("records")
         level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
         level2_spans = _run_lengths([(_text(r.get("level1")), _text(r.get("level2")))
@@ -624,7 +708,8 @@ class Evaluation:
             if level2_spans[index]:
                 cells.append(Cell(_text(r.get("level2")), rowspan=level2_spans[index]))
             cells += [_text(r.get("name")), _text(r.get("target_text")), _text(r.get("actual_text")),
-                      Cell(_show(r.get("weight")), **num), Cell(_show(r.get("score")), **num),
+                      *([Cell(_show_percent(r.get("completion_ratio"), 0), **num)] if unweighted else
+                        [Cell(_show(r.get("weight")), **num), Cell(_show(r.get("score")), **num)]),
                       Cell(_show(r.get("reported_score")), **num),
                       Cell(STATUS_LABELS.get(status, status), color=color, fill=background)]
             if review:
@@ -632,11 +717,11 @@ class Evaluation:
                           _text(r.get("review_reason")) if r.get("reviewed") else ""]
             rows.append(cells)
         indicators = ty.table(None,
-                              [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值", "分值",
-                                "得分", "自评得分", "完成情况"]
+                              [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值",
+                                *(["完成率"] if unweighted else ["分值", "得分"]), "自评得分", "完成情况"]
                                + (["复核得分", "复核理由"] if review else [])], rows)
         parts = ["=== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
-                 "=== 一级指标得分\n\n", dims, "=== 绩效指标\n\n", indicators]
+                 "=== 一级指标完成情况\n\n" if unweighted else "=== 一级指标得分\n\n", dims, "=== 绩效指标\n\n", indicators]
         if with_findings:
             parts.append("=== 审核发现\n\n")
             if len(self.findings):

@@ -24,6 +24,14 @@ The rules (docs: /work/shared/domain.md §2) with the choices made here:
   scored the same way.  No actual at all (or an unrecognisable text) -> 0, status missing.
 * Status (all kinds): met = full weight; partial = score >= 60 % of the weight; unmet;
   missing = nothing to score.  A blank weight leaves the score NaN (status missing).
+* Unweighted units (``units.weighting`` = UNWEIGHTED: the form prints no 分值/权重): the
+  indicators keep score NaN, their status is their achievement — quantitative: met when the
+  target is reached, partial when the completion (the same fraction a weight would be
+  multiplied by) is >= 60 %, else unmet; qualitative: the level (达成 / 部分达成 / 未达成).
+  Budget execution is scored only with the weight the form prints (never the rule set's
+  default); dimensions and totals have no weight, score, total or grade, but count the
+  indicators by status, and ``reported_sum`` (the unit's printed scores added up) stands
+  beside the printed total for the audit.
 """
 from __future__ import annotations
 
@@ -37,7 +45,7 @@ import pandas as pd
 from perfnb.errors import InputError
 from perfnb.model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE, LEVEL1_ORDER,
                     OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
-                    UnitTables)
+                    UNWEIGHTED, WEIGHTED, UnitTables)
 from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
 
 PARTIAL_SHARE = 0.6   # a score at or above 60 % of the weight is "partial", below "unmet"
@@ -359,10 +367,28 @@ def text_level_codes(indicators: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
 
 # -- the scoring of each table -----------------------------------------------------------
 
-def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
+def unweighted_units(units: pd.DataFrame) -> np.ndarray:
+    """Per unit: is it evaluated unweighted (its form prints no 分值/权重)?  A table without
+    the ``weighting`` column (tables built before it existed) is weighted throughout."""
+    if "weighting" not in units.columns or not len(units):
+        return np.zeros(len(units), dtype=bool)
+    return factorized(units, "weighting").map(lambda v: _text(v) == UNWEIGHTED, bool)
+
+
+def weighting_labels(unweighted: np.ndarray):
+    """The ``weighting`` column of per-unit flags."""
+    return labels((WEIGHTED, UNWEIGHTED), np.asarray(unweighted, dtype=np.int64))
+
+
+def score_indicators(indicators: pd.DataFrame, rules: RuleSet,
+                     unweighted: np.ndarray | None = None) -> pd.DataFrame:
     """The indicator table with score, status, completion_ratio, qualitative_level,
-    over_achieved (and ``scored_by``, ``in_band``, ``operator_used``)."""
+    over_achieved (and ``scored_by``, ``in_band``, ``operator_used``).
+
+    ``unweighted``: per row, its unit prints no weights — its status is then its achievement
+    (see the module docstring), its score stays NaN."""
     n = len(indicators)
+    unweighted = np.zeros(n, dtype=bool) if unweighted is None else np.asarray(unweighted, bool)
     target = numbers(indicators, "target")
     actual = numbers(indicators, "actual")
     # a range target ("3-5次") is over-achieved beyond its high end, not its low end
@@ -461,6 +487,14 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
         status_code = np.select([~(by_number | by_level) | np.isnan(weight),
                                  score >= weight - _EPS,
                                  score >= PARTIAL_SHARE * weight - _EPS], [0, 1, 2], 3)
+    if unweighted.any():
+        # no weight to score against: the achievement itself (达成 / 部分达成 / 未达成)
+        level_status = np.array([1, 2, 3, 0])[np.where(level_code >= 0, level_code, 3)]
+        with np.errstate(invalid="ignore"):
+            number_status = np.select([fraction >= 1.0 - _EPS,
+                                       fraction >= PARTIAL_SHARE - _EPS], [1, 2], 3)
+        achievement = np.select([by_number, by_level], [number_status, level_status], 0)
+        status_code = np.where(unweighted, achievement, status_code)
 
     # label columns: (names, codes)
     label_columns = {
@@ -490,7 +524,10 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
 
 
 def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
-    """One budget row per unit (in unit order) with rate, effective_weight and score."""
+    """One budget row per unit (in unit order) with rate, effective_weight and score.
+
+    An unweighted unit's budget execution is scored only with the weight its form prints:
+    without one, effective_weight and score are NaN (the rate is computed all the same)."""
     unit_ids = units["unit_id"].astype(str)
     first = budgets.drop_duplicates("unit_id", keep="first") if len(budgets) else budgets
     first = first.assign(unit_id=first["unit_id"].astype(str)) if len(first) else first
@@ -506,13 +543,27 @@ def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) ->
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(base > 0, executed / base, np.nan)
     weight = table["weight"].to_numpy(float)
-    effective_weight = np.where(np.isnan(weight), rules.budget_weight, weight)
+    default_weight = np.where(unweighted_units(units), np.nan, rules.budget_weight)
+    effective_weight = np.where(np.isnan(weight), default_weight, weight)
     score = round_half_up(np.clip(np.nan_to_num(rate, nan=0.0), 0.0, 1.0) * effective_weight)
     return table.assign(rate=rate, base=base, effective_weight=effective_weight, score=score)
 
 
+STATUS_COUNTS = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, STATUS_MISSING)
+
+
+def _status_counts(indicators: pd.DataFrame, bins: np.ndarray, size: int) -> dict[str, np.ndarray]:
+    """How many indicators of each bin (unit, or unit and dimension) have each status."""
+    if "status" not in indicators.columns or not len(indicators):
+        return {status: np.zeros(size, dtype=np.int64) for status in STATUS_COUNTS}
+    status = factorized(indicators, "status")
+    return {name: np.bincount(bins, status.map(lambda v, s=name: v == s, bool),
+                              minlength=size).astype(np.int64) for name in STATUS_COUNTS}
+
+
 def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFrame,
-                unit_ids: pd.Index, source: pd.DataFrame) -> pd.DataFrame:
+                unit_ids: pd.Index, source: pd.DataFrame,
+                unweighted: np.ndarray | None = None) -> pd.DataFrame:
     n_units = len(unit_ids)
     level1 = factorized(source, "level1")
     level1_codes = np.where(level1.codes < 0, len(level1.values) - 1, level1.codes)
@@ -526,7 +577,12 @@ def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFra
     groups = len(group_keys)
     weight_sum = np.bincount(group_of_row, weight, minlength=groups)
     score_sum = np.bincount(group_of_row, score, minlength=groups)
+    counts = _status_counts(indicators, group_of_row, groups)
     group_unit = group_keys // n_level1
+    if unweighted is not None and unweighted.any():
+        # an unweighted unit's dimensions have no weight and no score, only their counts
+        weight_sum = np.where(unweighted[group_unit], np.nan, weight_sum)
+        score_sum = np.where(unweighted[group_unit], np.nan, score_sum)
     group_level1_code = group_keys % n_level1
     # the order of each distinct name, spread to the groups
     name_order = {name: i + 1 for i, name in enumerate(LEVEL1_ORDER)}
@@ -545,13 +601,19 @@ def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFra
     dimension_weight, dimension_score = dimension_weight[order], dimension_score[order]
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(dimension_weight > 0, dimension_score / dimension_weight, np.nan)
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "unit_id": labels(unit_ids, unit_code),
         "level1": labels([BUDGET_DIMENSION, *level1_names], name_code),
         "weight": dimension_weight,
         "score": dimension_score,
         "score_rate": rate,
     })
+    # indicators per status (the budget row counts none): what an unweighted unit shows
+    frame["indicator_count"] = np.concatenate(
+        [np.zeros(n_units, dtype=np.int64), np.bincount(group_of_row, minlength=groups)])[order]
+    for status in STATUS_COUNTS:
+        frame[status] = np.concatenate([np.zeros(n_units, dtype=np.int64), counts[status]])[order]
+    return frame
 
 
 def grades_of(totals: np.ndarray, rules: RuleSet) -> np.ndarray:
@@ -572,7 +634,8 @@ def aggregate(tables: UnitTables, indicators: pd.DataFrame, budgets: pd.DataFram
         unit_ids = pd.Index(tables.units["unit_id"].astype(str).to_numpy(object))
     if codes is None:
         codes = unit_codes(unit_ids, tables.indicators, "指标表")
-    dimensions = _dimensions(indicators, codes, budgets, unit_ids, tables.indicators)
+    unweighted = unweighted_units(tables.units)
+    dimensions = _dimensions(indicators, codes, budgets, unit_ids, tables.indicators, unweighted)
 
     n_units = len(unit_ids)
     indicator_weight = np.bincount(codes, np.nan_to_num(numbers(indicators, "weight"), nan=0.0),
@@ -580,7 +643,19 @@ def aggregate(tables: UnitTables, indicators: pd.DataFrame, budgets: pd.DataFram
     indicator_score = np.bincount(codes, np.nan_to_num(indicators["score"].to_numpy(float), nan=0.0),
                                   minlength=n_units)
     indicator_count = np.bincount(codes, minlength=n_units)
+    # an unweighted unit: no indicator weight or score, so no total and no grade
+    indicator_weight = np.where(unweighted, np.nan, indicator_weight)
+    indicator_score = np.where(unweighted, np.nan, indicator_score)
     total = round_half_up(budgets["score"].to_numpy(float) + indicator_score)
+    total = np.where(unweighted, np.nan, total)
+    # the unit's own printed scores added up (NaN where it printed none)
+    reported = numbers(indicators, "reported_score")
+    reported_sum = np.bincount(codes, np.nan_to_num(reported, nan=0.0), minlength=n_units)
+    reported_any = np.bincount(codes, ~np.isnan(reported), minlength=n_units) > 0
+    budget_reported = numbers(budgets, "reported_score")
+    reported_sum = np.where(reported_any, reported_sum, np.nan)
+    reported_sum = np.where(np.isnan(budget_reported), reported_sum,
+                            np.nan_to_num(reported_sum, nan=0.0) + budget_reported)
     totals = pd.DataFrame({
         "unit_id": np.asarray(unit_ids, dtype=object),
         "weight": round_half_up(budgets["effective_weight"].to_numpy(float) + indicator_weight),
@@ -589,6 +664,9 @@ def aggregate(tables: UnitTables, indicators: pd.DataFrame, budgets: pd.DataFram
         "indicator_weight": round_half_up(indicator_weight),
         "indicator_score": round_half_up(indicator_score),
         "indicator_count": indicator_count,
+        "weighting": weighting_labels(unweighted),
+        "reported_sum": round_half_up(reported_sum),
+        **_status_counts(indicators, codes, n_units),
     })
     return dimensions, totals
 
@@ -605,7 +683,8 @@ def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[s
         raise InputError(f"单位编号“{'、'.join(duplicated)}”重复", hint="每个单位的编号必须唯一")
     codes = unit_codes(unit_ids, tables.indicators, "指标表")
 
-    indicators = score_indicators(tables.indicators, rules)
+    indicators = score_indicators(tables.indicators, rules,
+                                  unweighted_units(tables.units)[codes] if len(codes) else None)
     budgets = score_budgets(tables.units, tables.budgets, rules)
     dimensions, totals = aggregate(tables, indicators, budgets, rules, unit_ids, codes)
     return {"indicators": indicators, "budgets": budgets, "dimensions": dimensions,

@@ -13,7 +13,7 @@ import pandas as pd
 
 from perfnb.errors import InputError, InputErrors
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
-                          OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, UnitTables)
+                          OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, WEIGHTED, UnitTables)
 from perfnb.reading.values import parse_value
 from perfnb.reading.blocks import funds_rate
 
@@ -202,6 +202,7 @@ def to_tables_many(pairs: list[tuple[LoadedUnit, str]]) -> UnitTables:
         unit["unit_id"] = unit_id
         unit["source"] = loaded.source
         unit["layout"] = loaded.layout
+        unit["weighting"] = unit.get("weighting") or WEIGHTED
         unit_rows.append(unit)
         budget_rows.append({**(loaded.budget or empty_budget), "unit_id": unit_id})
         line_rows.extend({**line, "unit_id": unit_id} for line in loaded.budget_lines)

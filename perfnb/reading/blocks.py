@@ -179,16 +179,35 @@ def find_indicator_header(grid: Grid) -> tuple[int, dict[str, int]] | None:
     return (header.row, header.columns) if header else None
 
 
+# The columns an indicator table needs: a weighted one (分值/权重 printed), else — a form that
+# prints no weights at all (湖北's 20+80 template, 转移支付 区域 forms) — names, targets and
+# actuals, read for an unweighted evaluation (``UNWEIGHTED_FORM``).
+WEIGHTED_HEADER = frozenset({"name", "target", "weight"})
+UNWEIGHTED_HEADER = frozenset({"name", "target", "actual"})
+
+
 def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader | None:
-    """The first indicator table header of the grid (within ``rows``), or None."""
+    """The first indicator table header of the grid (within ``rows``), or None.
+
+    A header with a 分值/权重 column anywhere wins; only a grid with none gives the first
+    header of names, targets and actuals without weights (an unweighted form)."""
+    unweighted = None
     for r in rows or range(1, grid.max_row + 1):
         columns = header_columns(grid, r, indicator_column)
         if {"name", "target"} <= columns.keys() and len(columns) >= 3 or \
                 {"name", "weight"} <= columns.keys() and len(columns) >= 4:
             header = read_indicator_header(grid, r)
-            if {"name", "target", "weight"} <= header.columns.keys() and len(header.columns) >= 4:
+            if WEIGHTED_HEADER <= header.columns.keys() and len(header.columns) >= 4:
                 return header
-    return None
+            if unweighted is None and "weight" not in header.columns and \
+                    UNWEIGHTED_HEADER <= header.columns.keys():
+                unweighted = header
+    return unweighted
+
+
+def is_unweighted(columns: dict[str, int]) -> bool:
+    """Does an indicator header print no 分值/权重 column (an unweighted form)?"""
+    return "weight" not in columns
 
 
 def missing_weight_column(grid: Grid) -> InputError | None:
@@ -241,8 +260,8 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     block = IndicatorBlock(header_row, columns)
     _weight_from_share(grid, header_row, columns, extras, block)
     last_label_column = max(columns.get(k, 0) for k in ("level1", "level2", "name"))
-    last_label_column = max(last_label_column, min(columns.get("target", 1),
-                                                   columns.get("weight", 1)) - 1)
+    last_label_column = max(last_label_column, min(
+        columns.get("target", 1), columns.get("weight", columns.get("target", 1))) - 1)
     level1 = level2 = ""
     level1_weights: dict[str, tuple[float, int]] = {}
     group: list[dict] = []           # indicators since the last subtotal
@@ -723,7 +742,9 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
     weight = NAN
     weight_parsed = parse_cell(grid, row, columns.get("weight"))
-    if weight_parsed.number is None or weight_parsed.unit not in ("", "分"):
+    if "weight" not in columns:
+        pass    # an unweighted form: no weight to read, none to ask for
+    elif weight_parsed.number is None or weight_parsed.unit not in ("", "分"):
         if weight_parsed.text:
             error("weight", f"分值“{weight_parsed.text}”不是数字", "请填写该指标的分值（数字）")
         else:
@@ -801,7 +822,8 @@ def _reconcile_units(grid: Grid, row: int, name: str, target: ParsedValue, actua
 AMOUNT_KEYS = ("initial", "adjusted", "executed")
 TOTAL_FUNDS_LABELS = ("年度资金总额", "资金总额", "预算资金总额", "合计", "总计", "项目资金总额",
                       "年度资金总额合计", "总额", "资金合计", "预算总额", "预算数", "项目总资金",
-                      "资金总计", "年度资金")
+                      "资金总计", "年度资金", "年度财政资金总额", "财政资金总额",
+                      "部门整体支出总额", "整体支出总额")
 
 
 @dataclass
@@ -886,6 +908,24 @@ def _total_from_lines(block: "FundsBlock") -> None:
             block.total_from_lines = True
 
 
+# "预算执行情况（万元）（20分）", "得分（20分*执行率）": the points a funds block without a 分值
+# column prints in its title or its score heading.
+_FUNDS_WEIGHT_RE = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分(?![值数])")
+
+
+def _printed_funds_weight(grid: Grid, header_row: int, row: int, first_amount: int) -> float | None:
+    """The weight of budget execution printed in the funds block's title or headings when it
+    has no 分值 column (湖北's "预算执行情况（万元）（20分）" | "得分（20分*执行率）"), else None:
+    never the rule set's default, which the form does not print."""
+    texts = [grid.text(header_row, c) for c in range(1, grid.max_column + 1)]
+    texts += [grid.text(row, c) for c in range(1, first_amount)]
+    for text in texts:
+        match = _FUNDS_WEIGHT_RE.search(text.replace(" ", ""))
+        if match:
+            return float(match.group(1))
+    return None
+
+
 def funds_rate(parsed: ParsedValue) -> float:
     """A reported execution rate as a fraction: "88.49%" -> 0.8849; 0.8849 stays; 88.49 -> 0.8849."""
     if parsed.number is None:
@@ -912,6 +952,9 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
             label = grid.text(r, label_column)
         else:
             label = _funds_label(grid, r, first_amount)
+        if any(grid.cell_anchor(r, c) == grid.cell_anchor(r, first_amount)
+               for c in range(1, first_amount) if not grid.is_blank(r, c)):
+            break     # one text merged across label and figures ("年度目标1：（80分）"): no line
         label = re.sub(r"^其中[:：]?", "", label)
         label = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label).rstrip(":：")
         parsed = {k: parse_cell(grid, r, columns.get(k)) for k in AMOUNT_KEYS}
@@ -952,6 +995,9 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                                          "分值", hint="预算执行率的分值不能超过 100 分"))
             score = parse_cell(grid, r, columns.get("score"))
             reason = normalise_text(grid.get(r, columns["reason"])) if "reason" in columns else ""
+            if "weight" not in columns:
+                weight = ParsedValue(None, _printed_funds_weight(grid, header_row, r, first_amount),
+                                     "", None, "")
             block.total = {
                 "initial": line["initial"], "adjusted": line["adjusted"],
                 "executed": line["executed"],

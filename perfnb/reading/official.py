@@ -14,14 +14,16 @@ from openpyxl.utils import get_column_letter
 from perfnb.errors import InputError
 from perfnb.reading.values import clean_label, normalise_text
 from perfnb.reading.assemble import LoadedUnit
+from perfnb.model import UNWEIGHTED
 from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header,
-                                   indicator_header, read_funds_block, read_indicator_block)
+                                   indicator_header, is_unweighted, read_funds_block,
+                                   read_indicator_block)
 from perfnb.reading.sheets import Grid, label_matches
 
 UNIT_LABELS = {
-    "project": ("项目名称",),
+    "project": ("项目名称", "专项资金名称"),
     "department": ("主管部门", "主管部门名称", "部门名称", "主管单位", "实施（主管）单位",
-                   "主管（实施）单位", "预算单位", "单位名称"),
+                   "主管（实施）单位", "预算单位", "单位名称", "县级主管部门"),
     "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位", "实施（主管）单位",
                           "主管（实施）单位"),
 }
@@ -119,6 +121,8 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
             loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=full.first_row,
                            column=text, header=text,
                            note=f"第 {get_column_letter(column)} 列的内容未读取")
+    if is_unweighted(columns):
+        unit["weighting"] = UNWEIGHTED
     block = read_indicator_block(grid, header_row, columns, errors, extras)
     loaded.observations.extend(block.observations)
     if block.budget_row is not None:

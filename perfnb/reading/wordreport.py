@@ -23,7 +23,7 @@ import zipfile
 from pathlib import Path
 
 from perfnb.errors import InputError, PerfnbError
-from perfnb.model import UnitTables
+from perfnb.model import UNWEIGHTED, UnitTables
 from perfnb.reading.values import normalise_text, parse_value
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
@@ -298,7 +298,13 @@ def read_docx_forms(path: str | os.PathLike) -> list[Form]:
     pairs = join_continued(docx_grids(document, file, with_context=True))
     groups = _form_groups(pairs)
     if len(groups) <= 1:
-        loaded = _read_tables([grid for grid, _ in pairs], file)
+        try:
+            loaded = _read_tables([grid for grid, _ in pairs], file)
+        except InputError:
+            loaded = _budget_only(document, file)
+            if loaded is None:
+                raise
+            return [Form(1, None, loaded)]
         _read_text(document, loaded)
         return [Form(1, None, loaded)]
     forms = []
@@ -319,6 +325,18 @@ def read_docx_forms(path: str | os.PathLike) -> list[Form]:
             form.error = error
         forms.append(form)
     return forms
+
+
+def _budget_only(document, file: str) -> LoadedUnit | None:
+    """A report without an indicator table whose text gives the funds ("年初预算数为…万元，全年
+    执行数为…万元"): the budget alone, for an unweighted evaluation (no weights, no indicators,
+    no total); None when the text gives no funds either."""
+    loaded = LoadedUnit(source=file, layout="docx")
+    _read_text(document, loaded)
+    if loaded.budget is None:
+        return None
+    loaded.unit["weighting"] = UNWEIGHTED
+    return loaded
 
 
 def read_docx(path: str | os.PathLike) -> LoadedUnit:

@@ -128,7 +128,12 @@ def _empty(figure: Figure, ax, message: str) -> Figure:
 @_text_as_written
 def score_vs_weight(evaluation, unit_id=None) -> Figure:
     """Per indicator: the weight as a light bar, the score as a coloured bar inside it."""
-    indicators = _unit(evaluation, unit_id).indicators.sort_values("seq")
+    unit = _unit(evaluation, unit_id)
+    indicators = unit.indicators.sort_values("seq")
+    if _unweighted(unit):
+        figure, ax = _new_axes(1.6)
+        return _empty(figure, ax, "自评表未印分值（权重），各项指标不计分（未加权评价）；\n"
+                                  "完成情况见“各一级指标完成情况”和“定量指标：目标与实际完成”")
     rows = max(len(indicators), 1)
     figure, ax = _new_axes(1.3 + 0.34 * rows)
     if indicators.empty:
@@ -158,7 +163,10 @@ def score_vs_weight(evaluation, unit_id=None) -> Figure:
 @_text_as_written
 def dimension_rates(evaluation, unit_id=None) -> Figure:
     """Score rate (得分率) per 一级指标, 预算执行率 first, with the score and weight."""
-    dimensions = _unit(evaluation, unit_id).dimensions
+    unit = _unit(evaluation, unit_id)
+    dimensions = unit.dimensions
+    if _unweighted(unit):
+        return _dimension_achievement(dimensions)
     figure, ax = _new_axes(2.6)
     if dimensions.empty:
         return _empty(figure, ax, "没有一级指标")
@@ -180,6 +188,43 @@ def dimension_rates(evaluation, unit_id=None) -> Figure:
     ax.set_ylim(0, 110)
     ax.set_ylabel("得分率（%）", fontsize=BASE_FONT_SIZE)
     ax.set_title("各一级指标得分率", fontsize=BASE_FONT_SIZE + 2)
+    return figure
+
+
+def _unweighted(unit) -> bool:
+    """Is the unit evaluated unweighted (its form prints no weights)?"""
+    return bool(getattr(unit, "is_unweighted", lambda: False)())
+
+
+def _dimension_achievement(dimensions: pd.DataFrame) -> Figure:
+    """An unweighted unit's dimensions: how many indicators each has 达成 / 部分达成 / 未达成 /
+    缺失, stacked in the status colours (there are no scores to rate)."""
+    rows = dimensions[dimensions["level1"] != BUDGET_DIMENSION]
+    figure, ax = _new_axes(2.6)
+    if rows.empty or "indicator_count" not in rows:
+        return _empty(figure, ax, "没有一级指标")
+    names = list(rows["level1"])
+    positions = np.arange(len(names))
+    bottom = np.zeros(len(names))
+    present = []
+    for status in STATUS_COLORS:
+        if status not in rows:
+            continue
+        counts = rows[status].fillna(0).astype(float).to_numpy()
+        if counts.any():
+            present.append(status)
+        ax.bar(positions, counts, width=0.6, bottom=bottom, color=STATUS_COLORS[status])
+        for x, count, base in zip(positions, counts, bottom):
+            if count:
+                ax.text(x, base + count / 2, f"{_number(count)}", ha="center", va="center",
+                        color="white" if status != STATUS_MISSING else "black",
+                        fontsize=BASE_FONT_SIZE - 1)
+        bottom = bottom + counts
+    ax.set_xticks(positions, names, fontsize=BASE_FONT_SIZE)
+    ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
+    ax.set_ylabel("指标个数", fontsize=BASE_FONT_SIZE)
+    ax.set_title("各一级指标完成情况（未印分值，未加权）", fontsize=BASE_FONT_SIZE + 2)
+    _status_legend(figure, present)
     return figure
 
 
@@ -211,8 +256,9 @@ def budget_chart(evaluation, unit_id=None) -> Figure:
     score = budget.get("score")
     weight = budget.get("effective_weight", budget.get("weight"))
     rate_text = _percent(rate)
-    ax.set_title(f"预算执行情况：执行率 {rate_text}，得分 {_number(_float(score))} / "
-                 f"{_number(_float(weight))} 分", fontsize=BASE_FONT_SIZE + 2)
+    scored = (f"得分 {_number(_float(score))} / {_number(_float(weight))} 分"
+              if not math.isnan(_float(weight)) else "表中未印分值，不计分")
+    ax.set_title(f"预算执行情况：执行率 {rate_text}，{scored}", fontsize=BASE_FONT_SIZE + 2)
     return figure
 
 

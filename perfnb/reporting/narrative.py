@@ -134,12 +134,15 @@ def actual_display(row) -> str:
 
 # --- context ---------------------------------------------------------------------------
 
-def _indicator_context(row) -> dict:
+def _indicator_context(row, unweighted: bool = False) -> dict:
     weight = row.get("weight")
     score = row.get("score")
     status = row.get("status") or STATUS_MISSING
     below_full = (not _missing(weight)) and (_missing(score) or round(float(score), 2)
                                               < round(float(weight), 2))
+    # without weights, what needs a word is an indicator not (fully) achieved
+    below_full = below_full or (unweighted and status in (STATUS_PARTIAL, STATUS_UNMET,
+                                                          STATUS_MISSING))
     over = bool(row.get("over_achieved")) if not _missing(row.get("over_achieved")) else False
     reason = _text(row.get("deviation_reason"))
     reviewed = bool(row.get("reviewed")) if not _missing(row.get("reviewed")) else False
@@ -179,6 +182,8 @@ def _dimension_contexts(unit_indicators: list[dict], dimensions: pd.DataFrame) -
         row = rows.get(name)
         result.append({
             "name": name, "groups": groups, "count": len(items),
+            **{status: sum(1 for i in items if i["status"] == status)
+               for status in (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, STATUS_MISSING)},
             "weight": row["weight"] if row is not None else sum(_nz(i["weight"]) for i in items),
             "score": row["score"] if row is not None else sum(_nz(i["score"]) for i in items),
             "score_rate": row["score_rate"] if row is not None else float("nan"),
@@ -209,7 +214,8 @@ def report_context(evaluation, unit_id=None) -> dict:
     info = unit.units.iloc[0]
     budget = unit.budgets.iloc[0] if len(unit.budgets) else pd.Series(dtype=object)
     totals = unit.totals.iloc[0] if len(unit.totals) else pd.Series(dtype=object)
-    indicators = [_indicator_context(row) for _, row in
+    unweighted = unit.is_unweighted() if hasattr(unit, "is_unweighted") else False
+    indicators = [_indicator_context(row, unweighted) for _, row in
                   unit.indicators.sort_values("seq").iterrows()]
     dimensions = _dimension_contexts(indicators, unit.dimensions)
     budget_dimension = next((r for _, r in unit.dimensions.iterrows()
@@ -268,17 +274,61 @@ def report_context(evaluation, unit_id=None) -> dict:
         "analysed": [i for i in indicators if i["needs_analysis"]],
         "total": totals.get("total"), "grade": _text(totals.get("grade")),
         "weight_total": totals.get("weight"),
+        # a form that prints no weights: what was evaluated instead of a total
+        "unweighted": unweighted,
+        "reported_score_sum": totals.get("reported_sum"),
         "findings": findings, "severity_counts": severity_counts,
         "rules_title": _text(getattr(rules, "title", "")) or _text(getattr(rules, "name", "")),
         "sections": SECTIONS,
         "no_reason": NO_REASON, "no_budget_reason": NO_BUDGET_REASON,
         "low_rate_threshold": LOW_EXECUTION_RATE,
     }
+    if unweighted:
+        context["unweighted_text"] = _unweighted_text(context)
     context["review"] = _review_context(unit, indicators, findings)
     context["title"] = _title(context)
     project = context["project"]
     context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
     return context
+
+
+UNWEIGHTED_INTRO = ("自评表未印各项指标的分值（权重），无法按评分规则计算指标得分、总分和等级，"
+                    "本报告作未加权评价：逐项评定达成、部分达成或未达成，并计算完成率"
+                    "（实际完成值 ÷ 年度指标值，反向指标相反；定性指标按完成情况的文字评定）。")
+
+
+def _unweighted_text(context: dict) -> dict:
+    """The sentences an unweighted report says instead of a total (plain text: the HTML and
+    Typst templates both print them, escaped)."""
+    budget, counts = context["budget"], context["counts"]
+    if _missing(budget["rate"]):
+        budget_text = "预算执行率无法计算"
+    elif _missing(budget["weight"]):
+        budget_text = f"预算执行率 {format_percent(budget['rate'])}（表中未印其分值，不计分）"
+    else:
+        budget_text = (f"预算执行率 {format_percent(budget['rate'])}，按表中印出的 "
+                       f"{format_score(budget['weight'])} 分计 {format_score(budget['score'])} 分")
+    if _missing(budget["rate"]) and not _missing(budget["weight"]):
+        budget_text += f"（表中印出其分值 {format_score(budget['weight'])} 分，计 {format_score(budget['score'])} 分）"
+    achievement = (f"{len(context['indicators'])} 个三级指标中，达成 {counts['met']} 个、部分达成 "
+                   f"{counts['partial']} 个、未达成 {counts['unmet']} 个"
+                   + (f"、无法评定 {counts['missing']} 个" if counts["missing"] else "")
+                   if context["indicators"] else "没有绩效指标表，只评价预算执行")
+    reported_sum, reported_total = context["reported_score_sum"], context["reported_total"]
+    if _missing(reported_sum) and _missing(reported_total):
+        reported = "单位未填报得分和总分。"
+    elif _missing(reported_total):
+        reported = f"单位填报的各项得分（含预算执行）合计 {format_score(reported_sum)} 分，未填报总分。"
+    elif _missing(reported_sum):
+        reported = f"单位填报总分 {format_score(reported_total)} 分，但未填报各项得分，无从核对。"
+    else:
+        same = format_score(reported_sum) == format_score(reported_total)
+        reported = (f"单位填报的各项得分合计 {format_score(reported_sum)} 分，填报总分 "
+                    f"{format_score(reported_total)} 分，" + ("二者一致。" if same else
+                                                           "二者不一致，见“审核发现”。"))
+    return {"intro": UNWEIGHTED_INTRO, "budget": budget_text, "achievement": achievement,
+            "reported": reported,
+            "summary": f"{budget_text}；{achievement}。{reported}"}
 
 
 def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict | None:

@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from perfnb.errors import PerfnbError
+from perfnb.model import UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS
 from perfnb.reading.values import department_name
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.textwidth import display_width
@@ -44,6 +45,8 @@ RESULT_COLUMNS = [
     # the evaluator's review (复核): final figures (= computed where the unit has no review)
     "reviewed", "reviewed_total", "reviewed_grade", "adjusted_indicators", "adopted_findings",
     "rejected_findings", "evaluator",
+    # "unweighted": the form prints no weights (total and grade empty); older results: weighted
+    "weighting",
 ]
 
 
@@ -132,6 +135,7 @@ def load_results(results_dir: str | os.PathLike, department: str | None = None) 
             "adopted_findings": int(review.get("adopted") or 0),
             "rejected_findings": int(review.get("rejected") or 0),
             "evaluator": review.get("evaluator") or "",
+            "weighting": data.get("weighting") or WEIGHTED,
         }
         for dimension in data.get("dimensions") or []:
             row[f"score:{dimension.get('name')}"] = _number(dimension.get("score"))
@@ -189,13 +193,34 @@ def ranking_table(results: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame({
         "名次": frame["total"].rank(method="min", ascending=False).astype("Int64"),
         "单位编号": frame["unit_id"], "主管部门": frame["department"],
-        "项目名称": frame["project"], "总分": frame["total"].round(2), "等级": frame["grade"],
+        "项目名称": frame["project"], "总分": frame["total"].round(2),
+        "等级": grade_or_weighting(frame),
         "预算执行率": frame["execution_rate"].map(percent_text),
         "错误": frame["findings_error"], "警告": frame["findings_warning"],
     })
     # The rank is the row label (no second 1..n column); its name sits in the header's corner
     # (columns.name) rather than on a header row of its own.
     return table.set_index("名次").rename_axis(index=None, columns="名次")
+
+
+def grade_or_weighting(frame: pd.DataFrame) -> pd.Series:
+    """The grade, or 未加权 for a unit whose form prints no weights (it has no grade)."""
+    if "weighting" not in frame:
+        return frame["grade"]
+    return frame["grade"].where(frame["weighting"] != UNWEIGHTED, WEIGHTING_LABELS[UNWEIGHTED])
+
+
+def unweighted_note(results: pd.DataFrame) -> str | None:
+    """A sentence naming the units whose forms print no weights (None when there are none):
+    they have no total or grade, so no rank and no place in the grade distribution."""
+    if results.empty or "weighting" not in results:
+        return None
+    ids = list(results.loc[results["weighting"] == UNWEIGHTED, "unit_id"].astype(str))
+    if not ids:
+        return None
+    shown = "、".join(ids[:10]) + ("等" if len(ids) > 10 else "")
+    return (f"其中 {len(ids)} 个单位（{shown}）的自评表未印分值（权重），作未加权评价：只评定各项指标的"
+            "完成情况（达成、部分达成、未达成）和预算执行率，不计算总分和等级，不参加排名和等级分布。")
 
 
 def grade_distribution(results: pd.DataFrame) -> pd.Series:
@@ -578,8 +603,9 @@ def write_summary_workbook(results_dir: str | os.PathLike,
     ordered = results.sort_values(["department", "total", "unit_id"],
                                   ascending=[True, False, True]) if len(results) else results
     for _, row in ordered.iterrows():
+        unweighted = row.get("weighting") == UNWEIGHTED
         values = [row["department"], row["unit_id"], row["project"], _cell(row["total"]),
-                  row["grade"]]
+                  WEIGHTING_LABELS[UNWEIGHTED] if unweighted else row["grade"]]
         values += [_cell(row[f"score:{name}"]) for name in level1_names]
         values += [_cell(row["execution_rate"])]
         values += [int(row[f"findings_{s}"]) for s in SEVERITIES]

@@ -53,7 +53,8 @@ def _read_result(out_dir: Path) -> dict[str, Any]:
         return {}
     reviewed = result.get("reviewed") or {}
     return {"total": result.get("total"), "grade": result.get("grade"),
-            "reviewed_total": reviewed.get("total"), "reviewed_grade": reviewed.get("grade")}
+            "reviewed_total": reviewed.get("total"), "reviewed_grade": reviewed.get("grade"),
+            "weighting": result.get("weighting")}
 
 
 def execute_unit(task: dict[str, Any]) -> dict[str, Any]:

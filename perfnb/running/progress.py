@@ -10,6 +10,7 @@ import sys
 import time
 from typing import Any, Iterable
 
+from perfnb.model import UNWEIGHTED, WEIGHTING_LABELS
 from perfnb.textwidth import display_width, pad
 
 STATUS_LABELS = {"passed": "完成", "failed": "失败", "skipped": "跳过（未变化）"}
@@ -61,7 +62,8 @@ def format_table(jobs: list) -> str:
                   if isinstance(review_total, (int, float)) else "—"] if reviewed else []
         rows.append([job.unit_id, job.department or "—",
                      f"{total:.2f}" if isinstance(total, (int, float)) else "—",
-                     str(outcome.get("grade") or "—"), *review,
+                     str(outcome.get("grade") or (WEIGHTING_LABELS[UNWEIGHTED] if outcome.get(
+                         "weighting") == UNWEIGHTED else "—")), *review,
                      STATUS_LABELS.get(outcome.get("status"), "—"),
                      f"{outcome['seconds']:.1f}" if outcome.get("seconds") is not None else "—"])
     widths = [max(display_width(row[i]) for row in [header] + rows) for i in range(len(header))]

@@ -10,7 +10,8 @@ there are many files (``fork``: the workers inherit the imported modules).
 
 Rows (:data:`COLUMNS`; JSONL keys are the English names, CSV/XLSX headers the Chinese ones):
 file, form, sheet, unit_id, department, project, year, rules, status (scored|failed),
-total, grade, reported_total, one column per dimension (预算执行率, 产出指标, 效益指标,
+total, grade, weighting (weighted | unweighted: a form that prints no weights, total and grade
+blank), reported_total, one column per dimension (预算执行率, 产出指标, 效益指标,
 满意度指标, …), errors/warnings/infos (findings by severity) and first_error (the reading
 error of a failed unit; for a scored one, its first error-severity finding).
 """
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from perfnb.errors import InputErrors, PerfnbError
+from perfnb.model import NO_TOTAL, UNWEIGHTED, WEIGHTING_LABELS
 
 __all__ = ["COLUMNS", "discover_files", "screen_files", "screen_command_rows", "write_rows",
            "summary_line"]
@@ -37,12 +39,15 @@ __all__ = ["COLUMNS", "discover_files", "screen_files", "screen_command_rows", "
 COLUMNS = [
     ("file", "文件"), ("form", "表序号"), ("sheet", "工作表/表格"), ("unit_id", "单位编号"),
     ("department", "主管部门"), ("project", "项目名称"), ("year", "年度"), ("rules", "评分规则"),
-    ("status", "状态"), ("total", "总分"), ("grade", "等级"), ("reported_total", "自评总分"),
+    ("status", "状态"), ("total", "总分"), ("grade", "等级"), ("weighting", "评价方式"),
+    ("reported_total", "自评总分"),
 ]
 COUNT_COLUMNS = [("errors", "错误数"), ("warnings", "警告数"), ("infos", "提示数"),
                  ("first_error", "首个错误")]
 DIMENSION_ORDER = ["预算执行率", "产出指标", "效益指标", "满意度指标"]
 STATUS_LABELS = {"scored": "已评分", "failed": "读取失败"}
+# a form that prints no weights: evaluated, but without a total or grade
+UNWEIGHTED_STATUS_LABEL = "已评分（未加权）"
 YAML_SUFFIXES = (".yaml", ".yml")
 CHUNK = 25                  # files per task handed to a worker
 PARALLEL_FROM = 40          # fewer files than this are screened in this process
@@ -195,12 +200,15 @@ def _score_group(rules_name: str, group: list[tuple[dict, Any]]) -> None:
         return
     by_key = dict(zip(keys, (row for row, _ in group)))
     units = evaluation.units.set_index("unit_id")
-    for key, total, grade in evaluation.totals[["unit_id", "total", "grade"]].itertuples(
-            index=False, name=None):
+    totals = evaluation.totals
+    weighting = totals["weighting"] if "weighting" in totals else ["weighted"] * len(totals)
+    for key, total, grade, how in zip(totals["unit_id"], totals["total"], totals["grade"],
+                                      weighting):
         row = by_key[key]
         row["total"] = None if total is None or (isinstance(total, float) and math.isnan(total)) \
             else round(float(total), 2)
         row["grade"] = grade if isinstance(grade, str) and grade else None
+        row["weighting"] = how if isinstance(how, str) and how else "weighted"
     for key, year, reported in units[["year", "reported_total"]].itertuples(name=None):
         row = by_key[key]
         row["year"] = None if pd.isna(year) else int(year)
@@ -280,8 +288,11 @@ def flat_rows(rows: list[dict[str, Any]], chinese: bool) -> tuple[list[str], lis
     for row in rows:
         values = [row[key] for key, _ in COLUMNS]
         if chinese:
-            values[[k for k, _ in COLUMNS].index("status")] = STATUS_LABELS.get(row["status"],
-                                                                                 row["status"])
+            keys = [k for k, _ in COLUMNS]
+            unweighted = row.get("weighting") == UNWEIGHTED
+            values[keys.index("status")] = UNWEIGHTED_STATUS_LABEL if unweighted and \
+                row["status"] == "scored" else STATUS_LABELS.get(row["status"], row["status"])
+            values[keys.index("weighting")] = WEIGHTING_LABELS.get(row.get("weighting"))
         values += [row["dimensions"].get(name) for name in dimensions]
         values += [row[key] for key, _ in COUNT_COLUMNS]
         table.append(values)
@@ -344,11 +355,13 @@ def text_rows(rows: list[dict[str, Any]]) -> str:
 
     dimensions = dimension_names(rows)
     headers = ["文件", "单位编号", "项目名称", "总分", "等级", *dimensions, "错误", "警告", "提示", "首个错误"]
+    unweighted_label = WEIGHTING_LABELS[UNWEIGHTED]
 
     def show(value):
         return "—" if value is None else (f"{value:.2f}" if isinstance(value, float) else str(value))
     table = [[Path(row["file"]).name, row["unit_id"] or "—", row["project"] or "—",
-              show(row["total"]), row["grade"] or "—",
+              show(row["total"]) if row.get("weighting") != UNWEIGHTED else NO_TOTAL,
+              row["grade"] or (unweighted_label if row.get("weighting") == UNWEIGHTED else "—"),
               *[show(row["dimensions"].get(name)) for name in dimensions],
               str(row["errors"]), str(row["warnings"]), str(row["infos"]),
               _FILE_PREFIX_RE.sub("", row["first_error"] or "")[:60]] for row in rows]
@@ -367,6 +380,9 @@ def summary_line(files: int, rows: list[dict[str, Any]], seconds: float,
             grades[row["grade"]] = grades.get(row["grade"], 0) + 1
     spread = "、".join(f"{grade} {grades[grade]} 个" for grade in ("优", "良", "中", "差")
                       if grade in grades)
+    unweighted = sum(row.get("weighting") == UNWEIGHTED for row in scored)
+    if unweighted:   # forms that print no weights: no grade to count
+        spread += ("、" if spread else "") + f"{WEIGHTING_LABELS[UNWEIGHTED]} {unweighted} 个"
     line = (f"筛查完成：{files} 个文件，{len(rows)} 个自评表；已评分 {len(scored)} 个"
             + (f"（{spread}）" if spread else "") + f"，读取失败 {failed} 个；用时 {seconds:.1f} 秒。")
     if written:

@@ -87,6 +87,10 @@ CASES = {
     "QUALITATIVE_PRESUMED": (
         unit(indicator("群众评价", "群众满意", "群众比较认可", 90)),
         unit(indicator("群众评价", "群众满意", "群众满意", 90))),
+    # a form that prints no weights: one info finding saying why there is no total
+    "UNWEIGHTED_FORM": (
+        unit(indicator("采购批次", 4, 4, NAN), weighting="unweighted"),
+        unit(indicator("采购批次", 4, 4, 90))),
     "FUNDS_TOTAL_MISMATCH": (
         unit(indicator("采购批次", 4, 4, 90), budget_lines=[
             {"label": "年度资金总额", "initial": 0, "executed": 0, "is_total": True, "row": 5},
@@ -239,3 +243,71 @@ def test_budget_reason_silences_low_execution():
 def test_nan_budget_is_a_missing_value():
     tables = unit(indicator("采购批次", 4, 4, 90), budget={"initial": NAN, "executed": NAN})
     assert "MISSING_VALUE" in codes(tables)
+
+
+# -- a form that prints no weights ---------------------------------------------------------
+
+def _unweighted(*specs, **fields):
+    return make_unit("w", [dict(spec, weight=NAN) for spec in specs], budget=full_budget(NAN),
+                     weighting="unweighted", **fields)
+
+
+def test_unweighted_form_is_one_info_finding_not_a_missing_weight_per_row():
+    found = findings(_unweighted(indicator("采购批次", 4, 4), indicator("满意度", 90, 95)))
+    assert list(found["code"]) == ["UNWEIGHTED_FORM"]
+    message = found.iloc[0]["message"]
+    assert found.iloc[0]["severity"] == "info"
+    assert "无法按规则计算" in message and "总分" in message
+    assert "达成 2 项" in message and "不计分" in message       # the budget prints no weight
+
+
+def test_unweighted_reasons_and_over_achievement_still_apply():
+    found = findings(_unweighted(indicator("采购批次", 4, 3), indicator("维修工程", 3, 8)))
+    by_code = {code: group for code, group in found.groupby("code")}
+    assert set(by_code) == {"UNWEIGHTED_FORM", "MISSING_DEVIATION_REASON", "OVER_ACHIEVEMENT"}
+    reason = by_code["MISSING_DEVIATION_REASON"].iloc[0]["message"]
+    assert "“采购批次”部分达成" in reason and "完成 75%" in reason and "分值" not in reason
+    fixed = findings(_unweighted(indicator("采购批次", 4, 3, deviation_reason=REASON),
+                                 indicator("维修工程", 3, 8, deviation_reason=REASON)))
+    assert list(fixed["code"]) == ["UNWEIGHTED_FORM"]
+
+
+def test_unweighted_printed_total_is_checked_against_the_printed_scores():
+    specs = (indicator("采购批次", 4, 4, reported_score=40), indicator("满意度", 90, 95,
+                                                                     reported_score=50))
+    found = findings(_unweighted(*specs, reported_total=100.0))
+    total = found[found["code"] == "TOTAL_MISMATCH"]
+    assert len(total) == 1 and "各项得分之和 90 分" in total.iloc[0]["message"]
+    assert "TOTAL_MISMATCH" not in codes(_unweighted(*specs, reported_total=90.0))
+
+
+def _labelled(*weights, budget_weight=NAN):
+    """One indicator per dimension, each dimension's points printed in its 一级 label."""
+    names = ("产出指标", "效益指标")
+    specs = [indicator(f"指标{i}", 4, 4, level1=name) for i, name in enumerate(names[:len(weights)])]
+    tables = _unweighted(*specs, reported=[
+        {"level": "level1", "level1": name, "weight": weight, "score": NAN}
+        for name, weight in zip(names, weights)])
+    tables.budgets.loc[0, "weight"] = budget_weight
+    return tables
+
+
+def test_unweighted_label_weights_are_no_subtotal_rollup_but_must_make_the_total():
+    """湖北's "产出指标（60分）" over rows without weights: nothing to add up under it, but the
+    labels' points and the budget's must make 100 (pub14: 60 + 40 + 20 = 120)."""
+    assert codes(_labelled(60, 20, budget_weight=20)) == {"UNWEIGHTED_FORM"}
+    found = findings(_labelled(60, 40, budget_weight=20))
+    rollup = found[found["code"] == "WEIGHT_ROLLUP"]
+    assert len(rollup) == 1 and "共 120 分" in rollup.iloc[0]["message"]
+    # a label weight on one of two dimensions says nothing about the total
+    one_label = _labelled(60, 40, budget_weight=20)
+    one_label.reported = one_label.reported.iloc[:1]
+    assert "WEIGHT_ROLLUP" not in codes(one_label)
+
+
+def test_unweighted_budget_without_figures_loses_no_points():
+    tables = _unweighted(indicator("采购批次", 4, 4))
+    tables.budgets.loc[0, "executed"] = NAN
+    found = findings(tables)
+    missing = found[found["code"] == "MISSING_VALUE"].iloc[0]["message"]
+    assert "无法计算执行率" in missing and "0 分" not in missing

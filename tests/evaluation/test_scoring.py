@@ -229,3 +229,88 @@ def test_stacked_units_score_like_single_units():
     assert list(both["totals"]["total"]) == [alone[0]["totals"]["total"][0],
                                              alone[1]["totals"]["total"][0]]
     assert list(both["dimensions"]["unit_id"]) == ["a"] * 4 + ["b"] * 2
+
+
+# -- unweighted units (a form that prints no 分值/权重) -----------------------------------
+
+def _unweighted(indicators, budget_weight=NAN, unit_id="w", **fields) -> UnitTables:
+    """A unit whose form prints no weights: indicator weights blank, weighting unweighted."""
+    return make_unit(unit_id, [dict(spec, weight=NAN) for spec in indicators],
+                     budget=full_budget(weight=budget_weight), weighting="unweighted", **fields)
+
+
+UNWEIGHTED_CASES = [
+    # (indicator, status, completion) — hand computed: completion B ÷ A (A ÷ B reverse)
+    (indicator("采购批次", 4, 4), "met", 1.0),
+    (indicator("采购批次", 4, 5), "met", 1.25),
+    (indicator("采购批次", 4, 3), "partial", 0.75),            # 75% ≥ 60%
+    (indicator("采购批次", 10, 5), "unmet", 0.5),              # 50% < 60%
+    (indicator("故障率", 5, 4, operator="<="), "met", 1.25),    # 5 ÷ 4
+    (indicator("故障率", 5, 8, operator="<="), "partial", 0.625),  # 5 ÷ 8
+    (indicator("故障率", 2, 8, operator="<="), "unmet", 0.25),
+    (indicator("工作质量", "优", "优"), "met", None),           # qualitative: by the grade words
+    (indicator("工作质量", "优", "良"), "partial", None),
+    (indicator("工作质量", "达成", "未达成"), "unmet", None),
+    (indicator("采购批次", 4, None), "missing", None),
+]
+
+
+@pytest.mark.parametrize("spec, status, completion", UNWEIGHTED_CASES)
+def test_unweighted_indicator_is_its_achievement(spec, status, completion):
+    row = score_tables(_unweighted([spec]))["indicators"].iloc[0]
+    assert row["status"] == status
+    assert math.isnan(row["score"])
+    if completion is None:
+        assert math.isnan(row["completion_ratio"])
+    else:
+        assert round(row["completion_ratio"], 4) == completion
+
+
+@pytest.mark.parametrize("spec, status, completion", UNWEIGHTED_CASES)
+def test_the_same_indicator_with_a_weight_is_scored(spec, status, completion):
+    """Both ways: the weighted unit scores the same indicator by the rules (the same status)."""
+    row = score_tables(make_unit("u", [dict(spec, weight=10.0)], budget=full_budget()))[
+        "indicators"].iloc[0]
+    assert not math.isnan(row["score"])
+    assert row["status"] == status
+
+
+def test_unweighted_unit_has_no_total_or_grade_and_no_default_budget_weight():
+    scored = score_tables(_unweighted([indicator("采购批次", 4, 4), indicator("满意度", 90, 80)]))
+    totals, budget = scored["totals"].iloc[0], scored["budgets"].iloc[0]
+    assert totals["weighting"] == "unweighted"
+    assert math.isnan(totals["total"]) and totals["grade"] is None and math.isnan(totals["weight"])
+    assert (totals["met"], totals["partial"], totals["unmet"], totals["missing"]) == (1, 1, 0, 0)
+    # no weight printed for the funds block: the rate is computed, nothing scored
+    assert budget["rate"] == 1.0
+    assert math.isnan(budget["effective_weight"]) and math.isnan(budget["score"])
+    dimensions = scored["dimensions"].set_index("level1")
+    assert math.isnan(dimensions.loc["产出指标", "score"])
+    assert dimensions.loc["产出指标", "indicator_count"] == 2
+    assert dimensions.loc["产出指标", "met"] == 1 and dimensions.loc["产出指标", "partial"] == 1
+
+
+def test_unweighted_budget_is_scored_with_the_weight_the_form_prints():
+    tables = _unweighted([indicator("采购批次", 4, 4)], budget_weight=20.0)
+    tables.budgets.loc[0, ["initial", "executed"]] = [100.0, 90.0]
+    budget = score_tables(tables)["budgets"].iloc[0]
+    assert budget["effective_weight"] == 20.0 and budget["score"] == 18.0   # 0.9 × 20
+
+
+def test_printed_scores_are_added_up_beside_the_printed_total():
+    tables = _unweighted([indicator("采购批次", 4, 4, reported_score=30),
+                          indicator("满意度", 90, 95, reported_score=50)], budget_weight=20.0,
+                         reported_total=100.0)
+    tables.budgets.loc[0, "reported_score"] = 20.0
+    totals = score_tables(tables)["totals"].iloc[0]
+    assert totals["reported_sum"] == 100.0                # 20 + 30 + 50
+    assert math.isnan(totals["total"])
+
+
+def test_weighted_units_beside_an_unweighted_one_are_unchanged():
+    weighted = seed_tables()
+    alone = score_tables(weighted)["totals"].iloc[0]
+    both = score_tables(UnitTables.concat([weighted, _unweighted([indicator("采购批次", 4, 3)])]))
+    again = both["totals"].set_index("unit_id").loc[alone["unit_id"]]
+    assert again["total"] == alone["total"] == 97.6 and again["grade"] == "优"
+    assert again["weighting"] == "weighted"

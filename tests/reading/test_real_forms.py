@@ -44,6 +44,11 @@ def _case(name: str, *args):
 CASES = [_case(name, file) for name, form in EXPECTED.items() for file in form["files"]]
 
 
+def _name(text: str) -> str:
+    """An indicator's name without the spaces a line wrap left in some transcriptions."""
+    return "".join(str(text).split())
+
+
 def _close(actual, expected, places: int = 2) -> bool:
     if expected is None:
         return actual is None or (isinstance(actual, float) and math.isnan(actual))
@@ -85,19 +90,28 @@ def test_published_form_scores_as_a_reviewer_computes(results, name, file):
     dimensions = {d["name"]: d["score"] for d in data["dimensions"]}
     for dimension, score in form["dimensions"].items():
         assert _close(dimensions.get(dimension), score), (file, dimension, dimensions)
+    unweighted = form.get("weighting") == "unweighted"
+    assert data["weighting"] == ("unweighted" if unweighted else "weighted"), file
+    if unweighted:
+        # no total, no grade: each indicator's achievement, the printed scores added up
+        assert data["total"] is None and data["grade"] is None and data["weight_total"] is None
+        assert data["achievement"] == form["achievement"], (file, data["achievement"])
+        assert _close(data["reported_score_sum"], form["reported_score_sum"]), \
+            (file, data["reported_score_sum"])
+        assert all(i["score"] is None and i["weight"] is None for i in data["indicators"])
     budget = data["budget"]
     for key, value in form["budget"].items():
-        if key in ("weight",):
+        if key in ("weight",) and not unweighted:
             continue
         places = 4 if key in ("rate", "reported_rate") else 2
         assert _close(budget[key], value, places), (file, key, budget[key], value)
-    indicators = {i["name"]: i for i in data["indicators"]}
+    indicators = {_name(i["name"]): i for i in data["indicators"]}
     if form.get("indicators") and all("level1" in i for i in form["indicators"]):
         # a complete list: exactly these indicators, nothing skipped row read as one
         assert len(data["indicators"]) == len(form["indicators"]), \
             (file, [i["name"] for i in data["indicators"]])
     for wanted in form.get("indicators", []):
-        got = indicators.get(wanted["name"])
+        got = indicators.get(_name(wanted["name"]))
         assert got is not None, (file, wanted["name"], list(indicators))
         for key in ("level1", "level2", "kind", "operator", "status"):
             if key in wanted:
@@ -105,6 +119,12 @@ def test_published_form_scores_as_a_reviewer_computes(results, name, file):
         for key in ("weight", "score", "reported_score", "target", "actual"):
             if key in wanted and not isinstance(wanted[key], str):
                 assert _close(got[key], wanted[key]), (file, wanted["name"], key, got[key])
+        if "completion" in wanted:
+            assert _close(got["completion_ratio"], wanted["completion"], 4), \
+                (file, wanted["name"], got["completion_ratio"])
+        if unweighted and got["status"] != "missing":
+            assert got["achievement"] == {"met": "达成", "partial": "部分达成",
+                                          "unmet": "未达成"}[got["status"]]
     skipped = tables.observations[tables.observations["code"] == "SKIPPED_ROW"]
     assert len(skipped) == form["skipped_rows"], (file, list(skipped["fields"]))
     codes = set(evaluation.findings["code"])
@@ -141,8 +161,8 @@ def _assert_files_agree(results, name: str, form: dict) -> None:
         result = results(file)
         assert not isinstance(result, InputError), f"{file}: {result}"
         tables, evaluation = result
-        seen[file] = [(i["name"], i["weight"], i["score"], i["status"])
-                      for i in evaluation.to_dict()["indicators"]]
+        seen[file] = [(_name(i["name"]), i["weight"], i["score"], i["status"],
+                       i["completion_ratio"]) for i in evaluation.to_dict()["indicators"]]
     first = next(iter(seen.values()))
     for file, indicators in seen.items():
         assert indicators == first, (name, file)

@@ -237,3 +237,27 @@ def test_per_unit_charts_of_a_big_batch_fit_a_page_and_show_the_weakest_units():
     # a small batch shows every unit under the plain title
     small = plot_budget_execution(results.head(5))
     assert small.axes[0].get_title() == "各单位预算执行率"
+
+
+def test_unweighted_units_are_summarised_without_a_rank_or_grade(tmp_path):
+    """pub12 (湖北's template, no weights) beside a scored unit: no total, 未加权 for its grade,
+    the note names it, summary.xlsx says 未加权."""
+    from perfnb.reporting.summary import unweighted_note
+
+    built = Path(__file__).resolve().parents[1] / "fixtures" / "real-forms" / "built"
+    for source in (PARAMS / "007.yaml", built / "pub12.xlsx"):
+        data = perfnb.evaluate(perfnb.load_unit(source)).to_dict()
+        folder = tmp_path / "部门" / data["unit_id"]
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    results = load_results(tmp_path).set_index("unit_id")
+    assert results.loc["pub12", "weighting"] == "unweighted"
+    assert math.isnan(results.loc["pub12", "total"]) and results.loc["007", "weighting"] == "weighted"
+    ranking = ranking_table(load_results(tmp_path)).set_index("单位编号")
+    assert ranking.loc["pub12", "等级"] == "未加权" and ranking.loc["007", "等级"] != "未加权"
+    assert list(grade_distribution(load_results(tmp_path))).count(1) == 1   # 007 only
+    note = unweighted_note(load_results(tmp_path))
+    assert "1 个单位（pub12）" in note and "不计算总分和等级" in note
+    sheet = load_workbook(write_summary_workbook(tmp_path)).active
+    rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows["pub12"][3] is None and rows["pub12"][4] == "未加权"

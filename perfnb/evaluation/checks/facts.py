@@ -18,8 +18,8 @@ import pandas as pd
 from perfnb.evaluation.checks.render import Texts, _plain, cat, choose
 from perfnb.evaluation.rules import RuleSet
 from perfnb.evaluation.scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where,
-                                       numbers, text_column, unit_codes)
-from perfnb.model import STATUS_PARTIAL, STATUS_UNMET, UnitTables
+                                       numbers, text_column, unit_codes, unweighted_units)
+from perfnb.model import STATUS_LABELS, STATUS_PARTIAL, STATUS_UNMET, UnitTables
 
 # Column headers as each input layout writes them.
 HEADERS = {
@@ -57,6 +57,8 @@ class AuditContext:
         units = tables.units
         self.unit_ids = pd.Index(units["unit_id"].astype(str).to_numpy(object))
         self.layout_sichuan = text_column(units, "layout") == "sichuan"
+        # per unit: its form prints no weights (an unweighted evaluation, no total)
+        self.unweighted = unweighted_units(units)
         self.tol = rules.tolerance + 1e-9
 
     def param(self, code: str, name: str) -> Any:
@@ -105,6 +107,7 @@ class IndicatorFacts:
         self.source = ctx.tables.indicators if len(ctx.tables.indicators) == n else ind
         self.codes = unit_codes(ctx.unit_ids, self.source, "指标表")
         self.sichuan = ctx.layout_sichuan[self.codes]
+        self.unweighted = ctx.unweighted[self.codes]
         self.target, self.actual = numbers(ind, "target"), numbers(ind, "actual")
         self.weight, self.reported = numbers(ind, "weight"), numbers(ind, "reported_score")
         self.score = ind["score"].to_numpy(float)
@@ -152,6 +155,11 @@ class IndicatorFacts:
             lambda v: v == STATUS_PARTIAL or v == STATUS_UNMET, bool)
 
     @cached_property
+    def status_label(self) -> np.ndarray:
+        """完成情况 in words (达成 / 部分达成 / 未达成 / 缺失)."""
+        return factorized(self.ind, "status").map(lambda v: STATUS_LABELS.get(_plain(v), ""))
+
+    @cached_property
     def cost(self) -> np.ndarray:
         """The indicator is a 成本 indicator (its 二级指标 says so)."""
         return factorized(self.source, "level2").map(lambda v: "成本" in _plain(v), bool)
@@ -177,6 +185,7 @@ class IndicatorFacts:
     def reason_blank(self) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             may_need_reason = self.over | (self.score < self.weight - self.rules.tolerance) | self.cost
+        may_need_reason |= self.unweighted & self.partial_or_unmet
         return map_where(self.source, "deviation_reason", may_need_reason, is_blank, False, bool)
 
     @cached_property
@@ -276,6 +285,7 @@ class SubtotalFacts:
             codes_ind, id1_ind * size2 + id2_ind + 1, codes_rep, local_rep, is_level2, int(size2),
             int(size1 * size2), len(unit_ids), values)
         self.weight, self.score = numbers(rows, "weight"), numbers(rows, "score")
+        self.unweighted = ctx.unweighted[codes_rep]
 
     @cached_property
     def where(self) -> dict[str, Any]:
@@ -362,6 +372,12 @@ class TotalFacts:
         self.budget_weight = ctx.scored["budgets"]["effective_weight"].to_numpy(float)
         self.grade = totals["grade"].to_numpy(object)
         self.reported_total = numbers(units, "reported_total")
+        self.unweighted = ctx.unweighted
+        self.reported_sum = numbers(totals, "reported_sum")
+        self.budget_reported = numbers(ctx.scored["budgets"], "reported_score")
+        self.budget_rate = ctx.scored["budgets"]["rate"].to_numpy(float)
+        self.status_counts = {status: numbers(totals, status)
+                              for status in ("met", "partial", "unmet", "missing")}
 
     def column(self, name: str):
         return self.units[name].to_numpy(object) if name in self.units else None
@@ -397,6 +413,9 @@ class TotalRowFacts:
             indicators_only = (~np.isnan(rw) & (np.abs(rw - totals.indicator_weight[rc]) <= tol)
                                & (np.abs(rw - totals.weight[rc]) > tol))
             self.expected_score = np.where(indicators_only, totals.indicator_score[rc], totals.total[rc])
+            # an unweighted unit has no computed total: its printed scores added up instead
+            self.expected_score = np.where(totals.unweighted[rc], totals.reported_sum[rc],
+                                           self.expected_score)
             self.expected_weight = np.where(indicators_only, totals.indicator_weight[rc],
                                             totals.weight[rc])
             self.same_as_unit = ~np.isnan(reported_total[rc]) & (np.abs(rs - reported_total[rc]) <= tol)

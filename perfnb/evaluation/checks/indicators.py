@@ -85,7 +85,7 @@ def _qualitative_out_of_band(ctx, params):
     f = ctx.indicators
     if f is None:
         return
-    out_of_band = f.by_level & f.has_reported & ~f.in_band & ~f.over_weight
+    out_of_band = f.by_level & f.has_reported & ~f.in_band & ~f.over_weight & ~f.unweighted
     specs = {spec.name: spec for spec in ctx.rules.qualitative_levels}
 
     def level_attribute(attribute):
@@ -135,9 +135,13 @@ def _missing_deviation_reason(ctx, params):
         return
     with np.errstate(invalid="ignore"):
         below = f.partial_or_unmet & (f.score < f.weight - ctx.tol) & f.reason_blank
-    yield Hit(below, "message", {"name": f.name, "score": f.score, **_figures(f),
-                                 **f.headers("reason")},
-              column=f.header("reason"), **f.where)
+    # a form without weights: partly or not achieved is what needs the reason
+    unweighted = f.unweighted & f.partial_or_unmet & f.reason_blank
+    fields = {"name": f.name, "score": f.score, **_figures(f), **f.headers("reason"),
+              "status": f.status_label, "completion_ratio": f.completion}
+    yield Hit(below & ~f.unweighted, "message", fields, column=f.header("reason"), **f.where)
+    yield Hit(unweighted, Choice([(~np.isnan(f.completion), "unweighted_ratio")], "unweighted"),
+              fields, column=f.header("reason"), **f.where)
 
 
 MISSING_DEVIATION_REASON = Check(
@@ -151,6 +155,12 @@ MISSING_DEVIATION_REASON = Check(
     basis=f"{BASIS_10}：对未完成绩效目标的指标说明偏差原因及改进措施。",
     messages={"message": "“{name:text}”得分 {score:num} 分，低于分值 {weight:num} 分{figures}，"
                          "但未填写偏差原因。请在“{reason_header}”中说明未完成的原因和改进措施。",
+              "unweighted": "“{name:text}”{status:text}（{target_header} {target_text:or_blank}，"
+                            "{actual_header} {actual_text:or_blank}），但未填写偏差原因。"
+                            "请在“{reason_header}”中说明未完成的原因和改进措施。",
+              "unweighted_ratio": "“{name:text}”{status:text}（{target_header} {target_text:or_blank}，"
+                                  "{actual_header} {actual_text:or_blank}，完成 {completion_ratio:pct0}），"
+                                  "但未填写偏差原因。请在“{reason_header}”中说明未完成的原因和改进措施。",
               "figures": FIGURES},
     condition=_missing_deviation_reason)
 
@@ -200,10 +210,12 @@ def _text_actual(ctx, params):
     fields = {"name": f.name, "target_text": f.target_text, "actual_text": f.actual_text,
               "level": f.level, "score": f.score, "unit_hint": unit_hint,
               **f.headers("target", "actual")}
-    yield Hit(text_actual & f.by_level, "graded", fields, column=f.header("actual"),
-              severity=WARNING, **f.where)
-    yield Hit(text_actual & f.by_nothing, "unscored", fields, column=f.header("actual"),
-              severity=ERROR, **f.where)
+    # an unweighted form scores nothing: the text only leaves the achievement undecided
+    yield Hit(text_actual & f.by_level, Choice([(f.unweighted, "graded_unweighted")], "graded"),
+              fields, column=f.header("actual"), severity=WARNING, **f.where)
+    yield Hit(text_actual & f.by_nothing, Choice([(f.unweighted, "unscored_unweighted")],
+                                                 "unscored"),
+              fields, column=f.header("actual"), severity=ERROR, **f.where)
 
 
 TEXT_ACTUAL = Check(
@@ -219,7 +231,13 @@ TEXT_ACTUAL = Check(
                         "{score:num} 分。请填写具体数值{unit_hint}。",
               "unscored": "“{name:text}”是定量指标（{target_header} {target_text:or_blank}），"
                           "{actual_header}“{actual_text:or_blank}”不是数值，也不是可识别的完成情况，"
-                          "按 0 分计。请填写具体数值{unit_hint}。"},
+                          "按 0 分计。请填写具体数值{unit_hint}。",
+              "graded_unweighted": "“{name:text}”是定量指标（{target_header} {target_text:or_blank}），"
+                                   "{actual_header}却填写为文字“{actual_text:or_blank}”，已评定为"
+                                   "“{level:text}”。请填写具体数值{unit_hint}。",
+              "unscored_unweighted": "“{name:text}”是定量指标（{target_header} {target_text:or_blank}），"
+                                     "{actual_header}“{actual_text:or_blank}”不是数值，也不是可识别的"
+                                     "完成情况，无法评定完成情况。请填写具体数值{unit_hint}。"},
     condition=_text_actual)
 
 
@@ -350,13 +368,15 @@ def _missing_value(ctx, params):
                   **f.where)
         yield Hit(graded, "target_graded", fields, column=f.header("target"), severity=WARNING,
                   **f.where)
-        yield Hit(np.isnan(f.weight), "weight", fields, column=f.header("weight"), severity=ERROR,
-                  **f.where)
+        # (a form that prints no weights at all is UNWEIGHTED_FORM's, once, not every row's)
+        yield Hit(np.isnan(f.weight) & ~f.unweighted, "weight", fields, column=f.header("weight"),
+                  severity=ERROR, **f.where)
         yield Hit(score_blank, "score", fields, column=f.header("score"), severity=WARNING, **f.where)
     b = ctx.budgets
     if b is not None:
-        yield Hit(~b.has_rate, "budget", {"initial": b.initial, "adjusted": b.adjusted,
-                                          "executed": b.executed},
+        # without a weight (an unweighted form that prints none) there are no points to lose
+        yield Hit(~b.has_rate, Choice([(np.isnan(b.weight), "budget_unscored")], "budget"),
+                  {"initial": b.initial, "adjusted": b.adjusted, "executed": b.executed},
                   column=b.header("rate"), severity=ERROR, **b.where)
 
 
@@ -384,7 +404,10 @@ MISSING_VALUE = Check(
                        "{score:num} 分。请补填得分。",
               "budget": "预算执行数据不完整（年初预算数 {initial:num} 万元，全年预算数 {adjusted:num} 万元，"
                         "全年执行数 {executed:num} 万元），无法计算执行率，预算执行按 0 分计。"
-                        "请补填预算数和执行数。"},
+                        "请补填预算数和执行数。",
+              "budget_unscored": "预算执行数据不完整（年初预算数 {initial:num} 万元，全年预算数 "
+                                 "{adjusted:num} 万元，全年执行数 {executed:num} 万元），无法计算执行率。"
+                                 "请补填预算数和执行数。"},
     condition=_missing_value)
 
 

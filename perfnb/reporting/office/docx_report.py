@@ -34,7 +34,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from perfnb.errors import ExportError
 from perfnb.fsutil import atomic_write_bytes
-from perfnb.model import STATUS_LABELS
+from perfnb.model import NO_TOTAL, STATUS_LABELS, UNWEIGHTED, WEIGHTING_LABELS
 
 FONTS = {"body": "仿宋", "kai": "楷体", "hei": "黑体", "song": "宋体", "latin": "Times New Roman"}
 BODY_SIZE = Pt(16)       # 三号
@@ -380,9 +380,10 @@ def _budget_table(document, context: dict, number: int) -> None:
 def _indicator_table(document, context: dict, number: int):
     """一级 | 二级 | 三级 | 年度指标值 | 实际完成值 | 分值 | 自评得分 | 复核得分 | 完成情况, with
     一级/二级 merged down, a 合计 row per dimension (computed) and the 总分 row."""
-    from perfnb.reporting.narrative import format_score
+    from perfnb.reporting.narrative import format_percent, format_score
 
     review = context.get("review")
+    unweighted = context.get("unweighted", False)   # no weights: completion, not scores
     rows: list[list[str]] = []
     spans: list[tuple[int, int, int]] = []          # (column, first row, last row) to merge
     final_dimensions = {d["name"]: d for d in review["dimensions"]} if review else {}
@@ -393,14 +394,17 @@ def _indicator_table(document, context: dict, number: int):
             for item in group["indicators"]:
                 rows.append([dimension["name"], group["name"], item["name"], item["target"],
                              item["actual"], format_score(item["weight"]),
-                             format_score(item["reported_score"]), format_score(item["score"]),
+                             format_score(item["reported_score"]),
+                             format_percent(item["completion_ratio"]) if unweighted
+                             else format_score(item["score"]),
                              STATUS_LABELS.get(item["status"], item["status_label"])])
                 if review:
                     rows[-1].insert(8, format_score(item["final_score"]))
             if len(rows) + 1 - group_first > 1:
                 spans.append((1, group_first, len(rows)))
         rows.append([dimension["name"], "合计", "合计", "", "", format_score(dimension["weight"]),
-                     "", format_score(dimension["score"]), ""])
+                     "", "" if unweighted else format_score(dimension["score"]),
+                     f"达成 {dimension['met']}/{dimension['count']}" if unweighted else ""])
         if review:
             final = final_dimensions.get(dimension["name"], dimension)
             rows[-1].insert(8, format_score(final["score"]))
@@ -409,7 +413,8 @@ def _indicator_table(document, context: dict, number: int):
     reported_total = context["reported_total"]
     rows.append(["总分", "", "", "", "", format_score(context["weight_total"]),
                  format_score(reported_total) if not _missing(reported_total) else "",
-                 format_score(context["total"]), context["grade"]])
+                 NO_TOTAL if unweighted else format_score(context["total"]),
+                 WEIGHTING_LABELS[UNWEIGHTED] if unweighted else context["grade"]])
     _caption(document, f"表{number}  绩效指标完成情况")
     if review:
         rows[-1][8:9] = [format_score(review["total"]), review["grade"]]
@@ -418,7 +423,7 @@ def _indicator_table(document, context: dict, number: int):
         widths = [1.4, 1.5, 3.0, 1.8, 1.8, 1.0, 1.2, 1.2, 1.2, 1.4]
     else:
         headers = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值",
-                   "自评得分", "复核得分", "完成情况"]
+                   "自评得分", "完成率" if unweighted else "复核得分", "完成情况"]
         widths = [1.5, 1.7, 3.4, 2.0, 1.9, 1.1, 1.3, 1.3, 1.4]
     table = add_table(document, headers, rows, widths, left_columns=(2,))
     for column, first, last in spans:

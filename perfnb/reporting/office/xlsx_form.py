@@ -22,8 +22,9 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
+from perfnb.evaluation.result import UNWEIGHTED_NOTE, achievement_text
 from perfnb.fsutil import atomic_write_bytes
-from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, is_blank
+from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, STATUS_LABELS, is_blank
 from perfnb.reading.values import parse_value
 from perfnb.reporting.office.xlsx_style import (BODY_FONT, BOLD_FONT, CENTER, HEADER_FILL, HEADER_FONT, LEFT,
                          PERCENT_FORMAT, SCORE_FORMAT, SUBTITLE_FONT, TITLE_FONT, border_range,
@@ -243,9 +244,17 @@ def _kind_direction_target(indicator) -> tuple[str, str, str]:
     return kind_label, declared_direction, OPERATOR_SYMBOLS[operator] + target
 
 
+# An unweighted unit (its form prints no weights) gets no 分值 column: the 完成情况 (达成 …)
+# stands there, a heading the loader keeps as a note, so the form reads back unweighted.
+UNWEIGHTED_WEIGHT_HEADER = "完成情况"
+
+
 def _write_indicator_block(form: _Form, one) -> None:
     header = form.row
+    unweighted = one.is_unweighted()
     for column, label in enumerate(INDICATOR_HEADERS, start=1):
+        if column == C_WEIGHT and unweighted:
+            label = UNWEIGHTED_WEIGHT_HEADER
         form.cell(header, column, label, HEADER_FONT, CENTER,
                   fill=REVIEW_FILL if label == REVIEWED_SCORE_HEADER else HEADER_FILL)
     form.sheet.row_dimensions[header].height = 30
@@ -275,6 +284,9 @@ def _write_indicator_block(form: _Form, one) -> None:
             for _, indicator in group.iterrows():
                 row += 1
                 _write_indicator_row(form, row, indicator)
+                if unweighted:
+                    form.cell(row, C_WEIGHT, STATUS_LABELS.get(_text(indicator.get("status"))),
+                              alignment=CENTER)
             subtotal = reported_entry("level2", level1, level2)
             if subtotal is not None:
                 row += 1
@@ -345,8 +357,11 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
 
     texts = [("评价结论", _text(unit.get("reported_grade")))]
     counts = one.counts()
-    review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：总分 "
-              f"{float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”；审核发现错误 "
+    if one.is_unweighted():
+        outcome = f"{UNWEIGHTED_NOTE}（{achievement_text(one.status_counts())}）"
+    else:
+        outcome = (f"总分 {float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”")
+    review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：{outcome}；审核发现错误 "
               f"{counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
               f"{'，详见“审核发现”工作表' if sum(counts.values()) else ''}。")
     if record is not None:
