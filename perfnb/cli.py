@@ -58,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("score", help="对自评表评分并审核；可一次筛查多个文件或文件夹")
     p.add_argument("input", nargs="+", metavar="INPUT",
-                   help="单位参数 YAML、Excel 工作簿（.xlsx/.xls/.ods/WPS）、CSV、Word 报告、PDF，"
+                   help="单位参数 YAML、Excel 工作簿（.xlsx/.xls/.ods/WPS）、CSV、Word 报告、PDF、"
+                        "网页（.html/.mhtml）、纯文本报告（.txt），"
                         "或包含它们的文件夹（递归查找）")
     _add_rules(p)
     p.add_argument("--json", action="store_true", help="输出一个 JSON 对象（单个文件；供脚本使用）")

@@ -38,8 +38,9 @@ def score_command(args) -> int:
             raise InputError("找不到该文件或文件夹", file=raw, hint="请检查路径是否正确")
     files, rows, seconds = screen_command_rows(inputs, args.rules, getattr(args, "jobs", None))
     if not files:
-        raise InputError("没有找到可评分的文件（.xlsx/.xls/.ods/.csv/.docx/.pdf/单位 YAML）",
-                         file="、".join(inputs), hint="请检查文件夹中的文件类型")
+        from perfnb.reading.sources import formats_hint
+        raise InputError("没有找到可评分的文件", file="、".join(inputs),
+                         hint=f"请检查文件夹中的文件类型：可读取 {formats_hint()} 和单位参数 YAML")
     written = write_rows(rows, csv_path=getattr(args, "csv", None),
                          xlsx_path=getattr(args, "xlsx", None), jsonl=getattr(args, "jsonl", None))
     if not tables_out:

@@ -68,7 +68,7 @@ UNIT_COLUMNS = {
     "plans": "str: 后续工作计划",
     "notes": "str: evaluator's notes",
     "source": "str: path of the data file the unit was read from",
-    "layout": "str: official | sichuan | workbook | csv | docx",
+    "layout": "str: official | sichuan | workbook | csv | docx | html | text",
     "weighting": "str: WEIGHTED, or UNWEIGHTED for a form that prints no 分值/权重 (scoring: "
                  "no total, no grade); a missing column or None means WEIGHTED",
 }

@@ -1,13 +1,13 @@
 """Load a unit's data, whatever the layout, into :class:`perfnb.model.UnitTables`.
 
-``load_unit(path)`` dispatches by suffix: ``.yaml``/``.yml`` is a unit file (its ``data`` file
-is loaded and its keys override the data), a spreadsheet (``.xlsx``/``.xlsm``/``.xls``/``.ods``/
-WPS ``.et``: :mod:`perfnb.reading.sheets`) is read by content (our three-sheet workbook,
-四川's form, or the official form), ``.csv`` is an indicator table, ``.docx`` is a department's
-Word report whose tables are read like the official form, ``.pdf`` a printed form with a text
-layer (:mod:`perfnb.reading.pdffile`).  A file may hold several forms (one per sheet, stacked
-on a sheet, one after another in a document: :mod:`perfnb.reading.forms`):
-:func:`load_forms` gives each as its own unit, :func:`load_unit` needs ``form`` to pick one.
+``load_unit(path)``: a ``.yaml``/``.yml`` is a unit file (its ``data`` file is loaded and its
+keys override the data); any other file is read by the source of its format
+(:mod:`perfnb.reading.sources`: spreadsheet, csv, docx, pdf, html, text, and plug-ins of the
+``perfnb.sources`` entry-point group), which hands grids to the layout readers (our
+three-sheet workbook, 四川's form, the official form and every printed form like it).  A file
+may hold several forms (one per sheet, stacked on a sheet, one after another in a document:
+:mod:`perfnb.reading.forms`): :func:`load_forms` gives each as its own unit,
+:func:`load_unit` needs ``form`` to pick one.
 """
 from __future__ import annotations
 
@@ -21,20 +21,32 @@ from perfnb.errors import InputError, PerfnbError
 from perfnb.model import UnitTables
 from perfnb.reading.assemble import LoadedUnit, apply_overrides, check_unit, raise_errors, to_tables
 from perfnb.reading.forms import Form
+from perfnb.reading import sources
 from perfnb.reading.sheets import SPREADSHEET_SUFFIXES
 from perfnb.reading.workbook import write_template
 
 __all__ = ["load_unit", "load_units", "load_forms", "prepare_forms", "read_forms", "FormResult",
            "unit_review", "review_file", "resolve_data_path", "write_template", "read_unit_yaml",
            "WORKBOOK_SUFFIXES", "SPREADSHEET_SUFFIXES", "YAML_SUFFIXES", "CSV_SUFFIXES",
-           "DOCX_SUFFIXES", "PDF_SUFFIXES", "DATA_SUFFIXES"]
+           "DOCX_SUFFIXES", "PDF_SUFFIXES", "HTML_SUFFIXES", "TEXT_SUFFIXES", "DATA_SUFFIXES",
+           "data_suffixes"]
 
 YAML_SUFFIXES = (".yaml", ".yml")
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
-CSV_SUFFIXES = (".csv",)
-DOCX_SUFFIXES = (".docx", ".docm")
-PDF_SUFFIXES = (".pdf",)
-DATA_SUFFIXES = SPREADSHEET_SUFFIXES + CSV_SUFFIXES + DOCX_SUFFIXES + PDF_SUFFIXES
+CSV_SUFFIXES = sources.CSV.suffixes
+DOCX_SUFFIXES = sources.DOCX.suffixes
+PDF_SUFFIXES = sources.PDF.suffixes
+HTML_SUFFIXES = sources.HTML.suffixes
+TEXT_SUFFIXES = sources.TEXT.suffixes
+data_suffixes = sources.data_suffixes
+
+
+def __getattr__(name: str):
+    # DATA_SUFFIXES: every suffix a registered source reads, plug-ins included; computed on
+    # first use so that importing perfnb.reading does not scan the installed packages.
+    if name == "DATA_SUFFIXES":
+        return sources.data_suffixes()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def read_unit_yaml(path):
@@ -65,86 +77,10 @@ def resolve_data_path(data: str | os.PathLike, base_dir: str | os.PathLike | Non
 def read_forms(path: Path) -> list[Form]:
     """Every form of a data file, read (each :class:`~perfnb.reading.forms.Form` holds its
     :class:`LoadedUnit` or the error that stopped it).  Raises InputError when the file
-    itself cannot be read or holds no form at all."""
-    from perfnb.reading.sheets import check_file
-    suffix = path.suffix.lower()
-    if suffix in CSV_SUFFIXES:
-        from perfnb.reading.csvfile import read_csv
-        return [Form(1, None, read_csv(path))]
-    if suffix in SPREADSHEET_SUFFIXES:
-        return _spreadsheet_forms(path)
-    if suffix in DOCX_SUFFIXES:
-        from perfnb.reading.wordreport import read_docx_forms
-        return read_docx_forms(path)
-    if suffix in PDF_SUFFIXES:
-        from perfnb.reading.pdffile import read_pdf_forms
-        return read_pdf_forms(path)
-    check_file(path)
-    if suffix in (".doc", ".wps"):
-        raise InputError("不支持旧版 Word 97-2003 / WPS 文字文档（.doc/.wps）", file=path,
-                         hint="请在 Word 或 WPS 中“另存为”Word 文档（*.docx）")
-    raise InputError(f"无法识别的文件类型“{path.suffix or '（无扩展名）'}”", file=path,
-                     hint="请提供 .xlsx/.xls/.ods 工作簿、.csv 文件、.docx 自评报告、带文字的 .pdf "
-                          "或单位参数 .yaml 文件")
-
-
-def _spreadsheet_forms(path: Path) -> list[Form]:
-    from perfnb.reading.official import read_form
-    from perfnb.reading.blocks import find_indicator_header, missing_weight_column
-    from perfnb.reading.forms import form_spans
-    from perfnb.reading.sheets import open_workbook
-    from perfnb.reading.sichuan import is_sichuan
-    from perfnb.reading.workbook import is_workbook, read_workbook
-
-    book = open_workbook(path)
-    file = str(path)
-    forms: list[Form] = []
-    spans: list[tuple[str, int, int]] = []
-    try:
-        if is_workbook(book.sheetnames):
-            try:
-                forms.append(Form(1, None, read_workbook(book)))
-            except PerfnbError as error:
-                forms.append(Form(1, None, error=error))
-            spans.append(("", 1, 10 ** 9))
-        else:
-            for title in book.sheetnames:
-                grid = book.grid(title)
-                if find_indicator_header(grid) is None:
-                    continue
-                for top, bottom in form_spans(grid):
-                    sub = grid.rows_only(top, bottom)
-                    form = Form(len(forms) + 1, title)
-                    try:
-                        header = find_indicator_header(sub)
-                        layout = "sichuan" if is_sichuan(sub) else "official"
-                        form.loaded = read_form(sub, layout, header)
-                    except PerfnbError as error:
-                        form.error = error
-                    forms.append(form)
-                    spans.append((title, top, bottom))
-            if not forms:
-                for title in book.sheetnames:
-                    missing = missing_weight_column(book.grid(title))
-                    if missing is not None:
-                        raise missing
-                raise InputError(
-                    "找不到绩效指标表（没有包含 三级指标、年度指标值、分值 等表头的行）", file=file,
-                    hint="请使用官方《项目支出绩效自评表》、四川自评表，或 perfnb template 生成的模板")
-    finally:
-        book.close()
-    if book.uncached:
-        from openpyxl.utils import get_column_letter
-        for form, (title, top, bottom) in zip(forms, spans):
-            if form.loaded is None:
-                continue
-            form.loaded.errors[:0] = [
-                InputError("该单元格是公式，但文件中没有保存计算结果", file=file, sheet=sheet,
-                           row=row, column_letter=get_column_letter(column),
-                           hint="请在 Excel 或 WPS 中打开该文件并保存一次（让公式算出结果），或把公式改为数值")
-                for sheet, cells in book.uncached.items() for row, column in sorted(cells)
-                if (not title or sheet == title) and top <= row <= bottom]
-    return forms
+    itself cannot be read or holds no form at all.  The file's format picks the reader
+    (:mod:`perfnb.reading.sources`: by suffix, corrected by content)."""
+    from perfnb.reading.sources import read_forms as read
+    return read(Path(path))
 
 
 def unit_review(path: str | os.PathLike, settings: dict | None = None,

@@ -67,3 +67,9 @@ def read_csv(path: Path) -> LoadedUnit:
         loaded.unit["reported_total"] = totals[-1]["score"]
         loaded.unit["reported_total_row"] = totals[-1]["row"]
     return loaded
+
+
+def read_csv_forms(path: Path) -> list:
+    """The CSV source's reader (:mod:`perfnb.reading.sources`): one form, the file itself."""
+    from perfnb.reading.forms import Form
+    return [Form(1, None, read_csv(Path(path)))]

@@ -19,11 +19,12 @@ from pathlib import Path
 from perfnb.errors import InputError, PerfnbError
 from perfnb.reading.forms import Form, form_spans
 from perfnb.reading.pdftext import join_lines, page_table
+from perfnb.reading.sources import PDF
 from perfnb.reading.sheets import Grid, check_file
 
 __all__ = ["read_pdf_forms", "pdf_grids", "PDF_SUFFIXES"]
 
-PDF_SUFFIXES = (".pdf",)
+PDF_SUFFIXES = PDF.suffixes
 EDGE_TOLERANCE = 3.0            # points: column edges that match across a page break
 SCANNED_MESSAGE = ("该 PDF 没有可提取的文字（可能是扫描件），无法读取表格")
 SCANNED_HINT = ("请提供 Excel/Word 原件或带文字的 PDF（在 Excel、Word 或 WPS 中“导出为 PDF”，"

@@ -22,7 +22,6 @@ from perfnb.fsutil import ensure_inside, safe_component
 from perfnb.running.manifest import Manifest, sha256_bytes, sha256_file
 
 UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
-DATA_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".et", ".ett", ".csv", ".docx", ".docm", ".pdf"}
 REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
 UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
 SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
@@ -68,6 +67,9 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
     A folder's data files that a unit YAML in the same tree references are not separate
     units; hidden files, Excel lock files (``~$…``) and the output folder are skipped.
     """
+    from perfnb.reading.sources import data_suffixes, formats_hint
+
+    data_kinds = set(data_suffixes())    # every format a registered source reads
     explicit: list[Path] = []
     from_folders: list[Path] = []
     yaml_files: list[Path] = []
@@ -78,8 +80,9 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
             raise BatchError(f"输入“{raw}”不存在。请检查文件或文件夹路径。")
         if path.is_file():
             suffix = path.suffix.lower()
-            if suffix not in UNIT_YAML_SUFFIXES | DATA_SUFFIXES:
-                raise BatchError(f"输入“{raw}”不是可识别的单位文件（应为 .yaml、.xlsx/.xls/.ods、.csv、.docx 或 .pdf）。")
+            if suffix not in UNIT_YAML_SUFFIXES | data_kinds:
+                raise BatchError(f"输入“{raw}”不是可识别的单位文件（应为单位参数 .yaml、"
+                                 f"{formats_hint()}）。")
             explicit.append(path.resolve())
             if suffix in UNIT_YAML_SUFFIXES:
                 yaml_files.append(path.resolve())
@@ -101,7 +104,7 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
                     yaml_files.append(candidate)
                     if _is_unit_yaml(candidate):
                         from_folders.append(candidate)
-                elif suffix in DATA_SUFFIXES:
+                elif suffix in data_kinds:
                     from_folders.append(candidate)
     referenced: set[Path] = set()
     for yaml_file in yaml_files:
@@ -111,7 +114,7 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
     for candidate in explicit + from_folders:
         if candidate in seen:
             continue
-        if candidate.suffix.lower() in DATA_SUFFIXES and candidate in referenced:
+        if candidate.suffix.lower() in data_kinds and candidate in referenced:
             continue
         seen.add(candidate)
         units.append(candidate)

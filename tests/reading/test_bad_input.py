@@ -69,8 +69,14 @@ def test_directory_instead_of_file(tmp_path):
 
 
 def test_unknown_suffix(tmp_path):
-    (tmp_path / "unit.txt").write_text("x", encoding="utf-8")
+    (tmp_path / "unit.rtf").write_text("x", encoding="utf-8")
     with pytest.raises(InputError, match="无法识别的文件类型"):
+        load_unit(tmp_path / "unit.rtf")
+
+
+def test_text_without_a_table_names_the_file(tmp_path):
+    (tmp_path / "unit.txt").write_text("会议纪要\n\n今年完成了预算。", encoding="utf-8")
+    with pytest.raises(InputError, match=r"unit\.txt.*文本中找不到绩效指标表"):
         load_unit(tmp_path / "unit.txt")
 
 

@@ -143,6 +143,6 @@ def test_legacy_word_and_unknown_types(tmp_path):
     (tmp_path / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0old")
     with pytest.raises(InputError, match=r"old\.doc.*\.docx"):
         load_unit(tmp_path / "old.doc")
-    (tmp_path / "notes.txt").write_text("x", encoding="utf-8")
-    with pytest.raises(InputError, match=r"无法识别的文件类型.*\.pdf"):
-        load_unit(tmp_path / "notes.txt")
+    (tmp_path / "notes.md").write_text("x", encoding="utf-8")
+    with pytest.raises(InputError, match=r"无法识别的文件类型.*\.pdf.*\.html.*\.txt"):
+        load_unit(tmp_path / "notes.md")
