@@ -16,7 +16,6 @@ reported total and grade ("得分为 97.6分，综合绩效级别为“优”"),
 """
 from __future__ import annotations
 
-import math
 import os
 import re
 import zipfile
@@ -24,39 +23,21 @@ from pathlib import Path
 
 from perfnb.errors import InputError, PerfnbError
 from perfnb.model import UNWEIGHTED, UnitTables
-from perfnb.reading.values import normalise_text, parse_value
+from perfnb.reading.values import normalise_text
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
                                    find_indicator_header, missing_weight_column,
                                    read_funds_block, read_indicator_header)
 from perfnb.reading.headers import indicator_column
-from perfnb.reading.official import grade_in_conclusion, read_form
+from perfnb.reading.official import read_form
+from perfnb.reading.reporttext import YEAR_RE, read_report_text
 from perfnb.reading.forms import Form
+from perfnb.reading.sources import DOCX
 from perfnb.reading.sheets import Grid, check_file, label_matches
 
 __all__ = ["load_docx", "read_docx", "read_docx_forms", "docx_grids", "join_continued", "DOCX_SUFFIXES"]
 
-DOCX_SUFFIXES = (".docx", ".docm")
-NAN = math.nan
-
-_YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
-_AMOUNT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元"
-_INITIAL_RE = re.compile(r"年初[^。；;]{0,40}?预算(?:数|资金|金额)?(?:为|是|共|合计)?\s*" + _AMOUNT)
-_ADJUSTED_RE = re.compile(r"(?:调整后预算|全年预算)(?:数|资金|金额)?(?:为|是)?\s*" + _AMOUNT)
-_EXECUTED_RE = re.compile(r"(?:全年执行(?:预算)?数?|实际执行(?:数)?|实际支出|全年支出|执行数)"
-                          r"(?:为|是|共|合计|达)?\s*" + _AMOUNT)
-_RATE_RE = re.compile(r"预算执行率(?:为|是|达到|达)?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
-_TOTAL_RE = re.compile(r"(?:项目|综合|总体)(?:绩效)?(?:评价|自评)?(?:总)?得分(?:为|是|[:：])?\s*"
-                       r"([0-9]+(?:\.[0-9]+)?)\s*分"
-                       r"|自评总分(?:为|是|[:：])?\s*([0-9]+(?:\.[0-9]+)?)\s*分")
-_GRADE_RE = re.compile(r"(?:绩效级别|评价等级|自评等级|绩效等级|评价结论|等级|级别|等次)"
-                       r"(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|差)")
-_HEADING1_RE = re.compile(r"^[一二三四五六七八九十]+[、.．]")
-_HEADING2_RE = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
-_DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
-_ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|厅|局|委|院|部|办|所|站|馆|队|会)$")
-_OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部")
-REPORT_SUFFIXES = ("绩效自评报告", "绩效评价报告", "自评报告", "绩效报告")
+DOCX_SUFFIXES = DOCX.suffixes
 
 
 def _open(path: Path):
@@ -237,6 +218,12 @@ def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
     return own
 
 
+def indicator_table(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
+    """(grid, header row, columns) when ``grid`` is an indicator table, else None (a header
+    split over two rows folded into one: see :func:`_indicator_header`)."""
+    return _indicator_header(grid)
+
+
 def _own_indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
     """(grid, header row, columns) of an indicator table; a two-row header is folded into one
     row (the grid returned then has that row replaced and the one below blanked)."""
@@ -295,17 +282,28 @@ def read_docx_forms(path: str | os.PathLike) -> list[Form]:
     path = Path(path)
     document = _open(path)
     file = str(path)
-    pairs = join_continued(docx_grids(document, file, with_context=True))
+    return read_document_forms(docx_grids(document, file, with_context=True),
+                               _paragraph_texts(document), file, "docx")
+
+
+def read_document_forms(pairs: list[tuple[Grid, list[str] | None]], paragraphs: list[str],
+                        file: str, layout: str) -> list[Form]:
+    """The forms of a document (a Word file, a web page, a report's plain text): its tables
+    as (grid, paragraphs just above it — None for a nested table) pairs in reading order,
+    and all its paragraphs.  Tables continued after a break are joined; one form for a
+    report (all its tables, and its prose for what they lack), one per 项目名称 header block
+    when the document holds several forms one after another."""
+    pairs = join_continued(pairs)
     groups = _form_groups(pairs)
     if len(groups) <= 1:
         try:
-            loaded = _read_tables([grid for grid, _ in pairs], file)
+            loaded = _read_tables([grid for grid, _ in pairs], file, layout)
         except InputError:
-            loaded = _budget_only(document, file)
+            loaded = _budget_only(paragraphs, file, layout)
             if loaded is None:
                 raise
             return [Form(1, None, loaded)]
-        _read_text(document, loaded)
+        read_report_text(paragraphs, loaded)
         return [Form(1, None, loaded)]
     forms = []
     for index, group in enumerate(groups, start=1):
@@ -314,10 +312,10 @@ def read_docx_forms(path: str | os.PathLike) -> list[Form]:
         heading = re.sub(r"^附件\s*\d*\s*[:：]?\s*", "", heading)
         form = Form(index, group[0][0].sheet, heading=heading)
         try:
-            form.loaded = _read_tables([grid for grid, _ in group], file)
+            form.loaded = _read_tables([grid for grid, _ in group], file, layout)
             if form.loaded.unit.get("year") is None:
                 for line in above:
-                    match = _YEAR_RE.search(line)
+                    match = YEAR_RE.search(line)
                     if match:
                         form.loaded.unit["year"] = match.group(1)
                         break
@@ -327,12 +325,12 @@ def read_docx_forms(path: str | os.PathLike) -> list[Form]:
     return forms
 
 
-def _budget_only(document, file: str) -> LoadedUnit | None:
+def _budget_only(paragraphs: list[str], file: str, layout: str) -> LoadedUnit | None:
     """A report without an indicator table whose text gives the funds ("年初预算数为…万元，全年
     执行数为…万元"): the budget alone, for an unweighted evaluation (no weights, no indicators,
     no total); None when the text gives no funds either."""
-    loaded = LoadedUnit(source=file, layout="docx")
-    _read_text(document, loaded)
+    loaded = LoadedUnit(source=file, layout=layout)
+    read_report_text(paragraphs, loaded)
     if loaded.budget is None:
         return None
     loaded.unit["weighting"] = UNWEIGHTED
@@ -351,9 +349,13 @@ def read_docx(path: str | os.PathLike) -> LoadedUnit:
     return forms[0].loaded
 
 
-def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
+# What a document calls its tables, for the error when none is an indicator table.
+DOCUMENT_NAMES = {"docx": "Word 文档", "html": "网页", "text": "文本"}
+
+
+def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUnit:
     """One form from its tables (indicator tables, and a funds table when they give none)."""
-    loaded = LoadedUnit(source=file, layout="docx")
+    loaded = LoadedUnit(source=file, layout=layout)
     indicator_tables = []
     funds_tables = []
     for grid in grids:
@@ -368,13 +370,14 @@ def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
             if missing is not None:
                 raise missing
         raise InputError(
-            f"Word 文档中找不到绩效指标表（共 {len(grids)} 个表格，没有一个包含 三级指标、年度指标值、"
+            f"{DOCUMENT_NAMES.get(layout, '文档')}中找不到绩效指标表（共 {len(grids)} 个表格，"
+            "没有一个包含 三级指标、年度指标值、"
             "分值 等表头）", file=file,
             hint="请确认报告中附有绩效指标表，或改用 Excel 自评表 / perfnb template 生成的模板")
 
     several = len(indicator_tables) > 1
     for grid, header_row, columns in indicator_tables:
-        part = read_form(grid, "docx", (header_row, columns))
+        part = read_form(grid, layout, (header_row, columns))
         loaded.errors.extend(part.errors)
         loaded.observations.extend(part.observations)
         level1s = {ind["level1"] for ind in part.indicators}
@@ -404,154 +407,6 @@ def _read_tables(grids: list[Grid], file: str) -> LoadedUnit:
                 loaded.budget_lines = list(block.lines)
                 break
     return loaded
-
-
-def _first_number(pattern: re.Pattern, texts: list[str]) -> float | None:
-    for text in texts:
-        match = pattern.search(text)
-        if match:
-            number = parse_value(next(g for g in match.groups() if g)).number
-            if number is not None:
-                return number
-    return None
-
-
-def _sections(paragraphs: list[str]) -> dict[str, list[str]]:
-    """Text under each heading ("一、…" and "（一）…"), keyed by the heading text."""
-    sections: dict[str, list[str]] = {}
-    current1 = current2 = None
-    for text in paragraphs:
-        if _HEADING1_RE.match(text) and len(text) <= 30:
-            current1, current2 = text, None
-            sections.setdefault(current1, [])
-            continue
-        if _HEADING2_RE.match(text) and len(text) <= 30:
-            current2 = text
-            sections.setdefault(current2, [])
-            if current1:
-                sections[current1].append(text)
-            continue
-        for heading in (current1, current2):
-            if heading:
-                sections[heading].append(text)
-    return sections
-
-
-def _section_text(sections: dict[str, list[str]], *words: str, level1: bool) -> str:
-    pattern = _HEADING1_RE if level1 else _HEADING2_RE
-    for heading, lines in sections.items():
-        if pattern.match(heading) and any(word in heading for word in words):
-            return "\n".join(lines)
-    return ""
-
-
-def _signature(paragraphs: list[str]) -> str | None:
-    """The organisation on the signature line: the short paragraph above the closing date."""
-    for index in range(len(paragraphs) - 1, 0, -1):
-        if _DATE_RE.match(re.sub(r"\s+", "", paragraphs[index])):
-            candidate = re.sub(r"\s+", "", paragraphs[index - 1])
-            if len(candidate) <= 40 and _ORGANISATION_RE.search(candidate):
-                return candidate
-            return None
-    return None
-
-
-def _title(paragraphs: list[str]) -> str | None:
-    for text in paragraphs[:5]:
-        compact = re.sub(r"\s+", "", text)
-        if compact.endswith(REPORT_SUFFIXES) and len(compact) <= 60:
-            return compact
-    return None
-
-
-def _read_text(document, loaded: LoadedUnit) -> None:
-    """Fill what the tables did not give from the report's paragraphs."""
-    paragraphs = _paragraph_texts(document)
-    unit = loaded.unit
-    title = _title(paragraphs)
-    signature = _signature(paragraphs)
-    if title:
-        body = title
-        for suffix in REPORT_SUFFIXES:
-            if body.endswith(suffix):
-                body = body[: -len(suffix)]
-                break
-        body = re.sub(r"[(（]?(?:19|20|21)\d{2}\s*年度?[)）]?", "", body)
-        owner, project = None, body
-        department = unit.get("department") or signature
-        if department and body.startswith(department):
-            owner, project = department, body[len(department):]
-        else:
-            # the owner ends at the last organisation word that leaves a project name
-            ends = [m.end() for m in _OWNER_END_RE.finditer(body) if 2 <= m.start() and
-                    len(body) - m.end() >= 2]
-            if ends:
-                owner, project = body[:ends[-1]], body[ends[-1]:]
-        project = project.removesuffix("项目") if project.endswith("经费项目") else project
-        if not unit.get("project") and project:
-            unit["project"] = project
-        if not unit.get("department") and not signature and owner:
-            unit["department"] = owner
-    if not unit.get("department") and signature:
-        unit["department"] = signature
-    if unit.get("year") is None:
-        for text in ([title] if title else []) + paragraphs:
-            match = _YEAR_RE.search(text)
-            if match:
-                unit["year"] = match.group(1)
-                break
-
-    if loaded.budget is None:
-        initial = _first_number(_INITIAL_RE, paragraphs)
-        executed = _first_number(_EXECUTED_RE, paragraphs)
-        if initial is not None or executed is not None:
-            rate = _first_number(_RATE_RE, paragraphs)
-            loaded.budget = {
-                "initial": initial if initial is not None else NAN,
-                "adjusted": _first_number(_ADJUSTED_RE, paragraphs) or NAN,
-                "executed": executed if executed is not None else NAN,
-                "weight": NAN,
-                "reported_rate": round(rate / 100, 10) if rate is not None else NAN,
-                "reported_score": NAN, "reason": "", "sheet": None, "row": None}
-
-    if unit.get("reported_total") is None:
-        for text in reversed(paragraphs):
-            matches = list(_TOTAL_RE.finditer(text))
-            if matches:
-                number = next(g for g in matches[-1].groups() if g)
-                unit["reported_total"] = float(number)
-                break
-    if not unit.get("reported_grade"):
-        for text in reversed(paragraphs):
-            match = _GRADE_RE.search(text)
-            if match:
-                unit["reported_grade"] = grade_in_conclusion(match.group(1))
-                break
-
-    sections = _sections(paragraphs)
-    goals = {"goal_planned": ("绩效目标设定",), "goal_actual": ("指标完成情况",)}
-    for key, words in goals.items():
-        if unit.get(key):
-            continue
-        for index, text in enumerate(paragraphs[:-1]):
-            compact = re.sub(r"^\d+[.．、]\s*", "", text)
-            if any(compact.startswith(word) for word in words) and len(compact) <= 20:
-                following = paragraphs[index + 1]
-                if not (_HEADING1_RE.match(following) or _HEADING2_RE.match(following)):
-                    unit[key] = following
-                break
-    texts = {
-        "problems": _section_text(sections, "存在问题", "存在的问题", level1=True),
-        "plans": _section_text(sections, "后续工作计划", level1=False),
-        "measures": _section_text(sections, "措施", level1=False),
-    }
-    signature_lines = {signature} if signature else set()
-    for key, text in texts.items():
-        lines = [line for line in text.splitlines()
-                 if re.sub(r"\s+", "", line) not in signature_lines
-                 and not _DATE_RE.match(re.sub(r"\s+", "", line))]
-        if lines and not unit.get(key):
-            unit[key] = "\n".join(lines)
 
 
 def load_docx(path: str | os.PathLike) -> UnitTables:

@@ -1,0 +1,188 @@
+"""What a 绩效自评报告's prose says: the sentences every report source shares.
+
+A report (Word document, web page, plain text copied from a web page) carries, besides its
+tables, the project and department in its title ("人大办公厅人大履职保障经费绩效自评报告") and
+the signature line, the year, the budget sentences ("年初…预算2,229.00万元", "全年执行数
+1,972.41万元", "预算执行率88.49%"), the reported total and grade ("得分为 97.6分，综合绩效级别为
+“优”") and the 存在问题 / 后续工作计划 / 措施及办法 sections.  :func:`read_report_text` takes the
+report's paragraphs (text outside its tables, one string per paragraph) and fills what the
+tables did not give; every source of reports calls it with its own paragraphs.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+from perfnb.reading.assemble import LoadedUnit
+from perfnb.reading.official import grade_in_conclusion
+from perfnb.reading.values import parse_value
+
+__all__ = ["read_report_text", "REPORT_SUFFIXES", "YEAR_RE"]
+
+NAN = math.nan
+YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+_AMOUNT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元"
+_INITIAL_RE = re.compile(r"年初[^。；;]{0,40}?预算(?:数|资金|金额)?(?:为|是|共|合计)?\s*" + _AMOUNT)
+_ADJUSTED_RE = re.compile(r"(?:调整后预算|全年预算)(?:数|资金|金额)?(?:为|是)?\s*" + _AMOUNT)
+_EXECUTED_RE = re.compile(r"(?:全年执行(?:预算)?数?|实际执行(?:数)?|实际支出|全年支出|执行数)"
+                          r"(?:为|是|共|合计|达)?\s*" + _AMOUNT)
+_RATE_RE = re.compile(r"预算执行率(?:为|是|达到|达)?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
+_TOTAL_RE = re.compile(r"(?:项目|综合|总体)(?:绩效)?(?:评价|自评)?(?:总)?得分(?:为|是|[:：])?\s*"
+                       r"([0-9]+(?:\.[0-9]+)?)\s*分"
+                       r"|自评总分(?:为|是|[:：])?\s*([0-9]+(?:\.[0-9]+)?)\s*分")
+_GRADE_RE = re.compile(r"(?:绩效级别|评价等级|自评等级|绩效等级|评价结论|等级|级别|等次)"
+                       r"(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|差)")
+_HEADING1_RE = re.compile(r"^[一二三四五六七八九十]+[、.．]")
+_HEADING2_RE = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
+_DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
+_ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|厅|局|委|院|部|办|所|站|馆|队|会)$")
+_OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部")
+REPORT_SUFFIXES = ("绩效自评报告", "绩效评价报告", "自评报告", "绩效报告")
+
+
+def _first_number(pattern: re.Pattern, texts: list[str]) -> float | None:
+    for text in texts:
+        match = pattern.search(text)
+        if match:
+            number = parse_value(next(g for g in match.groups() if g)).number
+            if number is not None:
+                return number
+    return None
+
+
+def _sections(paragraphs: list[str]) -> dict[str, list[str]]:
+    """Text under each heading ("一、…" and "（一）…"), keyed by the heading text."""
+    sections: dict[str, list[str]] = {}
+    current1 = current2 = None
+    for text in paragraphs:
+        if _HEADING1_RE.match(text) and len(text) <= 30:
+            current1, current2 = text, None
+            sections.setdefault(current1, [])
+            continue
+        if _HEADING2_RE.match(text) and len(text) <= 30:
+            current2 = text
+            sections.setdefault(current2, [])
+            if current1:
+                sections[current1].append(text)
+            continue
+        for heading in (current1, current2):
+            if heading:
+                sections[heading].append(text)
+    return sections
+
+
+def _section_text(sections: dict[str, list[str]], *words: str, level1: bool) -> str:
+    pattern = _HEADING1_RE if level1 else _HEADING2_RE
+    for heading, lines in sections.items():
+        if pattern.match(heading) and any(word in heading for word in words):
+            return "\n".join(lines)
+    return ""
+
+
+def _signature(paragraphs: list[str]) -> str | None:
+    """The organisation on the signature line: the short paragraph above the closing date."""
+    for index in range(len(paragraphs) - 1, 0, -1):
+        if _DATE_RE.match(re.sub(r"\s+", "", paragraphs[index])):
+            candidate = re.sub(r"\s+", "", paragraphs[index - 1])
+            if len(candidate) <= 40 and _ORGANISATION_RE.search(candidate):
+                return candidate
+            return None
+    return None
+
+
+def _title(paragraphs: list[str]) -> str | None:
+    for text in paragraphs[:5]:
+        compact = re.sub(r"\s+", "", text)
+        if compact.endswith(REPORT_SUFFIXES) and len(compact) <= 60:
+            return compact
+    return None
+
+
+def read_report_text(paragraphs: list[str], loaded: LoadedUnit) -> None:
+    """Fill what the tables did not give from the report's paragraphs (normalised texts, in
+    reading order, blank ones left out)."""
+    unit = loaded.unit
+    title = _title(paragraphs)
+    signature = _signature(paragraphs)
+    if title:
+        body = title
+        for suffix in REPORT_SUFFIXES:
+            if body.endswith(suffix):
+                body = body[: -len(suffix)]
+                break
+        body = re.sub(r"[(（]?(?:19|20|21)\d{2}\s*年度?[)）]?", "", body)
+        owner, project = None, body
+        department = unit.get("department") or signature
+        if department and body.startswith(department):
+            owner, project = department, body[len(department):]
+        else:
+            # the owner ends at the last organisation word that leaves a project name
+            ends = [m.end() for m in _OWNER_END_RE.finditer(body) if 2 <= m.start() and
+                    len(body) - m.end() >= 2]
+            if ends:
+                owner, project = body[:ends[-1]], body[ends[-1]:]
+        project = project.removesuffix("项目") if project.endswith("经费项目") else project
+        if not unit.get("project") and project:
+            unit["project"] = project
+        if not unit.get("department") and not signature and owner:
+            unit["department"] = owner
+    if not unit.get("department") and signature:
+        unit["department"] = signature
+    if unit.get("year") is None:
+        for text in ([title] if title else []) + paragraphs:
+            match = YEAR_RE.search(text)
+            if match:
+                unit["year"] = match.group(1)
+                break
+
+    if loaded.budget is None:
+        initial = _first_number(_INITIAL_RE, paragraphs)
+        executed = _first_number(_EXECUTED_RE, paragraphs)
+        if initial is not None or executed is not None:
+            rate = _first_number(_RATE_RE, paragraphs)
+            loaded.budget = {
+                "initial": initial if initial is not None else NAN,
+                "adjusted": _first_number(_ADJUSTED_RE, paragraphs) or NAN,
+                "executed": executed if executed is not None else NAN,
+                "weight": NAN,
+                "reported_rate": round(rate / 100, 10) if rate is not None else NAN,
+                "reported_score": NAN, "reason": "", "sheet": None, "row": None}
+
+    if unit.get("reported_total") is None:
+        for text in reversed(paragraphs):
+            matches = list(_TOTAL_RE.finditer(text))
+            if matches:
+                number = next(g for g in matches[-1].groups() if g)
+                unit["reported_total"] = float(number)
+                break
+    if not unit.get("reported_grade"):
+        for text in reversed(paragraphs):
+            match = _GRADE_RE.search(text)
+            if match:
+                unit["reported_grade"] = grade_in_conclusion(match.group(1))
+                break
+
+    sections = _sections(paragraphs)
+    goals = {"goal_planned": ("绩效目标设定",), "goal_actual": ("指标完成情况",)}
+    for key, words in goals.items():
+        if unit.get(key):
+            continue
+        for index, text in enumerate(paragraphs[:-1]):
+            compact = re.sub(r"^\d+[.．、]\s*", "", text)
+            if any(compact.startswith(word) for word in words) and len(compact) <= 20:
+                following = paragraphs[index + 1]
+                if not (_HEADING1_RE.match(following) or _HEADING2_RE.match(following)):
+                    unit[key] = following
+                break
+    texts = {
+        "problems": _section_text(sections, "存在问题", "存在的问题", level1=True),
+        "plans": _section_text(sections, "后续工作计划", level1=False),
+        "measures": _section_text(sections, "措施", level1=False),
+    }
+    signature_lines = {signature} if signature else set()
+    for key, text in texts.items():
+        lines = [line for line in text.splitlines()
+                 if re.sub(r"\s+", "", line) not in signature_lines
+                 and not _DATE_RE.match(re.sub(r"\s+", "", line))]
+        if lines and not unit.get(key):
+            unit[key] = "\n".join(lines)
