@@ -6,6 +6,8 @@ collected as :class:`InputError` objects so a file's problems are reported toget
 """
 from __future__ import annotations
 
+import dataclasses
+
 import math
 import re
 from dataclasses import dataclass, field
@@ -680,6 +682,13 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
     target = parse_cell(grid, row, columns.get("target"))
     actual = parse_cell(grid, row, columns.get("actual"))
+    if target.number is None and target.grade and target.date is None and \
+            actual.operator is not None and actual.number is not None and \
+            actual.grade == target.grade:
+        # "优" | "≥95%优": the actual cell states the grade's bar and that it was reached,
+        # so the grade's bar is the target (the actual is read as its number, noted below)
+        target = dataclasses.replace(target, operator=actual.operator, number=actual.number,
+                                     unit=actual.unit)
     kind_text, direction_text = cell_text("declared_kind"), cell_text("declared_direction")
     declared_kind = declared_kind_of(kind_text)
     declared_direction = declared_direction_of(direction_text) or declared_direction_of(kind_text)
