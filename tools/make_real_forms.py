@@ -10,6 +10,11 @@ PRINTED into one grid model, and the same grid is written as
 * ``<name>.docx``  python-docx: one Word table (gridSpan, vMerge, text split over several runs); a
   longer form is split into two tables with a page break between them, the indicator header
   repeated (``w:tblHeader``) on the continuation;
+* ``<name>.html``  the form as a government site prints it: site navigation and footer tables
+  around it, the title and lines above it as paragraphs, the form as one ``<table>`` with
+  rowspan/colspan, ``&nbsp;`` in blank cells, ``<br>`` in-cell line breaks; the pages of
+  ``GBK_PAGES`` in GBK declared ``charset=gb2312``, the rest UTF-8; ``MHTML_FROM`` also as
+  ``<name>.mhtml`` (a browser's single-file save: MIME, quoted-printable);
 * ``<name>.xls`` / ``<name>.ods`` / ``<name>.pdf``  LibreOffice headless (``soffice``) from the xlsx
   (xls, ods) and the docx (pdf) — only where ``soffice`` is installed; CI uses the committed files.
 
@@ -998,6 +1003,137 @@ def build_multi_docx(builders: list[FormBuilder], path: Path) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# html / mhtml: the form as a government web page prints it
+
+# The site around the form: a navigation table, a breadcrumb of links and a footer table
+# (none of them part of the form; the reader must pass them by).
+SITE_NAV = ["首页", "政务公开", "政府信息公开目录", "财政预决算", "绩效管理", "互动交流"]
+SITE_FOOTER = "主办单位：本级人民政府办公室　　技术支持：信息中心"
+HTML_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def html_escape(text: str) -> str:
+    return "".join(HTML_ESCAPES.get(ch, ch) for ch in text)
+
+
+def html_cell_text(text: str) -> str:
+    """A cell's text as a site's editor writes it: &nbsp; in a blank cell, <br> between the
+    lines of a cell."""
+    if not text.strip():
+        return "&nbsp;"
+    return "<br>".join(html_escape(line) for line in text.split("\n"))
+
+
+def html_page(layout: FormLayout, charset: str, declare: bool = True) -> str:
+    """The page: site navigation, the title and lines above the form as paragraphs, the form
+    as ONE <table> (rowspan/colspan for merged cells), the sign-off lines, the site footer."""
+    out = ["<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\">", "<html>", "<head>"]
+    if declare:
+        out.append(f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">')
+    out.append(f"<title>{html_escape(layout.title[0] if layout.title else layout.name)}"
+               "_政府信息公开</title>")
+    out.append("<style>td{border:1px solid #000;font-size:12px}</style></head>")
+    out.append("<body>")
+    out.append('<table class="nav" width="100%"><tr>' + "".join(
+        f'<td><a href="/col{i}/">{html_escape(item)}</a></td>' for i, item in enumerate(SITE_NAV))
+        + "</tr></table>")
+    out.append('<div class="crumb"><a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a> &gt; '
+               '<a href="/zwgk/czyjs/">财政预决算</a></div>')
+    out.append('<div class="article">')
+    for line in layout.before_title:
+        out.append(f"<p><strong>{html_escape(line)}</strong></p>")
+    for i, line in enumerate(layout.title):
+        tag = "h2" if i == 0 else "p"
+        out.append(f'<{tag} style="text-align:center">{html_escape(line)}</{tag}>')
+    for line in layout.above:
+        align = "right" if line.startswith(("单位", "金额单位")) else "left"
+        out.append(f'<p style="text-align:{align}">{html_escape(line)}</p>')
+    for grid in layout.tables:
+        out.append('<table border="1" cellspacing="0" cellpadding="2" '
+                   'style="border-collapse:collapse" width="100%">')
+        out.append("<tbody>")
+        by_row: dict[int, list[Cell]] = {}
+        for cell in grid.cells:
+            by_row.setdefault(cell.row, []).append(cell)
+        for r in range(grid.nrows):
+            out.append("<tr>")
+            for cell in sorted(by_row.get(r, []), key=lambda x: x.col):
+                attrs = ""
+                if cell.rowspan > 1:
+                    attrs += f' rowspan="{cell.rowspan}"'
+                if cell.colspan > 1:
+                    attrs += f' colspan="{cell.colspan}"'
+                if cell.kind in ("text", "section"):
+                    attrs += ' style="text-align:left"'
+                text = html_cell_text(cell.text)
+                if cell.kind == "head":
+                    text = f"<strong>{text}</strong>"
+                out.append(f"<td{attrs}>{text}</td>")
+            out.append("</tr>")
+        out.append("</tbody></table>")
+    for line in layout.below:
+        out.append(f"<p>{html_escape(line)}</p>")
+    out.append("</div>")
+    out.append(f'<table class="footer" width="100%"><tr><td>{html_escape(SITE_FOOTER)}</td>'
+               '<td><a href="/about/">网站地图</a></td></tr></table>')
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+# Forms whose page is served in GBK (declared charset=gb2312, as many older government sites
+# do; the text holds GBK characters beyond GB2312 where the form has them); the rest in UTF-8.
+GBK_PAGES = {"form05", "form10", "pub01", "pub04", "pub10", "pub16"}
+MHTML_FROM = "form06"        # also saved by a browser as a single-file .mhtml
+
+
+def build_html(builder: FormBuilder, path: Path) -> None:
+    layout = builder.layout(split=False)
+    if builder.name in GBK_PAGES:
+        path.write_bytes(html_page(layout, "gb2312").encode("gbk", "xmlcharrefreplace"))
+    else:
+        path.write_bytes(html_page(layout, "utf-8").encode("utf-8"))
+
+
+def build_mhtml(builder: FormBuilder, path: Path) -> None:
+    """The page as Chrome's "save as single file" writes it: MIME multipart/related, the
+    HTML part quoted-printable, plus a stylesheet part."""
+    import quopri
+    layout = builder.layout(split=False)
+    html = quopri.encodestring(html_page(layout, "utf-8").encode("utf-8")).decode("ascii")
+    boundary = "----MultipartBoundary--perfnbFixture0001----"
+    location = f"https://www.example.gov.cn/zwgk/czyjs/{builder.name}.html"
+    parts = [
+        "From: <Saved by Blink>",
+        "Snapshot-Content-Location: " + location,
+        "Subject: =?utf-8?Q?=E7=BB=A9=E6=95=88=E8=87=AA=E8=AF=84=E8=A1=A8?=",
+        "Date: Fri, 1 Mar 2024 09:00:00 +0800",
+        "MIME-Version: 1.0",
+        "Content-Type: multipart/related;",
+        '\ttype="text/html";',
+        f'\tboundary="{boundary}"',
+        "",
+        "",
+        f"--{boundary}",
+        "Content-Type: text/html",
+        "Content-ID: <frame-0001@mhtml.blink>",
+        "Content-Transfer-Encoding: quoted-printable",
+        f"Content-Location: {location}",
+        "",
+        html,
+        f"--{boundary}",
+        "Content-Type: text/css",
+        "Content-Transfer-Encoding: quoted-printable",
+        "Content-Location: cid:css-0001@mhtml.blink",
+        "",
+        "td { border: 1px solid #000; }",
+        "",
+        f"--{boundary}--",
+        "",
+    ]
+    path.write_bytes("\r\n".join(parts).encode("ascii"))
+
+
+# ---------------------------------------------------------------------------------------------
 # LibreOffice conversions and the scanned page
 
 def soffice(args: list[str], outdir: Path, files: list[Path], fmt: str) -> None:
@@ -1126,6 +1262,8 @@ def write_manifest(out: Path, names: list[str], forms: dict[str, dict],
     for n in names:
         for ext in ("xlsx", "docx", "xls", "ods", "pdf"):
             lines.append(f"  {n}.{ext}: {{forms: [{n}]}}")
+        charset = "gb2312 (GBK bytes)" if n in GBK_PAGES else "utf-8"
+        lines.append(f"  {n}.html: {{forms: [{n}], charset: {charset}, around: nav table + footer table}}")
     present = [n for n in MULTI_SHEETS if n in forms]
     lines.append(f"  multi-sheets.xlsx: {{forms: [{', '.join(present)}], one_per: sheet}}")
     present = [n for n in MULTI_STACKED if n in forms]
@@ -1135,6 +1273,8 @@ def write_manifest(out: Path, names: list[str], forms: dict[str, dict],
     lines.append(f"  multi-forms.docx: {{forms: [{', '.join(present)}], one_per: table,"
                  " heading: 附件N：<项目名称>绩效自评表}")
     lines.append(f"  multi-forms.pdf: {{forms: [{', '.join(present)}]}}")
+    if MHTML_FROM in forms:
+        lines.append(f"  {MHTML_FROM}.mhtml: {{forms: [{MHTML_FROM}], saved_as: mhtml quoted-printable}}")
     lines.append(f"  scanned.pdf: {{forms: [{SCANNED_FROM}], text_layer: false, page: 1}}")
     for name in UNRULED:
         if name in forms:
@@ -1157,6 +1297,9 @@ def main(argv=None) -> int:
     for name, builder in builders.items():
         build_xlsx(builder, args.out / f"{name}.xlsx")
         build_docx(builder, args.out / f"{name}.docx")
+        build_html(builder, args.out / f"{name}.html")
+    if MHTML_FROM in builders:
+        build_mhtml(builders[MHTML_FROM], args.out / f"{MHTML_FROM}.mhtml")
     pick = lambda names: [builders[n] for n in names if n in builders]   # noqa: E731
     extra = []
     if pick(MULTI_SHEETS):

@@ -1,8 +1,9 @@
 """The published forms (tests/fixtures/real-forms/built/) read the same in every format they are
 built into, and each form of the multi-form files reads as its own single-form file.
 
-What a form should score is tests of the form readers; here only that .xls, .ods, .docx and
-.pdf lose nothing the .xlsx gives: indicators, funds, total and the codes of the findings.
+What a form should score is tests of the form readers; here only that .xls, .ods, .docx,
+.pdf and .html (a web page: site navigation around the form, GBK or UTF-8, &nbsp; and <br>)
+lose nothing the .xlsx gives: indicators, funds, total and the codes of the findings.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from perfnb.errors import InputError
 from perfnb.evaluation.evaluator import evaluate
 from perfnb.reading import load_forms
 
@@ -24,6 +26,8 @@ INDICATOR_FIELDS = ["level1", "level2", "name", "kind", "operator", "target", "a
                     "measure_unit", "weight", "reported_score"]
 BUDGET_FIELDS = ["initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"]
 FORMS = sorted({path.stem for path in BUILT.glob("form*.xlsx")})
+# every transcribed form (formNN and pubNN) is also built as a web page
+PAGES = sorted(path.stem for path in BUILT.glob("*.html"))
 
 
 def _plain(value):
@@ -56,6 +60,34 @@ def from_xlsx():
 def test_each_format_reads_like_the_xlsx(form, suffix, from_xlsx):
     [result] = load_forms(BUILT / f"{form}.{suffix}")
     assert reading(result) == from_xlsx[form]
+
+
+@pytest.mark.parametrize("form", PAGES)
+def test_each_web_page_reads_like_the_xlsx(form):
+    expected = _read(BUILT / f"{form}.xlsx")
+    assert _read(BUILT / f"{form}.html") == expected
+
+
+def test_a_page_saved_as_mhtml_reads_like_the_xlsx(from_xlsx):
+    [result] = load_forms(BUILT / "form06.mhtml")
+    assert reading(result) == from_xlsx["form06"]
+
+
+def test_gbk_pages_declare_gb2312_and_are_not_utf8():
+    """The builder's GBK pages are what old sites serve (else the test above proves little)."""
+    data = (BUILT / "form05.html").read_bytes()
+    assert b"charset=gb2312" in data
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+
+
+def _read(path: Path):
+    """reading() of a one-form file, or the problem of the error that stopped it."""
+    try:
+        [result] = load_forms(path)
+    except InputError as error:
+        return ("refused", type(error).__name__)
+    return reading(result)
 
 
 @pytest.mark.parametrize("name", sorted(MULTI))
