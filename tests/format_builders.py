@@ -127,6 +127,79 @@ def write_docx(path: Path, grids: list[tuple[str, Grid]], split_at: str | None =
     return path
 
 
+# --- web pages ----------------------------------------------------------------------------
+
+NAV = ('<table class="nav"><tr><td><a href="/">首页</a></td><td><a href="/zwgk/">政务公开</a></td>'
+       '<td><a href="/czyjs/">财政预决算</a></td></tr></table>'
+       '<div class="crumb"><a href="/">首页</a> &gt; <a href="/zwgk/">政务公开</a></div>')
+FOOTER = ('<table class="footer"><tr><td>主办单位：人民政府办公室</td><td><a href="/map/">网站地图</a>'
+          '</td></tr></table>')
+
+
+def html_table(grid: Grid, rows: range | None = None, blank: str = "&nbsp;") -> str:
+    """``grid`` (or some of its rows) as one <table>: rowspan/colspan for merged ranges,
+    ``blank`` in empty cells, <br> between a cell's lines."""
+    import html as html_lib
+
+    rows = list(rows or range(1, grid.max_row + 1))
+    first, last = rows[0], rows[-1]
+    ranges = merged_ranges(grid)
+    out = ['<table border="1" cellspacing="0" style="border-collapse:collapse">']
+    for r in rows:
+        out.append("<tr>")
+        for c in range(1, grid.max_column + 1):
+            top, left = grid.cell_anchor(r, c)
+            if (top, left) != (r, c) and not (r == first and left == c):
+                continue                 # covered by a cell to the left or above
+            bottom, right = ranges.get((top, left), (top, left))
+            rowspan = min(bottom, last) - r + 1
+            colspan = right - c + 1
+            attrs = (f' rowspan="{rowspan}"' if rowspan > 1 else "") + \
+                (f' colspan="{colspan}"' if colspan > 1 else "")
+            text = _shown(grid, top, left)
+            body = "<br>".join(html_lib.escape(line) for line in text.split("\n")) if text else blank
+            out.append(f"<td{attrs}>{body}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def html_page(body: str, charset: str | None = "utf-8", title: str = "绩效自评表") -> str:
+    meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">' \
+        if charset else ""
+    return (f"<!DOCTYPE html>\n<html><head>{meta}<title>{title}</title></head>\n<body>\n"
+            f"{body}\n</body></html>\n")
+
+
+def write_html(path: Path, grid: Grid, *, encoding: str = "utf-8", charset: str | None = "utf-8",
+               around: bool = True, parts: list[range] | None = None,
+               above: str = "<h2>项目支出绩效自评表</h2>") -> Path:
+    """A web page holding ``grid`` as one table (or one table per range of ``parts``, one
+    right after another), site navigation and footer tables around it when ``around``."""
+    tables = [html_table(grid, rows) for rows in parts] if parts else [html_table(grid)]
+    body = above + "\n" + "\n".join(tables)
+    if around:
+        body = f"{NAV}\n{body}\n{FOOTER}"
+    path.write_bytes(html_page(body, charset).encode(encoding, "xmlcharrefreplace"))
+    return path
+
+
+def write_mhtml(path: Path, page: bytes, transfer: str = "base64") -> Path:
+    """``page`` saved by a browser as one .mhtml file (MIME multipart/related)."""
+    import base64
+    import quopri
+
+    boundary = "----MultipartBoundary--test----"
+    body = base64.encodebytes(page) if transfer == "base64" else quopri.encodestring(page)
+    head = ("From: <Saved by Blink>\r\nMIME-Version: 1.0\r\n"
+            f'Content-Type: multipart/related;\r\n\ttype="text/html";\r\n\tboundary="{boundary}"'
+            f"\r\n\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n"
+            f"Content-Transfer-Encoding: {transfer}\r\n"
+            "Content-Location: https://www.example.gov.cn/a.html\r\n\r\n")
+    path.write_bytes(head.encode("ascii") + body + f"\r\n--{boundary}--\r\n".encode("ascii"))
+    return path
+
+
 # --- PDF ----------------------------------------------------------------------------------
 
 def _typst_text(text: str) -> str:
