@@ -58,12 +58,12 @@ def _split(group: list[str]) -> tuple[list[str], list[list[str]]]:
     rows: list[list[str]] = []
     cells: list[str] | None = None
     for line in group:
-        inner = line[1:] if line.startswith(CELL_MARK) else line
-        if CELL_MARK in inner.strip(CELL_MARK + " "):          # a whole row on one line
+        if line.rstrip().count(CELL_MARK) > int(line.startswith(CELL_MARK)):
+            # a whole row on one line: cells between tabs
             if cells:
                 rows.append(cells)
             cells = None
-            rows.append([cell.strip() for cell in inner.split(CELL_MARK)])
+            rows.append([cell.strip() for cell in line.rstrip().split(CELL_MARK)])
             continue
         if line.startswith(CELL_MARK):
             if cells is None:
