@@ -217,7 +217,8 @@ def _select(forms: list[Form], selector, data_path: Path, source_name: str) -> F
 
 
 def load_unit(path: str | os.PathLike, overrides: dict | None = None, review=None) -> UnitTables:
-    """Load one unit from a unit YAML or a data file (Excel .xlsx/.xls/.ods, CSV, Word, PDF).
+    """Load one unit from a unit YAML or a data file (Excel .xlsx/.xls/.ods, CSV, Word, PDF,
+    web page .html/.mhtml, plain-text report .txt, or a plug-in format).
 
     ``overrides`` are unit-YAML keys (unit_id, department, implementing_unit, project, year,
     budget {...}, goals {...}, reported {...}, evaluation {...}, form); non-null values
