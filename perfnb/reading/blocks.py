@@ -688,7 +688,7 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         # "优" | "≥95%优": the actual cell states the grade's bar and that it was reached,
         # so the grade's bar is the target (the actual is read as its number, noted below)
         target = dataclasses.replace(target, operator=actual.operator, number=actual.number,
-                                     unit=actual.unit)
+                                     unit=actual.unit, text=actual.text)
     kind_text, direction_text = cell_text("declared_kind"), cell_text("declared_direction")
     declared_kind = declared_kind_of(kind_text)
     declared_direction = declared_direction_of(direction_text) or declared_direction_of(kind_text)
