@@ -40,6 +40,7 @@ _GRADE_IN_SENTENCE_RE = re.compile(
     r"(?:等级|等次|结论|级别)\s*(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|合格|差)")
 _YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
 YEAR_LABELS = ("年度", "项目年度", "预算年度", "填报年度", "评价年度")
+YEAR_TITLE_ROWS = 5            # a year printed without a label counts in the first rows only
 # Labels of the header block: a cell right of a label holding one of these is the next label,
 # not the first one's value (主管部门 left blank, then 实施单位 | …).
 HEADER_LABELS = tuple(label for labels in UNIT_LABELS.values() for label in labels) + (
@@ -85,22 +86,7 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     extras = full.extras if full is not None else {}
     above = range(1, full.first_row if full is not None else header_row)
 
-    for key, labels in UNIT_LABELS.items():
-        value, _, _ = _labelled_value(grid, labels, above)
-        if value is not None:
-            unit[key] = normalise_text(value)
-
-    year_value, year_row, year_column = _labelled_value(grid, YEAR_LABELS, above)
-    if year_value is None:
-        for row, column in grid.find(lambda text: bool(_YEAR_RE.search(text)), range(1, min(
-                header_row, 6))):
-            match = _YEAR_RE.search(grid.text(row, column))
-            year_value, year_row, year_column = match.group(1), row, column
-            break
-    if year_value is not None:
-        unit["year"] = year_value
-        loaded.year_location = {"file": grid.file, "sheet": grid.sheet, "row": year_row,
-                                "column_letter": get_column_letter(year_column)}
+    read_header_block(grid, loaded, above)
 
     funds = find_funds_header(grid, above)
     if funds is not None:
@@ -161,6 +147,30 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     return loaded
 
 
+def read_header_block(grid: Grid, loaded: LoadedUnit, rows: range | None = None) -> None:
+    """The header block's 项目名称 / 主管部门 / 实施单位 and the year (a 年度 label, else a year
+    in the first rows: the title's "（2022年度）"), within ``rows``; values found replace the
+    unit's.  Also the whole reading of a header block printed as a table of its own."""
+    unit = loaded.unit
+    rows = rows or range(1, grid.max_row + 1)
+    for key, labels in UNIT_LABELS.items():
+        value, _, _ = _labelled_value(grid, labels, rows)
+        if value is not None:
+            unit[key] = normalise_text(value)
+
+    year_value, year_row, year_column = _labelled_value(grid, YEAR_LABELS, rows)
+    if year_value is None:
+        for row, column in grid.find(lambda text: bool(_YEAR_RE.search(text)),
+                                     range(rows.start, min(rows.stop, YEAR_TITLE_ROWS + 1))):
+            match = _YEAR_RE.search(grid.text(row, column))
+            year_value, year_row, year_column = match.group(1), row, column
+            break
+    if year_value is not None:
+        unit["year"] = year_value
+        loaded.year_location = {"file": grid.file, "sheet": grid.sheet, "row": year_row,
+                                "column_letter": get_column_letter(year_column)}
+
+
 def _take_budget_row(loaded: LoadedUnit, row: dict) -> None:
     """A 预算执行率 row of the indicator table gives the budget's weight and reported score."""
     nan = float("nan")
@@ -192,4 +202,4 @@ def detect(grid: Grid) -> tuple[int, dict[str, int]] | None:
     return find_indicator_header(grid)
 
 
-__all__ = ["read_form", "detect", "END_LABELS"]
+__all__ = ["read_form", "read_header_block", "detect", "END_LABELS"]

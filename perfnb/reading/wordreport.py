@@ -29,7 +29,7 @@ from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_hea
                                    find_indicator_header, missing_weight_column,
                                    read_funds_block, read_indicator_header)
 from perfnb.reading.headers import indicator_column
-from perfnb.reading.official import read_form
+from perfnb.reading.official import read_form, read_header_block
 from perfnb.reading.reporttext import YEAR_RE, read_report_text
 from perfnb.reading.forms import Form
 from perfnb.reading.sources import DOCX
@@ -354,16 +354,20 @@ DOCUMENT_NAMES = {"docx": "Word 文档", "html": "网页", "text": "文本"}
 
 
 def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUnit:
-    """One form from its tables (indicator tables, and a funds table when they give none)."""
+    """One form from its tables (indicator tables; a funds table and a header-block table —
+    项目名称, 主管部门 … printed as a table of its own — for what they give none of)."""
     loaded = LoadedUnit(source=file, layout=layout)
     indicator_tables = []
     funds_tables = []
+    header_tables = []
     for grid in grids:
         found = _indicator_header(grid)
         if found is not None:
             indicator_tables.append(found)
         elif find_funds_header(grid) is not None:
             funds_tables.append(grid)
+        elif _has_project_label(grid):
+            header_tables.append(grid)
     if not indicator_tables:
         for grid in grids:
             missing = missing_weight_column(grid)
@@ -406,6 +410,14 @@ def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUn
                 loaded.budget = block.total
                 loaded.budget_lines = list(block.lines)
                 break
+    for grid in header_tables[:1]:
+        header = LoadedUnit(source=file, layout=layout)
+        read_header_block(grid, header)
+        for key, value in header.unit.items():
+            if value not in (None, "") and loaded.unit.get(key) in (None, ""):
+                loaded.unit[key] = value
+                if key == "year":
+                    loaded.year_location = header.year_location
     return loaded
 
 

@@ -126,6 +126,20 @@ def test_form_split_over_consecutive_tables_is_one_form(grid, tmp_path, referenc
     assert_reads_like_the_xlsx(path, reference)
 
 
+def test_form_tables_with_a_line_between_them(grid, tmp_path, reference):
+    """The same three tables with "单位：万元" printed between the header and funds tables:
+    no longer one grid, still one form — the header table gives the project and units."""
+    funds = _row_of(grid, "年度资金总额") - 1
+    header = _row_of(grid, "三级指标")
+    tables = [html_table(grid, rows) for rows in
+              (range(1, funds), range(funds, header), range(header, grid.max_row + 1))]
+    path = tmp_path / "parts.html"
+    path.write_text(html_page(f"{NAV}{tables[0]}<p>单位：万元</p>{tables[1]}{tables[2]}{FOOTER}"),
+                    encoding="utf-8")
+    assert len(html_document(path)[0]) == 2
+    assert_reads_like_the_xlsx(path, reference)
+
+
 def test_indicator_table_continued_in_a_second_table(grid, tmp_path, reference):
     """The indicator table cut in two, the header printed again on the second (a page that
     mirrors the printed pages), is joined as the Word reader joins a table continued."""
