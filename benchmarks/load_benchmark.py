@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILT = ROOT / "tests" / "fixtures" / "real-forms" / "built"
 REPORTS = ROOT / "tests" / "fixtures" / "reports"
 SINGLE_FORM = re.compile(r"^(form|pub)\d+(-unruled)?$")
+ORDER = [".xlsx", ".xls", ".ods", ".docx", ".pdf", ".html", ".mhtml", ".txt"]
 
 
 def fixture_files() -> dict[str, list[Path]]:
@@ -34,7 +35,12 @@ def fixture_files() -> dict[str, list[Path]]:
             label = path.suffix.lower() + (" (unruled)" if path.stem.endswith("-unruled") else "")
             by_format[label].append(path)
     by_format[".txt (report)"] = sorted(REPORTS.glob("*.txt"))
-    return by_format
+    return dict(sorted(by_format.items(), key=lambda item: (_rank(item[0]), item[0])))
+
+
+def _rank(label: str) -> int:
+    suffix = label.split()[0]
+    return ORDER.index(suffix) if suffix in ORDER else len(ORDER)
 
 
 def cpu_times(path: Path, repeat: int) -> tuple[list[float], bool]:

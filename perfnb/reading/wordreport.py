@@ -12,7 +12,12 @@ What no table gives is looked for in the text: project and department in the tit
 ("人大办公厅人大履职保障经费绩效自评报告") and the signature line, the year, the budget
 sentences ("年初…预算2,229.00万元", "全年执行数1,972.41万元", "预算执行率88.49%"), the
 reported total and grade ("得分为 97.6分，综合绩效级别为“优”"), and the 存在问题 / 后续工作计划
-/ 措施及办法 sections.  A unit YAML (``data: report.docx``) can override any of it.
+/ 措施及办法 sections (:mod:`perfnb.reading.reporttext`).  A unit YAML (``data: report.docx``)
+can override any of it.
+
+:func:`read_document_forms` is this reading without python-docx: tables as (grid, paragraphs
+above) pairs plus the paragraphs.  Web pages and plain-text reports (:mod:`perfnb.reading.
+sources`) are documents too and are read by it unchanged.
 """
 from __future__ import annotations
 

@@ -45,6 +45,14 @@ def test_builtin_sources_cover_every_format():
     assert ".yaml" not in suffixes
 
 
+def test_pages_and_text_reports_are_discovered_by_score_and_batch(tmp_path):
+    for name in ("page.html", "old.htm", "saved.mhtml", "report.txt", "notes.md", "form.xlsx"):
+        (tmp_path / name).write_bytes(b"x")
+    wanted = ["form.xlsx", "old.htm", "page.html", "report.txt", "saved.mhtml"]
+    assert sorted(p.name for p in discover_files([tmp_path])) == wanted
+    assert sorted(p.name for p in discover_inputs([str(tmp_path)])) == wanted
+
+
 def test_a_registered_source_is_read_and_discovered_everywhere(registry, tmp_path):
     registry.register(PLUGIN)
     folder = tmp_path / "收到的文件"

@@ -204,6 +204,12 @@ def test_page_encodings(grid, tmp_path, reference, encoding, charset):
     assert_reads_like_the_xlsx(path, reference)
 
 
+def test_xhtml_declaration_gives_the_encoding():
+    text = "<html><body><p>内蒙古自治区人大常委会办公厅人大履职保障经费绩效自评报告</p></body></html>"
+    data = b'<?xml version="1.0" encoding="gbk"?>\n' + text.encode("gbk")
+    assert decode_html(data).endswith(text)
+
+
 def test_undeclared_gbk_is_detected():
     text = "<html><body><p>内蒙古自治区人大常委会办公厅人大履职保障经费绩效自评报告</p></body></html>"
     assert decode_html(text.encode("gbk")) == text
@@ -226,6 +232,7 @@ def test_html_named_xls_is_read_as_a_page(grid, tmp_path, reference):
 def test_sniff():
     assert sniff_html(b"\xef\xbb\xbf<!DOCTYPE html><html>")
     assert sniff_html(b"  <html lang='zh'>")
+    assert sniff_html(b'<?xml version="1.0" encoding="gb2312"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML')
     assert sniff_html(b"MIME-Version: 1.0\r\nContent-Type: multipart/related;")
     assert sniff_html(b"\xff\xfe" + "<table><tr><td>一级指标".encode("utf-16-le"))
     assert not sniff_html(b"PK\x03\x04") and not sniff_html("一级指标\t二级指标".encode())

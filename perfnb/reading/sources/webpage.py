@@ -14,7 +14,7 @@ and takes the title, year and budget sentences from the prose.
   be closer to a browser but is ten times slower and a new dependency; the stdlib parser
   gives events only and leaves the table model (rowspan/colspan) to be rebuilt.
 * **Encoding**: a BOM, else the charset the page declares (``<meta charset>``, ``http-equiv
-  content-type``, an MHTML part's ``Content-Type``); GB2312/GBK are read as GB18030 (their
+  content-type``, an XHTML page's ``<?xml encoding>``, an MHTML part's ``Content-Type``); GB2312/GBK are read as GB18030 (their
   superset: pages declared GB2312 routinely hold GBK characters).  Undeclared, or declared
   wrongly (the bytes do not decode): UTF-8 when it decodes, else charset-normalizer's guess.
 * **Tables**: a table that holds another table is a layout table: its cells are read as the
@@ -48,10 +48,11 @@ __all__ = ["read_html_forms", "html_document", "sniff_html", "decode_html", "tab
 CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
                    "cp936": "gb18030", "euc-cn": "gb18030", "hz-gb-2312": "hz"}
 CHINESE_GUESSES = ("gb2312", "gbk", "gb18030", "hz", "cp936")
-_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)""", re.I)
+_META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([-\w.:]+)"""
+                              rb"""|<\?xml[^>]+encoding\s*=\s*["']([-\w.:]+)""", re.I)
 _XML_DECLARATION_RE = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
-_HTML_START_RE = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|table|title)\b",
-                            re.I | re.S)
+_HTML_START_RE = re.compile(rb"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*"
+                            rb"<(?:!doctype\s+html|html|head|body|meta|table|title)\b", re.I | re.S)
 _MIME_START_RE = re.compile(rb"^(?:[\w-]+:[^\n]*\n)*?(?:mime-version|content-type):", re.I)
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 
@@ -98,7 +99,7 @@ def decode_html(data: bytes, declared: str | None = None, path: Path | None = No
             return data[len(bom):].decode(encoding, "replace")
     if declared is None:
         match = _META_CHARSET_RE.search(data[:8192])
-        declared = match.group(1).decode("ascii", "ignore") if match else None
+        declared = (match.group(1) or match.group(2)).decode("ascii", "ignore") if match else None
     for encoding in dict.fromkeys(filter(None, (_charset(declared), "utf-8"))):
         try:
             return data.decode(encoding)
