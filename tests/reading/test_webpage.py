@@ -114,6 +114,17 @@ def test_navigation_and_layout_tables_around_the_form(grid, tmp_path, reference)
     assert_reads_like_the_xlsx(path, reference)
 
 
+def test_form_table_with_a_table_inside_a_cell(grid, tmp_path, reference):
+    """A small (empty) layout table inside one of the form's cells does not make the form a
+    layout table."""
+    table = html_table(grid).replace("<td>&nbsp;</td>", "<td><table><tr><td>&nbsp;</td></tr></table></td>",
+                                     1)
+    assert table.count("<table") == 2
+    path = tmp_path / "inner.html"
+    path.write_text(html_page(f"{NAV}{table}{FOOTER}"), encoding="utf-8")
+    assert_reads_like_the_xlsx(path, reference)
+
+
 def test_form_split_over_consecutive_tables_is_one_form(grid, tmp_path, reference):
     """Header block, funds block and indicator block printed as three tables in a row."""
     funds = _row_of(grid, "年度资金总额") - 1

@@ -18,7 +18,8 @@ and takes the title, year and budget sentences from the prose.
   superset: pages declared GB2312 routinely hold GBK characters).  Undeclared, or declared
   wrongly (the bytes do not decode): UTF-8 when it decodes, else charset-normalizer's guess.
 * **Tables**: a table that holds another table is a layout table: its cells are read as the
-  page's flow (their paragraphs and tables), not as a grid.  Of the other tables only those
+  page's flow (their paragraphs and tables), not as a grid — unless its own rows hold an
+  indicator header (a form with a small table inside a cell).  Of the other tables only those
   that belong to a form are kept: an indicator header, a funds block, a header block label
   (项目名称 …) or a total row — navigation and link tables are not.  Tables printed one right
   after another with no text between (a header table, a funds table and an indicator table)
@@ -241,9 +242,10 @@ def table_grid(table, file: str, name: str) -> Grid:
 # --- the page -> tables and paragraphs -------------------------------------------------------
 
 class _Flow:
-    """The page read in order: leaf tables, and the text blocks outside them."""
+    """The page read in order: form and leaf tables, and the text blocks outside them."""
 
-    def __init__(self) -> None:
+    def __init__(self, holds_form) -> None:
+        self.holds_form = holds_form                    # table element -> has its own form?
         self.items: list[tuple[str, object]] = []     # ("text", str) | ("table", element)
         self.line: list[str] = []
         self.plain = False                              # the line holds text outside links
@@ -264,7 +266,9 @@ class _Flow:
         tag = _tag(element)
         if tag in SKIPPED_TAGS or not tag:
             return
-        if tag == "table" and not element.xpath(".//table"):
+        if tag == "table" and (not element.xpath(".//table") or self.holds_form(element)):
+            # a table (not a layout table holding others), or a form table with a small
+            # table inside one of its cells (that cell's text is the inner table's)
             self.flush()
             self.items.append(("table", element))
             return
@@ -314,11 +318,11 @@ def html_document(path: str | Path) -> tuple[list[tuple[Grid, list[str]]], list[
 
     path = Path(path)
     root = _load(path)
-    flow = _Flow()
+    file = str(path)
+    flow = _Flow(lambda table: indicator_table(table_grid(table, file, "")) is not None)
     body = root.find("body")
     flow.walk(body if body is not None else root)
     flow.flush()
-    file = str(path)
     pairs: list[tuple[Grid, list[str]]] = []
     paragraphs: list[str] = []
     above: list[str] = []
