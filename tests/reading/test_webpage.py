@@ -98,6 +98,29 @@ def test_colspan_and_rowspan_fill_and_anchor():
     assert grid.cell_anchor(3, 3) == (3, 1) and grid.cell_anchor(2, 2) == (2, 2)
 
 
+def test_page_saved_by_word_or_wps(grid, tmp_path, reference):
+    """Word/WPS "save as web page": every cell's text in MsoNormal paragraphs and spans with
+    <o:p> tags, an unquoted charset=gb2312, conditional comments, the title as a caption."""
+    import re
+    table = html_table(grid)
+    table = re.sub(r"<td([^>]*)>(.*?)</td>",
+                   lambda m: f"<td{m.group(1)} valign=top style='border:solid windowtext 1.0pt'>"
+                             f"<p class=MsoNormal align=center><span lang=EN-US style='font-family:"
+                             f"宋体'>{m.group(2)}<o:p></o:p></span></p></td>", table, flags=re.S)
+    table = table.replace("<table", "<table class=MsoTableGrid", 1).replace(
+        ">", "><caption>项目支出绩效自评表</caption>", 1)
+    page = ("<html xmlns:o=\"urn:schemas-microsoft-com:office:office\"><head>"
+            "<meta http-equiv=Content-Type content=\"text/html; charset=gb2312\">"
+            "<!--[if gte mso 9]><xml><o:DocumentProperties></o:DocumentProperties></xml><![endif]-->"
+            f"</head><body lang=ZH-CN><div class=WordSection1>{table}"
+            "<p class=MsoNormal><span lang=EN-US><o:p>&nbsp;</o:p></span></p></div></body></html>")
+    path = tmp_path / "word.htm"
+    path.write_bytes(page.encode("gbk", "xmlcharrefreplace"))
+    pairs, _ = html_document(path)
+    assert pairs[0][1] == ["项目支出绩效自评表"]          # the caption is the text above
+    assert_reads_like_the_xlsx(path, reference)
+
+
 # --- what is around the form -------------------------------------------------------------------
 
 def test_navigation_and_layout_tables_around_the_form(grid, tmp_path, reference):

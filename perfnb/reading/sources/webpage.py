@@ -268,8 +268,12 @@ class _Flow:
             return
         if tag == "table" and (not element.xpath(".//table") or self.holds_form(element)):
             # a table (not a layout table holding others), or a form table with a small
-            # table inside one of its cells (that cell's text is the inner table's)
+            # table inside one of its cells (that cell's text is the inner table's); its
+            # caption (a title, "（2022年度）") is the text just above it
             self.flush()
+            for caption in element.iterchildren("caption"):
+                self.add(cell_text(caption), link=False)
+                self.flush()
             self.items.append(("table", element))
             return
         if tag == "br":
