@@ -67,7 +67,7 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
     A folder's data files that a unit YAML in the same tree references are not separate
     units; hidden files, Excel lock files (``~$…``) and the output folder are skipped.
     """
-    from perfnb.reading.sources import data_suffixes, formats_hint
+    from perfnb.reading.sources import data_suffixes, formats_hint, wanted_in_folder
 
     data_kinds = set(data_suffixes())    # every format a registered source reads
     explicit: list[Path] = []
@@ -104,7 +104,7 @@ def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Pat
                     yaml_files.append(candidate)
                     if _is_unit_yaml(candidate):
                         from_folders.append(candidate)
-                elif suffix in data_kinds:
+                elif suffix in data_kinds and wanted_in_folder(candidate):
                     from_folders.append(candidate)
     referenced: set[Path] = set()
     for yaml_file in yaml_files:

@@ -88,7 +88,7 @@ def discover_files(inputs: Iterable[str | os.PathLike]) -> list[Path]:
     only; hidden files, Excel lock files (``~$…``) and ``outputs/`` folders are skipped.  A
     file named explicitly is always kept (an unreadable one becomes a row with its error).
     """
-    from perfnb.reading.sources import data_suffixes
+    from perfnb.reading.sources import data_suffixes, wanted_in_folder
 
     data_kinds = set(data_suffixes())    # every format a registered source reads
 
@@ -107,7 +107,8 @@ def discover_files(inputs: Iterable[str | os.PathLike]) -> list[Path]:
                     continue
                 suffix = Path(name).suffix.lower()
                 candidate = (Path(folder) / name).resolve()
-                if suffix in data_kinds or (suffix in YAML_SUFFIXES and _is_unit_yaml(candidate)):
+                if (suffix in data_kinds and wanted_in_folder(candidate)) or \
+                        (suffix in YAML_SUFFIXES and _is_unit_yaml(candidate)):
                     found.append(candidate)
     referenced = {_yaml_data(p) for p in explicit + found if p.suffix.lower() in YAML_SUFFIXES}
     files, seen = [], set()

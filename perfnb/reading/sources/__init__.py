@@ -14,6 +14,10 @@ function returning one).  Everything that discovers inputs (``perfnb score`` fol
 ``perfnb batch`` planning, :data:`perfnb.reading.DATA_SUFFIXES`) asks :func:`data_suffixes`,
 so a new format is one module and one registration, no edit elsewhere.
 
+Folders: :func:`wanted_in_folder` takes every file of a source's suffixes, except where the
+source says which of them are its (a folder's .txt files are mostly notes; the text source
+takes those that speak of 绩效/指标/预算).
+
 Dispatch (:func:`source_for`): by suffix first; when that source's sniff rejects the bytes
 and another source's sniff accepts them, the other one reads it (web systems export HTML
 tables named ``.xls``; mail gateways rename files).  A suffix no source claims is read by
@@ -32,7 +36,7 @@ from perfnb.reading.forms import Form
 from perfnb.reading.sheets import OLE_MAGIC, SPREADSHEET_SUFFIXES, check_file
 
 __all__ = ["Source", "register", "register_entry_points", "sources", "source_for",
-           "data_suffixes", "read_forms", "formats_hint", "ENTRY_POINT_GROUP", "SNIFF_BYTES"]
+           "data_suffixes", "wanted_in_folder", "read_forms", "formats_hint", "ENTRY_POINT_GROUP", "SNIFF_BYTES"]
 
 ENTRY_POINT_GROUP = "perfnb.sources"
 LEGACY_WORD_SUFFIXES = (".doc", ".wps")
@@ -45,7 +49,10 @@ class Source:
 
     ``reader`` / ``sniff``: a callable, or ``"module:function"`` imported on first use.
     ``label``: how a user names the format in Chinese ("网页（.html/.htm/.mhtml）"), used in
-    the hint of an unknown file type.
+    the hint of an unknown file type.  ``in_folders``: for a suffix that other files share
+    (.txt: read-me files, notes), whether a file found in a searched folder is one to read,
+    by its first bytes; None takes every file of the suffixes (a file the user names is
+    always read).
     """
 
     name: str
@@ -53,6 +60,7 @@ class Source:
     reader: str | Callable[[Path], list[Form]]
     label: str
     sniff: str | Callable[[bytes], bool] | None = None
+    in_folders: str | Callable[[bytes], bool] | None = None
 
     def read(self, path: Path) -> list[Form]:
         return _resolve(self.reader)(Path(path))
@@ -120,6 +128,16 @@ def data_suffixes() -> tuple[str, ...]:
     for source in sources():
         seen.update(dict.fromkeys(source.suffixes))
     return tuple(seen)
+
+
+def wanted_in_folder(path: str | Path) -> bool:
+    """Whether a file found while searching a folder is an input: its suffix is a source's,
+    and that source's ``in_folders`` check (if any) accepts its first bytes."""
+    path = Path(path)
+    source = next((s for s in sources() if path.suffix.lower() in s.suffixes), None)
+    if source is None:
+        return False
+    return source.in_folders is None or bool(_resolve(source.in_folders)(_head(path)))
 
 
 def formats_hint() -> str:
@@ -198,4 +216,5 @@ HTML = register(Source("html", (".html", ".htm", ".mhtml", ".mht", ".xhtml"),
                        "perfnb.reading.sources.webpage:read_html_forms",
                        "网页（.html/.htm/.mhtml）", "perfnb.reading.sources.webpage:sniff_html"))
 TEXT = register(Source("text", (".txt",), "perfnb.reading.sources.textreport:read_text_forms",
-                       "纯文本自评报告（.txt）"))
+                       "纯文本自评报告（.txt）",
+                       in_folders="perfnb.reading.sources.textreport:looks_like_report"))

@@ -34,7 +34,7 @@ from perfnb.reading.forms import Form
 from perfnb.reading.sheets import Grid, check_file
 from perfnb.reading.values import normalise_text
 
-__all__ = ["read_text_forms", "text_document", "MIN_ROW_CELLS"]
+__all__ = ["read_text_forms", "text_document", "looks_like_report", "MIN_ROW_CELLS"]
 
 CELL_MARK = "\t"
 MIN_ROW_CELLS = 2              # a group of fewer cells is a note, not a table row
@@ -167,6 +167,20 @@ def text_document(text: str, file: str) -> tuple[list[tuple[Grid, list[str]]], l
                 prose(cells)
     close()
     return pairs, paragraphs
+
+
+# Words a report's first lines hold (its title, the first section): a .txt found in a folder
+# without any of them is a note or a read-me, not a report.
+REPORT_WORDS = ("绩效", "自评", "指标", "预算")
+
+
+def looks_like_report(head: bytes) -> bool:
+    """The text source's folder check (``Source.in_folders``): the first bytes name a report."""
+    for encoding in ("utf-8", "gb18030"):
+        text = head.removeprefix(b"\xef\xbb\xbf").decode(encoding, "ignore")
+        if any(word in text for word in REPORT_WORDS):
+            return True
+    return False
 
 
 def decode_text(path: Path) -> str:
