@@ -79,8 +79,7 @@ def read_forms(path: Path) -> list[Form]:
     :class:`LoadedUnit` or the error that stopped it).  Raises InputError when the file
     itself cannot be read or holds no form at all.  The file's format picks the reader
     (:mod:`perfnb.reading.sources`: by suffix, corrected by content)."""
-    from perfnb.reading.sources import read_forms as read
-    return read(Path(path))
+    return sources.read_forms(Path(path))
 
 
 def unit_review(path: str | os.PathLike, settings: dict | None = None,

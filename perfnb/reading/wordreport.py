@@ -170,12 +170,12 @@ def join_continued(pairs: list[tuple[Grid, list[str] | None]]) -> list[tuple[Gri
     for grid, above in pairs:
         if joined and above is not None and not above:
             previous, previous_above = joined[-1]
-            header = _indicator_header(previous)
+            header = indicator_table(previous)
             if header is not None and previous.max_column == grid.max_column and \
                     not _last_row_is_total(previous) and not _has_project_label(grid) and \
                     find_funds_header(grid) is None:
                 repeated = _row_texts(grid, 1) == _row_texts(previous, header[1])
-                if repeated or _indicator_header(grid) is None:
+                if repeated or indicator_table(grid) is None:
                     joined[-1] = (_join(previous, grid), previous_above)
                     continue
         joined.append((grid, above))
@@ -189,7 +189,7 @@ def _form_groups(pairs) -> list[list[tuple[Grid, list | None]]]:
     started = False
     for grid, above in pairs:
         project = _has_project_label(grid)
-        if project and (started or any(_indicator_header(g) is not None for g, _ in groups[-1])):
+        if project and (started or any(indicator_table(g) is not None for g, _ in groups[-1])):
             groups.append([])
         started = started or project
         groups[-1].append((grid, above))
@@ -211,7 +211,7 @@ def _header_candidates(grid: Grid, row: int) -> list[list[object]]:
     return [joined, lower_first]
 
 
-def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
+def indicator_table(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
     """(grid, header row, columns) of an indicator table: the form readers' own header
     (blocks.find_indicator_header, which reads group headings over two rows) when it finds
     more columns than the Word reading below (words split over two rows, "年度" above
@@ -221,12 +221,6 @@ def _indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
     if found is not None and (own is None or len(found[1]) > len(own[2])):
         return grid, found[0], found[1]
     return own
-
-
-def indicator_table(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
-    """(grid, header row, columns) when ``grid`` is an indicator table, else None (a header
-    split over two rows folded into one: see :func:`_indicator_header`)."""
-    return _indicator_header(grid)
 
 
 def _own_indicator_header(grid: Grid) -> tuple[Grid, int, dict[str, int]] | None:
@@ -366,7 +360,7 @@ def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUn
     funds_tables = []
     header_tables = []
     for grid in grids:
-        found = _indicator_header(grid)
+        found = indicator_table(grid)
         if found is not None:
             indicator_tables.append(found)
         elif find_funds_header(grid) is not None:
