@@ -49,9 +49,10 @@ def test_pages_and_text_reports_are_discovered_by_score_and_batch(tmp_path):
     for name in ("page.html", "old.htm", "saved.mhtml", "notes.md", "form.xlsx"):
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "report.txt").write_text("某单位2022年度项目支出绩效自评报告", encoding="gb18030")
+    (tmp_path / "unicode.txt").write_text("某单位绩效自评报告", encoding="utf-16")   # Notepad's "Unicode"
     # a folder's other .txt files (read-me, notes) are not taken for reports
     (tmp_path / "readme.txt").write_text("说明：本文件夹收到的材料，2023年6月。", encoding="utf-8")
-    wanted = ["form.xlsx", "old.htm", "page.html", "report.txt", "saved.mhtml"]
+    wanted = ["form.xlsx", "old.htm", "page.html", "report.txt", "saved.mhtml", "unicode.txt"]
     assert sorted(p.name for p in discover_files([tmp_path])) == wanted
     assert sorted(p.name for p in discover_inputs([str(tmp_path)])) == wanted
     # named on the command line, it is read all the same (and says what it lacks)

@@ -124,6 +124,15 @@ def test_docx_and_text_share_the_sentence_reading():
     assert (loaded.unit["reported_total"], loaded.unit["reported_grade"]) == (97.6, "优")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig", "gb18030"])
+def test_seed_text_in_the_encodings_notepad_saves(tmp_path, encoding, seed):
+    path = tmp_path / "report.txt"
+    path.write_bytes(SEED.read_text(encoding="utf-8").encode(encoding))
+    result = evaluate(load_unit(path)).to_dict()
+    assert (result["total"], result["grade"]) == (97.6, "优")
+    assert result["indicators"] == seed[1]["indicators"]
+
+
 def test_text_in_an_unknown_encoding_names_the_line(tmp_path):
     path = tmp_path / "bad.txt"
     path.write_bytes("一级指标\n".encode("utf-8") + b"\x81\x20\xff\xfe\n")

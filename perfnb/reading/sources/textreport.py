@@ -22,8 +22,8 @@ budget sentences, title, year and total of the prose, :mod:`perfnb.reading.repor
 * Rows written on one line with tabs between the cells (copied from a spreadsheet) are read
   the same way: a line with a tab inside it is a row of its own.
 
-Encoding: UTF-8 (with or without BOM), else GB18030 (GBK/GB2312), as :mod:`csvfile` reads
-CSV files.
+Encoding: UTF-16 with a BOM (Notepad's "Unicode"), UTF-8 (with or without BOM), else GB18030
+(GBK/GB2312).
 """
 from __future__ import annotations
 
@@ -176,7 +176,8 @@ REPORT_WORDS = ("绩效", "自评", "指标", "预算")
 
 def looks_like_report(head: bytes) -> bool:
     """The text source's folder check (``Source.in_folders``): the first bytes name a report."""
-    for encoding in ("utf-8", "gb18030"):
+    encodings = ("utf-16",) if head.startswith((b"\xff\xfe", b"\xfe\xff")) else ("utf-8", "gb18030")
+    for encoding in encodings:
         text = head.removeprefix(b"\xef\xbb\xbf").decode(encoding, "ignore")
         if any(word in text for word in REPORT_WORDS):
             return True
@@ -184,10 +185,17 @@ def looks_like_report(head: bytes) -> bool:
 
 
 def decode_text(path: Path) -> str:
-    """The file's text: UTF-8 (BOM or not), else GB18030; InputError naming the line else."""
+    """The file's text: UTF-16 with its BOM (Notepad's "Unicode"), UTF-8 (BOM or not), else
+    GB18030; InputError naming the line else."""
     from perfnb.reading.csvfile import ENCODINGS
 
-    data = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
+    data = path.read_bytes()
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass                 # not UTF-16 after all: the checks below say where it fails
+    data = data.removeprefix(b"\xef\xbb\xbf")
     failure = None
     for encoding in ENCODINGS:
         try:
