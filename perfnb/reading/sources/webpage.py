@@ -235,8 +235,9 @@ def table_grid(table, file: str, name: str) -> Grid:
             anchor[position] = origin
             anchor[origin] = origin
     while grid_values and all(v is None for v in grid_values[-1]):
-        grid_values.pop()
-    return Grid(file, name, grid_values, anchor)
+        grid_values.pop()          # blank rows closing the table (spacers)
+    kept = len(grid_values)
+    return Grid(file, name, grid_values, {k: v for k, v in anchor.items() if k[0] <= kept})
 
 
 # --- the page -> tables and paragraphs -------------------------------------------------------
