@@ -27,7 +27,7 @@ INDICATOR_FIELDS = ["level1", "level2", "name", "kind", "operator", "target", "a
 BUDGET_FIELDS = ["initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"]
 FORMS = sorted({path.stem for path in BUILT.glob("form*.xlsx")})
 # every transcribed form (formNN and pubNN) is also built as a web page
-PAGES = sorted(path.stem for path in BUILT.glob("*.html"))
+PAGES = sorted(path.stem for path in BUILT.glob("*.html") if (BUILT / f"{path.stem}.xlsx").exists())
 
 
 def _plain(value):
@@ -47,7 +47,7 @@ def reading(result) -> tuple:
              .astype(object).values.tolist()],
             [_plain(v) for v in tables.budgets[BUDGET_FIELDS].astype(object).iloc[0]],
             tables.units["project"].iloc[0],
-            scored.totals["total"].tolist(), sorted(scored.findings["code"]))
+            [_plain(v) for v in scored.totals["total"].tolist()], sorted(scored.findings["code"]))
 
 
 @pytest.fixture(scope="module")

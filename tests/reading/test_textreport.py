@@ -138,3 +138,25 @@ def test_text_in_an_unknown_encoding_names_the_line(tmp_path):
     path.write_bytes("一级指标\n".encode("utf-8") + b"\x81\x20\xff\xfe\n")
     with pytest.raises(InputError, match=r"bad\.txt.*编码无法识别"):
         load_unit(path)
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".html"])
+def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path, suffix):
+    """As a Word report (tests/reading/test_unweighted.py): the funds sentences of a text or
+    web-page report without an indicator table give a budget-only unweighted evaluation."""
+    lines = ["某县教育局2022年度校舍维修项目绩效自评报告", "一、项目基本情况",
+             "该项目年初预算数为100万元，全年执行数为85万元。"]
+    path = tmp_path / f"report{suffix}"
+    if suffix == ".txt":
+        path.write_text("\n\n".join(lines), encoding="utf-8")
+    else:
+        path.write_text("<html><body>" + "".join(f"<p>{line}</p>" for line in lines) +
+                        "</body></html>", encoding="utf-8")
+    result = evaluate(load_unit(path)).to_dict()
+    assert result["weighting"] == "unweighted" and result["indicators"] == []
+    assert result["budget"]["rate"] == 0.85 and result["total"] is None
+    assert "UNWEIGHTED_FORM" in {f["code"] for f in result["findings"]}
+    bare = tmp_path / f"bare{suffix}"
+    bare.write_text(lines[0], encoding="utf-8")
+    with pytest.raises(InputError, match="找不到绩效指标表"):
+        load_unit(bare)

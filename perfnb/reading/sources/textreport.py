@@ -215,9 +215,13 @@ def read_text_forms(path: str | Path) -> list[Form]:
     path = Path(path)
     check_file(path)
     pairs, paragraphs = text_document(decode_text(path), str(path))
-    if not pairs:
-        raise InputError(
+    try:
+        # a report without a table whose prose gives the funds is a budget-only form
+        return read_document_forms(pairs, paragraphs, str(path), "text")
+    except InputError:
+        if pairs:
+            raise
+    raise InputError(
             "文本中找不到绩效指标表（没有以 一级指标、三级指标、年度指标值、分值 等表头开始的表格）",
             file=path, hint="从网页复制自评报告时请连同表格一起复制（每个单元格一行、各行之间空一行），"
                             "或直接保存网页（.html）、提供 Word/Excel 原件")
-    return read_document_forms(pairs, paragraphs, str(path), "text")

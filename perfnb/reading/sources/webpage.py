@@ -362,8 +362,12 @@ def read_html_forms(path: str | Path) -> list[Form]:
 
     path = Path(path)
     pairs, paragraphs = html_document(path)
-    if not pairs:
-        raise InputError("网页中找不到绩效指标表（页面上没有包含 三级指标、年度指标值、分值 等表头的表格）",
-                         file=path, hint="请确认该网页就是项目支出绩效自评表或自评报告的正文页"
-                                         "（不是列表页或附件下载页）；表格是图片时请找原件")
-    return read_document_forms(pairs, paragraphs, str(path), "html")
+    try:
+        # a report page without a table whose prose gives the funds is a budget-only form
+        return read_document_forms(pairs, paragraphs, str(path), "html")
+    except InputError:
+        if pairs:
+            raise
+    raise InputError("网页中找不到绩效指标表（页面上没有包含 三级指标、年度指标值、分值 等表头的表格）",
+                     file=path, hint="请确认该网页就是项目支出绩效自评表或自评报告的正文页"
+                                     "（不是列表页或附件下载页）；表格是图片时请找原件")
