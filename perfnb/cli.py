@@ -21,6 +21,7 @@ HANDLERS = {
     "rules": "perfnb.commands:rules_command",
     "checks": "perfnb.commands:checks_command",
     "explain": "perfnb.commands:explain_command",
+    "review-rules": "perfnb.commands:review_rules_command",
     "run": "perfnb.running.runner:run_command",
     "batch": "perfnb.running.batch:batch_command",
     "verify": "perfnb.running.evidence:verify_command",
@@ -42,6 +43,12 @@ def _add_rules(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", default=None, metavar="NAME|FILE",
                         help="评分规则：内置规则名（central、sichuan）或规则 YAML 文件；"
                              "默认用单位 YAML 中的 rules，未写则用 central")
+
+
+def _add_review_rules(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--review-rules", default=None, metavar="NAME|FILE", dest="review_rules",
+                        help="复核口径：内置口径名（perfnb review-rules 列出）或复核口径 YAML 文件；"
+                             "默认用复核记录中的 review_rules，未写则用 default")
 
 
 def _add_formats(parser: argparse.ArgumentParser, default: str) -> None:
@@ -72,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, metavar="N", help="筛查并行进程数，默认等于 CPU 核数")
     p.add_argument("--review", default=None, metavar="FILE",
                    help="复核记录文件（.review.yaml）；默认使用单位文件旁的 <单位>.review.yaml")
+    _add_review_rules(p)
 
     p = sub.add_parser("template", help="生成空白的三表式填报工作簿")
     p.add_argument("output", metavar="OUT.xlsx", help="要写入的 .xlsx 文件")
@@ -85,10 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="按该评分规则显示各项是否启用（默认 central）")
     p.add_argument("--json", action="store_true", help="输出 JSON（供脚本使用）")
 
-    p = sub.add_parser("explain", help="说明一项审核检查：检查内容、为何重要、示例、依据、参数")
-    p.add_argument("code", metavar="CODE", help="检查项代码，如 LOW_EXECUTION")
+    p = sub.add_parser("explain", help="说明一项审核检查或一条复核口径：检查内容、为何重要、示例、依据、参数")
+    p.add_argument("code", metavar="CODE", help="检查项代码，如 LOW_EXECUTION；或复核口径条款代码，如 NO_EVIDENCE")
+    _add_review_rules(p)
     p.add_argument("--rules", default=None, metavar="NAME|FILE",
                    help="显示该评分规则下的参数取值（默认 central）")
+    p.add_argument("--json", action="store_true", help="输出 JSON（供脚本使用）")
+
+    p = sub.add_parser("review-rules", help="列出复核口径，或显示一个复核口径的全部条款")
+    p.add_argument("name", nargs="?", metavar="NAME|FILE")
     p.add_argument("--json", action="store_true", help="输出 JSON（供脚本使用）")
 
     p = sub.add_parser("run", help="为一个单位执行评价笔记本并导出报告")

@@ -75,13 +75,23 @@ def _score_one(input_path, args) -> int:
                 raise InputError("--review 只能用于只含一个自评表的文件", file=input_path,
                                  hint="请用 --form 指定其中一个自评表")
             return _score_forms(results, rules, args)
-    evaluation = evaluate(tables[0], rules)
+    evaluation = evaluate(tables[0], rules, review_rules=_review_rules(args))
     if args.json:
         json.dump(evaluation.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
         print(evaluation.format_text())
     return 0
+
+
+def _review_rules(args):
+    """The review profile ``--review-rules`` names (validated now), or None."""
+    spec = getattr(args, "review_rules", None)
+    if spec is None:
+        return None
+    from perfnb.evaluation.review_rules import get_review_rules
+
+    return get_review_rules(spec)
 
 
 def _score_forms(results, rules, args) -> int:
@@ -97,7 +107,7 @@ def _score_forms(results, rules, args) -> int:
             if not args.json:
                 print(f"【第 {result.index} 个表：{result.title}】读取失败：{result.error}\n")
             continue
-        evaluation = evaluate(result.tables, rules)
+        evaluation = evaluate(result.tables, rules, review_rules=_review_rules(args))
         if args.json:
             documents.append({**evaluation.to_dict(), "form": result.index})
         else:
@@ -207,8 +217,29 @@ def explain_command(args) -> int:
     from perfnb.evaluation.checks.docs import check_record, explain_text
     from perfnb.evaluation.rules import get_rules
 
+    from perfnb.errors import CheckError
+
     checks = all_checks()
-    check = get_check(args.code, checks)
+    try:
+        check = get_check(args.code, checks)
+    except CheckError as error:
+        found = _clause_or_none(args)
+        if found is None:
+            from perfnb.evaluation.checks.catalog import close_codes
+            from perfnb.evaluation.review_rules import get_review_rules
+
+            profile = get_review_rules(getattr(args, "review_rules", None))
+            near = close_codes(args.code, profile.clauses)
+            raise CheckError(f"{error}复核口径“{profile.name}”中也没有这一条款"
+                             + (f"（相近的条款：{'、'.join(near)}）" if near else "")
+                             + f"；perfnb review-rules {profile.name} 列出全部条款。") from None
+        profile, clause = found
+        if args.json:
+            json.dump(_clause_record(profile, clause), sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print(_clause_text(profile, clause))
+        return 0
     rules = get_rules(args.rules)
     config = settings(rules, checks)
     if args.json:
@@ -216,6 +247,77 @@ def explain_command(args) -> int:
         sys.stdout.write("\n")
     else:
         print(explain_text(check, rules, config))
+    return 0
+
+
+def _clause_or_none(args):
+    from perfnb.evaluation.review_rules import get_review_rules
+
+    profile = get_review_rules(getattr(args, "review_rules", None))
+    clause = profile.clause(args.code)
+    return None if clause is None else (profile, clause)
+
+
+def _clause_record(profile, clause) -> dict:
+    return {"code": clause.code, "title": clause.title, "text": clause.text,
+            "deduction": {"kind": clause.kind, "value": clause.value,
+                          "label": clause.describe(profile.levels)},
+            "levels": dict(profile.levels) if clause.kind == "levels" else {},
+            "review_rules": {"name": profile.name, "title": profile.title, "sha256": profile.sha256}}
+
+
+def _clause_text(profile, clause) -> str:
+    from perfnb.textwidth import wrap
+
+    example = 10.0
+    if clause.kind == "levels":
+        shown = "；".join(f"{k} {clause.score(example, v):g} 分" for k, v in profile.levels.items())
+    else:
+        shown = f"{clause.score(example):g} 分"
+    lines = [f"{clause.code}  {clause.title}", "",
+             f"复核口径：{profile.name}（{profile.title}）", "", "条文",
+             *wrap(clause.text, 76, "  "), "", "扣分", f"  {clause.describe(profile.levels)}",
+             "", "示例", f"  分值 {example:g} 分的指标引用此条款，复核得分：{shown}。", "",
+             "在复核记录中引用",
+             f"  clauses: [{clause.code}]" + ("    severity: " + " / ".join(profile.levels)
+                                              if clause.kind == "levels" else "")]
+    return "\n".join(lines)
+
+
+def review_rules_command(args) -> int:
+    """`perfnb review-rules [NAME|FILE] [--json]`: the review profiles, or one in full."""
+    from perfnb.evaluation.review_rules import get_review_rules, list_review_rules
+    from perfnb.textwidth import pad
+
+    if not args.name:
+        names = list_review_rules()
+        if args.json:
+            json.dump([{"name": n, "title": get_review_rules(n).title} for n in names], sys.stdout,
+                      ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+            return 0
+        for name in names:
+            profile = get_review_rules(name)
+            print(f"{name:12s} {profile.title}（{len(profile.clauses)} 条）")
+        print("\n运行 perfnb review-rules 名称 查看全部条款；perfnb explain 条款代码 查看一条。")
+        return 0
+    profile = get_review_rules(args.name)
+    if args.json:
+        json.dump({**profile.to_dict(), "sha256": profile.sha256}, sys.stdout, ensure_ascii=False,
+                  indent=2)
+        sys.stdout.write("\n")
+        return 0
+    width = max(len(code) for code in profile.clauses) + 2
+    print(f"{profile.name}：{profile.title}")
+    if profile.levels:
+        print("扣分程度：" + "、".join(f"{k} 扣减 {v * 100:g}%" for k, v in profile.levels.items()))
+    bands = "、".join(f"{b.grade}（≤{b.max * 100:g}%）" if b.max is not None else f"{b.grade}（其余）"
+                      for b in profile.quality_bands)
+    print(f"自评质量（按项目偏离度的绝对值）：{bands}\n")
+    for clause in profile.clauses.values():
+        print(f"{pad(clause.code, width)}{clause.title}：{clause.describe(profile.levels)}")
+    print(f"\n共 {len(profile.clauses)} 条。perfnb explain 条款代码 显示条文；"
+          "复核记录中用 clauses: [代码] 引用。")
     return 0
 
 

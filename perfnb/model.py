@@ -161,6 +161,7 @@ REVIEW_COLUMNS = {
     "opinion": "str: 复核意见 ('' if none)",
     "conclusion": "str: 复核结论 as written ('' if none)",
     "source": "str: the file the review was read from",
+    "review_rules": "str: the review profile (复核口径) the review names ('' = default)",
 }
 REVIEW_INDICATOR_COLUMNS = {
     "unit_id": "str",
@@ -170,6 +171,8 @@ REVIEW_INDICATOR_COLUMNS = {
     "level": "str|None: 复核档次 达成 / 部分达成 / 未达成 (None: the score alone)",
     "reason": "str: the evaluator's reason (required)",
     "source": "str", "line": "Int64: line of the entry in the review file",
+    "clauses": "list[str]: codes of the 复核口径 clauses it cites ([] if none)",
+    "severity": "str|None: 扣分程度 as written (严重 / 一般 / 轻微 …), None if none",
 }
 REVIEW_FINDING_COLUMNS = {
     "unit_id": "str",

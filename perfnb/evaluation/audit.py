@@ -34,15 +34,16 @@ def _add(out: Findings, check: Check, hit: Hit) -> None:
             message=lambda take: render_message(hit.message, check.messages, hit.fields, take))
 
 
-def audit(tables: UnitTables, scored: dict[str, pd.DataFrame], rules: RuleSet | str = "central"
-          ) -> pd.DataFrame:
-    """All findings for all units, ordered by unit, severity, row: ``FINDING_COLUMNS``."""
+def audit(tables: UnitTables, scored: dict[str, pd.DataFrame], rules: RuleSet | str = "central",
+          only: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """All findings for all units, ordered by unit, severity, row: ``FINDING_COLUMNS``
+    (``only``: just the checks with these codes, e.g. those of the review record)."""
     rules = get_rules(rules)
     checks = all_checks()
     config = settings(rules, checks)
     ctx = AuditContext(tables, scored, rules, config.parameters)
     out = Findings({check.code: rank for rank, check in enumerate(checks)})
-    enabled = set(config.enabled)
+    enabled = set(config.enabled) if only is None else set(config.enabled) & set(only)
     for check in checks:
         if check.code in enabled:
             for hit in check.condition(ctx, config.parameters[check.code]):

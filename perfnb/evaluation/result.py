@@ -219,6 +219,10 @@ class Evaluation:
                 "reviewed": reviewed,
                 "level": _optional_text(r.get("review_level")) if reviewed else None,
                 "reason": _text(r.get("review_reason")) if reviewed else "",
+                "clauses": list(r.get("review_clauses") or []) if reviewed else [],
+                "severity": _optional_text(r.get("review_severity")) if reviewed else None,
+                "deviation": {"ratio": _number(r.get("deviation"), 4),
+                              "gap": _number(r.get("deviation_gap"))},
             })
         findings = [{
             "code": f["code"], "severity": f["severity"],
@@ -242,7 +246,44 @@ class Evaluation:
             "indicators": indicators,
             "findings": findings,
             "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
+            "deviation": one.deviation_dict(),
+            "review_rules": one.review_rules_dict(),
         }
+
+    def deviation_record(self, unit_id: str | None = None) -> dict | None:
+        """The unit's row of the 偏离度 table (None: no review)."""
+        unit_id = self._resolve(unit_id)
+        table = self.scored.get("deviations")
+        if table is None:
+            return None
+        rows = table[table["unit_id"].astype(str) == unit_id]
+        return rows.iloc[0].to_dict() if len(rows) else None
+
+    def deviation_dict(self, unit_id: str | None = None) -> dict | None:
+        """Project-level 偏离度: 自评 and 复核 totals, (自评 − 复核) ÷ 自评, the gap, grades."""
+        row = self.deviation_record(unit_id)
+        if row is None:
+            return None
+        return {"self_total": _number(row["self_total"]), "review_total": _number(row["review_total"]),
+                "ratio": _number(row["deviation"], 4), "gap": _number(row["gap"]),
+                "self_grade": _optional_text(row["self_grade"]),
+                "review_grade": _optional_text(row["review_grade"]),
+                "grade_changed": bool(row["grade_changed"])}
+
+    def review_rules_dict(self, unit_id: str | None = None) -> dict | None:
+        row = self.deviation_record(unit_id)
+        if row is None:
+            return None
+        return {"name": row["review_rules"], "title": row["review_rules_title"],
+                "sha256": row["review_rules_sha256"]}
+
+    def self_evaluation_quality(self, unit_id: str | None = None) -> dict | None:
+        """The unit's 自评质量 grade (from its |偏离度| and the review profile's bands)."""
+        row = self.deviation_record(unit_id)
+        if row is None:
+            return None
+        return {"grade": _optional_text(row["quality"]), "deviation": _number(row["deviation"], 4),
+                "review_rules": row["review_rules"]}
 
     def __len__(self) -> int:
         return len(self.units)
@@ -365,6 +406,7 @@ class Evaluation:
             "findings": findings,
             "counts": one.counts(),
             "reviewed": one.reviewed_dict(),
+            "self_evaluation_quality": one.self_evaluation_quality(),
         }
 
     def to_json(self, unit_id: str | None = None, indent: int | None = 2) -> str:

@@ -17,17 +17,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pathlib import Path
+
 from perfnb.errors import InputError, InputErrors
+from perfnb.evaluation.audit import audit
+from perfnb.evaluation.checks.reviews import CODES as REVIEW_CHECK_CODES, REVIEW_ENTRIES
+from perfnb.evaluation.review_rules import (LEVELS, ReviewProfile, clause_scores,
+                                            get_review_rules)
 from perfnb.evaluation.rules import RuleSet
 from perfnb.evaluation.scoring import aggregate, numbers, round_half_up
 from perfnb.model import UnitTables
 
-__all__ = ["apply_review", "REVIEW_INDICATOR_FIELDS"]
+__all__ = ["apply_review", "REVIEW_INDICATOR_FIELDS", "review_profiles"]
 
 _EPS = 1e-9
 # columns added to the scored indicator table
 REVIEW_INDICATOR_FIELDS = ("review_score", "review_level", "review_reason", "reviewed",
-                           "final_score")
+                           "final_score", "review_clauses", "review_severity", "deviation",
+                           "deviation_gap")
 
 
 def _raise(errors: list[InputError]) -> None:
@@ -62,6 +69,7 @@ def _review_scores(indicators: pd.DataFrame, review: pd.DataFrame, rules: RuleSe
         return np.where(reviewed, values, default)
 
     given = column("score", np.nan, float).astype(float)
+    by_clause = column("clause_score", np.nan, float).astype(float)
     level = column("level", None)
     level = np.where(pd.isna(level), None, level)
     reason = column("reason", "")
@@ -72,8 +80,9 @@ def _review_scores(indicators: pd.DataFrame, review: pd.DataFrame, rules: RuleSe
         at = level == spec.name
         low[at], high[at], share[at] = spec.low, spec.high, spec.share
     from_level = round_half_up(share * weight)
-    score = np.where(np.isnan(given), from_level, given)
-    has_both = reviewed & ~np.isnan(given) & ~np.isnan(low)
+    score = np.where(~np.isnan(by_clause), by_clause, np.where(np.isnan(given), from_level, given))
+    # a hand-entered score beside cited clauses is checked against them (REVIEW_CLAUSE_MISMATCH)
+    has_both = reviewed & ~np.isnan(given) & ~np.isnan(low) & np.isnan(by_clause)
     with np.errstate(invalid="ignore"):
         inside = ((given >= low * weight - _EPS)
                   & ((given < high * weight - _EPS) | ((high >= 1.0) & (given <= weight + _EPS))))
@@ -143,30 +152,203 @@ def _decisions(findings: pd.DataFrame, review: pd.DataFrame):
     return decision, reason
 
 
+def review_profiles(tables: UnitTables, profile: "ReviewProfile | str | None" = None
+                    ) -> dict[str, ReviewProfile]:
+    """unit_id -> the review profile (复核口径) of each reviewed unit: ``profile`` when given
+    (``--review-rules``), else the one its review names, else the default."""
+    reviews = tables.reviews
+    named = (reviews["review_rules"] if "review_rules" in reviews.columns
+             else pd.Series([""] * len(reviews), index=reviews.index)).fillna("").astype(str)
+    out = {}
+    for unit_id, spec in zip(reviews["unit_id"].astype(str), named):
+        out[unit_id] = get_review_rules(profile if profile is not None else (spec or None))
+    return out
+
+
+def _clause_entries(tables: UnitTables, indicators: pd.DataFrame,
+                    profiles: dict[str, ReviewProfile]) -> pd.DataFrame:
+    """The review entries with their clauses checked (codes known, 扣分程度 given where a
+    clause needs it) and ``clause_score`` (NaN: no clause cited) computed."""
+    entries = tables.review_indicators.reset_index(drop=True).copy()
+    n = len(entries)
+    if "clauses" not in entries.columns:
+        entries["clauses"] = [[] for _ in range(n)]
+    if "severity" not in entries.columns:
+        entries["severity"] = None
+    entries["clauses"] = [list(v) if isinstance(v, (list, tuple, np.ndarray)) else [] for v in entries["clauses"]]
+    keys = pd.MultiIndex.from_arrays([indicators["unit_id"].astype(str).to_numpy(object),
+                                      numbers(indicators, "seq").astype(np.int64)])
+    at = keys.get_indexer(pd.MultiIndex.from_arrays(
+        [entries["unit_id"].astype(str).to_numpy(object), numbers(entries, "seq").astype(np.int64)]))
+    weight = numbers(indicators, "weight")[at] if n else np.zeros(0)
+    entries["weight"] = weight
+    entries["computed"] = indicators["score"].to_numpy(float)[at] if n else np.zeros(0)
+    entries["indicator_name"] = indicators["name"].to_numpy(object)[at] if n else []
+    errors: list[InputError] = []
+    severity = np.full(n, None, dtype=object)
+    texts = np.full(n, "", dtype=object)
+    for i, (unit_id, codes, word, source, line, name) in enumerate(zip(
+            entries["unit_id"].astype(str), entries["clauses"], entries["severity"],
+            entries["source"], entries["line"], entries["name"])):
+        if not codes and (word is None or word != word or not str(word).strip()):
+            continue
+        profile = profiles[unit_id]
+        where = {"file": source or None, "row": None if pd.isna(line) else int(line)}
+        unknown = [c for c in codes if profile.clause(c) is None]
+        if unknown:
+            errors.append(InputError(
+                f"指标“{name}”引用的复核口径条款“{'、'.join(unknown)}”不在复核口径“{profile.name}”中",
+                hint=f"可用的条款：{'、'.join(profile.clauses)}（perfnb review-rules {profile.name} 列出条文）",
+                **where))
+            continue
+        level = profile.level(word) if word is not None and word == word and str(word).strip() else None
+        if word is not None and word == word and str(word).strip() and level is None:
+            errors.append(InputError(
+                f"指标“{name}”的扣分程度“{word}”无法识别", hint=f"扣分程度应为 {'、'.join(profile.levels)}",
+                **where))
+            continue
+        needs = [c for c in codes if profile.clause(c).kind == LEVELS]
+        if needs and level is None:
+            errors.append(InputError(
+                f"指标“{name}”引用的条款 {'、'.join(needs)} 按扣分程度扣分，但没有写扣分程度（severity）",
+                hint=f"请写 severity: {'、'.join(profile.levels)} 之一", **where))
+            continue
+        severity[i] = level
+        texts[i] = "、".join(f"{c}（{level}）" if profile.clause(c).kind == LEVELS else c for c in codes)
+    _raise(errors)
+    entries["severity"] = severity
+    entries["clause_text"] = texts
+    clause = np.full(n, np.nan)
+    units = entries["unit_id"].astype(str).to_numpy(object)
+    for name in {p.sha256 for p in profiles.values()}:   # one pass per distinct profile
+        profile = next(p for p in profiles.values() if p.sha256 == name)
+        mask = np.array([profiles[u].sha256 == name for u in units], dtype=bool)
+        if mask.any():
+            clause[mask] = clause_scores(entries[mask], weight[mask], profile)
+    entries["clause_score"] = clause
+    return entries
+
+
+def _review_entries_table(entries: pd.DataFrame, final: np.ndarray) -> pd.DataFrame:
+    """What the review-record checks look at (one row per reviewed indicator)."""
+    return pd.DataFrame({
+        "unit_id": entries["unit_id"].astype(str).to_numpy(object),
+        "name": entries["indicator_name"].to_numpy(object),
+        "file": [Path(str(s)).name if s else None for s in entries["source"]],
+        "line": entries["line"].astype("Int64").to_numpy(),
+        "given": entries["score"].to_numpy(float), "clause_score": entries["clause_score"].to_numpy(float),
+        "computed": entries["computed"].to_numpy(float), "level": entries["level"].to_numpy(object),
+        "clause_text": entries["clause_text"].to_numpy(object), "final": final})
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(np.abs(denominator) > _EPS, numerator / denominator, np.nan)
+
+
+def deviation_table(tables: UnitTables, final_totals: pd.DataFrame, rules: RuleSet,
+                    profiles: dict[str, ReviewProfile]) -> pd.DataFrame:
+    """Per reviewed unit: 自评 and 复核 totals, 偏离度 ((自评 − 复核) ÷ 自评), the absolute gap,
+    the grades before and after and the 自评质量 grade of the unit's review profile."""
+    reviews = tables.reviews
+    ids = reviews["unit_id"].astype(str).to_numpy(object)
+    units = tables.units.assign(unit_id=tables.units["unit_id"].astype(str)).set_index("unit_id")
+    totals = final_totals.assign(unit_id=final_totals["unit_id"].astype(str)).set_index("unit_id")
+    self_total = pd.to_numeric(units["reported_total"].reindex(ids), errors="coerce").to_numpy(float)
+    review_total = pd.to_numeric(totals["total"].reindex(ids), errors="coerce").to_numpy(float)
+    gap = np.round(self_total - review_total, 2)
+    deviation = np.round(_ratio(self_total - review_total, self_total), 4)
+    self_grade = np.array([rules.normalise_grade(g) if isinstance(g, str) else None
+                           for g in units["reported_grade"].reindex(ids)], dtype=object)
+    self_grade = np.where(pd.isna(self_grade),
+                          np.array([rules.grade_of(t) if t == t else None for t in self_total], dtype=object),
+                          self_grade)
+    review_grade = totals["grade"].reindex(ids).to_numpy(object)
+    quality = np.full(len(ids), None, dtype=object)
+    for i, unit_id in enumerate(ids):
+        quality[i] = profiles[unit_id].quality_of(float(deviation[i]))
+    return pd.DataFrame({
+        "unit_id": ids, "self_total": self_total, "review_total": review_total,
+        "deviation": deviation, "gap": gap, "self_grade": self_grade, "review_grade": review_grade,
+        "grade_changed": [a is not None and b is not None and a != b
+                          for a, b in zip(self_grade, review_grade)],
+        "quality": quality,
+        "review_rules": [profiles[u].name for u in ids],
+        "review_rules_title": [profiles[u].title for u in ids],
+        "review_rules_sha256": [profiles[u].sha256 for u in ids]})
+
+
 def apply_review(tables: UnitTables, scored: dict[str, pd.DataFrame], findings: pd.DataFrame,
-                 rules: RuleSet) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+                 rules: RuleSet, profile: "ReviewProfile | str | None" = None
+                 ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """``scored`` with the review's columns and the ``final_dimensions`` / ``final_totals`` /
-    ``reviews`` tables added, and ``findings`` with ``decision`` / ``decision_reason``."""
+    ``reviews`` / ``review_entries`` / ``deviations`` tables added, and ``findings`` with the
+    review record's own findings (REVIEW_*) and ``decision`` / ``decision_reason``.
+
+    ``profile``: the review profile (复核口径) for every unit (None: each review's own, else the
+    default); cited clauses give the 复核得分 (:func:`perfnb.evaluation.review_rules.clause_scores`).
+    """
     indicators = scored["indicators"]
-    review_score, level, reason, reviewed = _review_scores(indicators, tables.review_indicators,
-                                                           rules)
+    profiles = review_profiles(tables, profile)
+    entries = _clause_entries(tables, indicators, profiles)
+    review_score, level, reason, reviewed = _review_scores(indicators, entries, rules)
     computed = indicators["score"].to_numpy(float)
     final = np.where(reviewed, review_score, computed)
     indicators = indicators.copy(deep=False)   # new columns only: no copy of the data
+    clauses, severity = _per_indicator(indicators, entries, reviewed)
+    reported = numbers(indicators, "reported_score")
     for name, values in (("review_score", review_score), ("review_level", level),
-                         ("review_reason", reason), ("reviewed", reviewed), ("final_score", final)):
+                         ("review_reason", reason), ("reviewed", reviewed), ("final_score", final),
+                         ("review_clauses", clauses), ("review_severity", severity),
+                         ("deviation", np.round(_ratio(reported - final, reported), 4)),
+                         ("deviation_gap", np.round(reported - final, 2))):
         indicators[name] = values
     if reviewed.any():
         final_dimensions, final_totals = aggregate(tables, indicators.assign(score=final),
                                                    scored["budgets"], rules)
     else:   # nothing re-scored: the final figures are the computed ones
         final_dimensions, final_totals = scored["dimensions"], scored["totals"]
+    reviews = tables.reviews.copy()
+    reviews["unit_id"] = reviews["unit_id"].astype(str)
+    at = _entry_rows(indicators, entries)
+    result = dict(scored, indicators=indicators, final_dimensions=final_dimensions,
+                  final_totals=final_totals, reviews=reviews.reset_index(drop=True),
+                  deviations=deviation_table(tables, final_totals, rules, profiles))
+    result[REVIEW_ENTRIES] = _review_entries_table(entries, final[at] if len(at) else np.zeros(0))
+    if len(entries):
+        extra = audit(tables, result, rules, only=REVIEW_CHECK_CODES)
+        if len(extra):
+            order = {u: i for i, u in enumerate(tables.units["unit_id"].astype(str))}
+            findings = pd.concat([findings.drop(columns=["decision", "decision_reason"], errors="ignore"),
+                                  extra], ignore_index=True)
+            findings = findings.iloc[np.argsort(
+                findings["unit_id"].astype(str).map(order).to_numpy(), kind="stable")
+            ].reset_index(drop=True)
     decision, decision_reason = _decisions(findings, tables.review_findings)
     findings = findings.copy(deep=False)
     findings["decision"] = decision
     findings["decision_reason"] = decision_reason
-    reviews = tables.reviews.copy()
-    reviews["unit_id"] = reviews["unit_id"].astype(str)
-    result = dict(scored, indicators=indicators, final_dimensions=final_dimensions,
-                  final_totals=final_totals, reviews=reviews.reset_index(drop=True))
     return result, findings
+
+
+def _entry_rows(indicators: pd.DataFrame, entries: pd.DataFrame) -> np.ndarray:
+    if not len(entries):
+        return np.zeros(0, dtype=np.intp)
+    keys = pd.MultiIndex.from_arrays([indicators["unit_id"].astype(str).to_numpy(object),
+                                      numbers(indicators, "seq").astype(np.int64)])
+    return keys.get_indexer(pd.MultiIndex.from_arrays(
+        [entries["unit_id"].astype(str).to_numpy(object), numbers(entries, "seq").astype(np.int64)]))
+
+
+def _per_indicator(indicators: pd.DataFrame, entries: pd.DataFrame, reviewed: np.ndarray):
+    """Per indicator row: the clause codes cited (a list; [] if none) and the 扣分程度."""
+    n = len(indicators)
+    clauses = np.empty(n, dtype=object)
+    clauses[:] = [[] for _ in range(n)]
+    severity = np.full(n, None, dtype=object)
+    at = _entry_rows(indicators, entries)
+    for row, codes, level in zip(at, entries["clauses"] if len(entries) else [],
+                                 entries["severity"] if len(entries) else []):
+        clauses[row] = list(codes)
+        severity[row] = level
+    return clauses, severity

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -56,10 +57,13 @@ _NULL_TAG = "tag:yaml.org,2002:null"
 TOP_KEYS = {"evaluator": ("evaluator", "复核人"), "date": ("date", "复核日期", "日期"),
             "opinion": ("opinion", "复核意见"), "conclusion": ("conclusion", "复核结论"),
             "indicators": ("indicators", "指标", "复核指标"),
-            "findings": ("findings", "审核发现")}
+            "findings": ("findings", "审核发现"),
+            "review_rules": ("review_rules", "复核口径", "口径")}
 INDICATOR_KEYS = {"level1": ("level1", "一级指标"), "level2": ("level2", "二级指标"),
                   "name": ("name", "三级指标"), "score": ("score", "复核得分"),
-                  "level": ("level", "复核档次", "档次"), "reason": ("reason", "理由", "复核理由")}
+                  "level": ("level", "复核档次", "档次"), "reason": ("reason", "理由", "复核理由"),
+                  "clauses": ("clauses", "clause", "复核口径", "口径", "口径条款"),
+                  "severity": ("severity", "扣分程度", "程度")}
 FINDING_KEYS = {"code": ("code", "代码"), "indicator": ("indicator", "指标", "位置"),
                 "column": ("column", "列"), "decision": ("decision", "决定", "复核决定"),
                 "reason": ("reason", "理由")}
@@ -74,6 +78,8 @@ class ReviewIndicator:
     score: float | None = None
     level: str | None = None
     line: int | None = None
+    clauses: list[str] = field(default_factory=list)   # 复核口径 codes cited
+    severity: str | None = None                        # 扣分程度 (严重 / 一般 / 轻微)
 
 
 @dataclass
@@ -97,6 +103,7 @@ class Review:
     indicators: list[ReviewIndicator] = field(default_factory=list)
     findings: list[ReviewFinding] = field(default_factory=list)
     source: str = ""
+    review_rules: str = ""      # the review profile (复核口径) it names; '' = default / --review-rules
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -202,7 +209,8 @@ def review_from_node(node, file) -> Review:
     for attribute, getter in (("evaluator", lambda: _text(root, "evaluator", file, "复核记录")),
                               ("date", lambda: _date(root, file)),
                               ("opinion", lambda: _text(root, "opinion", file, "复核记录")),
-                              ("conclusion", lambda: _text(root, "conclusion", file, "复核记录"))):
+                              ("conclusion", lambda: _text(root, "conclusion", file, "复核记录")),
+                              ("review_rules", lambda: _text(root, "review_rules", file, "复核记录"))):
         try:
             setattr(review, attribute, getter())
         except InputError as error:
@@ -224,6 +232,11 @@ def review_from_node(node, file) -> Review:
         except InputError as error:
             errors.append(error)
     raise_errors(errors)
+    rules = review.review_rules
+    if rules.lower().endswith((".yaml", ".yml")) and not Path(rules).expanduser().is_absolute() \
+            and file is not None and Path(str(file)).suffix:
+        # a profile file named relative to the review (or unit YAML) that names it
+        review.review_rules = str(Path(str(file)).parent / rules)
     return review
 
 
@@ -240,16 +253,42 @@ def _indicator(node, file) -> ReviewIndicator:
     if level is not None and level not in LEVELS:
         raise InputError(f"{what}的复核档次“{level}”无法识别", file=file,
                          row=_line(entry["level"][1]), hint="复核档次应为 达成、部分达成 或 未达成")
-    if score is None and level is None:
-        raise InputError(f"{what}既没有复核得分（score）也没有复核档次（level）", file=file, row=line,
-                         hint="请填写复核得分，或复核档次（达成 / 部分达成 / 未达成）")
+    clauses = _codes(entry, file, what)
+    if score is None and level is None and not clauses:
+        raise InputError(f"{what}既没有复核得分（score）、复核档次（level），也没有引用复核口径（clauses）",
+                         file=file, row=line,
+                         hint="请引用复核口径条款（如 clauses: [NO_EVIDENCE]），或填写复核得分、复核档次")
     reason = _text(entry, "reason", file, what)
     if not reason:
         raise InputError(f"{what}的复核没有写理由（reason）", file=file, row=line,
                          hint="每项复核调整都须说明理由，如 reason: 实际完成值与佐证材料不符")
     return ReviewIndicator(name=name, reason=reason, level1=_text(entry, "level1", file, what),
                            level2=_text(entry, "level2", file, what), score=score, level=level,
-                           line=line)
+                           line=line, clauses=clauses,
+                           severity=_text(entry, "severity", file, what) or None)
+
+
+def _codes(entry: dict, file, what: str) -> list[str]:
+    """The clause codes an entry cites: one code, a list, or codes separated by 、,，; or spaces."""
+    if "clauses" not in entry:
+        return []
+    _, node = entry["clauses"]
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for item in node.value:
+            if not isinstance(item, yaml.ScalarNode):
+                raise InputError(f"{what}的复核口径应为条款代码或代码的列表", file=file, row=_line(item),
+                                 hint="如 clauses: [NO_EVIDENCE] 或 clauses: NOT_VERIFIABLE")
+            items.append(str(item.value))
+    elif isinstance(node, yaml.ScalarNode):
+        items = [] if node.tag == _NULL_TAG and node.style is None else [str(node.value)]
+    else:
+        raise InputError(f"{what}的复核口径应为条款代码或代码的列表", file=file, row=_line(node),
+                         hint="如 clauses: [NO_EVIDENCE] 或 clauses: NOT_VERIFIABLE")
+    codes = []
+    for item in items:
+        codes += [c.strip().upper() for c in re.split(r"[、,，;；\s]+", item) if c.strip()]
+    return list(dict.fromkeys(codes))
 
 
 def _finding(node, file) -> ReviewFinding:
@@ -401,11 +440,12 @@ def attach_review(tables: UnitTables, review: Review | None) -> UnitTables:
                      "name": item.name,
                      "score": np.nan if item.score is None else float(item.score),
                      "level": item.level, "reason": item.reason, "source": review.source,
-                     "line": item.line})
+                     "line": item.line, "clauses": list(item.clauses), "severity": item.severity})
     raise_errors(errors)
     reviews = pd.DataFrame([{"unit_id": unit_id, "evaluator": review.evaluator, "date": review.date,
                              "opinion": review.opinion, "conclusion": review.conclusion,
-                             "source": review.source}], columns=list(REVIEW_COLUMNS))
+                             "source": review.source, "review_rules": review.review_rules}],
+                           columns=list(REVIEW_COLUMNS))
     review_indicators = pd.DataFrame(rows, columns=list(REVIEW_INDICATOR_COLUMNS))
     review_indicators["seq"] = review_indicators["seq"].astype("int64")
     review_indicators["score"] = review_indicators["score"].astype(float)
@@ -424,6 +464,8 @@ def attach_review(tables: UnitTables, review: Review | None) -> UnitTables:
 def review_to_yaml(review: Review) -> str:
     """The review file's text (English keys, Chinese comments), readable by :func:`read_review`."""
     data: dict = {"evaluator": review.evaluator, "date": review.date}
+    if review.review_rules:
+        data["review_rules"] = review.review_rules
     if review.conclusion:
         data["conclusion"] = review.conclusion
     if review.opinion:
@@ -438,6 +480,10 @@ def review_to_yaml(review: Review) -> str:
                     else int(item.score)
             if item.level:
                 entry["level"] = item.level
+            if item.clauses:
+                entry["clauses"] = list(item.clauses)
+            if item.severity:
+                entry["severity"] = item.severity
             entry["reason"] = item.reason
             data["indicators"].append(entry)
     if review.findings:

@@ -6,14 +6,28 @@ import pytest
 from perfnb.evaluation.audit import CODES, audit
 from perfnb.model import FINDING_COLUMNS, KIND_QUANTITATIVE
 from perfnb.evaluation.evaluator import evaluate
+from perfnb.evaluation.reviewing import apply_review
+from perfnb.evaluation.rules import get_rules
 from perfnb.evaluation.scoring import score_tables
+from perfnb.reading.review import Review, ReviewIndicator, attach_review
 from tables import NAN, full_budget, indicator, make_unit, seed_tables
 
 REASON = "采购计划调整，已在下一年度补足。"
 
 
 def findings(tables, rules="central"):
-    return audit(tables, score_tables(tables, rules), rules)
+    """The audit's findings, and those of a review record the tables carry (REVIEW_*)."""
+    rules = get_rules(rules)
+    scored = score_tables(tables, rules)
+    found = audit(tables, scored, rules)
+    return apply_review(tables, scored, found, rules)[1].drop(columns=["decision", "decision_reason"])
+
+
+def reviewed(main: dict, **entry):
+    """A unit (budget 10 + one indicator of 90) with a review of that indicator."""
+    review = Review(evaluator="张敏", date="2026-11-30", source="u.review.yaml",
+                    indicators=[ReviewIndicator(name=main["name"], reason="复核", line=4, **entry)])
+    return attach_review(unit(main), review)
 
 
 def codes(tables, rules="central") -> set[str]:
@@ -113,6 +127,16 @@ CASES = {
                                                "target_unit": "公里", "actual_unit": "个"}),
                             ("LEVEL1_INFERRED", {"note": "指标表没有“一级指标”列",
                                                  "assigned": " 1 项归为“未分级指标”"}))},
+    # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
+    "REVIEW_CLAUSE_MISMATCH": (
+        reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,
+                 clauses=["NOT_VERIFIABLE"], severity="一般"),
+        reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=36,
+                 clauses=["NOT_VERIFIABLE"], severity="一般")),
+    "REVIEW_NO_CLAUSE": (
+        reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=72),
+        reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=72,
+                 clauses=["TARGET_TOO_LOW"])),
 }
 
 

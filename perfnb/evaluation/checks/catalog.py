@@ -23,14 +23,14 @@ from importlib import metadata
 from typing import Any, Iterable, Mapping
 
 from perfnb.errors import CheckError, RulesError
-from perfnb.evaluation.checks import budgets, indicators, observations, rollups
+from perfnb.evaluation.checks import budgets, indicators, observations, reviews, rollups
 from perfnb.evaluation.checks.registry import Check
 from perfnb.evaluation.rules import RuleSet
 
 ENTRY_POINT_GROUP = "perfnb.checks"
 DISABLE = "disable"
 
-_ALL = {check.code: check for family in (indicators, budgets, rollups, observations)
+_ALL = {check.code: check for family in (indicators, budgets, rollups, observations, reviews)
         for check in family.CHECKS}
 # The codes of perfnb 1 first, in their historical order (findings of one row sort by it),
 # then the later ones.
@@ -40,7 +40,8 @@ ORDER = ("SCORE_MISMATCH", "SCORE_OVER_WEIGHT", "SUBTOTAL_MISMATCH", "TOTAL_MISM
          "GRADE_MISMATCH", "QUALITATIVE_OUT_OF_BAND", "MISSING_VALUE", "KIND_CONFLICT",
          "FUNDS_TOTAL_MISMATCH", "SKIPPED_ROW", "UNKNOWN_COLUMN", "ACTUAL_AS_TARGET",
          "QUALITATIVE_PRESUMED", "UNKNOWN_KIND", "APPROXIMATE_VALUE", "RANGE_TARGET",
-         "UNIT_CONVERTED", "UNIT_MISMATCH", "LEVEL1_INFERRED", "UNWEIGHTED_FORM")
+         "UNIT_CONVERTED", "UNIT_MISMATCH", "LEVEL1_INFERRED", "UNWEIGHTED_FORM",
+         "REVIEW_CLAUSE_MISMATCH", "REVIEW_NO_CLAUSE")
 if set(ORDER) != set(_ALL):  # a check declared but not listed, or listed but not declared
     raise RuntimeError(f"checks catalog out of step: {sorted(set(ORDER) ^ set(_ALL))}")
 BUILTIN: tuple[Check, ...] = tuple(_ALL[code] for code in ORDER)

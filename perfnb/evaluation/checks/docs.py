@@ -12,7 +12,8 @@ from perfnb.textwidth import display_width, pad, wrap
 
 WIDTH = 76   # columns of the explanation text
 TABLE_LABELS = {"indicators": "指标表", "budgets": "预算执行", "budget_lines": "资金明细",
-                "reported": "合计行", "units": "单位", "observations": "读取记录"}
+                "reported": "合计行", "units": "单位", "observations": "读取记录",
+                "review_entries": "复核记录"}
 
 
 def _value(value: Any) -> str:
