@@ -47,6 +47,8 @@ RESULT_COLUMNS = [
     "rejected_findings", "evaluator",
     # "unweighted": the form prints no weights (total and grade empty); older results: weighted
     "weighting",
+    # issue 21: 偏离度 ((自评 − 复核) ÷ 自评), its gap and the 自评质量 grade (NaN/None: no review)
+    "deviation", "deviation_gap", "self_evaluation_quality", "review_rules",
 ]
 
 
@@ -136,6 +138,10 @@ def load_results(results_dir: str | os.PathLike, department: str | None = None) 
             "rejected_findings": int(review.get("rejected") or 0),
             "evaluator": review.get("evaluator") or "",
             "weighting": data.get("weighting") or WEIGHTED,
+            "deviation": _number((review.get("deviation") or {}).get("ratio")),
+            "deviation_gap": _number((review.get("deviation") or {}).get("gap")),
+            "self_evaluation_quality": (data.get("self_evaluation_quality") or {}).get("grade"),
+            "review_rules": (review.get("review_rules") or {}).get("name"),
         }
         for dimension in data.get("dimensions") or []:
             row[f"score:{dimension.get('name')}"] = _number(dimension.get("score"))
@@ -293,8 +299,12 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["department", "unit_id", "project", "reviewed",
                                      "reported_total", "reported_grade", "total", "grade",
                                      "reviewed_total", "reviewed_grade", "adjusted_indicators",
-                                     "adopted_findings", "rejected_findings", "grade_changed"])
+                                     "adopted_findings", "rejected_findings", "grade_changed",
+                                     "deviation", "deviation_gap", "self_evaluation_quality"])
     frame = results.copy()
+    for column in ("deviation", "deviation_gap", "self_evaluation_quality", "review_rules"):
+        if column not in frame.columns:   # results loaded by an older perfnb
+            frame[column] = None
     reported_grade = frame["reported_grade"].map(_grade_word)
     frame["grade_changed"] = (frame["reviewed_grade"] != frame["grade"]) | (
         reported_grade.notna() & (frame["reviewed_grade"] != reported_grade))
@@ -303,7 +313,8 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
     return frame[["department", "unit_id", "project", "reviewed", "reported_total",
                   "reported_grade", "total", "grade", "reviewed_total", "reviewed_grade",
                   "adjusted_indicators", "adopted_findings", "rejected_findings",
-                  "grade_changed"]]
+                  "grade_changed", "deviation", "deviation_gap", "self_evaluation_quality",
+                  "review_rules"]]
 
 
 def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
@@ -321,6 +332,9 @@ def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
             "采纳审核发现": frame["adopted_findings"].astype(int),
             "已复核": frame["reviewed"].map({True: "是", False: "否"}),
             "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
+            "偏离度": [percent_text(v) if r else "" for v, r in zip(frame["deviation"], frame["reviewed"])],
+            "偏离分值": pd.to_numeric(frame["deviation_gap"], errors="coerce").round(2),
+            "自评质量": frame["self_evaluation_quality"].fillna(""),
         })
         return _numbered(table)
 
@@ -338,8 +352,37 @@ def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
         "调整指标": frame["adjusted_indicators"].astype(int),
         "采纳发现": frame["adopted_findings"].astype(int),
         "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
+        "偏离度": [percent_text(v) if r else "" for v, r in zip(frame["deviation"], frame["reviewed"])],
+        "自评质量": frame["self_evaluation_quality"].fillna(""),
     })
     return _numbered(table)
+
+
+def department_deviation(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per department, over its reviewed units: 偏离度 = Σ|自评 − 复核| ÷ Σ自评 and the 自评质量
+    grade of that figure (bands of the units' review profile, else ``default``)."""
+    from perfnb.errors import PerfnbError
+    from perfnb.evaluation.review_rules import get_review_rules
+
+    reviewed = frame[frame["reviewed"].astype(bool)].copy()
+    reviewed["gap_abs"] = (pd.to_numeric(reviewed["reported_total"], errors="coerce")
+                           - pd.to_numeric(reviewed["reviewed_total"], errors="coerce")).abs()
+    reviewed["self"] = pd.to_numeric(reviewed["reported_total"], errors="coerce").where(
+        reviewed["gap_abs"].notna())
+    groups = reviewed.groupby("department", sort=True)
+    table = pd.DataFrame({"gap": groups["gap_abs"].sum(min_count=1), "self": groups["self"].sum(min_count=1)})
+    table["deviation"] = (table["gap"] / table["self"].where(table["self"] > 0)).round(4)
+    names = groups["review_rules"].agg(lambda v: next((x for x in v if isinstance(x, str) and x), None))
+
+    def quality(department, value):
+        try:
+            profile = get_review_rules(names.get(department))
+        except PerfnbError:   # a user's profile file not at hand: the default bands
+            profile = get_review_rules()
+        return profile.quality_of(float(value)) if value == value else None
+
+    table["quality"] = [quality(d, v) for d, v in zip(table.index, table["deviation"])]
+    return table[["deviation", "quality"]]
 
 
 def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
@@ -348,7 +391,8 @@ def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
     frame = review_comparison(results)
     if frame.empty:
         return pd.DataFrame(columns=["主管部门", "单位数", "已复核单位数", "自评平均分", "计算平均分",
-                                     "复核平均分", "等级变化单位数", "调整指标数", "采纳审核发现"])
+                                     "复核平均分", "等级变化单位数", "调整指标数", "采纳审核发现",
+                                     "偏离度", "自评质量"])
     groups = frame.groupby("department", sort=True)
     table = pd.DataFrame({
         "单位数": groups.size(),
@@ -359,7 +403,11 @@ def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
         "等级变化单位数": groups["grade_changed"].sum().astype(int),
         "调整指标数": groups["adjusted_indicators"].sum().astype(int),
         "采纳审核发现": groups["adopted_findings"].sum().astype(int),
-    }).rename_axis("主管部门").reset_index()
+    })
+    deviation = department_deviation(frame).reindex(table.index)
+    table["偏离度"] = [percent_text(v) if v == v and v is not None else "" for v in deviation["deviation"]]
+    table["自评质量"] = deviation["quality"].fillna("")
+    table = table.rename_axis("主管部门").reset_index()
     table = table.sort_values(["等级变化单位数", "主管部门"], ascending=[False, True])
     return _numbered(table.reset_index(drop=True))
 

@@ -32,14 +32,14 @@ def test_unit_table_puts_grade_changes_first(results_dir):
     results = load_results(results_dir)
     compact = review_table(results)
     assert list(compact.columns) == ["主管部门", "单位编号", "自评", "计算", "复核", "调整指标",
-                                     "采纳发现", "等级变化"]
+                                     "采纳发现", "等级变化", "偏离度", "自评质量"]
     assert compact.iloc[0][["自评", "计算", "复核", "等级变化"]].tolist() == \
         ["93.75（良好）", "94.29（优）", "89.29（良）", "是"]
     assert compact.set_index("单位编号").loc["nmg-rd-2022-rdlz", "复核"] == "未复核"
     table = review_table(results, split=True)
     assert list(table.columns) == ["主管部门", "单位编号", "自评总分", "自评等级", "计算总分", "计算等级",
                                    "复核总分", "复核等级", "调整指标数", "采纳审核发现", "已复核",
-                                   "等级变化"]
+                                   "等级变化", "偏离度", "偏离分值", "自评质量"]
     first = table.iloc[0]
     assert (first["单位编号"], first["自评总分"], first["计算总分"], first["复核总分"]) == \
         ("jtt-2023-ncgl", 93.75, 94.29, 89.29)
@@ -50,6 +50,10 @@ def test_unit_table_puts_grade_changes_first(results_dir):
         [98.75, "优", 1, "是", ""]
     assert rows.loc["nmg-rd-2022-rdlz", ["复核总分", "已复核"]].tolist() == [97.6, "否"]
     assert list(table.index) == [1, 2, 3, 4]
+    # 偏离度 = (自评 − 复核) ÷ 自评: (93.75 − 89.29) ÷ 93.75, (99.75 − 98.75) ÷ 99.75
+    assert rows.loc["jtt-2023-ncgl", ["偏离度", "偏离分值", "自评质量"]].tolist() == ["4.76%", 4.46, "好"]
+    assert rows.loc["007", ["偏离度", "偏离分值", "自评质量"]].tolist() == ["1.00%", 1.0, "好"]
+    assert rows.loc["nmg-rd-2022-rdlz", ["偏离度", "自评质量"]].tolist() == ["", ""]
 
 
 def test_department_table(results_dir):
@@ -58,6 +62,8 @@ def test_department_table(results_dir):
     assert (jtt["单位数"], jtt["已复核单位数"], jtt["等级变化单位数"], jtt["调整指标数"],
             jtt["采纳审核发现"]) == (2, 1, 1, 2, 1)
     assert table.index[0] == "江西省交通运输厅"     # departments with grade changes first
+    # over its reviewed units only: |93.75 − 89.29| ÷ 93.75
+    assert (jtt["偏离度"], jtt["自评质量"]) == ("4.76%", "好")
 
 
 def test_rates_are_written_as_in_unit_reports(results_dir):
