@@ -33,7 +33,8 @@ __all__ = ["apply_review", "REVIEW_INDICATOR_FIELDS", "review_profiles"]
 _EPS = 1e-9
 # columns added to the scored indicator table
 REVIEW_INDICATOR_FIELDS = ("review_score", "review_level", "review_reason", "reviewed",
-                           "final_score", "review_clauses", "review_severity", "deviation",
+                           "final_score", "review_clauses", "review_severity", "review_clause_text",
+                           "deviation",
                            "deviation_gap")
 
 
@@ -296,10 +297,12 @@ def apply_review(tables: UnitTables, scored: dict[str, pd.DataFrame], findings: 
     final = np.where(reviewed, review_score, computed)
     indicators = indicators.copy(deep=False)   # new columns only: no copy of the data
     clauses, severity = _per_indicator(indicators, entries, reviewed)
+    clause_text = _clause_text(indicators, clauses, severity, profiles)
     reported = numbers(indicators, "reported_score")
     for name, values in (("review_score", review_score), ("review_level", level),
                          ("review_reason", reason), ("reviewed", reviewed), ("final_score", final),
                          ("review_clauses", clauses), ("review_severity", severity),
+                         ("review_clause_text", clause_text),
                          ("deviation", np.round(_ratio(reported - final, reported), 4)),
                          ("deviation_gap", np.round(reported - final, 2))):
         indicators[name] = values
@@ -338,6 +341,24 @@ def _entry_rows(indicators: pd.DataFrame, entries: pd.DataFrame) -> np.ndarray:
                                       numbers(indicators, "seq").astype(np.int64)])
     return keys.get_indexer(pd.MultiIndex.from_arrays(
         [entries["unit_id"].astype(str).to_numpy(object), numbers(entries, "seq").astype(np.int64)]))
+
+
+def _clause_text(indicators: pd.DataFrame, clauses: np.ndarray, severity: np.ndarray,
+                 profiles: dict[str, ReviewProfile]) -> np.ndarray:
+    """Per indicator the clauses as a report quotes them: "NOT_VERIFIABLE 完成情况无法核实
+    （一般，扣减分值的 60%）" ('' where none is cited)."""
+    out = np.full(len(indicators), "", dtype=object)
+    units = indicators["unit_id"].astype(str).to_numpy(object)
+    for row in np.flatnonzero([len(c) > 0 for c in clauses]):
+        profile = profiles[units[row]]
+        parts = []
+        for code in clauses[row]:
+            clause = profile.clauses[code]
+            how = (f"{severity[row]}，扣减分值的 {profile.levels[severity[row]] * 100:g}%"
+                   if clause.kind == LEVELS else clause.describe())
+            parts.append(f"{code} {clause.title}（{how}）")
+        out[row] = "；".join(parts)
+    return out
 
 
 def _per_indicator(indicators: pd.DataFrame, entries: pd.DataFrame, reviewed: np.ndarray):

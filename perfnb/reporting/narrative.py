@@ -152,6 +152,7 @@ def _indicator_context(row, unweighted: bool = False) -> dict:
         "final_score": score if _missing(final) else final, "reviewed": reviewed,
         "review_reason": _text(row.get("review_reason")) if reviewed else "",
         "review_level": _text(row.get("review_level")) if reviewed else "",
+        "review_clauses": _text(row.get("review_clause_text")) if reviewed else "",
         "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
         "name": _text(row.get("name")), "kind": row.get("kind"),
         "target": target_display(row), "actual": actual_display(row),
@@ -353,6 +354,10 @@ def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict 
         "adjusted": [i for i in indicators if i["reviewed"]],
         "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
         "rejected_findings": [f for f in findings if f["decision"] == "不采纳"],
+        # 偏离度 and 自评质量 (issue 21); None when the unit reported no total
+        "deviation": unit.deviation_dict() if hasattr(unit, "deviation_dict") else None,
+        "quality": (unit.self_evaluation_quality() or {}).get("grade")
+        if hasattr(unit, "self_evaluation_quality") else None,
     }
 
 

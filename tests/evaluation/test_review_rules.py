@@ -246,3 +246,12 @@ def test_perfnb_explain_covers_clauses():
     assert data["deduction"]["kind"] == "zero" and data["text"].startswith("满意度指标")
     bad = perfnb_cli("explain", "NO_EVIDENSE")
     assert bad.returncode == 2 and "NO_EVIDENCE" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_unit_report_quotes_clause_and_shows_deviation():
+    from perfnb.reporting.narrative import render_report, render_report_typst
+
+    result = perfnb.evaluate(perfnb.load_unit(PARAMS / "jtt-2023-ncgl.yaml"))
+    for text in (render_report(result), render_report_typst(result)):
+        assert "TARGET_TOO_LOW 目标值设定明显偏低（扣减分值的 20%）" in text
+        assert "偏离度" in text and "4.76%" in text and "自评质量" in text
