@@ -22,6 +22,7 @@ HANDLERS = {
     "checks": "perfnb.commands:checks_command",
     "explain": "perfnb.commands:explain_command",
     "review-rules": "perfnb.commands:review_rules_command",
+    "workpaper": "perfnb.running.campaign:workpaper_command",
     "run": "perfnb.running.runner:run_command",
     "batch": "perfnb.running.batch:batch_command",
     "verify": "perfnb.running.evidence:verify_command",
@@ -103,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("review-rules", help="列出复核口径，或显示一个复核口径的全部条款")
     p.add_argument("name", nargs="?", metavar="NAME|FILE")
     p.add_argument("--json", action="store_true", help="输出 JSON（供脚本使用）")
+
+    p = sub.add_parser("workpaper", help="生成复核底稿（Excel：每个单位一张工作表，复核后可读回）")
+    p.add_argument("inputs", nargs="+", metavar="DIR_OR_UNIT",
+                   help="perfnb batch 的输出目录，或单位 YAML、自评表文件、包含它们的文件夹")
+    p.add_argument("--out", required=True, metavar="底稿.xlsx", help="要写入的复核底稿 .xlsx 文件")
+    _add_rules(p)
+    _add_review_rules(p)
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
 
     p = sub.add_parser("run", help="为一个单位执行评价笔记本并导出报告")
     p.add_argument("input", metavar="INPUT")

@@ -173,6 +173,8 @@ REVIEW_INDICATOR_COLUMNS = {
     "source": "str", "line": "Int64: line of the entry in the review file",
     "clauses": "list[str]: codes of the 复核口径 clauses it cites ([] if none)",
     "severity": "str|None: 扣分程度 as written (严重 / 一般 / 轻微 …), None if none",
+    "actual": "str|None: 复核完成值, the actual as the evaluator found it (None if not given)",
+    "evidence": "list[str]: 佐证材料, paths of supporting files ([] if none)",
 }
 REVIEW_FINDING_COLUMNS = {
     "unit_id": "str",

@@ -221,6 +221,8 @@ class Evaluation:
                 "reason": _text(r.get("review_reason")) if reviewed else "",
                 "clauses": list(r.get("review_clauses") or []) if reviewed else [],
                 "severity": _optional_text(r.get("review_severity")) if reviewed else None,
+                "actual": _optional_text(r.get("review_actual")) if reviewed else None,
+                "evidence": list(r.get("review_evidence") or []) if reviewed else [],
                 "deviation": {"ratio": _number(r.get("deviation"), 4),
                               "gap": _number(r.get("deviation_gap"))},
             })

@@ -34,8 +34,7 @@ _EPS = 1e-9
 # columns added to the scored indicator table
 REVIEW_INDICATOR_FIELDS = ("review_score", "review_level", "review_reason", "reviewed",
                            "final_score", "review_clauses", "review_severity", "review_clause_text",
-                           "deviation",
-                           "deviation_gap")
+                           "review_actual", "review_evidence", "deviation", "deviation_gap")
 
 
 def _raise(errors: list[InputError]) -> None:
@@ -296,13 +295,14 @@ def apply_review(tables: UnitTables, scored: dict[str, pd.DataFrame], findings: 
     computed = indicators["score"].to_numpy(float)
     final = np.where(reviewed, review_score, computed)
     indicators = indicators.copy(deep=False)   # new columns only: no copy of the data
-    clauses, severity = _per_indicator(indicators, entries, reviewed)
+    clauses, severity, actual, evidence = _per_indicator(indicators, entries, reviewed)
     clause_text = _clause_text(indicators, clauses, severity, profiles)
     reported = numbers(indicators, "reported_score")
     for name, values in (("review_score", review_score), ("review_level", level),
                          ("review_reason", reason), ("reviewed", reviewed), ("final_score", final),
                          ("review_clauses", clauses), ("review_severity", severity),
-                         ("review_clause_text", clause_text),
+                         ("review_clause_text", clause_text), ("review_actual", actual),
+                         ("review_evidence", evidence),
                          ("deviation", np.round(_ratio(reported - final, reported), 4)),
                          ("deviation_gap", np.round(reported - final, 2))):
         indicators[name] = values
@@ -366,10 +366,15 @@ def _per_indicator(indicators: pd.DataFrame, entries: pd.DataFrame, reviewed: np
     n = len(indicators)
     clauses = np.empty(n, dtype=object)
     clauses[:] = [[] for _ in range(n)]
+    evidence = np.empty(n, dtype=object)
+    evidence[:] = [[] for _ in range(n)]
     severity = np.full(n, None, dtype=object)
+    actual = np.full(n, None, dtype=object)
     at = _entry_rows(indicators, entries)
-    for row, codes, level in zip(at, entries["clauses"] if len(entries) else [],
-                                 entries["severity"] if len(entries) else []):
-        clauses[row] = list(codes)
-        severity[row] = level
-    return clauses, severity
+    for i, row in enumerate(at):
+        entry = entries.iloc[i]
+        clauses[row] = list(entry["clauses"])
+        severity[row] = entry["severity"]
+        actual[row] = entry.get("actual") if isinstance(entry.get("actual"), str) else None
+        evidence[row] = list(entry.get("evidence")) if isinstance(entry.get("evidence"), list) else []
+    return clauses, severity, actual, evidence

@@ -83,7 +83,7 @@ def read_forms(path: Path) -> list[Form]:
 
 
 def unit_review(path: str | os.PathLike, settings: dict | None = None,
-                data_path: str | os.PathLike | None = None, review=None):
+                data_path: str | os.PathLike | None = None, review=None, unit_id: str | None = None):
     """The review of the unit read from ``path``, or None.
 
     ``review``: None looks for it (the unit YAML's ``review:`` section or file, else
@@ -112,6 +112,16 @@ def unit_review(path: str | os.PathLike, settings: dict | None = None,
         review = find_review_file(path, data_path)
         if review is None:
             return None
+    if Path(review).suffix.lower() in (".xlsx", ".xlsm"):
+        # a 复核底稿 (perfnb workpaper): this unit's sheet
+        from perfnb.reading.workpaper import read_workpaper, workpaper_units
+
+        found = read_workpaper(review, unit_id)
+        if found is None:
+            known = "、".join(workpaper_units(review)) or "无"
+            raise InputError(f"复核底稿中没有单位“{unit_id}”的工作表", file=review,
+                             hint=f"底稿中的单位：{known}；请用 perfnb workpaper 为该单位生成底稿")
+        return found
     return read_review(review)
 
 
@@ -238,7 +248,8 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None, review=Non
     if len(forms) > 1 and settings.get("unit_id"):
         unit_id = str(settings["unit_id"])
     tables = _finish(form, settings, source_name, unit_id)
-    found = unit_review(path, settings, data_path if data_path != path else None, review)
+    found = unit_review(path, settings, data_path if data_path != path else None, review,
+                        unit_id=unit_id)
     from perfnb.reading.review import REVIEW_SUFFIX, attach_review, review_path_for
     if found is not None:
         tables = attach_review(tables, found)

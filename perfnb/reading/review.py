@@ -63,7 +63,9 @@ INDICATOR_KEYS = {"level1": ("level1", "一级指标"), "level2": ("level2", "�
                   "name": ("name", "三级指标"), "score": ("score", "复核得分"),
                   "level": ("level", "复核档次", "档次"), "reason": ("reason", "理由", "复核理由"),
                   "clauses": ("clauses", "clause", "复核口径", "口径", "口径条款"),
-                  "severity": ("severity", "扣分程度", "程度")}
+                  "severity": ("severity", "扣分程度", "程度"),
+                  "actual": ("actual", "复核完成值"),
+                  "evidence": ("evidence", "佐证材料")}
 FINDING_KEYS = {"code": ("code", "代码"), "indicator": ("indicator", "指标", "位置"),
                 "column": ("column", "列"), "decision": ("decision", "决定", "复核决定"),
                 "reason": ("reason", "理由")}
@@ -80,6 +82,8 @@ class ReviewIndicator:
     line: int | None = None
     clauses: list[str] = field(default_factory=list)   # 复核口径 codes cited
     severity: str | None = None                        # 扣分程度 (严重 / 一般 / 轻微)
+    actual: str | None = None                          # 复核完成值 as the evaluator found it
+    evidence: list[str] = field(default_factory=list)  # 佐证材料: files beside the unit
 
 
 @dataclass
@@ -265,7 +269,25 @@ def _indicator(node, file) -> ReviewIndicator:
     return ReviewIndicator(name=name, reason=reason, level1=_text(entry, "level1", file, what),
                            level2=_text(entry, "level2", file, what), score=score, level=level,
                            line=line, clauses=clauses,
-                           severity=_text(entry, "severity", file, what) or None)
+                           severity=_text(entry, "severity", file, what) or None,
+                           actual=_text(entry, "actual", file, what) or None,
+                           evidence=_evidence(entry, file, what))
+
+
+def _evidence(entry: dict, file, what: str) -> list[str]:
+    """佐证材料: one path or a list of paths (relative to the review file)."""
+    if "evidence" not in entry:
+        return []
+    _, node = entry["evidence"]
+    items = node.value if isinstance(node, yaml.SequenceNode) else [node]
+    out = []
+    for item in items:
+        if not isinstance(item, yaml.ScalarNode):
+            raise InputError(f"{what}的佐证材料应为文件路径或路径的列表", file=file, row=_line(item),
+                             hint="如 evidence: [佐证/验收报告.pdf]")
+        if not (item.tag == _NULL_TAG and item.style is None) and str(item.value).strip():
+            out.append(str(item.value).strip())
+    return out
 
 
 def _codes(entry: dict, file, what: str) -> list[str]:
@@ -440,7 +462,8 @@ def attach_review(tables: UnitTables, review: Review | None) -> UnitTables:
                      "name": item.name,
                      "score": np.nan if item.score is None else float(item.score),
                      "level": item.level, "reason": item.reason, "source": review.source,
-                     "line": item.line, "clauses": list(item.clauses), "severity": item.severity})
+                     "line": item.line, "clauses": list(item.clauses), "severity": item.severity,
+                     "actual": item.actual, "evidence": list(item.evidence)})
     raise_errors(errors)
     reviews = pd.DataFrame([{"unit_id": unit_id, "evaluator": review.evaluator, "date": review.date,
                              "opinion": review.opinion, "conclusion": review.conclusion,
@@ -484,6 +507,10 @@ def review_to_yaml(review: Review) -> str:
                 entry["clauses"] = list(item.clauses)
             if item.severity:
                 entry["severity"] = item.severity
+            if item.actual:
+                entry["actual"] = item.actual
+            if item.evidence:
+                entry["evidence"] = list(item.evidence)
             entry["reason"] = item.reason
             data["indicators"].append(entry)
     if review.findings:

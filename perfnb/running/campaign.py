@@ -1,0 +1,101 @@
+"""The 复核 campaign's commands: ``perfnb workpaper`` (the 复核底稿) and ``perfnb sample``.
+
+Both work on units as their ``result.json`` documents (``Evaluation.to_dict()``): read from a
+batch's output folder (``DIR/<部门>/<单位>/result.json``, found recursively, so a screened
+folder whose units were scored with ``--json`` into such files works as well), or computed
+here from unit files and folders of inputs.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from perfnb.errors import InputError, PerfnbError
+
+__all__ = ["workpaper_command", "unit_results", "sample_command"]
+
+
+def _result_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("result.json") if not any(
+        part.startswith(".") for part in p.relative_to(folder).parts))
+
+
+def unit_results(inputs: list[str], rules: str | None = None, review_rules=None) -> list[dict]:
+    """The result documents of the units named: result.json files under a folder, else every
+    form of every input file (evaluated now, each with its review)."""
+    from perfnb.evaluation.evaluator import evaluate
+    from perfnb.evaluation.rules import get_rules
+    from perfnb.reading import load_forms, load_unit
+    from perfnb.running.screen import discover_files
+
+    results: list[dict] = []
+    files: list[Path] = []
+    for raw in inputs:
+        path = Path(raw)
+        if not path.exists():
+            raise InputError("找不到该文件或文件夹", file=raw, hint="请检查路径是否正确")
+        found = _result_files(path) if path.is_dir() else []
+        if found:
+            for file in found:
+                try:
+                    results.append(json.loads(file.read_text(encoding="utf-8")))
+                except (OSError, ValueError) as error:
+                    raise InputError(f"无法读取评价结果（{error}）", file=file,
+                                     hint="请重新运行 perfnb batch 生成该单位的结果") from None
+        else:
+            files += discover_files([path])
+    for file in files:
+        from perfnb.commands import unit_rules
+
+        rule_set = get_rules(rules or unit_rules(file))
+        forms = load_forms(file)
+        if len(forms) == 1:
+            if forms[0].error is not None:
+                raise forms[0].error
+            tables = [load_unit(file)]
+        else:
+            bad = [f for f in forms if f.error is not None]
+            if bad:
+                raise bad[0].error
+            tables = [f.tables for f in forms]
+        for table in tables:
+            results.append(evaluate(table, rule_set, review_rules=review_rules).to_dict())
+    if not results:
+        raise InputError("没有找到可用的单位（result.json 或自评表文件）", file="、".join(inputs),
+                         hint="请给出 perfnb batch 的输出目录、单位 YAML、自评表文件或包含它们的文件夹")
+    return results
+
+
+def workpaper_command(args) -> int:
+    """`perfnb workpaper DIR_OR_UNIT … --out 底稿.xlsx [--rules] [--review-rules] [--force]`."""
+    from perfnb.evaluation.review_rules import get_review_rules
+    from perfnb.reporting.office.workpaper import write_workpaper
+
+    out = Path(args.out)
+    if out.suffix.lower() != ".xlsx":
+        raise InputError("复核底稿必须保存为 .xlsx 文件", file=out, hint="例如 --out 复核底稿.xlsx")
+    if out.exists() and not args.force:
+        raise InputError("文件已存在，未覆盖", file=out,
+                         hint="如需覆盖，请加 --force（已填写的底稿请先读回：perfnb score … --review 底稿）")
+    profile = get_review_rules(args.review_rules)
+    results = unit_results(args.inputs, args.rules, profile)
+    ids = [r["unit_id"] for r in results]
+    duplicated = sorted({u for u in ids if ids.count(u) > 1})
+    if duplicated:
+        raise InputError(f"单位编号重复：{'、'.join(duplicated)}", file="、".join(args.inputs),
+                         hint="底稿按单位编号对应单位，请在单位 YAML 中写不同的 unit_id")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_workpaper(results, out, profile,
+                    profile_file=str(args.review_rules or "") if args.review_rules else "")
+    indicators = sum(len(r.get("indicators") or []) for r in results)
+    print(f"已生成复核底稿：{out}（{len(results)} 个单位，{indicators} 个指标；复核口径 {profile.name}）")
+    return 0
+
+
+def sample_command(args) -> int:   # pragma: no cover - replaced below when implemented
+    raise PerfnbError("perfnb sample 尚未实现。")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(1)

@@ -1,0 +1,160 @@
+"""The 复核底稿 round trip: `perfnb workpaper` writes it, an evaluator fills it in (openpyxl, as
+Excel or WPS would), `perfnb score --review 底稿.xlsx` reads it back as the review record."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from perfnb.cli import main
+from perfnb.reading.workpaper import COLUMNS, KEY_HEADER
+
+PARAMS = Path(__file__).resolve().parents[2] / "params"
+SEED = PARAMS / "nmg-rd-2022-rdlz.yaml"
+UNITS = [PARAMS / "jtt-2023-ncgl.yaml", PARAMS / "007.yaml", SEED]
+
+
+def perfnb(*args) -> subprocess.CompletedProcess:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main([str(a) for a in args])
+    return subprocess.CompletedProcess(args, code, stdout.getvalue(), stderr.getvalue())
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("paper") / "底稿.xlsx"
+    result = perfnb("workpaper", *UNITS, "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "3 个单位" in result.stdout
+    return out
+
+
+def rows_of(sheet) -> tuple[dict[str, int], dict[str, int]]:
+    header = {c.value: c.column for c in sheet[6]}
+    return header, {sheet.cell(r, header["三级"]).value: r for r in range(7, sheet.max_row + 1)
+                    if sheet.cell(r, header[KEY_HEADER]).value}
+
+
+def test_paper_layout(paper):
+    book = load_workbook(paper)
+    assert book.sheetnames == ["索引", "jtt-2023-ncgl", "007", "nmg-rd-2022-rdlz", "复核口径"]
+    index = [[c.value for c in row] for row in book["索引"].iter_rows()]
+    assert index[0][:3] == ["序号", "主管部门", "单位编号"] and len(index) == 4
+    sheet = book["nmg-rd-2022-rdlz"]
+    header, rows = rows_of(sheet)
+    assert [sheet.cell(6, c).value for c in range(1, len(COLUMNS) + 1)] == list(COLUMNS)
+    row = rows["C14办公设备采购批次"]
+    figures = {name: sheet.cell(row, header[name]).value for name in
+               ("一级", "二级", "指标性质", "指标值", "权重", "自评完成值", "自评得分")}
+    assert figures == {"一级": "产出指标", "二级": "数量指标", "指标性质": "≥", "指标值": "4",
+                       "权重": 5, "自评完成值": "3", "自评得分": 3.75}
+    assert sheet.cell(row, header["偏离度"]).value.startswith("=IF(")
+    # protected: figures locked, the evaluator's columns open
+    assert sheet.protection.sheet
+    assert sheet.cell(row, header["权重"]).protection.locked
+    assert not sheet.cell(row, header["复核得分"]).protection.locked
+    assert not sheet.cell(row, header["复核口径"]).protection.locked
+    assert sheet.column_dimensions["Q"].hidden
+    lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert any("复核口径" in f for f in lists.values()) and '"严重,一般,轻微"' in lists.values()
+    # an existing review fills the evaluator's cells: the paper is one view of the record
+    jtt = book["jtt-2023-ncgl"]
+    header, rows = rows_of(jtt)
+    assert jtt["B3"].value == "李静"
+    assert jtt.cell(rows["实施安全生命防护工程里程"], header["复核口径"]).value == "TARGET_TOO_LOW"
+    assert jtt.cell(rows["实施安全生命防护工程里程"], header["复核得分"]).value == 8
+    clauses = [c.value for c in book["复核口径"]["A"]][1:12]
+    assert clauses[0] == "NO_EVIDENCE 无佐证材料"
+
+
+def fill(paper: Path, out: Path, change=None) -> Path:
+    """An evaluator's work on the seed's sheet: a clause with a wrong share, a row moved."""
+    book = load_workbook(paper)
+    sheet = book["nmg-rd-2022-rdlz"]
+    sheet["B3"], sheet["E3"], sheet["H3"] = "张敏", "2026-11-30", "良"
+    sheet["B4"] = "抽查佐证材料后调整两项指标。"
+    header, rows = rows_of(sheet)
+    row = rows["C14办公设备采购批次"]   # weight 5: 一般 -> 2 points; the evaluator wrote 3
+    sheet.cell(row, header["复核口径"]).value = "NOT_VERIFIABLE 完成情况无法核实"
+    sheet.cell(row, header["扣分程度"]).value = "一般"
+    sheet.cell(row, header["复核得分"]).value = 3
+    sheet.cell(row, header["佐证材料"]).value = "佐证/采购合同.pdf"
+    row = rows["E1服务人员满意度"]
+    sheet.cell(row, header["复核口径"]).value = "NO_SURVEY 满意度无调查材料"
+    sheet.cell(row, header["备注"]).value = "未提供问卷"
+    # move a row: the first two indicators swap places, keys and all
+    first, second = 7, 8
+    values = [[sheet.cell(r, c).value for c in range(1, 18)] for r in (first, second)]
+    for r, row_values in zip((second, first), values):
+        for c, value in enumerate(row_values, start=1):
+            sheet.cell(r, c).value = value
+    if change:
+        change(sheet, header, rows_of(sheet)[1])
+    book.save(out)
+    return out
+
+
+def test_round_trip(paper, tmp_path):
+    filled = fill(paper, tmp_path / "已填.xlsx")
+    result = perfnb("score", SEED, "--review", filled, "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    reviewed = data["reviewed"]
+    assert reviewed["evaluator"] == "张敏" and reviewed["date"] == "2026-11-30"
+    by_name = {i["name"]: i for i in reviewed["indicators"]}
+    assert by_name["C14办公设备采购批次"]["final_score"] == 2.0          # the clause, not the 3
+    assert by_name["C14办公设备采购批次"]["clauses"] == ["NOT_VERIFIABLE"]
+    assert by_name["C14办公设备采购批次"]["evidence"] == ["佐证/采购合同.pdf"]
+    assert by_name["E1服务人员满意度"]["final_score"] == 0
+    # the moved rows were not reviewed and keep their computed scores
+    moved = [i for i in reviewed["indicators"] if i["seq"] in (0, 1)]
+    assert all(not i["reviewed"] and i["final_score"] == i["computed_score"] for i in moved)
+    mismatch = [f for f in data["findings"] if f["code"] == "REVIEW_CLAUSE_MISMATCH"]
+    assert len(mismatch) == 1 and mismatch[0]["location"]["indicator"] == "C14办公设备采购批次"
+    # 97.60 - (3.75 - 2) - 10 = 85.85
+    assert reviewed["total"] == pytest.approx(85.85)
+    assert data["self_evaluation_quality"]["grade"] == "一般"     # 11.75 ÷ 97.6 = 12.04 %
+
+
+def test_moved_row_applies_to_its_own_indicator(paper, tmp_path):
+    def review_a_moved_row(sheet, header, rows):
+        row = rows["C11后勤保障日常工作时间"]          # now on the second data row
+        assert row == 8
+        sheet.cell(row, header["复核口径"]).value = "NO_EVIDENCE"
+        sheet.cell(row, header["备注"]).value = "无考勤记录"
+    filled = fill(paper, tmp_path / "移动.xlsx", review_a_moved_row)
+    data = json.loads(perfnb("score", SEED, "--review", filled, "--json").stdout)
+    by_name = {i["name"]: i for i in data["reviewed"]["indicators"]}
+    assert by_name["C11后勤保障日常工作时间"]["final_score"] == 0
+    assert not by_name["C12内蒙古人大汉刊编印期数"]["reviewed"]
+
+
+def test_renamed_indicator_is_refused_with_its_place(paper, tmp_path):
+    def rename(sheet, header, rows):
+        sheet.cell(rows["C13内蒙古人大蒙刊编印期数"], header["三级"]).value = "C13蒙刊编印期数"
+    filled = fill(paper, tmp_path / "改名.xlsx", rename)
+    result = perfnb("score", SEED, "--review", filled)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "工作表“nmg-rd-2022-rdlz”" in result.stderr and "“三级”列" in result.stderr
+    assert "C13蒙刊编印期数" in result.stderr and "行键不符" in result.stderr
+
+
+def test_missing_reason_and_unit_not_in_paper(paper, tmp_path):
+    def no_reason(sheet, header, rows):
+        sheet.cell(rows["C15人大新闻奖评选次数"], header["复核得分"]).value = 1
+    filled = fill(paper, tmp_path / "无理由.xlsx", no_reason)
+    result = perfnb("score", SEED, "--review", filled)
+    assert result.returncode == 2 and "“备注”列" in result.stderr and "C15人大新闻奖评选次数" in result.stderr
+    other = perfnb("score", PARAMS / "jtt-2023-gsgyh.yaml", "--review", paper)
+    assert other.returncode == 2 and "没有单位“jtt-2023-gsgyh”的工作表" in other.stderr
+
+
+def test_paper_is_not_overwritten(paper):
+    result = perfnb("workpaper", SEED, "--out", paper)
+    assert result.returncode == 2 and "--force" in result.stderr
