@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="全部重新运行，不跳过已完成的单位（签名不成立的旧清单作废，从头写新清单）")
     p.add_argument("--template", default=None, metavar="NOTEBOOK")
+    p.add_argument("--review", default=None, metavar="底稿.xlsx",
+                   help="复核底稿（perfnb workpaper 生成、复核人填写后的 .xlsx）：底稿中有工作表的单位以其为复核记录")
     p.add_argument("--sign", default=None, metavar="KEY",
                    help="用该 Ed25519 私钥签名存证清单与运行记录（perfnb keygen 生成）")
 

@@ -84,6 +84,10 @@ class Batch:
             raise BatchError(f"--jobs 必须是正整数，收到“{jobs}”。")
         self.jobs = jobs or os.cpu_count() or 1
         self.rules = getattr(args, "rules", None) or None  # None: each unit's own, else central
+        review = getattr(args, "review", None)   # a 复核底稿 for the units it has a sheet for
+        if review is not None and not Path(review).is_file():
+            raise BatchError(f"复核底稿“{review}”不存在。请检查 --review 的路径。")
+        self.review = Path(review).resolve() if review else None
         self.template = getattr(args, "template", None)
         self.department = getattr(args, "department", None)
         self.scheduler = getattr(args, "scheduler", None)
@@ -104,7 +108,8 @@ class Batch:
         context = {"perfnb": __version__, "perfnb_code": code_sha256(),
                    "rules_sha256": rules["sha256"],
                    "template_sha256": template["sha256"], "formats": self.formats}
-        jobs = plan_jobs(paths, self.out_root, context, self.department, self.rules)
+        jobs = plan_jobs(paths, self.out_root, context, self.department, self.rules,
+                         review=self.review)
         if not jobs:
             raise BatchError(f"没有主管部门为“{self.department}”的单位。请检查 --department 的写法。")
         started = now_iso()
@@ -171,7 +176,7 @@ class Batch:
         return {"input_path": str(job.input_path), "out_root": str(self.out_root),
                 "key": job.key, "formats": self.formats, "rules": job.rules.get("given"),
                 "template": self.template, "kernel_name": self.kernel_name,
-                "form": job.parameters.get("form")}
+                "form": job.parameters.get("form"), "review": job.parameters.get("review")}
 
     def _execute(self, jobs: list[UnitJob], to_run: list[UnitJob], manifest: Manifest,
                  context: dict[str, Any]) -> None:

@@ -169,7 +169,8 @@ def expand_units(paths: list[Path], plan_units) -> list[tuple[Path, Any, str | N
 
 
 def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
-              department: str | None = None, rules: str | None = None) -> list[UnitJob]:
+              department: str | None = None, rules: str | None = None,
+              review: Path | None = None) -> list[UnitJob]:
     """Unit id, department, inputs and fingerprint of each input (no kernel started).
 
     Each unit is scored by ``rules`` when given (--rules), else by the rule set its YAML
@@ -179,6 +180,10 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
 
     identities: dict[str, dict[str, Any]] = {}
     jobs: list[UnitJob] = []
+    reviewed: set[str] = set()
+    if review is not None:   # --review 底稿.xlsx: the units it has a sheet for take it
+        from perfnb.reading.workpaper import workpaper_units
+        reviewed = set(workpaper_units(review))
     for path, plan, error in expand_units(paths, plan_units):
         unit_rules = rules
         if plan is not None:
@@ -188,6 +193,10 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
             unit_rules = rules or plan.rules
         else:
             unit_id, dept, input_files, parameters = path.stem, "", [path], {}
+        if unit_id in reviewed:
+            input_files = [p for p in input_files if not str(p).lower().endswith(REVIEW_SUFFIXES)]
+            input_files.append(Path(review))
+            parameters["review"] = str(review)
         unit_rules = str(unit_rules or DEFAULT_RULES)
         try:
             if unit_rules not in identities:

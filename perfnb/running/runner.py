@@ -225,7 +225,8 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
 
 
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
-             template=None, kernel_name=None, form=None, plan: UnitPlan | None = None) -> UnitRun:
+             template=None, kernel_name=None, form=None, plan: UnitPlan | None = None,
+             review=None) -> UnitRun:
     """Execute the evaluation notebook for one unit and export its reports.
 
     ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
@@ -249,6 +250,13 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     template = template.resolve()
     if plan is None:
         plan = plan_unit(input_path, form)
+    if review:
+        # a 复核底稿 (perfnb batch --review 底稿.xlsx): the unit's review record, and an input
+        review_path = Path(review).resolve()
+        plan = UnitPlan(unit_id=plan.unit_id, department=plan.department,
+                        input_files=[p for p in plan.input_files if not str(p).lower().endswith(
+                            (".review.yaml", ".review.yml"))] + [review_path],
+                        parameters={**plan.parameters, "review": str(review_path)}, rules=plan.rules)
     rules = rules or plan.rules or DEFAULT_RULES
     rule_set = validate_checks(get_rules(rules))
     out_root = Path(out_root)
@@ -287,7 +295,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
             selector = {"unit_id": plan.unit_id}
             if plan.parameters.get("form") is not None:
                 selector["form"] = plan.parameters["form"]
-            evaluation = evaluate(load_unit(plan.input_files[0], selector), rule_set)
+            evaluation = evaluate(load_unit(plan.input_files[0], selector,
+                                            review=plan.parameters.get("review")), rule_set)
             unit = evaluation.units.iloc[0]
             unit_info["project"] = _text(unit.get("project"))
             title = report_title(evaluation)

@@ -158,3 +158,19 @@ def test_missing_reason_and_unit_not_in_paper(paper, tmp_path):
 def test_paper_is_not_overwritten(paper):
     result = perfnb("workpaper", SEED, "--out", paper)
     assert result.returncode == 2 and "--force" in result.stderr
+
+
+def test_batch_review_plans_the_paper_for_the_units_it_has(paper, tmp_path):
+    """`perfnb batch … --review 底稿.xlsx`: a unit with a sheet reads its review from the paper
+    (a notebook parameter and a hashed input, so a changed paper reruns it); others do not."""
+    from perfnb.running.planning import plan_jobs
+
+    context = {"perfnb": "test"}
+    units = [SEED, PARAMS / "jtt-2023-gsgyh.yaml"]
+    plain = {j.unit_id: j for j in plan_jobs(units, tmp_path, context)}
+    jobs = {j.unit_id: j for j in plan_jobs(units, tmp_path, context, review=paper)}
+    assert jobs["nmg-rd-2022-rdlz"].parameters["review"] == str(paper)
+    assert str(Path(paper).resolve()) in [r["path"] for r in jobs["nmg-rd-2022-rdlz"].input_files]
+    assert jobs["nmg-rd-2022-rdlz"].fingerprint != plain["nmg-rd-2022-rdlz"].fingerprint
+    assert "review" not in jobs["jtt-2023-gsgyh"].parameters
+    assert jobs["jtt-2023-gsgyh"].fingerprint == plain["jtt-2023-gsgyh"].fingerprint
