@@ -23,6 +23,7 @@ HANDLERS = {
     "explain": "perfnb.commands:explain_command",
     "review-rules": "perfnb.commands:review_rules_command",
     "workpaper": "perfnb.running.campaign:workpaper_command",
+    "sample": "perfnb.running.sampling:sample_command",
     "run": "perfnb.running.runner:run_command",
     "batch": "perfnb.running.batch:batch_command",
     "verify": "perfnb.running.evidence:verify_command",
@@ -109,6 +110,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="DIR_OR_UNIT",
                    help="perfnb batch 的输出目录，或单位 YAML、自评表文件、包含它们的文件夹")
     p.add_argument("--out", required=True, metavar="底稿.xlsx", help="要写入的复核底稿 .xlsx 文件")
+    _add_rules(p)
+    _add_review_rules(p)
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+
+    p = sub.add_parser("sample", help="按风险、资金和部门覆盖抽取要复核的单位，写出抽样名单与抽中原因")
+    p.add_argument("inputs", nargs="+", metavar="DIR",
+                   help="perfnb batch 的输出目录（result.json），或单位 YAML、自评表文件、包含它们的文件夹")
+    p.add_argument("--out", required=True, metavar="抽样.xlsx", help="要写入的抽样名单 .xlsx 文件")
+    p.add_argument("--seed", type=int, default=0, metavar="N", help="随机种子（同分排序与随机抽取），默认 0")
+    p.add_argument("--size", type=int, default=None, metavar="N",
+                   help="抽取的单位数；默认为单位总数的一定比例（复核口径 sampling.share，默认 20%%）")
+    p.add_argument("--per-department", type=int, default=None, dest="per_department", metavar="N",
+                   help="每个主管部门至少抽取的单位数（默认 1）")
+    p.add_argument("--funds-share", type=float, default=None, dest="funds_share", metavar="X",
+                   help="抽中单位的资金至少占全部资金的比例（0 到 1，默认 0.5）")
     _add_rules(p)
     _add_review_rules(p)
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件")

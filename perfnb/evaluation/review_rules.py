@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
@@ -40,7 +40,11 @@ KEYS = {"name": "口径名（文字）", "title": "口径标题（文字）", "d
         "levels": "扣分程度（程度: 扣减分值的比例，如 严重: 1.0）",
         "level_aliases": "扣分程度的其他写法（写法: 程度）",
         "quality_bands": "自评质量分档（列表，每项 grade 与 max，由好到差）",
-        "clauses": "口径条款（代码: {title, text, deduction}）"}
+        "clauses": "口径条款（代码: {title, text, deduction}）",
+        "sampling": "抽样设置（risk_weights、per_department、funds_share、share）"}
+# perfnb sample's defaults (a profile's ``sampling`` key changes them)
+SAMPLING_DEFAULTS = {"risk_weights": {"error": 5.0, "warning": 2.0, "info": 0.0},
+                     "per_department": 1, "funds_share": 0.5, "share": 0.2}
 CLAUSE_KEYS = ("title", "text", "deduction")
 _EPS = 1e-9
 
@@ -92,6 +96,7 @@ class ReviewProfile:
     quality_bands: tuple[QualityBand, ...]
     clauses: Mapping[str, Clause]
     source: str = ""
+    sampling: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType(SAMPLING_DEFAULTS))
 
     def to_dict(self) -> dict[str, Any]:
         def deduction(c: Clause):
@@ -100,7 +105,9 @@ class ReviewProfile:
                 "levels": dict(self.levels), "level_aliases": dict(self.level_aliases),
                 "quality_bands": [{"grade": b.grade, "max": b.max} for b in self.quality_bands],
                 "clauses": {c.code: {"title": c.title, "text": c.text, "deduction": deduction(c)}
-                            for c in self.clauses.values()}}
+                            for c in self.clauses.values()},
+                "sampling": {k: dict(v) if isinstance(v, Mapping) else v
+                             for k, v in self.sampling.items()}}
 
     @cached_property
     def sha256(self) -> str:
@@ -262,12 +269,39 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> ReviewProfile:
         if kind == LEVELS and not levels:
             raise RulesError(f"{cwhere}按扣分程度扣分（levels），但复核口径没有设置“levels”。")
         clauses[code] = Clause(code, str(spec["title"]).strip(), str(spec["text"]).strip(), kind, value)
+    sampling = _sampling(data.get("sampling") or {}, where)
     return ReviewProfile(name=str(data["name"]).strip(), title=str(data.get("title") or data["name"]),
                          description=str(data.get("description") or "").strip(),
                          levels=MappingProxyType(levels),
                          level_aliases=MappingProxyType({str(k): v for k, v in aliases_raw.items()}),
                          quality_bands=tuple(bands), clauses=MappingProxyType(clauses),
-                         source=source)
+                         source=source, sampling=MappingProxyType(sampling))
+
+
+def _sampling(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise RulesError(f"{where}中“sampling”应为{KEYS['sampling']}。")
+    unknown = [str(k) for k in value if k not in SAMPLING_DEFAULTS]
+    if unknown:
+        raise RulesError(f"{where}中“sampling”的键“{'、'.join(unknown)}”无法识别。"
+                         f"可用的键：{'、'.join(SAMPLING_DEFAULTS)}。")
+    out = {**SAMPLING_DEFAULTS, **value}
+    weights = {**SAMPLING_DEFAULTS["risk_weights"], **(value.get("risk_weights") or {})}
+    for key, number in weights.items():
+        if key not in SAMPLING_DEFAULTS["risk_weights"] or isinstance(number, bool) \
+                or not isinstance(number, (int, float)) or number < 0:
+            raise RulesError(f"{where}中“sampling.risk_weights.{key}”应为 error、warning、info 之一，"
+                             "取值为非负数字。")
+    out["risk_weights"] = {k: float(v) for k, v in weights.items()}
+    if isinstance(out["per_department"], bool) or not isinstance(out["per_department"], int) \
+            or out["per_department"] < 0:
+        raise RulesError(f"{where}中“sampling.per_department”应为非负整数。")
+    for key in ("funds_share", "share"):
+        number = out[key]
+        if isinstance(number, bool) or not isinstance(number, (int, float)) or not 0 <= number <= 1:
+            raise RulesError(f"{where}中“sampling.{key}”应为 0 到 1 之间的比例。")
+        out[key] = float(number)
+    return out
 
 
 def _read(path: Path) -> Mapping[str, Any]:
