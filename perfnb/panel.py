@@ -82,6 +82,15 @@ class ReviewPanel:
         record = self.result.review_record() or {}
         tables = self.result.tables
         existing = {int(r["seq"]): r for r in tables.review_indicators.to_dict("records")}
+        # the review profile (复核口径) whose clauses the pickers offer
+        from perfnb.evaluation.review_rules import get_review_rules
+
+        named = tables.reviews["review_rules"].iloc[0] if "review_rules" in tables.reviews.columns \
+            and len(tables.reviews) else ""
+        self.review_rules = _text(named)
+        self.profile = get_review_rules(self.review_rules or None)
+        clause_codes = list(self.profile.clauses)
+        severities = ("", *self.profile.levels)
 
         self.evaluator = w.Text(value=record.get("evaluator", ""), description="复核人",
                                 placeholder="姓名")
@@ -97,7 +106,7 @@ class ReviewPanel:
         self.rows: list[dict] = []
         cells = [w.HTML(f"<b>{h}</b>") for h in
                  ("一级指标", "二级指标", "三级指标", "分值", "自评得分", "计算得分", "复核得分",
-                  "复核档次", "复核理由")]
+                  "复核档次", "复核口径", "扣分程度", "复核理由")]
         for r in self.result.indicators.to_dict("records"):
             old = existing.get(int(r["seq"]))
             score = w.Text(value="" if old is None or _show(old["score"]) == "" else _show(old["score"]),
@@ -107,13 +116,22 @@ class ReviewPanel:
                                layout=w.Layout(width="8em"))
             reason = w.Text(value=_text(old["reason"]) if old is not None else "",
                             placeholder="调整时必填", layout=w.Layout(width="22em"))
-            self.rows.append({"record": r, "score": score, "level": level, "reason": reason})
+            old_clauses = [c for c in (list(old["clauses"]) if old is not None
+                                       and isinstance(old.get("clauses"), list) else [])
+                           if c in clause_codes]
+            clauses = w.TagsInput(value=old_clauses, allowed_tags=clause_codes,
+                                  allow_duplicates=False, layout=w.Layout(width="16em"))
+            old_severity = self.profile.level(old.get("severity")) if old is not None else None
+            severity = w.Dropdown(options=severities, value=old_severity or "",
+                                  layout=w.Layout(width="6em"))
+            self.rows.append({"record": r, "score": score, "level": level, "reason": reason,
+                              "clauses": clauses, "severity": severity})
             cells += [w.Label(_text(r.get("level1"))), w.Label(_text(r.get("level2"))),
                       w.Label(_text(r.get("name"))), w.Label(_show(r.get("weight"))),
                       w.Label(_show(r.get("reported_score"))), w.Label(_show(r.get("score"))),
-                      score, level, reason]
+                      score, level, clauses, severity, reason]
         self.indicator_grid = w.GridBox(cells, layout=w.Layout(
-            grid_template_columns="7em 9em 16em 4em 5em 5em 7.5em 8.5em 23em",
+            grid_template_columns="7em 9em 16em 4em 5em 5em 7.5em 8.5em 16.5em 6.5em 23em",
             grid_gap="2px 6px"))
 
         self.findings: list[dict] = []
@@ -145,7 +163,7 @@ class ReviewPanel:
             widget.observe(lambda _change: self.refresh(), names="value")
         self.widget = w.VBox([
             w.HTML(f"<p>复核记录将保存到 <code>{self.path}</code>。只填写需要调整的指标；"
-                   "复核档次单独填写时按评分规则的默认比例计分。</p>"),
+                   "复核档次单独填写时按评分规则的默认比例计分；引用复核口径条款时按条款计算复核得分（perfnb review-rules 列出条款）。</p>"),
             w.HBox([self.evaluator, self.date, self.conclusion]),
             w.HTML("<h4>绩效指标（自评 / 计算 / 复核）</h4>"), self.indicator_grid,
             w.HTML("<h4>审核发现</h4>"), self.finding_grid,
@@ -156,7 +174,7 @@ class ReviewPanel:
     def _inputs(self):
         yield from (self.evaluator, self.date, self.conclusion, self.opinion)
         for row in self.rows:
-            yield from (row["score"], row["level"], row["reason"])
+            yield from (row["score"], row["level"], row["clauses"], row["severity"], row["reason"])
         for item in self.findings:
             yield from (item["decision"], item["reason"])
 
@@ -184,7 +202,9 @@ class ReviewPanel:
             score_text = row["score"].value.strip()
             level = row["level"].value or None
             reason = row["reason"].value.strip()
-            if not score_text and level is None:
+            clauses = list(row["clauses"].value)
+            severity = row["severity"].value or None
+            if not score_text and level is None and not clauses:
                 continue
             record = row["record"]
             score = None
@@ -196,7 +216,8 @@ class ReviewPanel:
                                      hint="请填写 0 到该指标分值之间的数字") from None
             indicators.append(ReviewIndicator(
                 name=_text(record.get("name")), level1=_text(record.get("level1")),
-                level2=_text(record.get("level2")), score=score, level=level, reason=reason))
+                level2=_text(record.get("level2")), score=score, level=level, reason=reason,
+                clauses=clauses, severity=severity))
         findings = []
         for item in self.findings:
             decision = item["decision"].value
@@ -209,7 +230,8 @@ class ReviewPanel:
                                           column=_text(f.get("column")) or None))
         return Review(evaluator=self.evaluator.value.strip(), date=self.date.value.strip(),
                       opinion=self.opinion.value.strip(), conclusion=self.conclusion.value.strip(),
-                      indicators=indicators, findings=findings, source=str(self.path))
+                      indicators=indicators, findings=findings, source=str(self.path),
+                      review_rules=self.review_rules)
 
     def reviewed(self):
         """The result as it would be with this review (the checks of a review file apply)."""

@@ -123,3 +123,35 @@ def test_panel_is_inert_when_papermill_runs_the_notebook(kernel, unit):
     assert len(shown) == 1 and "application/vnd.jupyter.widget-view+json" not in shown[0]
     assert "批量运行时不显示" in shown[0]["text/html"]
     assert not review_path_for(unit).exists()
+
+
+def test_clause_pickers_score_by_clause_and_save_the_clauses(kernel, unit):
+    """The 复核口径 picker (TagsInput limited to the profile's clauses) and 扣分程度 dropdown:
+    the live total follows the clause, the file records it, a wrong hand score is a finding."""
+    out, _ = run(kernel, f"""
+        from perfnb import notebook as nb
+        params = nb.validate_parameters({{"data": {str(unit)!r}}})
+        result = nb.evaluate(nb.load(params), params)
+        panel = nb.review(result)
+        panel.evaluator.value = "张敏"
+        panel.date.value = "2024-05-06"
+        row = panel.row("办公设备采购批次")
+        print("ALLOWED", len(row["clauses"].allowed_tags), row["severity"].options)
+        row["clauses"].value = ["NOT_VERIFIABLE"]
+        row["severity"].value = "一般"
+        row["score"].value = "3"
+        row["reason"].value = "批次无法核实"
+        print("LIVE", panel.totals.value)
+        panel.save_button.click()
+        print("SAVED", panel.status.value)
+    """)
+    allowed = out.split("ALLOWED", 1)[1].split("LIVE", 1)[0]
+    assert allowed.split()[0] == "11" and "严重" in allowed
+    # 97.60 - (3.75 - 2): the clause's 2 points, not the 3 typed
+    assert "复核总分 95.85（优）" in out.split("LIVE", 1)[1]
+    assert "已保存到" in out.split("SAVED", 1)[1]
+    review = read_review(review_path_for(unit))
+    assert [(i.clauses, i.severity, i.score) for i in review.indicators] == \
+        [(["NOT_VERIFIABLE"], "一般", 3.0)]
+    result = perfnb.evaluate(perfnb.load_unit(unit))
+    assert "REVIEW_CLAUSE_MISMATCH" in set(result.findings["code"])
