@@ -377,6 +377,29 @@ def _plain(value):
 
 # --- where a review is -------------------------------------------------------------------
 
+def review_evidence(review: Review) -> list[Path]:
+    """The 佐证材料 files a review cites (paths relative to the review file), resolved; an
+    InputError naming the review file and line for one that does not exist."""
+    from perfnb.reading.assemble import raise_errors
+
+    base = Path(review.source).parent if review.source else Path.cwd()
+    found: list[Path] = []
+    errors: list[InputError] = []
+    for item in review.indicators:
+        for name in item.evidence:
+            path = (base / name).expanduser()
+            if not path.is_file():
+                errors.append(InputError(
+                    f"指标“{item.name}”的佐证材料“{name}”不存在（查找位置：{path}）",
+                    file=review.source or None, row=item.line,
+                    hint="佐证材料的路径相对于复核记录（或复核底稿）所在的文件夹；"
+                         "没有佐证材料的指标可引用复核口径 NO_EVIDENCE"))
+            elif path.resolve() not in found:
+                found.append(path.resolve())
+    raise_errors(errors)
+    return found
+
+
 def review_path_for(input_path: str | Path) -> Path:
     """Where the review of the unit read from ``input_path`` is saved: beside it, named
     ``<stem>.review.yaml``."""

@@ -194,8 +194,15 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
         else:
             unit_id, dept, input_files, parameters = path.stem, "", [path], {}
         if unit_id in reviewed:
-            input_files = [p for p in input_files if not str(p).lower().endswith(REVIEW_SUFFIXES)]
-            input_files.append(Path(review))
+            from perfnb.reading.review import review_evidence
+            from perfnb.reading.workpaper import read_workpaper
+            cut = next((i for i, p in enumerate(input_files)
+                        if str(p).lower().endswith(REVIEW_SUFFIXES)), len(input_files))
+            input_files = input_files[:cut] + [Path(review)]
+            try:
+                input_files += review_evidence(read_workpaper(review, unit_id))
+            except PerfnbError as problem:   # a bad paper fails this unit, not the batch
+                error = error or str(problem)
             parameters["review"] = str(review)
         unit_rules = str(unit_rules or DEFAULT_RULES)
         try:

@@ -129,6 +129,10 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         # the evaluator's review is an input like the data: hashed in the provenance and the
         # manifest, attached to the PDF, part of the batch fingerprint (a changed review reruns)
         input_files.append(review.resolve())
+        if review.suffix.lower() in YAML_SUFFIXES:
+            # the 佐证材料 it cites are inputs too: hashed, attached, part of the fingerprint
+            from perfnb.reading.review import read_review, review_evidence
+            input_files += [p for p in review_evidence(read_review(review)) if p not in input_files]
     # units group by department without the budget-system code some forms print before it
     if department and unit_id:
         department = department_name(department)
@@ -154,6 +158,14 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         plans.append(UnitPlan(unit_id=own_id or path.stem, department=own_department,
                               input_files=input_files, parameters=parameters, rules=unit_rules))
     return plans
+
+
+def _data_inputs(plan: UnitPlan) -> int:
+    """How many of a plan's input files are the unit's own (YAML, data), before its review."""
+    for i, path in enumerate(plan.input_files):
+        if str(path).lower().endswith((".review.yaml", ".review.yml")):
+            return i
+    return len(plan.input_files)
 
 
 def plan_unit(input_path, form=None) -> UnitPlan:
@@ -252,10 +264,14 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         plan = plan_unit(input_path, form)
     if review:
         # a 复核底稿 (perfnb batch --review 底稿.xlsx): the unit's review record, and an input
+        from perfnb.reading.review import review_evidence
+        from perfnb.reading.workpaper import read_workpaper
         review_path = Path(review).resolve()
+        paper = read_workpaper(review_path, plan.unit_id)
+        evidence = review_evidence(paper) if paper is not None else []
         plan = UnitPlan(unit_id=plan.unit_id, department=plan.department,
-                        input_files=[p for p in plan.input_files if not str(p).lower().endswith(
-                            (".review.yaml", ".review.yml"))] + [review_path],
+                        input_files=[p for p in plan.input_files[:_data_inputs(plan)]]
+                        + [review_path] + evidence,
                         parameters={**plan.parameters, "review": str(review_path)}, rules=plan.rules)
     rules = rules or plan.rules or DEFAULT_RULES
     rule_set = validate_checks(get_rules(rules))

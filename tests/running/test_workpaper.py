@@ -174,3 +174,38 @@ def test_batch_review_plans_the_paper_for_the_units_it_has(paper, tmp_path):
     assert jobs["nmg-rd-2022-rdlz"].fingerprint != plain["nmg-rd-2022-rdlz"].fingerprint
     assert "review" not in jobs["jtt-2023-gsgyh"].parameters
     assert jobs["jtt-2023-gsgyh"].fingerprint == plain["jtt-2023-gsgyh"].fingerprint
+
+
+def test_evidence_files_are_inputs_of_the_unit(tmp_path):
+    """佐证材料 a review cites are hashed with the unit (manifest, provenance, PDF attachments,
+    fingerprint: a changed file reruns the unit); a missing one is refused with its line."""
+    import shutil
+
+    from perfnb.errors import InputError, InputErrors
+    from perfnb.running.planning import plan_jobs
+    from perfnb.running.runner import plan_unit
+
+    shutil.copytree(PARAMS / "data", tmp_path / "data")
+    unit = tmp_path / SEED.name
+    shutil.copy(SEED, unit)
+    (tmp_path / "佐证").mkdir()
+    evidence = tmp_path / "佐证" / "采购合同.pdf"
+    evidence.write_bytes(b"%PDF-1.4 contract")
+    review = tmp_path / "nmg-rd-2022-rdlz.review.yaml"
+    review.write_text("evaluator: 张敏\ndate: 2026-11-30\nindicators:\n  - name: 办公设备采购批次\n"
+                      "    clauses: [OVER_130]\n    evidence: [佐证/采购合同.pdf]\n    reason: 已核实\n",
+                      encoding="utf-8")
+    plan = plan_unit(unit)
+    assert evidence.resolve() in plan.input_files and review.resolve() in plan.input_files
+    before = plan_jobs([unit], tmp_path / "out", {"perfnb": "t"})[0]
+    assert str(evidence.resolve()) in [r["path"] for r in before.input_files]
+    evidence.write_bytes(b"%PDF-1.4 another contract")
+    after = plan_jobs([unit], tmp_path / "out", {"perfnb": "t"})[0]
+    assert after.fingerprint != before.fingerprint
+    data = json.loads(perfnb("score", unit, "--json").stdout)
+    item = next(i for i in data["reviewed"]["indicators"] if i["reviewed"])
+    assert item["evidence"] == ["佐证/采购合同.pdf"] and item["clauses"] == ["OVER_130"]
+    evidence.unlink()
+    with pytest.raises((InputError, InputErrors)) as caught:
+        plan_unit(unit)
+    assert "佐证材料“佐证/采购合同.pdf”不存在" in str(caught.value) and "第 4 行" in str(caught.value)
