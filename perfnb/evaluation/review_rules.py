@@ -41,11 +41,14 @@ KEYS = {"name": "口径名（文字）", "title": "口径标题（文字）", "d
         "level_aliases": "扣分程度的其他写法（写法: 程度）",
         "quality_bands": "自评质量分档（列表，每项 grade 与 max，由好到差）",
         "clauses": "口径条款（代码: {title, text, deduction}）",
-        "sampling": "抽样设置（risk_weights、per_department、funds_share、share）"}
+        "sampling": "抽样设置（risk_weights、per_department、funds_share、share）",
+        "problem_ranks": "问题分级（p0_points、p1_points：复核调整的分值达到即为 P0、P1）"}
+PROBLEM_RANK_DEFAULTS = {"p0_points": 5.0, "p1_points": 1.0}
 # perfnb sample's defaults (a profile's ``sampling`` key changes them)
 SAMPLING_DEFAULTS = {"risk_weights": {"error": 5.0, "warning": 2.0, "info": 0.0},
                      "per_department": 1, "funds_share": 0.5, "share": 0.2}
-CLAUSE_KEYS = ("title", "text", "deduction")
+CLAUSE_KEYS = ("title", "text", "deduction", "advice")
+DEFAULT_ADVICE = "核实该指标的实际完成值与佐证材料，按复核口径写明扣分依据，并在下一年度的自评中改正。"
 _EPS = 1e-9
 
 
@@ -58,6 +61,7 @@ class Clause:
     text: str
     kind: str                 # ZERO, NONE, LEVELS, SHARE or POINTS
     value: float = 0.0        # the share (SHARE) or the points (POINTS)
+    advice: str = ""          # the recommendation a 复核报告 gives for a problem resting on it
 
     def describe(self, levels: Mapping[str, float] | None = None) -> str:
         """The deduction in Chinese: 该指标不得分 / 扣减分值的 30% / 扣减 1 分 / …"""
@@ -97,6 +101,8 @@ class ReviewProfile:
     clauses: Mapping[str, Clause]
     source: str = ""
     sampling: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType(SAMPLING_DEFAULTS))
+    problem_ranks: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType(PROBLEM_RANK_DEFAULTS))
 
     def to_dict(self) -> dict[str, Any]:
         def deduction(c: Clause):
@@ -104,8 +110,10 @@ class ReviewProfile:
         return {"name": self.name, "title": self.title, "description": self.description,
                 "levels": dict(self.levels), "level_aliases": dict(self.level_aliases),
                 "quality_bands": [{"grade": b.grade, "max": b.max} for b in self.quality_bands],
-                "clauses": {c.code: {"title": c.title, "text": c.text, "deduction": deduction(c)}
+                "clauses": {c.code: {"title": c.title, "text": c.text, "deduction": deduction(c),
+                                     **({"advice": c.advice} if c.advice else {})}
                             for c in self.clauses.values()},
+                "problem_ranks": dict(self.problem_ranks),
                 "sampling": {k: dict(v) if isinstance(v, Mapping) else v
                              for k, v in self.sampling.items()}}
 
@@ -262,20 +270,28 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> ReviewProfile:
         extra = [str(k) for k in spec if k not in CLAUSE_KEYS]
         if extra:
             raise RulesError(f"{cwhere}中的键“{'、'.join(extra)}”无法识别。可用的键：{'、'.join(CLAUSE_KEYS)}。")
-        for key in CLAUSE_KEYS:
+        for key in ("title", "text", "deduction"):
             if key not in spec or (key != "deduction" and not str(spec[key] or "").strip()):
                 raise RulesError(f"{cwhere}缺少“{key}”。")
         kind, value = _deduction(spec["deduction"], cwhere)
         if kind == LEVELS and not levels:
             raise RulesError(f"{cwhere}按扣分程度扣分（levels），但复核口径没有设置“levels”。")
-        clauses[code] = Clause(code, str(spec["title"]).strip(), str(spec["text"]).strip(), kind, value)
+        clauses[code] = Clause(code, str(spec["title"]).strip(), str(spec["text"]).strip(), kind, value,
+                               str(spec.get("advice") or "").strip())
     sampling = _sampling(data.get("sampling") or {}, where)
+    ranks = {**PROBLEM_RANK_DEFAULTS, **(data.get("problem_ranks") or {})}
+    if set(ranks) != set(PROBLEM_RANK_DEFAULTS) or any(
+            isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 for v in ranks.values()) \
+            or ranks["p1_points"] > ranks["p0_points"]:
+        raise RulesError(f"{where}中“problem_ranks”应写 p0_points 与 p1_points（非负分数，"
+                         "p0_points 不小于 p1_points）。")
     return ReviewProfile(name=str(data["name"]).strip(), title=str(data.get("title") or data["name"]),
                          description=str(data.get("description") or "").strip(),
                          levels=MappingProxyType(levels),
                          level_aliases=MappingProxyType({str(k): v for k, v in aliases_raw.items()}),
                          quality_bands=tuple(bands), clauses=MappingProxyType(clauses),
-                         source=source, sampling=MappingProxyType(sampling))
+                         source=source, sampling=MappingProxyType(sampling),
+                         problem_ranks=MappingProxyType({k: float(v) for k, v in ranks.items()}))
 
 
 def _sampling(value: Any, where: str) -> dict[str, Any]:
