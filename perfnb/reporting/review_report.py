@@ -95,7 +95,8 @@ def problem_list(results_dir, department: str | None = None, profile=None) -> pd
                 "级别": rank, "主管部门": data.get("department") or "", "单位编号": data.get("unit_id"),
                 "指标": item.get("name"), "自评得分": round(base, 2),
                 "复核得分": round(_number(item.get("final_score")), 2), "调整分值": round(-gap, 2),
-                "复核口径": "；".join(f"{c.code} {c.title}" for c in clauses) or "（未引用条款）",
+                "复核口径": "；".join(f"{c.code} {c.title}" for c in clauses)
+                or (f"复核档次“{item['level']}”（评分规则）" if item.get("level") else "（未引用条款）"),
                 "问题": item.get("reason") or "", "建议": advice})
     frame = pd.DataFrame(rows, columns=["级别", "主管部门", "单位编号", "指标", "自评得分", "复核得分",
                                         "调整分值", "复核口径", "问题", "建议"])

@@ -57,6 +57,7 @@ def test_problem_list_ranks_and_advises(results_dir):
     # the seed goes 优 -> 良 (97.6 -> 85.85); undoing C14's 1.75 alone leaves 良: P1
     assert rows.loc["C14办公设备采购批次", "级别"] == "P1"
     assert rows.loc["C2工作完成质量", "复核口径"] == "（未引用条款）"
+    assert rows.loc["群众出行安全条件改善", "复核口径"] == "复核档次“部分达成”（评分规则）"
     assert rows.loc["C2工作完成质量", "级别"] == "P2"      # 0.5 point
     assert rows.loc["实施安全生命防护工程里程", "级别"] == "P1"
     assert list(problems["级别"]) == sorted(problems["级别"])   # P0 first
