@@ -102,6 +102,8 @@ def _unit_sheet(book: Workbook, result: dict, profile, clause_range: str, name: 
                                                   ("项目", result.get("project") or ""))):
         _put(sheet.cell(2, column), label, font=HEADER_FONT, fill=HEADER_FILL)
         _put(sheet.cell(2, column + 1), value)
+    sheet.merge_cells(start_row=2, start_column=5, end_row=2, end_column=6)
+    sheet.merge_cells(start_row=2, start_column=8, end_row=2, end_column=len(COLUMNS))
     edit_fill = _fill()
     for column, (label, key) in zip((1, 4, 7), (("复核人", "evaluator"), ("复核日期", "date"),
                                                 ("复核结论", "conclusion"))):
@@ -201,6 +203,8 @@ def _index_sheet(book: Workbook, results: list[dict], names: list[str]) -> None:
                  number_format=SCORE_FORMAT if column in (6, 7) else None,
                  alignment=CENTER if column in (1, 5, 6, 7) else LEFT)
         sheet.cell(row, 8).hyperlink = f"#'{name}'!A1"
+    sheet.freeze_panes = "A2"
+    setup_print(sheet, landscape=True, header_rows=(1, 1))
 
 
 def write_workpaper(results: list[dict], path: str | Path, profile, profile_file: str = "") -> Path:
