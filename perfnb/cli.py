@@ -137,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", default=None, metavar="NOTEBOOK", help="评价笔记本模板（默认 notebooks/evaluation.ipynb）")
     p.add_argument("--form", default=None, metavar="N|项目名称",
                    help="文件含多个自评表时只评价其中一个（默认逐个评价全部）")
+    _add_review_rules(p)
 
     p = sub.add_parser("batch", help="批量评价多个单位（按部门归档，生成汇总与存证清单）")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="单位 YAML、工作簿，或包含它们的文件夹")
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true",
                    help="全部重新运行，不跳过已完成的单位（签名不成立的旧清单作废，从头写新清单）")
     p.add_argument("--template", default=None, metavar="NOTEBOOK")
+    _add_review_rules(p)
     p.add_argument("--review", default=None, metavar="底稿.xlsx",
                    help="复核底稿（perfnb workpaper 生成、复核人填写后的 .xlsx）：底稿中有工作表的单位以其为复核记录")
     p.add_argument("--sign", default=None, metavar="KEY",

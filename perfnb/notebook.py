@@ -33,7 +33,7 @@ SECTION_KEYS = {
     "evaluation": {"problems": "text", "measures": "text", "plans": "text", "notes": "text"},
 }
 PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "review", "base_dir",
-                   "form")
+                   "form", "review_rules")
 FIGURE_DPI = 150
 
 
@@ -47,6 +47,8 @@ class Parameters:
     # the evaluator's review: None = look for it (the unit YAML's review:, <unit>.review.yaml),
     # a Path = that file, a dict = the review itself (papermill -f of a YAML with an inline review)
     review: Any = None
+    # the review profile (复核口径): a name or YAML path; None = the review's own, else default
+    review_rules: str | None = None
 
     @property
     def unit_id(self) -> str | None:
@@ -180,8 +182,14 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
         section = _check_section(name, values[name])
         if section is not None:
             overrides[name] = section
+    review_rules = values["review_rules"]
+    if review_rules is not None and (not isinstance(review_rules, (str, Path))
+                                     or not str(review_rules).strip()):
+        raise ParameterError(f"参数 review_rules 应为复核口径名（如 default）或复核口径 YAML 文件路径，"
+                             f"实际收到 {review_rules!r}。")
     return Parameters(data=_resolve(str(data).strip(), base_dir), rules=str(rules).strip(),
-                      overrides=overrides, review=_check_review(values["review"], base_dir))
+                      overrides=overrides, review=_check_review(values["review"], base_dir),
+                      review_rules=str(review_rules).strip() if review_rules is not None else None)
 
 
 def _check_review(value, base_dir):
@@ -204,7 +212,7 @@ def load(parameters: Parameters):
 def evaluate(tables, parameters: Parameters):
     """Score and audit the unit with the rule set the parameters name."""
     from perfnb.evaluation.evaluator import evaluate as score
-    return score(tables, parameters.rules)
+    return score(tables, parameters.rules, review_rules=parameters.review_rules)
 
 
 # --- display ---------------------------------------------------------------------------

@@ -88,6 +88,11 @@ class Batch:
         if review is not None and not Path(review).is_file():
             raise BatchError(f"复核底稿“{review}”不存在。请检查 --review 的路径。")
         self.review = Path(review).resolve() if review else None
+        self.review_rules = getattr(args, "review_rules", None)
+        if self.review_rules:
+            from perfnb.evaluation.review_rules import get_review_rules
+            profile = get_review_rules(self.review_rules)   # a bad profile: exit 2 before any unit
+            self.review_rules_sha256 = profile.sha256
         self.template = getattr(args, "template", None)
         self.department = getattr(args, "department", None)
         self.scheduler = getattr(args, "scheduler", None)
@@ -108,6 +113,8 @@ class Batch:
         context = {"perfnb": __version__, "perfnb_code": code_sha256(),
                    "rules_sha256": rules["sha256"],
                    "template_sha256": template["sha256"], "formats": self.formats}
+        if self.review_rules:   # another 复核口径 reruns every unit
+            context["review_rules_sha256"] = self.review_rules_sha256
         jobs = plan_jobs(paths, self.out_root, context, self.department, self.rules,
                          review=self.review)
         if not jobs:
@@ -176,7 +183,8 @@ class Batch:
         return {"input_path": str(job.input_path), "out_root": str(self.out_root),
                 "key": job.key, "formats": self.formats, "rules": job.rules.get("given"),
                 "template": self.template, "kernel_name": self.kernel_name,
-                "form": job.parameters.get("form"), "review": job.parameters.get("review")}
+                "form": job.parameters.get("form"), "review": job.parameters.get("review"),
+                "review_rules": self.review_rules}
 
     def _execute(self, jobs: list[UnitJob], to_run: list[UnitJob], manifest: Manifest,
                  context: dict[str, Any]) -> None:

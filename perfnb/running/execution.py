@@ -70,7 +70,8 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
         from perfnb.running.runner import run_unit
         run = run_unit(task["input_path"], out_root, task["formats"], task["rules"],
                        template=task.get("template"), kernel_name=task.get("kernel_name"),
-                       form=task.get("form"), review=task.get("review"))
+                       form=task.get("form"), review=task.get("review"),
+                       review_rules=task.get("review_rules"))
         status, message = run.status, run.message or ""
         out_dir = Path(run.out_dir)
     except PerfnbError as error:

@@ -238,7 +238,7 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
 
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
              template=None, kernel_name=None, form=None, plan: UnitPlan | None = None,
-             review=None) -> UnitRun:
+             review=None, review_rules=None) -> UnitRun:
     """Execute the evaluation notebook for one unit and export its reports.
 
     ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
@@ -286,6 +286,11 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
             (out_dir / name).unlink()
 
     parameters = dict(plan.parameters, rules=str(rules))
+    if review_rules:
+        from perfnb.evaluation.review_rules import get_review_rules
+        get_review_rules(review_rules)        # a bad profile: exit 2 now, not in the kernel
+        parameters["review_rules"] = str(Path(review_rules).resolve()) \
+            if str(review_rules).lower().endswith((".yaml", ".yml")) else str(review_rules)
     temp = out_dir / f".{NOTEBOOK_NAME}.{os.getpid()}{TEMP_SUFFIX}"
     started = now()
     error: Exception | None = None
@@ -312,7 +317,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
             if plan.parameters.get("form") is not None:
                 selector["form"] = plan.parameters["form"]
             evaluation = evaluate(load_unit(plan.input_files[0], selector,
-                                            review=plan.parameters.get("review")), rule_set)
+                                            review=plan.parameters.get("review")), rule_set,
+                                  review_rules=parameters.get("review_rules"))
             unit = evaluation.units.iloc[0]
             unit_info["project"] = _text(unit.get("project"))
             title = report_title(evaluation)
@@ -388,7 +394,8 @@ def run_command(args) -> int:
     status = 0
     for plan in plans:
         run = run_unit(args.input, out_root=args.out, formats=args.formats, rules=args.rules,
-                       template=args.template, plan=plan)
+                       template=args.template, plan=plan,
+                       review_rules=getattr(args, "review_rules", None))
         if run.passed:
             print(f"单位“{run.unit_id}”（{run.department or UNKNOWN_DEPARTMENT}）评价完成，报告保存在 {run.out_dir}：")
             for path in run.files:

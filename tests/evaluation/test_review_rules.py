@@ -255,3 +255,21 @@ def test_unit_report_quotes_clause_and_shows_deviation():
     for text in (render_report(result), render_report_typst(result)):
         assert "TARGET_TOO_LOW 目标值设定明显偏低（扣减分值的 20%）" in text
         assert "偏离度" in text and "4.76%" in text and "自评质量" in text
+
+
+def test_notebook_parameter_review_rules(tmp_path):
+    from perfnb import notebook as nb
+    from perfnb.errors import ParameterError
+
+    unit = reviewed_unit(tmp_path, "evaluator: 张敏\ndate: 2024-05-06\nindicators:\n"
+                                   "  - name: 办公设备采购批次\n    clauses: [NOT_VERIFIABLE]\n"
+                                   "    severity: 一般\n    reason: 无法核实\n")
+    firm = tmp_path / "firm.yaml"
+    firm.write_text("extends: default\nname: firm\nlevels: {严重: 1.0, 一般: 0.5, 轻微: 0.2}\n",
+                    encoding="utf-8")
+    params = nb.validate_parameters({"data": str(unit), "review_rules": str(firm)})
+    result = nb.evaluate(nb.load(params), params)
+    assert result.to_dict()["reviewed"]["review_rules"]["name"] == "firm"
+    assert result.to_dict()["reviewed"]["total"] == pytest.approx(96.35)   # 97.6 - (3.75 - 2.5)
+    with pytest.raises(ParameterError, match="review_rules"):
+        nb.validate_parameters({"data": str(unit), "review_rules": 3})
