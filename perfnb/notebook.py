@@ -187,6 +187,8 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
                                      or not str(review_rules).strip()):
         raise ParameterError(f"参数 review_rules 应为复核口径名（如 default）或复核口径 YAML 文件路径，"
                              f"实际收到 {review_rules!r}。")
+    if review_rules is not None and str(review_rules).strip().lower().endswith((".yaml", ".yml")):
+        review_rules = _resolve(str(review_rules).strip(), base_dir)
     return Parameters(data=_resolve(str(data).strip(), base_dir), rules=str(rules).strip(),
                       overrides=overrides, review=_check_review(values["review"], base_dir),
                       review_rules=str(review_rules).strip() if review_rules is not None else None)

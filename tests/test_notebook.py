@@ -15,7 +15,7 @@ from perfnb.running.runner import default_template
 ROOT = Path(__file__).resolve().parents[1]
 SEED_YAML = ROOT / "params" / "nmg-rd-2022-rdlz.yaml"
 UNIT_YAML_KEYS = {"data", "rules", "review", "unit_id", "department", "implementing_unit", "project",
-                  "year", "budget", "goals", "reported", "evaluation", "form"}
+                  "year", "budget", "goals", "reported", "evaluation", "form", "review_rules"}
 
 
 @pytest.fixture(scope="module")

@@ -251,6 +251,12 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None, review=Non
     found = unit_review(path, settings, data_path if data_path != path else None, review,
                         unit_id=unit_id)
     from perfnb.reading.review import REVIEW_SUFFIX, attach_review, review_path_for
+    if found is not None and not found.review_rules and settings.get("review_rules"):
+        # the unit YAML names the review profile (复核口径); a file relative to the YAML
+        named = str(settings["review_rules"]).strip()
+        if named.lower().endswith((".yaml", ".yml")):
+            named = str(resolve_data_path(named, path.parent))
+        found.review_rules = named
     if found is not None:
         tables = attach_review(tables, found)
     # where the review panel saves this unit's review: its review file, else beside the input

@@ -15,7 +15,8 @@ import yaml
 from perfnb.errors import InputError
 from perfnb.reading.sheets import check_file
 
-TEXT_KEYS = {"unit_id", "department", "implementing_unit", "project", "data", "rules", "form"}
+TEXT_KEYS = {"unit_id", "department", "implementing_unit", "project", "data", "rules", "form",
+             "review_rules"}
 NUMBER_KEYS = {"year"}
 SECTIONS = {
     "budget": {"initial": "number", "adjusted": "number", "executed": "number", "weight": "number",

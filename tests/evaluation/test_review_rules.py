@@ -273,3 +273,15 @@ def test_notebook_parameter_review_rules(tmp_path):
     assert result.to_dict()["reviewed"]["total"] == pytest.approx(96.35)   # 97.6 - (3.75 - 2.5)
     with pytest.raises(ParameterError, match="review_rules"):
         nb.validate_parameters({"data": str(unit), "review_rules": 3})
+
+
+def test_unit_yaml_names_the_review_profile(tmp_path):
+    unit = reviewed_unit(tmp_path, "evaluator: 张敏\ndate: 2024-05-06\nindicators:\n"
+                                   "  - name: 办公设备采购批次\n    clauses: [NOT_VERIFIABLE]\n"
+                                   "    severity: 一般\n    reason: 无法核实\n")
+    (tmp_path / "口径").mkdir()
+    (tmp_path / "口径" / "firm.yaml").write_text(
+        "extends: default\nname: firm\nlevels: {严重: 1.0, 一般: 0.5, 轻微: 0.2}\n", encoding="utf-8")
+    unit.write_text(unit.read_text(encoding="utf-8") + "\nreview_rules: 口径/firm.yaml\n", encoding="utf-8")
+    data = perfnb.evaluate(perfnb.load_unit(unit)).to_dict()
+    assert data["reviewed"]["review_rules"]["name"] == "firm" and data["reviewed"]["total"] == 96.35
