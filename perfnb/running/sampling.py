@@ -203,4 +203,38 @@ def sample_command(args) -> int:
     funds = drawn["funds"].sum()
     share = f"，资金覆盖 {picked['funds'].sum() / funds:.2%}" if funds > 0 else ""
     print(f"已抽取 {len(picked)} / {len(drawn)} 个单位{share}（随机种子 {args.seed}）：{out}")
+    archive = _archive_of(out)
+    if archive is not None:
+        print(_record_in_archive(archive, out, args.seed))
     return 0
+
+
+def _archive_of(path: Path) -> Path | None:
+    """The batch output folder (with manifest.json) that ``path`` lies in, if any."""
+    from perfnb.running.manifest import MANIFEST_NAME
+
+    for folder in Path(path).resolve().parents:
+        if (folder / MANIFEST_NAME).is_file():
+            return folder
+    return None
+
+
+def _record_in_archive(archive: Path, path: Path, seed: int) -> str:
+    """The sample list becomes part of the evidence archive: listed in the manifest (owner
+    ``campaign:sample``) and sealed, so ``perfnb verify`` checks it like the summaries."""
+    from perfnb.fsutil import write_failure
+    from perfnb.running.evidence import seal
+    from perfnb.running.manifest import Manifest, directory_lock, file_record, now_iso
+
+    try:
+        with directory_lock(archive):
+            manifest = Manifest.load(archive)
+            signed = (archive / "manifest.json.sig").exists()
+            manifest.record("summaries", "campaign:sample",
+                            {"status": "passed", "finished": now_iso(), "seed": seed},
+                            [file_record(archive, Path(path).resolve())])
+            record = seal(archive, manifest, None, kind="sample")
+    except OSError as error:
+        raise write_failure(archive, error) from error
+    note = "；原签名已随清单变化失效并删除，请用 perfnb sign 重新签名" if signed else ""
+    return f"抽样名单已记入存证清单（运行记录第 {record['seq']} 条）{note}。"

@@ -104,3 +104,24 @@ def test_sample_reads_a_batch_output_folder(tmp_path):
     assert len(body) == 8   # two of each of the four departments
     bad = perfnb("sample", tmp_path / "out", "--out", tmp_path / "t.xlsx", "--funds-share", "2")
     assert bad.returncode == 2 and "0 到 1" in bad.stderr
+
+
+def test_a_sample_list_inside_an_archive_is_sealed_into_it(tmp_path):
+    """The list is part of the evidence archive: in the manifest, in the ledger, checked by
+    `perfnb verify` (a changed list is reported)."""
+    from perfnb.running.evidence import seal
+    from perfnb.running.manifest import Manifest
+
+    archive = tmp_path / "outputs"
+    archive.mkdir()
+    seal(archive, Manifest.load_or_new(archive), None)       # an (empty) sealed archive
+    result_ = perfnb("sample", PARAMS, "--out", archive / "抽样.xlsx", "--seed", "5")
+    assert result_.returncode == 0, result_.stderr
+    assert "已记入存证清单" in result_.stdout
+    manifest = json.loads((archive / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["files"]["抽样.xlsx"]["owner"] == "campaign:sample"
+    assert perfnb("verify", archive).returncode == 0
+    with open(archive / "抽样.xlsx", "ab") as handle:
+        handle.write(b"x")
+    checked = perfnb("verify", archive)
+    assert checked.returncode == 1 and "抽样.xlsx" in checked.stdout + checked.stderr
