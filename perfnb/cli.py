@@ -24,6 +24,7 @@ HANDLERS = {
     "review-rules": "perfnb.commands:review_rules_command",
     "workpaper": "perfnb.running.campaign:workpaper_command",
     "sample": "perfnb.running.sampling:sample_command",
+    "review-report": "perfnb.running.campaign:review_report_command",
     "run": "perfnb.running.runner:run_command",
     "batch": "perfnb.running.batch:batch_command",
     "verify": "perfnb.running.evidence:verify_command",
@@ -126,6 +127,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--funds-share", type=float, default=None, dest="funds_share", metavar="X",
                    help="抽中单位的资金至少占全部资金的比例（0 到 1，默认 0.5）")
     _add_rules(p)
+    _add_review_rules(p)
+    p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
+
+    p = sub.add_parser("review-report", help="按批量评价结果生成部门复核报告（Word，公文格式）")
+    p.add_argument("directory", metavar="DIR", help="perfnb batch 的输出目录")
+    p.add_argument("--out", required=True, metavar="复核报告.docx", help="要写入的 .docx 文件")
+    p.add_argument("--department", default=None, metavar="NAME", help="只含该主管部门的单位")
     _add_review_rules(p)
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件")
 

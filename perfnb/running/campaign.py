@@ -8,12 +8,11 @@ here from unit files and folders of inputs.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
-from perfnb.errors import InputError, PerfnbError
+from perfnb.errors import InputError
 
-__all__ = ["workpaper_command", "unit_results", "sample_command"]
+__all__ = ["workpaper_command", "unit_results", "review_report_command"]
 
 
 def _result_files(folder: Path) -> list[Path]:
@@ -93,9 +92,20 @@ def workpaper_command(args) -> int:
     return 0
 
 
-def sample_command(args) -> int:   # pragma: no cover - replaced below when implemented
-    raise PerfnbError("perfnb sample 尚未实现。")
+def review_report_command(args) -> int:
+    """`perfnb review-report DIR --out 复核报告.docx [--department NAME] [--review-rules]`."""
+    from perfnb.reporting.office.review_docx import write_review_report_docx
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(1)
+    out = Path(args.out)
+    if out.suffix.lower() != ".docx":
+        raise InputError("复核报告必须保存为 .docx 文件", file=out, hint="例如 --out 复核报告.docx")
+    if out.exists() and not args.force:
+        raise InputError("文件已存在，未覆盖", file=out, hint="如需覆盖，请加 --force")
+    directory = Path(args.directory)
+    if not directory.is_dir() or not _result_files(directory):
+        raise InputError("该目录中没有评价结果（result.json）", file=directory,
+                         hint="请给出 perfnb batch 的输出目录")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_review_report_docx(directory, out, args.department, args.review_rules)
+    print(f"已生成复核报告：{out}")
+    return 0

@@ -83,3 +83,31 @@ def test_review_report_notebook_runs(results_dir, tmp_path):
     for words in ("复核范围", "偏离度", "自评质量", "P0", "NO_SURVEY 满意度无调查材料", "改进建议",
                   "开展满意度调查"):
         assert words in text, words
+
+
+def test_review_report_word_follows_official_layout(results_dir, tmp_path):
+    from docx import Document
+    from docx.enum.text import WD_LINE_SPACING
+    from docx.shared import Pt
+
+    from perfnb.cli import main
+
+    out = tmp_path / "复核报告.docx"
+    assert main(["review-report", str(results_dir), "--out", str(out)]) == 0
+    document = Document(str(out))
+    section = document.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    normal = document.styles["Normal"]
+    assert normal.paragraph_format.line_spacing_rule == WD_LINE_SPACING.EXACTLY
+    assert normal.paragraph_format.line_spacing == Pt(28)
+    fonts = lambda style: style.element.rPr.rFonts.get(  # noqa: E731
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    assert fonts(normal) == "仿宋" and fonts(document.styles["Heading 1"]) == "黑体"
+    assert fonts(document.styles["Heading 2"]) == "楷体"
+    footer = "".join(r.text for r in section.footer.paragraphs[0].runs)
+    assert footer.startswith("— ") and footer.endswith(" —")
+    text = "\n".join(p.text for p in document.paragraphs)
+    for words in ("一、复核范围", "四、存在的问题", "（一）P0 问题", "五、改进建议", "NO_SURVEY 满意度无调查材料",
+                  "复核单位 3 个"):
+        assert words in text, words
+    assert len(document.tables) == 3
