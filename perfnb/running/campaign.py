@@ -66,17 +66,24 @@ def unit_results(inputs: list[str], rules: str | None = None, review_rules=None)
     return results
 
 
+def output_file(raw, suffix: str, what: str, force: bool) -> Path:
+    """The output file a campaign command writes: its suffix checked, never overwritten
+    without ``--force``."""
+    out = Path(raw)
+    if out.suffix.lower() != suffix:
+        raise InputError(f"{what}必须保存为 {suffix} 文件", file=out, hint=f"例如 --out {what}{suffix}")
+    if out.exists() and not force:
+        raise InputError("文件已存在，未覆盖", file=out, hint="如需覆盖，请加 --force")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    return out
+
+
 def workpaper_command(args) -> int:
     """`perfnb workpaper DIR_OR_UNIT … --out 底稿.xlsx [--rules] [--review-rules] [--force]`."""
     from perfnb.evaluation.review_rules import get_review_rules
     from perfnb.reporting.office.workpaper import write_workpaper
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise InputError("复核底稿必须保存为 .xlsx 文件", file=out, hint="例如 --out 复核底稿.xlsx")
-    if out.exists() and not args.force:
-        raise InputError("文件已存在，未覆盖", file=out,
-                         hint="如需覆盖，请加 --force（已填写的底稿请先读回：perfnb score … --review 底稿）")
+    out = output_file(args.out, ".xlsx", "复核底稿", args.force)
     profile = get_review_rules(args.review_rules)
     results = unit_results(args.inputs, args.rules, profile)
     ids = [r["unit_id"] for r in results]
@@ -84,7 +91,6 @@ def workpaper_command(args) -> int:
     if duplicated:
         raise InputError(f"单位编号重复：{'、'.join(duplicated)}", file="、".join(args.inputs),
                          hint="底稿按单位编号对应单位，请在单位 YAML 中写不同的 unit_id")
-    out.parent.mkdir(parents=True, exist_ok=True)
     write_workpaper(results, out, profile,
                     profile_file=str(args.review_rules or "") if args.review_rules else "")
     indicators = sum(len(r.get("indicators") or []) for r in results)
@@ -96,16 +102,11 @@ def review_report_command(args) -> int:
     """`perfnb review-report DIR --out 复核报告.docx [--department NAME] [--review-rules]`."""
     from perfnb.reporting.office.review_docx import write_review_report_docx
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".docx":
-        raise InputError("复核报告必须保存为 .docx 文件", file=out, hint="例如 --out 复核报告.docx")
-    if out.exists() and not args.force:
-        raise InputError("文件已存在，未覆盖", file=out, hint="如需覆盖，请加 --force")
     directory = Path(args.directory)
     if not directory.is_dir() or not _result_files(directory):
         raise InputError("该目录中没有评价结果（result.json）", file=directory,
                          hint="请给出 perfnb batch 的输出目录")
-    out.parent.mkdir(parents=True, exist_ok=True)
+    out = output_file(args.out, ".docx", "复核报告", args.force)
     write_review_report_docx(directory, out, args.department, args.review_rules)
     print(f"已生成复核报告：{out}")
     return 0

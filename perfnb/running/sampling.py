@@ -174,11 +174,9 @@ def sample_command(args) -> int:
     from perfnb.evaluation.review_rules import get_review_rules
     from perfnb.running.campaign import unit_results
 
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise InputError("抽样名单必须保存为 .xlsx 文件", file=out, hint="例如 --out 抽样.xlsx")
-    if out.exists() and not args.force:
-        raise InputError("文件已存在，未覆盖", file=out, hint="如需覆盖，请加 --force")
+    from perfnb.running.campaign import output_file
+
+    out = output_file(args.out, ".xlsx", "抽样名单", args.force)
     profile = get_review_rules(args.review_rules)
     config = dict(profile.sampling)
     for flag, key in (("per_department", "per_department"), ("funds_share", "funds_share")):
@@ -193,7 +191,6 @@ def sample_command(args) -> int:
     frame = units_frame(results, config["risk_weights"])
     drawn = draw_sample(frame, seed=args.seed, per_department=config["per_department"],
                         funds_share=config["funds_share"], size=args.size, share=config["share"])
-    out.parent.mkdir(parents=True, exist_ok=True)
     size_text = (f"{args.size} 个（--size）" if args.size is not None
                  else f"单位总数的 {config['share']:.0%}，至少满足部门与资金覆盖")
     write_sample(drawn, out, {**config, "seed": args.seed, "profile": profile.name,

@@ -554,7 +554,11 @@ def write_docx_report(evaluation, path: str | os.PathLike, unit_id=None, charts=
     ``charts``: None draws every chart of :mod:`perfnb.reporting.charts`; a dict name -> matplotlib
     Figure / PNG bytes / PNG path uses those; False leaves the charts out.
     """
-    document = build_document(evaluation, unit_id, charts)
+    return save_docx(build_document(evaluation, unit_id, charts), path)
+
+
+def save_docx(document, path: str | os.PathLike) -> Path:
+    """Save a python-docx Document to ``path`` atomically."""
     buffer = io.BytesIO()
     document.save(buffer)
     target = Path(path)
@@ -562,4 +566,4 @@ def write_docx_report(evaluation, path: str | os.PathLike, unit_id=None, charts=
     return target
 
 
-__all__ = ["write_docx_report", "build_document", "html_blocks", "set_fonts", "FONTS"]
+__all__ = ["write_docx_report", "build_document", "html_blocks", "set_fonts", "FONTS", "save_docx"]

@@ -8,7 +8,6 @@ fixed 28 pt line spacing as the firm's report rules ask.
 """
 from __future__ import annotations
 
-import io
 import os
 from pathlib import Path
 
@@ -16,9 +15,8 @@ from docx import Document
 from docx.enum.text import WD_LINE_SPACING
 from docx.shared import Pt
 
-from perfnb.fsutil import atomic_write_bytes
 from perfnb.reporting.office.docx_report import (FONTS, STYLE_TITLE, _add_run, _caption, add_table,
-                                                 setup_page, setup_styles)
+                                                 save_docx, setup_page, setup_styles)
 
 __all__ = ["write_review_report_docx", "LINE_SPACING"]
 
@@ -110,9 +108,4 @@ def build_review_document(results_dir, department: str | None = None, profile=No
 def write_review_report_docx(results_dir, path: str | os.PathLike, department: str | None = None,
                              profile=None) -> Path:
     """Write the department's 复核报告 (.docx) to ``path`` atomically."""
-    document = build_review_document(results_dir, department, profile)
-    buffer = io.BytesIO()
-    document.save(buffer)
-    target = Path(path)
-    atomic_write_bytes(target, buffer.getvalue())
-    return target
+    return save_docx(build_review_document(results_dir, department, profile), path)
