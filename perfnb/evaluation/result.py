@@ -481,6 +481,14 @@ class Evaluation:
             final = one.final_totals.iloc[0]
             lines.append(f"复核：{_show(final['total'])} 分，{_text(final['grade'])}    "
                          f"复核人：{review['evaluator']}（{review['date']}）")
+            deviation = one.deviation_dict()
+            if deviation and deviation["ratio"] is not None:
+                quality = (one.self_evaluation_quality() or {}).get("grade")
+                lines.append(f"偏离度：{_show_percent(deviation['ratio'])}（自评 {_show(deviation['self_total'])}"
+                             f" − 复核 {_show(deviation['review_total'])} = {_show(deviation['gap'])} 分）"
+                             + (f"，等级由{deviation['self_grade']}调为{deviation['review_grade']}"
+                                if deviation["grade_changed"] else "")
+                             + (f"    自评质量：{quality}" if quality else ""))
         budget = one.budgets.iloc[0]
         base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
         budget_score = (f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}"

@@ -285,3 +285,8 @@ def test_unit_yaml_names_the_review_profile(tmp_path):
     unit.write_text(unit.read_text(encoding="utf-8") + "\nreview_rules: 口径/firm.yaml\n", encoding="utf-8")
     data = perfnb.evaluate(perfnb.load_unit(unit)).to_dict()
     assert data["reviewed"]["review_rules"]["name"] == "firm" and data["reviewed"]["total"] == 96.35
+
+
+def test_text_report_shows_deviation_and_quality():
+    out = perfnb_cli("score", PARAMS / "jtt-2023-ncgl.yaml")
+    assert "偏离度：4.76%（自评 93.75 − 复核 89.29 = 4.46 分）    自评质量：好" in out.stdout
