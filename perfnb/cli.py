@@ -126,6 +126,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="每个主管部门至少抽取的单位数（默认 1）")
     p.add_argument("--funds-share", type=float, default=None, dest="funds_share", metavar="X",
                    help="抽中单位的资金至少占全部资金的比例（0 到 1，默认 0.5）")
+    p.add_argument("--sign", default=None, metavar="KEY",
+                   help="名单写在已签名的存档内时，用该私钥重新签名存证清单")
     _add_rules(p)
     _add_review_rules(p)
     p.add_argument("--force", action="store_true", help="覆盖已存在的文件")

@@ -177,6 +177,17 @@ def sample_command(args) -> int:
     from perfnb.running.campaign import output_file
 
     out = output_file(args.out, ".xlsx", "抽样名单", args.force)
+    archive = _archive_of(out)
+    sign_key = None
+    if archive is not None:
+        from perfnb.running import signing
+        from perfnb.running.evidence import SIGNATURE_NAME
+
+        if getattr(args, "sign", None):
+            sign_key = signing.load_private_key(args.sign)
+        elif (archive / SIGNATURE_NAME).exists():
+            raise InputError("抽样名单要写入已签名的存档，但没有给出签名私钥", file=out,
+                             hint="请加 --sign 私钥（清单随名单一起重新签名），或把抽样名单写在存档目录之外")
     profile = get_review_rules(args.review_rules)
     config = dict(profile.sampling)
     for flag, key in (("per_department", "per_department"), ("funds_share", "funds_share")):
@@ -200,9 +211,8 @@ def sample_command(args) -> int:
     funds = drawn["funds"].sum()
     share = f"，资金覆盖 {picked['funds'].sum() / funds:.2%}" if funds > 0 else ""
     print(f"已抽取 {len(picked)} / {len(drawn)} 个单位{share}（随机种子 {args.seed}）：{out}")
-    archive = _archive_of(out)
     if archive is not None:
-        print(_record_in_archive(archive, out, args.seed))
+        print(_record_in_archive(archive, out, args.seed, sign_key))
     return 0
 
 
@@ -216,7 +226,7 @@ def _archive_of(path: Path) -> Path | None:
     return None
 
 
-def _record_in_archive(archive: Path, path: Path, seed: int) -> str:
+def _record_in_archive(archive: Path, path: Path, seed: int, key=None) -> str:
     """The sample list becomes part of the evidence archive: listed in the manifest (owner
     ``campaign:sample``) and sealed, so ``perfnb verify`` checks it like the summaries."""
     from perfnb.fsutil import write_failure
@@ -226,12 +236,11 @@ def _record_in_archive(archive: Path, path: Path, seed: int) -> str:
     try:
         with directory_lock(archive):
             manifest = Manifest.load(archive)
-            signed = (archive / "manifest.json.sig").exists()
             manifest.record("summaries", "campaign:sample",
                             {"status": "passed", "finished": now_iso(), "seed": seed},
                             [file_record(archive, Path(path).resolve())])
-            record = seal(archive, manifest, None, kind="sample")
+            record = seal(archive, manifest, key, kind="sample")
     except OSError as error:
         raise write_failure(archive, error) from error
-    note = "；原签名已随清单变化失效并删除，请用 perfnb sign 重新签名" if signed else ""
+    note = f"，清单已重新签名（签名者 {record['signer']}）" if key is not None else ""
     return f"抽样名单已记入存证清单（运行记录第 {record['seq']} 条）{note}。"

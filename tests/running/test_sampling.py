@@ -125,3 +125,21 @@ def test_a_sample_list_inside_an_archive_is_sealed_into_it(tmp_path):
         handle.write(b"x")
     checked = perfnb("verify", archive)
     assert checked.returncode == 1 and "抽样.xlsx" in checked.stdout + checked.stderr
+
+
+def test_a_signed_archive_needs_the_key(tmp_path):
+    from perfnb.running import signing
+    from perfnb.running.evidence import seal
+    from perfnb.running.manifest import Manifest
+
+    archive = tmp_path / "outputs"
+    archive.mkdir()
+    key_file = tmp_path / "key"
+    assert perfnb("keygen", "--out", key_file).returncode == 0
+    seal(archive, Manifest.load_or_new(archive), signing.load_private_key(key_file))
+    refused = perfnb("sample", PARAMS, "--out", archive / "抽样.xlsx")
+    assert refused.returncode == 2 and "--sign" in refused.stderr
+    assert not (archive / "抽样.xlsx").exists()
+    signed = perfnb("sample", PARAMS, "--out", archive / "抽样.xlsx", "--sign", key_file)
+    assert signed.returncode == 0 and "重新签名" in signed.stdout, signed.stderr
+    assert perfnb("verify", archive, "--key", f"{key_file}.pub").returncode == 0
