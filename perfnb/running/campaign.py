@@ -20,6 +20,15 @@ def _result_files(folder: Path) -> list[Path]:
         part.startswith(".") for part in p.relative_to(folder).parts))
 
 
+def _unit_rules(path: Path) -> str:
+    """The rule set a unit YAML names (``rules:``), else central."""
+    from perfnb.reading import YAML_SUFFIXES, read_unit_yaml
+
+    if path.suffix.lower() in YAML_SUFFIXES:
+        return str(read_unit_yaml(path).get("rules") or "central")
+    return "central"
+
+
 def unit_results(inputs: list[str], rules: str | None = None, review_rules=None) -> list[dict]:
     """The result documents of the units named: result.json files under a folder, else every
     form of every input file (evaluated now, each with its review)."""
@@ -45,9 +54,7 @@ def unit_results(inputs: list[str], rules: str | None = None, review_rules=None)
         else:
             files += discover_files([path])
     for file in files:
-        from perfnb.commands import unit_rules
-
-        rule_set = get_rules(rules or unit_rules(file))
+        rule_set = get_rules(rules or _unit_rules(file))
         forms = load_forms(file)
         if len(forms) == 1:
             if forms[0].error is not None:
