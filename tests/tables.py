@@ -2,7 +2,7 @@
 
 ``make_unit(indicators=[...], **fields)`` builds one unit from short indicator dicts
 (missing columns get the contract's defaults); ``seed_tables()`` transcribes the seed report
-(/work/shared/seeds/000_0367d8b2a238719a.txt, 内蒙古人大 2022) as a loader would read it.
+(../shared/seeds/000_0367d8b2a238719a.txt, 内蒙古人大 2022) as a loader would read it.
 """
 from __future__ import annotations
 

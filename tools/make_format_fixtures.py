@@ -1,7 +1,7 @@
 """Write tests/fixtures/formats/: one official 自评表 as .xlsx, and the .xls / .ods LibreOffice
 makes of it (the way a department's office suite saves it).
 
-    /work/main/.venv/bin/python tools/make_format_fixtures.py
+    .venv/bin/python tools/make_format_fixtures.py
 
 Needs LibreOffice (``soffice``) on PATH; only to make the fixtures, never at test time.  The
 workbook is the seed's official form (tests/xlsx_builders.build_official) with one change: the

@@ -1,6 +1,6 @@
 """Build the files departments really send from transcribed published 绩效自评表 (real-forms JSON).
 
-Each JSON (schema: /work/shared/real-forms/README.md — header, funds_columns/funds_rows, targets,
+Each JSON (schema: ../shared/real-forms/README.md — header, funds_columns/funds_rows, targets,
 indicator_columns (+ indicator_subcolumns), indicator_rows, footer, truncated, notes) is laid out AS
 PRINTED into one grid model, and the same grid is written as
 
@@ -28,7 +28,7 @@ full-width punctuation to half-width; ``fullwidth`` restores （）：，；％ 
 "97.80%" or "1,972.41" stay as typed).  A row named by ``truncated`` is where the stored copy
 stopped mid-row: it is left out (the form is built as published up to the last whole row).
 
-    /work/main/.venv/bin/python tools/make_real_forms.py [JSON_DIR ...] --out tests/fixtures/real-forms/built
+    .venv/bin/python tools/make_real_forms.py [JSON_DIR ...] --out tests/fixtures/real-forms/built
 """
 from __future__ import annotations
 
@@ -51,7 +51,8 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.writer.excel import ExcelWriter
 
-DEFAULT_DIRS = [Path("/work/shared/real-forms"), Path("tests/fixtures/real-forms")]
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DIRS = [ROOT.parent / "shared" / "real-forms", ROOT / "tests" / "fixtures" / "real-forms"]
 DEFAULT_OUT = Path("tests/fixtures/real-forms/built")
 FIXED_TIME = datetime.datetime(2024, 3, 1, 9, 0, 0)
 ZIP_TIME = (2024, 3, 1, 9, 0, 0)

@@ -5,7 +5,7 @@
 text column, never over rows or units).  :func:`perfnb.evaluation.evaluator.evaluate` scores,
 audits and wraps the result in a :class:`perfnb.evaluation.result.Evaluation`.
 
-The rules (docs: /work/shared/domain.md §2) with the choices made here:
+The rules (docs: ../shared/domain.md §2) with the choices made here:
 
 * Rounding is 四舍五入 (half away from zero) to 2 decimals, per indicator, then sums.
 * Budget: rate = executed ÷ adjusted (÷ initial when adjusted is blank); score =

@@ -12,7 +12,7 @@ from perfnb.reading.wordreport import load_docx, read_docx
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The seed report (/work/shared/seeds/000_0367d8b2a238719a.txt) as the department wrote it:
+# The seed report (../shared/seeds/000_0367d8b2a238719a.txt) as the department wrote it:
 # title, narrative, one table per 一级指标 with a two-row header ("一级" over "指标", "年度"
 # over "指标值"), 一级/二级 merged down, a 合计 row per table, the signature and the date.
 # Figures as in the seed workbook (params/data/nmg-rd-2022-rdlz.xlsx).
