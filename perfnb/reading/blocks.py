@@ -18,9 +18,11 @@ from perfnb.reading.values import (ParsedValue, clean_label, same_unit, unit_fac
                                    declared_kind_of, normalise_level1, normalise_level2,
                                    is_sentence, normalise_name, normalise_text, normalise_unit,
                                    operator_of, parse_value)
-from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEADERS, budget_column,
-                                    header_key, indicator_column,
-                                    indicator_extra_column, indicator_sub_column)
+from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEADERS,
+                                    INDICATOR_SUB_HEADERS, budget_column, header_key,
+                                    indicator_column, indicator_extra_column,
+                                    indicator_sub_column, inferred_role)
+from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
 
 NAN = math.nan
@@ -93,6 +95,10 @@ class IndicatorHeader:
     columns: dict[str, int]
     extras: dict[str, int] = field(default_factory=dict)
     unknown: dict[int, str] = field(default_factory=dict)
+    # columns whose role was read from the heading's parts and confirmed by their content:
+    # column -> (heading as printed, canonical, evidence); ``rejected``: not confirmed
+    inferred: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    rejected: dict[int, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def _spans_columns(grid: Grid, row: int, column: int) -> bool:
@@ -141,6 +147,7 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
     columns: dict[str, int] = {}
     extras: dict[str, int] = {}
     unknown: dict[int, str] = {}
+    inferred: dict[int, tuple[str, str]] = {}
     seen_anchors: set[tuple[int, int]] = set()
     for c in range(1, grid.max_column + 1):
         top = grid.get(row, c)
@@ -165,9 +172,56 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
             seen_anchors.add(anchor)
             continue
         target = columns if key in INDICATOR_HEADERS else extras
+        text = heading if isinstance(heading, str) else top
+        guessed = inferred_role(text) == key and not (
+            group in INDICATOR_SUB_HEADERS and header_key(text) in INDICATOR_SUB_HEADERS[group])
         if key not in target:
             target[key] = c
-    return IndicatorHeader(row, last, columns, extras, unknown)
+            if guessed:
+                inferred[c] = (normalise_text(text), key)
+        elif guessed:
+            unknown[c] = normalise_text(text)     # a second column of a role already read
+    header = IndicatorHeader(row, last, columns, extras, unknown)
+    _confirm_inferred(grid, header, inferred)
+    return header
+
+
+# How many rows below a header are looked at to confirm a column's inferred role.
+ROLE_CONTENT_ROWS = 40
+
+
+def _confirm_inferred(grid: Grid, header: IndicatorHeader,
+                      inferred: dict[int, tuple[str, str]]) -> None:
+    """Columns whose role was read from their heading's parts ("参考分值") are kept only when
+    their content bears the role out (``roles.confirm_role``); else they are unknown columns."""
+    if not inferred:
+        return
+    name = header.columns.get("name")
+    rows, total_row = [], None
+    for r in range(header.row + 1, min(grid.max_row, header.row + ROLE_CONTENT_ROWS) + 1):
+        label = grid.text(r, name) if name else ""
+        if label and label_matches(label, *TOTAL_LABELS, *SUBTOTAL_LABELS) or \
+                _is_label_row(grid, r, TOTAL_LABELS + SUBTOTAL_LABELS, name or 1):
+            total_row = total_row or r
+            continue
+        if _starts_with_label(grid, r, END_LABELS):
+            break
+        if name and not grid.is_blank(r, name):
+            rows.append(r)
+    weight_column = header.columns.get("weight")
+    weights = [parse_cell(grid, r, weight_column) for r in rows] if weight_column else []
+    weight_numbers = [w.number if w.number is not None and w.unit in POINT_UNITS else None
+                      for w in weights] or None
+    for column, (text, role) in sorted(inferred.items()):
+        cells = [parse_cell(grid, r, column) for r in rows]
+        printed = parse_cell(grid, total_row, column).number if total_row else None
+        check = confirm_role(role, cells, weight_numbers, printed)
+        table = header.columns if role in INDICATOR_HEADERS else header.extras
+        if check.confirmed:
+            header.inferred[column] = (text, role, check.evidence)
+        elif table.get(role) == column:
+            del table[role]
+            header.rejected[column] = (text, role, check.evidence)
 
 
 def find_indicator_header(grid: Grid) -> tuple[int, dict[str, int]] | None:

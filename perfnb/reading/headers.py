@@ -104,14 +104,62 @@ _INDICATOR_EXTRA_LOOKUP = _build_lookup(INDICATOR_EXTRA_HEADERS)
 _BUDGET_LOOKUP = _build_lookup(BUDGET_HEADERS)
 
 
+# Headings no synonym lists: the column's role from the parts of the heading, first rule that
+# matches wins (a 复核 score before any score, a reason before a 说明, 分值 before 分).  What a
+# rule infers is only a candidate: ``blocks.read_indicator_header`` confirms it from the
+# column's content (``roles.confirm_role``) and reports it (HEADER_INFERRED).
+HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("review_score", re.compile(r"(?:复核|复评|复审|评审)\S*分(?:数|值)?$")),
+    ("deviation_reason", re.compile(r"(?:原因|措施)(?:分析|说明)?$|(?:偏差|未完成|未达成|差异)\S*说明$")),
+    ("weight", re.compile(r"(?:分值|权重|权数|满分|标准分)$")),
+    ("score", re.compile(r"得分$|自评\S*分(?:数)?$")),
+    ("actual", re.compile(r"(?:完成值|完成数|完成量|实际值|实现值|实际数)$|^实际\S*(?:值|数|完成)$")),
+    ("target", re.compile(r"(?:目标值|指标值|计划值|预期值|目标数|计划数)$")),
+    ("measure_unit", re.compile(r"(?:计量|度量)?单位$")),
+)
+
+
+def inferred_role(text) -> str | None:
+    """The role a heading's parts say its column has ("参考分值" -> weight, "年终完成值" ->
+    actual, "自评分" -> score, "复核分" -> review_score), for a heading no synonym lists;
+    None when no rule matches or the heading is a listed one."""
+    key = header_key(text)
+    if not key or key in _INDICATOR_LOOKUP or key in _INDICATOR_EXTRA_LOOKUP or len(key) > MAX_ROLE_HEADING:
+        return None
+    for role, pattern in HEADER_ROLE_RULES:
+        if pattern.search(key):
+            return role
+    return None
+
+
+# A heading longer than this is a sentence, not a column heading whose parts can be read.
+MAX_ROLE_HEADING = 12
+
+
 def indicator_column(text) -> str | None:
-    """The canonical indicator column a header names, or None."""
+    """The canonical indicator column a header names (a listed synonym, else the data role its
+    parts say: :func:`inferred_role`), or None."""
+    key = header_key(text)
+    found = _INDICATOR_LOOKUP.get(key)
+    if found is None and key not in _INDICATOR_EXTRA_LOOKUP:
+        role = inferred_role(text)
+        found = role if role in INDICATOR_HEADERS else None
+    return found
+
+
+def listed_indicator_column(text) -> str | None:
+    """The canonical indicator column a header names among the listed synonyms only."""
     return _INDICATOR_LOOKUP.get(header_key(text))
 
 
 def indicator_extra_column(text) -> str | None:
-    """The canonical name of a recognised non-data column (得分计算方法, 权重占比 …), or None."""
-    return _INDICATOR_EXTRA_LOOKUP.get(header_key(text))
+    """The canonical name of a recognised non-data column (得分计算方法, 权重占比 …; a 复核
+    score by its parts: "复核分"), or None."""
+    found = _INDICATOR_EXTRA_LOOKUP.get(header_key(text))
+    if found is None:
+        role = inferred_role(text)
+        found = role if role in INDICATOR_EXTRA_HEADERS else None
+    return found
 
 
 def indicator_sub_column(group: str | None, text) -> str | None:
@@ -119,7 +167,7 @@ def indicator_sub_column(group: str | None, text) -> str | None:
     key = header_key(text)
     if group in INDICATOR_SUB_HEADERS and key in INDICATOR_SUB_HEADERS[group]:
         return INDICATOR_SUB_HEADERS[group][key]
-    return _INDICATOR_LOOKUP.get(key) or _INDICATOR_EXTRA_LOOKUP.get(key)
+    return _INDICATOR_LOOKUP.get(key) or _INDICATOR_EXTRA_LOOKUP.get(key) or inferred_role(key)
 
 
 def budget_column(text) -> str | None:

@@ -18,6 +18,7 @@ from perfnb.model import UNWEIGHTED
 from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header,
                                    indicator_header, is_unweighted, read_funds_block,
                                    read_indicator_block)
+from perfnb.reading.roles import ROLE_NAMES
 from perfnb.reading.sheets import Grid, label_matches
 
 UNIT_LABELS = {
@@ -107,6 +108,15 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
             loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=full.first_row,
                            column=text, header=text,
                            note=f"第 {get_column_letter(column)} 列的内容未读取")
+        for column, (text, role, evidence) in full.rejected.items():
+            loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=full.first_row,
+                           column=text, header=text,
+                           note=f"表头像是“{ROLE_NAMES[role]}”列，但内容不符（{evidence}），"
+                                f"第 {get_column_letter(column)} 列的内容未读取")
+        for column, (text, role, evidence) in full.inferred.items():
+            loaded.observe("HEADER_INFERRED", sheet=grid.sheet, row=full.first_row,
+                           column=text, header=text, role=ROLE_NAMES[role], evidence=evidence,
+                           column_letter=get_column_letter(column))
     if is_unweighted(columns):
         unit["weighting"] = UNWEIGHTED
     block = read_indicator_block(grid, header_row, columns, errors, extras)

@@ -126,7 +126,10 @@ CASES = {
                             ("UNIT_MISMATCH", {"target_text": "≥30公里", "actual_text": "28个",
                                                "target_unit": "公里", "actual_unit": "个"}),
                             ("LEVEL1_INFERRED", {"note": "指标表没有“一级指标”列",
-                                                 "assigned": " 1 项归为“未分级指标”"}))},
+                                                 "assigned": " 1 项归为“未分级指标”"}),
+                            ("HEADER_INFERRED", {"header": "参考分值", "role": "分值",
+                                                 "evidence": "8 个数值，合计 90，与合计行相符",
+                                                 "column_letter": "F"}))},
     # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
     "REVIEW_CLAUSE_MISMATCH": (
         reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,

@@ -123,7 +123,24 @@ LEVEL1_INFERRED = observation_check(
     fields=("note", "assigned"),
     message="{note}：{assigned}。请按产出指标、效益指标、满意度指标填写各指标的一级指标。")
 
+HEADER_INFERRED = observation_check(
+    code="HEADER_INFERRED", severity=INFO,
+    title="表头按写法和内容识别", summary="一个不在同义表头清单中的表头，按其写法读作某一栏目，并经该列内容证实",
+    what="表头不是已知的写法（如“参考分值”“自评分”“年终完成值”），但其组成部分说明了这一列的作用："
+         "以“分值”“权重”结尾的是分值，以“得分”结尾或“自评…分”的是得分（“复核…分”是复核得分，"
+         "只作保留，不作得分），以“完成值”结尾或以“实际”开头的是实际完成值，以“目标值”“指标值”结尾的"
+         "是年度指标值，以“单位”结尾的是计量单位，以“原因”“措施”结尾的是偏差原因。"
+         "读取前再用该列的内容核实：分值是 0–100 的数且合计与合计行相符，指标值带比较符号或单位，"
+         "得分不超过同行分值。内容不符的列不读入（报告为 UNKNOWN_COLUMN）。",
+    why="表头的写法各地不同，同义词清单列不全；按写法和内容识别能读入新的表式，"
+        "但识别是推断，请确认这一列确实是所说的栏目。",
+    example="表头“参考分值”（第 F 列）读作“分值”：8 个数值，合计 90，与合计行相符。",
+    basis=f"{FORM_10}的栏目名称及各地表式的常见写法。",
+    fields=("header", "role", "evidence", "column_letter"),
+    message="表头“{header}”（第 {column_letter} 列）按其写法和内容读作“{role}”列（{evidence}）。"
+            "请确认该列确为{role}。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
-          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED)
+          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED)

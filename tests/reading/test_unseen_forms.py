@@ -1,0 +1,93 @@
+"""Forms no one here has seen (issue 17, parts 3, 4, 5, 7, 8): each phenomenon on a small
+printed form of its own, built as a grid at test time (see test_printed_forms.py)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from perfnb.reading.headers import indicator_column, inferred_role
+from perfnb.reading.roles import confirm_role
+from perfnb.reading.values import parse_value
+from tests.reading.test_printed_forms import form, indicators, observations, read
+
+BASIC = [["产出指标", "数量指标", "培训人数", "≥100人", "120人", 50, 50, ""],
+         ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, ""],
+         ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, ""]]
+
+
+# --- part 3: headers never seen before ------------------------------------------------------
+
+@pytest.mark.parametrize("heading, role", [
+    ("参考分值", "weight"), ("参考分值(%)", "weight"), ("考核权重", "weight"),
+    ("自评分", "score"), ("单位自评分数", "score"), ("项目得分", "score"),
+    ("年终完成值", "actual"), ("实际完成量", "actual"), ("年底实现值", "actual"),
+    ("年度计划目标值", "target"), ("本年指标值", "target"),
+    ("指标计量单位", "measure_unit"), ("未完成的原因", "deviation_reason"),
+    ("整改措施", "deviation_reason"), ("复核分", "review_score"), ("财政复评得分", "review_score"),
+])
+def test_a_heading_role_is_read_from_its_parts(heading, role):
+    assert inferred_role(heading) == role
+
+
+def test_listed_headings_keep_their_synonym_and_extras_stay_extras():
+    assert inferred_role("分值") is None and indicator_column("分值") == "weight"
+    assert indicator_column("折算得分") is None      # a listed non-data column, not a score
+    assert indicator_column("复核分") is None        # a review score is kept, never the score
+    assert indicator_column("得分计算方法") is None
+    assert inferred_role("关于本项目年度绩效目标完成情况的说明及原因") is None   # a sentence
+
+
+UNSEEN_HEADER = ["一级指标", "二级指标", "三级指标", "年度目标值", "年终完成值", "参考分值",
+                 "自评分", "复核分", "未完成的原因"]
+
+
+def _unseen_form(rows=None, header=UNSEEN_HEADER):
+    rows = rows if rows is not None else [
+        ["产出指标", "数量指标", "培训人数", "≥100人", "120人", 50, 50, 48, ""],
+        ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, 30, ""],
+        ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, 10, ""],
+        ["合计", "", "", "", "", 90, 90, 88, ""]]
+    return form(rows, header=header, merges=[(len(rows) + 6, 1, len(rows) + 6, 3)])
+
+
+def test_a_form_with_headings_never_seen_is_read_and_what_was_inferred_is_said():
+    g, _ = _unseen_form()
+    tables, result = read(g)
+    found = indicators(result)
+    assert found["培训人数"]["weight"] == 50 and found["培训人数"]["reported_score"] == 50
+    assert found["培训人数"]["actual"] == 120
+    rows = tables.indicators.set_index("name")
+    assert rows.loc["培训人数", "extra"] == {"review_score": "48"}   # kept, not the score
+    notes = {o["fields"]["header"]: o["fields"] for o in observations(tables, "HEADER_INFERRED")}
+    assert set(notes) == {"年终完成值", "参考分值", "自评分", "复核分", "未完成的原因"}
+    assert notes["参考分值"]["role"] == "分值"
+    assert "合计 90" in notes["参考分值"]["evidence"] and "相符" in notes["参考分值"]["evidence"]
+    assert "均不超过同行分值" in notes["自评分"]["evidence"]
+    finding = result.findings[result.findings["code"] == "HEADER_INFERRED"]
+    assert finding["severity"].eq("info").all()
+    assert any("参考分值" in m and "分值" in m for m in finding["message"])
+    assert not observations(tables, "UNKNOWN_COLUMN")
+
+
+def test_an_inferred_role_the_content_contradicts_is_not_used():
+    # "自评分" holds figures far above the weights: no score column, reported as unknown
+    header = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "自评分", "备用分值"]
+    rows = [r[:6] + [r[5] * 10, "见说明"] for r in BASIC]
+    tables, result = read(form(rows, header=header)[0])
+    assert indicators(result)["培训人数"]["weight"] == 50
+    assert math.isnan(tables.indicators["reported_score"].iloc[0])
+    unknown = {o["fields"]["header"]: o["fields"]["note"] for o in observations(tables, "UNKNOWN_COLUMN")}
+    assert set(unknown) == {"自评分", "备用分值"}
+    assert "像是“得分”列，但内容不符" in unknown["自评分"] and "超过同行分值" in unknown["自评分"]
+    assert not observations(tables, "HEADER_INFERRED")
+
+
+def test_scores_that_exceed_their_weights_are_no_score_column():
+    cells = [parse_value(v) for v in (80, 90, 95)]
+    assert not confirm_role("score", cells, [10.0, 20.0, 30.0]).confirmed
+    assert confirm_role("score", cells, [80.0, 90.0, 100.0]).confirmed
+    # weights are small numbers; targets carry operators or units
+    assert not confirm_role("weight", [parse_value("≥90%"), parse_value("好")]).confirmed
+    assert confirm_role("target", [parse_value("≥90%"), parse_value("好")]).confirmed
+    assert not confirm_role("target", []).confirmed
