@@ -307,6 +307,17 @@ def with_texts(grid: Grid, replacements: dict[str, object]) -> Grid:
     return Grid(grid.file, grid.sheet, values, dict(grid.anchor), set(grid.percent))
 
 
+def broken_form(grid: Grid, project: str) -> Grid:
+    """A copy of the seed form for ``project`` whose every weight (column 9) is the word "五分":
+    a form no row of which can be read, so the form fails (one bad row alone is a finding)."""
+    values = [list(row) for row in with_texts(grid, {"人大履职保障经费": project}).values]
+    for row in values[12:]:
+        if len(row) > 8 and isinstance(row[2], str) and row[8] is not None and \
+                row[2] not in ("总分", "合计"):
+            row[8] = "五分"
+    return Grid(grid.file, grid.sheet, values, dict(grid.anchor), set(grid.percent))
+
+
 def with_cell(grid: Grid, name: str, column: int, value) -> Grid:
     """A copy with column ``column`` of the row of indicator ``name`` set to ``value``."""
     values = [list(row) for row in grid.values]

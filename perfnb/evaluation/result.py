@@ -409,7 +409,17 @@ class Evaluation:
             "counts": one.counts(),
             "reviewed": one.reviewed_dict(),
             "self_evaluation_quality": one.self_evaluation_quality(),
+            **one._coverage(),
         }
+
+    def _coverage(self) -> dict:
+        """How many of the printed indicator rows the total covers (rows that could not be
+        read are left out: ROW_NOT_READ), for one unit's JSON."""
+        counted = len(self.indicators)
+        observations = self.tables.observations
+        unread = int((observations["code"] == "ROW_NOT_READ").sum()) if len(observations) else 0
+        return {"partial_total": unread > 0, "indicators_counted": counted,
+                "indicators_printed": counted + unread}
 
     def to_json(self, unit_id: str | None = None, indent: int | None = 2) -> str:
         """JSON text: one unit's object; with several units and no ``unit_id``, a list."""

@@ -69,6 +69,8 @@ class IndicatorBlock:
     end_row: int = 0                           # last row read
     observations: list[dict] = field(default_factory=list)   # OBSERVATION_COLUMNS but unit_id
     budget_row: dict | None = None             # a 预算执行率 row inside the table
+    # indicator rows that could not be read (row, name, the problems): left out of scoring
+    unread: list[tuple[int, str, list[InputError]]] = field(default_factory=list)
     total_grade: str | None = None             # a grade printed in the 总分 row ("总分 | 100 | 96 | 优")
 
 
@@ -410,8 +412,13 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             continue
         if not name and grid.is_blank(r, columns["target"]):
             continue
-        indicator = derive_indicator(grid, r, columns, row_level1, level2, name, errors,
+        row_errors: list[InputError] = []
+        indicator = derive_indicator(grid, r, columns, row_level1, level2, name, row_errors,
                                      block.observations)
+        if row_errors:
+            # one bad row does not cost the form: it is left out, located and said
+            block.unread.append((r, name, row_errors))
+            continue
         indicator["extra"] = {key: normalise_text(grid.get(r, column))
                               for key, column in extras.items()
                               if not grid.is_blank(r, column)}
@@ -422,6 +429,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                                and not math.isnan(indicator["weight"])) else None
     for indicator, parts in parent_parts.values():
         _figures_from_parts(indicator, parts)
+    _unread_rows(grid, header_row, block, errors)
     _infer_dimensions(grid, header_row, columns, block)
     reported_level1 = {e["level1"] for e in block.reported if e["level"] == "level1"}
     for key, (weight, row) in level1_weights.items():
@@ -443,6 +451,35 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         elif len(member_level1) == 1 and (len(all_level1) > 1 or has_total):
             entry.update(level="level1", level1=members[0]["level1"])
     return block
+
+
+def _unread_rows(grid: Grid, header_row: int, block: IndicatorBlock,
+                 errors: list[InputError]) -> None:
+    """Indicator rows whose weight, score, target or actual cannot be read.  While other rows
+    can be scored, each is a ROW_NOT_READ observation at its cell (the problem and what to fix)
+    and one TOTAL_PARTIAL says the computed total covers only the rows read; a table none of
+    whose rows can be read is refused with the rows' errors, as before."""
+    if not block.unread:
+        return
+    if not block.indicators:
+        for _, _, row_errors in block.unread:
+            errors.extend(row_errors)
+        return
+    for row, name, row_errors in block.unread:
+        first = row_errors[0]
+        block.observations.append({
+            "code": "ROW_NOT_READ", "sheet": grid.sheet, "row": row,
+            "column": first.location.column, "indicator": name or None,
+            "fields": {"text": _row_text(grid, row),
+                       "problem": "；".join(e.problem for e in row_errors),
+                       "hint": first.hint or "",
+                       "column_letter": first.location.column_letter or ""}})
+    rows = [row for row, _, _ in block.unread]
+    block.observations.append({
+        "code": "TOTAL_PARTIAL", "sheet": grid.sheet, "row": header_row, "column": None,
+        "indicator": None,
+        "fields": {"counted": len(block.indicators), "printed": len(block.indicators) + len(rows),
+                   "rows": "、".join(f"第 {row} 行" for row in rows)}})
 
 
 # ---------------------------------------------------------------------------------------------

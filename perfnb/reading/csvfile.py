@@ -54,7 +54,7 @@ def read_csv(path: Path) -> LoadedUnit:
                                      "指标方向,年度指标值,实际完成值,计量单位,分值,得分,"
                                      "偏差原因分析及改进措施")
     block = read_indicator_block(grid, header[0], header[1], loaded.errors)
-    if not block.indicators:
+    if not block.indicators and not block.unread:
         loaded.errors.append(InputError("只有表头，没有指标行", file=path, row=header[0],
                                         hint="请在表头下方逐行填写三级指标"))
     for indicator in block.indicators:

@@ -124,7 +124,7 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     if block.budget_row is not None:
         _take_budget_row(loaded, block.budget_row)
     loaded.indicators = block.indicators
-    if not block.indicators:
+    if not block.indicators and not block.unread:
         errors.append(InputError(
             "绩效指标表只有表头，没有指标行", file=grid.file, sheet=grid.sheet, row=header_row,
             hint="请在表头下方逐行填写三级指标"))

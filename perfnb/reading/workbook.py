@@ -97,7 +97,7 @@ def read_workbook(book: Book) -> LoadedUnit:
     loaded.indicators = block.indicators
     loaded.reported = block.reported
     loaded.observations.extend(block.observations)   # rows read past, values read with a note
-    if not block.indicators:
+    if not block.indicators and not block.unread:
         errors.append(InputError("绩效指标表只有表头，没有指标行", file=file, sheet=INDICATOR_SHEET,
                                  row=header[0], hint="请在表头下方逐行填写三级指标"))
     totals = [entry for entry in block.reported if entry["level"] == "total"]

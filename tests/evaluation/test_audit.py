@@ -129,7 +129,10 @@ CASES = {
                                                  "assigned": " 1 项归为“未分级指标”"}),
                             ("HEADER_INFERRED", {"header": "参考分值", "role": "分值",
                                                  "evidence": "8 个数值，合计 90，与合计行相符",
-                                                 "column_letter": "F"}))},
+                                                 "column_letter": "F"}),
+                            ("ROW_NOT_READ", {"text": "数量指标 | 培训人数 | ≥100人", "problem": "缺少分值",
+                                              "hint": "请填写该指标的分值（数字）", "column_letter": "F"}),
+                            ("TOTAL_PARTIAL", {"counted": 1, "printed": 2, "rows": "第 18 行"}))},
     # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
     "REVIEW_CLAUSE_MISMATCH": (
         reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,

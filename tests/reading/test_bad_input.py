@@ -116,15 +116,32 @@ def test_formula_without_cached_value(tmp_path):
 @pytest.mark.parametrize("weight, words", [(None, "缺少分值"), ("五分", "不是数字"), (-5, "负数"),
                                            (120, "超过 100")])
 def test_bad_weight_located(tmp_path, weight, words):
+    # one bad row does not cost the form: the other rows are scored, the row is a finding
     rows = replace_indicator(WORKBOOK_INDICATORS, 2, weight=weight)
-    with pytest.raises(InputError) as excinfo:
+    tables = load_unit(build_workbook(tmp_path / "w.xlsx", indicators=rows))
+    assert 4 not in set(tables.indicators["row"]) and len(tables.indicators) == len(rows) - 1
+    result = evaluate(tables)
+    findings = result.findings
+    located = findings[findings["code"] == "ROW_NOT_READ"]
+    assert len(located) == 1 and words in located["message"].iloc[0]
+    assert located["severity"].iloc[0] == "error"
+    assert (located["sheet"].iloc[0], located["row"].iloc[0], located["column"].iloc[0]) == \
+        ("绩效指标", 4, "分值")
+    partial = findings[findings["code"] == "TOTAL_PARTIAL"]
+    assert len(partial) == 1 and f"{len(rows)} 项指标中的 {len(rows) - 1} 项" in partial["message"].iloc[0]
+    data = result.to_dict()
+    assert (data["partial_total"], data["indicators_counted"], data["indicators_printed"]) == \
+        (True, len(rows) - 1, len(rows))
+
+
+def test_a_table_no_row_of_which_can_be_read_is_refused_with_each_row_located(tmp_path):
+    rows = [replace_indicator(WORKBOOK_INDICATORS, i, weight=None)[i]
+            for i in range(len(WORKBOOK_INDICATORS))]
+    with pytest.raises(InputErrors) as excinfo:
         load_unit(build_workbook(tmp_path / "w.xlsx", indicators=rows))
     errors = errors_of(excinfo)
-    located = [e for e in errors if e.location.row == 4]
-    assert located and words in located[0].message
-    assert (located[0].location.sheet, located[0].location.column,
-            located[0].location.column_letter) == ("绩效指标", "分值", "I")
-    assert "w.xlsx" in located[0].message and "第 4 行" in located[0].message
+    assert sorted(e.location.row for e in errors) == list(range(2, len(rows) + 2))
+    assert all("缺少分值" in e.message and e.location.column_letter == "I" for e in errors)
 
 
 def test_weights_summing_over_100_are_read_and_reported(tmp_path):
@@ -158,11 +175,10 @@ def test_an_approximate_target_is_read_with_a_finding_not_refused(tmp_path, targ
 @pytest.mark.parametrize("target", ["较好", None])
 def test_unparsable_target_on_quantitative(tmp_path, target):
     rows = replace_indicator(WORKBOOK_INDICATORS, 1, target=target, kind="定量")
-    with pytest.raises(InputError) as excinfo:
-        load_unit(build_workbook(tmp_path / "t.xlsx", indicators=rows))
-    error = only_error(excinfo)
-    assert "定量" in error.message and error.location.row == 3
-    assert error.location.column == "年度指标值"
+    tables = load_unit(build_workbook(tmp_path / "t.xlsx", indicators=rows))
+    noted = tables.observations[tables.observations["code"] == "ROW_NOT_READ"]
+    assert len(noted) == 1 and (noted.iloc[0]["row"], noted.iloc[0]["column"]) == (3, "年度指标值")
+    assert "定量" in noted.iloc[0]["fields"]["problem"]
 
 
 def test_descriptive_target_on_qualitative_is_fine(tmp_path):
@@ -195,14 +211,13 @@ def test_year_out_of_range_in_form(tmp_path):
     assert (error.location.sheet, error.location.row) == ("项目支出绩效自评表", 2)
 
 
-def test_several_problems_reported_together(tmp_path):
+def test_several_bad_rows_are_each_a_finding_and_the_rest_is_scored(tmp_path):
     rows = replace_indicator(WORKBOOK_INDICATORS, 0, target="≥3≤5")
     rows = replace_indicator(rows, 2, weight="十")
-    with pytest.raises(InputErrors) as excinfo:
-        load_unit(build_workbook(tmp_path / "many.xlsx", indicators=rows))
-    rows_named = sorted(e.location.row for e in excinfo.value.errors)
-    assert rows_named == [2, 4]
-    assert str(excinfo.value).count("many.xlsx") == 2
+    tables = load_unit(build_workbook(tmp_path / "many.xlsx", indicators=rows))
+    noted = tables.observations[tables.observations["code"] == "ROW_NOT_READ"]
+    assert sorted(noted["row"]) == [2, 4]
+    assert len(tables.indicators) == len(rows) - 2
 
 
 # --- CSV ---------------------------------------------------------------------------------------
@@ -219,9 +234,16 @@ def test_csv_broken_encoding(tmp_path):
 def test_csv_error_names_line_and_column(tmp_path):
     rows = [tuple(r) for r in CSV_INDICATORS]
     rows[1] = rows[1][:8] + ("abc",) + rows[1][9:]
-    with pytest.raises(InputError) as excinfo:
-        load_unit(build_csv(tmp_path / "w.csv", rows=rows))
-    error = only_error(excinfo)
+    tables = load_unit(build_csv(tmp_path / "w.csv", rows=rows))
+    findings = evaluate(tables).findings
+    located = findings[findings["code"] == "ROW_NOT_READ"]
+    assert (located["row"].iloc[0], located["column"].iloc[0]) == (3, "分值")
+    assert "“abc”不是数字" in located["message"].iloc[0]
+    # every row bad: refused, each error naming file, line and column
+    bad = [r[:8] + ("abc",) + r[9:] for r in rows]
+    with pytest.raises(InputErrors) as excinfo:
+        load_unit(build_csv(tmp_path / "w.csv", rows=bad))
+    error = errors_of(excinfo)[1]
     assert (error.location.row, error.location.column) == (3, "分值")
     assert "w.csv" in error.message and "第 3 行" in error.message
 

@@ -10,7 +10,7 @@ from perfnb.evaluation.evaluator import evaluate
 from perfnb.reading import load_forms, load_unit, load_units
 from perfnb.reading.forms import form_spans
 
-from format_builders import read_grid, with_cell, with_texts, write_docx, write_pdf, write_xlsx
+from format_builders import broken_form, read_grid, with_texts, write_docx, write_pdf, write_xlsx
 
 SEED_PROJECT = "人大履职保障经费"
 
@@ -19,8 +19,9 @@ SEED_PROJECT = "人大履职保障经费"
 def grids():
     seed = read_grid()
     second = with_texts(seed, {SEED_PROJECT: "项目乙"})
-    # a form whose C11 weight is a word: that form fails, with its own sheet/row/column
-    broken = with_cell(with_texts(seed, {SEED_PROJECT: "项目丙"}), "C11后勤保障日常工作时间", 9, "五分")
+    # a form whose weights are all words: that form fails, with its own sheet/row/column (one
+    # bad row alone would be a finding, not a failure: tests/reading/test_bad_input.py)
+    broken = broken_form(seed, "项目丙")
     return seed, second, broken
 
 

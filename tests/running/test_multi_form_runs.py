@@ -11,7 +11,7 @@ from perfnb.errors import InputError
 from perfnb.running.batch import discover_inputs, plan_jobs
 from perfnb.running.runner import plan_unit, plan_units, run_unit
 
-from format_builders import read_grid, with_cell, with_texts, write_xlsx
+from format_builders import broken_form, read_grid, with_texts, write_xlsx
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def two_forms(tmp_path_factory):
     """Two good forms and a broken one, one per sheet."""
     seed = read_grid()
     second = with_texts(seed, {"人大履职保障经费": "项目乙"})
-    broken = with_cell(with_texts(seed, {"人大履职保障经费": "项目丙"}), "C11后勤保障日常工作时间", 9, "五分")
+    broken = broken_form(seed, "项目丙")
     folder = tmp_path_factory.mktemp("multi")
     return write_xlsx(folder / "部门.xlsx", [("甲", [seed]), ("乙", [second]), ("丙", [broken])])
 

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from perfnb.running import screen
 
-from format_builders import FORMATS, read_grid, with_cell, with_texts, write_xlsx
+from format_builders import FORMATS, broken_form, read_grid, write_xlsx
 from test_cli import perfnb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,8 +32,7 @@ def inbox(tmp_path_factory):
     shutil.copy(FORMATS / "official.xlsx", folder / "a-official.xlsx")
     shutil.copy(FORMATS / "official.xls", folder / "b-official.xls")
     seed = read_grid()
-    broken = with_cell(with_texts(seed, {"人大履职保障经费": "项目丙"}), "C11后勤保障日常工作时间", 9,
-                       "五分")
+    broken = broken_form(seed, "项目丙")
     (folder / "sub").mkdir()
     write_xlsx(folder / "sub" / "c-two.xlsx", [("甲", [seed]), ("丙", [broken])])
     (folder / "d-fake.xlsx").write_text("不是工作簿", encoding="utf-8")

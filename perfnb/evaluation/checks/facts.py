@@ -386,6 +386,16 @@ class TotalFacts:
         return self.units[name] if name in self.units else None
 
     @cached_property
+    def partial(self) -> np.ndarray:
+        """Per unit: True when indicator rows could not be read (ROW_NOT_READ), so the computed
+        total covers only part of the form (TOTAL_PARTIAL says so; totals are not compared)."""
+        partial = np.zeros(self.n, dtype=bool)
+        facts = self.ctx.observations
+        if facts is not None:
+            partial[facts.unit_code[facts.rows_of("ROW_NOT_READ")]] = True
+        return partial
+
+    @cached_property
     def total_rows(self) -> "TotalRowFacts | None":
         """The reported 'total' rows (总分 / 合计 of everything)."""
         reported = self.ctx.tables.reported

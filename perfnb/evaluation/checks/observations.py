@@ -9,7 +9,7 @@ the fields the reader records, and the message.
 from __future__ import annotations
 
 from perfnb.evaluation.checks.basis import BASIS_10, FORM_10
-from perfnb.evaluation.checks.registry import INFO, WARNING, observation_check
+from perfnb.evaluation.checks.registry import ERROR, INFO, WARNING, observation_check
 
 SKIPPED_ROW = observation_check(
     code="SKIPPED_ROW", severity=INFO,
@@ -140,7 +140,32 @@ HEADER_INFERRED = observation_check(
     message="表头“{header}”（第 {column_letter} 列）按其写法和内容读作“{role}”列（{evidence}）。"
             "请确认该列确为{role}。")
 
+ROW_NOT_READ = observation_check(
+    code="ROW_NOT_READ", severity=ERROR,
+    title="指标行无法读取", summary="一行指标的分值、得分、指标值或完成值无法读出，该行未计分，其余各行照常评分",
+    what="某一行三级指标的分值缺失或不是数字，或得分、指标值、实际完成值无法读出数值"
+         "（如“M.8万元”）。这一行没有读入、不参与计分；表中其余各行照常读取和评分，"
+         "总分因此只是部分指标的合计（见 TOTAL_PARTIAL）。",
+    why="一行填错不应使整张表无法评价；但这一行没有计分，总分和等级不完整，须由单位更正后重新评价。",
+    example="第 14 行“培训人数”分值为空：该行未计分，请填写该指标的分值（数字）。",
+    basis=f"{BASIS_10}：绩效指标的分值、指标值和实际完成值应填写完整、准确。",
+    fields=("text", "problem", "hint", "column_letter"),
+    message="该行（{text}）无法读取：{problem}，未参与计分。{hint}")
+
+TOTAL_PARTIAL = observation_check(
+    code="TOTAL_PARTIAL", severity=WARNING,
+    title="总分只含部分指标", summary="有指标行无法读取，计算的总分只包含读入的指标",
+    what="指标表中有的行无法读取（见 ROW_NOT_READ），计算的总分、各级得分和等级只包含读入的指标，"
+         "不是完整的总分。",
+    why="部分指标的合计低于完整的总分，等级可能偏低；与单位自报总分的差异主要来自未读入的行。",
+    example="总分只计入 9 项指标中的 8 项（第 14 行未读入）。",
+    basis=f"{BASIS_10}：总分为各项指标得分之和。",
+    fields=("counted", "printed", "rows"),
+    message="计算的总分只计入 {printed} 项指标中的 {counted} 项（{rows}未读入），不是完整的总分；"
+            "请更正未读入的行后重新评价。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
-          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED)
+          RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
+          ROW_NOT_READ, TOTAL_PARTIAL)

@@ -53,7 +53,8 @@ def _total_mismatch(ctx, params):
         return
     tol = ctx.tol
     with np.errstate(invalid="ignore"):
-        total_off = ~np.isnan(t.reported_total) & (np.abs(t.reported_total - t.total) > tol)
+        total_off = ~np.isnan(t.reported_total) & (np.abs(t.reported_total - t.total) > tol) & \
+            ~t.partial
     yield Hit(total_off, "unit", {"reported_total": t.reported_total, "total": t.total,
                                   "budget_score": t.budget_score, "indicator_score": t.indicator_score},
               unit_code=t.codes, sheet=t.column("reported_total_sheet"),
@@ -117,7 +118,7 @@ def _weight_rollup(ctx, params):
         yield _unweighted_label_weights(ctx, s, t, tol)
     # indicators + budget must make the rule set's total
     has_indicators = t.indicator_count > 0
-    yield Hit(has_indicators & (np.abs(t.weight - ctx.rules.total_weight) > tol), "unit",
+    yield Hit(has_indicators & (np.abs(t.weight - ctx.rules.total_weight) > tol) & ~t.partial, "unit",
               {"indicator_weight": t.indicator_weight, "budget_weight": t.budget_weight,
                "weight": t.weight, "total_weight": _fmt_number(ctx.rules.total_weight),
                "rules_title": ctx.rules.title},
@@ -183,7 +184,7 @@ def _grade_mismatch(ctx, params):
     if t is None:
         return
     reported = t.reported_grade
-    off = (reported != None) & (t.grade != None) & (reported != t.grade)  # noqa: E711
+    off = (reported != None) & (t.grade != None) & (reported != t.grade) & ~t.partial  # noqa: E711
     reported_text = t.column("reported_grade")
     if reported_text is None:
         reported_text = np.full(t.n, "", dtype=object)
