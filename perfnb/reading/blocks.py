@@ -413,12 +413,14 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         if not name and grid.is_blank(r, columns["target"]):
             continue
         row_errors: list[InputError] = []
+        row_notes: list[dict] = []
         indicator = derive_indicator(grid, r, columns, row_level1, level2, name, row_errors,
-                                     block.observations)
+                                     row_notes)
         if row_errors:
             # one bad row does not cost the form: it is left out, located and said
             block.unread.append((r, name, row_errors))
             continue
+        block.observations.extend(row_notes)
         indicator["extra"] = {key: normalise_text(grid.get(r, column))
                               for key, column in extras.items()
                               if not grid.is_blank(r, column)}
@@ -753,6 +755,12 @@ def _row_note(code: str, grid: Grid, row: int, key: str, name: str, **fields) ->
             "indicator": name or None, "fields": fields}
 
 
+def _ocr_note(grid: Grid, row: int, key: str, name: str, parsed: ParsedValue) -> dict:
+    """OCR_DIGITS: letters in a number read as the digits they look like ("IO" -> 10)."""
+    return _row_note("OCR_DIGITS", grid, row, key, name, text=parsed.ocr,
+                     number=f"{parsed.number:g}{parsed.unit}")
+
+
 def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str, level2: str,
                      name: str, errors: list[InputError],
                      observations: list[dict] | None = None) -> dict:
@@ -832,6 +840,8 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         observations.append(_row_note("RANGE_TARGET", grid, row, "target", name,
                                       text=target.text, bound=bound))
     for key, parsed in (("target", target), ("actual", actual)):
+        if parsed.ocr is not None and parsed.number is not None:
+            observations.append(_ocr_note(grid, row, key, name, parsed))
         if parsed.approximate and parsed.number is not None:
             observations.append(_row_note("APPROXIMATE_VALUE", grid, row, key, name,
                                           text=parsed.text, word=parsed.approximate,
@@ -855,12 +865,16 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
         error("weight", f"分值 {weight_parsed.number:g} 超过 100", "单个指标的分值不能超过 100 分")
     else:
         weight = weight_parsed.number
+        if weight_parsed.ocr is not None:
+            observations.append(_ocr_note(grid, row, "weight", name, weight_parsed))
 
     score = NAN
     if "score" in columns:
         score_parsed = parse_cell(grid, row, columns["score"])
         if score_parsed.number is not None and score_parsed.unit in ("", "分"):
             score = score_parsed.number
+            if score_parsed.ocr is not None:
+                observations.append(_ocr_note(grid, row, "score", name, score_parsed))
         elif score_parsed.text and not score_parsed.not_applicable:
             error("score", f"得分“{score_parsed.text}”不是数字", "请填写数字，或留空")
 

@@ -7,6 +7,7 @@ loaders turn into an :class:`perfnb.errors.InputError` with the cell's location.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import datetime
 import math
 import re
@@ -127,6 +128,7 @@ class ParsedValue:
     date: datetime.date | None = None     # a deadline or completion date (its last day)
     approximate: str | None = None        # the word that made it approximate: 约, 左右, ≈ …
     range_high: float | None = None       # a range "3-5次": number is 3, range_high 5
+    ocr: str | None = None                # letters read as digits ("IO" -> 10): the text as written
 
     @property
     def is_blank(self) -> bool:
@@ -200,6 +202,13 @@ def parse_value(value) -> ParsedValue:
             return ParsedValue(None, None, "", None, text,
                                problem=f"“{text}”超出了可用的数字范围")
         return ParsedValue(None, number, "", None, text)
+    if _LATIN_RE.search(compact) and not is_sentence(text):
+        fixed, letters = ocr_digits(compact)
+        if fixed is not None:
+            return dataclasses.replace(parse_value(fixed), text=text, ocr=text)
+        if letters is not None:
+            return ParsedValue(None, None, "", None, text,
+                               problem=f"“{text}”中的“{letters}”不是数字，无法读出数值")
 
     if not is_sentence(text):
         compact = _CHINESE_COUNT_RE.sub(lambda m: str(chinese_number(m.group(1))), compact)
@@ -261,6 +270,54 @@ def parse_value(value) -> ParsedValue:
 
 
 _CJK_RE = re.compile(r"[\u4e00-\u9fff]")
+
+# ---------------------------------------------------------------------------------------------
+# Numbers from OCR'd documents: letters that look like digits
+
+_LATIN_RE = re.compile(r"[A-Za-z]")
+# Letters OCR reads for digits: O/o for 0, I/l for 1.  Nothing else is guessed.
+OCR_DIGITS = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+# A value with one run of letters and digits: its prefix (operator words) and suffix (units,
+# 以上 …) hold neither.
+_VALUE_TOKEN_RE = re.compile(r"^(?P<pre>[^A-Za-z\d]*?)(?P<token>[A-Za-z\d][A-Za-z\d.,]*)"
+                             r"(?P<post>[^A-Za-z\d]*)$")
+# Latin units written after a number ("5km", "100m2", "3A级" is a grade of its own).
+_LATIN_UNIT_RE = re.compile(r"(?:km2|km|m2|m3|kg|mg|ml|kwh|kw|mw|gb|mb|tb)$", re.IGNORECASE)
+# A token of letters only is read as digits when it is short and has an O ("IO", "O", "lO"):
+# "II", "III" (Roman numerals, NFKC's "Ⅲ") stay text.
+MAX_OCR_LETTERS = 3
+
+
+def ocr_digits(compact: str) -> tuple[str | None, str | None]:
+    """A value whose number was read by OCR with letters for digits.
+
+    Returns (the value with the digits restored, None) for "IO" -> "10", "l00%" -> "100%",
+    "≥lO万元" -> "≥10万元", "O" -> "0"; (None, the letters) for a number with other letters in
+    it ("M.8万元", "1S0"), which is unreadable, never guessed; (None, None) for anything else
+    (words, a unit after the number: "5km", "4A级")."""
+    match = _VALUE_TOKEN_RE.match(compact)
+    if not match:
+        return None, None
+    token = match["token"]
+    stem = _LATIN_UNIT_RE.sub("", token) if re.search(r"\d", token[:1] or "") or \
+        re.match(r"[\dOoIl.,]+", token) else token
+    last_digit = max((i for i, ch in enumerate(stem) if ch.isdigit()), default=-1)
+    if last_digit < 0:
+        # letters only: "IO", "O", "lO" are digits; anything else is a word
+        if stem == token and len(stem) <= MAX_OCR_LETTERS and re.fullmatch(r"[OoIl]+", stem) \
+                and re.search(r"[Oo]", stem):
+            return match["pre"] + stem.translate(OCR_DIGITS) + match["post"], None
+        return None, None
+    zeros = re.match(r"[Oo]+(?![A-Za-z])", stem[last_digit + 1:])
+    if zeros:                      # "3O", "1O个": an O after the digits is a 0, not a unit
+        last_digit += zeros.end()
+    head, tail = stem[:last_digit + 1], token[last_digit + 1:]
+    letters = "".join(ch for ch in head if _LATIN_RE.match(ch))
+    if not letters or re.match(r"[A-Za-z]{2,}\d", head):
+        return None, None          # a unit after the number ("5km", "3A"), a code ("PM2.5")
+    if all(ch in "OoIl" for ch in letters) and re.fullmatch(r"[\dOoIl]+(?:[.,][\dOoIl]+)*", head):
+        return match["pre"] + head.translate(OCR_DIGITS) + tail + match["post"], None
+    return None, letters
 
 
 def is_sentence(text) -> bool:

@@ -132,7 +132,8 @@ CASES = {
                                                  "column_letter": "F"}),
                             ("ROW_NOT_READ", {"text": "数量指标 | 培训人数 | ≥100人", "problem": "缺少分值",
                                               "hint": "请填写该指标的分值（数字）", "column_letter": "F"}),
-                            ("TOTAL_PARTIAL", {"counted": 1, "printed": 2, "rows": "第 18 行"}))},
+                            ("TOTAL_PARTIAL", {"counted": 1, "printed": 2, "rows": "第 18 行"}),
+                            ("OCR_DIGITS", {"text": "IO", "number": "10"}))},
     # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
     "REVIEW_CLAUSE_MISMATCH": (
         reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,

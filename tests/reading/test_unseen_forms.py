@@ -91,3 +91,47 @@ def test_scores_that_exceed_their_weights_are_no_score_column():
     assert not confirm_role("weight", [parse_value("≥90%"), parse_value("好")]).confirmed
     assert confirm_role("target", [parse_value("≥90%"), parse_value("好")]).confirmed
     assert not confirm_role("target", []).confirmed
+
+
+# --- part 8: numbers from OCR'd documents --------------------------------------------------------
+
+@pytest.mark.parametrize("text, number, unit", [("IO", 10, ""), ("l00", 100, ""), ("O", 0, ""),
+                                                ("≥lO万元", 10, "万元"), ("l00%", 100, "%"),
+                                                ("1O个", 10, "个")])
+def test_letters_ocr_reads_for_digits_are_the_digits(text, number, unit):
+    parsed = parse_value(text)
+    assert (parsed.number, parsed.unit, parsed.ocr, parsed.problem) == (number, unit, text, None)
+
+
+@pytest.mark.parametrize("text", ["5km", "100m2", "4A级", "III类", "II", "PM2.5", "OK", "I", "abc"])
+def test_units_codes_roman_numerals_and_words_are_not_ocr_digits(text):
+    parsed = parse_value(text)
+    assert parsed.ocr is None and parsed.problem is None
+
+
+@pytest.mark.parametrize("text, letters", [("M.8万元", "M"), ("1S0", "S"), ("9B", None)])
+def test_other_letters_in_a_number_are_unreadable_never_guessed(text, letters):
+    parsed = parse_value(text)
+    if letters is None:                  # a letter after the number is a unit, as "3A"
+        assert parsed.problem is None
+        return
+    assert parsed.number is None and f"“{letters}”不是数字" in parsed.problem
+
+
+def test_an_ocr_d_form_is_read_with_warnings_and_its_garbled_row_located():
+    rows = [["产出指标", "数量指标", "培训人数", "≥l00人", "l20人", 50, 50, ""],
+            ["产出指标", "数量指标", "培训场次", "≥IO场", "M.8场", 10, 0, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", "3O", 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, "IO", ""]]
+    tables, result = read(form(rows)[0])
+    found = indicators(result)
+    assert found["培训人数"]["target"] == 100 and found["培训人数"]["actual"] == 120
+    assert found["群众知晓率"]["weight"] == 30 and found["满意度"]["reported_score"] == 10
+    assert "培训场次" not in found
+    ocr = {(o["row"], o["column"]): o["fields"]["text"] for o in observations(tables, "OCR_DIGITS")}
+    assert ocr == {(8, "年度指标值"): "≥l00人", (8, "实际完成值"): "l20人", (10, "分值"): "3O",
+                   (11, "得分"): "IO"}            # (the unread row's "≥IO场" is not noted)
+    finding = result.findings[result.findings["code"] == "ROW_NOT_READ"].iloc[0]
+    assert (finding["row"], finding["column"]) == (9, "实际完成值")
+    assert "“M.8场”中的“M”不是数字" in finding["message"]
+    assert result.to_dict()["partial_total"] is True

@@ -164,8 +164,20 @@ TOTAL_PARTIAL = observation_check(
     message="计算的总分只计入 {printed} 项指标中的 {counted} 项（{rows}未读入），不是完整的总分；"
             "请更正未读入的行后重新评价。")
 
+OCR_DIGITS = observation_check(
+    code="OCR_DIGITS", severity=WARNING,
+    title="数字中有形似数字的字母", summary="数字中的 O、I、l 按 0、1 读取（扫描识别的文件常见）",
+    what="单元格中的数字夹有形似数字的字母（扫描件文字识别的常见错误）：O、o 按 0，I、l 按 1 读取，"
+         "如“IO”读作 10、“l00”读作 100、“O”读作 0。其他字母夹在数字中（如“M.8万元”）的，"
+         "不猜测数值，该行按无法读取报告（ROW_NOT_READ）。",
+    why="字母被当作数字读取是推断：请对照原件核实读出的数值。",
+    example="实际完成值“IO”按 10 读取。",
+    basis=f"{BASIS_10}：指标值、实际完成值应填写准确的数值。",
+    fields=("text", "number"),
+    message="“{text}”中有形似数字的字母，已按 {number} 读取。请对照原件核实，并改为数字。")
+
 # No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
 # subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
           RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
-          ROW_NOT_READ, TOTAL_PARTIAL)
+          ROW_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS)
