@@ -257,6 +257,10 @@ def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader |
             header = read_indicator_header(grid, r)
             if WEIGHTED_HEADER <= header.columns.keys() and len(header.columns) >= 4:
                 return header
+            if "weight" not in header.columns and {"name", "target"} <= header.columns.keys() \
+                    and ({"actual", "score"} & header.columns.keys()) and \
+                    weights_from_labels(grid, header.row, header.columns, []):
+                return header      # the weights stand in the 一级/二级 labels
             if unweighted is None and "weight" not in header.columns and \
                     UNWEIGHTED_HEADER <= header.columns.keys():
                 unweighted = header
@@ -328,6 +332,9 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     data_keys = [k for k in ("target", "actual", "weight", "score") if k in columns]
     parent: dict | None = None     # an indicator with a weight but no figures (★…): its parts follow
     parent_parts: dict[int, tuple[dict, list]] = {}
+    shared: dict[tuple[str, tuple[int, int]], int] = {}    # merged weight/score cells seen
+    label_weights = {} if "weight" in columns else \
+        weights_from_labels(grid, header_row, columns, block.observations)
     r = header_row
     for r in range(header_row + 1, grid.max_row + 1):
         if grid.row_blank(r):
@@ -376,7 +383,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                 key = level1 or _level1_of_level2(normalise_level2(level2_text))
                 level1_weights.setdefault(key, (label_weight, r))
         if level2_text:
-            level2 = normalise_level2(level2_text)
+            level2 = normalise_level2(split_weight(level2_text)[0] if label_weights else level2_text)
         row_level1 = level1 or _level1_of_level2(level2)
 
         if is_budget_label(level1_text):
@@ -415,12 +422,13 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         row_errors: list[InputError] = []
         row_notes: list[dict] = []
         indicator = derive_indicator(grid, r, columns, row_level1, level2, name, row_errors,
-                                     row_notes)
+                                     row_notes, label_weights.get(r))
         if row_errors:
             # one bad row does not cost the form: it is left out, located and said
             block.unread.append((r, name, row_errors))
             continue
         block.observations.extend(row_notes)
+        _share_merged(grid, r, columns, indicator, shared, block)
         indicator["extra"] = {key: normalise_text(grid.get(r, column))
                               for key, column in extras.items()
                               if not grid.is_blank(r, column)}
@@ -453,6 +461,93 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         elif len(member_level1) == 1 and (len(all_level1) > 1 or has_total):
             entry.update(level="level1", level1=members[0]["level1"])
     return block
+
+
+def _indicator_rows_in(grid: Grid, rows: range, columns: dict[str, int]) -> list[int]:
+    """The rows of ``rows`` that hold an indicator (a name of their own, no total label)."""
+    name = columns["name"]
+    return [r for r in rows if grid.text(r, name) and not is_placeholder(grid.text(r, name))
+            and not label_matches(grid.text(r, name), *TOTAL_LABELS, *SUBTOTAL_LABELS)
+            and not (grid.cell_anchor(r, name)[0] != r and r > rows.start)]
+
+
+def _merged_span(grid: Grid, row: int, column: int) -> range:
+    """The rows of the merged range (row, column) belongs to (just ``row`` when not merged)."""
+    anchor = grid.cell_anchor(row, column)
+    last = anchor[0]
+    while last < grid.max_row and grid.cell_anchor(last + 1, column) == anchor:
+        last += 1
+    return range(anchor[0], last + 1)
+
+
+def _share_merged(grid: Grid, row: int, columns: dict[str, int], indicator: dict,
+                  shared: dict, block: IndicatorBlock) -> None:
+    """A weight or score printed once, merged down over several indicator rows (one score
+    per 二级 group): each row takes an equal share, so the group's rows add up to the printed
+    figure; the rows keep their own achievement.  Noted once per merged cell (GROUP_SHARED)."""
+    for key, field_name in (("weight", "weight"), ("score", "reported_score")):
+        column = columns.get(key)
+        if column is None or math.isnan(indicator[field_name]):
+            continue
+        span = _merged_span(grid, row, column)
+        if len(span) < 2:
+            continue
+        members = _indicator_rows_in(grid, span, columns)
+        if len(members) < 2:
+            continue
+        indicator[field_name] = round(indicator[field_name] / len(members), 6)
+        anchor = (key, grid.cell_anchor(row, column))
+        if anchor not in shared:
+            shared[anchor] = len(members)
+            block.observations.append({
+                "code": "GROUP_SHARED", "sheet": grid.sheet, "row": span.start,
+                "column": _header_text(key), "indicator": None,
+                "fields": {"column": _header_text(key),
+                           "value": normalise_text(grid.get(row, column)),
+                           "count": len(members), "rows": f"第 {span.start}–{span.stop - 1} 行",
+                           "share": f"{indicator[field_name]:g}"}})
+
+
+def weights_from_labels(grid: Grid, header_row: int, columns: dict[str, int],
+                        observations: list[dict]) -> dict[int, float]:
+    """Weights printed only in the 一级/二级 labels ("数量指标15分", "产出指标（50分）") of a
+    table without a 分值 column: row -> its share of its group's weight (the group's weight
+    split equally over its indicator rows), one WEIGHT_FROM_LABEL observation per group.
+
+    Empty when no label carries a weight: a form that prints no weights at all is read as
+    such elsewhere ("weights absent"), never given invented weights here."""
+    groups: dict[tuple[str, str], tuple[float, str, int, list[int]]] = {}
+    level1 = level2 = ""
+    level1_weight = level2_weight = None
+    for r in range(header_row + 1, min(grid.max_row, header_row + ROLE_CONTENT_ROWS) + 1):
+        if _starts_with_label(grid, r, END_LABELS):
+            break
+        text1, text2 = _label_text(grid, r, columns.get("level1")), _label_text(grid, r, columns.get("level2"))
+        if text1 and text1 != level1:
+            level1, level1_weight = text1, split_weight(text1)[1]
+            level2, level2_weight = "", None
+        if text2 and text2 != level2:
+            level2, level2_weight = text2, split_weight(text2)[1]
+        if not _indicator_rows_in(grid, range(r, r + 1), columns):
+            continue
+        if level2_weight is not None:
+            key, weight, label = ("level2", level1 + "/" + level2), level2_weight, level2
+        elif level1_weight is not None:
+            key, weight, label = ("level1", level1), level1_weight, level1
+        else:
+            continue
+        entry = groups.setdefault(key, (weight, label, r, []))
+        entry[3].append(r)
+    weights: dict[int, float] = {}
+    for weight, label, first, rows in groups.values():
+        share = round(weight / len(rows), 6)
+        weights.update({r: share for r in rows})
+        observations.append({
+            "code": "WEIGHT_FROM_LABEL", "sheet": grid.sheet, "row": first, "column": None,
+            "indicator": None,
+            "fields": {"label": normalise_text(label), "weight": f"{weight:g}", "count": len(rows),
+                       "share": f"{share:g}"}})
+    return weights
 
 
 def _unread_rows(grid: Grid, header_row: int, block: IndicatorBlock,
@@ -763,7 +858,8 @@ def _ocr_note(grid: Grid, row: int, key: str, name: str, parsed: ParsedValue) ->
 
 def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str, level2: str,
                      name: str, errors: list[InputError],
-                     observations: list[dict] | None = None) -> dict:
+                     observations: list[dict] | None = None,
+                     label_weight: float | None = None) -> dict:
     """One indicator row -> the canonical indicator columns (see perfnb.model).
 
     A target that is a sentence ("严格执行相关制度规定") makes a qualitative indicator, even
@@ -852,9 +948,12 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
     weight = NAN
     weight_parsed = parse_cell(grid, row, columns.get("weight"))
-    if "weight" not in columns:
+    if label_weight is not None and "weight" not in columns:
+        weight_parsed = ParsedValue(None, label_weight, "", None, f"{label_weight:g}")
+    if "weight" not in columns and label_weight is None:
         pass    # an unweighted form: no weight to read, none to ask for
-    elif weight_parsed.number is None or weight_parsed.unit not in ("", "分"):
+    # "20%" in a 分值 column (or a cell formatted as a percentage) is 20 points
+    elif weight_parsed.number is None or weight_parsed.unit not in POINT_UNITS:
         if weight_parsed.text:
             error("weight", f"分值“{weight_parsed.text}”不是数字", "请填写该指标的分值（数字）")
         else:

@@ -117,9 +117,9 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
             loaded.observe("HEADER_INFERRED", sheet=grid.sheet, row=full.first_row,
                            column=text, header=text, role=ROLE_NAMES[role], evidence=evidence,
                            column_letter=get_column_letter(column))
-    if is_unweighted(columns):
-        unit["weighting"] = UNWEIGHTED
     block = read_indicator_block(grid, header_row, columns, errors, extras)
+    if is_unweighted(columns) and not any(o["code"] == "WEIGHT_FROM_LABEL" for o in block.observations):
+        unit["weighting"] = UNWEIGHTED      # (weights in the labels make a weighted form)
     loaded.observations.extend(block.observations)
     if block.budget_row is not None:
         _take_budget_row(loaded, block.budget_row)

@@ -133,7 +133,11 @@ CASES = {
                             ("ROW_NOT_READ", {"text": "数量指标 | 培训人数 | ≥100人", "problem": "缺少分值",
                                               "hint": "请填写该指标的分值（数字）", "column_letter": "F"}),
                             ("TOTAL_PARTIAL", {"counted": 1, "printed": 2, "rows": "第 18 行"}),
-                            ("OCR_DIGITS", {"text": "IO", "number": "10"}))},
+                            ("OCR_DIGITS", {"text": "IO", "number": "10"}),
+                            ("WEIGHT_FROM_LABEL", {"label": "数量指标15分", "weight": "15", "count": 3,
+                                                   "share": "5"}),
+                            ("GROUP_SHARED", {"column": "得分", "value": "20", "count": 4,
+                                              "rows": "第 9–12 行", "share": "5"}))},
     # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
     "REVIEW_CLAUSE_MISMATCH": (
         reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,

@@ -135,3 +135,57 @@ def test_an_ocr_d_form_is_read_with_warnings_and_its_garbled_row_located():
     assert (finding["row"], finding["column"]) == (9, "实际完成值")
     assert "“M.8场”中的“M”不是数字" in finding["message"]
     assert result.to_dict()["partial_total"] is True
+
+
+# --- part 4: weights written differently ---------------------------------------------------------
+
+def test_a_weight_written_as_a_percentage_is_that_many_points():
+    rows = [r[:5] + [f"{r[5]}%"] + r[6:] for r in BASIC]
+    _, result = read(form(rows)[0])
+    assert [i["weight"] for i in result.to_dict()["indicators"]] == [50, 30, 10]
+    assert result.to_dict()["total"] == 99.5
+
+
+NO_WEIGHT_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "得分", "偏差原因分析及改进措施"]
+
+
+def test_weights_only_in_the_labels_are_the_groups_weights_shared_by_their_rows():
+    rows = [["产出指标（60分）", "数量指标40分", "培训人数", "≥100人", "120人", 20, ""],
+            ["", "", "培训场次", "≥10场", "5场", 10, "场地不足"],
+            ["", "质量指标20分", "合格率", "≥90%", "95%", 20, ""],
+            ["效益指标（30分）", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, ""]]
+    merges = [(8, 1, 10, 1), (8, 2, 9, 2)]
+    tables, result = read(form(rows, header=NO_WEIGHT_HEADER, merges=merges)[0])
+    found = indicators(result)
+    assert {n: i["weight"] for n, i in found.items()} == {"培训人数": 20, "培训场次": 20, "合格率": 20,
+                                                          "群众知晓率": 30}
+    assert found["培训场次"]["score"] == 10 and found["培训场次"]["level2"] == "数量指标"
+    notes = {o["fields"]["label"]: o["fields"] for o in observations(tables, "WEIGHT_FROM_LABEL")}
+    assert notes["数量指标40分"]["count"] == 2 and notes["数量指标40分"]["share"] == "20"
+    assert set(notes) == {"数量指标40分", "质量指标20分", "效益指标（30分）"}
+    assert result.to_dict()["weight_total"] == 100
+    assert not len(result.findings[result.findings["code"] == "WEIGHT_ROLLUP"])
+
+
+def test_a_form_printing_no_weight_anywhere_is_not_given_weights_here():
+    from perfnb.reading.blocks import indicator_header, weights_from_labels
+    rows = [["产出指标", "数量指标", "培训人数", "≥100人", "120人", 20, ""]]
+    g, start = form(rows, header=NO_WEIGHT_HEADER)
+    assert indicator_header(g) is None
+    assert weights_from_labels(g, start, {"level1": 1, "level2": 2, "name": 3}, []) == {}
+
+
+def test_one_score_merged_over_a_group_is_shared_by_its_rows_which_keep_their_achievement():
+    rows = [["产出指标", "数量指标", "培训人数", "≥100人", "120人", 40, 30, ""],
+            ["产出指标", "数量指标", "培训场次", "≥10场", "5场", 40, 30, "场地不足"],
+            ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 20, 20, ""]]
+    merges = [(8, 6, 9, 6), (8, 7, 9, 7)]          # one weight and one score for the group
+    tables, result = read(form(rows, merges=merges)[0])
+    found = indicators(result)
+    assert found["培训人数"]["weight"] == 20 and found["培训场次"]["weight"] == 20
+    assert found["培训人数"]["reported_score"] == 15 and found["培训人数"]["status"] == "met"
+    assert found["培训场次"]["status"] == "unmet"
+    assert found["培训人数"]["score"] + found["培训场次"]["score"] == 30
+    shared = observations(tables, "GROUP_SHARED")
+    assert sorted(o["column"] for o in shared) == ["分值", "得分"]
+    assert result.to_dict()["weight_total"] == 70      # 40 + 20 + budget 10, the 40 counted once

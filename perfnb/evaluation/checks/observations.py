@@ -176,8 +176,33 @@ OCR_DIGITS = observation_check(
     fields=("text", "number"),
     message="“{text}”中有形似数字的字母，已按 {number} 读取。请对照原件核实，并改为数字。")
 
-# No WEIGHT_FROM_LABEL: a weight written in a 一级指标 label (产出指标（50分）) is a reported
-# subtotal weight; a reader records it as a ``reported`` level1 row, and WEIGHT_ROLLUP checks it.
+WEIGHT_FROM_LABEL = observation_check(
+    code="WEIGHT_FROM_LABEL", severity=INFO,
+    title="分值取自指标标签", summary="表中没有“分值”列，分值写在一级/二级指标的标签里，由其下各项指标平分",
+    what="指标表没有“分值”（权重）列，分值写在一级或二级指标的名称中（“数量指标15分”“产出指标（50分）”）。"
+         "读取时把这一分值作为该组的分值，由组内各项三级指标平分，各项按自己的完成情况计分，"
+         "组的得分是各项之和。（表中有“分值”列时，标签中的分值只用来核对合计，见 WEIGHT_ROLLUP。）",
+    why="平分是推断：若单位对组内各项另有分配，请在表中补上“分值”列。",
+    example="“数量指标15分”下有 3 项指标，各按 5 分计分。",
+    basis=f"{FORM_10}的指标栏结构（一级、二级、三级指标及分值）。",
+    fields=("label", "weight", "count", "share"),
+    message="“{label}”的 {weight} 分由其下 {count} 项指标平分，各按 {share} 分计分。"
+            "若分配不同，请在表中填写各项指标的分值。")
+
+GROUP_SHARED = observation_check(
+    code="GROUP_SHARED", severity=INFO,
+    title="分值或得分合并于几项指标", summary="一个分值或得分单元格合并跨越几行指标，由这几项平分",
+    what="“分值”或“得分”单元格上下合并，跨越几行三级指标（每个二级指标只填一个分值或得分）。"
+         "读取时由这几项指标平分：分值平分后各项按自己的完成情况计分，填报得分平分后与之核对；"
+         "合计不变。",
+    why="不平分就会把同一个分值或得分重复计入每一行，总分成倍偏高。",
+    example="得分“20”合并于第 9–12 行的 4 项指标，各按 5 分核对。",
+    basis=f"{FORM_10}的指标栏结构。",
+    fields=("column", "value", "count", "rows", "share"),
+    message="{column}“{value}”合并于{rows}的 {count} 项指标，已由这几项平分（各 {share}）。"
+            "如各项另有分配，请逐行填写。")
+
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
           RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
-          ROW_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS)
+          ROW_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS,
+          WEIGHT_FROM_LABEL, GROUP_SHARED)
