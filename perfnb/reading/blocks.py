@@ -32,6 +32,10 @@ END_LABELS = ("评价结论", "自评等级", "综合评价结论", "自评结�
               "后续工作计划", "整改措施", "措施及办法", "备注", "说明", "填表说明", "填报说明",
               "其他需要说明", "偏差大或目标未完成原因", "改进措施及结果应用", "单位主要负责人",
               "项目负责人", "财务负责人", "填报人", "填表人")
+# A whole-table total written with a word before or after it: 得分合计, 分值合计, 合计得分,
+# 指标总分 (plain 合计 stays a subtotal label: it may close one dimension).
+TOTAL_LABEL_RE = re.compile(r"^(?:得分|分值|指标|绩效指标|评分|全部|总体)(?:合计|总计|总分)(?:得分|分值|分)?$|"
+                            r"^(?:合计|总计)(?:得分|分值|分)$")
 # A footnote under the table: "注：1. …", "注1"
 _NOTE_RE = re.compile(r"^注(?:\s*[:：\d]|$)")
 MAX_WEIGHT = 100.0
@@ -203,7 +207,7 @@ def _confirm_inferred(grid: Grid, header: IndicatorHeader,
     for r in range(header.row + 1, min(grid.max_row, header.row + ROLE_CONTENT_ROWS) + 1):
         label = grid.text(r, name) if name else ""
         if label and label_matches(label, *TOTAL_LABELS, *SUBTOTAL_LABELS) or \
-                _is_label_row(grid, r, TOTAL_LABELS + SUBTOTAL_LABELS, name or 1):
+                _is_label_row(grid, r, TOTAL_LABELS + SUBTOTAL_LABELS, name or 1, TOTAL_LABEL_RE):
             total_row = total_row or r
             continue
         if _starts_with_label(grid, r, END_LABELS):
@@ -288,10 +292,12 @@ def _header_text(key: str) -> str:
     return INDICATOR_HEADERS[key][0]
 
 
-def _is_label_row(grid: Grid, row: int, labels, last_column: int) -> int | None:
+def _is_label_row(grid: Grid, row: int, labels, last_column: int,
+                  pattern: re.Pattern | None = None) -> int | None:
     for c in range(1, last_column + 1):
         text = grid.text(row, c)
-        if text and label_matches(text, *labels):
+        if text and (label_matches(text, *labels) or
+                     pattern is not None and bool(pattern.match(clean_label(text)))):
             return c
     return None
 
@@ -346,7 +352,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         if _starts_with_label(grid, r, END_LABELS):
             r -= 1
             break
-        total_column = _is_label_row(grid, r, TOTAL_LABELS, last_label_column)
+        total_column = _is_label_row(grid, r, TOTAL_LABELS, last_label_column, TOTAL_LABEL_RE)
         subtotal_column = _is_label_row(grid, r, SUBTOTAL_LABELS, last_label_column)
         if total_column or subtotal_column:
             entry = {"level": "total", "level1": None, "level2": None,
@@ -836,8 +842,10 @@ def _reported_number(grid: Grid, row: int, column: int | None, key: str,
         return NAN
     parsed = parse_cell(grid, row, column)
     if parsed.number is None:
-        if parsed.text and not parsed.not_applicable and clean_label(parsed.text) not in \
-                TOTAL_LABELS + SUBTOTAL_LABELS:
+        label = clean_label(parsed.text)
+        # a total label merged across the weight or score column is no figure
+        if parsed.text and not parsed.not_applicable and label not in \
+                TOTAL_LABELS + SUBTOTAL_LABELS and not TOTAL_LABEL_RE.match(label):
             errors.append(grid.error(f"“{parsed.text}”不是数字", row, column, _header_text(key),
                                      hint="请填写数字，或留空"))
         return NAN
@@ -1046,6 +1054,50 @@ class FundsBlock:
     lines: list[dict] = field(default_factory=list)     # every line, the total first
     total: dict | None = None
     total_from_lines: bool = False                      # total amounts summed from 其中 lines
+
+
+# Funds written as label–value pairs along one row ("年初预算数：100万元 全年执行数：95万元",
+# "年度金额：208万元 | 合计：109.8万元"): labels of the funds table's columns, and these.
+PAIR_LABELS = {"年度金额": "adjusted", "年度资金总额": "adjusted", "年度预算": "adjusted",
+               "预算金额": "adjusted", "资金总额": "adjusted"}
+# After an amount label in the same row, "合计" is what was spent in all.
+PAIR_TOTAL_LABELS = ("合计", "支出合计", "执行合计")
+_PAIR_RE = re.compile(r"([\u4e00-\u9fff（）()]{2,12}?)\s*[:：]\s*([-+]?[\d,]*\.?\d+)\s*(万元|元|%)?")
+
+
+def read_funds_pairs(grid: Grid, rows: range) -> dict | None:
+    """A funds "block" written as label–value pairs along a row, when the form has no funds
+    table: the budget (BUDGET_COLUMNS but unit_id) or None.  Amounts in 元 become 万元."""
+    for r in rows:
+        found: dict[str, float] = {}
+        seen = set()
+        texts = []
+        for c in range(1, grid.max_column + 1):
+            anchor = grid.cell_anchor(r, c)
+            if anchor in seen or grid.is_blank(r, c):
+                continue
+            seen.add(anchor)
+            texts.append(grid.text(r, c))
+        for label, number, unit in _PAIR_RE.findall(" ".join(texts)):
+            label = re.sub(r"^其中", "", label)
+            key = PAIR_LABELS.get(label) or budget_column(label)
+            if key is None and label in PAIR_TOTAL_LABELS and found.keys() & set(AMOUNT_KEYS):
+                key = "executed"
+            if key is None or key in found or key in ("label", "reason", "scoring_method"):
+                continue
+            value = float(number.replace(",", ""))
+            if key == "rate":
+                value = funds_rate(parse_value(f"{value}{unit}"))
+            elif unit == "元":
+                value = round(value * 1e-4, 6)
+            found[key] = value
+        if len(found.keys() & set(AMOUNT_KEYS)) >= 2:
+            return {"initial": found.get("initial", NAN), "adjusted": found.get("adjusted", NAN),
+                    "executed": found.get("executed", NAN), "weight": found.get("weight", NAN),
+                    "reported_rate": found.get("rate", NAN),
+                    "reported_score": found.get("score", NAN), "reason": "",
+                    "sheet": grid.sheet, "row": r}
+    return None
 
 
 def find_funds_header(grid: Grid, rows: range | None = None) -> tuple[int, dict[str, int]] | None:

@@ -17,6 +17,7 @@ from perfnb.reading.assemble import LoadedUnit
 from perfnb.model import UNWEIGHTED
 from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header,
                                    indicator_header, is_unweighted, read_funds_block,
+                                   read_funds_pairs,
                                    read_indicator_block)
 from perfnb.reading.roles import ROLE_NAMES
 from perfnb.reading.sheets import Grid, label_matches
@@ -94,6 +95,8 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         block = read_funds_block(grid, funds[0], funds[1], errors)
         loaded.budget = block.total
         loaded.budget_lines = list(block.lines)
+    else:
+        loaded.budget = read_funds_pairs(grid, above)
 
     for key, labels in (("goal_planned", GOAL_PLANNED_LABELS), ("goal_actual", GOAL_ACTUAL_LABELS)):
         for row, column in grid.find(lambda text: label_matches(text, *labels), above):

@@ -189,3 +189,30 @@ def test_one_score_merged_over_a_group_is_shared_by_its_rows_which_keep_their_ac
     shared = observations(tables, "GROUP_SHARED")
     assert sorted(o["column"] for o in shared) == ["分值", "得分"]
     assert result.to_dict()["weight_total"] == 70      # 40 + 20 + budget 10, the 40 counted once
+
+
+# --- part 7: rows that are not indicators --------------------------------------------------------
+
+@pytest.mark.parametrize("label", ["得分合计", "总计", "合计得分", "分值合计"])
+def test_a_total_row_merged_across_the_weight_column_is_the_reported_total(label):
+    rows = BASIC + [[label] * 6 + [99.5, ""]]
+    tables, result = read(form(rows, merges=[(11, 1, 11, 6)])[0])
+    data = result.to_dict()
+    assert [i["name"] for i in data["indicators"]] == ["培训人数", "群众知晓率", "满意度"]
+    assert data["reported"]["total"] == 99.5 and data["total"] == 99.5
+    assert not len(tables.observations) and not len(result.findings)
+
+
+@pytest.mark.parametrize("cells, expected", [
+    (["资金情况", "年初预算数：100万元", "全年执行数：95万元"], (100, None, 95)),
+    (["资金情况", "年初预算数：100万元 全年预算数：100万元 全年执行数：95万元"], (100, 100, 95)),
+    (["资金", "年度金额：208万元", "合计：109.8万元"], (None, 208, 109.8)),
+    (["资金", "年初预算数：1000000元", "全年执行数：950000元"], (100, None, 95)),
+])
+def test_funds_written_as_label_value_pairs_along_one_row(cells, expected):
+    g, _ = form(BASIC, funds_header=cells, funds=[])
+    tables, result = read(g)
+    budget = tables.budgets.iloc[0]
+    got = tuple(None if math.isnan(budget[k]) else budget[k] for k in ("initial", "adjusted", "executed"))
+    assert got == expected
+    assert result.to_dict()["budget"]["rate"] == round(expected[2] / (expected[1] or expected[0]), 4)
