@@ -115,19 +115,99 @@ def _onto_edges(grid: Grid, starts: list[int]) -> Grid:
     return Grid(grid.file, grid.sheet, values, anchor)
 
 
+def _columns_of_cell(grid: Grid, row: int, column: int) -> tuple[int, int]:
+    """The first and last column of the cell (its ruled box) at (row, column)."""
+    anchor = grid.cell_anchor(row, column)
+    spanned = [c for c in range(1, grid.max_column + 1) if grid.cell_anchor(row, c) == anchor]
+    return (min(spanned), max(spanned)) if spanned else (column, column)
+
+
 def _split_row_tail(first: Grid, second: Grid) -> bool:
     """True when the second part starts with the rest of a row the page break cut: text only
-    in cells that are filled in the first part's last row, at most half as many, no header."""
+    in cells that are filled in the first part's last row, at most half as many, no header,
+    and each of its boxes as wide as the box above it (a 合计 box spanning the label columns
+    under single-column boxes is a row of its own, not the rest of one)."""
     from perfnb.reading.headers import indicator_column
     last, width = first.max_row, min(first.max_column, second.max_column)
     tail = [c for c in range(1, width + 1) if not second.is_blank(1, c)
             and second.cell_anchor(1, c) == (1, c)]
     filled = [c for c in range(1, width + 1) if not first.is_blank(last, c)]
     return bool(tail) and 2 * len(tail) <= len(filled) and set(tail) <= set(filled) and \
-        not any(indicator_column(second.get(1, c)) for c in tail)
+        not any(indicator_column(second.get(1, c)) for c in tail) and \
+        all(_columns_of_cell(second, 1, c) == _columns_of_cell(first, last, c) for c in tail)
 
 
-def _append(first: Grid, second: Grid, name: str) -> Grid:
+def _is_heading(text) -> bool:
+    from perfnb.reading.headers import indicator_column
+    return isinstance(text, str) and indicator_column(text) is not None
+
+
+def _label_columns(grid: Grid) -> list[int]:
+    """The columns headed 一级指标 / 二级指标 in a grid (empty when it has no such header)."""
+    from perfnb.reading.headers import indicator_column
+    for r in range(1, grid.max_row + 1):
+        found = [c for c in range(1, grid.max_column + 1)
+                 if indicator_column(grid.get(r, c)) in ("level1", "level2")]
+        if found:
+            return found
+    return []
+
+
+def _merges_down(grid: Grid, column: int) -> bool:
+    """Does the column hold a ruled box spanning several rows (labels merged down)?"""
+    return any(grid.cell_anchor(r, column)[0] < r and grid.cell_anchor(r, column)[1] == column
+               for r in range(2, grid.max_row + 1))
+
+
+def _join_split_labels(first: Grid, second: Grid) -> None:
+    """A merged 一级/二级 cell the page break split in two boxes, its label printed in one of
+    them only: the two boxes are one cell again, so its label covers both.
+
+    The ruling lines decide: the first part's last box in the column must be a box of its
+    own (a line above it closes the cell before), the second part's first box as wide, and
+    the column must merge labels down elsewhere (forms ruling every row and printing a label
+    once with blanks below are left to the readers' fill-down).  Rows below a NEW merged
+    cell thus take that cell's label, never the previous one's.  Changes ``first`` in place;
+    the second part's box is re-anchored by :func:`_append`."""
+    last = first.max_row
+    columns = [c for c in _label_columns(first) if c <= second.max_column]
+    for c in columns:
+        if not (_merges_down(first, c) or _merges_down(second, c)):
+            continue
+        top = first.cell_anchor(last, c)
+        if _columns_of_cell(first, last, c) != _columns_of_cell(second, 1, c) or \
+                second.cell_anchor(1, c) != (1, c):
+            continue
+        upper, lower = first.get(*top), second.get(1, c)
+        if (upper is None or str(upper).strip() == "") and lower not in (None, "") and \
+                not _is_heading(lower):
+            for r in range(top[0], last + 1):
+                if first.cell_anchor(r, c) == top:
+                    first.values[r - 1][c - 1] = lower
+                    first.anchor[(r, c)] = top
+
+
+def _continued_boxes(first: Grid, second: Grid) -> dict[tuple[int, int], tuple[int, int]]:
+    """The second part's label boxes that continue the first part's last box (same width, a
+    column that merges labels down): their positions -> the first part's anchor."""
+    last = first.max_row
+    moved: dict[tuple[int, int], tuple[int, int]] = {}
+    for c in [c for c in _label_columns(first) if c <= second.max_column]:
+        if not (_merges_down(first, c) or _merges_down(second, c)):
+            continue
+        if second.cell_anchor(1, c) != (1, c) or \
+                _columns_of_cell(first, last, c) != _columns_of_cell(second, 1, c):
+            continue
+        upper, lower = first.get(last, c), second.get(1, c)
+        if (lower in (None, "") or lower == upper) and not _is_heading(upper):
+            rows = [r for r in range(1, second.max_row + 1) if second.cell_anchor(r, c) == (1, c)]
+            for r in rows:
+                moved[(r, c)] = first.cell_anchor(last, c)
+                second.values[r - 1][c - 1] = upper
+    return moved
+
+
+def _append(first: Grid, second: Grid, name: str, ruled: bool = True) -> Grid:
     if second.max_row and first.max_row and _split_row_tail(first, second):
         # the row the page break cut in two is one row again
         last = first.max_row
@@ -143,11 +223,22 @@ def _append(first: Grid, second: Grid, name: str) -> Grid:
         second = Grid(second.file, second.sheet, second.values[1:],
                       {(r - 1, c): (max(ar - 1, 1), ac) for (r, c), (ar, ac) in second.anchor.items()
                        if r > 1})
+    first = Grid(first.file, first.sheet, [list(row) for row in first.values],
+                 dict(first.anchor), set(first.percent))
+    second = Grid(second.file, second.sheet, [list(row) for row in second.values],
+                  dict(second.anchor), set(second.percent))
+    moved: dict[tuple[int, int], tuple[int, int]] = {}
+    if ruled and first.max_row and second.max_row:      # boxes are ruling lines only when ruled
+        _join_split_labels(first, second)
+        moved = _continued_boxes(first, second)
     offset = first.max_row
     width = max(first.max_column, second.max_column)
     values = [list(row) + [None] * (width - len(row)) for row in first.values + second.values]
     anchor = dict(first.anchor)
     anchor.update({(r + offset, c): (ar + offset, ac) for (r, c), (ar, ac) in second.anchor.items()})
+    for (r, c), target in moved.items():
+        anchor[(r + offset, c)] = target
+        anchor.setdefault(target, target)
     return Grid(first.file, name, values, anchor)
 
 
@@ -230,7 +321,8 @@ def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
                     moved = _onto_columns(grid, columns, text_columns[previous])
                     if moved is not None:
                         first_page = pages[-1][0]
-                        grids[-1] = _append(grids[-1], moved, f"第{first_page}–{number}页")
+                        grids[-1] = _append(grids[-1], moved, f"第{first_page}–{number}页",
+                                            ruled=False)
                         pages[-1] = (first_page, number)
                         continue
                 grids.append(grid)
