@@ -21,8 +21,8 @@ from perfnb.model import (NO_TOTAL, STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, S
                           UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS, UnitTables)
 from perfnb.textwidth import clip, display_width, pad
 from perfnb.evaluation.rules import RuleSet
+from perfnb.vocabulary import SEVERITY_LABELS
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITIES = ("error", "warning", "info")
 # Status colours (text, background): shared meaning with the charts (green/amber/red/grey).
 STATUS_COLORS = {"met": ("#1b5e20", "#e8f5e9"), "partial": ("#8a5a00", "#fff4d6"),

@@ -28,12 +28,13 @@ from typing import Any, Mapping
 import yaml
 
 from perfnb.errors import RulesError
+from perfnb.vocabulary import ACHIEVED, ACHIEVEMENT_LEVELS, NOT_ACHIEVED, PARTIAL
 
 RULESETS_DIR = Path(__file__).parent / "rulesets"
 ENTRY_POINT_GROUP = "perfnb.rulesets"
 REVERSE_RULES = ("ratio", "linear")
-LEVEL_ACHIEVED, LEVEL_PARTIAL, LEVEL_NOT_ACHIEVED = "达成", "部分达成", "未达成"
-QUALITATIVE_LEVEL_NAMES = (LEVEL_ACHIEVED, LEVEL_PARTIAL, LEVEL_NOT_ACHIEVED)
+LEVEL_ACHIEVED, LEVEL_PARTIAL, LEVEL_NOT_ACHIEVED = ACHIEVED, PARTIAL, NOT_ACHIEVED
+QUALITATIVE_LEVEL_NAMES = ACHIEVEMENT_LEVELS           # perfnb.vocabulary
 
 # Every key of a rule set file, with the Chinese description used in error messages.
 KEYS: dict[str, str] = {

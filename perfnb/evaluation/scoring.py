@@ -47,6 +47,7 @@ from perfnb.model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE,
                     OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
                     UNWEIGHTED, WEIGHTED, UnitTables)
 from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
+from perfnb.vocabulary import PARTIAL_WORDS, UNMET_WORDS
 
 PARTIAL_SHARE = 0.6   # a score at or above 60 % of the weight is "partial", below "unmet"
 _EPS = 1e-9
@@ -326,8 +327,7 @@ def qualitative_level_codes(indicators: pd.DataFrame, rules: RuleSet,
 LEVEL_BASES = ("words", "text", "reported", "presumed", None)
 ACHIEVED_LEVEL = QUALITATIVE_LEVEL_NAMES[0]
 # Words of an actual that say the target was not, or only partly, reached.
-_UNMET_WORDS = ("未", "没有", "不足", "不到", "滞后", "延迟", "延期", "推迟", "尚未", "暂未", "无法")
-_PARTIAL_WORDS = ("基本", "部分", "大部分", "较为", "有待", "一般")
+_UNMET_WORDS, _PARTIAL_WORDS = UNMET_WORDS, PARTIAL_WORDS      # perfnb.vocabulary
 
 
 def _compact(value) -> str:

@@ -24,6 +24,7 @@ from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEAD
                                     indicator_sub_column, inferred_role)
 from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
+from perfnb.vocabulary import CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS
 
 NAN = math.nan
 TOTAL_LABELS = ("总分", "总计", "综合得分", "合计总分", "总得分", "自评总分")
@@ -43,6 +44,11 @@ MAX_WEIGHT = 100.0
 BLOCK_TITLES = ("绩效指标", "年度绩效指标", "绩效指标完成情况", "年度绩效指标完成情况", "项目绩效指标",
                 "绩效目标", "年度绩效目标", "指标")
 WEIGHT_TOLERANCE = 0.005
+# Heuristic reach of the readers, named: rows looked at below a funds header, rows after a 总分
+# row that may still hold indicators, the longest 预算执行率 label of an indicator-table row.
+MAX_FUNDS_ROWS = 12
+TOTAL_LOOKAHEAD_ROWS = 3
+MAX_BUDGET_LABEL = 12
 
 
 def parse_cell(grid: Grid, row: int, column: int | None) -> ParsedValue:
@@ -600,11 +606,7 @@ _CEILING_NAME_RE = re.compile(
     r"结余率|结转率|调整率|(?:经费|人员|支出|成本|预算|费用)(?:控制|变动)率|发生率|事故率|投诉率|"
     r"差错率|失误率|不合格率|超支率|流失率|辍学率|故障率|违规率|闲置率|超标率|损耗率")
 
-_LEVEL2_DIMENSIONS = (
-    (("数量", "质量", "时效", "成本"), "产出指标"),
-    (("经济效益", "社会效益", "生态效益", "可持续", "生态环境效益", "效益"), "效益指标"),
-    (("满意",), "满意度指标"),
-)
+_LEVEL2_DIMENSIONS = LEVEL2_DIMENSION_WORDS
 
 
 def _weight_from_share(grid: Grid, header_row: int, columns: dict[str, int],
@@ -614,7 +616,7 @@ def _weight_from_share(grid: Grid, header_row: int, columns: dict[str, int],
     weight, share = columns.get("weight"), extras.get("weight_share")
     if weight is None or share is None:
         return
-    rows = range(header_row + 1, min(grid.max_row, header_row + 40) + 1)
+    rows = range(header_row + 1, min(grid.max_row, header_row + ROLE_CONTENT_ROWS) + 1)
     numbers = sum(parse_cell(grid, r, weight).number is not None for r in rows)
     words = sum(is_sentence(grid.get(r, weight)) or (
         parse_cell(grid, r, weight).number is None and not grid.is_blank(r, weight)) for r in rows)
@@ -655,17 +657,14 @@ def split_weight(label: str) -> tuple[str, float | None]:
 def is_budget_label(text) -> bool:
     """Does a label name budget execution (a 预算执行率 row printed inside the indicator table)?"""
     cleaned = clean_label(text)
-    return cleaned.startswith(("预算执行率", "预算执行情况", "资金执行率")) and len(cleaned) <= 12
+    return cleaned.startswith(("预算执行率", "预算执行情况", "资金执行率")) and \
+        len(cleaned) <= MAX_BUDGET_LABEL
 
 
 UNGRADED_DIMENSION = "未分级指标"
 # An indicator's name that says its dimension (a flat list without 一级/二级 columns):
 # the words of the 二级 headings, and 及时 for 时效.
-_NAME_DIMENSIONS = (
-    (("数量", "质量", "时效", "及时", "成本"), "产出指标"),
-    (("经济效益", "社会效益", "生态效益", "可持续", "效益"), "效益指标"),
-    (("满意",), "满意度指标"),
-)
+_NAME_DIMENSIONS = NAME_DIMENSION_WORDS
 
 
 def _level1_of_name(name: str) -> str:
@@ -788,7 +787,7 @@ def _figures_from_parts(indicator: dict, parts: list[tuple[ParsedValue, ParsedVa
         actual_grade="达成" if reached == len(parts) else "部分达成" if reached else "未达成")
 
 
-_GRADE_WORDS = ("优", "良", "中", "差", "优秀", "良好", "中等", "较差", "合格", "不合格")
+_GRADE_WORDS = CONCLUSION_GRADE_WORDS
 
 
 def _grade_in_row(grid: Grid, row: int, score_column: int | None) -> str | None:
@@ -807,7 +806,7 @@ def _grade_in_row(grid: Grid, row: int, score_column: int | None) -> str | None:
 
 def _is_last_total(grid: Grid, row: int, columns: dict[str, int]) -> bool:
     """Is the 总分 row at ``row`` the table's end (no indicator row follows it)?"""
-    for r in range(row + 1, min(grid.max_row, row + 3) + 1):
+    for r in range(row + 1, min(grid.max_row, row + TOTAL_LOOKAHEAD_ROWS) + 1):
         if grid.row_blank(r):
             continue
         name = columns.get("name")
@@ -1208,7 +1207,7 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
     amount_columns = [columns[k] for k in AMOUNT_KEYS if k in columns]
     first_amount = min(amount_columns)
     label_column = columns.get("label")
-    for r in range(header_row + 1, min(grid.max_row, header_row + 12) + 1):
+    for r in range(header_row + 1, min(grid.max_row, header_row + MAX_FUNDS_ROWS) + 1):
         if grid.row_blank(r):
             if block.lines:
                 break

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from perfnb.reading.values import clean_label
+from perfnb.vocabulary import HEADER_ROLE_RULES
 
 # Indicator table: canonical name -> accepted header texts (cleaned).  The first is the display name.
 INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
@@ -104,19 +105,9 @@ _INDICATOR_EXTRA_LOOKUP = _build_lookup(INDICATOR_EXTRA_HEADERS)
 _BUDGET_LOOKUP = _build_lookup(BUDGET_HEADERS)
 
 
-# Headings no synonym lists: the column's role from the parts of the heading, first rule that
-# matches wins (a 复核 score before any score, a reason before a 说明, 分值 before 分).  What a
-# rule infers is only a candidate: ``blocks.read_indicator_header`` confirms it from the
+# Headings no synonym lists: the column's role from the parts of the heading
+# (vocabulary.HEADER_ROLE_RULES).  What a rule infers is only a candidate: ``blocks.read_indicator_header`` confirms it from the
 # column's content (``roles.confirm_role``) and reports it (HEADER_INFERRED).
-HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
-    ("review_score", re.compile(r"(?:复核|复评|复审|评审)\S*分(?:数|值)?$")),
-    ("deviation_reason", re.compile(r"(?:原因|措施)(?:分析|说明)?$|(?:偏差|未完成|未达成|差异)\S*说明$")),
-    ("weight", re.compile(r"(?:分值|权重|权数|满分|标准分)$")),
-    ("score", re.compile(r"得分$|自评\S*分(?:数)?$")),
-    ("actual", re.compile(r"(?:完成值|完成数|完成量|实际值|实现值|实际数)$|^实际\S*(?:值|数|完成)$")),
-    ("target", re.compile(r"(?:目标值|指标值|计划值|预期值|目标数|计划数)$")),
-    ("measure_unit", re.compile(r"(?:计量|度量)?单位$")),
-)
 
 
 def inferred_role(text) -> str | None:

@@ -21,6 +21,7 @@ from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator
                                    read_indicator_block)
 from perfnb.reading.roles import ROLE_NAMES
 from perfnb.reading.sheets import Grid, label_matches
+from perfnb.vocabulary import GRADE_WORD_PATTERN, YEAR_RE
 
 UNIT_LABELS = {
     "project": ("项目名称", "专项资金名称"),
@@ -39,8 +40,8 @@ GOAL_PLANNED_LABELS = ("预期目标", "项目年度目标", "年度目标", "�
 GOAL_ACTUAL_LABELS = ("实际完成情况", "年度目标完成情况", "目标完成情况", "全年实际完成情况")
 # "本项目自评得分97.94分，自评等级为优。" -> 优
 _GRADE_IN_SENTENCE_RE = re.compile(
-    r"(?:等级|等次|结论|级别)\s*(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|合格|差)")
-_YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+    r"(?:等级|等次|结论|级别)\s*(?:为|是|[:：])\s*[“\"「]?" + GRADE_WORD_PATTERN)
+_YEAR_RE = YEAR_RE
 YEAR_LABELS = ("年度", "项目年度", "预算年度", "填报年度", "评价年度")
 YEAR_TITLE_ROWS = 5            # a year printed without a label counts in the first rows only
 # Labels of the header block: a cell right of a label holding one of these is the next label,

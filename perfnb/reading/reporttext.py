@@ -16,11 +16,12 @@ import re
 from perfnb.reading.assemble import LoadedUnit
 from perfnb.reading.official import grade_in_conclusion
 from perfnb.reading.values import parse_value
+from perfnb import vocabulary
 
 __all__ = ["read_report_text", "REPORT_SUFFIXES", "YEAR_RE"]
 
 NAN = math.nan
-YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+YEAR_RE = vocabulary.YEAR_RE
 _AMOUNT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元"
 _INITIAL_RE = re.compile(r"年初[^。；;]{0,40}?预算(?:数|资金|金额)?(?:为|是|共|合计)?\s*" + _AMOUNT)
 _ADJUSTED_RE = re.compile(r"(?:调整后预算|全年预算)(?:数|资金|金额)?(?:为|是)?\s*" + _AMOUNT)
@@ -31,7 +32,7 @@ _TOTAL_RE = re.compile(r"(?:项目|综合|总体)(?:绩效)?(?:评价|自评)?(?
                        r"([0-9]+(?:\.[0-9]+)?)\s*分"
                        r"|自评总分(?:为|是|[:：])?\s*([0-9]+(?:\.[0-9]+)?)\s*分")
 _GRADE_RE = re.compile(r"(?:绩效级别|评价等级|自评等级|绩效等级|评价结论|等级|级别|等次)"
-                       r"(?:为|是|[:：])\s*[“\"「]?(优秀|良好|中等|较差|优|良|中|差)")
+                       r"(?:为|是|[:：])\s*[“\"「]?" + vocabulary.GRADE_WORD_PATTERN)
 _HEADING1_RE = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _HEADING2_RE = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
 _DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")

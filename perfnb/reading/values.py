@@ -14,22 +14,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# Grade scale, best first.  优/良/中/低/差 is the longest scale in use.
-GRADE_SCALE = ("优", "良", "中", "低", "差")
-ACHIEVED, PARTIAL, NOT_ACHIEVED = "达成", "部分达成", "未达成"
-ACHIEVEMENT_LEVELS = (ACHIEVED, PARTIAL, NOT_ACHIEVED)
+from perfnb.vocabulary import (ACHIEVED, ACHIEVEMENT_LEVELS, ACHIEVEMENT_WORDS, GRADE_SCALE,
+                               GRADE_SUFFIX_WORDS, GRADE_WORDS, MEASURE_WORDS, NOT_ACHIEVED,
+                               OPERATOR_WORDS, PARTIAL, UNIT_MULTIPLES, UNIT_PREFIXES,
+                               UNIT_SYNONYMS)
+  # noqa: F401 (ACHIEVEMENT_LEVELS: re-exported)
 
-# Operator words, longest (and negated) forms first so "不低于" is never read as "低于".
-_OPERATOR_WORDS: list[tuple[str, str]] = [
-    ("大于或等于", ">="), ("小于或等于", "<="), ("大于等于", ">="), ("小于等于", "<="),
-    ("不低于", ">="), ("不少于", ">="), ("不小于", ">="), ("不高于", "<="), ("不超过", "<="),
-    ("不多于", "<="), ("不大于", "<="), ("至少", ">="), ("最多", "<="), ("≥", ">="),
-    (">=", ">="), ("=>", ">="), ("≧", ">="), ("⩾", ">="), ("≮", ">="), ("≤", "<="),
-    ("<=", "<="), ("=<", "<="), ("≦", "<="), ("⩽", "<="), ("≯", "<="),
-    ("大于", ">"), ("高于", ">"), ("超过", ">"), ("小于", "<"),
-    ("低于", "<"), ("等于", "="), ("==", "="), (">", ">"), ("<", "<"), ("=", "="), ("═", "="),
-    ("﹦", "="),
-]
+# Grade scale, achievement levels and operator words: perfnb.vocabulary.
+_OPERATOR_WORDS = OPERATOR_WORDS
 _OPERATOR_RE = re.compile("|".join(re.escape(word) for word, _ in _OPERATOR_WORDS))
 _OPERATOR_OF = dict(_OPERATOR_WORDS)
 # An operator counts only before a number (or a grade: "≥良"): "(≥**人)" inside a name or a
@@ -58,10 +50,7 @@ _RANGE_RE = re.compile(r"^(\D{0,2}?)(\d+(?:\.\d+)?)\s*(%|[^\d\s.,~至到-]{0,3})
                        r"(\d+(?:\.\d+)?)\s*(%|[^\d\s]{0,6})$")
 # A count in Chinese numerals before its measure word: "十二个月", "两次", "三万人次" (not
 # "第四季度", an ordinal, nor "十分", a degree).
-_MEASURE_WORDS = ("个月", "个", "次", "人次", "人", "项", "家", "所", "台", "套", "批", "期",
-                  "篇", "场", "天", "日", "周", "年", "小时", "元", "公里", "千米", "米", "户",
-                  "座", "处", "条", "件", "份", "名", "部", "辆", "本", "间", "栋", "亩", "吨",
-                  "轮", "届", "门", "种", "类", "季度", "支", "片", "块", "棵", "株", "头")
+_MEASURE_WORDS = MEASURE_WORDS
 _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                    "六": 6, "七": 7, "八": 8, "九": 9}
 _CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -84,24 +73,12 @@ def chinese_number(numeral: str) -> int:
     return total + current
 _NOT_APPLICABLE = {"/", "-", "--", "—", "——", "无", "不适用", "n/a", "na", "#n/a", "／", "\\"}
 
-# Achievement words; negatives and partials are matched before the positives they contain.
-_ACHIEVEMENT_WORDS: list[tuple[str, str]] = [
-    ("未达成", NOT_ACHIEVED), ("未完成", NOT_ACHIEVED), ("未达到", NOT_ACHIEVED),
-    ("未实现", NOT_ACHIEVED), ("没有完成", NOT_ACHIEVED), ("没有达到", NOT_ACHIEVED),
-    ("部分达成", PARTIAL), ("基本达成", PARTIAL), ("基本完成", PARTIAL), ("部分完成", PARTIAL),
-    ("基本达到", PARTIAL), ("基本实现", PARTIAL),
-    ("达成", ACHIEVED), ("完成", ACHIEVED), ("达到", ACHIEVED), ("实现", ACHIEVED),
-]
+_ACHIEVEMENT_WORDS = ACHIEVEMENT_WORDS
 _ACHIEVEMENT_RE = re.compile("|".join(re.escape(word) for word, _ in _ACHIEVEMENT_WORDS))
 _ACHIEVEMENT_OF = dict(_ACHIEVEMENT_WORDS)
 
-# Grade words (whole words only: "中" inside "其中" is no grade).
-_GRADE_WORDS = {
-    "优": "优", "优秀": "优", "优等": "优", "良": "良", "良好": "良", "中": "中", "中等": "中",
-    "一般": "中", "合格": "中", "低": "低", "差": "差", "较差": "差", "不合格": "差",
-    "是": ACHIEVED, "否": NOT_ACHIEVED,
-}
-_GRADE_SUFFIX_RE = re.compile(r"(优秀|良好|中等|较差|优|良|差)$")
+_GRADE_WORDS = GRADE_WORDS
+_GRADE_SUFFIX_RE = re.compile("(" + "|".join(GRADE_SUFFIX_WORDS) + ")$")
 _SCALE_RE = re.compile(r"^[优良中低差](?:[、/，,\s|]*[优良中低差]){1,4}$")
 _PUNCT_RE = re.compile(r"[\s:：,，。;；、()（）\[\]【】\"“”'‘’]+")
 
@@ -413,12 +390,7 @@ def _unit_of(suffix: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Units of a target and its actual
 
-# One spelling per unit, for comparing a target's unit with its actual's.
-_UNIT_SYNONYMS = {"个月": "月", "日": "天", "千米": "公里", "km": "公里", "m": "米", "㎡": "平方米",
-                  "周岁": "岁", "小时": "时", "h": "时", "人/次": "人次"}
-# Prefixes that scale a unit, and units that are another's multiple.
-_UNIT_PREFIXES = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
-_UNIT_MULTIPLES = {"公里": ("米", 1000.0), "吨": ("千克", 1000.0), "千克": ("克", 1000.0)}
+_UNIT_SYNONYMS, _UNIT_PREFIXES, _UNIT_MULTIPLES = UNIT_SYNONYMS, UNIT_PREFIXES, UNIT_MULTIPLES
 
 
 def _unit_base(unit: str) -> tuple[str, float]:

@@ -32,6 +32,7 @@ from perfnb.reporting import typst_markup
 from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS,
                     STATUS_LABELS,
                     STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
+from perfnb.vocabulary import SEVERITY_LABELS
 
 __all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title",
            "render_section", "render_report", "section", "report"]
@@ -49,7 +50,6 @@ SECTIONS = {
 NO_REASON = "单位未说明偏差原因"
 NO_BUDGET_REASON = "单位未说明预算执行率偏低的原因"
 LOW_EXECUTION_RATE = 0.9
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 CHINESE_ORDINALS = "一二三四五六七八九十"
 
 

@@ -23,6 +23,7 @@ from perfnb.model import UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS
 from perfnb.reading.values import department_name
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.textwidth import display_width
+from perfnb.vocabulary import SEVERITY_LABELS
 
 __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
            "grade_distribution", "score_rate_matrix", "score_rate_table", "budget_table",
@@ -35,7 +36,6 @@ __all__ = ["load_results", "load_dimensions", "load_findings", "ranking_table",
 
 GRADES = ("优", "良", "中", "差")
 SEVERITIES = ("error", "warning", "info")
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 LEVEL1_DEFAULT_ORDER = ("预算执行率", "产出指标", "效益指标", "满意度指标")
 RESULT_COLUMNS = [
     "unit_id", "department", "implementing_unit", "project", "year", "rules", "total", "grade",

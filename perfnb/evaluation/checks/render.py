@@ -33,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from perfnb.model import FINDING_COLUMNS
+from perfnb.vocabulary import SEVERITY_LABELS  # noqa: F401 (re-exported)
 
 ERROR, WARNING, INFO = "error", "warning", "info"
 SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
-SEVERITY_LABELS = {ERROR: "错误", WARNING: "警告", INFO: "提示"}
 
 
 # -- formatting helpers: text held as codes into its distinct values ----------------------

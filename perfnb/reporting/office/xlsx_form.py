@@ -26,6 +26,7 @@ from perfnb.evaluation.result import UNWEIGHTED_NOTE, achievement_text
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, STATUS_LABELS, is_blank
 from perfnb.reading.values import parse_value
+from perfnb.vocabulary import SEVERITY_LABELS
 from perfnb.reporting.office.xlsx_style import (BODY_FONT, BOLD_FONT, CENTER, HEADER_FILL, HEADER_FONT, LEFT,
                          PERCENT_FORMAT, SCORE_FORMAT, SUBTITLE_FONT, TITLE_FONT, border_range,
                          setup_print, style_cell, text_width, write_table_sheet, write_text)
@@ -37,7 +38,6 @@ FORM_TITLE = "项目支出绩效自评表"
 REPORTED_SCORE_HEADER = "自评得分"    # read back by the loader as 得分 (a header synonym)
 REVIEWED_SCORE_HEADER = "复核得分"    # ignored by the loader
 REVIEWED_RATE_HEADER = "复核执行率"
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 OPERATOR_WORDS = {">=": "大于等于", ">": "大于", "=": "等于", "<=": "小于等于", "<": "小于"}
 
 # Column layout (1-based): the indicator block defines the sheet's 12 columns.
