@@ -414,12 +414,15 @@ class Evaluation:
 
     def _coverage(self) -> dict:
         """How many of the printed indicator rows the total covers (rows that could not be
-        read are left out: ROW_NOT_READ), for one unit's JSON."""
+        read are left out: ROW_NOT_READ, and each table with such rows has a TOTAL_PARTIAL),
+        for one unit's JSON."""
         counted = len(self.indicators)
         observations = self.tables.observations
-        unread = int((observations["code"] == "ROW_NOT_READ").sum()) if len(observations) else 0
-        return {"partial_total": unread > 0, "indicators_counted": counted,
-                "indicators_printed": counted + unread}
+        partial = observations[observations["code"] == "TOTAL_PARTIAL"] if len(observations) \
+            else observations
+        unread = sum(int(f.get("printed", 0)) - int(f.get("counted", 0)) for f in partial["fields"])
+        return {"partial_total": bool(len(partial)), "indicators_counted": counted,
+                "indicators_printed": counted + max(unread, 0)}
 
     def to_json(self, unit_id: str | None = None, indent: int | None = 2) -> str:
         """JSON text: one unit's object; with several units and no ``unit_id``, a list."""

@@ -362,8 +362,10 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         subtotal_column = _is_label_row(grid, r, SUBTOTAL_LABELS, last_label_column)
         if total_column or subtotal_column:
             entry = {"level": "total", "level1": None, "level2": None,
-                     "weight": _reported_number(grid, r, columns.get("weight"), "weight", errors),
-                     "score": _reported_number(grid, r, columns.get("score"), "score", errors),
+                     "weight": _reported_number(grid, r, columns.get("weight"), "weight",
+                                                block.observations),
+                     "score": _reported_number(grid, r, columns.get("score"), "score",
+                                               block.observations),
                      "sheet": grid.sheet, "row": r}
             if total_column:
                 has_total = True
@@ -400,8 +402,10 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
 
         if is_budget_label(level1_text):
             block.budget_row = {
-                "weight": _reported_number(grid, r, columns.get("weight"), "weight", errors),
-                "score": _reported_number(grid, r, columns.get("score"), "score", errors),
+                "weight": _reported_number(grid, r, columns.get("weight"), "weight",
+                                           block.observations),
+                "score": _reported_number(grid, r, columns.get("score"), "score",
+                                          block.observations),
                 "sheet": grid.sheet, "row": r}
             continue
         skip = None
@@ -576,13 +580,11 @@ def _unread_rows(grid: Grid, header_row: int, block: IndicatorBlock,
         return
     for row, name, row_errors in block.unread:
         first = row_errors[0]
-        block.observations.append({
-            "code": "ROW_NOT_READ", "sheet": grid.sheet, "row": row,
-            "column": first.location.column, "indicator": name or None,
-            "fields": {"text": _row_text(grid, row),
-                       "problem": "；".join(e.problem for e in row_errors),
-                       "hint": first.hint or "",
-                       "column_letter": first.location.column_letter or ""}})
+        note = unreadable_note(grid, row, None, first.location.column,
+                               "；".join(e.problem for e in row_errors), first.hint or "",
+                               "该行未参与计分", name)
+        note["fields"]["column_letter"] = first.location.column_letter or ""
+        block.observations.append(note)
     rows = [row for row, _, _ in block.unread]
     block.observations.append({
         "code": "TOTAL_PARTIAL", "sheet": grid.sheet, "row": header_row, "column": None,
@@ -836,7 +838,9 @@ def _classify_subtotal(grid: Grid, row: int, columns: dict[str, int], label_colu
 
 
 def _reported_number(grid: Grid, row: int, column: int | None, key: str,
-                     errors: list[InputError]) -> float:
+                     observations: list[dict]) -> float:
+    """A figure of a 合计/总分 (or 预算执行率) row; one that cannot be read is a ROW_NOT_READ
+    observation (the figure is not checked), never a reason to refuse the form."""
     if column is None:
         return NAN
     parsed = parse_cell(grid, row, column)
@@ -845,10 +849,25 @@ def _reported_number(grid: Grid, row: int, column: int | None, key: str,
         # a total label merged across the weight or score column is no figure
         if parsed.text and not parsed.not_applicable and label not in \
                 TOTAL_LABELS + SUBTOTAL_LABELS and not TOTAL_LABEL_RE.match(label):
-            errors.append(grid.error(f"“{parsed.text}”不是数字", row, column, _header_text(key),
-                                     hint="请填写数字，或留空"))
+            observations.append(unreadable_note(
+                grid, row, column, _header_text(key), parsed.problem or f"“{parsed.text}”不是数字",
+                "请填写数字，或留空", "该数未核对"))
         return NAN
+    if parsed.ocr is not None:
+        observations.append(_ocr_note(grid, row, key, "", parsed))
     return parsed.number
+
+
+def unreadable_note(grid: Grid, row: int, column: int | None, header: str | None, problem: str,
+                    hint: str, effect: str, name: str = "") -> dict:
+    """A ROW_NOT_READ observation: a cell whose value cannot be read, what it costs (``effect``)
+    and how to fix it."""
+    from openpyxl.utils import get_column_letter
+    return {"code": "ROW_NOT_READ", "sheet": grid.sheet, "row": row, "column": header,
+            "indicator": name or None,
+            "fields": {"text": _row_text(grid, row), "problem": problem, "hint": hint,
+                       "effect": effect,
+                       "column_letter": get_column_letter(column) if column else ""}}
 
 
 def _row_note(code: str, grid: Grid, row: int, key: str, name: str, **fields) -> dict:
@@ -1053,6 +1072,7 @@ class FundsBlock:
     lines: list[dict] = field(default_factory=list)     # every line, the total first
     total: dict | None = None
     total_from_lines: bool = False                      # total amounts summed from 其中 lines
+    observations: list[dict] = field(default_factory=list)   # amounts unreadable or OCR'd
 
 
 # Funds written as label–value pairs along one row ("年初预算数：100万元 全年执行数：95万元",
@@ -1239,8 +1259,12 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
             value = parsed[key]
             if value.number is None:
                 if value.text and not value.not_applicable:
-                    errors.append(grid.error(f"金额“{value.text}”不是数字", r, columns.get(key),
-                                             BUDGET_HEADERS[key][0], hint="请填写以万元为单位的数字"))
+                    # located, not a refusal: the amount is left out (the rate then cannot be
+                    # computed from it) and the rest of the form is read
+                    block.observations.append(unreadable_note(
+                        grid, r, columns.get(key), BUDGET_HEADERS[key][0],
+                        value.problem or f"金额“{value.text}”不是数字", "请填写以万元为单位的数字",
+                        "该金额未读入"))
                 line[key] = NAN
             elif value.number < 0:
                 errors.append(grid.error(f"金额 {value.number:g} 是负数", r, columns.get(key),
@@ -1248,6 +1272,11 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                 line[key] = NAN
             else:
                 line[key] = round(value.number * scale, 6) if scale != 1 else value.number
+                if value.ocr is not None:
+                    block.observations.append({
+                        "code": "OCR_DIGITS", "sheet": grid.sheet, "row": r,
+                        "column": BUDGET_HEADERS[key][0], "indicator": None,
+                        "fields": {"text": value.ocr, "number": f"{value.number:g}{value.unit}"}})
         block.lines.append(line)
         if is_total and block.total is None:
             weight = parse_cell(grid, r, columns.get("weight"))

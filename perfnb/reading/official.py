@@ -96,6 +96,7 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         block = read_funds_block(grid, funds[0], funds[1], errors)
         loaded.budget = block.total
         loaded.budget_lines = list(block.lines)
+        loaded.observations.extend(block.observations)
     else:
         loaded.budget = read_funds_pairs(grid, above)
 

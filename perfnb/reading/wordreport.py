@@ -408,6 +408,7 @@ def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUn
             if block.total is not None:
                 loaded.budget = block.total
                 loaded.budget_lines = list(block.lines)
+                loaded.observations.extend(block.observations)
                 break
     for grid in header_tables[:1]:
         header = LoadedUnit(source=file, layout=layout)

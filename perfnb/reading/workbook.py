@@ -84,6 +84,7 @@ def read_workbook(book: Book) -> LoadedUnit:
         header = find_funds_header(grid)
         if header is not None:
             block = read_funds_block(grid, header[0], header[1], errors)
+            loaded.observations.extend(block.observations)
             loaded.budget = block.total
             loaded.budget_lines = list(block.lines)
     grid = book.grid(INDICATOR_SHEET)

@@ -216,3 +216,17 @@ def test_funds_written_as_label_value_pairs_along_one_row(cells, expected):
     got = tuple(None if math.isnan(budget[k]) else budget[k] for k in ("initial", "adjusted", "executed"))
     assert got == expected
     assert result.to_dict()["budget"]["rate"] == round(expected[2] / (expected[1] or expected[0]), 4)
+
+
+def test_unreadable_figures_of_total_rows_and_funds_are_located_not_refusals():
+    rows = BASIC + [["总分"] * 5 + [100, "九十六分", ""]]
+    funds = [["", "年度资金总额", "M.8", 100, "9O", 10, "90%", 9]]
+    tables, result = read(form(rows, funds=funds, merges=[(10, 1, 10, 5)])[0])
+    notes = {(o["row"], o["column"]): o["fields"] for o in observations(tables, "ROW_NOT_READ")}
+    assert set(notes) == {(5, "年初预算数"), (10, "得分")}
+    assert notes[(10, "得分")]["effect"] == "该数未核对"
+    assert "“M”不是数字" in notes[(5, "年初预算数")]["problem"]
+    assert tables.budgets.iloc[0]["executed"] == 90          # "9O" read as 90, with a warning
+    assert [o["row"] for o in observations(tables, "OCR_DIGITS")] == [5]
+    data = result.to_dict()
+    assert data["budget"]["rate"] == 0.9 and data["partial_total"] is False

@@ -387,12 +387,12 @@ class TotalFacts:
 
     @cached_property
     def partial(self) -> np.ndarray:
-        """Per unit: True when indicator rows could not be read (ROW_NOT_READ), so the computed
-        total covers only part of the form (TOTAL_PARTIAL says so; totals are not compared)."""
+        """Per unit: True when indicator rows could not be read, so the computed total covers
+        only part of the form (TOTAL_PARTIAL says so; totals are not compared)."""
         partial = np.zeros(self.n, dtype=bool)
         facts = self.ctx.observations
         if facts is not None:
-            partial[facts.unit_code[facts.rows_of("ROW_NOT_READ")]] = True
+            partial[facts.unit_code[facts.rows_of("TOTAL_PARTIAL")]] = True
         return partial
 
     @cached_property

@@ -145,12 +145,13 @@ ROW_NOT_READ = observation_check(
     title="指标行无法读取", summary="一行指标的分值、得分、指标值或完成值无法读出，该行未计分，其余各行照常评分",
     what="某一行三级指标的分值缺失或不是数字，或得分、指标值、实际完成值无法读出数值"
          "（如“M.8万元”）。这一行没有读入、不参与计分；表中其余各行照常读取和评分，"
-         "总分因此只是部分指标的合计（见 TOTAL_PARTIAL）。",
+         "总分因此只是部分指标的合计（见 TOTAL_PARTIAL）。合计行、总分行或资金表中无法读出的数"
+         "同样列出，该数不参与核对。",
     why="一行填错不应使整张表无法评价；但这一行没有计分，总分和等级不完整，须由单位更正后重新评价。",
     example="第 14 行“培训人数”分值为空：该行未计分，请填写该指标的分值（数字）。",
     basis=f"{BASIS_10}：绩效指标的分值、指标值和实际完成值应填写完整、准确。",
-    fields=("text", "problem", "hint", "column_letter"),
-    message="该行（{text}）无法读取：{problem}，未参与计分。{hint}")
+    fields=("text", "problem", "hint", "effect", "column_letter"),
+    message="该行（{text}）无法读取：{problem}，{effect}。{hint}")
 
 TOTAL_PARTIAL = observation_check(
     code="TOTAL_PARTIAL", severity=WARNING,
