@@ -439,10 +439,16 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         row_notes: list[dict] = []
         indicator = derive_indicator(grid, r, columns, row_level1, level2, name, row_errors,
                                      row_notes, label_weights.get(r))
-        if row_errors:
-            # one bad row does not cost the form: it is left out, located and said
+        weight_header = _header_text("weight")
+        if any(e.location.column == weight_header for e in row_errors):
+            # one bad row does not cost the form: without its weight it is left out (the total
+            # is then partial), located and said
             block.unread.append((r, name, row_errors))
             continue
+        if row_errors:
+            # a target, actual or score that cannot be read: the row keeps its weight and is
+            # scored as missing that value (never a guessed number); each cell is located
+            _keep_unreadable(grid, r, name, indicator, row_errors, block.observations)
         block.observations.extend(row_notes)
         _share_merged(grid, r, columns, indicator, shared, block)
         indicator["extra"] = {key: normalise_text(grid.get(r, column))
@@ -527,11 +533,13 @@ def _share_merged(grid: Grid, row: int, columns: dict[str, int], indicator: dict
 def weights_from_labels(grid: Grid, header_row: int, columns: dict[str, int],
                         observations: list[dict]) -> dict[int, float]:
     """Weights printed only in the 一级/二级 labels ("数量指标15分", "产出指标（50分）") of a
-    table without a 分值 column: row -> its share of its group's weight (the group's weight
-    split equally over its indicator rows), one WEIGHT_FROM_LABEL observation per group.
+    table without a 分值 column, where each labelled group is scored as one (a single row, or
+    one score merged over its rows): row -> its share of its group's weight (so the group's
+    score is its weight times its rows' mean achievement), one WEIGHT_FROM_LABEL per group.
 
-    Empty when no label carries a weight: a form that prints no weights at all is read as
-    such elsewhere ("weights absent"), never given invented weights here."""
+    Empty ("weights absent") when no label carries a weight, or when a group's rows are scored
+    one by one (the unit's own scores per row under a group weight: the 20+80 templates): no
+    weight is invented for a row; such forms are the unweighted reading's."""
     groups: dict[tuple[str, str], tuple[float, str, int, list[int]]] = {}
     level1 = level2 = ""
     level1_weight = level2_weight = None
@@ -554,6 +562,14 @@ def weights_from_labels(grid: Grid, header_row: int, columns: dict[str, int],
             continue
         entry = groups.setdefault(key, (weight, label, r, []))
         entry[3].append(r)
+    score = columns.get("score")
+    for weight, label, first, rows in groups.values():
+        # the group is the unit that is scored only when it has one row, or one score merged
+        # over all its rows; rows scored one by one under a group weight print no weights of
+        # their own, and none is invented for them (an unweighted form: read elsewhere)
+        if len(rows) > 1 and (score is None or
+                              len({grid.cell_anchor(r, score) for r in rows}) != 1):
+            return {}
     weights: dict[int, float] = {}
     for weight, label, first, rows in groups.values():
         share = round(weight / len(rows), 6)
@@ -564,6 +580,27 @@ def weights_from_labels(grid: Grid, header_row: int, columns: dict[str, int],
             "fields": {"label": normalise_text(label), "weight": f"{weight:g}", "count": len(rows),
                        "share": f"{share:g}"}})
     return weights
+
+
+def _keep_unreadable(grid: Grid, row: int, name: str, indicator: dict,
+                     row_errors: list[InputError], observations: list[dict]) -> None:
+    """An indicator row kept although a value of it cannot be read: the value is missing
+    (a target or actual: the indicator is quantitative with that number absent, so it scores
+    0 as missing; a score: not checked) and each unreadable cell a VALUE_NOT_READ."""
+    headers = {_header_text(key): key for key in ("target", "actual", "score")}
+    for error in row_errors:
+        key = headers.get(error.location.column)
+        if key in ("target", "actual"):
+            indicator[key] = NAN
+            indicator.update(kind=KIND_QUANTITATIVE, operator=indicator["operator"] or ">=",
+                             target_grade=None)
+            effect = "该项按缺少数据计分"
+        else:
+            effect = "该数未核对"
+        note = unreadable_note(grid, row, None, error.location.column, error.problem,
+                               error.hint or "", effect, name)
+        note["fields"]["column_letter"] = error.location.column_letter or ""
+        observations.append(note)
 
 
 def _unread_rows(grid: Grid, header_row: int, block: IndicatorBlock,
@@ -583,6 +620,7 @@ def _unread_rows(grid: Grid, header_row: int, block: IndicatorBlock,
         note = unreadable_note(grid, row, None, first.location.column,
                                "；".join(e.problem for e in row_errors), first.hint or "",
                                "该行未参与计分", name)
+        note["code"] = "ROW_NOT_READ"
         note["fields"]["column_letter"] = first.location.column_letter or ""
         block.observations.append(note)
     rows = [row for row, _, _ in block.unread]
@@ -860,10 +898,10 @@ def _reported_number(grid: Grid, row: int, column: int | None, key: str,
 
 def unreadable_note(grid: Grid, row: int, column: int | None, header: str | None, problem: str,
                     hint: str, effect: str, name: str = "") -> dict:
-    """A ROW_NOT_READ observation: a cell whose value cannot be read, what it costs (``effect``)
-    and how to fix it."""
+    """A VALUE_NOT_READ observation: a cell whose value cannot be read, what it costs
+    (``effect``) and how to fix it (ROW_NOT_READ when the whole row is left out)."""
     from openpyxl.utils import get_column_letter
-    return {"code": "ROW_NOT_READ", "sheet": grid.sheet, "row": row, "column": header,
+    return {"code": "VALUE_NOT_READ", "sheet": grid.sheet, "row": row, "column": header,
             "indicator": name or None,
             "fields": {"text": _row_text(grid, row), "problem": problem, "hint": hint,
                        "effect": effect,

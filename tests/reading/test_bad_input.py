@@ -176,9 +176,11 @@ def test_an_approximate_target_is_read_with_a_finding_not_refused(tmp_path, targ
 def test_unparsable_target_on_quantitative(tmp_path, target):
     rows = replace_indicator(WORKBOOK_INDICATORS, 1, target=target, kind="定量")
     tables = load_unit(build_workbook(tmp_path / "t.xlsx", indicators=rows))
-    noted = tables.observations[tables.observations["code"] == "ROW_NOT_READ"]
+    noted = tables.observations[tables.observations["code"] == "VALUE_NOT_READ"]
     assert len(noted) == 1 and (noted.iloc[0]["row"], noted.iloc[0]["column"]) == (3, "年度指标值")
     assert "定量" in noted.iloc[0]["fields"]["problem"]
+    kept = tables.indicators.set_index("row").loc[3]        # kept, scored as missing its target
+    assert kept["kind"] == "quantitative" and kept["target"] != kept["target"]
 
 
 def test_descriptive_target_on_qualitative_is_fine(tmp_path):
@@ -215,9 +217,9 @@ def test_several_bad_rows_are_each_a_finding_and_the_rest_is_scored(tmp_path):
     rows = replace_indicator(WORKBOOK_INDICATORS, 0, target="≥3≤5")
     rows = replace_indicator(rows, 2, weight="十")
     tables = load_unit(build_workbook(tmp_path / "many.xlsx", indicators=rows))
-    noted = tables.observations[tables.observations["code"] == "ROW_NOT_READ"]
-    assert sorted(noted["row"]) == [2, 4]
-    assert len(tables.indicators) == len(rows) - 2
+    noted = tables.observations[tables.observations["code"].isin(["ROW_NOT_READ", "VALUE_NOT_READ"])]
+    assert sorted(zip(noted["row"], noted["code"])) == [(2, "VALUE_NOT_READ"), (4, "ROW_NOT_READ")]
+    assert len(tables.indicators) == len(rows) - 1            # only the row without a weight
 
 
 # --- CSV ---------------------------------------------------------------------------------------

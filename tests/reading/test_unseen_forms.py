@@ -127,14 +127,17 @@ def test_an_ocr_d_form_is_read_with_warnings_and_its_garbled_row_located():
     found = indicators(result)
     assert found["培训人数"]["target"] == 100 and found["培训人数"]["actual"] == 120
     assert found["群众知晓率"]["weight"] == 30 and found["满意度"]["reported_score"] == 10
-    assert "培训场次" not in found
+    # the garbled actual is no guessed number: the row keeps its weight, scored as missing
+    assert found["培训场次"]["actual"] is None and found["培训场次"]["status"] == "missing"
+    assert found["培训场次"]["score"] == 0 and found["培训场次"]["weight"] == 10
     ocr = {(o["row"], o["column"]): o["fields"]["text"] for o in observations(tables, "OCR_DIGITS")}
-    assert ocr == {(8, "年度指标值"): "≥l00人", (8, "实际完成值"): "l20人", (10, "分值"): "3O",
-                   (11, "得分"): "IO"}            # (the unread row's "≥IO场" is not noted)
-    finding = result.findings[result.findings["code"] == "ROW_NOT_READ"].iloc[0]
+    assert ocr == {(8, "年度指标值"): "≥l00人", (8, "实际完成值"): "l20人", (9, "年度指标值"): "≥IO场",
+                   (10, "分值"): "3O", (11, "得分"): "IO"}
+    finding = result.findings[result.findings["code"] == "VALUE_NOT_READ"].iloc[0]
     assert (finding["row"], finding["column"]) == (9, "实际完成值")
-    assert "“M.8场”中的“M”不是数字" in finding["message"]
-    assert result.to_dict()["partial_total"] is True
+    assert "“M.8场”中的“M”不是数字" in finding["message"] and "按缺少数据计分" in finding["message"]
+    assert {"MISSING_VALUE", "TEXT_ACTUAL"} & set(result.findings["code"])
+    assert result.to_dict()["partial_total"] is False
 
 
 # --- part 4: weights written differently ---------------------------------------------------------
@@ -149,22 +152,34 @@ def test_a_weight_written_as_a_percentage_is_that_many_points():
 NO_WEIGHT_HEADER = ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "得分", "偏差原因分析及改进措施"]
 
 
-def test_weights_only_in_the_labels_are_the_groups_weights_shared_by_their_rows():
-    rows = [["产出指标（60分）", "数量指标40分", "培训人数", "≥100人", "120人", 20, ""],
-            ["", "", "培训场次", "≥10场", "5场", 10, "场地不足"],
+def test_weights_only_in_the_labels_are_the_groups_weights_when_each_group_is_scored_once():
+    rows = [["产出指标（60分）", "数量指标40分", "培训人数", "≥100人", "120人", 30, ""],
+            ["", "", "培训场次", "≥10场", "5场", 30, "场地不足"],
             ["", "质量指标20分", "合格率", "≥90%", "95%", 20, ""],
             ["效益指标（30分）", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, ""]]
-    merges = [(8, 1, 10, 1), (8, 2, 9, 2)]
+    merges = [(8, 1, 10, 1), (8, 2, 9, 2), (8, 6, 9, 6)]      # one score for 数量指标's two rows
     tables, result = read(form(rows, header=NO_WEIGHT_HEADER, merges=merges)[0])
     found = indicators(result)
     assert {n: i["weight"] for n, i in found.items()} == {"培训人数": 20, "培训场次": 20, "合格率": 20,
                                                           "群众知晓率": 30}
-    assert found["培训场次"]["score"] == 10 and found["培训场次"]["level2"] == "数量指标"
+    # the group scores its weight times its rows' mean achievement: 20 + 10 = 30 of 40
+    assert found["培训人数"]["score"] + found["培训场次"]["score"] == 30
+    assert found["培训场次"]["status"] == "unmet" and found["培训场次"]["level2"] == "数量指标"
     notes = {o["fields"]["label"]: o["fields"] for o in observations(tables, "WEIGHT_FROM_LABEL")}
     assert notes["数量指标40分"]["count"] == 2 and notes["数量指标40分"]["share"] == "20"
     assert set(notes) == {"数量指标40分", "质量指标20分", "效益指标（30分）"}
     assert result.to_dict()["weight_total"] == 100
-    assert not len(result.findings[result.findings["code"] == "WEIGHT_ROLLUP"])
+    assert not len(result.findings[result.findings["code"].isin(["WEIGHT_ROLLUP", "SUBTOTAL_MISMATCH"])])
+
+
+def test_group_weights_over_rows_scored_one_by_one_invent_no_row_weights():
+    # the 20+80 templates: 产出指标 (40分) over rows each with the unit's own score: weights absent
+    from perfnb.reading.blocks import indicator_header, weights_from_labels
+    rows = [["产出指标（40分）", "数量指标", "公猪舍", "22.8", "22.8", 1, ""],
+            ["", "", "种公猪", "2", "2", 2, ""]]
+    g, start = form(rows, header=NO_WEIGHT_HEADER, merges=[(8, 1, 9, 1)])
+    assert weights_from_labels(g, start, {"level1": 1, "level2": 2, "name": 3, "score": 6}, []) == {}
+    assert indicator_header(g) is None
 
 
 def test_a_form_printing_no_weight_anywhere_is_not_given_weights_here():
@@ -222,7 +237,7 @@ def test_unreadable_figures_of_total_rows_and_funds_are_located_not_refusals():
     rows = BASIC + [["总分"] * 5 + [100, "九十六分", ""]]
     funds = [["", "年度资金总额", "M.8", 100, "9O", 10, "90%", 9]]
     tables, result = read(form(rows, funds=funds, merges=[(10, 1, 10, 5)])[0])
-    notes = {(o["row"], o["column"]): o["fields"] for o in observations(tables, "ROW_NOT_READ")}
+    notes = {(o["row"], o["column"]): o["fields"] for o in observations(tables, "VALUE_NOT_READ")}
     assert set(notes) == {(5, "年初预算数"), (10, "得分")}
     assert notes[(10, "得分")]["effect"] == "该数未核对"
     assert "“M”不是数字" in notes[(5, "年初预算数")]["problem"]

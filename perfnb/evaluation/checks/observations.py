@@ -142,16 +142,28 @@ HEADER_INFERRED = observation_check(
 
 ROW_NOT_READ = observation_check(
     code="ROW_NOT_READ", severity=ERROR,
-    title="指标行无法读取", summary="一行指标的分值、得分、指标值或完成值无法读出，该行未计分，其余各行照常评分",
-    what="某一行三级指标的分值缺失或不是数字，或得分、指标值、实际完成值无法读出数值"
-         "（如“M.8万元”）。这一行没有读入、不参与计分；表中其余各行照常读取和评分，"
-         "总分因此只是部分指标的合计（见 TOTAL_PARTIAL）。合计行、总分行或资金表中无法读出的数"
-         "同样列出，该数不参与核对。",
+    title="指标行无法读取", summary="一行指标的分值无法读出，该行未计分，其余各行照常评分",
+    what="某一行三级指标的分值缺失、不是数字或超出 0–100。这一行没有读入、不参与计分；"
+         "表中其余各行照常读取和评分，总分因此只是部分指标的合计（见 TOTAL_PARTIAL）。"
+         "（分值读得出、只是指标值、完成值或得分读不出的行照常计分，见 VALUE_NOT_READ。）",
     why="一行填错不应使整张表无法评价；但这一行没有计分，总分和等级不完整，须由单位更正后重新评价。",
     example="第 14 行“培训人数”分值为空：该行未计分，请填写该指标的分值（数字）。",
     basis=f"{BASIS_10}：绩效指标的分值、指标值和实际完成值应填写完整、准确。",
     fields=("text", "problem", "hint", "effect", "column_letter"),
     message="该行（{text}）无法读取：{problem}，{effect}。{hint}")
+
+VALUE_NOT_READ = observation_check(
+    code="VALUE_NOT_READ", severity=ERROR,
+    title="数值无法读取", summary="一个单元格的数值无法读出，不猜测；该指标按缺少数据计分，或该数不参与核对",
+    what="指标值、实际完成值、得分，或合计行、总分行、资金表中的一个数无法读出数值（如“M.8万元”"
+         "“两个比较符号”“九十六分”）。perfnb 不猜测这个数：指标值或实际完成值读不出的，该指标保留分值、"
+         "按缺少数据计分（0 分，并有 MISSING_VALUE 或 TEXT_ACTUAL）；得分、合计、总分或金额读不出的，该数不参与核对。"
+         "其余各行、各数照常读取和评分。",
+    why="猜出来的数可能是错的；读不出的数须由单位按原件更正，但不应使整张表无法评价。",
+    example="第 26 行“绿化、水电费等成本”年度指标值“M.8万元”中的“M”不是数字：该项按缺少数据计分。",
+    basis=f"{BASIS_10}：指标值、实际完成值应填写准确的数值。",
+    fields=("text", "problem", "hint", "effect", "column_letter"),
+    message="该行（{text}）的数无法读取：{problem}，{effect}。{hint}")
 
 TOTAL_PARTIAL = observation_check(
     code="TOTAL_PARTIAL", severity=WARNING,
@@ -205,5 +217,5 @@ GROUP_SHARED = observation_check(
 
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
           RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
-          ROW_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS,
+          ROW_NOT_READ, VALUE_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS,
           WEIGHT_FROM_LABEL, GROUP_SHARED)
