@@ -267,6 +267,9 @@ def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader |
             header = read_indicator_header(grid, r)
             if WEIGHTED_HEADER <= header.columns.keys() and len(header.columns) >= 4:
                 return header
+            if {"name", "weight", "score"} <= header.columns.keys() and len(header.columns) >= 4 \
+                    and "actual" not in header.columns:
+                return header      # a rubric: weights and the unit's scores, no target or actual
             if "weight" not in header.columns and {"name", "target"} <= header.columns.keys() \
                     and ({"actual", "score"} & header.columns.keys()) and \
                     weights_from_labels(grid, header.row, header.columns, []):
@@ -420,7 +423,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             skip = _why_not_an_indicator(grid, r, columns)
             if skip is None:
                 continue          # nothing of its own: an empty row inside merged labels
-        elif not name and grid.is_blank(r, columns["target"]) and not has_data:
+        elif not name and _blank_cell(grid, r, columns.get("target")) and not has_data:
             continue
         elif name and not has_data:
             skip = "只有指标名称，没有指标值、完成值、分值和得分"
@@ -433,7 +436,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                 "indicator": name or None,
                 "fields": {"text": _row_text(grid, r), "reason": skip}})
             continue
-        if not name and grid.is_blank(r, columns["target"]):
+        if not name and _blank_cell(grid, r, columns.get("target")):
             continue
         row_errors: list[InputError] = []
         row_notes: list[dict] = []
@@ -750,6 +753,11 @@ def _level1_of_level2(level2: str) -> str:
         if any(word in level2 for word in words):
             return dimension
     return ""
+
+
+def _blank_cell(grid: Grid, row: int, column: int | None) -> bool:
+    """A cell with nothing in it, or a column the table does not have."""
+    return column is None or grid.is_blank(row, column)
 
 
 def _label_text(grid: Grid, row: int, column: int | None) -> str:

@@ -458,9 +458,11 @@ def normalise_level2(label) -> str:
 
 
 def normalise_name(label) -> str:
-    """The 三级指标 as written, on one line (newlines and repeated spaces removed)."""
+    """The 三级指标 as written, on one line (newlines and repeated spaces removed, and a space
+    between two Chinese characters: a line break a web page or a PDF turned into a space)."""
     text = normalise_text(label)
     text = re.sub(r"\s*\n\s*", "", text)
+    text = re.sub(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])", "", text)
     return re.sub(r"\s{2,}", " ", text)
 
 
