@@ -120,11 +120,22 @@ def inferred_role(text) -> str | None:
     for role, pattern in HEADER_ROLE_RULES:
         if pattern.search(key):
             return role
-    return None
+    # an OCR'd heading whose characters came out of order ("考值参分" for 参考分值, a two-line
+    # cell read across): the role of the listed or rule-read heading with the same characters
+    return _SCRAMBLED.get("".join(sorted(key)))
 
 
 # A heading longer than this is a sentence, not a column heading whose parts can be read.
 MAX_ROLE_HEADING = 12
+
+
+# Headings whose characters OCR may scramble: every listed data heading, and headings the
+# rules read that forms are known to print (参考分值).
+_KNOWN_UNLISTED = {"参考分值": "weight", "自评分": "score", "年终完成值": "actual"}
+_SCRAMBLED = {"".join(sorted(name)): canonical
+              for canonical, names in INDICATOR_HEADERS.items() for name in names
+              if len(name) >= 4 and canonical not in ("level1", "level2", "name")}
+_SCRAMBLED.update({"".join(sorted(name)): role for name, role in _KNOWN_UNLISTED.items()})
 
 
 def indicator_column(text) -> str | None:

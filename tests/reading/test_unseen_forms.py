@@ -19,7 +19,7 @@ BASIC = [["产出指标", "数量指标", "培训人数", "≥100人", "120人",
 # --- part 3: headers never seen before ------------------------------------------------------
 
 @pytest.mark.parametrize("heading, role", [
-    ("参考分值", "weight"), ("参考分值(%)", "weight"), ("考核权重", "weight"),
+    ("参考分值", "weight"), ("考值参分", "weight"), ("参考分值(%)", "weight"), ("考核权重", "weight"),
     ("自评分", "score"), ("单位自评分数", "score"), ("项目得分", "score"),
     ("年终完成值", "actual"), ("实际完成量", "actual"), ("年底实现值", "actual"),
     ("年度计划目标值", "target"), ("本年指标值", "target"),
@@ -179,14 +179,14 @@ def test_group_weights_over_rows_scored_one_by_one_invent_no_row_weights():
             ["", "", "种公猪", "2", "2", 2, ""]]
     g, start = form(rows, header=NO_WEIGHT_HEADER, merges=[(8, 1, 9, 1)])
     assert weights_from_labels(g, start, {"level1": 1, "level2": 2, "name": 3, "score": 6}, []) == {}
-    assert indicator_header(g) is None
+    assert "weight" not in indicator_header(g).columns      # read as an unweighted form
 
 
 def test_a_form_printing_no_weight_anywhere_is_not_given_weights_here():
     from perfnb.reading.blocks import indicator_header, weights_from_labels
     rows = [["产出指标", "数量指标", "培训人数", "≥100人", "120人", 20, ""]]
     g, start = form(rows, header=NO_WEIGHT_HEADER)
-    assert indicator_header(g) is None
+    assert "weight" not in indicator_header(g).columns      # read as an unweighted form
     assert weights_from_labels(g, start, {"level1": 1, "level2": 2, "name": 3}, []) == {}
 
 
