@@ -233,16 +233,18 @@ def show_title(result, unit_id=None) -> None:
     """The report title (project, unit, year) as a heading.
 
     The output also carries, in its metadata under ``perfnb.result``, the unit's result as
-    this kernel computed it (:meth:`Evaluation.to_dict`, the JSON of ``result.json``):
-    invisible in the report, it lets ``perfnb verify`` compare ``result.json`` with the
-    notebook (see :mod:`perfnb.running.crosscheck`).
+    this kernel computed it (:meth:`Evaluation.to_dict`, the JSON of ``result.json``) and
+    under ``perfnb.title`` the report's title: invisible in the report, this record is what
+    ``perfnb run``/``batch`` write result.json, the manifest entry and the summaries from
+    (the unit is read and evaluated once, in the kernel), and what ``perfnb verify``
+    compares ``result.json`` with (see :mod:`perfnb.running.crosscheck`).
     """
     from perfnb.reporting.narrative import environment, render_title_typst, report_context
     context = report_context(result, unit_id)
     figures = json.loads(json.dumps(result.to_dict(unit_id), ensure_ascii=False))
     _display_both(environment().get_template("title.html.j2").render(**context),
                   render_title_typst(context), context["title"],
-                  metadata={"perfnb": {"result": figures}})
+                  metadata={"perfnb": {"result": figures, "title": context["title"]}})
 
 
 def show_section(result, section_id: str, unit_id=None, heading: bool = False) -> None:

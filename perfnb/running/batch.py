@@ -184,7 +184,7 @@ class Batch:
                 "key": job.key, "formats": self.formats, "rules": job.rules.get("given"),
                 "template": self.template, "kernel_name": self.kernel_name,
                 "form": job.parameters.get("form"), "review": job.parameters.get("review"),
-                "review_rules": self.review_rules}
+                "review_rules": self.review_rules, "plan": job.plan}
 
     def _execute(self, jobs: list[UnitJob], to_run: list[UnitJob], manifest: Manifest,
                  context: dict[str, Any]) -> None:

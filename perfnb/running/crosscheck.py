@@ -36,15 +36,22 @@ class CrossReport:
     units: int = 0
 
 
-def notebook_result(nb: dict) -> dict | None:
-    """The result the notebook's kernel recorded (None if this notebook has none)."""
+def notebook_record(nb: dict) -> dict | None:
+    """What the notebook's kernel recorded about its unit (``{"result": …, "title": …}``,
+    :func:`perfnb.notebook.show_title`), None if this notebook has no record."""
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []) or []:
             meta = output.get("metadata") or {}
             value = meta.get(RESULT_METADATA_KEY) if isinstance(meta, dict) else None
             if isinstance(value, dict) and isinstance(value.get("result"), dict):
-                return value["result"]
+                return value
     return None
+
+
+def notebook_result(nb: dict) -> dict | None:
+    """The result the notebook's kernel recorded (None if this notebook has none)."""
+    record = notebook_record(nb)
+    return record["result"] if record else None
 
 
 def _differences(a: Any, b: Any, path: str = "") -> list[str]:

@@ -60,6 +60,9 @@ def _read_result(out_dir: Path) -> dict[str, Any]:
 def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
     """Run one unit (in a worker process or on a Dask worker) and hash what it wrote.
 
+    ``task["plan"]`` is the unit's plan made by the batch (resolved inputs, form, unit id):
+    the worker does not plan (read the input) again.
+
     Never raises for a unit's own failure: the outcome carries status and message.
     """
     started, clock = now_iso(), time.perf_counter()
@@ -71,7 +74,7 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
         run = run_unit(task["input_path"], out_root, task["formats"], task["rules"],
                        template=task.get("template"), kernel_name=task.get("kernel_name"),
                        form=task.get("form"), review=task.get("review"),
-                       review_rules=task.get("review_rules"))
+                       review_rules=task.get("review_rules"), plan=task.get("plan"))
         status, message = run.status, run.message or ""
         out_dir = Path(run.out_dir)
     except PerfnbError as error:

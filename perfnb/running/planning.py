@@ -135,6 +135,7 @@ class UnitJob:
     plan_error: str | None = None
     outcome: dict[str, Any] | None = None
     rules: dict[str, Any] = field(default_factory=dict)  # identity of the rule set it uses
+    plan: Any = None              # the runner's UnitPlan: sent to the worker, never remade there
 
 
 def _hash_inputs(paths: list[Path]) -> list[dict[str, Any]]:
@@ -223,7 +224,7 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
         key = f"{department_folder}/{unit_folder}"
         ensure_inside(out_root, out_root / key)
         job = UnitJob(path, unit_id, dept, key, _hash_inputs(input_files), parameters,
-                      plan_error=error, rules=unit_identity)
+                      plan_error=error, rules=unit_identity, plan=plan)
         job.fingerprint = _fingerprint(job, {**context, "rules_sha256": unit_identity["sha256"]})
         jobs.append(job)
     by_key: dict[str, list[UnitJob]] = {}

@@ -25,6 +25,7 @@ from pathlib import Path
 from perfnb.errors import InputError, ParameterError, PerfnbError
 from perfnb.reading.values import department_name
 from perfnb.running import kernels
+from perfnb.running.crosscheck import notebook_record
 from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
     ensure_inside, safe_component
 
@@ -236,6 +237,23 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
     return kernel
 
 
+def result_json(result: dict) -> str:
+    """The text of result.json: the kernel's record, as the notebook holds it."""
+    return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
+
+
+def _office_evaluation(plan: UnitPlan, rule_set, parameters: dict):
+    """The Evaluation the Word and Excel writers need (they take the tables, not the JSON):
+    only for --formats docx/xlsx is the unit read again in this process."""
+    from perfnb.reading import load_unit
+    from perfnb.evaluation.evaluator import evaluate
+    selector = {"unit_id": plan.unit_id}
+    if plan.parameters.get("form") is not None:
+        selector["form"] = plan.parameters["form"]
+    return evaluate(load_unit(plan.input_files[0], selector, review=plan.parameters.get("review")),
+                    rule_set, review_rules=parameters.get("review_rules"))
+
+
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
              template=None, kernel_name=None, form=None, plan: UnitPlan | None = None,
              review=None, review_rules=None) -> UnitRun:
@@ -306,30 +324,21 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     run = UnitRun(unit_id=plan.unit_id, department=plan.department, status="passed",
                   out_dir=out_dir, started=started, finished=finished, host=host)
     unit_info = {"unit_id": plan.unit_id, "department": plan.department, "project": ""}
-    title = f"{plan.unit_id}绩效自评报告"
-    evaluation = None
-    if error is None:
-        try:
-            from perfnb.reading import load_unit
-            from perfnb.reporting.narrative import report_title
-            from perfnb.evaluation.evaluator import evaluate
-            selector = {"unit_id": plan.unit_id}
-            if plan.parameters.get("form") is not None:
-                selector["form"] = plan.parameters["form"]
-            evaluation = evaluate(load_unit(plan.input_files[0], selector,
-                                            review=plan.parameters.get("review")), rule_set,
-                                  review_rules=parameters.get("review_rules"))
-            unit = evaluation.units.iloc[0]
-            unit_info["project"] = _text(unit.get("project"))
-            title = report_title(evaluation)
-        except Exception as problem:  # the notebook ran, so this cannot normally happen
-            error = problem
-
     if not temp.exists():
         run.status = "failed"
         run.message = _failure_message(plan.unit_id, error or RuntimeError("无输出"), notebook_path)
         return run
     nb = nbformat.read(temp, as_version=4)
+    # The kernel's evaluation is the one that counts: result.json, the manifest and the
+    # summaries are written from what the notebook recorded (show_title), never from a
+    # second reading in this process, so the notebook and result.json cannot drift.
+    record = notebook_record(nb)
+    result = record.get("result") if record else None
+    if error is None and not isinstance(result, dict):
+        error = RuntimeError("笔记本没有记录评价结果（模板须调用 nb.show_title(result)）")
+    if isinstance(result, dict):
+        unit_info["project"] = _text(result.get("project"))
+    title = _text((record or {}).get("title")) or f"{plan.unit_id}绩效自评报告"
     provenance = build_provenance(template=template, input_files=plan.input_files,
                                   rules=rule_set, unit=unit_info, title=title,
                                   started=started, finished=finished, parameters=parameters,
@@ -356,6 +365,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
                 else:
                     atomic_write_text(path, report)
                 run.files.append(path)
+        evaluation = _office_evaluation(plan, rule_set, parameters) if {"docx", "xlsx"} & set(formats) else None
         if "docx" in formats:
             from perfnb.reporting.office import write_docx_report
             path = out_dir / OUTPUT_NAMES["docx"]
@@ -373,8 +383,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         run.message = f"单位“{plan.unit_id}”的报告导出失败：{problem}"
         return run
     path = out_dir / OUTPUT_NAMES["json"]
-    atomic_write_text(path, json.dumps(evaluation.to_dict(plan.unit_id), ensure_ascii=False,
-                                       indent=2) + "\n")
+    atomic_write_text(path, result_json(result))
     run.files.append(path)
     run.finished = now()
     return run

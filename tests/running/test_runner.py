@@ -238,3 +238,25 @@ def test_reexporting_the_archived_notebook_reproduces_the_archived_pdf(seed_run,
     from perfnb.reporting.typst_markup import MIMETYPE
     shown = [o for o in _outputs(seed_notebook) if o.get("output_type") == "display_data"]
     assert shown and [list(o.data) for o in shown if MIMETYPE not in o.data] == []
+
+
+def test_the_unit_is_evaluated_once_in_the_kernel(tmp_path, monkeypatch):
+    """perfnb run neither reads nor evaluates the unit after the notebook: result.json is the
+    kernel's own record (evaluating in this process would raise here)."""
+    import perfnb.evaluation.evaluator as evaluator
+    import perfnb.reading as reading
+    from perfnb.running.crosscheck import notebook_result
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the parent evaluated the unit again")
+
+    monkeypatch.setattr(evaluator, "evaluate", refuse)
+    monkeypatch.setattr(reading, "load_unit", refuse)
+    plan = plan_unit(SEED_YAML)
+    run = run_unit(SEED_YAML, out_root=tmp_path, formats=("html",), plan=plan)
+    assert run.passed, run.message
+    nb = nbformat.read(run.out_dir / "evaluation.ipynb", as_version=4)
+    result = json.loads((run.out_dir / "result.json").read_text(encoding="utf-8"))
+    assert result == notebook_result(nb) and result["total"] == 97.6
+    assert nb.metadata["perfnb"]["title"].endswith("绩效自评报告")
+    assert nb.metadata["perfnb"]["unit"]["project"] == result["project"] != ""
