@@ -32,3 +32,22 @@ def __getattr__(name: str):
         from perfnb.reporting.summary import load_results
         return load_results
     raise AttributeError(f"module 'perfnb' has no attribute {name!r}")
+
+
+def _register_display() -> None:
+    """In IPython (JupyterLab, a kernel), show an Evaluation as its tables: the reporting
+    layer's formatters are registered for it (the data model does not render itself)."""
+    import sys
+    if "IPython" not in sys.modules:
+        return
+    try:
+        from IPython import get_ipython
+        if get_ipython() is None:
+            return
+        from perfnb.reporting.display import register_formatters
+        register_formatters()
+    except Exception:  # pragma: no cover - display is a nicety, never a reason to fail import
+        pass
+
+
+_register_display()

@@ -8,8 +8,6 @@ arguments of :func:`perfnb.reading.load_unit`, raising a Chinese
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import math
 import numbers
@@ -18,10 +16,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from perfnb.errors import ParameterError
+# the charts' PNG/SVG rendering lives in the reporting layer; importable from here as before
+from perfnb.reporting.figures import FIGURE_DPI, figure_bundle, figure_png, figure_svg, kept_layout
+from perfnb.reporting.display import evaluation_html, evaluation_typst, register_formatters
 
 __all__ = ["PARAMETER_NAMES", "SECTION_KEYS", "Parameters", "validate_parameters", "load",
            "evaluate", "show_title", "show_section", "show_chart", "show_figure", "show_tables",
-           "show_findings", "review"]
+           "show_findings", "review", "FIGURE_DPI", "figure_png", "figure_svg", "figure_bundle",
+           "kept_layout"]
 
 TEXT_PARAMETERS = ("unit_id", "department", "implementing_unit", "project")
 SECTION_KEYS = {
@@ -34,7 +36,6 @@ SECTION_KEYS = {
 }
 PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "review", "base_dir",
                    "form", "review_rules")
-FIGURE_DPI = 150
 
 
 @dataclass(frozen=True)
@@ -255,72 +256,6 @@ def show_section(result, section_id: str, unit_id=None, heading: bool = False) -
                   render_section_typst(result, section_id, context=context, heading=heading))
 
 
-def figure_png(figure) -> bytes:
-    """A matplotlib Figure as PNG bytes (150 dpi: 945 px across 16 cm), in 256 colours.
-
-    Charts are flat colours and anti-aliased edges, so Pillow's fast octree quantiser
-    (no dithering, about 20 ms a chart) leaves no visible difference and makes the PNG about
-    a third of matplotlib's RGBA one: the executed notebook, its HTML report and the copy
-    attached to the PDF shrink with it.  The same figure gives the same bytes.
-    """
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
-    buffer.seek(0)
-    with Image.open(buffer) as rendered:
-        image = rendered.convert("RGBA")
-    if image.getextrema()[3][0] < 255:  # a transparent background: shown on white
-        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
-    palette = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE,
-                                            dither=Image.Dither.NONE)
-    output = io.BytesIO()
-    palette.save(output, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI))
-    return output.getvalue()
-
-
-def figure_svg(figure) -> str:
-    """A matplotlib Figure as SVG text whose labels stay text (``svg.fonttype: none``), in
-    the font family the PDF has (Noto Sans SC): smaller than the PNG and sharp at any zoom.
-    No metadata date, so the same figure gives the same SVG."""
-    import matplotlib
-
-    buffer = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "perfnb"}):
-        figure.savefig(buffer, format="svg", metadata={"Date": None})
-    return buffer.getvalue()
-
-
-@contextlib.contextmanager
-def kept_layout(figure):
-    """Within the block, drawing ``figure`` keeps the layout its last drawing solved
-    (constrained / tight) instead of solving it again: about a third of a chart's drawing
-    time, and the SVG drawn after the PNG gets the very same layout.  The figure's layout
-    engine is back afterwards, so a figure changed later is laid out anew."""
-    engine = figure.get_layout_engine()
-    if engine is None:
-        yield
-        return
-    figure.set_layout_engine("none")
-    try:
-        yield
-    finally:
-        figure.set_layout_engine(engine)
-
-
-def figure_bundle(figure, alt: str = "图表") -> dict:
-    """The display bundle of a chart: PNG for the notebook and the HTML report, and an SVG
-    inside a Typst fragment (text/x-typst) for the PDF, both of one layout."""
-    import base64
-    from perfnb.reporting.typst_markup import MIMETYPE, svg_image
-    png = figure_png(figure)           # solves the layout while drawing
-    with kept_layout(figure):
-        svg = figure_svg(figure)
-    return {"image/png": base64.b64encode(png).decode("ascii"),
-            MIMETYPE: str(svg_image(svg, alt=alt)),
-            "text/plain": f"<{alt}>"}
-
-
 def show_figure(figure, alt: str | None = None) -> None:
     """Display a Figure as a PNG image (works with any matplotlib backend), with its SVG for
     the PDF."""
@@ -342,7 +277,7 @@ def show_chart(result, name: str, unit_id=None) -> None:
 
 def show_tables(result) -> None:
     """The scored tables; the findings already have their own section in the report."""
-    _display_both(result.to_html(findings=False), result.to_typst(findings=False))
+    _display_both(evaluation_html(result, findings=False), evaluation_typst(result, findings=False))
 
 
 def show_findings(result, unit_id=None) -> None:
@@ -359,3 +294,7 @@ def review(result, path=None):
     shown = review_panel(result, path)
     display(shown)
     return shown if isinstance(shown, ReviewPanel) else None
+
+
+# A bare ``result`` in a cell shows its tables (text/html) and carries their Typst for the PDF.
+register_formatters()

@@ -610,7 +610,7 @@ def show_figure(figure) -> None:
     nothing shown twice)."""
     from IPython.display import display
 
-    from perfnb.notebook import figure_bundle
+    from perfnb.reporting.figures import figure_bundle
     from perfnb.reporting.charts import literal_text
 
     literal_text(figure)  # a "$" in a unit id or name prints as itself

@@ -208,7 +208,7 @@ def _warm_kernel_caches() -> list[str]:
         from matplotlib.figure import Figure
 
         from perfnb.reporting.fonts import use_cjk_font
-        from perfnb.notebook import figure_png, figure_svg
+        from perfnb.reporting.figures import figure_png, figure_svg
         from matplotlib import font_manager
         fonts = list(font_manager.fontManager.ttflist)
         with matplotlib.rc_context():

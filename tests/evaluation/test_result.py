@@ -71,13 +71,33 @@ def test_unit_errors_are_chinese(two):
 
 
 def test_html_escapes_data_and_colours_status(seed, two):
-    page = seed._repr_html_()
+    from perfnb.reporting.display import evaluation_html
+
+    page = evaluation_html(seed)
     assert "97.60" in page and "服务人员满意度" in page and "SCORE_MISMATCH" in page
     assert "#fff4d6" in page          # the partial status colour (C14)
-    many = two._repr_html_()
+    many = evaluation_html(two)
     assert "b&lt;x&gt;" in many and "<x>" not in many and "项目 &amp; 乙" in many
-    single = two.unit("b<x>")._repr_html_()
+    single = evaluation_html(two.unit("b<x>"))
     assert "<script>" not in single and "&lt;script&gt;" in single
+
+
+def test_the_data_model_does_not_render_itself_ipython_shows_it(seed):
+    """HTML and Typst of an Evaluation come from the reporting layer, registered as IPython
+    display formatters (text/html, text/x-typst): the object has no rendering methods."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from perfnb.reporting.display import evaluation_html, evaluation_typst, register_formatters
+    from perfnb.reporting.typst_markup import MIMETYPE
+
+    assert not any(hasattr(seed, name) for name in
+                   ("_repr_html_", "_repr_mimebundle_", "to_html", "to_typst"))
+    shell = InteractiveShell.instance()
+    assert register_formatters(shell)
+    data, _ = shell.display_formatter.format(seed)
+    assert data["text/html"] == evaluation_html(seed) and "服务人员满意度" in data["text/html"]
+    assert data[MIMETYPE] == evaluation_typst(seed) and "table.header(" in data[MIMETYPE]
+    assert data["text/plain"].startswith("Evaluation(")
 
 
 def test_format_text_is_aligned_for_cjk(seed):

@@ -99,9 +99,11 @@ def test_typst_pdf_source_has_the_review(reviewed, plain):
                   '"不采纳：复核后总分 89.29 分'):
         assert words in typst, words
     assert "复核意见" not in render_report_typst(plain)
-    tables = reviewed.to_typst()
+    from perfnb.reporting.display import evaluation_typst
+
+    tables = evaluation_typst(reviewed)
     assert '"复核得分"' in tables and '"复核等级"' in tables and '"89.29"' in tables
-    assert '"复核得分"' not in plain.to_typst()
+    assert '"复核得分"' not in evaluation_typst(plain)
 
 
 def test_problems_section_lists_the_reviewed_score_of_an_adjusted_indicator(reviewed):

@@ -1,0 +1,76 @@
+"""A matplotlib figure as the notebook shows it: PNG for the notebook and the HTML report, an
+SVG in a Typst fragment (``text/x-typst``) for the PDF, both of one layout."""
+from __future__ import annotations
+
+import contextlib
+import io
+
+__all__ = ["FIGURE_DPI", "figure_png", "figure_svg", "kept_layout", "figure_bundle"]
+
+FIGURE_DPI = 150
+
+
+def figure_png(figure) -> bytes:
+    """A matplotlib Figure as PNG bytes (150 dpi: 945 px across 16 cm), in 256 colours.
+
+    Charts are flat colours and anti-aliased edges, so Pillow's fast octree quantiser
+    (no dithering, about 20 ms a chart) leaves no visible difference and makes the PNG about
+    a third of matplotlib's RGBA one: the executed notebook, its HTML report and the copy
+    attached to the PDF shrink with it.  The same figure gives the same bytes.
+    """
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
+    buffer.seek(0)
+    with Image.open(buffer) as rendered:
+        image = rendered.convert("RGBA")
+    if image.getextrema()[3][0] < 255:  # a transparent background: shown on white
+        image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
+    palette = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE,
+                                            dither=Image.Dither.NONE)
+    output = io.BytesIO()
+    palette.save(output, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI))
+    return output.getvalue()
+
+
+def figure_svg(figure) -> str:
+    """A matplotlib Figure as SVG text whose labels stay text (``svg.fonttype: none``), in
+    the font family the PDF has (Noto Sans SC): smaller than the PNG and sharp at any zoom.
+    No metadata date, so the same figure gives the same SVG."""
+    import matplotlib
+
+    buffer = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "perfnb"}):
+        figure.savefig(buffer, format="svg", metadata={"Date": None})
+    return buffer.getvalue()
+
+
+@contextlib.contextmanager
+def kept_layout(figure):
+    """Within the block, drawing ``figure`` keeps the layout its last drawing solved
+    (constrained / tight) instead of solving it again: about a third of a chart's drawing
+    time, and the SVG drawn after the PNG gets the very same layout.  The figure's layout
+    engine is back afterwards, so a figure changed later is laid out anew."""
+    engine = figure.get_layout_engine()
+    if engine is None:
+        yield
+        return
+    figure.set_layout_engine("none")
+    try:
+        yield
+    finally:
+        figure.set_layout_engine(engine)
+
+
+def figure_bundle(figure, alt: str = "图表") -> dict:
+    """The display bundle of a chart: PNG for the notebook and the HTML report, and an SVG
+    inside a Typst fragment (text/x-typst) for the PDF, both of one layout."""
+    import base64
+    from perfnb.reporting.typst_markup import MIMETYPE, svg_image
+    png = figure_png(figure)           # solves the layout while drawing
+    with kept_layout(figure):
+        svg = figure_svg(figure)
+    return {"image/png": base64.b64encode(png).decode("ascii"),
+            MIMETYPE: str(svg_image(svg, alt=alt)),
+            "text/plain": f"<{alt}>"}
