@@ -5,8 +5,10 @@ as a :class:`UnitTables`: a few pandas DataFrames stacked over units and keyed b
 ``unit_id``.  Loaders build one unit at a time; :func:`UnitTables.concat` stacks them so
 scoring and auditing run once over the whole table, however many units there are.
 
-Column contracts are the ``*_COLUMNS`` dicts below (name -> meaning).  A loader must
-produce every column (use ``None``/NaN/"" where unknown); extra columns are allowed.
+Column contracts are the ``*_COLUMNS`` dicts below: name -> :class:`Column` (its kind, hence
+its pandas dtype, whether it may be empty, and what it means).  A loader must produce every
+column (use ``None``/NaN/"" where unknown); extra columns are allowed.  :func:`cast` gives a
+frame the declared dtypes (``reading.assemble.to_tables`` builds every table through it).
 """
 from __future__ import annotations
 
@@ -51,92 +53,149 @@ UNWEIGHTED = "unweighted"
 WEIGHTING_LABELS = {WEIGHTED: "按分值计分", UNWEIGHTED: "未加权"}
 NO_TOTAL = "不计算"      # what stands in the 总分 cell of an unweighted unit
 
+# Kinds of column: the pandas dtype each is held in, and what "empty" is.
+TEXT = "text"        # pandas' str dtype ("" when unknown); object holding None when nullable
+INT = "int"          # Int64 when nullable (<NA>), else int64
+FLOAT = "float"      # float64; NaN when unknown (always nullable)
+BOOL = "bool"        # bool
+MAPPING = "mapping"  # object holding dicts (None when nullable)
+LIST = "list"        # object holding lists (of text)
+DTYPES = {TEXT: "str", FLOAT: "float64", BOOL: "bool", MAPPING: "object", LIST: "object"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical table: its kind, what it means, whether it may be empty."""
+
+    kind: str
+    doc: str = ""
+    nullable: bool | None = None   # None: the kind's default (INT and FLOAT nullable, others not)
+
+    @property
+    def may_be_empty(self) -> bool:
+        return self.nullable if self.nullable is not None else self.kind in (INT, FLOAT)
+
+    @property
+    def dtype(self) -> str:
+        if self.kind == INT:
+            return "Int64" if self.may_be_empty else "int64"
+        if self.kind == TEXT and self.may_be_empty:
+            return "object"          # None stays None (pandas' str dtype would make it NaN)
+        return DTYPES[self.kind]
+
+
+def cast(frame: pd.DataFrame, columns: dict[str, Column]) -> pd.DataFrame:
+    """``frame`` with every declared column in its declared dtype (in place; returned).
+    Empty nullable text and mapping cells hold None, not NaN."""
+    for name, column in columns.items():
+        if name not in frame.columns:
+            continue
+        if column.dtype == "object":
+            if column.may_be_empty:
+                frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        elif str(frame[name].dtype) != column.dtype:
+            frame[name] = frame[name].astype(column.dtype)
+    return frame
+
+
 UNIT_COLUMNS = {
-    "unit_id": "str: unique id of the unit (YAML unit_id, else the input file's stem)",
-    "department": "str: 主管部门",
-    "implementing_unit": "str: 实施单位 ('' if not given)",
-    "project": "str: 项目名称",
-    "year": "Int64: 年度 (<NA> if unknown)",
-    "goal_planned": "str: 年度总体目标 · 预期目标",
-    "goal_actual": "str: 年度总体目标 · 实际完成情况",
-    "reported_total": "float: the 总分 the unit reported (NaN if none)",
-    "reported_total_sheet": "str|None", "reported_total_row": "Int64",
-    "reported_grade": "str|None: the grade or conclusion the unit reported, as written (优, 良好 …)",
-    "reported_grade_sheet": "str|None", "reported_grade_row": "Int64",
-    "problems": "str: 存在问题 (unit's or evaluator's text)",
-    "measures": "str: 改进措施 / 措施及办法",
-    "plans": "str: 后续工作计划",
-    "notes": "str: evaluator's notes",
-    "source": "str: path of the data file the unit was read from",
-    "layout": "str: official | sichuan | workbook | csv | docx | html | text",
-    "weighting": "str: WEIGHTED, or UNWEIGHTED for a form that prints no 分值/权重 (scoring: "
-                 "no total, no grade); a missing column or None means WEIGHTED",
+    "unit_id": Column(TEXT, "unique id of the unit (YAML unit_id, else the input file's stem)"),
+    "department": Column(TEXT, "主管部门"),
+    "implementing_unit": Column(TEXT, "实施单位 ('' if not given)"),
+    "project": Column(TEXT, "项目名称"),
+    "year": Column(INT, "年度 (<NA> if unknown)"),
+    "goal_planned": Column(TEXT, "年度总体目标 · 预期目标"),
+    "goal_actual": Column(TEXT, "年度总体目标 · 实际完成情况"),
+    "reported_total": Column(FLOAT, "the 总分 the unit reported (NaN if none)"),
+    "reported_total_sheet": Column(TEXT, nullable=True),
+    "reported_total_row": Column(INT),
+    "reported_grade": Column(TEXT, "the grade or conclusion the unit reported, as "
+                                   "written (优, 良好 …)", nullable=True),
+    "reported_grade_sheet": Column(TEXT, nullable=True),
+    "reported_grade_row": Column(INT),
+    "problems": Column(TEXT, "存在问题 (unit's or evaluator's text)"),
+    "measures": Column(TEXT, "改进措施 / 措施及办法"),
+    "plans": Column(TEXT, "后续工作计划"),
+    "notes": Column(TEXT, "evaluator's notes"),
+    "source": Column(TEXT, "path of the data file the unit was read from"),
+    "layout": Column(TEXT, "official | sichuan | workbook | csv | docx | html | text"),
+    "weighting": Column(TEXT, "WEIGHTED, or UNWEIGHTED for a form that prints no 分值/权重 (scoring: "
+                              "no total, no grade); a missing column or None means WEIGHTED"),
 }
 
 BUDGET_COLUMNS = {
-    "unit_id": "str",
-    "initial": "float: 年初预算数 (万元)",
-    "adjusted": "float: 全年预算数 / 调整后预算数 (NaN if absent)",
-    "executed": "float: 全年执行数 / 预算执行数",
-    "weight": "float: 分值 of budget execution (NaN -> rule set's budget_weight)",
-    "reported_rate": "float: 执行率 the unit reported, as a fraction (0.8849), NaN if none",
-    "reported_score": "float: 得分 the unit reported, NaN if none",
-    "reason": "str: reason given for low execution ('' if none)",
-    "sheet": "str|None", "row": "Int64: row of the 年度资金总额 line",
+    "unit_id": Column(TEXT),
+    "initial": Column(FLOAT, "年初预算数 (万元)"),
+    "adjusted": Column(FLOAT, "全年预算数 / 调整后预算数 (NaN if absent)"),
+    "executed": Column(FLOAT, "全年执行数 / 预算执行数"),
+    "weight": Column(FLOAT, "分值 of budget execution (NaN -> rule set's budget_weight)"),
+    "reported_rate": Column(FLOAT, "执行率 the unit reported, as a fraction (0.8849), NaN if none"),
+    "reported_score": Column(FLOAT, "得分 the unit reported, NaN if none"),
+    "reason": Column(TEXT, "reason given for low execution ('' if none)"),
+    "sheet": Column(TEXT, nullable=True),
+    "row": Column(INT, "row of the 年度资金总额 line"),
 }
 
 # Every funds line, for display: 年度资金总额 and its 其中 rows.
 BUDGET_LINE_COLUMNS = {
-    "unit_id": "str", "label": "str: 年度资金总额 / 当年财政拨款 / 上年结转资金 / 其他资金",
-    "initial": "float", "adjusted": "float", "executed": "float", "is_total": "bool",
-    "sheet": "str|None: where the line is (FUNDS_TOTAL_MISMATCH points at it)", "row": "Int64",
+    "unit_id": Column(TEXT),
+    "label": Column(TEXT, "年度资金总额 / 当年财政拨款 / 上年结转资金 / 其他资金"),
+    "initial": Column(FLOAT),
+    "adjusted": Column(FLOAT),
+    "executed": Column(FLOAT),
+    "is_total": Column(BOOL),
+    "sheet": Column(TEXT, "where the line is (FUNDS_TOTAL_MISMATCH points at it)", nullable=True),
+    "row": Column(INT),
 }
 
 INDICATOR_COLUMNS = {
-    "unit_id": "str",
-    "seq": "int: order of the indicator within its unit, from 0",
-    "level1": "str: 一级指标, normalised (产出指标, 效益指标, 满意度指标, or as written)",
-    "level2": "str: 二级指标 as written without a leading code (数量指标 …)",
-    "name": "str: 三级指标 as written",
-    "declared_kind": "str|None: 指标性质 as written (定量/定性), None if absent",
-    "declared_direction": "str|None: 正向 / 反向 as written, None if absent",
-    "operator": "str|None: one of OPERATORS for quantitative indicators, None for qualitative",
-    "kind": "str: KIND_QUANTITATIVE or KIND_QUALITATIVE (derived from the target)",
-    "target_text": "str: 年度指标值 as written",
-    "target": "float: its number (NaN if none)",
-    "target_high": "float: the high end of a range target (\"3-5次\": target 3, target_high 5); NaN "
-                   "if the target is no range",
-    "target_grade": "str|None: grade word of a qualitative target (优, 达成 …)",
-    "actual_text": "str: 实际完成值 as written",
-    "actual": "float: its number (NaN if none or not numeric)",
-    "actual_grade": "str|None: grade word found in the actual (优, 达成, 部分达成 …)",
-    "measure_unit": "str: 计量单位 (from its column or the value's suffix: 个, %, 万元 …)",
-    "weight": "float: 分值 / 权重",
-    "reported_score": "float: 得分 the unit reported (NaN if blank)",
-    "deviation_reason": "str: 偏差原因分析及改进措施 ('' if none)",
-    "extra": "dict|None: the row's other printed columns (得分计算方法, 权重占比, 复核得分 …) by "
-             "canonical name, as text; never read as data",
-    "sheet": "str|None: sheet (or CSV file) the row came from",
-    "row": "Int64: its 1-based row / line number",
+    "unit_id": Column(TEXT),
+    "seq": Column(INT, "order of the indicator within its unit, from 0", nullable=False),
+    "level1": Column(TEXT, "一级指标, normalised (产出指标, 效益指标, 满意度指标, or as written)"),
+    "level2": Column(TEXT, "二级指标 as written without a leading code (数量指标 …)"),
+    "name": Column(TEXT, "三级指标 as written"),
+    "declared_kind": Column(TEXT, "指标性质 as written (定量/定性), None if absent", nullable=True),
+    "declared_direction": Column(TEXT, "正向 / 反向 as written, None if absent", nullable=True),
+    "operator": Column(TEXT, "one of OPERATORS for quantitative indicators, None "
+                             "for qualitative", nullable=True),
+    "kind": Column(TEXT, "KIND_QUANTITATIVE or KIND_QUALITATIVE (derived from the target)"),
+    "target_text": Column(TEXT, "年度指标值 as written"),
+    "target": Column(FLOAT, "its number (NaN if none)"),
+    "target_high": Column(FLOAT, "the high end of a range target (\"3-5次\": target 3, "
+                                 "target_high 5); NaN if the target is no range"),
+    "target_grade": Column(TEXT, "grade word of a qualitative target (优, 达成 …)", nullable=True),
+    "actual_text": Column(TEXT, "实际完成值 as written"),
+    "actual": Column(FLOAT, "its number (NaN if none or not numeric)"),
+    "actual_grade": Column(TEXT, "grade word found in the actual (优, 达成, 部分达成 …)", nullable=True),
+    "measure_unit": Column(TEXT, "计量单位 (from its column or the value's suffix: 个, %, 万元 …)"),
+    "weight": Column(FLOAT, "分值 / 权重"),
+    "reported_score": Column(FLOAT, "得分 the unit reported (NaN if blank)"),
+    "deviation_reason": Column(TEXT, "偏差原因分析及改进措施 ('' if none)"),
+    "extra": Column(MAPPING, "the row's other printed columns (得分计算方法, 权重占比, 复核得分 "
+                             "…) by canonical name, as text; never read as data", nullable=True),
+    "sheet": Column(TEXT, "sheet (or CSV file) the row came from", nullable=True),
+    "row": Column(INT, "its 1-based row / line number"),
 }
 
 # Subtotal and total rows the unit reported (合计, 小计, 总分).  Audited, never trusted.
 REPORTED_COLUMNS = {
-    "unit_id": "str",
-    "level": "str: 'level1' (a dimension's 合计), 'level2', or 'total' (总分/合计 of all)",
-    "level1": "str|None", "level2": "str|None",
-    "weight": "float: reported 分值 of the subtotal (NaN if blank)",
-    "score": "float: reported 得分 of the subtotal (NaN if blank)",
-    "sheet": "str|None", "row": "Int64",
+    "unit_id": Column(TEXT),
+    "level": Column(TEXT, "'level1' (a dimension's 合计), 'level2', or 'total' (总分/合计 of all)"),
+    "level1": Column(TEXT, nullable=True),
+    "level2": Column(TEXT, nullable=True),
+    "weight": Column(FLOAT, "reported 分值 of the subtotal (NaN if blank)"),
+    "score": Column(FLOAT, "reported 得分 of the subtotal (NaN if blank)"),
+    "sheet": Column(TEXT, nullable=True),
+    "row": Column(INT),
 }
 
 # Computed by perfnb.evaluation.scoring, added to the indicator table.
 SCORED_INDICATOR_COLUMNS = {
-    "score": "float: computed score, 2 decimals (NaN if it cannot be computed)",
-    "status": "str: STATUS_*",
-    "completion_ratio": "float: B/A for forward, A/B for reverse indicators (NaN if n/a)",
-    "qualitative_level": "str|None: 达成 / 部分达成 / 未达成 for qualitative indicators",
-    "over_achieved": "bool: forward indicator with B >= threshold x A",
+    "score": Column(FLOAT, "computed score, 2 decimals (NaN if it cannot be computed)"),
+    "status": Column(TEXT, "STATUS_*"),
+    "completion_ratio": Column(FLOAT, "B/A for forward, A/B for reverse indicators (NaN if n/a)"),
+    "qualitative_level": Column(TEXT, "达成 / 部分达成 / 未达成 for qualitative indicators", nullable=True),
+    "over_achieved": Column(BOOL, "forward indicator with B >= threshold x A"),
 }
 
 # What a reader noticed while reading a form and chose not to refuse: a row it skipped
@@ -144,62 +203,70 @@ SCORED_INDICATOR_COLUMNS = {
 # a target … Each observation's ``code`` is the code of a registered check of the audit, which
 # turns it into a finding (with its severity and message template); ``fields`` fill that template.
 OBSERVATION_COLUMNS = {
-    "unit_id": "str",
-    "code": "str: the audit check that reports it, e.g. SKIPPED_ROW",
-    "sheet": "str|None", "row": "Int64", "column": "str|None: header text",
-    "indicator": "str|None: 三级指标 name (or label) concerned",
-    "fields": "dict: named values for the check's message template (text as printed …)",
+    "unit_id": Column(TEXT),
+    "code": Column(TEXT, "the audit check that reports it, e.g. SKIPPED_ROW"),
+    "sheet": Column(TEXT, nullable=True),
+    "row": Column(INT),
+    "column": Column(TEXT, "header text", nullable=True),
+    "indicator": Column(TEXT, "三级指标 name (or label) concerned", nullable=True),
+    "fields": Column(MAPPING, "named values for the check's message template (text as printed …)"),
 }
 
 # The evaluator's review (复核) of a unit: perfnb.reading.review reads it from
 # ``<unit>.review.yaml`` (or the unit YAML's ``review:`` section) and matches it to the unit's
 # indicators; perfnb.evaluation.reviewing scores with it.  At most one review per unit.
 REVIEW_COLUMNS = {
-    "unit_id": "str",
-    "evaluator": "str: 复核人",
-    "date": "str: 复核日期, ISO (2026-11-30)",
-    "opinion": "str: 复核意见 ('' if none)",
-    "conclusion": "str: 复核结论 as written ('' if none)",
-    "source": "str: the file the review was read from",
-    "review_rules": "str: the review profile (复核口径) the review names ('' = default)",
+    "unit_id": Column(TEXT),
+    "evaluator": Column(TEXT, "复核人"),
+    "date": Column(TEXT, "复核日期, ISO (2026-11-30)"),
+    "opinion": Column(TEXT, "复核意见 ('' if none)"),
+    "conclusion": Column(TEXT, "复核结论 as written ('' if none)"),
+    "source": Column(TEXT, "the file the review was read from"),
+    "review_rules": Column(TEXT, "the review profile (复核口径) the review names ('' = default)"),
 }
 REVIEW_INDICATOR_COLUMNS = {
-    "unit_id": "str",
-    "seq": "int: the indicator it adjusts (INDICATOR_COLUMNS seq), matched by 一级/二级/三级 name",
-    "name": "str: 三级指标 as the review names it",
-    "score": "float: 复核得分 (NaN: from the level)",
-    "level": "str|None: 复核档次 达成 / 部分达成 / 未达成 (None: the score alone)",
-    "reason": "str: the evaluator's reason (required)",
-    "source": "str", "line": "Int64: line of the entry in the review file",
-    "clauses": "list[str]: codes of the 复核口径 clauses it cites ([] if none)",
-    "severity": "str|None: 扣分程度 as written (严重 / 一般 / 轻微 …), None if none",
-    "actual": "str|None: 复核完成值, the actual as the evaluator found it (None if not given)",
-    "evidence": "list[str]: 佐证材料, paths of supporting files ([] if none)",
+    "unit_id": Column(TEXT),
+    "seq": Column(INT, "the indicator it adjusts (INDICATOR_COLUMNS seq), "
+                       "matched by 一级/二级/三级 name", nullable=False),
+    "name": Column(TEXT, "三级指标 as the review names it"),
+    "score": Column(FLOAT, "复核得分 (NaN: from the level)"),
+    "level": Column(TEXT, "复核档次 达成 / 部分达成 / 未达成 (None: the score alone)", nullable=True),
+    "reason": Column(TEXT, "the evaluator's reason (required)"),
+    "source": Column(TEXT),
+    "line": Column(INT, "line of the entry in the review file"),
+    "clauses": Column(LIST, "codes of the 复核口径 clauses it cites ([] if none)"),
+    "severity": Column(TEXT, "扣分程度 as written (严重 / 一般 / 轻微 …), None if none", nullable=True),
+    "actual": Column(TEXT, "复核完成值, the actual as the evaluator found it (None if "
+                           "not given)", nullable=True),
+    "evidence": Column(LIST, "佐证材料, paths of supporting files ([] if none)"),
 }
 REVIEW_FINDING_COLUMNS = {
-    "unit_id": "str",
-    "code": "str: the finding's code",
-    "indicator": "str|None: the finding's indicator / location (None: any)",
-    "column": "str|None: the finding's column header (None: any)",
-    "decision": "str: 采纳 | 不采纳",
-    "reason": "str: why (required for 不采纳)",
-    "source": "str", "line": "Int64",
+    "unit_id": Column(TEXT),
+    "code": Column(TEXT, "the finding's code"),
+    "indicator": Column(TEXT, "the finding's indicator / location (None: any)", nullable=True),
+    "column": Column(TEXT, "the finding's column header (None: any)", nullable=True),
+    "decision": Column(TEXT, "采纳 | 不采纳"),
+    "reason": Column(TEXT, "why (required for 不采纳)"),
+    "source": Column(TEXT),
+    "line": Column(INT),
 }
 DECISION_ADOPTED = "采纳"
 DECISION_REJECTED = "不采纳"
 DECISIONS = (DECISION_ADOPTED, DECISION_REJECTED)
 
 FINDING_COLUMNS = {
-    "unit_id": "str",
-    "code": "str: stable code, e.g. SCORE_MISMATCH",
-    "severity": "str: error | warning | info",
-    "sheet": "str|None", "row": "Int64", "column": "str|None: header text",
-    "indicator": "str|None: 三级指标 name, or the dimension / budget line concerned",
-    "message": "str: Chinese sentence",
+    "unit_id": Column(TEXT),
+    "code": Column(TEXT, "stable code, e.g. SCORE_MISMATCH"),
+    "severity": Column(TEXT, "error | warning | info"),
+    "sheet": Column(TEXT, nullable=True),
+    "row": Column(INT),
+    "column": Column(TEXT, "header text", nullable=True),
+    "indicator": Column(TEXT, "三级指标 name, or the dimension / budget line concerned", nullable=True),
+    "message": Column(TEXT, "Chinese sentence"),
 }
 
 
-def empty_frame(columns: dict[str, str]) -> pd.DataFrame:
+def empty_frame(columns: dict[str, Column]) -> pd.DataFrame:
     """An empty DataFrame with the given contract's columns."""
     return pd.DataFrame({name: pd.Series(dtype="object") for name in columns})
 

@@ -13,7 +13,8 @@ import pandas as pd
 
 from perfnb.errors import InputError, InputErrors
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
-                          OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, WEIGHTED, UnitTables)
+                          OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, WEIGHTED, UnitTables,
+                          cast)
 from perfnb.reading.values import parse_value
 from perfnb.reading.blocks import funds_rate
 
@@ -172,13 +173,9 @@ def raise_errors(errors: list[InputError]) -> None:
         raise InputErrors(errors)
 
 
-def _frame(rows: list[dict], columns: dict[str, str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(columns))
-    for name, meaning in columns.items():
-        if "|None" in meaning or meaning.startswith("str|None"):
-            # keep None (not NaN) for absent text
-            frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
-    return frame
+def _frame(rows: list[dict], columns: dict) -> pd.DataFrame:
+    """The rows as a table of the given contract, cast to its declared dtypes."""
+    return cast(pd.DataFrame(rows, columns=list(columns)), columns)
 
 
 def to_tables(loaded: LoadedUnit, unit_id: str) -> UnitTables:
@@ -210,33 +207,7 @@ def to_tables_many(pairs: list[tuple[LoadedUnit, str]]) -> UnitTables:
         reported_rows.extend({**rep, "unit_id": unit_id} for rep in loaded.reported)
         observation_rows.extend({**obs, "unit_id": unit_id} for obs in loaded.observations)
 
-    units = _frame(unit_rows, UNIT_COLUMNS)
-    for column in ("year", "reported_total_row", "reported_grade_row"):
-        units[column] = units[column].astype("Int64")
-    units["reported_total"] = units["reported_total"].astype(float)
-
-    budgets = _frame(budget_rows, BUDGET_COLUMNS)
-    for column in ("initial", "adjusted", "executed", "weight", "reported_rate", "reported_score"):
-        budgets[column] = budgets[column].astype(float)
-    budgets["row"] = budgets["row"].astype("Int64")
-
-    lines = _frame(line_rows, BUDGET_LINE_COLUMNS)
-    for column in ("initial", "adjusted", "executed"):
-        lines[column] = lines[column].astype(float)
-    lines["is_total"] = lines["is_total"].astype(bool)
-    lines["row"] = lines["row"].astype("Int64")
-
-    indicators = _frame(indicator_rows, INDICATOR_COLUMNS)
-    for column in ("target", "actual", "weight", "reported_score"):
-        indicators[column] = indicators[column].astype(float)
-    indicators["seq"] = indicators["seq"].astype(int)
-    indicators["row"] = indicators["row"].astype("Int64")
-
-    reported = _frame(reported_rows, REPORTED_COLUMNS)
-    for column in ("weight", "score"):
-        reported[column] = reported[column].astype(float)
-    reported["row"] = reported["row"].astype("Int64")
-
-    observations = _frame(observation_rows, OBSERVATION_COLUMNS)
-    observations["row"] = observations["row"].astype("Int64")
-    return UnitTables(units, budgets, indicators, reported, lines, observations)
+    return UnitTables(_frame(unit_rows, UNIT_COLUMNS), _frame(budget_rows, BUDGET_COLUMNS),
+                      _frame(indicator_rows, INDICATOR_COLUMNS), _frame(reported_rows, REPORTED_COLUMNS),
+                      _frame(line_rows, BUDGET_LINE_COLUMNS),
+                      _frame(observation_rows, OBSERVATION_COLUMNS))

@@ -24,6 +24,13 @@ def assert_contracts(tables):
                             (tables.reported, REPORTED_COLUMNS),
                             (tables.budget_lines, BUDGET_LINE_COLUMNS)):
         assert set(contract) <= set(frame.columns), set(contract) - set(frame.columns)
+        # the dtypes are the declared ones (model.Column), not whatever pandas inferred
+        wrong = {name: (str(frame[name].dtype), column.dtype) for name, column in contract.items()
+                 if str(frame[name].dtype) != column.dtype}
+        assert not wrong, wrong
+        for name, column in contract.items():
+            if column.kind in ("text", "mapping") and column.may_be_empty:
+                assert not frame[name].map(lambda v: isinstance(v, float)).any(), name  # None, not NaN
 
 
 def indicator(tables, name):
