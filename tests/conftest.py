@@ -4,12 +4,17 @@ are importable from tests/<layer>/ too.
 The folders mirror perfnb's layout: reading/, evaluation/, reporting/, running/; tests of the
 top-level modules (the CLI, the notebook helpers, fsutil) stay here.
 """
+import os
 import sys
 from pathlib import Path
 
 TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:
     sys.path.insert(0, str(TESTS))
+
+# Every result.json a test run writes (also in batch workers, which inherit it) is validated
+# against the shipped schema before it is written (perfnb.running.runner.result_json).
+os.environ.setdefault("PERFNB_CHECK_RESULTS", "1")
 
 
 import os  # noqa: E402

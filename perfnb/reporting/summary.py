@@ -22,6 +22,7 @@ from perfnb.errors import PerfnbError
 from perfnb.model import UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS
 from perfnb.reading.values import department_name
 from perfnb.fsutil import atomic_write_bytes
+from perfnb.schemas import RESULT_SCHEMA_VERSION, result_problems
 from perfnb.textwidth import display_width
 from perfnb.vocabulary import SEVERITY_LABELS
 
@@ -86,8 +87,14 @@ def _results(results_dir, department) -> list[tuple[Path, dict]]:
     pairs = []
     for path in _result_files(results_dir, department):
         data = _read(path)
-        if data is not None:
-            pairs.append((path, data))
+        if data is None:
+            continue
+        problems = result_problems(data)   # the one schema the writer keeps to (perfnb.schemas)
+        if problems:
+            raise SummaryError(f"结果文件“{path}”不符合 result.json 的格式（第 {RESULT_SCHEMA_VERSION} 版）："
+                               + "；".join(problems) + "。请重新运行该单位（perfnb batch --force），"
+                               "或恢复被改动的文件。")
+        pairs.append((path, data))
     return pairs
 
 

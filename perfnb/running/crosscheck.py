@@ -2,7 +2,8 @@
 
 A figure forged in one file only is caught here, with or without a key:
 
-* ``result.json`` against the result the notebook's own kernel computed (the title
+* ``result.json`` against the result schema (:mod:`perfnb.schemas`), against the result
+  the notebook's own kernel computed (the title
   output's metadata ``perfnb.result``, written by :func:`perfnb.notebook.show_title`) and
   against the total and grade in the unit's manifest entry;
 * the input hashes in the notebook's provenance (``metadata.perfnb.inputs``) against the
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from perfnb.running import archivefs
+from perfnb.schemas import RESULT_SCHEMA_VERSION, result_problems
 
 RESULT_METADATA_KEY = "perfnb"   # output.metadata["perfnb"]["result"] in the executed notebook
 NOTEBOOK_NAME = "evaluation.ipynb"
@@ -160,8 +162,12 @@ def check_unit(root: Path, folder: str, entry: dict, report: CrossReport,
     if notebook_limit:
         notebook_bytes = None
 
-    # result.json against the manifest entry and the notebook's own figures
+    # result.json against its schema, the manifest entry and the notebook's own figures
     if isinstance(result, dict):
+        broken = result_problems(result)
+        if broken:
+            report.problems.append(f"{label}{RESULT_NAME} 不符合结果格式（第 {RESULT_SCHEMA_VERSION} 版）："
+                                   + "；".join(broken) + "（文件被改动或损坏）。")
         for key, name in (("total", "总分"), ("grade", "等级")):
             if key in entry and entry.get(key) is not None and entry.get(key) != result.get(key):
                 report.problems.append(f"{label}{RESULT_NAME} 的{name}为 {result.get(key)}，"

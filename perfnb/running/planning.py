@@ -10,22 +10,13 @@ The orchestration that uses these lives in :mod:`perfnb.running.batch`.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from perfnb.errors import InputError, PerfnbError
 from perfnb.fsutil import ensure_inside, safe_component
 from perfnb.running.manifest import Manifest, sha256_bytes, sha256_file
-
-UNIT_YAML_SUFFIXES = {".yaml", ".yml"}
-REVIEW_SUFFIXES = (".review.yaml", ".review.yml")
-UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "indicators"}
-SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
-
 
 class BatchError(PerfnbError):
     """A bad ``perfnb batch`` invocation (exit 2)."""
@@ -33,92 +24,15 @@ class BatchError(PerfnbError):
 
 # --- discovering units --------------------------------------------------------------------
 
-def _yaml_mapping(path: Path) -> dict | None:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _is_unit_yaml(path: Path) -> bool:
-    data = _yaml_mapping(path)
-    # A broken YAML counts as a unit: its run then reports the problem in Chinese.
-    return data is None or bool(UNIT_YAML_KEYS & set(data))
-
-
-def _referenced_data(path: Path) -> set[Path]:
-    """Data files a unit YAML points to (``data:`` relative to the YAML's folder)."""
-    data = _yaml_mapping(path) or {}
-    found = set()
-    values = data.get("data")
-    for value in values if isinstance(values, list) else [values]:
-        if isinstance(value, str) and value.strip():
-            candidate = Path(value)
-            if not candidate.is_absolute():
-                candidate = path.parent / candidate
-            found.add(candidate.resolve())
-    return found
-
-
 def discover_inputs(inputs: list[str], out_root: Path | None = None) -> list[Path]:
-    """The unit inputs named on the command line, folders searched recursively.
-
-    A folder's data files that a unit YAML in the same tree references are not separate
-    units; hidden files, Excel lock files (``~$…``) and the output folder are skipped.
-    """
-    from perfnb.reading.sources import data_suffixes, formats_hint, wanted_in_folder
-
-    data_kinds = set(data_suffixes())    # every format a registered source reads
-    explicit: list[Path] = []
-    from_folders: list[Path] = []
-    yaml_files: list[Path] = []
-    out_resolved = out_root.resolve() if out_root else None
-    for raw in inputs:
-        path = Path(raw)
-        if not path.exists():
-            raise BatchError(f"输入“{raw}”不存在。请检查文件或文件夹路径。")
-        if path.is_file():
-            suffix = path.suffix.lower()
-            if suffix not in UNIT_YAML_SUFFIXES | data_kinds:
-                raise BatchError(f"输入“{raw}”不是可识别的单位文件（应为单位参数 .yaml、"
-                                 f"{formats_hint()}）。")
-            explicit.append(path.resolve())
-            if suffix in UNIT_YAML_SUFFIXES:
-                yaml_files.append(path.resolve())
-            continue
-        for folder, subfolders, names in os.walk(path):
-            folder_path = Path(folder).resolve()
-            subfolders[:] = sorted(
-                name for name in subfolders
-                if not name.startswith((".", "_")) and name not in SKIPPED_FOLDERS
-                and (out_resolved is None or (folder_path / name).resolve() != out_resolved))
-            for name in sorted(names):
-                if name.startswith((".", "~$")):
-                    continue
-                if name.lower().endswith(REVIEW_SUFFIXES):
-                    continue   # an evaluator's review (复核记录): an input of its unit, not a unit
-                candidate = folder_path / name
-                suffix = candidate.suffix.lower()
-                if suffix in UNIT_YAML_SUFFIXES:
-                    yaml_files.append(candidate)
-                    if _is_unit_yaml(candidate):
-                        from_folders.append(candidate)
-                elif suffix in data_kinds and wanted_in_folder(candidate):
-                    from_folders.append(candidate)
-    referenced: set[Path] = set()
-    for yaml_file in yaml_files:
-        referenced |= _referenced_data(yaml_file)
-    units: list[Path] = []
-    seen: set[Path] = set()
-    for candidate in explicit + from_folders:
-        if candidate in seen:
-            continue
-        if candidate.suffix.lower() in data_kinds and candidate in referenced:
-            continue
-        seen.add(candidate)
-        units.append(candidate)
-    return units
+    """The unit inputs named on the command line, folders searched recursively
+    (:func:`perfnb.reading.discovery.discover`, shared with ``perfnb score``); a path that
+    does not exist or is no unit file is a :class:`BatchError`."""
+    from perfnb.reading.discovery import DiscoveryError, discover
+    try:
+        return discover(inputs, out_root, strict=True)
+    except DiscoveryError as error:
+        raise BatchError(str(error)) from None
 
 
 # --- planning -------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """What a ``perfnb batch`` tells its user while and after it runs.
 
-:func:`progress` is a tqdm bar on a terminal, one plain line per finished item in a log;
+:func:`progress` (batch and screening) is a tqdm bar on a terminal, plain lines in a log;
 :func:`format_table` is the closing table (unit, department, total, grade, status,
 seconds) and :func:`closing_lines` the failures and the count that follow it.
 """
@@ -16,23 +16,31 @@ from perfnb.textwidth import display_width, pad
 STATUS_LABELS = {"passed": "完成", "failed": "失败", "skipped": "跳过（未变化）"}
 
 
-def progress(total: int, stream=None):
-    """A tqdm bar on a terminal; one plain line per finished item when stderr is a log file
-    or a pipe (a bar redrawn with carriage returns makes a log unreadable)."""
+def progress(total: int, stream=None, desc: str = "批量评价", unit: str = "项",
+             noun: str = "", every: str = "item"):
+    """The one progress reporter of perfnb (batch and screening): a tqdm bar on a terminal;
+    plain lines when ``stream`` (stderr) is a log file or a pipe (a bar redrawn with
+    carriage returns makes a log unreadable): one per finished item (``every="item"``) or
+    one per tenth of the way (``every="tenth"``, for thousands of quick items)."""
     stream = stream or sys.stderr
     if not (hasattr(stream, "isatty") and stream.isatty()):
-        return LineProgress(total, stream)
+        step = max(1, total // 10) if every == "tenth" else 1
+        return LineProgress(total, stream, desc=desc, noun=noun, step=step)
     from tqdm import tqdm
-    return tqdm(total=total, file=stream, unit="项", desc="批量评价", dynamic_ncols=True,
+    return tqdm(total=total, file=stream, unit=unit, desc=desc, dynamic_ncols=True,
                 bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
                            "[已用 {elapsed}，预计剩余 {remaining}{postfix}]")
 
 
 class LineProgress:
-    """The part of tqdm's interface the batch uses, printing a line per update."""
+    """The part of tqdm's interface perfnb uses, printing a line per ``step`` items (and at
+    the end): ``批量评价：2/3，已用 00:05，成功 2，失败 0``."""
 
-    def __init__(self, total: int, stream) -> None:
+    def __init__(self, total: int, stream, desc: str = "批量评价", noun: str = "",
+                 step: int = 1) -> None:
         self.total, self.count, self.postfix, self.stream = total, 0, "", stream
+        self.desc, self.noun, self.step = desc, noun, max(1, step)
+        self.next = self.step
         self.started = time.monotonic()
 
     def set_postfix_str(self, text: str, refresh: bool = True) -> None:
@@ -40,8 +48,12 @@ class LineProgress:
 
     def update(self, count: int = 1) -> None:
         self.count += count
+        if self.count < self.next and self.count != self.total:
+            return
+        self.next = self.count + self.step
         elapsed = int(time.monotonic() - self.started)
-        line = f"批量评价：{self.count}/{self.total}，已用 {elapsed // 60:02d}:{elapsed % 60:02d}"
+        line = (f"{self.desc}：{self.count}/{self.total}{' ' + self.noun if self.noun else ''}，"
+                f"已用 {elapsed // 60:02d}:{elapsed % 60:02d}")
         print(line + (f"，{self.postfix}" if self.postfix else ""), file=self.stream, flush=True)
 
     def close(self) -> None:

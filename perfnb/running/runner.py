@@ -99,7 +99,8 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
     run).  ``form`` picks one form (as a unit YAML's ``form`` key does).  Raises
     :class:`InputError` for an input that cannot be used at all.
     """
-    from perfnb.reading import YAML_SUFFIXES, read_unit_yaml, resolve_data_path
+    from perfnb.reading import YAML_SUFFIXES, read_unit_yaml
+    from perfnb.reading.discovery import unit_data_paths
 
     path = Path(input_path)
     if not path.exists():
@@ -118,12 +119,11 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         department = _text(settings.get("department"))
         unit_rules = _text(settings.get("rules")) or None
         form = form if form is not None else (_text(settings.get("form")) or None)
-        if settings.get("data"):
-            data_path = resolve_data_path(settings["data"], path.parent)
+        for data_path in unit_data_paths(path, settings):
             if not data_path.is_file():
                 raise InputError(f"data 指向的数据文件“{settings['data']}”不存在（查找位置：{data_path}）",
                                  file=path, hint="请检查 data 的路径；相对路径以本 YAML 所在文件夹为准")
-            input_files.append(data_path.resolve())
+            input_files.append(data_path)
     from perfnb.reading import review_file
     review = review_file(path)
     if review is not None:
@@ -237,8 +237,22 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
     return kernel
 
 
+CHECK_RESULTS_ENV = ("PERFNB_CHECK_RESULTS", "PERFNB_DEBUG")
+
+
 def result_json(result: dict) -> str:
-    """The text of result.json: the kernel's record, as the notebook holds it."""
+    """The text of result.json: the kernel's record, as the notebook holds it.
+
+    With ``PERFNB_CHECK_RESULTS`` or ``PERFNB_DEBUG`` set (the test suite sets the first),
+    the record is validated against the shipped schema (:mod:`perfnb.schemas`) first, and a
+    record that breaks it fails the unit instead of being archived.
+    """
+    if any(os.environ.get(name) for name in CHECK_RESULTS_ENV):
+        from perfnb.schemas import RESULT_SCHEMA_VERSION, result_problems
+        problems = result_problems(result)
+        if problems:
+            raise PerfnbError(f"笔记本记录的评价结果不符合 result.json 的格式（第 {RESULT_SCHEMA_VERSION} 版）："
+                              + "；".join(problems))
     return json.dumps(result, ensure_ascii=False, indent=2) + "\n"
 
 
@@ -383,7 +397,13 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         run.message = f"单位“{plan.unit_id}”的报告导出失败：{problem}"
         return run
     path = out_dir / OUTPUT_NAMES["json"]
-    atomic_write_text(path, result_json(result))
+    try:
+        text = result_json(result)
+    except PerfnbError as problem:
+        run.status = "failed"
+        run.message = f"单位“{plan.unit_id}”的结果未写出：{problem}"
+        return run
+    atomic_write_text(path, text)
     run.files.append(path)
     run.finished = now()
     return run

@@ -48,75 +48,18 @@ DIMENSION_ORDER = ["预算执行率", "产出指标", "效益指标", "满意度
 STATUS_LABELS = {"scored": "已评分", "failed": "读取失败"}
 # a form that prints no weights: evaluated, but without a total or grade
 UNWEIGHTED_STATUS_LABEL = "已评分（未加权）"
-YAML_SUFFIXES = (".yaml", ".yml")
 CHUNK = 25                  # files per task handed to a worker
 PARALLEL_FROM = 40          # fewer files than this are screened in this process
-SKIPPED_FOLDERS = {"__pycache__", "node_modules", "outputs"}
 
 
 # --- which files ---------------------------------------------------------------------------
 
-UNIT_YAML_KEYS = {"unit_id", "data", "department", "project", "form"}
-
-
-def _yaml_mapping(path: Path):
-    import yaml
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
-        return False          # broken: screened, so its row tells what is wrong
-
-
-def _is_unit_yaml(path: Path) -> bool:
-    data = _yaml_mapping(path)
-    return data is False or (isinstance(data, dict) and bool(UNIT_YAML_KEYS & set(data)))
-
-
-def _yaml_data(path: Path) -> Path | None:
-    data = _yaml_mapping(path)
-    value = data.get("data") if isinstance(data, dict) else None
-    if isinstance(value, str) and value.strip():
-        candidate = Path(value)
-        return (candidate if candidate.is_absolute() else path.parent / candidate).resolve()
-    return None
-
-
 def discover_files(inputs: Iterable[str | os.PathLike]) -> list[Path]:
-    """Files named, and the data files and unit YAMLs inside folders (recursively).
-
-    A data file that a unit YAML of the same tree points to is screened through that YAML
-    only; hidden files, Excel lock files (``~$…``) and ``outputs/`` folders are skipped.  A
-    file named explicitly is always kept (an unreadable one becomes a row with its error).
-    """
-    from perfnb.reading.sources import data_suffixes, wanted_in_folder
-
-    data_kinds = set(data_suffixes())    # every format a registered source reads
-
-    explicit: list[Path] = []
-    found: list[Path] = []
-    for raw in inputs:
-        path = Path(raw)
-        if not path.is_dir():
-            explicit.append(path.resolve() if path.exists() else path)
-            continue
-        for folder, subfolders, names in os.walk(path):
-            subfolders[:] = sorted(name for name in subfolders
-                                   if not name.startswith((".", "_")) and name not in SKIPPED_FOLDERS)
-            for name in sorted(names):
-                if name.startswith((".", "~$")):
-                    continue
-                suffix = Path(name).suffix.lower()
-                candidate = (Path(folder) / name).resolve()
-                if (suffix in data_kinds and wanted_in_folder(candidate)) or \
-                        (suffix in YAML_SUFFIXES and _is_unit_yaml(candidate)):
-                    found.append(candidate)
-    referenced = {_yaml_data(p) for p in explicit + found if p.suffix.lower() in YAML_SUFFIXES}
-    files, seen = [], set()
-    for path in explicit + [p for p in found if p not in referenced]:
-        if path not in seen:
-            seen.add(path)
-            files.append(path)
-    return files
+    """Files named, and the data files and unit YAMLs inside folders (recursively):
+    :func:`perfnb.reading.discovery.discover`, shared with ``perfnb batch``.  A path that
+    does not exist or is no unit file is kept (its row tells what is wrong)."""
+    from perfnb.reading.discovery import discover
+    return discover(inputs, strict=False)
 
 
 # --- one chunk of files (in a worker or here) -----------------------------------------------
@@ -393,35 +336,10 @@ def summary_line(files: int, rows: list[dict[str, Any]], seconds: float,
     return line
 
 
-class _LineProgress:
-    """Plain progress lines when stderr is a log file or a pipe (every tenth of the way)."""
-
-    def __init__(self, total: int, stream) -> None:
-        self.total, self.count, self.stream = total, 0, stream
-        self.started = time.monotonic()
-        self.step = max(1, total // 10)
-        self.next = self.step
-
-    def update(self, count: int = 1) -> None:
-        self.count += count
-        if self.count >= self.next or self.count == self.total:
-            self.next = self.count + self.step
-            elapsed = time.monotonic() - self.started
-            print(f"筛查：{self.count}/{self.total} 个文件，已用 {elapsed:.1f} 秒",
-                  file=self.stream, flush=True)
-
-    def close(self) -> None:
-        pass
-
-
 def progress_bar(total: int, stream=None):
-    stream = stream or sys.stderr
-    if not (hasattr(stream, "isatty") and stream.isatty()):
-        return _LineProgress(total, stream)
-    from tqdm import tqdm
-    return tqdm(total=total, file=stream, unit="个", desc="筛查", dynamic_ncols=True,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                           "[已用 {elapsed}，预计剩余 {remaining}]")
+    """Screening's progress: :func:`perfnb.running.progress.progress`, a line per tenth."""
+    from perfnb.running.progress import progress
+    return progress(total, stream, desc="筛查", unit="个", noun="个文件", every="tenth")
 
 
 def screen_command_rows(inputs: list[str], rules: str | None, jobs: int | None = None,

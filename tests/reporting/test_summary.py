@@ -261,3 +261,21 @@ def test_unweighted_units_are_summarised_without_a_rank_or_grade(tmp_path):
     sheet = load_workbook(write_summary_workbook(tmp_path)).active
     rows = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert rows["pub12"][3] is None and rows["pub12"][4] == "未加权"
+
+
+def test_a_result_json_that_breaks_the_schema_is_named_not_summarised(results_dir, tmp_path):
+    import shutil
+
+    from perfnb.reporting.summary import SummaryError
+
+    root = tmp_path / "results"
+    shutil.copytree(results_dir, root)
+    path = next(root.glob("*/007/result.json"))
+    data = json.loads(path.read_text(encoding="utf-8"))
+    data["total"] = "九十七"
+    del data["counts"]
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SummaryError) as raised:
+        perfnb.load_results(root)
+    message = str(raised.value)
+    assert str(path) in message and "total" in message and "缺少字段 counts" in message

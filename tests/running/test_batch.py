@@ -367,3 +367,24 @@ def test_reviewed_unit_archives_its_review(batch):
     outputs = [o for c in notebook.cells for o in c.get("outputs", [])]
     assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert any("批量运行时不显示" in o.get("data", {}).get("text/html", "") for o in outputs)
+
+
+def test_every_sample_units_result_json_is_its_kernels_own_record(tmp_path):
+    """A batch of every sample unit: each result.json is the record the unit's kernel made
+    (nothing evaluated again in the batch), conforms to the shipped schema, and the manifest
+    entry carries the same total and grade."""
+    from perfnb.running.crosscheck import notebook_result
+    from perfnb.schemas import result_problems
+
+    out = tmp_path / "out"
+    assert _batch(PARAMS, "--out", out, "--formats", "html", "--jobs", "2") == 0
+    manifest = json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    units = {owner: entry for owner, entry in manifest["units"].items()}
+    assert len(units) == len(list(PARAMS.glob("*.yaml")))
+    for owner, entry in units.items():
+        folder = out / entry["out_dir"]
+        result = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+        recorded = notebook_result(nbformat.read(folder / "evaluation.ipynb", as_version=4))
+        assert result == recorded, owner
+        assert result_problems(result) == [], owner
+        assert (entry["total"], entry["grade"]) == (result["total"], result["grade"]), owner
