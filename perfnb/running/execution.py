@@ -68,14 +68,14 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
     started, clock = now_iso(), time.perf_counter()
     out_root = Path(task["out_root"])
     out_dir = out_root / task["key"]
-    status, message = "failed", ""
+    status, message, cpu = "failed", "", None
     try:
         from perfnb.running.runner import run_unit
         run = run_unit(task["input_path"], out_root, task["formats"], task["rules"],
                        template=task.get("template"), kernel_name=task.get("kernel_name"),
                        form=task.get("form"), review=task.get("review"),
                        review_rules=task.get("review_rules"), plan=task.get("plan"))
-        status, message = run.status, run.message or ""
+        status, message, cpu = run.status, run.message or "", run.cpu
         out_dir = Path(run.out_dir)
     except PerfnbError as error:
         message = str(error)
@@ -84,8 +84,12 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
     except Exception as error:  # a bug must not stop the other units
         message = f"内部错误：{type(error).__name__}: {error}"
     out_dir = ensure_inside(out_root, out_dir)
+    hashing = time.process_time()
     files = hash_tree(out_root, out_dir) if out_dir.is_dir() else []
+    if cpu is not None:
+        cpu["worker"]["archive"] = round(time.process_time() - hashing, 4)
     return {"status": "passed" if status == "passed" else "failed", "message": message,
+            **({"cpu": cpu} if cpu is not None else {}),
             "out_dir": relative_name(out_root, out_dir), "files": files,
             "started": started, "finished": now_iso(),
             "seconds": round(time.perf_counter() - clock, 2), **_worker_identity(),

@@ -323,6 +323,9 @@ def unit_entry(job: Any, outcome: dict[str, Any], formats: list[str]) -> dict[st
         "seconds": outcome.get("seconds"), "host": outcome.get("host"),
         "pid": outcome.get("pid"), "worker": outcome.get("worker"),
         "out_dir": outcome.get("out_dir"), "formats": formats,
+        # where the CPU went, only when PERFNB_TIMINGS is set (perfnb.running.timing)
+        **({"cpu": {"planning": getattr(job, "planning_cpu", None), **outcome["cpu"]}}
+           if outcome.get("cpu") else {}),
     }
 
 

@@ -10,6 +10,7 @@ The orchestration that uses these lives in :mod:`perfnb.running.batch`.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ class UnitJob:
     outcome: dict[str, Any] | None = None
     rules: dict[str, Any] = field(default_factory=dict)  # identity of the rule set it uses
     plan: Any = None              # the runner's UnitPlan: sent to the worker, never remade there
+    planning_cpu: float | None = None  # CPU seconds its input's planning took (shared by its forms)
 
 
 def _hash_inputs(paths: list[Path]) -> list[dict[str, Any]]:
@@ -71,15 +73,20 @@ def _fingerprint(job: UnitJob, context: dict[str, Any]) -> str:
                                    default=str).encode("utf-8"))
 
 
-def expand_units(paths: list[Path], plan_units) -> list[tuple[Path, Any, str | None]]:
+def expand_units(paths: list[Path], plan_units,
+                 cpu: dict[Path, float] | None = None) -> list[tuple[Path, Any, str | None]]:
     """(input, plan, None) for every unit of every input (one per form of a multi-form
-    file), or (input, None, error) for an input that cannot be planned."""
+    file), or (input, None, error) for an input that cannot be planned.  ``cpu`` (if given)
+    gets the CPU seconds each input's planning took."""
     units = []
     for path in paths:
+        clock = time.process_time()
         try:
             units.extend((path, plan, None) for plan in plan_units(path))
         except PerfnbError as problem:
             units.append((path, None, str(problem)))
+        if cpu is not None:
+            cpu[path] = round(time.process_time() - clock, 4)
     return units
 
 
@@ -99,7 +106,8 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
     if review is not None:   # --review 底稿.xlsx: the units it has a sheet for take it
         from perfnb.reading.workpaper import workpaper_units
         reviewed = set(workpaper_units(review))
-    for path, plan, error in expand_units(paths, plan_units):
+    cpu: dict[Path, float] = {}
+    for path, plan, error in expand_units(paths, plan_units, cpu):
         unit_rules = rules
         if plan is not None:
             unit_id, dept = str(plan.unit_id), str(plan.department or "")
@@ -109,6 +117,7 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
         else:
             unit_id, dept, input_files, parameters = path.stem, "", [path], {}
         if unit_id in reviewed:
+            from perfnb.reading.discovery import REVIEW_SUFFIXES
             from perfnb.reading.review import review_evidence
             from perfnb.reading.workpaper import read_workpaper
             cut = next((i for i, p in enumerate(input_files)
@@ -138,7 +147,7 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
         key = f"{department_folder}/{unit_folder}"
         ensure_inside(out_root, out_root / key)
         job = UnitJob(path, unit_id, dept, key, _hash_inputs(input_files), parameters,
-                      plan_error=error, rules=unit_identity, plan=plan)
+                      plan_error=error, rules=unit_identity, plan=plan, planning_cpu=cpu.get(path))
         job.fingerprint = _fingerprint(job, {**context, "rules_sha256": unit_identity["sha256"]})
         jobs.append(job)
     by_key: dict[str, list[UnitJob]] = {}

@@ -64,6 +64,7 @@ class UnitRun:
     started: datetime | None = None
     finished: datetime | None = None
     host: str = ""
+    cpu: dict | None = None            # where the CPU went (PERFNB_TIMINGS; perfnb.running.timing)
 
     @property
     def passed(self) -> bool:
@@ -207,7 +208,7 @@ def _failure_message(unit_id: str, error: Exception, notebook: Path) -> str:
 
 
 def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | None,
-             kernel: dict | None = None) -> dict:
+             kernel: dict | None = None, hooks: dict | None = None) -> dict:
     """Execute the template into ``temp`` in a fresh kernel; note in ``kernel`` how it started.
 
     With a :class:`perfnb.running.kernels.KernelForkServer` running in this process (``perfnb batch`` starts one per
@@ -222,6 +223,7 @@ def _execute(template: Path, temp: Path, parameters: dict, kernel_name: str | No
     manager = kernels.forking_kernel_manager(kernel)
     if manager is not None:
         engine_kwargs["kernel_manager_class"] = manager
+    engine_kwargs.update(hooks or {})   # nbclient's cell hooks (timing.KernelCells)
     with warnings.catch_warnings():
         # The temporary output name does not end in .ipynb; papermill only warns about it.
         warnings.filterwarnings("ignore", message=r"The specified file .* does not end in")
@@ -284,8 +286,11 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     import nbformat
 
     from perfnb.running.provenance import attach, build_provenance, now
+    from perfnb.running import timing
     from perfnb.evaluation.checks.catalog import validate as validate_checks
     from perfnb.evaluation.rules import get_rules
+
+    clock = timing.Clock() if timing.enabled() else None
 
     formats = _formats(formats)
     template = Path(template) if template else default_template()
@@ -327,16 +332,23 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     started = now()
     error: Exception | None = None
     kernel: dict = {}
+    cells = timing.KernelCells(kernel) if clock else None
+    if clock:
+        clock.mark("prepare")
     try:
-        _execute(template, temp, parameters, kernel_name, kernel)
+        _execute(template, temp, parameters, kernel_name, kernel, cells.hooks() if cells else None)
     except Exception as problem:  # papermill/kernel failures: the unit failed, not perfnb
         error = problem
     finished = now()
+    if clock:
+        clock.mark("notebook")
 
     import socket
     host = socket.gethostname()
     run = UnitRun(unit_id=plan.unit_id, department=plan.department, status="passed",
                   out_dir=out_dir, started=started, finished=finished, host=host)
+    if clock:
+        run.cpu = {"worker": clock.phases, "kernel": cells.record()}
     unit_info = {"unit_id": plan.unit_id, "department": plan.department, "project": ""}
     if not temp.exists():
         run.status = "failed"
@@ -362,6 +374,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     atomic_write_text(notebook_path, nbformat.writes(nb))
     temp.unlink()
     run.files.append(notebook_path)
+    if clock:
+        clock.mark("record")
     if error is not None:
         run.status = "failed"
         run.message = _failure_message(plan.unit_id, error, notebook_path)
@@ -379,6 +393,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
                 else:
                     atomic_write_text(path, report)
                 run.files.append(path)
+                if clock:
+                    clock.mark(f"export_{kind}")
         evaluation = _office_evaluation(plan, rule_set, parameters) if {"docx", "xlsx"} & set(formats) else None
         if "docx" in formats:
             from perfnb.reporting.office import write_docx_report
@@ -406,6 +422,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     atomic_write_text(path, text)
     run.files.append(path)
     run.finished = now()
+    if clock:
+        clock.mark("result_json")
     return run
 
 
