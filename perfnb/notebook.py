@@ -215,6 +215,9 @@ def load(parameters: Parameters):
 def evaluate(tables, parameters: Parameters):
     """Score and audit the unit with the rule set the parameters name."""
     from perfnb.evaluation.evaluator import evaluate as score
+    # a kernel forked from a server that imported this module before any shell existed has
+    # no formatters yet: a bare ``result`` in a later cell must still show its tables
+    register_formatters()
     return score(tables, parameters.rules, review_rules=parameters.review_rules)
 
 
