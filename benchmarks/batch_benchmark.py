@@ -197,7 +197,7 @@ def cell_labels(out: Path, manifest: dict) -> list[str]:
                      if line.strip() and not line.startswith("#")]
             tags = cell.metadata.get("tags", [])
             label = "参数(注入)" if "injected-parameters" in tags else \
-                "参数" if "parameters" in tags else (lines[0] if lines else "")
+                "参数" if "parameters" in tags else "; ".join(lines)
             labels.append(label[:44])
     return labels
 

@@ -6,7 +6,9 @@ papermill's Python API into ``<out_root>/<department>/<unit_id>/`` and writes th
 ``evaluation.ipynb``  the executed notebook, with provenance in ``metadata["perfnb"]``
 ``report.html``       the HTML report (perfnb_html exporter)
 ``report.pdf``        the PDF/A report (perfnb_pdf exporter)
-``result.json``       :meth:`Evaluation.to_dict` of the unit
+``result.json``       :meth:`Evaluation.to_dict` of the unit, as the notebook's kernel recorded it
+                      (the unit is read and evaluated once, in the kernel; see
+                      docs/architecture.md, "One pass per unit")
 
 A unit whose notebook fails keeps its executed notebook (with papermill's error cell) and
 gets status ``failed`` and a Chinese message; nothing else is exported for it.  Every file
