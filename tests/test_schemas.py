@@ -47,3 +47,19 @@ def test_the_schema_names_what_is_wrong_and_allows_added_fields(results):
     assert any(p.startswith("indicators[2].score：") for p in problems)
     assert any(p.startswith("findings[0].severity：") for p in problems)
     assert "budget：缺少字段 rate" in problems
+
+
+def test_the_cross_check_names_a_result_json_that_breaks_the_schema(results, tmp_path):
+    from perfnb.running.crosscheck import CrossReport, check_unit
+
+    folder = tmp_path / "部门" / "单位"
+    folder.mkdir(parents=True)
+    data = copy.deepcopy(results["007.yaml"])
+    (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = CrossReport()
+    check_unit(tmp_path, "部门/单位", {}, report)
+    assert not [p for p in report.problems if "结果格式" in p]
+    data["counts"]["error"] = -1
+    (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    check_unit(tmp_path, "部门/单位", {}, report)
+    assert [p for p in report.problems if "不符合结果格式" in p and "counts.error" in p]
