@@ -114,10 +114,7 @@ def _html_unit(evaluation, with_findings: bool = True) -> str:
         dims = ("<h4>一级指标完成情况</h4><table><tr><th>一级指标</th><th>指标数</th><th>达成</th>"
                 f"<th>部分达成</th><th>未达成</th><th>缺失</th></tr>{dims}</table>")
     records = evaluation.indicators.to_dict("records")
-    # 一级/二级 cells span the rows of their group, as on the official 自评表.
-    level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
-    level2_spans = _run_lengths([(_text(r.get("level1")), _text(r.get("level2")))
-                                 for r in records])
+    level1_spans, level2_spans = _level_spans(records)
     rows = []
     for index, r in enumerate(records):
         status = _text(r.get("status"))
@@ -234,9 +231,7 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
         head += ty.text(f"{UNWEIGHTED_NOTE}（{achievement_text(evaluation.status_counts())}）。") \
             + "\n\n"
     records = evaluation.indicators.to_dict("records")
-    level1_spans = _run_lengths([_text(r.get("level1")) for r in records])
-    level2_spans = _run_lengths([(_text(r.get("level1")), _text(r.get("level2")))
-                                 for r in records])
+    level1_spans, level2_spans = _level_spans(records)
     rows = []
     for index, r in enumerate(records):
         status = _text(r.get("status"))
@@ -287,6 +282,13 @@ def _run_lengths(keys: list) -> list[int]:
             spans[start] = index - start
             start = index
     return spans
+
+
+def _level_spans(records: list[dict]) -> tuple[list[int], list[int]]:
+    """一级/二级 cells span the rows of their group, as on the official 自评表: the rows each
+    indicator's 一级 and 二级 cell spans (0 where the cell above covers it)."""
+    return (_run_lengths([_text(r.get("level1")) for r in records]),
+            _run_lengths([(_text(r.get("level1")), _text(r.get("level2"))) for r in records]))
 
 
 def _rowspan(rows: int) -> str:
