@@ -49,13 +49,13 @@ def test_a_data_file_named_beside_its_yaml_is_one_unit(tree):
 
 
 def test_missing_or_unknown_inputs_stop_a_batch_but_are_screened_rows(tree):
-    (tree / "notes.txt").write_text("x", encoding="utf-8")
+    (tree / "notes.rtf").write_text("x", encoding="utf-8")
     with pytest.raises(BatchError, match="不存在"):
         discover_inputs([str(tree / "nope.xlsx")])
     with pytest.raises(DiscoveryError, match="不是可识别的单位文件"):
-        discover([tree / "notes.txt"])
-    kept = discover_files([tree / "nope.xlsx", tree / "notes.txt"])
-    assert kept == [Path(tree / "nope.xlsx"), (tree / "notes.txt").resolve()]
+        discover([tree / "notes.rtf"])
+    kept = discover_files([tree / "nope.xlsx", tree / "notes.rtf"])
+    assert kept == [Path(tree / "nope.xlsx"), (tree / "notes.rtf").resolve()]
 
 
 def test_the_output_folder_is_never_an_input(tree):
