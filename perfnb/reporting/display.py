@@ -15,11 +15,11 @@ from perfnb.evaluation.result import (STATUS_COUNT_KEYS, UNWEIGHTED_NOTE, UNWEIG
                                       _int, _show, _show_percent, _text, achievement_text)
 from perfnb.model import STATUS_LABELS
 from perfnb.reporting import typst_markup as ty
+from perfnb.vocabulary import SEVERITY_LABELS
 
 __all__ = ["evaluation_html", "evaluation_typst", "register_formatters", "STATUS_COLORS",
            "SEVERITY_COLORS", "MAX_HTML_UNITS"]
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 # Status colours (text, background): shared meaning with the charts (green/amber/red/grey).
 STATUS_COLORS = {"met": ("#1b5e20", "#e8f5e9"), "partial": ("#8a5a00", "#fff4d6"),
                  "unmet": ("#b71c1c", "#fdecea"), "missing": ("#555555", "#eeeeee")}
