@@ -27,7 +27,9 @@ from perfnb.evaluation.scoring import factorized, score_tables
 from perfnb.model import UnitTables
 from tables import full_budget, indicator, make_unit, seed_tables
 
-from test_audit import CASES
+from test_audit import CASE_RULES, CASES
+
+COST_REQUIRED = CASE_RULES["NO_COST_INDICATOR"]
 
 
 def perfnb(*args) -> subprocess.CompletedProcess:
@@ -107,6 +109,7 @@ def _inputs():
         [t.with_unit_id(f"u{i}") for i, t in enumerate(faulty)] + [seed_tables(), rows])
     yield "sichuan", seed_tables()
     yield get_rules("central").with_changes(cut_over_achievement=True), CASES["OVER_ACHIEVEMENT"][0]
+    yield COST_REQUIRED, CASES["NO_COST_INDICATOR"][0]
 
 
 def test_every_hit_provides_the_fields_of_its_templates():
@@ -136,7 +139,7 @@ def test_every_hit_provides_the_fields_of_its_templates():
 
 def test_full_findings_frame_of_all_faulty_cases_has_every_code():
     tables = UnitTables.concat([bad.with_unit_id(code) for code, (bad, _) in CASES.items()])
-    found = findings(tables)
+    found = findings(tables, COST_REQUIRED)    # NO_COST_INDICATOR is off by default
     assert set(found["code"]) == set(check_codes())
     assert found["message"].map(lambda m: isinstance(m, str) and "{" not in m and "请" in m).all()
 
@@ -328,7 +331,7 @@ def test_plugin_check_through_the_entry_point(monkeypatch, tmp_path):
     assert check_codes()[-1] == "LONG_INDICATOR_NAME"
     check = get_check("long_indicator_name")
     assert check.origin == "demo（fake_demo:CHECKS）"
-    tables = unit(indicator("关于进一步做好某某工作的各项保障措施落实情况", 4, 4, 90))
+    tables = unit(indicator("关于进一步做好某某工作的各项保障措施落实情况", 4, 4, 90, measure_unit="项"))
     found = findings(tables)
     assert list(found["code"]) == ["LONG_INDICATOR_NAME"]
     assert found["message"][0] == "“关于进一步做好某某工作的各项保障措施落实情况”的名称超过 12 个字，请精简。"

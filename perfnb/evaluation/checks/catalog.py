@@ -23,14 +23,16 @@ from importlib import metadata
 from typing import Any, Iterable, Mapping
 
 from perfnb.errors import CheckError, RulesError
-from perfnb.evaluation.checks import budgets, indicators, observations, reviews, rollups
+from perfnb.evaluation.checks import (budgets, indicators, observations, reviews, rollups, spending,
+                                     targets)
 from perfnb.evaluation.checks.registry import Check
 from perfnb.evaluation.rules import RuleSet
 
 ENTRY_POINT_GROUP = "perfnb.checks"
 DISABLE = "disable"
 
-_ALL = {check.code: check for family in (indicators, budgets, rollups, observations, reviews)
+_ALL = {check.code: check for family in (indicators, budgets, rollups, observations, reviews,
+                                           targets, spending)
         for check in family.CHECKS}
 # The codes of perfnb 1 first, in their historical order (findings of one row sort by it),
 # then the later ones.
@@ -43,7 +45,12 @@ ORDER = ("SCORE_MISMATCH", "SCORE_OVER_WEIGHT", "SUBTOTAL_MISMATCH", "TOTAL_MISM
          "UNIT_CONVERTED", "UNIT_MISMATCH", "LEVEL1_INFERRED", "UNWEIGHTED_FORM",
          "REVIEW_CLAUSE_MISMATCH", "REVIEW_NO_CLAUSE", "HEADER_INFERRED",
          "ROW_NOT_READ", "VALUE_NOT_READ", "TOTAL_PARTIAL", "OCR_DIGITS",
-         "WEIGHT_FROM_LABEL", "GROUP_SHARED")
+         "WEIGHT_FROM_LABEL", "GROUP_SHARED",
+         # red flags (issue 19): target quality, spending against results
+         "MONEY_AS_OUTPUT", "DUPLICATE_INDICATOR", "COST_WITHOUT_CEILING", "UNVERIFIABLE_TARGET",
+         "UNIFORM_TARGETS", "SATISFACTION_WITHOUT_SURVEY", "NO_COST_INDICATOR", "NO_UNIT",
+         "ACTUALS_EQUAL_TARGETS", "PERFORMANCE_AHEAD_OF_SPENDING", "FUNDS_UNSPENT",
+         "OUTPUT_WITHOUT_SPENDING", "FULL_SCORE_LOW_EXECUTION")
 if set(ORDER) != set(_ALL):  # a check declared but not listed, or listed but not declared
     raise RuntimeError(f"checks catalog out of step: {sorted(set(ORDER) ^ set(_ALL))}")
 BUILTIN: tuple[Check, ...] = tuple(_ALL[code] for code in ORDER)
