@@ -21,6 +21,7 @@ from perfnb.errors import ParameterError
 from perfnb.model import (NO_TOTAL, STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET,
                           UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS, UnitTables)
 from perfnb.textwidth import clip, display_width, pad
+from perfnb.evaluation.risk import risk_dict, risk_table
 from perfnb.evaluation.rules import RuleSet
 from perfnb.vocabulary import SEVERITY_LABELS
 
@@ -406,6 +407,7 @@ class Evaluation:
             "reviewed": one.reviewed_dict(),
             "self_evaluation_quality": one.self_evaluation_quality(),
             **one._coverage(),
+            "risk": risk_dict(one.findings, _text(unit["unit_id"])),
         }
 
     def _coverage(self) -> dict:
@@ -449,6 +451,9 @@ class Evaluation:
         frame["reviewed"] = frame["unit_id"].isin(set(self.reviews["unit_id"].astype(str))).to_numpy()
         frame["reviewed_total"] = self.final_totals["total"].to_numpy()
         frame["reviewed_grade"] = self.final_totals["grade"].to_numpy()
+        risk = risk_table(self.findings, frame["unit_id"])
+        frame["risk_score"] = risk["risk_score"].to_numpy()
+        frame["risk_flags"] = risk["risk_flags"].to_numpy()
         return frame
 
     # -- plain text -----------------------------------------------------------------------
@@ -545,6 +550,9 @@ class Evaluation:
         lines.append("")
         lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
                      f"提示 {counts['info']} 条")
+        risk = risk_dict(one.findings, _text(unit["unit_id"]))
+        lines.append(f"风险分：{risk['score']:g}（{risk['level']}）"
+                     + (f"    红旗：{'、'.join(risk['titles'])}" if risk["flags"] else ""))
         for f in one.findings.to_dict("records"):
             place = "，".join(x for x in (
                 f"第 {_int(f['row'])} 行" if _int(f["row"]) is not None else "",
