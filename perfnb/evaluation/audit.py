@@ -25,6 +25,7 @@ from perfnb.model import UnitTables
 
 # code -> (Chinese title, what it checks) of the built-in checks.  Codes are stable: notebooks
 # and scripts key on them.  The full declarations: perfnb.evaluation.checks.catalog.
+UNIT_SCOPE = "unit"
 CODES: dict[str, tuple[str, str]] = {check.code: (check.title, check.summary) for check in BUILTIN}
 
 
@@ -45,7 +46,7 @@ def audit(tables: UnitTables, scored: dict[str, pd.DataFrame], rules: RuleSet | 
     out = Findings({check.code: rank for rank, check in enumerate(checks)})
     enabled = set(config.enabled) if only is None else set(config.enabled) & set(only)
     for check in checks:
-        if check.code in enabled:
+        if check.code in enabled and check.scope == UNIT_SCOPE:   # batch/years: redflags.py
             for hit in check.condition(ctx, config.parameters[check.code]):
                 _add(out, check, hit)
     return out.frame(ctx.unit_ids)

@@ -23,7 +23,8 @@ from importlib import metadata
 from typing import Any, Iterable, Mapping
 
 from perfnb.errors import CheckError, RulesError
-from perfnb.evaluation.checks import (budgets, indicators, observations, reviews, rollups, spending,
+from perfnb.evaluation.checks import (across, budgets, indicators, observations, reviews, rollups,
+                                     spending,
                                      targets)
 from perfnb.evaluation.checks.registry import Check
 from perfnb.evaluation.rules import RuleSet
@@ -32,7 +33,7 @@ ENTRY_POINT_GROUP = "perfnb.checks"
 DISABLE = "disable"
 
 _ALL = {check.code: check for family in (indicators, budgets, rollups, observations, reviews,
-                                           targets, spending)
+                                           targets, spending, across)
         for check in family.CHECKS}
 # The codes of perfnb 1 first, in their historical order (findings of one row sort by it),
 # then the later ones.
@@ -50,7 +51,10 @@ ORDER = ("SCORE_MISMATCH", "SCORE_OVER_WEIGHT", "SUBTOTAL_MISMATCH", "TOTAL_MISM
          "MONEY_AS_OUTPUT", "DUPLICATE_INDICATOR", "COST_WITHOUT_CEILING", "UNVERIFIABLE_TARGET",
          "UNIFORM_TARGETS", "SATISFACTION_WITHOUT_SURVEY", "NO_COST_INDICATOR", "NO_UNIT",
          "ACTUALS_EQUAL_TARGETS", "PERFORMANCE_AHEAD_OF_SPENDING", "FUNDS_UNSPENT",
-         "OUTPUT_WITHOUT_SPENDING", "FULL_SCORE_LOW_EXECUTION")
+         "OUTPUT_WITHOUT_SPENDING", "FULL_SCORE_LOW_EXECUTION",
+         # across units of a batch, across years (scope "batch" / "years": not in audit())
+         "ALL_FULL_MARKS", "COPIED_INDICATORS", "TARGET_BELOW_LAST_ACTUAL", "TARGETS_UNCHANGED",
+         "SCORE_UP_EXECUTION_DOWN")
 if set(ORDER) != set(_ALL):  # a check declared but not listed, or listed but not declared
     raise RuntimeError(f"checks catalog out of step: {sorted(set(ORDER) ^ set(_ALL))}")
 BUILTIN: tuple[Check, ...] = tuple(_ALL[code] for code in ORDER)

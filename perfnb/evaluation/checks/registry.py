@@ -119,6 +119,10 @@ class Check:
     table: str = "indicators"           # the table it looks at (documentation)
     fields: tuple[str, ...] = ()        # observation checks: the fields a reader records
     origin: str = "perfnb"              # "perfnb" or the plug-in entry point that added it
+    # what the condition looks at: "unit" (the audit of each unit's tables), "batch" (the
+    # units of a batch or screening together) or "years" (units linked to earlier years); see
+    # perfnb.evaluation.checks.across
+    scope: str = "unit"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "messages", MappingProxyType(dict(self.messages)))
