@@ -59,6 +59,15 @@ def _add_formats(parser: argparse.ArgumentParser, default: str) -> None:
                         help=f"导出格式，逗号分隔（html,pdf,docx,xlsx），默认 {default}")
 
 
+def _add_previous(p) -> None:
+    p.add_argument("--previous", action="append", default=None, metavar="DIR_OR_PARQUET",
+                   help="上年（可多次给出，用于三年比较）的输出目录或 results.parquet：与上年比较，"
+                        "检查目标设置偏低、指标值多年不变、得分升而执行降")
+    p.add_argument("--link", choices=["auto", "name", "code"], default="auto",
+                   help="与上年对应项目的规则：auto 有项目编码时按编码，否则按主管部门 + 项目名称"
+                        "（默认）；name 只按主管部门 + 项目名称；code 只按项目编码")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = ChineseArgumentParser(
         prog="perfnb", description="项目支出绩效自评：读取、评分、审核、出具报告。")
@@ -83,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--review", default=None, metavar="FILE",
                    help="复核记录文件（.review.yaml）；默认使用单位文件旁的 <单位>.review.yaml")
     _add_review_rules(p)
+    _add_previous(p)
 
     p = sub.add_parser("template", help="生成空白的三表式填报工作簿")
     p.add_argument("output", metavar="OUT.xlsx", help="要写入的 .xlsx 文件")

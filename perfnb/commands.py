@@ -36,17 +36,34 @@ def score_command(args) -> int:
     for raw in inputs:
         if not Path(raw).exists():
             raise InputError("找不到该文件或文件夹", file=raw, hint="请检查路径是否正确")
+    previous = _previous(args)
     files, rows, seconds = screen_command_rows(inputs, args.rules, getattr(args, "jobs", None))
     if not files:
         from perfnb.reading.sources import formats_hint
         raise InputError("没有找到可评分的文件", file="、".join(inputs),
                          hint=f"请检查文件夹中的文件类型：可读取 {formats_hint()} 和单位参数 YAML")
+    from perfnb.running.screen import screen_across
+    from perfnb.running.yeartables import write_tables
+
+    across = screen_across(rows, args.rules, previous, getattr(args, "link", None) or "auto")
     written = write_rows(rows, csv_path=getattr(args, "csv", None),
-                         xlsx_path=getattr(args, "xlsx", None), jsonl=getattr(args, "jsonl", None))
+                         xlsx_path=getattr(args, "xlsx", None), jsonl=getattr(args, "jsonl", None),
+                         across=across)
+    if written:   # the flat tables beside the first output file (later years' --previous)
+        written += write_tables(across[1], across[2], written[0].parent)
     if not tables_out:
         print(text_rows(rows))
     print(summary_line(len(files), rows, seconds, written), file=sys.stderr)
     return 1 if any(row["status"] != "scored" for row in rows) else 0
+
+
+def _previous(args):
+    """Earlier years' flat tables of ``--previous`` (None without it)."""
+    paths = getattr(args, "previous", None)
+    if not paths:
+        return None
+    from perfnb.running.yeartables import read_previous
+    return read_previous(paths)
 
 
 def _score_one(input_path, args) -> int:
@@ -76,6 +93,10 @@ def _score_one(input_path, args) -> int:
                                  hint="请用 --form 指定其中一个自评表")
             return _score_forms(results, rules, args)
     evaluation = evaluate(tables[0], rules, review_rules=_review_rules(args))
+    previous = _previous(args)
+    if previous is not None:
+        from perfnb.evaluation.redflags import with_previous_year
+        evaluation = with_previous_year(evaluation, previous, getattr(args, "link", None) or "auto")
     if args.json:
         json.dump(evaluation.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

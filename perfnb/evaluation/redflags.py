@@ -268,3 +268,69 @@ def _int(value):
 
 __all__ = ["UNIT_TABLE_COLUMNS", "INDICATOR_TABLE_COLUMNS", "unit_frame", "indicator_frame",
            "frames_from_results", "across_findings", "with_risk", "previous_year", "FINDING_COLUMNS"]
+
+
+def risk_ranking(units: pd.DataFrame) -> pd.DataFrame:
+    """Units by risk, highest first (Chinese headers): 风险分, 风险等级, 红旗 (titles)."""
+    from perfnb.evaluation.risk import flag_titles
+
+    if not len(units):
+        return pd.DataFrame(columns=["单位编号", "主管部门", "项目名称", "总分", "风险分", "风险等级", "红旗"])
+    order = units.assign(_score=pd.to_numeric(units["risk_score"], errors="coerce").fillna(0))
+    order = order.sort_values(["_score", "unit_id"], ascending=[False, True], kind="stable")
+    return pd.DataFrame({
+        "单位编号": order["unit_id"].astype(str).to_numpy(),
+        "主管部门": order["department"].to_numpy(object),
+        "项目名称": order["project"].to_numpy(object),
+        "总分": order["total"].to_numpy(float),
+        "风险分": order["_score"].to_numpy(float),
+        "风险等级": order["risk_level"].to_numpy(object),
+        "红旗": ["、".join(flag_titles([c for c in str(f or "").split(FLAG_SEPARATOR) if c]))
+               for f in order["risk_flags"]]})
+
+
+def department_risk_table(units: pd.DataFrame) -> pd.DataFrame:
+    """Per 主管部门: units, units at full self-score, mean and highest risk, units per red flag."""
+    from perfnb.evaluation.risk import flag_titles, risk_weights
+
+    if not len(units):
+        return pd.DataFrame(columns=["主管部门", "项目数", "自评满分项目数", "平均风险分", "最高风险分",
+                                     "高风险项目数"])
+    frame = units.copy()
+    reported = pd.to_numeric(frame["reported_total"], errors="coerce")
+    own = reported.where(reported.notna(), pd.to_numeric(frame["total"], errors="coerce"))
+    weight = pd.to_numeric(frame["weight_total"], errors="coerce").fillna(100)
+    frame["_full"] = (own >= weight - 0.01).astype(int)
+    frame["_score"] = pd.to_numeric(frame["risk_score"], errors="coerce").fillna(0)
+    frame["_high"] = (frame["risk_level"] == risk_weights()["levels"][0][0]).astype(int)
+    grouped = frame.groupby("department", sort=True)
+    table = pd.DataFrame({"项目数": grouped.size(), "自评满分项目数": grouped["_full"].sum(),
+                          "平均风险分": grouped["_score"].mean().round(2),
+                          "最高风险分": grouped["_score"].max(), "高风险项目数": grouped["_high"].sum()})
+    flags = frame[["department", "risk_flags"]].assign(
+        flag=frame["risk_flags"].map(lambda f: [c for c in str(f or "").split(FLAG_SEPARATOR) if c]))
+    flags = flags.explode("flag").dropna(subset=["flag"])
+    if len(flags):
+        counts = flags.groupby(["department", "flag"]).size().unstack(fill_value=0)
+        counts.columns = flag_titles(counts.columns)
+        table = table.join(counts).fillna(0)
+    table = table.sort_values(["平均风险分"], ascending=False, kind="stable")
+    return table.reset_index().rename(columns={"department": "主管部门"})
+
+
+def with_previous_year(evaluation, previous: tuple[pd.DataFrame, pd.DataFrame],
+                       link: str = "auto"):
+    """``evaluation`` with its units compared with earlier years: the year checks' findings
+    added to its findings, and ``previous_year`` per linked unit (result.json, reports)."""
+    from dataclasses import replace
+
+    units, indicators = unit_frame(evaluation), indicator_frame(evaluation)
+    found = across_findings(units, indicators, evaluation.rules, previous, link)
+    findings = evaluation.findings
+    if len(found):
+        findings = pd.concat([findings, found], ignore_index=True)
+        order = {u: n for n, u in enumerate(evaluation.units["unit_id"].astype(str))}
+        findings = findings.iloc[np.argsort(findings["unit_id"].astype(str).map(order).to_numpy(),
+                                            kind="stable")].reset_index(drop=True)
+    comparison = previous_year(units, indicators, previous, link, evaluation.rules)
+    return replace(evaluation, findings=findings, previous_year=comparison)

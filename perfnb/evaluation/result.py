@@ -121,6 +121,8 @@ class Evaluation:
     rules: RuleSet
     scored: dict[str, pd.DataFrame] = field(repr=False)
     findings: pd.DataFrame = field(repr=False)
+    # unit id -> this year against the linked earlier year (perfnb.evaluation.redflags)
+    previous_year: dict = field(default_factory=dict, repr=False)
 
     @property
     def units(self) -> pd.DataFrame:
@@ -315,7 +317,8 @@ class Evaluation:
             return frame[frame["unit_id"].astype(str) == unit_id].reset_index(drop=True)
 
         scored = {name: pick(frame) for name, frame in self.scored.items()}
-        return Evaluation(self.tables.select(unit_id), self.rules, scored, pick(self.findings))
+        return Evaluation(self.tables.select(unit_id), self.rules, scored, pick(self.findings),
+                          {k: v for k, v in self.previous_year.items() if k == unit_id})
 
     # -- JSON -----------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -408,6 +411,8 @@ class Evaluation:
             "self_evaluation_quality": one.self_evaluation_quality(),
             **one._coverage(),
             "risk": risk_dict(one.findings, _text(unit["unit_id"])),
+            **({"previous_year": self.previous_year[_text(unit["unit_id"])]}
+               if _text(unit["unit_id"]) in self.previous_year else {}),
         }
 
     def _coverage(self) -> dict:
@@ -550,6 +555,10 @@ class Evaluation:
         lines.append("")
         lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
                      f"提示 {counts['info']} 条")
+        comparison = self.previous_year.get(_text(unit["unit_id"]))
+        if comparison is not None:
+            lines.append("")
+            lines.append(previous_year_text(comparison))
         risk = risk_dict(one.findings, _text(unit["unit_id"]))
         lines.append(f"风险分：{risk['score']:g}（{risk['level']}）"
                      + (f"    红旗：{'、'.join(risk['titles'])}" if risk["flags"] else ""))
@@ -564,6 +573,25 @@ class Evaluation:
                             f"{'，' + _text(f.get('decision_reason')) if _optional_text(f.get('decision_reason')) else ''}〕"
                             if decision else ""))
         return "\n".join(lines)
+
+
+def previous_year_text(comparison: dict) -> str:
+    """The 与上年比较 section of the plain-text report."""
+    year = comparison.get("year")
+    before = f"{year} 年" if year else "上年"
+    lines = [f"与上年比较（{before}，单位编号 {comparison.get('unit_id')}；对应规则：{comparison.get('link')}）",
+             f"总分：{_show(comparison.get('total'))} → {_show(comparison.get('this_total'))}    "
+             f"预算执行率：{_show_percent(comparison.get('budget_rate'))} → "
+             f"{_show_percent(comparison.get('this_budget_rate'))}"]
+    rows = []
+    for item in comparison.get("indicators", []):
+        last = item.get("previous") or {}
+        rows.append([item["name"], last.get("target_text", "—"), item["target_text"],
+                     last.get("actual_text", "—"), item["actual_text"],
+                     _show(last.get("score")) if last else "—", _show(item.get("score"))])
+    lines.append(text_table(["三级指标", "上年指标值", "今年指标值", "上年完成值", "今年完成值", "上年得分",
+                             "今年得分"], rows, ["left"] * 5 + ["right", "right"], max_width=24))
+    return "\n".join(lines)
 
 
 __all__ = ["Evaluation", "display_width", "text_table", "SEVERITY_LABELS"]

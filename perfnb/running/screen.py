@@ -44,6 +44,8 @@ COLUMNS = [
 ]
 COUNT_COLUMNS = [("errors", "错误数"), ("warnings", "警告数"), ("infos", "提示数"),
                  ("first_error", "首个错误")]
+# issue 19: the unit's risk score and its red flags (Chinese titles; JSONL: the codes)
+RISK_COLUMNS = [("risk_score", "风险分"), ("risk", "风险")]
 DIMENSION_ORDER = ["预算执行率", "产出指标", "效益指标", "满意度指标"]
 STATUS_LABELS = {"scored": "已评分", "failed": "读取失败"}
 # a form that prints no weights: evaluated, but without a total or grade
@@ -72,8 +74,8 @@ def _first_error(error: Exception) -> str:
 
 
 def _base_row(order: tuple[int, int], file: str, **values) -> dict[str, Any]:
-    row = {key: None for key, _ in COLUMNS + COUNT_COLUMNS}
-    row.update(file=file, errors=0, warnings=0, infos=0, **values)
+    row = {key: None for key, _ in COLUMNS + COUNT_COLUMNS + RISK_COLUMNS}
+    row.update(file=file, errors=0, warnings=0, infos=0, risk_flags=[], **values)
     row["_order"] = order
     row["dimensions"] = {}
     return row
@@ -175,6 +177,29 @@ def _score_group(rules_name: str, group: list[tuple[dict, Any]]) -> None:
         for key, code, message in errors[["unit_id", "code", "message"]].itertuples(
                 index=False, name=None):
             by_key[key]["first_error"] = f"{code}：{message}"
+    _keep_flat_tables(evaluation, by_key)
+
+
+def _keep_flat_tables(evaluation, by_key: dict[str, dict]) -> None:
+    """Each row keeps its unit's flat tables and finding codes (issue 19: the checks across
+    units and years run on them once every chunk is scored; results.parquet holds them)."""
+    from perfnb.evaluation.redflags import FLAG_SEPARATOR, indicator_frame, unit_frame
+    from perfnb.evaluation.risk import flag_titles
+
+    units = unit_frame(evaluation)
+    indicators = indicator_frame(evaluation)
+    by_unit = {key: frame for key, frame in indicators.groupby("unit_id", sort=False)}
+    codes = evaluation.findings[["unit_id", "code", "severity"]]
+    codes_by_unit = {key: frame for key, frame in codes.groupby("unit_id", sort=False)}
+    for record in units.to_dict("records"):
+        key = record["unit_id"]
+        row = by_key[key]
+        flags = [f for f in str(record["risk_flags"] or "").split(FLAG_SEPARATOR) if f]
+        row.update(risk_score=record["risk_score"], risk_flags=flags,
+                   risk="、".join(flag_titles(flags)))
+        row["_unit"] = record
+        row["_indicators"] = by_unit.get(key, indicators.iloc[:0])
+        row["_findings"] = codes_by_unit.get(key, codes.iloc[:0])
 
 
 # --- many files ------------------------------------------------------------------------------
@@ -217,6 +242,59 @@ def _preload() -> None:
     import python_calamine  # noqa: F401
 
 
+# --- across units and years (issue 19) --------------------------------------------------------
+
+def flat_tables(rows: list[dict[str, Any]]):
+    """The scored rows' flat tables (results.parquet / indicators.parquet): real unit ids, with
+    each unit's file and form; and the internal ids (``r0``, ``r1`` … unique per row)."""
+    import pandas as pd
+    from perfnb.evaluation.redflags import INDICATOR_TABLE_COLUMNS, UNIT_TABLE_COLUMNS
+
+    scored = [row for row in rows if row["status"] == "scored" and "_unit" in row]
+    keys = [f"r{n}" for n in range(len(scored))]
+    units = pd.DataFrame([{**row["_unit"], "unit_id": key} for row, key in zip(scored, keys)],
+                         columns=UNIT_TABLE_COLUMNS)
+    parts = [row["_indicators"].assign(unit_id=key) for row, key in zip(scored, keys)]
+    indicators = pd.concat(parts, ignore_index=True) if parts else \
+        pd.DataFrame(columns=INDICATOR_TABLE_COLUMNS)
+    return scored, keys, units, indicators
+
+
+def screen_across(rows: list[dict[str, Any]], rules: str | None = None, previous=None,
+                  link: str = "auto"):
+    """Run the checks across the screened units (and against ``previous`` years' tables) and
+    fold them into the rows: counts, risk score and flags.  Returns (findings with the rows'
+    real unit ids and files, units table, indicators table) for the outputs."""
+    import pandas as pd
+    from perfnb.evaluation.redflags import FLAG_SEPARATOR, across_findings, with_risk
+    from perfnb.evaluation.risk import flag_titles
+
+    scored, keys, units, indicators = flat_tables(rows)
+    found = across_findings(units, indicators, rules or "central", previous, link)
+    if len(found):
+        own = pd.concat([row["_findings"].assign(unit_id=key) for row, key in zip(scored, keys)],
+                        ignore_index=True)
+        units = with_risk(units, own, found)
+        by_key = dict(zip(keys, scored))
+        for (key, severity), count in found.groupby(["unit_id", "severity"]).size().items():
+            field = {"error": "errors", "warning": "warnings", "info": "infos"}[severity]
+            by_key[key][field] += int(count)
+        for record in units[["unit_id", "risk_score", "risk_flags"]].to_dict("records"):
+            row = by_key[record["unit_id"]]
+            flags = [f for f in str(record["risk_flags"] or "").split(FLAG_SEPARATOR) if f]
+            row.update(risk_score=record["risk_score"], risk_flags=flags,
+                       risk="、".join(flag_titles(flags)))
+    real = {key: row["unit_id"] for key, row in zip(keys, scored)}
+    files = {key: row["file"] for key, row in zip(keys, scored)}
+    forms = {key: row["form"] for key, row in zip(keys, scored)}
+    found = found.assign(file=found["unit_id"].map(files), unit_id=found["unit_id"].map(real))
+    units = units.assign(file=units["unit_id"].map(files), form=units["unit_id"].map(forms),
+                         unit_id=units["unit_id"].map(real))
+    indicators = indicators.assign(file=indicators["unit_id"].map(files),
+                                   unit_id=indicators["unit_id"].map(real))
+    return found, units, indicators
+
+
 # --- output ----------------------------------------------------------------------------------
 
 def dimension_names(rows: list[dict[str, Any]]) -> list[str]:
@@ -229,7 +307,7 @@ def flat_rows(rows: list[dict[str, Any]], chinese: bool) -> tuple[list[str], lis
     """Header and rows for CSV/XLSX/text: fixed columns, a column per dimension, counts."""
     dimensions = dimension_names(rows)
     header = [(cn if chinese else key) for key, cn in COLUMNS] + dimensions + \
-        [(cn if chinese else key) for key, cn in COUNT_COLUMNS]
+        [(cn if chinese else key) for key, cn in COUNT_COLUMNS + RISK_COLUMNS]
     table = []
     for row in rows:
         values = [row[key] for key, _ in COLUMNS]
@@ -241,18 +319,22 @@ def flat_rows(rows: list[dict[str, Any]], chinese: bool) -> tuple[list[str], lis
             values[keys.index("weighting")] = WEIGHTING_LABELS.get(row.get("weighting"))
         values += [row["dimensions"].get(name) for name in dimensions]
         values += [row[key] for key, _ in COUNT_COLUMNS]
+        values += [row.get("risk_score"), row.get("risk") or ""]
         table.append(values)
     return header, table
 
 
 def json_row(row: dict[str, Any]) -> dict[str, Any]:
     return {**{key: row[key] for key, _ in COLUMNS}, "dimensions": dict(row["dimensions"]),
-            **{key: row[key] for key, _ in COUNT_COLUMNS}}
+            **{key: row[key] for key, _ in COUNT_COLUMNS},
+            "risk_score": row.get("risk_score"), "risk_flags": list(row.get("risk_flags") or [])}
 
 
 def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
-               jsonl=None) -> list[Path]:
-    """Write the rows where asked; ``jsonl`` "-" writes JSON lines to stdout."""
+               jsonl=None, across=None) -> list[Path]:
+    """Write the rows where asked; ``jsonl`` "-" writes JSON lines to stdout.  ``across``
+    (the findings, units and indicators of :func:`screen_across`) adds the XLSX sheets 风险排序,
+    部门风险 and 跨单位与跨年发现."""
     from perfnb.fsutil import atomic_write_bytes, atomic_write_text
 
     written = []
@@ -276,6 +358,8 @@ def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
         sheet.title = "筛查结果"
         write_table_sheet(sheet, pd.DataFrame(table, columns=header).astype(object)
                           .where(lambda frame: frame.notna(), None))
+        if across is not None:
+            _risk_sheets(workbook, *across)
         buffer = io.BytesIO()
         workbook.save(buffer)
         atomic_write_bytes(Path(xlsx_path), buffer.getvalue())
@@ -289,6 +373,23 @@ def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
             atomic_write_text(Path(jsonl), lines)
             written.append(Path(jsonl))
     return written
+
+
+def _risk_sheets(workbook, found, units, indicators) -> None:
+    import pandas as pd
+    from perfnb.evaluation.audit import SEVERITY_LABELS
+    from perfnb.evaluation.redflags import department_risk_table, risk_ranking
+    from perfnb.reporting.office.xlsx_style import write_table_sheet
+
+    def plain(frame):
+        return frame.astype(object).where(lambda f: f.notna(), None)
+
+    write_table_sheet(workbook.create_sheet("风险排序"), plain(risk_ranking(units)))
+    write_table_sheet(workbook.create_sheet("部门风险"), plain(department_risk_table(units)))
+    detail = pd.DataFrame({"文件": found["file"], "单位编号": found["unit_id"], "代码": found["code"],
+                           "严重程度": found["severity"].map(SEVERITY_LABELS),
+                           "指标": found["indicator"], "说明": found["message"]})
+    write_table_sheet(workbook.create_sheet("跨单位与跨年发现"), plain(detail))
 
 
 # the file is in its own column of the terminal table: the error starts at its sheet or problem

@@ -17,10 +17,10 @@ from test_cli import perfnb
 ROOT = Path(__file__).resolve().parents[2]
 CHINESE_HEADER = ["文件", "表序号", "工作表/表格", "单位编号", "主管部门", "项目名称", "年度", "评分规则",
                   "状态", "总分", "等级", "评价方式", "自评总分", "预算执行率", "产出指标", "效益指标", "满意度指标",
-                  "错误数", "警告数", "提示数", "首个错误"]
+                  "错误数", "警告数", "提示数", "首个错误", "风险分", "风险"]
 JSON_KEYS = ["file", "form", "sheet", "unit_id", "department", "project", "year", "rules", "status",
              "total", "grade", "weighting", "reported_total", "dimensions", "errors", "warnings", "infos",
-             "first_error"]
+             "first_error", "risk_score", "risk_flags"]
 
 
 @pytest.fixture(scope="module")
