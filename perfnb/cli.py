@@ -176,6 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="复核底稿（perfnb workpaper 生成、复核人填写后的 .xlsx）：底稿中有工作表的单位以其为复核记录")
     p.add_argument("--sign", default=None, metavar="KEY",
                    help="用该 Ed25519 私钥签名存证清单与运行记录（perfnb keygen 生成）")
+    _add_previous(p)
 
     p = sub.add_parser("verify", help="校验输出目录：签名、哈希、运行记录、各结果副本是否一致（防篡改）")
     p.add_argument("directory", metavar="DIR")

@@ -39,6 +39,10 @@ INDICATOR_TABLE_COLUMNS = [
     "operator", "target", "target_text", "actual", "actual_text", "unit", "weight", "score",
     "reported_score", "status", "status_label"]
 FLAG_SEPARATOR = ","
+# the flat tables as a batch / screening writes them (running/yeartables.py)
+UNITS_FILE = "results.parquet"
+INDICATORS_FILE = "indicators.parquet"
+FLAGS_FILE = "red_flags.parquet"      # a batch's findings across units and years
 
 
 def _column(frame: pd.DataFrame, name: str, default=None) -> pd.Series:

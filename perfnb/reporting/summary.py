@@ -686,6 +686,7 @@ def write_summary_workbook(results_dir: str | os.PathLike,
     sheet.freeze_panes = "A2"
     _findings_sheet(workbook, results_dir)
     _review_sheets(workbook, results)
+    _risk_sheets(workbook, results_dir)
     buffer = BytesIO()
     workbook.save(buffer)
     target = Path(path) if path else results_dir / "summary.xlsx"
@@ -708,6 +709,55 @@ def _findings_sheet(workbook, results_dir: Path) -> None:
         "列": findings["column"], "指标": findings["indicator"], "说明": findings["message"],
     }, columns=columns)
     write_table_sheet(workbook.create_sheet("审核发现"), table)
+
+
+def red_flags(results_dir: str | os.PathLike, department: str | None = None
+              ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(units with risk, findings across units and years) of a batch: the tables the batch
+    wrote once all units were done (results.parquet, red_flags.parquet), else computed now from
+    the result.json files (the checks across units only)."""
+    from perfnb.evaluation.redflags import (FLAGS_FILE, UNITS_FILE, across_findings,
+                                            frames_from_results, with_risk)
+
+    results_dir = Path(results_dir)
+    if (results_dir / UNITS_FILE).is_file() and (results_dir / FLAGS_FILE).is_file():
+        units = pd.read_parquet(results_dir / UNITS_FILE)
+        found = pd.read_parquet(results_dir / FLAGS_FILE)
+    else:
+        documents = [data for _, data in _results(results_dir, None)]
+        units, indicators = frames_from_results(documents)
+        found = across_findings(units, indicators)
+        if len(found):
+            own = pd.DataFrame([(str(d["unit_id"]), f.get("code"), f.get("severity"))
+                                for d in documents for f in d.get("findings") or []],
+                               columns=["unit_id", "code", "severity"])
+            units = with_risk(units, own, found)
+    if department is not None:
+        keep = set(load_results(results_dir, department)["unit_id"].astype(str))
+        units = units[units["unit_id"].astype(str).isin(keep)].reset_index(drop=True)
+        found = found[found["unit_id"].astype(str).isin(keep)].reset_index(drop=True)
+    return units, found
+
+
+def red_flag_detail(found: pd.DataFrame) -> pd.DataFrame:
+    """Findings across units and years, Chinese headers."""
+    return pd.DataFrame({"单位编号": found["unit_id"], "代码": found["code"],
+                         "问题": found["code"].map(lambda c: _code_title(c)),
+                         "严重程度": found["severity"].map(SEVERITY_LABELS),
+                         "指标": found["indicator"], "说明": found["message"]})
+
+
+def _risk_sheets(workbook, results_dir: Path) -> None:
+    from perfnb.evaluation.redflags import department_risk_table, risk_ranking
+    from perfnb.reporting.office import write_table_sheet
+
+    units, found = red_flags(results_dir)
+    plain = lambda frame: frame.astype(object).where(lambda f: f.notna(), None)  # noqa: E731
+    write_table_sheet(workbook.create_sheet("风险排序"), plain(risk_ranking(units)),
+                      title="各单位风险分（由高到低）")
+    write_table_sheet(workbook.create_sheet("部门风险"), plain(department_risk_table(units)),
+                      title="各主管部门风险汇总")
+    write_table_sheet(workbook.create_sheet("跨单位与跨年发现"), plain(red_flag_detail(found)))
 
 
 def _review_sheets(workbook, results: pd.DataFrame) -> None:

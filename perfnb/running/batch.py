@@ -101,6 +101,14 @@ class Batch:
         sign = getattr(args, "sign", None)
         self.sign_key = signing.load_private_key(sign) if sign else None  # bad key: exit 2 now
         self.failed_summaries: list[tuple[str, str]] = []
+        # issue 19: earlier years (--previous, read now: a bad path exits 2 before any work)
+        self.link = getattr(args, "link", None) or "auto"
+        previous = getattr(args, "previous", None)
+        if previous:
+            from perfnb.running.yeartables import read_previous
+            self.previous = read_previous(previous)
+        else:
+            self.previous = None
         self._executor_instance = None
         self._units_to_run = 0
 
@@ -307,13 +315,16 @@ class Batch:
         from perfnb.reporting.summary import write_summary_workbook
         owner = "summary:workbook"
         manifest.drop_owner(owner)
+        from perfnb.running.yeartables import write_batch_tables
         try:
+            # results/indicators/red_flags.parquet first: summary.xlsx shows the red flags
+            tables = write_batch_tables(self.out_root, self.previous, self.link, self.rules)
             path = write_summary_workbook(self.out_root)
         except PerfnbError as error:
             self.failed_summaries.append(("summary.xlsx", str(error)))
             return
         manifest.record("summaries", owner, {"status": "passed", "finished": now_iso()},
-                        [file_record(self.out_root, path)])
+                        [file_record(self.out_root, p) for p in [path, *tables]])
         manifest.save()
 
 

@@ -269,8 +269,14 @@ def screen_across(rows: list[dict[str, Any]], rules: str | None = None, previous
     from perfnb.evaluation.redflags import FLAG_SEPARATOR, across_findings, with_risk
     from perfnb.evaluation.risk import flag_titles
 
+    from perfnb.evaluation.rules import get_rules
+
     scored, keys, units, indicators = flat_tables(rows)
-    found = across_findings(units, indicators, rules or "central", previous, link)
+    try:
+        rule_set = get_rules(rules or "central")
+    except PerfnbError:   # a rule set that cannot be read: every row says so already
+        rule_set = get_rules("central")
+    found = across_findings(units, indicators, rule_set, previous, link)
     if len(found):
         own = pd.concat([row["_findings"].assign(unit_id=key) for row, key in zip(scored, keys)],
                         ignore_index=True)

@@ -20,10 +20,10 @@ import pandas as pd
 from perfnb.errors import InputError
 from perfnb.fsutil import atomic_write_bytes
 
-UNITS_FILE = "results.parquet"
-INDICATORS_FILE = "indicators.parquet"
+from perfnb.evaluation.redflags import FLAGS_FILE, INDICATORS_FILE, UNITS_FILE
 
-__all__ = ["UNITS_FILE", "INDICATORS_FILE", "write_tables", "read_previous"]
+__all__ = ["UNITS_FILE", "INDICATORS_FILE", "FLAGS_FILE", "write_tables", "read_previous",
+           "write_batch_tables"]
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -54,14 +54,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
 def _from_results_json(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     from perfnb.evaluation.redflags import frames_from_results
 
-    documents = []
-    for path in sorted(folder.rglob("result.json")):
-        try:
-            data = json.loads(path.read_text("utf-8"))
-        except (OSError, ValueError):
-            continue
-        if isinstance(data, dict) and "unit_id" in data:
-            documents.append(data)
+    documents = _results_json(folder)
     return frames_from_results(documents) if documents else None
 
 
@@ -113,3 +106,39 @@ def read_previous(paths: Iterable[str | os.PathLike]) -> tuple[pd.DataFrame, pd.
     if not units:
         raise InputError("没有给出上年数据", hint="--previous 后应跟上年的输出目录或 results.parquet")
     return pd.concat(units, ignore_index=True), pd.concat(indicators, ignore_index=True)
+
+
+
+def _results_json(folder: Path) -> list[dict]:
+    documents = []
+    for path in sorted(folder.rglob("result.json")):
+        try:
+            data = json.loads(path.read_text("utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and "unit_id" in data:
+            documents.append(data)
+    return documents
+
+
+def write_batch_tables(out_root: str | os.PathLike, previous=None, link: str = "auto",
+                       rules: str | None = None) -> list[Path]:
+    """After a batch's units: the checks across its units (and ``previous`` years) over every
+    result.json under ``out_root``; ``results.parquet`` (risk with the new flags),
+    ``indicators.parquet`` and ``red_flags.parquet`` (those findings) in ``out_root``."""
+    from perfnb.evaluation.redflags import across_findings, frames_from_results, with_risk
+
+    out_root = Path(out_root)
+    documents = _results_json(out_root)
+    units, indicators = frames_from_results(documents)
+    found = across_findings(units, indicators, rules or "central", previous, link)
+    if len(found):
+        own = pd.DataFrame([(str(d["unit_id"]), f.get("code"), f.get("severity"))
+                            for d in documents for f in d.get("findings") or []],
+                           columns=["unit_id", "code", "severity"])
+        units = with_risk(units, own, found)
+    found = found.assign(department=found["unit_id"].map(
+        dict(zip(units["unit_id"], units["department"]))))
+    written = write_tables(units, indicators, out_root)
+    written.append(atomic_write_bytes(out_root / FLAGS_FILE, _parquet_bytes(found)))
+    return written

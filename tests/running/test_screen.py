@@ -118,8 +118,8 @@ def test_parallel_screening_gives_the_same_rows(inbox, monkeypatch):
     monkeypatch.setattr(screen, "PARALLEL_FROM", 4)
     monkeypatch.setattr(screen, "CHUNK", 4)
     parallel = screen.screen_files(files, jobs=2)
-    strip = [{k: v for k, v in row.items() if k != "_order"} for row in serial]
-    assert [{k: v for k, v in row.items() if k != "_order"} for row in parallel] == strip
+    strip = [{k: v for k, v in row.items() if not k.startswith("_")} for row in serial]
+    assert [{k: v for k, v in row.items() if not k.startswith("_")} for row in parallel] == strip
     assert len(serial) == 18
 
 

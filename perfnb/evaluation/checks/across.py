@@ -17,6 +17,7 @@ checks; the findings have the audit's columns (``FINDING_COLUMNS``).
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import cached_property
 from typing import Any, Mapping
@@ -32,6 +33,7 @@ from perfnb.reading.values import department_name
 
 BATCH = "batch"
 YEARS = "years"
+CANDIDATE_MARGIN = 0.25      # COPIED_INDICATORS: LSH candidates from (similarity − this) up
 
 UNIT_FIELDS = ("unit_id", "department", "project", "year", "total", "weight_total", "grade",
                "reported_total", "budget_rate")
@@ -88,7 +90,7 @@ def _numbers(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _texts(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame:
         return np.full(len(frame), "", dtype=object)
-    return np.asarray([_plain(v) for v in frame[column].to_numpy(object)], dtype=object)
+    return factorized_texts(frame[column].to_numpy(object), _plain)
 
 
 class AcrossContext:
@@ -175,7 +177,7 @@ class AcrossContext:
                                "prev_actual": _numbers(before, "actual"),
                                "prev_actual_text": _texts(before, "actual_text"),
                                "prev_score": _numbers(before, "score")})
-        before = before.drop_duplicates(["prev_unit", "name_key"])
+        before = before[before["name_key"] != ""].drop_duplicates(["prev_unit", "name_key"])
         return now.merge(before, on=["prev_unit", "name_key"]).reset_index(drop=True)
 
 
@@ -218,43 +220,60 @@ ALL_FULL_MARKS = Check(
 
 # -- COPIED_INDICATORS ---------------------------------------------------------------------
 
-def indicator_sets(ctx) -> list[list[str]]:
-    """Each unit's indicators as a set of "name|target|unit" tokens (normalised text)."""
+def indicator_sets(ctx) -> list[np.ndarray]:
+    """Each unit's indicators as the distinct codes of its "name|target|unit" tokens
+    (normalised text), and the tokens' 32-bit hashes by code (``ctx.token_hashes``)."""
     ind = ctx.indicators
-    names = [name_key(v) for v in ind["name"].to_numpy(object)]
+    names = factorized_texts(ind["name"].to_numpy(object), name_key)
     tokens = pd.Series(names, dtype=object) + "|" + pd.Series(_texts(ind, "target_text")) + "|" + \
         pd.Series(_texts(ind, "unit"))
-    valid = (pd.Series(names) != "").to_numpy() & (ctx.codes >= 0)
-    frame = pd.DataFrame({"at": ctx.codes[valid], "token": tokens.to_numpy(object)[valid]})
-    sets: list[list[str]] = [[] for _ in range(len(ctx.units))]
-    for at, group in frame.drop_duplicates().groupby("at", sort=False)["token"]:
-        sets[at] = group.tolist()
+    valid = (names != "") & (ctx.codes >= 0)
+    token_codes, uniques = pd.factorize(tokens.to_numpy(object)[valid])
+    ctx.token_hashes = np.array([int.from_bytes(hashlib.sha1(t.encode("utf-8")).digest()[:4], "little")
+                                 for t in uniques], dtype=np.uint64)
+    space = np.int64(len(uniques) + 1)
+    keys = np.unique(ctx.codes[valid].astype(np.int64) * space + token_codes)   # sorted, distinct
+    at, token = keys // space, keys % space
+    sets: list[np.ndarray] = [np.empty(0, dtype=np.int64) for _ in range(len(ctx.units))]
+    if len(keys):
+        cuts = np.flatnonzero(np.diff(at)) + 1
+        for start, group in zip(np.concatenate([[0], cuts]), np.split(token, cuts)):
+            sets[at[start]] = group
     return sets
 
 
-def copy_pairs(sets: list[list[str]], threshold: float, min_size: int, num_perm: int = 64,
-               same_group: np.ndarray | None = None) -> pd.DataFrame:
+def factorized_texts(values: np.ndarray, function) -> np.ndarray:
+    """``function`` of each value, computed once per distinct value."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""))
+    return np.asarray([function(v) for v in uniques], dtype=object)[codes] if len(values) else \
+        np.empty(0, dtype=object)
+
+
+def copy_pairs(sets: list[np.ndarray], hashes: np.ndarray, threshold: float, min_size: int,
+               num_perm: int = 64, same_group: np.ndarray | None = None) -> pd.DataFrame:
     """Pairs of sets (a < b) whose Jaccard similarity is at least ``threshold``: candidates from
-    MinHash LSH (datasketch), confirmed by the exact Jaccard; ``same_group`` (one label per set)
-    limits pairs to sets with the same label (the same year)."""
+    MinHash LSH (datasketch), confirmed by the exact Jaccard; ``hashes`` are the tokens' 32-bit
+    hashes (by code); ``same_group`` (one label per set) limits pairs to the same label."""
     from datasketch import MinHash, MinHashLSH
 
     eligible = [i for i, s in enumerate(sets) if len(s) >= min_size]
     if len(eligible) < 2:
         return pd.DataFrame({"a": [], "b": [], "similarity": []})
-    hashes = MinHash.bulk([[t.encode("utf-8") for t in sets[i]] for i in eligible], num_perm=num_perm)
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    minhashes = MinHash.bulk([hashes[sets[i]].tolist() for i in eligible], num_perm=num_perm,
+                             hashfunc=int)
+    # The index is built for a lower threshold than asked: LSH misses about half the pairs
+    # right at its threshold; the exact Jaccard below throws the extra candidates out.
+    lsh = MinHashLSH(threshold=max(0.05, threshold - CANDIDATE_MARGIN), num_perm=num_perm)
     with lsh.insertion_session() as session:
-        for i, minhash in zip(eligible, hashes):
+        for i, minhash in zip(eligible, minhashes):
             session.insert(i, minhash, check_duplication=False)
-    as_sets = {i: set(sets[i]) for i in eligible}
     found = []
-    for i, minhash in zip(eligible, hashes):
+    for i, minhash in zip(eligible, minhashes):
         for j in lsh.query(minhash):
             if j <= i or (same_group is not None and same_group[i] != same_group[j]):
                 continue
-            a, b = as_sets[i], as_sets[j]
-            similarity = len(a & b) / len(a | b)
+            common = len(np.intersect1d(sets[i], sets[j], assume_unique=True))
+            similarity = common / (len(sets[i]) + len(sets[j]) - common)
             if similarity >= threshold - 1e-12:
                 found.append((i, j, similarity))
     return pd.DataFrame(found, columns=["a", "b", "similarity"])
@@ -266,7 +285,8 @@ def _copied_indicators(ctx, params):
         return
     sets = indicator_sets(ctx)
     year = np.where(np.isnan(ctx.year), -1, ctx.year)
-    pairs = copy_pairs(sets, params["similarity"], params["min_indicators"], same_group=year)
+    pairs = copy_pairs(sets, ctx.token_hashes, params["similarity"], params["min_indicators"],
+                       same_group=year)
     if not len(pairs):
         return
     both = pd.concat([pairs.rename(columns={"a": "at", "b": "other"}),
