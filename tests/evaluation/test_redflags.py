@@ -165,3 +165,34 @@ def test_across_checks_are_declared_with_fields_for_their_templates(check):
     assert check.scope in ("batch", "years") and check.title and check.what
     fields = {f for t in check.messages.values() for _, f, _ in parse_template(t) if f}
     assert fields, check.code
+
+
+def test_every_across_hit_provides_the_fields_of_its_templates():
+    """Run each across check on inputs that make it fire; each template finds its fields."""
+    from perfnb.evaluation.checks.across import AcrossContext
+    from perfnb.evaluation.checks.catalog import settings
+    from perfnb.evaluation.rules import get_rules
+
+    rules = get_rules("central")
+    now, after, (last, before) = _years()
+    full = units(("a", "某局", "甲", 2023, 100, 100, "优", 100, 1.0),
+                 ("b", "某局", "乙", 2023, 100, 100, "优", 100, 1.0),
+                 ("c", "某局", "丙", 2023, 100, 100, "优", 100, 1.0))
+    specs = [(f"培训班{n}期数", 10 + n, 10 + n, "个") for n in range(4)]
+    three = [units((f"p{y}", "某厅", "供水维修", y, 90, 100, "优", 90, 0.95)) for y in (2021, 2022, 2023)]
+    contexts = [
+        AcrossContext(full, pd.concat([indicators("a", SPECS), indicators("b", SPECS)]), rules,
+                      settings(rules).parameters),
+        AcrossContext(now, after, rules, settings(rules).parameters, last, before),
+        AcrossContext(three[2], indicators("p2023", specs), rules, settings(rules).parameters,
+                      pd.concat(three[:2]), pd.concat([indicators("p2022", specs),
+                                                       indicators("p2021", specs)]))]
+    fired = set()
+    for ctx in contexts:
+        for check in ACROSS:
+            for hit in check.condition(ctx, ctx.parameters[check.code]):
+                if np.asarray(hit.mask, dtype=bool).any():
+                    fired.add(check.code)
+                for _, field, _ in parse_template(check.messages[hit.message]):
+                    assert field is None or field in hit.fields, (check.code, field)
+    assert fired == {check.code for check in ACROSS}
