@@ -43,6 +43,10 @@ FLAG_SEPARATOR = ","
 UNITS_FILE = "results.parquet"
 INDICATORS_FILE = "indicators.parquet"
 FLAGS_FILE = "red_flags.parquet"      # a batch's findings across units and years
+COMPARISON_FILE = "previous_year.parquet"   # a batch given --previous: each unit against last year
+COMPARISON_COLUMNS = ["unit_id", "previous_unit_id", "previous_year", "total", "previous_total",
+                      "budget_rate", "previous_budget_rate", "grade", "previous_grade",
+                      "indicators", "targets_changed", "link"]
 
 
 def _column(frame: pd.DataFrame, name: str, default=None) -> pd.Series:
@@ -338,3 +342,20 @@ def with_previous_year(evaluation, previous: tuple[pd.DataFrame, pd.DataFrame],
                                             kind="stable")].reset_index(drop=True)
     comparison = previous_year(units, indicators, previous, link, evaluation.rules)
     return replace(evaluation, findings=findings, previous_year=comparison)
+
+
+def comparison_frame(comparisons: Mapping[str, Mapping[str, Any]], units: pd.DataFrame) -> pd.DataFrame:
+    """``previous_year`` dicts as one row per unit (COMPARISON_COLUMNS)."""
+    grades = dict(zip(units["unit_id"].astype(str), units["grade"])) if len(units) else {}
+    rows = []
+    for unit_id, item in comparisons.items():
+        linked = [i for i in item["indicators"] if i.get("previous")]
+        rows.append({"unit_id": unit_id, "previous_unit_id": item["unit_id"],
+                     "previous_year": item["year"], "total": item["this_total"],
+                     "previous_total": item["total"], "budget_rate": item["this_budget_rate"],
+                     "previous_budget_rate": item["budget_rate"], "grade": grades.get(unit_id),
+                     "previous_grade": item["grade"], "indicators": len(linked),
+                     "targets_changed": sum(i["previous"]["target_text"] != i["target_text"]
+                                            for i in linked),
+                     "link": item["link"]})
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)

@@ -739,6 +739,27 @@ def red_flags(results_dir: str | os.PathLike, department: str | None = None
     return units, found
 
 
+def year_comparison(results_dir: str | os.PathLike, department: str | None = None) -> pd.DataFrame:
+    """与上年比较 of a batch run with --previous (empty without): Chinese headers."""
+    from perfnb.evaluation.redflags import COMPARISON_FILE
+
+    path = Path(results_dir) / COMPARISON_FILE
+    if not path.is_file():
+        return pd.DataFrame()
+    frame = pd.read_parquet(path)
+    if department is not None:
+        keep = set(load_results(results_dir, department)["unit_id"].astype(str))
+        frame = frame[frame["unit_id"].astype(str).isin(keep)]
+    return pd.DataFrame({
+        "单位编号": frame["unit_id"], "上年单位编号": frame["previous_unit_id"],
+        "上年度": frame["previous_year"], "上年总分": frame["previous_total"], "今年总分": frame["total"],
+        "总分变化": (frame["total"] - frame["previous_total"]).round(2),
+        "上年执行率": frame["previous_budget_rate"].map(percent_text),
+        "今年执行率": frame["budget_rate"].map(percent_text),
+        "上年等级": frame["previous_grade"], "今年等级": frame["grade"],
+        "对应指标数": frame["indicators"], "指标值变动数": frame["targets_changed"]}).reset_index(drop=True)
+
+
 def red_flag_detail(found: pd.DataFrame) -> pd.DataFrame:
     """Findings across units and years, Chinese headers."""
     return pd.DataFrame({"单位编号": found["unit_id"], "代码": found["code"],
@@ -758,6 +779,9 @@ def _risk_sheets(workbook, results_dir: Path) -> None:
     write_table_sheet(workbook.create_sheet("部门风险"), plain(department_risk_table(units)),
                       title="各主管部门风险汇总")
     write_table_sheet(workbook.create_sheet("跨单位与跨年发现"), plain(red_flag_detail(found)))
+    compared = year_comparison(results_dir)
+    if len(compared):
+        write_table_sheet(workbook.create_sheet("与上年比较"), plain(compared), title="与上年比较")
 
 
 def _review_sheets(workbook, results: pd.DataFrame) -> None:

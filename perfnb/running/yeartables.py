@@ -20,7 +20,7 @@ import pandas as pd
 from perfnb.errors import InputError
 from perfnb.fsutil import atomic_write_bytes
 
-from perfnb.evaluation.redflags import FLAGS_FILE, INDICATORS_FILE, UNITS_FILE
+from perfnb.evaluation.redflags import COMPARISON_FILE, FLAGS_FILE, INDICATORS_FILE, UNITS_FILE
 
 __all__ = ["UNITS_FILE", "INDICATORS_FILE", "FLAGS_FILE", "write_tables", "read_previous",
            "write_batch_tables"]
@@ -141,4 +141,11 @@ def write_batch_tables(out_root: str | os.PathLike, previous=None, link: str = "
         dict(zip(units["unit_id"], units["department"]))))
     written = write_tables(units, indicators, out_root)
     written.append(atomic_write_bytes(out_root / FLAGS_FILE, _parquet_bytes(found)))
+    if previous is not None:   # this year against last year, for the summary's 与上年比较
+        from perfnb.evaluation.redflags import comparison_frame, previous_year
+        compared = comparison_frame(previous_year(units, indicators, previous, link,
+                                                  rules or "central"), units)
+        written.append(atomic_write_bytes(out_root / COMPARISON_FILE, _parquet_bytes(compared)))
+    elif (out_root / COMPARISON_FILE).exists():
+        (out_root / COMPARISON_FILE).unlink()   # a rerun without --previous: no stale comparison
     return written
