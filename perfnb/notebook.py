@@ -36,6 +36,9 @@ SECTION_KEYS = {
 }
 PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "review", "base_dir",
                    "form", "review_rules")
+# Optional, not a unit YAML key and not in the template's parameters cell: earlier years to
+# compare with (issue 19), given to papermill as -p previous DIR_OR_PARQUET.
+EXTRA_PARAMETER_NAMES = ("previous",)
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class Parameters:
     review: Any = None
     # the review profile (复核口径): a name or YAML path; None = the review's own, else default
     review_rules: str | None = None
+    # earlier years (issue 19): paths of results.parquet / output or form folders, () = none
+    previous: tuple = ()
 
     @property
     def unit_id(self) -> str | None:
@@ -152,7 +157,7 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
     input file (a unit YAML, an Excel workbook or a CSV file); a relative path is resolved
     by :func:`perfnb.reading.resolve_data_path` against ``base_dir``.
     """
-    values = {name: namespace.get(name) for name in PARAMETER_NAMES}
+    values = {name: namespace.get(name) for name in PARAMETER_NAMES + EXTRA_PARAMETER_NAMES}
     data = values["data"]
     if data is None or not isinstance(data, (str, Path)) or not str(data).strip():
         raise ParameterError("缺少参数 data：请给出单位参数 YAML 或数据文件（Excel、CSV）的路径，"
@@ -192,7 +197,25 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
         review_rules = _resolve(str(review_rules).strip(), base_dir)
     return Parameters(data=_resolve(str(data).strip(), base_dir), rules=str(rules).strip(),
                       overrides=overrides, review=_check_review(values["review"], base_dir),
-                      review_rules=str(review_rules).strip() if review_rules is not None else None)
+                      review_rules=str(review_rules).strip() if review_rules is not None else None,
+                      previous=_check_previous(values["previous"], base_dir))
+
+
+def _check_previous(value, base_dir) -> tuple:
+    """``previous``: None, a path, or a list of paths (each must exist)."""
+    if value is None or value == [] or value == "":
+        return ()
+    items = [value] if isinstance(value, (str, Path)) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(v, (str, Path)) for v in items):
+        raise ParameterError(f"参数 previous 应为上年输出目录或 results.parquet 的路径（或路径列表），"
+                             f"实际收到 {value!r}。")
+    paths = []
+    for item in items:
+        path = _resolve(str(item).strip(), base_dir)
+        if not path.exists():
+            raise ParameterError(f"参数 previous 指向的“{item}”不存在（查找位置：{path}）。")
+        paths.append(path)
+    return tuple(paths)
 
 
 def _check_review(value, base_dir):
@@ -218,7 +241,12 @@ def evaluate(tables, parameters: Parameters):
     # a kernel forked from a server that imported this module before any shell existed has
     # no formatters yet: a bare ``result`` in a later cell must still show its tables
     register_formatters()
-    return score(tables, parameters.rules, review_rules=parameters.review_rules)
+    evaluation = score(tables, parameters.rules, review_rules=parameters.review_rules)
+    if parameters.previous:   # 与上年比较 (issue 19)
+        from perfnb.evaluation.redflags import with_previous_year
+        from perfnb.running.yeartables import read_previous
+        evaluation = with_previous_year(evaluation, read_previous(parameters.previous))
+    return evaluation
 
 
 # --- display ---------------------------------------------------------------------------

@@ -287,6 +287,10 @@ def report_context(evaluation, unit_id=None) -> dict:
     if unweighted:
         context["unweighted_text"] = _unweighted_text(context)
     context["review"] = _review_context(unit, indicators, findings)
+    # issue 19: the risk score and, when an earlier year was linked, 与上年比较
+    from perfnb.evaluation.risk import risk_dict
+    context["risk"] = risk_dict(unit.findings, context["unit_id"])
+    context["previous_year"] = getattr(unit, "previous_year", {}).get(context["unit_id"])
     context["title"] = _title(context)
     project = context["project"]
     context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
@@ -422,7 +426,24 @@ def typst_environment() -> Environment:
     env.globals["ordinal"] = _ordinal
     env.globals["findings_table"] = findings_table_typst
     env.globals["review_table"] = review_table_typst
+    env.globals["previous_year_table"] = previous_year_table_typst
     return env
+
+
+def previous_year_table_typst(comparison: dict) -> typst_markup.Typst:
+    """与上年比较: 三级指标 | 上年指标值 | 今年指标值 | 上年完成值 | 今年完成值 | 上年得分 | 今年得分."""
+    Cell = typst_markup.Cell
+    num = {"align": "right"}
+    rows = []
+    for item in comparison["indicators"]:
+        last = item.get("previous") or {}
+        rows.append([item["name"], last.get("target_text", "—"), item["target_text"],
+                     last.get("actual_text", "—"), item["actual_text"],
+                     Cell(format_score(last.get("score")) if last else "—", **num),
+                     Cell(format_score(item.get("score")), **num)])
+    return typst_markup.table(["1.6fr", "1fr", "1fr", "1fr", "1fr", "auto", "auto"],
+                              [["三级指标", "上年指标值", "今年指标值", "上年完成值", "今年完成值",
+                                "上年得分", "今年得分"]], rows)
 
 
 def review_table_typst(indicators: list[dict], weight_total, reported_total, total,
