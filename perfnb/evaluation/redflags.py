@@ -168,6 +168,13 @@ def frames_from_results(results: Iterable[Mapping[str, Any]]) -> tuple[pd.DataFr
     return units, indicators
 
 
+def findings_of_results(results: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """unit_id, code, severity of every finding in result.json objects (for :func:`with_risk`)."""
+    return pd.DataFrame([(str(d["unit_id"]), f.get("code"), f.get("severity"))
+                         for d in results for f in d.get("findings") or []],
+                        columns=["unit_id", "code", "severity"])
+
+
 def _add(out: Findings, check: Check, hit: Hit) -> None:
     out.add(check.code, hit.severity or check.severity, hit.mask, unit_code=hit.unit_code,
             sheet=hit.sheet, row=hit.row, column=hit.column, indicator=hit.indicator,
@@ -274,8 +281,6 @@ def _int(value):
     return None if number is None else int(number)
 
 
-__all__ = ["UNIT_TABLE_COLUMNS", "INDICATOR_TABLE_COLUMNS", "unit_frame", "indicator_frame",
-           "frames_from_results", "across_findings", "with_risk", "previous_year", "FINDING_COLUMNS"]
 
 
 def risk_ranking(units: pd.DataFrame) -> pd.DataFrame:
@@ -359,3 +364,9 @@ def comparison_frame(comparisons: Mapping[str, Mapping[str, Any]], units: pd.Dat
                                             for i in linked),
                      "link": item["link"]})
     return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
+
+
+__all__ = ["UNIT_TABLE_COLUMNS", "INDICATOR_TABLE_COLUMNS", "unit_frame", "indicator_frame",
+           "frames_from_results", "findings_of_results", "across_findings", "with_risk",
+           "previous_year", "with_previous_year", "comparison_frame", "risk_ranking",
+           "department_risk_table", "FINDING_COLUMNS"]

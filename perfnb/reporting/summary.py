@@ -717,7 +717,8 @@ def red_flags(results_dir: str | os.PathLike, department: str | None = None
     wrote once all units were done (results.parquet, red_flags.parquet), else computed now from
     the result.json files (the checks across units only)."""
     from perfnb.evaluation.redflags import (FLAGS_FILE, UNITS_FILE, across_findings,
-                                            frames_from_results, with_risk)
+                                            findings_of_results, frames_from_results,
+                                            with_risk)
 
     results_dir = Path(results_dir)
     if (results_dir / UNITS_FILE).is_file() and (results_dir / FLAGS_FILE).is_file():
@@ -728,10 +729,7 @@ def red_flags(results_dir: str | os.PathLike, department: str | None = None
         units, indicators = frames_from_results(documents)
         found = across_findings(units, indicators)
         if len(found):
-            own = pd.DataFrame([(str(d["unit_id"]), f.get("code"), f.get("severity"))
-                                for d in documents for f in d.get("findings") or []],
-                               columns=["unit_id", "code", "severity"])
-            units = with_risk(units, own, found)
+            units = with_risk(units, findings_of_results(documents), found)
     if department is not None:
         keep = set(load_results(results_dir, department)["unit_id"].astype(str))
         units = units[units["unit_id"].astype(str).isin(keep)].reset_index(drop=True)

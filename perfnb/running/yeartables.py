@@ -126,17 +126,15 @@ def write_batch_tables(out_root: str | os.PathLike, previous=None, link: str = "
     """After a batch's units: the checks across its units (and ``previous`` years) over every
     result.json under ``out_root``; ``results.parquet`` (risk with the new flags),
     ``indicators.parquet`` and ``red_flags.parquet`` (those findings) in ``out_root``."""
-    from perfnb.evaluation.redflags import across_findings, frames_from_results, with_risk
+    from perfnb.evaluation.redflags import (across_findings, findings_of_results,
+                                            frames_from_results, with_risk)
 
     out_root = Path(out_root)
     documents = _results_json(out_root)
     units, indicators = frames_from_results(documents)
     found = across_findings(units, indicators, rules or "central", previous, link)
     if len(found):
-        own = pd.DataFrame([(str(d["unit_id"]), f.get("code"), f.get("severity"))
-                            for d in documents for f in d.get("findings") or []],
-                           columns=["unit_id", "code", "severity"])
-        units = with_risk(units, own, found)
+        units = with_risk(units, findings_of_results(documents), found)
     found = found.assign(department=found["unit_id"].map(
         dict(zip(units["unit_id"], units["department"]))))
     written = write_tables(units, indicators, out_root)

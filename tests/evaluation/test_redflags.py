@@ -11,7 +11,7 @@ from perfnb.evaluation.checks.catalog import all_checks
 from perfnb.evaluation.checks.render import parse_template
 from perfnb.evaluation.evaluator import evaluate
 from perfnb.evaluation.redflags import (across_findings, department_risk_table, frames_from_results,
-                                        indicator_frame, previous_year, risk_ranking, unit_frame,
+                                        indicator_frame, risk_ranking, unit_frame,
                                         with_previous_year, with_risk)
 from tables import seed_tables
 

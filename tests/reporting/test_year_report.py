@@ -8,7 +8,6 @@ import pytest
 
 from perfnb import notebook as nb
 from perfnb.errors import ParameterError
-from perfnb.evaluation.evaluator import evaluate
 from perfnb.reporting.narrative import render_section, render_section_typst
 from perfnb.reporting.pdf import typst_to_pdf
 
