@@ -70,6 +70,11 @@ def list_text(checks: tuple[Check, ...], rules: RuleSet, config: Settings | None
     return "\n".join(lines)
 
 
+# checks that look at more than one unit's form (perfnb.evaluation.checks.across)
+SCOPE_LABELS = {"batch": "批量评价或筛查的全部单位（perfnb batch、perfnb score 文件夹）",
+                "years": "与上年比较（perfnb score / batch 给出 --previous 时）"}
+
+
 def _block(text: str, indent: str = "  ") -> str:
     return "\n".join(wrap(text, WIDTH, indent))
 
@@ -82,6 +87,8 @@ def explain_text(check: Check, rules: RuleSet, config: Settings | None = None) -
              f"检查对象：{TABLE_LABELS.get(check.table, check.table)}",
              f"在评分规则“{rules.name}”中：" + ("已启用" if check.code in config.enabled
                                               else "已停用（checks.disable）")]
+    if check.scope in SCOPE_LABELS:
+        lines.append(f"检查范围：{SCOPE_LABELS[check.scope]}")
     if check.origin != "perfnb":
         lines.append(f"来源：插件 {check.origin}")
     lines += ["", check.summary]
