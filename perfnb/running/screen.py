@@ -407,7 +407,8 @@ def text_rows(rows: list[dict[str, Any]]) -> str:
     from perfnb.evaluation.result import text_table
 
     dimensions = dimension_names(rows)
-    headers = ["文件", "单位编号", "项目名称", "总分", "等级", *dimensions, "错误", "警告", "提示", "首个错误"]
+    headers = ["文件", "单位编号", "项目名称", "总分", "等级", *dimensions, "错误", "警告", "提示", "风险分",
+               "首个错误"]
     unweighted_label = WEIGHTING_LABELS[UNWEIGHTED]
 
     def show(value):
@@ -417,9 +418,10 @@ def text_rows(rows: list[dict[str, Any]]) -> str:
               row["grade"] or (unweighted_label if row.get("weighting") == UNWEIGHTED else "—"),
               *[show(row["dimensions"].get(name)) for name in dimensions],
               str(row["errors"]), str(row["warnings"]), str(row["infos"]),
+              "—" if row.get("risk_score") is None else f"{row['risk_score']:g}",
               _FILE_PREFIX_RE.sub("", row["first_error"] or "")[:60]] for row in rows]
     align = ["left", "left", "left", "right", "left", *["right"] * len(dimensions),
-             "right", "right", "right", "left"]
+             "right", "right", "right", "right", "left"]
     return text_table(headers, table, align)
 
 
