@@ -3,7 +3,8 @@ sampler — can start where the risk is.
 
 The weights are data: ``risk_weights.yaml`` beside this module.  A unit's score is the sum of
 the points of the distinct codes among its findings (a code counts once, however many rows it
-hits), capped at ``max_score``; the red flags are the codes listed under ``flags``, named in
+hits; a finding the evaluator's review rejected (不采纳) does not count), capped at
+``max_score``; the red flags are the codes listed under ``flags``, named in
 ``risk.flags`` (by weight, highest first).  Vectorised over all units of a findings frame.
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 import yaml
+
+from perfnb.model import DECISION_REJECTED
 
 WEIGHTS_FILE = Path(__file__).with_name("risk_weights.yaml")
 RISK_COLUMNS = ["unit_id", "risk_score", "risk_level", "risk_flags"]
@@ -45,6 +48,8 @@ def risk_table(findings: pd.DataFrame, unit_ids: Iterable[str]) -> pd.DataFrame:
     ids = pd.Index([str(u) for u in unit_ids])
     score = np.zeros(len(ids))
     flags: list[list[str]] = [[] for _ in range(len(ids))]
+    if len(findings) and "decision" in findings.columns:   # the evaluator rejected it (复核)
+        findings = findings[findings["decision"].astype(object) != DECISION_REJECTED]
     if len(findings):
         pairs = findings[["unit_id", "code", "severity"]].astype({"unit_id": str})
         pairs = pairs.drop_duplicates(["unit_id", "code"])

@@ -54,3 +54,11 @@ def test_result_json_and_summary_rank_by_risk():
     summary = result.summary().set_index("unit_id")
     assert summary.loc["idle", "risk_score"] > summary.loc["spent", "risk_score"]
     assert "风险分" in result.format_text("idle") and "没有支出却完成了产出" in result.format_text("idle")
+
+
+def test_a_finding_the_review_rejected_does_not_count():
+    found = _findings([("a", "FUNDS_UNSPENT", "warning"), ("a", "NO_UNIT", "info")])
+    found["decision"] = ["不采纳", None]
+    table = risk_table(found, ["a"])
+    assert table["risk_flags"][0] == ["NO_UNIT"]
+    assert table["risk_score"][0] == risk_weights()["flags"]["NO_UNIT"]
