@@ -90,17 +90,16 @@ def _duplicate_indicator(ctx, params):
     if f is None:
         return
     keys = factorized(f.source, "name").map(name_key)
+    name_ids, names = pd.factorize(keys)
+    blank = np.asarray(names == "", dtype=bool)[name_ids] if len(names) else np.zeros(0, bool)
     codes = np.asarray(f.codes, dtype=np.int64)
-    frame = pd.DataFrame({"unit": codes, "key": keys, "at": np.arange(len(keys))})
-    frame = frame[frame["key"] != ""]
-    first = frame.groupby(["unit", "key"], sort=False)["at"].transform("min").to_numpy()
-    at = frame["at"].to_numpy()
-    later = at[first != at]
-    mask = np.zeros(len(keys), dtype=bool)
-    mask[later] = True
-    first_of = np.full(len(keys), -1, dtype=np.int64)
-    first_of[at] = first
-    source = np.maximum(first_of, 0)
+    # one integer per (unit, name); groups numbered in order of first appearance
+    group, _ = pd.factorize(codes * np.int64(len(names) + 1) + name_ids)
+    positions = np.arange(len(keys))
+    first_of_group = np.empty(group.max() + 1 if len(group) else 0, dtype=np.int64)
+    first_of_group[group[::-1]] = positions[::-1]          # the last write is the first row
+    source = first_of_group[group]
+    mask = (source != positions) & ~blank
     level1 = f.source["level1"].to_numpy(object) if "level1" in f.source else np.full(len(keys), "")
     rows = f.ind["row"].to_numpy(dtype=float, na_value=np.nan) if "row" in f.ind else \
         np.full(len(keys), np.nan)
@@ -341,7 +340,10 @@ def _actuals_equal_targets(ctx, params):
     codes = np.asarray(f.codes, dtype=np.int64)
     with np.errstate(invalid="ignore"):
         same_number = ~np.isnan(f.target) & (f.actual == f.target)
-    texts = np.flatnonzero(~same_number)
+        differing_number = ~np.isnan(f.target) & ~np.isnan(f.actual) & (f.actual != f.target)
+    # only units without a differing figure can have every actual equal to its target
+    candidate = np.bincount(codes[differing_number], minlength=n_units) == 0
+    texts = np.flatnonzero(~same_number & candidate[codes])
     same = same_number.copy()
     if len(texts):
         target = f.source["target_text"].to_numpy(object)[texts]
