@@ -378,7 +378,7 @@ def _unweighted(*specs, **fields):
 
 
 def test_unweighted_form_is_one_info_finding_not_a_missing_weight_per_row():
-    found = findings(_unweighted(indicator("采购批次", 4, 4), indicator("满意度", 90, 95)))
+    found = findings(_unweighted(indicator("采购批次", 4, 4), indicator("满意度", 90, 95, measure_unit="%")))
     assert list(found["code"]) == ["UNWEIGHTED_FORM"]
     message = found.iloc[0]["message"]
     assert found.iloc[0]["severity"] == "info"
@@ -387,18 +387,18 @@ def test_unweighted_form_is_one_info_finding_not_a_missing_weight_per_row():
 
 
 def test_unweighted_reasons_and_over_achievement_still_apply():
-    found = findings(_unweighted(indicator("采购批次", 4, 3), indicator("维修工程", 3, 8)))
+    found = findings(_unweighted(indicator("采购批次", 4, 3), indicator("维修工程", 3, 8, measure_unit="个")))
     by_code = {code: group for code, group in found.groupby("code")}
     assert set(by_code) == {"UNWEIGHTED_FORM", "MISSING_DEVIATION_REASON", "OVER_ACHIEVEMENT"}
     reason = by_code["MISSING_DEVIATION_REASON"].iloc[0]["message"]
     assert "“采购批次”部分达成" in reason and "完成 75%" in reason and "分值" not in reason
     fixed = findings(_unweighted(indicator("采购批次", 4, 3, deviation_reason=REASON),
-                                 indicator("维修工程", 3, 8, deviation_reason=REASON)))
+                                 indicator("维修工程", 3, 8, measure_unit="个", deviation_reason=REASON)))
     assert list(fixed["code"]) == ["UNWEIGHTED_FORM"]
 
 
 def test_unweighted_printed_total_is_checked_against_the_printed_scores():
-    specs = (indicator("采购批次", 4, 4, reported_score=40), indicator("满意度", 90, 95,
+    specs = (indicator("采购批次", 4, 4, reported_score=40), indicator("满意度", 90, 95, measure_unit="%",
                                                                      reported_score=50))
     found = findings(_unweighted(*specs, reported_total=100.0))
     total = found[found["code"] == "TOTAL_MISMATCH"]
@@ -409,7 +409,8 @@ def test_unweighted_printed_total_is_checked_against_the_printed_scores():
 def _labelled(*weights, budget_weight=NAN):
     """One indicator per dimension, each dimension's points printed in its 一级 label."""
     names = ("产出指标", "效益指标")
-    specs = [indicator(f"指标{i}", 4, 4, level1=name) for i, name in enumerate(names[:len(weights)])]
+    specs = [indicator(f"指标{i}", 4, 4, level1=name, measure_unit="个")
+             for i, name in enumerate(names[:len(weights)])]
     tables = _unweighted(*specs, reported=[
         {"level": "level1", "level1": name, "weight": weight, "score": NAN}
         for name, weight in zip(names, weights)])
