@@ -166,12 +166,13 @@ class AcrossContext:
         if history is None or not len(history) or self.previous_indicators is None:
             return None
         now = pd.DataFrame({"i": np.arange(len(self.indicators)), "at": self.codes,
-                            "name_key": [name_key(v) for v in self.indicators["name"].to_numpy(object)]})
+                            "name_key": factorized_texts(self.indicators["name"].to_numpy(object),
+                                                         name_key)})
         now = now.merge(history[["at", "back", "unit_id", "prev_year"]].rename(
             columns={"unit_id": "prev_unit"}), on="at")
         before = self.previous_indicators
         before = pd.DataFrame({"prev_unit": before["unit_id"].astype(str).to_numpy(object),
-                               "name_key": [name_key(v) for v in before["name"].to_numpy(object)],
+                               "name_key": factorized_texts(before["name"].to_numpy(object), name_key),
                                "prev_target": _numbers(before, "target"),
                                "prev_target_text": _texts(before, "target_text"),
                                "prev_actual": _numbers(before, "actual"),
