@@ -24,8 +24,7 @@ from typing import Any, Iterable, Mapping
 
 from perfnb.errors import CheckError, RulesError
 from perfnb.evaluation.checks import (across, budgets, indicators, observations, reviews, rollups,
-                                     spending,
-                                     targets)
+                                     spending, targets)
 from perfnb.evaluation.checks.registry import Check
 from perfnb.evaluation.rules import RuleSet
 
