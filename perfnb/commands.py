@@ -67,7 +67,7 @@ def _previous(args):
 
 
 def _score_one(input_path, args) -> int:
-    from perfnb.reading import load_forms, load_unit
+    from perfnb.reading import load_unit, load_unit_or_forms
     from perfnb.evaluation.rules import get_rules
     from perfnb.evaluation.evaluator import evaluate
 
@@ -81,12 +81,10 @@ def _score_one(input_path, args) -> int:
     if form is not None:
         tables = [load_unit(input_path, {"form": form}, review=review)]
     else:
-        results = load_forms(input_path)
-        if len(results) == 1:
-            if results[0].error is not None:
-                raise results[0].error
-            # one form: read as a unit, with its review (<unit>.review.yaml or --review)
-            tables = [load_unit(input_path, review=review)]
+        # one form: read as a unit, with its review (<unit>.review.yaml or --review)
+        results = load_unit_or_forms(input_path, review=review)
+        if not isinstance(results, list):
+            tables = [results]
         else:
             if review is not None:
                 raise InputError("--review 只能用于只含一个自评表的文件", file=input_path,

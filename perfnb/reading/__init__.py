@@ -25,7 +25,7 @@ from perfnb.reading import sources
 from perfnb.reading.sheets import SPREADSHEET_SUFFIXES
 from perfnb.reading.workbook import write_template
 
-__all__ = ["load_unit", "load_units", "load_forms", "prepare_forms", "read_forms", "FormResult",
+__all__ = ["load_unit", "load_units", "load_forms", "load_unit_or_forms", "prepare_forms", "read_forms", "FormResult",
            "unit_review", "review_file", "resolve_data_path", "write_template", "read_unit_yaml",
            "WORKBOOK_SUFFIXES", "SPREADSHEET_SUFFIXES", "YAML_SUFFIXES", "CSV_SUFFIXES",
            "DOCX_SUFFIXES", "PDF_SUFFIXES", "HTML_SUFFIXES", "TEXT_SUFFIXES", "DATA_SUFFIXES",
@@ -248,6 +248,12 @@ def load_unit(path: str | os.PathLike, overrides: dict | None = None, review=Non
     if len(forms) > 1 and settings.get("unit_id"):
         unit_id = str(settings["unit_id"])
     tables = _finish(form, settings, source_name, unit_id)
+    return _with_review(tables, path, settings, data_path, review, unit_id)
+
+
+def _with_review(tables: UnitTables, path: Path, settings: dict, data_path: Path,
+                 review, unit_id: str) -> UnitTables:
+    """The unit's review attached (see :func:`load_unit`), and where the panel saves it."""
     found = unit_review(path, settings, data_path if data_path != path else None, review,
                         unit_id=unit_id)
     from perfnb.reading.review import REVIEW_SUFFIX, attach_review, review_path_for
@@ -301,6 +307,20 @@ def prepare_forms(path: str | os.PathLike, overrides: dict | None = None) \
             result.error = error
         prepared.append((result, loaded))
     return settings, prepared
+
+
+def load_unit_or_forms(path: str | os.PathLike, review=None) -> UnitTables | list[FormResult]:
+    """The file read once (``perfnb score``): a file of one form gives what
+    :func:`load_unit` gives (its review attached; its error raised), a file of several
+    forms what :func:`load_forms` gives.  (Reading twice doubled the time of a large file.)"""
+    results = load_forms(path)
+    if len(results) != 1:
+        return results
+    if results[0].error is not None:
+        raise results[0].error
+    settings, data_path = _settings_and_data(Path(path), None)
+    return _with_review(results[0].tables, Path(path), settings, data_path, review,
+                        results[0].unit_id)
 
 
 def load_forms(path: str | os.PathLike, overrides: dict | None = None) -> list[FormResult]:

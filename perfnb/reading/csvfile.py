@@ -8,6 +8,7 @@ import csv
 import io
 from pathlib import Path
 
+from perfnb import limits
 from perfnb.errors import InputError
 from perfnb.reading.assemble import LoadedUnit
 from perfnb.reading.blocks import find_indicator_header, read_indicator_block
@@ -35,16 +36,34 @@ def decode(path: Path) -> str:
 
 def read_csv(path: Path) -> LoadedUnit:
     check_file(path)
+    limits.text_size(path, "CSV 文件")          # by its size on disk, before reading it
     text = decode(path)
+    lines = text.count("\n") + 1
+    if lines > limits.MAX_SHEET_ROWS:
+        limits.sheet_extent(path, None, lines, 1)
     try:
         sample = text[:4096]
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;") if sample.strip() else csv.excel
     except csv.Error:
         dialect = csv.excel
-    rows = [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]
-    width = max((len(row) for row in rows), default=0)
-    values = [[cell if cell.strip() else None for cell in row] + [None] * (width - len(row))
-              for row in rows]
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    values: list[list[object]] = []
+    width = cells = 0
+    try:
+        for row in reader:
+            width = max(width, len(row))
+            cells += len(row)
+            if width > limits.MAX_SHEET_COLUMNS or cells > limits.MAX_SHEET_CELLS:
+                limits.sheet_extent(path, None, max(lines, len(values) + 1), width)
+            # blank lines stay empty lists (the grid pads nothing it does not need)
+            values.append([cell if cell.strip() else None for cell in row]
+                          if any(cell.strip() for cell in row) else [])
+    except csv.Error as error:  # e.g. a field over the field size limit, a NUL byte
+        raise InputError(f"CSV 格式有误，无法读取（{error}）", file=path, row=reader.line_num,
+                         hint="请在 Excel 中打开后“另存为”CSV UTF-8（逗号分隔）格式") from None
+    for row in values:
+        if row:
+            row.extend([None] * (width - len(row)))
     grid = Grid(str(path), None, values)
     loaded = LoadedUnit(source=str(path), layout="csv")
     header = find_indicator_header(grid)

@@ -50,7 +50,7 @@ class Form:
 
 
 def _is_project_row(grid: Grid, row: int) -> bool:
-    for c in range(1, grid.max_column + 1):
+    for c, _ in grid.filled(row):
         text = grid.text(row, c)
         if text:
             return label_matches(text, *PROJECT_LABELS) or \
@@ -81,7 +81,7 @@ def form_spans(grid: Grid, has_form=None) -> list[tuple[int, int]]:
         from perfnb.reading.blocks import find_indicator_header
         def has_form(sub):
             return find_indicator_header(sub) is not None
-    project_rows = [r for r in range(1, grid.max_row + 1) if _is_project_row(grid, r)]
+    project_rows = [r for r in grid.filled_rows if _is_project_row(grid, r)]
     if len(project_rows) < 2:
         return [(1, grid.max_row)]
     starts = []

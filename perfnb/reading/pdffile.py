@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from perfnb import limits
 from perfnb.errors import InputError, PerfnbError
 from perfnb.reading.forms import Form, form_spans
 from perfnb.reading.pdftext import join_lines, page_table
@@ -296,6 +297,12 @@ def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
     except Exception as error:  # pdfminer raises many kinds on malformed files
         raise InputError(f"无法读取 PDF 文件（{type(error).__name__}: {error}）", file=path,
                          hint="请重新导出该 PDF，或提供 Excel/Word 原件") from None
+    deadline = limits.Deadline(path)
+    try:
+        limits.pdf_pages(path, _page_count(document))
+    except InputError:
+        document.close()
+        raise
     grids: list[Grid] = []
     pages: list[tuple[int, int]] = []          # first and last page of each grid
     edges: list[list[float]] = []
@@ -305,6 +312,9 @@ def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
     try:
         for page in document.pages:
             number = page.page_number
+            deadline.check(f"第 {number} 页")
+            if number > limits.MAX_PDF_PAGES:  # a page tree whose /Count lies
+                limits.pdf_pages(path, number)
             if page.chars:
                 any_text = True
             else:
@@ -360,6 +370,19 @@ def pdf_grids(path: Path, text_only: bool = False) -> list[Grid]:
     if not any_text:
         raise InputError(SCANNED_MESSAGE, file=path, hint=SCANNED_HINT)
     return grids
+
+
+def _page_count(document) -> int:
+    """Pages of a PDF from its page tree's /Count (nothing parsed per page); if that
+    cannot be read, by listing the pages."""
+    from pdfminer.pdftypes import resolve1
+    try:
+        count = resolve1(resolve1(document.doc.catalog["Pages"])["Count"])
+        if isinstance(count, int) and count >= 0:
+            return count
+    except Exception:  # a damaged page tree: pdfminer walks the objects instead
+        pass
+    return len(document.pages)
 
 
 def lead_has_title(lead: list[list[object]]) -> bool:

@@ -5,7 +5,9 @@ Rows and columns are 1-based everywhere, as Excel shows them.
 """
 from __future__ import annotations
 
+import bisect
 import functools
+import gc
 import html
 import io
 import os
@@ -16,6 +18,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
+from perfnb import limits
 from perfnb.errors import InputError
 from perfnb.reading.values import clean_label
 
@@ -45,9 +48,12 @@ class Grid:
     def max_row(self) -> int:
         return len(self.values)
 
-    @property
+    @functools.cached_property
     def max_column(self) -> int:
-        return max((len(row) for row in self.values), default=0)
+        # Computed once: rows are never added or widened after a Grid is built (cells are
+        # only replaced), and the readers ask for it per row (a million-row sheet read
+        # quadratically took minutes).
+        return max(map(len, self.values), default=0)
 
     def get(self, row: int, column: int):
         if 1 <= row <= len(self.values):
@@ -78,7 +84,10 @@ class Grid:
         return value is None or (isinstance(value, str) and not value.strip())
 
     def row_blank(self, row: int) -> bool:
-        return all(self.is_blank(row, c) for c in range(1, self.max_column + 1))
+        if not 1 <= row <= len(self.values):
+            return True
+        return all(v is None or (isinstance(v, str) and not v.strip())
+                   for v in self.values[row - 1])
 
     def value_right_of(self, row: int, column: int) -> tuple[object, int | None]:
         """The next non-empty cell to the right that is not part of the label's own merged range."""
@@ -112,11 +121,29 @@ class Grid:
                     {k: v for k, v in self.anchor.items() if top <= k[0] <= bottom},
                     {k for k in self.percent if top <= k[0] <= bottom})
 
+    @functools.cached_property
+    def filled_rows(self) -> list[int]:
+        """Numbers of the rows that hold any value (a sheet with a stray value in its last
+        row is a million rows, almost all blank: loops over rows go through these)."""
+        return [r for r, cells in enumerate(self.values, 1)
+                if cells and cells.count(None) != len(cells)]
+
+    def filled(self, row: int) -> list[tuple[int, object]]:
+        """(column, value) of the row's cells that are not None, left to right."""
+        cells = self.values[row - 1] if 1 <= row <= len(self.values) else ()
+        return [(c, v) for c, v in enumerate(cells, 1) if v is not None] if cells else []
+
     def find(self, predicate, rows: range | None = None) -> list[tuple[int, int]]:
         """Cells (row, column) whose cleaned text satisfies ``predicate``; one per merged range."""
         found = []
         seen = set()
-        for r in rows or range(1, self.max_row + 1):
+        filled = self.filled_rows
+        if rows is None:
+            rows = filled
+        elif isinstance(rows, range) and rows.step == 1 and len(rows) > len(filled):
+            rows = filled[bisect.bisect_left(filled, rows.start):
+                          bisect.bisect_left(filled, rows.stop)]
+        for r in rows:
             cells = self.values[r - 1] if r <= len(self.values) else []
             for c, value in enumerate(cells, start=1):
                 if not isinstance(value, str):
@@ -223,16 +250,30 @@ class Book:
     def grid(self, title: str) -> Grid:
         if title in self._grids:
             return self._grids[title]
-        sheet = self._workbook.get_sheet_by_name(title)
-        values: list[list[object]] = [[_cell(v) for v in row]
-                                      for row in sheet.to_python(skip_empty_area=False)]
         extra = self._extras().get(title, {})
         xml = extra.get("xml", b"")
+        # The used range is checked before calamine builds its dense grid (one cell object
+        # per position: a value at XFD1048576 would ask for 512 GiB and abort the process).
+        if self.kind == "xlsx":
+            limits.sheet_extent(self.file, title, *_xlsx_extent(xml))
+        elif "extent" in extra:
+            limits.sheet_extent(self.file, title, *extra["extent"])
+        try:
+            sheet = self._workbook.get_sheet_by_name(title)
+            if self.kind != "xlsx":
+                limits.sheet_extent(self.file, title, sheet.total_height, sheet.total_width)
+            values = _sheet_values(sheet)
+        except InputError:
+            raise
+        except Exception as error:  # calamine: malformed XML, undefined entities, bad records
+            raise InputError(f"无法读取该工作表（{type(error).__name__}: {error}）", file=self.file,
+                             sheet=title, hint="请在 Excel 或 WPS 中打开并重新保存为 .xlsx") from None
         if b"<f" in xml:
             self._read_formulas(xml, title, values)
-        width = max((len(row) for row in values), default=0)
+        width = max(map(len, values), default=0)
         for row in values:
-            row.extend([None] * (width - len(row)))
+            if row:  # blank rows stay empty lists: a million of them cost 56 MB, not 90
+                row.extend([None] * (width - len(row)))
         while values and all(v is None or (isinstance(v, str) and not v.strip())
                              for v in values[-1]):
             values.pop()
@@ -274,6 +315,50 @@ class Book:
             self._archive.close()
 
 
+def _sheet_values(sheet) -> list[list[object]]:
+    """A calamine sheet's values from A1, blanks None, whole floats int.
+
+    ``iter_rows`` (8× faster than ``to_python(skip_empty_area=False)`` on a million rows)
+    starts at row 1 but at the used range's first column: the columns left of it are
+    prepended here.
+    """
+    left = [None] * sheet.start[1] if sheet.height else []
+    blank = [""] * sheet.width
+    collecting = gc.isenabled()
+    gc.disable()  # a million rows are a million new lists: no cycles, nothing to collect
+    try:
+        filled = [(index, row) for index, row in enumerate(sheet.iter_rows()) if row != blank]
+        values: list[list[object]] = [[] for _ in range(filled[-1][0] + 1)] if filled else []
+        for index, row in filled:
+            values[index] = left + [_cell(v) for v in row]
+    finally:
+        if collecting:
+            gc.enable()
+    top = sheet.start[0] + sheet.height if sheet.height else 0
+    if len(values) < top:  # a calamine that starts its rows at the used range, too
+        values[:0] = [[] for _ in range(top - len(values))]
+    return values
+
+
+# A cell that has content (not self-closing: Excel writes formatted empty cells as
+# <c r="B5" s="3"/>, which calamine leaves out of the used range too).
+_CELL_REF_RE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"[^>]*?(/?)>')
+
+
+def _xlsx_extent(xml: bytes) -> tuple[int, int]:
+    """Rows and columns of a sheet XML's used range (the furthest cells that have content)."""
+    from openpyxl.utils.cell import column_index_from_string
+
+    rows, letters = 0, b""
+    for column, row, empty in _CELL_REF_RE.findall(xml):
+        if empty:
+            continue
+        rows = max(rows, int(row))
+        if (len(column), column) > (len(letters), letters):
+            letters = column
+    return rows, column_index_from_string(letters.decode("ascii")) if letters else 0
+
+
 def _cell(value):
     """A calamine value as openpyxl gives it: blanks None, whole floats int."""
     if value == "" or value is None:
@@ -298,7 +383,7 @@ PERCENT_FORMAT_IDS = {9, 10}
 def _xlsx_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
     """Per sheet title: its XML (formulas are read from it) and its percentage cells."""
     names = set(archive.namelist())
-    workbook_xml = archive.read("xl/workbook.xml")
+    workbook_xml = limits.read_member(archive, "xl/workbook.xml", archive.filename)
     rels_xml = archive.read("xl/_rels/workbook.xml.rels") \
         if "xl/_rels/workbook.xml.rels" in names else b""
     targets = {}
@@ -308,7 +393,7 @@ def _xlsx_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
         targets[rel_id] = target if target.startswith("xl/") else "xl/" + target
     percent_styles: set[int] = set()
     if "xl/styles.xml" in names:
-        styles = archive.read("xl/styles.xml")
+        styles = limits.read_member(archive, "xl/styles.xml", archive.filename)
         percent_ids = set(PERCENT_FORMAT_IDS)
         for m in _NUMFMT_RE.finditer(styles):
             code = re.sub(r'"[^"]*"|\\.', "", html.unescape(m.group(2).decode("utf-8")))
@@ -323,7 +408,7 @@ def _xlsx_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
     for m in _SHEET_RE.finditer(workbook_xml):
         name, rel_id = (m.group(1), m.group(2)) if m.group(1) is not None else (m.group(4), m.group(3))
         member = targets.get(rel_id)
-        xml = archive.read(member) if member in names else b""
+        xml = limits.read_member(archive, member, archive.filename) if member in names else b""
         percent: set[tuple[int, int]] = set()
         if percent_styles and xml:
             from openpyxl.utils.cell import coordinate_from_string, column_index_from_string
@@ -348,6 +433,7 @@ def _ods_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
         for _, table in etree.iterparse(stream, events=("end",), tag=T + "table"):
             merges, percent = [], set()
             row = 0
+            extent = (0, 0)
             for element in table.iter(T + "table-row"):
                 repeat = int(element.get(T + "number-rows-repeated", "1"))
                 column = 0
@@ -355,6 +441,10 @@ def _ods_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
                     if cell.tag not in (T + "table-cell", T + "covered-table-cell"):
                         continue
                     span = int(cell.get(T + "number-columns-repeated", "1"))
+                    if cell.tag == T + "table-cell" and (
+                            len(cell) or cell.get("{%s}value-type" % office_ns)):
+                        # calamine repeats a repeated cell that has content: the used range
+                        extent = (max(extent[0], row + repeat), max(extent[1], column + span))
                     if cell.tag == T + "table-cell":
                         rows = int(cell.get(T + "number-rows-spanned", "1"))
                         columns = int(cell.get(T + "number-columns-spanned", "1"))
@@ -365,7 +455,8 @@ def _ods_extras(archive: zipfile.ZipFile) -> dict[str, dict]:
                                 percent.update((r + 1, c + 1) for c in range(column, column + span))
                     column += span
                 row += repeat
-            extras[table.get(T + "name")] = {"merges": merges, "percent": percent}
+            extras[table.get(T + "name")] = {"merges": merges, "percent": percent,
+                                             "extent": extent}
             table.clear()
     return extras
 
@@ -412,9 +503,34 @@ def _fill_merged(grid: Grid, top: int, left: int, bottom: int, right: int) -> No
     value = grid.get(top, left)
     width = grid.max_column
     for r in range(top, min(bottom, grid.max_row) + 1):
+        row = grid.values[r - 1]
+        if len(row) < width:  # a blank row is kept as an empty list
+            row.extend([None] * (width - len(row)))
         for c in range(left, min(right, width) + 1):
             grid.values[r - 1][c - 1] = value
             grid.anchor[(r, c)] = (top, left)
+
+
+def _refuse_dtd(archive: zipfile.ZipFile, path: Path) -> None:
+    """InputError for an XML part that declares a DTD.
+
+    Office Open XML and OpenDocument forbid DTDs (ECMA-376 Part 2, §8.1.4), so no
+    spreadsheet program writes one; a DTD is how entity-expansion ("billion laughs") and
+    external-entity attacks start, and calamine stops at its entities with an XmlError.
+    Only each part's prolog (before its first element) is looked at.
+    """
+    for info in archive.infolist():
+        if not info.filename.lower().endswith((".xml", ".rels")):
+            continue
+        with archive.open(info) as stream:
+            head = stream.read(4096)
+        if _DOCTYPE_RE.search(head):
+            raise InputError(f"文件中的“{info.filename}”含有 DTD（文档类型声明），"
+                             "正规的 Excel/WPS/LibreOffice 文件不会有，出于安全原因不读取",
+                             file=path, hint="请用 Excel 或 WPS 打开该文件后另存为 .xlsx，再重新运行")
+
+
+_DOCTYPE_RE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
 
 
 def open_workbook(path: Path) -> Book:
@@ -440,6 +556,12 @@ def open_workbook(path: Path) -> Book:
         except zipfile.BadZipFile as error:
             raise InputError(f"工作簿文件已损坏，无法解压（{error}）", file=path,
                              hint="请重新保存或重新导出该文件") from None
+        try:
+            limits.archive_sizes(archive, path)
+            _refuse_dtd(archive, path)
+        except InputError:
+            archive.close()
+            raise
         if "xl/workbook.xml" in names:
             kind = "xlsx"
         elif "content.xml" in names and b"spreadsheet" in (archive.read("mimetype")

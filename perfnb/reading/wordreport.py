@@ -26,6 +26,7 @@ import re
 import zipfile
 from pathlib import Path
 
+from perfnb import limits
 from perfnb.errors import InputError, PerfnbError
 from perfnb.model import UNWEIGHTED, UnitTables
 from perfnb.reading.values import normalise_text
@@ -52,6 +53,8 @@ def _open(path: Path):
     if not zipfile.is_zipfile(path):
         raise InputError("不是 Word 文档（.docx）文件，无法打开", file=path,
                          hint="旧版 .doc 文件请在 Word 或 WPS 中“另存为”Word 文档（*.docx）")
+    with zipfile.ZipFile(path) as archive:  # a zip bomb is refused before python-docx inflates it
+        limits.archive_sizes(archive, path)
     try:
         return docx.Document(str(path))
     except Exception as error:  # python-docx raises several kinds on malformed packages
@@ -60,6 +63,8 @@ def _open(path: Path):
 
 
 def _table_grid(table, file: str, name: str) -> Grid:
+    grid_columns = len(table._tbl.tblGrid.gridCol_lst) if table._tbl.tblGrid is not None else 0
+    limits.sheet_extent(file, name, len(table._tbl.tr_lst), grid_columns)
     values: list[list[object]] = []
     anchor: dict[tuple[int, int], tuple[int, int]] = {}
     # keyed by the cell's XML element itself: python-docx hands out new proxies on every
