@@ -13,6 +13,7 @@ import sys
 import traceback
 
 from perfnb.errors import PerfnbError
+from perfnb.textsafe import TerminalStream
 
 # subcommand -> "module:function"; the function takes the parsed args and returns an exit code.
 HANDLERS = {
@@ -213,6 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     module_name, function_name = HANDLERS[args.command].split(":")
+    # What a command prints may quote a form (project names, file names): control
+    # characters are shown escaped, so an ESC sequence or a CR cannot rewrite the terminal
+    # (e.g. hide the line saying that verify failed); stderr keeps CR for the progress bar.
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalStream(stdout), TerminalStream(stderr, keep="\r")
     try:
         handler = getattr(importlib.import_module(module_name), function_name)
         return int(handler(args) or 0)
@@ -228,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         # the reader went away (e.g. `perfnb score … | head`): stop quietly, as Unix tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 if __name__ == "__main__":  # pragma: no cover

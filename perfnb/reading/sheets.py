@@ -138,7 +138,7 @@ class Grid:
         found = []
         seen = set()
         filled = self.filled_rows
-        if rows is None:
+        if not rows:  # None, or an empty range: every row (as it always was)
             rows = filled
         elif isinstance(rows, range) and rows.step == 1 and len(rows) > len(filled):
             rows = filled[bisect.bisect_left(filled, rows.start):

@@ -644,6 +644,8 @@ def write_summary_workbook(results_dir: str | os.PathLike,
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from perfnb.reporting.office.xlsx_style import append_row
+
     results_dir = Path(results_dir)
     results = load_results(results_dir)
     level1_names = [c.split(":", 1)[1] for c in results.columns if c.startswith("score:")]
@@ -654,7 +656,7 @@ def write_summary_workbook(results_dir: str | os.PathLike,
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "汇总"
-    sheet.append(headers)
+    append_row(sheet, headers)
     ordered = results.sort_values(["department", "total", "unit_id"],
                                   ascending=[True, False, True]) if len(results) else results
     for _, row in ordered.iterrows():
@@ -665,7 +667,7 @@ def write_summary_workbook(results_dir: str | os.PathLike,
         values += [_cell(row["execution_rate"])]
         values += [int(row[f"findings_{s}"]) for s in SEVERITIES]
         values += [_cell(row["reviewed_total"]), row["reviewed_grade"]]
-        sheet.append(values)
+        append_row(sheet, values)  # text cleaned, "=…" never a live formula
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="E3E7EC")
     for cell in sheet[1]:

@@ -24,6 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perfnb.textsafe import clean_text
+
 MIMETYPE = "text/x-typst"
 
 # Colours of report.css, used by the page template and by the fragments.
@@ -56,12 +58,10 @@ def plain(value) -> str:
     return "" if _missing(value) else str(value)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-
-
 def string(value) -> Typst:
-    """A Typst string literal ``"…"`` holding ``value`` as text (for code positions)."""
-    body = _CONTROL.sub("", plain(value))
+    """A Typst string literal ``"…"`` holding ``value`` as text (for code positions);
+    control characters go through the shared sanitiser (:func:`perfnb.textsafe.clean_text`)."""
+    body = clean_text(plain(value))
     body = (body.replace("\\", "\\\\").replace('"', '\\"')
             .replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
             .replace("\t", "\\t"))

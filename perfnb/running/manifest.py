@@ -34,6 +34,7 @@ from perfnb.errors import PerfnbError
 from perfnb.fsutil import TEMP_SUFFIX, atomic_write_bytes
 from perfnb.running import archivefs
 from perfnb.running.provenance import code_sha256, package_versions, sha256_file  # shared, one of each
+from perfnb.textsafe import terminal_name
 
 MANIFEST_NAME = "manifest.json"
 SIGNATURE_NAME = "manifest.json.sig"
@@ -365,10 +366,13 @@ class VerifyReport:
 
     def lines(self) -> list[str]:
         """One Chinese line per problem."""
-        out = [f"已被改动：{name}（内容与清单记录的 SHA-256 不一致）" for name in self.changed]
-        out += [f"缺失：{name}（清单中有记录，但文件不存在）" for name in self.missing]
-        out += [f"未列入清单：{name}（不是本次批量运行写出的文件）" for name in self.unlisted]
-        return out + self.extra
+        # names escaped: a newline or ESC in a file name cannot forge or hide a line
+        out = [f"已被改动：{terminal_name(name)}（内容与清单记录的 SHA-256 不一致）"
+               for name in self.changed]
+        out += [f"缺失：{terminal_name(name)}（清单中有记录，但文件不存在）" for name in self.missing]
+        out += [f"未列入清单：{terminal_name(name)}（不是本次批量运行写出的文件）"
+                for name in self.unlisted]
+        return out + [terminal_name(line) for line in self.extra]  # one line each
 
 
 def _ancestors(name: str) -> list[str]:

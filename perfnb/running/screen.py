@@ -342,6 +342,7 @@ def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
     (the findings, units and indicators of :func:`screen_across`) adds the XLSX sheets 风险排序,
     部门风险 and 跨单位与跨年发现."""
     from perfnb.fsutil import atomic_write_bytes, atomic_write_text
+    from perfnb.textsafe import csv_cell
 
     written = []
     if csv_path:
@@ -349,7 +350,8 @@ def write_rows(rows: list[dict[str, Any]], *, csv_path=None, xlsx_path=None,
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(header)
-        writer.writerows([["" if v is None else v for v in values] for values in table])
+        # text cleaned of control characters; "=…", "+…", "-…", "@…" get the apostrophe
+        writer.writerows([["" if v is None else csv_cell(v) for v in values] for values in table])
         # UTF-8 with BOM: Excel on Chinese Windows opens it without garbling
         atomic_write_bytes(Path(csv_path), buffer.getvalue().encode("utf-8-sig"))
         written.append(Path(csv_path))

@@ -35,6 +35,7 @@ from docx.shared import Cm, Pt, RGBColor
 from perfnb.errors import ExportError
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.model import NO_TOTAL, STATUS_LABELS, UNWEIGHTED, WEIGHTING_LABELS
+from perfnb.textsafe import clean_text
 
 FONTS = {"body": "仿宋", "kai": "楷体", "hei": "黑体", "song": "宋体", "latin": "Times New Roman"}
 BODY_SIZE = Pt(16)       # 三号
@@ -160,7 +161,7 @@ def setup_page(document) -> None:
 
 
 def _add_run(paragraph, text: str, east_asia: str | None = None, size=None, bold=None):
-    run = paragraph.add_run(text)
+    run = paragraph.add_run(clean_text(text))  # XML 1.0 cannot hold BEL, ESC, VT …
     if east_asia:
         set_fonts(run._r, east_asia)
     if size is not None:
@@ -507,10 +508,10 @@ def build_document(evaluation, unit_id=None, charts=None):
     setup_styles(document)
     setup_page(document)
     properties = document.core_properties
-    properties.title = context["title"]
-    properties.author = context["implementing_unit"] or context["department"] or "perfnb"
+    properties.title = clean_text(context["title"])
+    properties.author = clean_text(context["implementing_unit"] or context["department"] or "perfnb")
     properties.subject = "绩效自评复核报告" if context.get("review") else "绩效自评报告"
-    properties.keywords = context["unit_id"]
+    properties.keywords = clean_text(str(context["unit_id"]))
     properties.comments = "perfnb"
 
     title = environment().get_template("title.html.j2").render(**context)

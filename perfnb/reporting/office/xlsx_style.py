@@ -11,6 +11,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from perfnb.textsafe import spreadsheet_text
 from perfnb.textwidth import longest_line_width
 
 BODY_FONT_NAME = "宋体"
@@ -79,11 +80,26 @@ def cell_value(value):
 
 
 def write_text(cell, value) -> None:
-    """Store ``value``; a string starting with "=" stays text (never becomes a formula)."""
-    value = cell_value(value)
+    """Store ``value`` in an xlsx cell, the one way every Excel output writes a value.
+
+    Text is cleaned of control characters (openpyxl refuses them), and text a spreadsheet
+    would take for a formula (``= + - @``, tab, CR) is stored as text with Excel's leading
+    apostrophe (``quotePrefix``), never as a formula: see :mod:`perfnb.textsafe`.  Numbers,
+    negative ones too, stay numbers.
+    """
+    value, guarded = spreadsheet_text(cell_value(value))
     cell.value = value
-    if isinstance(value, str) and value.startswith("="):
+    if guarded or (isinstance(value, str) and value.startswith("=")):
         cell.data_type = "s"
+        cell.quotePrefix = True
+
+
+def append_row(worksheet, values) -> None:
+    """``worksheet.append(values)`` through :func:`write_text` (append would make "=…" a formula)."""
+    row = worksheet.max_row + 1 if worksheet.max_row > 1 or worksheet.cell(1, 1).value is not None \
+        else 1
+    for column, value in enumerate(values, start=1):
+        write_text(worksheet.cell(row=row, column=column), value)
 
 
 def _number_format_for(column_name: str, series: pd.Series) -> str | None:
@@ -112,7 +128,7 @@ def write_table_sheet(worksheet, dataframe: pd.DataFrame, title: str | None = No
     width = max(len(columns), 1)
     row = 1
     if title:
-        worksheet.cell(row=1, column=1, value=title)
+        write_text(worksheet.cell(row=1, column=1), title)
         style_cell(worksheet.cell(row=1, column=1), Font(name=TITLE_FONT_NAME, size=14, bold=True),
                    CENTER, border=False)
         if width > 1:
@@ -121,7 +137,8 @@ def write_table_sheet(worksheet, dataframe: pd.DataFrame, title: str | None = No
         row = 2
     header_row = row
     for index, name in enumerate(columns, start=1):
-        cell = worksheet.cell(row=header_row, column=index, value=name)
+        cell = worksheet.cell(row=header_row, column=index)
+        write_text(cell, name)  # a dimension name comes from a form
         style_cell(cell, HEADER_FONT, CENTER, fill=HEADER_FILL)
     formats = [_number_format_for(c, dataframe[c]) for c in dataframe.columns]
     for offset, record in enumerate(dataframe.itertuples(index=False, name=None), start=1):
