@@ -26,7 +26,7 @@ from typing import Iterator
 from perfnb.errors import InputError, OutputError
 
 __all__ = ["atomic_write_bytes", "atomic_write_text", "atomic_path", "safe_component",
-           "ensure_inside", "write_failure", "TEMP_SUFFIX"]
+           "component_or", "ensure_inside", "write_failure", "TEMP_SUFFIX"]
 
 TEMP_SUFFIX = ".tmp"
 
@@ -185,6 +185,16 @@ def safe_component(name: str) -> str:
         digest = hashlib.sha256(original.encode("utf-8", errors="surrogatepass")).hexdigest()[:8]
         text = f"{text}-{digest}"
     return text
+
+
+def component_or(name: str, fallback: str) -> str:
+    """:func:`safe_component` of ``name``, or of ``fallback`` when nothing of ``name`` can
+    be a folder name ("/", "..", ".", ""): a 主管部门 written as "/" puts its unit under the
+    fallback folder instead of failing it (or the whole batch)."""
+    try:
+        return safe_component(name)
+    except InputError:
+        return safe_component(fallback)
 
 
 def ensure_inside(root: str | os.PathLike, path: str | os.PathLike) -> Path:

@@ -63,11 +63,18 @@ def needs_formula_guard(text: str) -> bool:
     return text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER_RE.match(text)
 
 
+# Excel's limit of characters in one cell; a longer text is cut with an ellipsis (Excel
+# would otherwise "repair" the workbook and drop the cell).
+MAX_CELL_CHARACTERS = 32_767
+
+
 def spreadsheet_text(value) -> tuple[object, bool]:
     """(value cleaned, whether it must be stored as quoted text) for an xlsx cell."""
     if not isinstance(value, str):
         return value, False
     text = clean_text(value)
+    if len(text) > MAX_CELL_CHARACTERS:
+        text = text[:MAX_CELL_CHARACTERS - 1] + "…"
     return text, needs_formula_guard(text)
 
 

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from perfnb.errors import ExportError
 from perfnb.reporting import fonts, typst_markup
+from perfnb.textwidth import clip
 
 PDF_STANDARDS = ("a-3b", "ua-1")
 FALLBACK_STANDARDS = ("a-3b",)
@@ -104,9 +105,15 @@ def typst_date(when: datetime | None) -> str:
 def typst_document(body: str, *, title: str, author: str | None = None, subject: str = "",
                    header_left: str = "", header_right: str = "",
                    date: datetime | None = None, attachments: Sequence[str] = ()) -> str:
-    """The whole Typst source: page template, document settings, body, attachments."""
-    named = {"title": title, "author": author or "", "subject": subject,
-             "header-left": header_left, "header-right": header_right}
+    """The whole Typst source: page template, document settings, body, attachments.
+
+    Metadata and the running header are shortened with an ellipsis: PDF/A allows no PDF
+    string over 32,767 bytes (a 10,000-character project name in the title failed the
+    export), and the header is one line."""
+    named = {"title": clip(title, MAX_METADATA_WIDTH), "author": clip(author or "", MAX_METADATA_WIDTH),
+             "subject": clip(subject, MAX_METADATA_WIDTH),
+             "header-left": clip(header_left, MAX_HEADER_WIDTH),
+             "header-right": clip(header_right, MAX_HEADER_WIDTH // 2)}
     settings = ("perfnb-report.with(" + ", ".join(
         f"{key}: {typst_markup.string(value)}" for key, value in named.items())
         + f", date: {typst_date(date)})")
@@ -155,6 +162,12 @@ def typst_to_pdf(body: str, *, title: str, attachments: Sequence[Attachment] = (
         return _compile(root_path, title)
 
 
+# Display columns (a CJK character counts two) of the document's title, author and subject
+# (PDF strings: PDF/A caps each at 32,767 bytes), and of the running header's parts.
+MAX_METADATA_WIDTH = 400
+MAX_HEADER_WIDTH = 90
+
+
 def _compile(root: Path, title: str) -> bytes:
     import typst
 
@@ -171,5 +184,5 @@ def _compile(root: Path, title: str) -> bytes:
                                     format="pdf", pdf_standards=list(FALLBACK_STANDARDS))
     except typst.TypstError as exc:
         message = " ".join(str(exc).split())[:400]
-        raise ExportError(f"无法将报告“{title}”排版为 PDF：{message}。"
+        raise ExportError(f"无法将报告“{clip(title, 80)}”排版为 PDF：{message}。"
                           "请检查笔记本中的输出内容，或以 --debug 运行查看详情。") from exc

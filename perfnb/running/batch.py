@@ -45,28 +45,32 @@ unit and the executors, :mod:`perfnb.running.progress` what the user sees, and
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import errno
 import os
-import shutil
 import sys
 from pathlib import Path
 from typing import Any
 
 from perfnb import __version__
-from perfnb.errors import PerfnbError
+from perfnb.errors import OutputError, PerfnbError
 from perfnb.fsutil import ensure_inside, write_failure
 from perfnb.running import ledger, signing
 from perfnb.running.evidence import drop_signature, resume_manifest, seal
 from perfnb.running.execution import (DaskExecutor, LocalExecutor, execute_summary,
                                       execute_unit)
 from perfnb.running.manifest import (Manifest, directory_lock, environment_info, file_record,
-                                     now_iso, remove_stray_temporaries, summary_entry,
-                                     unit_entry)
+                                     now_iso, relative_name, remove_stray_temporaries,
+                                     summary_entry, temporary_target, unit_entry, walk_files)
 from perfnb.running.planning import (BatchError, UnitJob, discover_inputs, parse_formats,
                                      plan_jobs, rules_identity, summary_fingerprint,
                                      summary_up_to_date, template_identity, unit_up_to_date)
 from perfnb.running.progress import closing_lines, format_table
 from perfnb.running.progress import progress as _progress
 from perfnb.running.provenance import code_sha256
+
+# OSError numbers of a folder that cannot be written (as fsutil.write_failure words them)
+WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
 __all__ = ["Batch", "BatchError", "batch_command", "discover_inputs", "plan_jobs", "UnitJob",
            "format_table"]
@@ -109,6 +113,7 @@ class Batch:
             self.previous = read_previous(previous)
         else:
             self.previous = None
+        self.write_failures: list[str] = []   # a unit or summary that could not be written
         self._executor_instance = None
         self._units_to_run = 0
 
@@ -142,10 +147,10 @@ class Batch:
     def _run_locked(self, jobs, rules, template, context, started) -> int:
         self.out_root.mkdir(parents=True, exist_ok=True)
         with directory_lock(self.out_root):
-            remove_stray_temporaries(self.out_root)
             ledger.read(self.out_root)  # a damaged ledger stops the batch before any change
             # "unchanged, skip" rests on a manifest whose signature holds, never on its own word
             manifest, warning = resume_manifest(self.out_root, self.sign_key, self.force)
+            remove_stray_temporaries(self.out_root, manifest)  # perfnb's own, nothing else
             if warning:
                 print(warning, file=sys.stderr)
             if self.sign_key is not None:  # every save signed: a kill leaves a signed manifest
@@ -163,14 +168,38 @@ class Batch:
                 if job not in to_run:
                     entry = manifest.units[f"unit:{job.key}"]
                     job.outcome = {**entry, "status": "skipped"}
+            # A folder perfnb did not make is never emptied or written into: its unit fails.
+            blocked = {job.key: foreign for job in to_run
+                       if (foreign := self._foreign_files(job, manifest))}
+            stale: dict[str, list[str]] = {}
             for job in to_run:  # forget, then empty, the folders of units about to rerun
-                manifest.drop_owner(f"unit:{job.key}")
+                owner = f"unit:{job.key}"
+                stale[job.key] = manifest.owned_files(owner)
+                manifest.drop_owner(owner)
+                if job.key not in blocked:
+                    # the folder stays perfnb's while the unit runs (also after a kill -9)
+                    manifest.units[owner] = {"status": "running", "out_dir": job.key, "files": []}
             manifest.save()
             for job in to_run:
-                unit_dir = ensure_inside(self.out_root, self.out_root / job.key)
-                if unit_dir != self.out_root and unit_dir.is_dir():
-                    shutil.rmtree(unit_dir)
+                if job.key not in blocked:
+                    self._empty_unit_folder(job, stale[job.key])
+            for job in [job for job in to_run if job.key in blocked]:
+                to_run.remove(job)
+                now = now_iso()
+                shown = "、".join(blocked[job.key][:3]) + ("等" if len(blocked[job.key]) > 3 else "")
+                job.outcome = {"status": "failed", "files": [], "started": now, "finished": now,
+                               "seconds": None, "host": None, "pid": None, "worker": None,
+                               "out_dir": job.key, "message":
+                               f"输出文件夹“{self.out_root / job.key}”已存在，其中有不是 perfnb "
+                               f"写出的文件（{shown}），为免覆盖或删除，该单位未运行。"
+                               "请移走这些文件，或换一个 --out 目录。"}
+                self._record_unit(manifest, job, job.outcome, context)
+            self._units_to_run = len(to_run)
             self._execute(jobs, to_run, manifest, context)
+            if self.write_failures:
+                # Disk full / read-only while a worker wrote: exit 2 as for any write failure,
+                # and seal nothing (no signature, no ledger record over an unfinished archive).
+                raise OutputError(self.write_failures[0])
             manifest.data["finished"] = now_iso()
             counts = {status: sum(1 for job in jobs if (job.outcome or {}).get("status") == status)
                       for status in ("passed", "failed", "skipped")}
@@ -183,6 +212,42 @@ class Batch:
               f"存证：清单未签名（加 --sign 私钥 可签名）；运行记录第 {record['seq']} 条。")
         failed = [job for job in jobs if (job.outcome or {}).get("status") == "failed"]
         return 1 if failed or self.failed_summaries else 0
+
+    def _foreign_files(self, job: UnitJob, manifest: Manifest) -> list[str]:
+        """Files in the unit's folder that perfnb did not write: the folder exists but the
+        manifest never had this unit (nor any file under it).  Empty for perfnb's folders
+        (after a damaged manifest was replaced, every existing folder counts as perfnb's)."""
+        unit_dir = self.out_root / job.key
+        if unit_dir.is_symlink() or (unit_dir.exists() and not unit_dir.is_dir()):
+            return [job.key]
+        if not unit_dir.is_dir() or manifest.damaged or f"unit:{job.key}" in manifest.units \
+                or any(name.startswith(job.key + "/") for name in manifest.files):
+            return []
+        return [relative_name(self.out_root, path) for path in walk_files(unit_dir)
+                if temporary_target(path.name) is None]
+
+    def _empty_unit_folder(self, job: UnitJob, listed: list[str]) -> None:
+        """Remove what perfnb wrote for the unit before: the files the manifest listed, and
+        files under perfnb's own output names (a run killed before it was recorded).  Other
+        files in the folder are left as they are."""
+        from perfnb.running.runner import NOTEBOOK_NAME, OUTPUT_NAMES
+
+        unit_dir = ensure_inside(self.out_root, self.out_root / job.key)
+        if unit_dir == self.out_root or not unit_dir.is_dir():
+            return
+        names = {NOTEBOOK_NAME, *OUTPUT_NAMES.values()}
+        doomed = [self.out_root / name for name in listed] + \
+            [unit_dir / name for name in names]
+        for path in doomed:
+            if path.is_symlink() or not path.is_file():
+                continue
+            try:
+                ensure_inside(self.out_root, path)  # a tampered manifest names no outside file
+            except PerfnbError:
+                continue
+            path.unlink()
+        with contextlib.suppress(OSError):
+            unit_dir.rmdir()  # only when nothing else is in it
 
     def _up_to_date(self, job: UnitJob, manifest: Manifest) -> bool:
         return unit_up_to_date(job, manifest, self.force)
@@ -278,6 +343,8 @@ class Batch:
 
     def _record_unit(self, manifest: Manifest, job: UnitJob, outcome: dict[str, Any],
                      context: dict[str, Any]) -> None:
+        if outcome.get("write_error") in WRITE_ERRNOS:
+            self.write_failures.append(outcome["message"])
         owner = f"unit:{job.key}"
         if outcome.get("out_dir") and outcome["out_dir"] != job.key:
             # The runner chose another folder: follow it, but keep the manifest honest.
@@ -305,6 +372,8 @@ class Batch:
             "summary", {"owner": owner, "department": department, "fingerprint": fingerprint})
 
     def _record_summary(self, manifest: Manifest, item: dict, outcome: dict) -> None:
+        if outcome.get("write_error") in WRITE_ERRNOS:
+            self.write_failures.append(outcome["message"])
         if outcome["status"] != "passed":
             self.failed_summaries.append((item["department"] or "全部单位", outcome["message"]))
         entry = summary_entry(item["department"], item["fingerprint"], outcome)

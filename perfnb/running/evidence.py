@@ -346,7 +346,7 @@ def resume_manifest(directory: str | Path, key=None, force: bool = False
                             "也不沿用这份清单。请加 --force 重新运行全部单位（旧清单作废，"
                             "不在本次输入中的旧单位文件夹会成为清单外的文件），或换一个 --out 目录。")
     fresh = Manifest(directory, {"format": MANIFEST_FORMAT, "files": {}, "units": {},
-                                 "summaries": {}})
+                                 "summaries": {}}, damaged=True)  # its folders count as perfnb's
     return fresh, f"注意：{problem}本次不沿用旧清单、不跳过任何单位，全部重新运行并写出新的清单。"
 
 

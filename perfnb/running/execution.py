@@ -68,7 +68,7 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
     started, clock = now_iso(), time.perf_counter()
     out_root = Path(task["out_root"])
     out_dir = out_root / task["key"]
-    status, message, cpu = "failed", "", None
+    status, message, cpu, write_error = "failed", "", None, None
     try:
         from perfnb.running.runner import run_unit
         run = run_unit(task["input_path"], out_root, task["formats"], task["rules"],
@@ -81,6 +81,7 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
         message = str(error)
     except OSError as error:  # e.g. the disk filled up while the unit wrote its files
         message = f"单位的输出未写完：{write_failure(out_dir, error)}"
+        write_error = error.errno
     except Exception as error:  # a bug must not stop the other units
         message = f"内部错误：{type(error).__name__}: {error}"
     out_dir = ensure_inside(out_root, out_dir)
@@ -93,14 +94,14 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
             "out_dir": relative_name(out_root, out_dir), "files": files,
             "started": started, "finished": now_iso(),
             "seconds": round(time.perf_counter() - clock, 2), **_worker_identity(),
-            **_read_result(out_dir)}
+            **_read_result(out_dir), "write_error": write_error}
 
 
 def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
     """Run the summary notebook of one department (or of the whole batch)."""
     started, clock = now_iso(), time.perf_counter()
     out_root = Path(task["out_root"])
-    status, message = "failed", ""
+    status, message, write_error = "failed", "", None
     try:
         from perfnb.running.summaries import run_summary
         run_summary(out_root, task["department"], task["formats"],
@@ -110,6 +111,7 @@ def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
         message = str(error)
     except OSError as error:
         message = f"汇总的输出未写完：{write_failure(out_root, error)}"
+        write_error = error.errno
     except Exception as error:
         message = f"内部错误：{type(error).__name__}: {error}"
     # Whatever was written (also the executed notebook of a failed summary) is listed.
@@ -118,7 +120,7 @@ def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
              if (folder / f"summary.{suffix}").is_file()]
     return {"status": status, "message": message, "files": files, "started": started,
             "finished": now_iso(), "seconds": round(time.perf_counter() - clock, 2),
-            **_worker_identity()}
+            **_worker_identity(), "write_error": write_error}
 
 
 def _watch_batch(batch_pid: int, interval: float = 1.0) -> None:

@@ -18,12 +18,15 @@ batch signs every save (:meth:`Manifest.save`, :func:`write_signed`).
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import platform
+import re
 import socket
+import stat
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -81,6 +84,27 @@ def file_record(root: str | os.PathLike, path: str | os.PathLike) -> dict[str, A
             "size": path.stat().st_size}
 
 
+def _foreign_manifest(path: Path) -> bool:
+    """True for a manifest.json that perfnb did not write: a symlink or not a regular
+    file, or a JSON document whose ``format`` is not perfnb's."""
+    if path.is_symlink() or not path.is_file():
+        return True
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False  # truncated or garbled: a damaged manifest of ours (warned, replaced)
+    return not (isinstance(data, dict) and str(data.get("format", "")).startswith("perfnb-manifest"))
+
+
+def temporary_target(name: str) -> str | None:
+    """The file a temporary of :mod:`perfnb.fsutil` was to become (``.<target>.<random>.tmp``)."""
+    match = _TEMPORARY_RE.match(name)
+    return match.group(1) if match else None
+
+
+_TEMPORARY_RE = re.compile(r"^\.(.+)\.[a-z0-9_]{8}" + re.escape(TEMP_SUFFIX) + "$")
+
+
 def is_temporary(path: Path) -> bool:
     """A temporary file left by an interrupted atomic write (see :mod:`perfnb.fsutil`)."""
     return path.name.startswith(".") and path.name.endswith(TEMP_SUFFIX)
@@ -126,6 +150,7 @@ class Manifest:
     data: dict[str, Any] = field(default_factory=dict)
     # bytes -> armored signature; set by a signing batch so that every save stays signed
     signer: Callable[[bytes], str] | None = field(default=None, repr=False, compare=False)
+    damaged: bool = False       # replaced a manifest that could not be used: nothing known ours
 
     @classmethod
     def load(cls, directory: str | os.PathLike) -> "Manifest":
@@ -175,13 +200,20 @@ class Manifest:
     def load_for_rerun(cls, directory: str | os.PathLike) -> tuple["Manifest", str | None]:
         """The manifest a batch resumes from, and a Chinese warning if the existing one is
         damaged (truncated, not JSON, unknown format): then nothing counts as done and every
-        unit runs again."""
+        unit runs again.  A ``manifest.json`` that is some other program's (a JSON document
+        without perfnb's ``format``) is not replaced: :class:`ManifestError`."""
         try:
             return cls.load(directory), None
         except ManifestError as error:
             fresh = cls.load_or_new(directory)
-            if not (Path(directory) / MANIFEST_NAME).exists():
+            path = Path(directory) / MANIFEST_NAME
+            if not path.exists() and not path.is_symlink():
                 return fresh, None
+            if _foreign_manifest(path):
+                raise ManifestError(
+                    f"输出目录“{directory}”中已有一个不是 perfnb 写出的 {MANIFEST_NAME}，"
+                    "未覆盖也未改动该目录。请换一个空目录或 perfnb 用过的目录作为 --out。") from error
+            fresh.damaged = True
             return fresh, (f"注意：{error}本次不跳过任何单位，全部重新运行并写出新的清单"
                            "（旧清单被替换）。")
 
@@ -286,8 +318,24 @@ def signature_candidates(directory: str | os.PathLike) -> list[bytes]:
 
 @contextlib.contextmanager
 def directory_lock(directory: str | os.PathLike):
-    """Hold ``DIR/.perfnb.lock`` (one batch or signing at a time per output folder)."""
-    handle = open(Path(directory) / LOCK_NAME, "a+")
+    """Hold ``DIR/.perfnb.lock`` (one batch or signing at a time per output folder).
+
+    Opened without following a symlink (``O_NOFOLLOW``): a planted ``.perfnb.lock`` that
+    points elsewhere is refused, never opened (let alone created) through."""
+    path = Path(directory) / LOCK_NAME
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0), 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP or path.is_symlink():
+            raise ManifestError(f"输出目录“{directory}”中的 {LOCK_NAME} 是一个符号链接，"
+                                "不是 perfnb 写出的锁文件，已拒绝使用。请删除它后重新运行。") from error
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise ManifestError(f"输出目录“{directory}”中的 {LOCK_NAME} 不是普通文件，已拒绝使用。"
+                            "请删除它后重新运行。")
+    handle = os.fdopen(fd, "a+")
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -299,14 +347,33 @@ def directory_lock(directory: str | os.PathLike):
         handle.close()
 
 
-def remove_stray_temporaries(directory: str | os.PathLike) -> None:
-    """Delete the temporary files interrupted atomic writes left under ``directory``."""
-    for path in walk_files(directory):
-        if is_temporary(path):
-            try:
-                path.unlink()
-            except OSError:
-                pass
+# Files perfnb writes at the top of an output folder (their temporaries may be removed).
+ROOT_OUTPUTS = {MANIFEST_NAME, SIGNATURE_NAME, LEDGER_NAME, "summary.xlsx", "summary.ipynb",
+                "summary.html", "summary.pdf"}
+
+
+def remove_stray_temporaries(directory: str | os.PathLike, manifest: "Manifest") -> None:
+    """Delete the temporary files interrupted atomic writes of perfnb left in ``directory``.
+
+    Only perfnb's own: a temporary name as :mod:`perfnb.fsutil` makes them
+    (``.<name>.<random>.tmp``), in a folder that holds files the manifest lists (a unit's
+    or department's folder), or at the top for a file perfnb writes there.  Anything else
+    that happens to end in ``.tmp`` in a folder given as ``--out`` is left alone."""
+    root = Path(directory)
+    folders = {root} | {(root / name).parent for name in manifest.files}
+    for folder in folders:
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            target = temporary_target(entry.name)
+            if target is None or not entry.is_file(follow_symlinks=False):
+                continue
+            if folder == root and target not in ROOT_OUTPUTS:
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
 
 
 def unit_entry(job: Any, outcome: dict[str, Any], formats: list[str]) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from perfnb.errors import InputError, PerfnbError
-from perfnb.fsutil import ensure_inside, safe_component
+from perfnb.errors import PerfnbError
+from perfnb.fsutil import component_or, ensure_inside
 from perfnb.running.manifest import Manifest, sha256_bytes, sha256_file
 
 class BatchError(PerfnbError):
@@ -98,7 +98,7 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
     Each unit is scored by ``rules`` when given (--rules), else by the rule set its YAML
     names, else by central; the fingerprint hashes the rule set the unit really uses.
     """
-    from perfnb.running.runner import DEFAULT_RULES, plan_units
+    from perfnb.running.runner import DEFAULT_RULES, UNKNOWN_DEPARTMENT, plan_units, unit_folder
 
     identities: dict[str, dict[str, Any]] = {}
     jobs: list[UnitJob] = []
@@ -138,13 +138,10 @@ def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],
             error = error or str(problem)
         if department is not None and dept.strip() != department.strip():
             continue
-        try:
-            department_folder = safe_component(dept or "未识别部门")
-            unit_folder = safe_component(unit_id)
-        except InputError as problem:
-            department_folder, unit_folder = "未识别部门", safe_component(path.stem)
-            error = error or str(problem)
-        key = f"{department_folder}/{unit_folder}"
+        if plan is not None:
+            key = unit_folder(plan)  # the runner's own folder; unusable names fall back per form
+        else:
+            key = f"{UNKNOWN_DEPARTMENT}/{component_or(path.stem, 'unit')}"
         ensure_inside(out_root, out_root / key)
         job = UnitJob(path, unit_id, dept, key, _hash_inputs(input_files), parameters,
                       plan_error=error, rules=unit_identity, plan=plan, planning_cpu=cpu.get(path))

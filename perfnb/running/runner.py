@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +30,7 @@ from perfnb.reading.values import department_name
 from perfnb.running import kernels
 from perfnb.running.crosscheck import notebook_record
 from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
-    ensure_inside, safe_component
+    component_or, ensure_inside
 
 __all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "plan_units", "run_unit", "run_command",
            "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES"]
@@ -170,6 +171,19 @@ def _data_inputs(plan: UnitPlan) -> int:
         if str(path).lower().endswith((".review.yaml", ".review.yml")):
             return i
     return len(plan.input_files)
+
+
+def unit_folder(plan: UnitPlan) -> str:
+    """``<主管部门>/<单位编号>`` as folder names (:func:`perfnb.fsutil.safe_component`).
+
+    A department that cannot be a folder ("/", "..") falls back to 未识别部门; a unit id that
+    cannot, to the input's name and the form's number: per form, so two such forms of one
+    file never share a folder."""
+    department = component_or(plan.department or UNKNOWN_DEPARTMENT, UNKNOWN_DEPARTMENT)
+    stem = Path(str(plan.parameters.get("data") or "单位")).stem
+    form = plan.parameters.get("form")
+    unit = component_or(plan.unit_id, f"{stem}-{form}" if form is not None else stem)
+    return f"{department}/{unit}"
 
 
 def plan_unit(input_path, form=None) -> UnitPlan:
@@ -314,9 +328,10 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
                         parameters={**plan.parameters, "review": str(review_path)}, rules=plan.rules)
     rules = rules or plan.rules or DEFAULT_RULES
     rule_set = validate_checks(get_rules(rules))
-    out_root = Path(out_root)
-    out_dir = ensure_inside(out_root, out_root / safe_component(plan.department or UNKNOWN_DEPARTMENT)
-                            / safe_component(plan.unit_id))
+    # a relative --out is the working folder's (ensure_inside resolves a relative path
+    # against the root: "outputs" gave outputs/outputs/…)
+    out_root = Path(out_root).resolve()
+    out_dir = ensure_inside(out_root, out_root / unit_folder(plan))
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook_path = out_dir / NOTEBOOK_NAME
     # outputs of an earlier run must not outlive this one
@@ -330,7 +345,12 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         get_review_rules(review_rules)        # a bad profile: exit 2 now, not in the kernel
         parameters["review_rules"] = str(Path(review_rules).resolve()) \
             if str(review_rules).lower().endswith((".yaml", ".yml")) else str(review_rules)
-    temp = out_dir / f".{NOTEBOOK_NAME}.{os.getpid()}{TEMP_SUFFIX}"
+    # created here with O_EXCL under an unpredictable name (mkstemp): papermill then writes
+    # into perfnb's own new file, never through a planted symlink
+    handle, temp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{NOTEBOOK_NAME}.",
+                                         suffix=TEMP_SUFFIX)
+    os.close(handle)
+    temp = Path(temp_name)
     started = now()
     error: Exception | None = None
     kernel: dict = {}
@@ -352,7 +372,9 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     if clock:
         run.cpu = {"worker": clock.phases, "kernel": cells.record()}
     unit_info = {"unit_id": plan.unit_id, "department": plan.department, "project": ""}
-    if not temp.exists():
+    if not temp.exists() or temp.stat().st_size == 0:  # papermill wrote nothing
+        with contextlib.suppress(OSError):
+            temp.unlink()
         run.status = "failed"
         run.message = _failure_message(plan.unit_id, error or RuntimeError("无输出"), notebook_path)
         return run
