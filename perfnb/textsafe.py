@@ -59,8 +59,13 @@ def clean(value):
 
 
 def needs_formula_guard(text: str) -> bool:
-    """True when a spreadsheet program would take ``text`` for a formula."""
-    return text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER_RE.match(text)
+    """True when a spreadsheet program would take ``text`` for a formula: it starts with
+    a tab or CR, or (after leading line breaks, which importers may drop) with = + - @ and
+    is not a plain number."""
+    if text.startswith(("\t", "\r")):
+        return True
+    core = text.lstrip("\n")
+    return core.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER_RE.match(core)
 
 
 # Excel's limit of characters in one cell; a longer text is cut with an ellipsis (Excel

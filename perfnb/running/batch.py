@@ -69,6 +69,9 @@ from perfnb.running.progress import closing_lines, format_table
 from perfnb.running.progress import progress as _progress
 from perfnb.running.provenance import code_sha256
 
+# Manifest section: unit folders a batch has started to write and not yet recorded (so a
+# rerun after kill -9 knows them as perfnb's own)
+RUNNING = "running"
 # OSError numbers of a folder that cannot be written (as fsutil.write_failure words them)
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -178,7 +181,7 @@ class Batch:
                 manifest.drop_owner(owner)
                 if job.key not in blocked:
                     # the folder stays perfnb's while the unit runs (also after a kill -9)
-                    manifest.units[owner] = {"status": "running", "out_dir": job.key, "files": []}
+                    manifest.data.setdefault(RUNNING, {})[job.key] = started
             manifest.save()
             for job in to_run:
                 if job.key not in blocked:
@@ -221,6 +224,7 @@ class Batch:
         if unit_dir.is_symlink() or (unit_dir.exists() and not unit_dir.is_dir()):
             return [job.key]
         if not unit_dir.is_dir() or manifest.damaged or f"unit:{job.key}" in manifest.units \
+                or job.key in manifest.data.get(RUNNING, {}) \
                 or any(name.startswith(job.key + "/") for name in manifest.files):
             return []
         return [relative_name(self.out_root, path) for path in walk_files(unit_dir)
@@ -345,6 +349,7 @@ class Batch:
                      context: dict[str, Any]) -> None:
         if outcome.get("write_error") in WRITE_ERRNOS:
             self.write_failures.append(outcome["message"])
+        manifest.data.get(RUNNING, {}).pop(job.key, None)
         owner = f"unit:{job.key}"
         if outcome.get("out_dir") and outcome["out_dir"] != job.key:
             # The runner chose another folder: follow it, but keep the manifest honest.

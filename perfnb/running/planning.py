@@ -10,6 +10,7 @@ The orchestration that uses these lives in :mod:`perfnb.running.batch`.
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 
 from perfnb.errors import PerfnbError
 from perfnb.fsutil import component_or, ensure_inside
+from perfnb.running.isolation import CRASH_MESSAGE, can_fork, isolated_map
 from perfnb.running.manifest import Manifest, sha256_bytes, sha256_file
 
 class BatchError(PerfnbError):
@@ -77,17 +79,38 @@ def expand_units(paths: list[Path], plan_units,
                  cpu: dict[Path, float] | None = None) -> list[tuple[Path, Any, str | None]]:
     """(input, plan, None) for every unit of every input (one per form of a multi-form
     file), or (input, None, error) for an input that cannot be planned.  ``cpu`` (if given)
-    gets the CPU seconds each input's planning took."""
+    gets the CPU seconds each input's planning took (in the process that planned it).
+
+    Planning reads the data files; with several inputs they are read in forked worker
+    processes (:func:`perfnb.running.isolation.isolated_map`), so a file whose reader
+    kills its process fails as that unit, and the batch plans and runs the others."""
+    if len(paths) > 1 and can_fork() and plan_units is _default_plan_units():
+        parts = isolated_map(_plan_path, paths, os.cpu_count() or 1, crashed=lambda path: (
+            [(path, None, f"{path}：{CRASH_MESSAGE}。")], None))
+    else:
+        parts = [_plan_path(path, plan_units) for path in paths]
     units = []
-    for path in paths:
-        clock = time.process_time()
-        try:
-            units.extend((path, plan, None) for plan in plan_units(path))
-        except PerfnbError as problem:
-            units.append((path, None, str(problem)))
-        if cpu is not None:
-            cpu[path] = round(time.process_time() - clock, 4)
+    for path, (found, seconds) in zip(paths, parts):
+        units.extend(found)
+        if cpu is not None and seconds is not None:
+            cpu[path] = seconds
     return units
+
+
+def _default_plan_units():
+    from perfnb.running.runner import plan_units
+    return plan_units
+
+
+def _plan_path(path: Path, plan_units=None) -> tuple[list[tuple[Path, Any, str | None]], float]:
+    """The units of one input, and the CPU seconds planning it took."""
+    plan_units = plan_units or _default_plan_units()
+    clock = time.process_time()
+    try:
+        found = [(path, plan, None) for plan in plan_units(path)]
+    except PerfnbError as problem:
+        found = [(path, None, str(problem))]
+    return found, round(time.process_time() - clock, 4)
 
 
 def plan_jobs(paths: list[Path], out_root: Path, context: dict[str, Any],

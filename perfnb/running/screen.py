@@ -21,7 +21,6 @@ import csv
 import io
 import json
 import math
-import multiprocessing
 import os
 import re
 import sys
@@ -31,6 +30,7 @@ from typing import Any, Iterable
 
 from perfnb.errors import InputErrors, PerfnbError
 from perfnb.model import NO_TOTAL, UNWEIGHTED, WEIGHTING_LABELS
+from perfnb.running.isolation import CRASH_MESSAGE, can_fork, isolated_map
 
 __all__ = ["COLUMNS", "discover_files", "screen_files", "screen_command_rows", "write_rows",
            "summary_line"]
@@ -211,16 +211,25 @@ def screen_files(files: list[Path], rules: str | None = None, jobs: int | None =
     chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
     jobs = jobs or os.cpu_count() or 1
     rows: list[dict[str, Any]] = []
-    parallel = jobs > 1 and len(items) >= PARALLEL_FROM and \
-        "fork" in multiprocessing.get_all_start_methods()
+    parallel = jobs > 1 and len(items) >= PARALLEL_FROM and can_fork()
     if parallel:
         _preload()
-        context = multiprocessing.get_context("fork")
-        with context.Pool(min(jobs, len(chunks))) as pool:
-            for part in pool.imap_unordered(_screen_chunk, [(chunk, rules) for chunk in chunks]):
-                rows.extend(part)
-                if progress is not None:
-                    progress.update(len({row["_order"][0] for row in part}))
+
+        def done(_task, part) -> None:
+            if part is not None and progress is not None:
+                progress.update(len({row["_order"][0] for row in part}))
+
+        tasks = [(chunk, rules) for chunk in chunks]
+        # A worker that dies (a reader that aborts) fails its chunk; the chunk's files are
+        # then read one by one, each in its own process: only the culprit fails.
+        for task, part in zip(tasks, isolated_map(_screen_chunk, tasks, jobs,
+                                                  crashed=lambda task: None, done=done)):
+            if part is None:
+                singles = [([item], rules) for item in task[0]]
+                part = [row for rows_of_one in isolated_map(
+                    _screen_chunk, singles, jobs, crashed=_crashed_row, done=done)
+                    for row in rows_of_one]
+            rows.extend(part)
     else:
         for chunk in chunks:
             for item in chunk:
@@ -230,6 +239,11 @@ def screen_files(files: list[Path], rules: str | None = None, jobs: int | None =
                     progress.update(1)
     rows.sort(key=lambda row: row["_order"])
     return rows
+
+
+def _crashed_row(task) -> list[dict[str, Any]]:
+    (order, file), = task[0]
+    return [_base_row((order, 0), file, status="failed", first_error=CRASH_MESSAGE)]
 
 
 def _preload() -> None:
