@@ -23,7 +23,6 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from perfnb import limits
 from perfnb.cli import main
 from perfnb.errors import InputError, PerfnbError
 from perfnb.reading import load_unit
@@ -184,6 +183,8 @@ def test_a_20000_row_csv_is_read_linearly(tmp_path, counted_lookups):
 
 
 def test_a_csv_with_a_million_blank_lines_is_refused_not_parsed(tmp_path):
+    from perfnb import limits
+
     path = build_csv(tmp_path / "blank.csv")
     with open(path, "ab") as handle:
         handle.write(b"\n" * (limits.MAX_SHEET_ROWS + 10))
@@ -192,6 +193,7 @@ def test_a_csv_with_a_million_blank_lines_is_refused_not_parsed(tmp_path):
 
 
 def test_a_5000_page_pdf_is_refused_by_its_page_count(tmp_path):
+    from perfnb import limits
     from pypdf import PdfWriter
 
     writer = PdfWriter()
@@ -207,6 +209,8 @@ def test_a_5000_page_pdf_is_refused_by_its_page_count(tmp_path):
 
 def test_a_word_table_wider_than_the_limits_is_refused(tmp_path):
     import docx
+
+    from perfnb import limits
 
     document = docx.Document()
     table = document.add_table(rows=2, cols=2)
