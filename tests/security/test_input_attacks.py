@@ -634,8 +634,9 @@ def test_a_10000_character_project_name_does_not_fail_the_pdf():
     assert title.endswith("…") and len(title) < 1000
 
 
-def test_disk_full_while_summarising_exits_2_and_signs_nothing(tmp_path, inline_batch,
+def test_disk_full_while_summarising_exits_2_and_seals_nothing(tmp_path, inline_batch,
                                                                monkeypatch, capsys):
+    """Before: exit 1, and the run was sealed (signed, ledger record) as if complete."""
     from perfnb.running import signing
 
     def full(out_root, department, formats, kernel_name=None):
@@ -651,6 +652,6 @@ def test_disk_full_while_summarising_exits_2_and_signs_nothing(tmp_path, inline_
     err = capsys.readouterr().err
     assert code == 2, err
     assert "磁盘空间已满" in err and "Traceback" not in err
-    assert not (out / "manifest.json.sig").exists()
     assert not (out / "ledger.jsonl").exists() or not (out / "ledger.jsonl").read_text().strip()
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["finished"] is None
+    assert main(["verify", str(out), "--key", f"{key}.pub"]) == 1   # never passes as complete
