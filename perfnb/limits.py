@@ -49,8 +49,8 @@ MAX_TEXT_BYTES = 32 * 1024 * 1024
 # --- PDF ------------------------------------------------------------------------------------
 # A printed form is 1–3 pages; a department's file of many forms a few dozen.
 MAX_PDF_PAGES = 500
-# Wall-clock seconds one PDF or Word file may take to be read (checked between pages /
-# tables): a page of pathological drawing operators is refused, not waited for.
+# Wall-clock seconds one PDF may take to be read (checked between pages): a page of
+# pathological drawing operators is refused, not waited for.
 MAX_READ_SECONDS = 120.0
 
 TOO_LARGE_HINT = "请删除表格外的空行空列（选中多余的行或列后“删除”，而不是“清除内容”）后另存，再重新运行"
