@@ -31,24 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from xlsx_builders import CSV_INDICATORS, build_csv, build_official  # noqa: E402
-
-
-def _with_cell(folder: Path, name: str, ref: str) -> Path:
-    from openpyxl import load_workbook
-
-    path = build_official(folder / name)
-    workbook = load_workbook(path)
-    workbook.active[ref] = "x"
-    workbook.save(path)
-    return path
-
-
-def _rewrite(source: Path, target: Path, change) -> Path:
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for name in old.namelist():
-            new.writestr(name, change(name, old.read(name)))
-    return target
+from xlsx_builders import (CSV_INDICATORS, blank_pdf, build_csv, build_official,  # noqa: E402
+                           official_with, rewrite_zip)
 
 
 def build_cases(folder: Path) -> list[tuple[str, Path]]:
@@ -67,7 +51,7 @@ def build_cases(folder: Path) -> list[tuple[str, Path]]:
                 for _ in range(1024):
                     member.write(b" " * (1024 * 1024))
                 member.write(tail)
-    dtd = _rewrite(plain, folder / "dtd.xlsx", lambda name, data: data.replace(
+    dtd = rewrite_zip(plain, folder / "dtd.xlsx", lambda name, data: data.replace(
         b"<worksheet", b'<!DOCTYPE x [<!ENTITY a "aaaa">]><worksheet', 1) if name == sheet else data)
     rows = [CSV_INDICATORS[index % len(CSV_INDICATORS)] for index in range(20_000)]
     long_csv = build_csv(folder / "rows20000.csv", rows=rows)
@@ -76,15 +60,9 @@ def build_cases(folder: Path) -> list[tuple[str, Path]]:
     with open(huge_csv, "ab") as handle:
         while handle.tell() < 200 * 1024 * 1024:
             handle.write(line * 10_000)
-    from pypdf import PdfWriter
-    writer = PdfWriter()
-    for _ in range(5000):
-        writer.add_blank_page(width=72, height=72)
-    pdf = folder / "pages5000.pdf"
-    with open(pdf, "wb") as handle:
-        writer.write(handle)
-    return [("A1048576", _with_cell(folder, "a1048576.xlsx", "A1048576")),
-            ("XFD1048576", _with_cell(folder, "xfd.xlsx", "XFD1048576")),
+    pdf = blank_pdf(folder / "pages5000.pdf", 5000)
+    return [("A1048576", official_with(folder / "a1048576.xlsx", {"A1048576": "x"})),
+            ("XFD1048576", official_with(folder / "xfd.xlsx", {"XFD1048576": "x"})),
             ("zip bomb (1 GB inflated)", bomb), ("DTD", dtd),
             ("CSV 20,000 rows", long_csv), ("CSV 200 MB", huge_csv),
             ("PDF 5,000 pages", pdf)]

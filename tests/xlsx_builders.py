@@ -294,3 +294,35 @@ def set_cached_values(path: Path, sheet_index: int, values: dict[str, object]) -
         for name, data in contents.items():
             archive.writestr(name, data)
     return path
+
+
+def official_with(path: Path, cells: dict[str, object]) -> Path:
+    """The official form (seed figures) with extra cells set, e.g. {"A1048576": "x"}."""
+    from openpyxl import load_workbook
+
+    build_official(path)
+    workbook = load_workbook(path)
+    for ref, value in cells.items():
+        workbook.active[ref] = value
+    workbook.save(path)
+    return path
+
+
+def rewrite_zip(source: Path, target: Path, change) -> Path:
+    """A copy of a zip (xlsx, docx) with ``change(name, bytes) -> bytes`` applied to every member."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            new.writestr(name, change(name, old.read(name)))
+    return target
+
+
+def blank_pdf(path: Path, pages: int) -> Path:
+    """A PDF of ``pages`` blank pages (small on disk: one shared page content)."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=72, height=72)
+    with open(path, "wb") as handle:
+        writer.write(handle)
+    return path

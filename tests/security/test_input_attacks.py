@@ -21,35 +21,25 @@ from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from perfnb.cli import main
-from perfnb.errors import InputError, PerfnbError
+from perfnb.errors import InputError
 from perfnb.reading import load_unit
 from perfnb.reading.sheets import Grid
 
 from format_builders import read_grid, with_texts, write_xlsx
-from xlsx_builders import CSV_INDICATORS, build_csv, build_official
+from xlsx_builders import (CSV_INDICATORS, blank_pdf, build_csv, build_official, official_with,
+                           rewrite_zip)
 
 PERFNB = [sys.executable, "-m", "perfnb.cli"]
 
 
 def _official_with(tmp_path: Path, name: str, cells: dict[str, object]) -> Path:
-    """The official form (seed figures) with extra cells set."""
-    path = build_official(tmp_path / name)
-    workbook = load_workbook(path)
-    for ref, value in cells.items():
-        workbook.active[ref] = value
-    workbook.save(path)
-    return path
+    return official_with(tmp_path / name, cells)
 
 
-def _rewrite_zip(source: Path, target: Path, change) -> Path:
-    """A copy of a zip with ``change(name, bytes) -> bytes`` applied to every member."""
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
-        for name in old.namelist():
-            new.writestr(name, change(name, old.read(name)))
-    return target
+_rewrite_zip = rewrite_zip
 
 
 def _run(*argv: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -194,14 +184,8 @@ def test_a_csv_with_a_million_blank_lines_is_refused_not_parsed(tmp_path):
 
 def test_a_5000_page_pdf_is_refused_by_its_page_count(tmp_path):
     from perfnb import limits
-    from pypdf import PdfWriter
 
-    writer = PdfWriter()
-    for _ in range(5000):
-        writer.add_blank_page(width=72, height=72)
-    path = tmp_path / "thick.pdf"
-    with open(path, "wb") as handle:
-        writer.write(handle)
+    path = blank_pdf(tmp_path / "thick.pdf", 5000)
     with pytest.raises(InputError) as caught:
         load_unit(path)
     assert "5,000 页" in str(caught.value) and f"{limits.MAX_PDF_PAGES} 页" in str(caught.value)
