@@ -320,23 +320,26 @@ def _sheet_values(sheet) -> list[list[object]]:
 
     ``iter_rows`` (8× faster than ``to_python(skip_empty_area=False)`` on a million rows)
     starts at row 1 but at the used range's first column: the columns left of it are
-    prepended here.
+    prepended here.  Blank rows are empty lists.
     """
-    left = [None] * sheet.start[1] if sheet.height else []
+    if not sheet.height:
+        return []
+    left = [None] * sheet.start[1]
     blank = [""] * sheet.width
     collecting = gc.isenabled()
     gc.disable()  # a million rows are a million new lists: no cycles, nothing to collect
     try:
         filled = [(index, row) for index, row in enumerate(sheet.iter_rows()) if row != blank]
-        values: list[list[object]] = [[] for _ in range(filled[-1][0] + 1)] if filled else []
+        # rows before the used range hold nothing: a first filled row above it means this
+        # calamine counts its rows from the used range's first row
+        offset = sheet.start[0] if filled and filled[0][0] < sheet.start[0] else 0
+        values: list[list[object]] = [[] for _ in range(filled[-1][0] + 1 + offset)] \
+            if filled else []
         for index, row in filled:
-            values[index] = left + [_cell(v) for v in row]
+            values[index + offset] = left + [_cell(v) for v in row]
     finally:
         if collecting:
             gc.enable()
-    top = sheet.start[0] + sheet.height if sheet.height else 0
-    if len(values) < top:  # a calamine that starts its rows at the used range, too
-        values[:0] = [[] for _ in range(top - len(values))]
     return values
 
 
