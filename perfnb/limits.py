@@ -32,6 +32,11 @@ MAX_SHEET_COLUMNS = 16_384
 # wide; blank rows cost Python an empty list each.
 MAX_SHEET_CELLS = 20_000_000
 
+# Positions a web page's table may cover once its rowspan/colspan are laid out (each costs a
+# dictionary entry, ~150 bytes, while the table is built): a form's table is under 2,000;
+# 60 KB of <td rowspan=1000 colspan=1000> would otherwise lay out two billion.
+MAX_SPANNED_CELLS = 1_000_000
+
 # --- compressed containers (xlsx / ods / docx are zip files) -----------------------------------
 # Sum of the members' declared uncompressed sizes, read from the zip's central directory.
 MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
@@ -66,6 +71,16 @@ def sheet_extent(file, sheet: str | None, rows: int, columns: int) -> None:
         f"超过可读取的上限（{MAX_SHEET_ROWS:,} 行、{MAX_SHEET_COLUMNS:,} 列、"
         f"共 {MAX_SHEET_CELLS:,} 个单元格）；通常是表格右下方远处有一个误填的值或空格",
         file=file, sheet=sheet, hint=TOO_LARGE_HINT)
+
+
+def spanned_cells(file, sheet: str | None, cells: int) -> None:
+    """InputError when a table's merged cells (HTML rowspan/colspan) cover more positions
+    than :data:`MAX_SPANNED_CELLS` (counted as they are laid out, before the grid is built)."""
+    if cells <= MAX_SPANNED_CELLS:
+        return
+    raise InputError(
+        f"表格过大：合并单元格展开后超过可读取的上限（共 {MAX_SPANNED_CELLS:,} 个单元格）",
+        file=file, sheet=sheet, hint="请检查表格的合并单元格（跨行、跨列数）是否异常，修正后另存")
 
 
 def archive_sizes(archive: zipfile.ZipFile, file) -> None:

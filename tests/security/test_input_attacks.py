@@ -639,3 +639,23 @@ def test_disk_full_while_summarising_exits_2_and_seals_nothing(tmp_path, inline_
     assert not (out / "ledger.jsonl").exists() or not (out / "ledger.jsonl").read_text().strip()
     assert json.loads((out / "manifest.json").read_text(encoding="utf-8"))["finished"] is None
     assert main(["verify", str(out), "--key", f"{key}.pub"]) == 1   # never passes as complete
+
+
+def test_a_web_page_whose_spans_cover_a_billion_cells_is_refused(tmp_path):
+    """2,000 cells of colspan/rowspan 1000 in 60 KB of HTML would lay out 2 billion slots."""
+    row = '<tr><td rowspan="1000" colspan="1000">x</td></tr>'
+    path = tmp_path / "spans.html"
+    path.write_text("<html><body><table><tr><th>一级指标</th><th>三级指标</th></tr>"
+                    + row * 2000 + "</table></body></html>", encoding="utf-8")
+    with pytest.raises(InputError, match="表格过大"):
+        load_unit(path)
+
+
+def test_text_and_web_reports_are_refused_by_their_size(tmp_path):
+    for name in ("huge.txt", "huge.html"):
+        path = tmp_path / name
+        path.write_text("项目名称：测试\n", encoding="utf-8")
+        with open(path, "r+b") as handle:
+            handle.truncate(100 * 1024 * 1024)
+        with pytest.raises(InputError, match="过大"):
+            load_unit(path)

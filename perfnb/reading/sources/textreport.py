@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from perfnb import limits
 from perfnb.errors import InputError
 from perfnb.reading.forms import Form
 from perfnb.reading.sheets import Grid, check_file
@@ -214,6 +215,7 @@ def read_text_forms(path: str | Path) -> list[Form]:
 
     path = Path(path)
     check_file(path)
+    limits.text_size(path, "文本文件")           # by its size on disk, before reading it
     pairs, paragraphs = text_document(decode_text(path), str(path))
     try:
         # a report without a table whose prose gives the funds is a budget-only form

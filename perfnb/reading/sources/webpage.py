@@ -38,6 +38,7 @@ import email.policy
 import re
 from pathlib import Path
 
+from perfnb import limits
 from perfnb.errors import InputError
 from perfnb.reading.forms import Form
 from perfnb.reading.sheets import Grid, check_file
@@ -132,6 +133,7 @@ def _load(path: Path):
     import lxml.html
 
     check_file(path)
+    limits.text_size(path, "网页文件")           # by its size on disk, before reading it
     data = path.read_bytes()
     declared = None
     if _MIME_START_RE.match(data[:4096]) and b"multipart/" in data[:4096].lower():
@@ -211,6 +213,7 @@ def table_grid(table, file: str, name: str) -> Grid:
     taken: dict[tuple[int, int], tuple[int, int]] = {}
     values: dict[tuple[int, int], object] = {}
     rows = _own_rows(table)
+    slots = 0
     for r, row in enumerate(rows, start=1):
         c = 1
         for cell in row:
@@ -221,6 +224,8 @@ def table_grid(table, file: str, name: str) -> Grid:
             text = cell_text(cell) or None
             rowspan, colspan = _span(cell, "rowspan"), _span(cell, "colspan")
             rowspan = min(rowspan, len(rows) - r + 1)
+            slots += rowspan * colspan
+            limits.spanned_cells(file, name, slots)   # before the slots are laid out
             for rr in range(r, r + rowspan):
                 for cc in range(c, c + colspan):
                     taken[(rr, cc)] = (r, c)
