@@ -18,7 +18,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "perfnb"
 # Order of the pipeline; the shared modules come first, the entry points (public API, notebook
 # helpers, CLI) last: they may call everything.
 LAYERS = {
-    "shared": 0,      # perfnb.errors, model, vocabulary, fsutil, textwidth, schemas
+    "shared": 0,      # perfnb.errors, model, vocabulary, fsutil, textwidth, schemas, limits, textsafe
     "reading": 1,
     "evaluation": 2,
     "reporting": 3,
@@ -26,7 +26,7 @@ LAYERS = {
     "entry": 5,       # perfnb (the public API), notebook, panel, cli, commands
 }
 SHARED = {"perfnb.errors", "perfnb.model", "perfnb.vocabulary", "perfnb.fsutil", "perfnb.textwidth",
-          "perfnb.schemas"}
+          "perfnb.schemas", "perfnb.limits", "perfnb.textsafe"}
 
 
 def _module_name(path: Path) -> str:
