@@ -44,7 +44,9 @@ def result_problems(data: Any, limit: int = 5) -> list[str]:
     problems = []
     for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path).lstrip(".")
-        problems.append(f"{where or '（整体）'}：{_chinese(error)}")
+        problem = f"{where or '（整体）'}：{_chinese(error)}"
+        if problem not in problems:  # one missing field can break several subschemas alike
+            problems.append(problem)
         if len(problems) >= limit:
             break
     return problems

@@ -5,9 +5,11 @@ import json
 
 import pytest
 
+from perfnb import evaluate
 from perfnb.cli import main
 from perfnb.running.manifest import (MANIFEST_NAME, Manifest, ManifestError, file_record, hash_tree,
                              sha256_file, verify)
+from tables import seed_tables
 
 
 @pytest.fixture
@@ -15,7 +17,8 @@ def batch_dir(tmp_path):
     """A small output folder with a manifest that lists every file."""
     unit = tmp_path / "某部门" / "u1"
     unit.mkdir(parents=True)
-    (unit / "result.json").write_text('{"unit_id": "u1", "total": 97.6}', encoding="utf-8")
+    result = evaluate(seed_tables("u1")).to_dict()  # a real result: verify checks it against its schema
+    (unit / "result.json").write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     (unit / "report.html").write_text("<p>报告</p>", encoding="utf-8")
     (tmp_path / "summary.xlsx").write_bytes(b"PK\x03\x04 workbook")
     manifest = Manifest.load_or_new(tmp_path)
