@@ -1,0 +1,59 @@
+"""Fixtures of the browser tests: a JupyterLab server and headless Chromium, both always
+stopped; on a failure the page's screenshot and HTML are kept in the test's tmp dir."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import lab_driver
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Remember each phase's report on the item, so fixtures can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+@pytest.fixture
+def browser_paths():
+    """Chromium and chromedriver; without them the test is skipped locally, but fails under
+    CI=true (.ci/run installs them, so a missing browser there is a broken CI, not a skip)."""
+    try:
+        return lab_driver.find_browser()
+    except lab_driver.BrowserMissing as missing:
+        if _ci():
+            pytest.fail(f"CI=true, but {missing}", pytrace=False)
+        pytest.skip(str(missing))
+
+
+@pytest.fixture
+def lab(tmp_path, browser_paths):
+    """The seed unit and evaluation notebook in tmp_path, served by ``jupyter lab``."""
+    lab_driver.prepare_unit(tmp_path)
+    server = lab_driver.JupyterLab(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(request, tmp_path, lab, browser_paths):
+    driver = lab_driver.start_browser(tmp_path, *browser_paths)
+    yield lab_driver.LabPage(driver)
+    try:
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            shot, html = tmp_path / "failure.png", tmp_path / "failure.html"
+            driver.save_screenshot(str(shot))
+            html.write_text(driver.page_source, encoding="utf-8")
+            print(f"browser test failed: screenshot {shot}, page {html}, "
+                  f"server log {lab.log}:\n{lab.log_tail()}")
+    finally:
+        driver.quit()
