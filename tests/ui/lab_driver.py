@@ -111,8 +111,11 @@ class JupyterLab:
 
     def start(self) -> "JupyterLab":
         state = self.folder / ".jupyter-state"
-        # every cell rendered (no virtual scrolling), so the panel is in the DOM; no news toast
-        for extension, name, value in (("notebook-extension", "tracker", '{"windowingMode": "none"}'),
+        # every cell rendered (no virtual scrolling), so the panel is in the DOM; the notebook's
+        # kernel started without the "Select Kernel" dialog (shown when the kernel specs arrive
+        # after the notebook opens); no news toast
+        tracker = '{"windowingMode": "none", "autoStartDefaultKernel": true}'
+        for extension, name, value in (("notebook-extension", "tracker", tracker),
                                         ("apputils-extension", "notification", '{"fetchNews": "false"}')):
             settings = state / "settings" / "@jupyterlab" / extension
             settings.mkdir(parents=True, exist_ok=True)
