@@ -111,10 +111,8 @@ class JupyterLab:
 
     def start(self) -> "JupyterLab":
         state = self.folder / ".jupyter-state"
-        # every cell rendered (no virtual scrolling), so the panel is in the DOM; the notebook's
-        # kernel started without the "Select Kernel" dialog (shown when the kernel specs arrive
-        # after the notebook opens); no news toast
-        tracker = '{"windowingMode": "none", "autoStartDefaultKernel": true}'
+        # every cell rendered (no virtual scrolling), so the panel is in the DOM; no news toast
+        tracker = '{"windowingMode": "none"}'
         for extension, name, value in (("notebook-extension", "tracker", tracker),
                                         ("apputils-extension", "notification", '{"fetchNews": "false"}')):
             settings = state / "settings" / "@jupyterlab" / extension
@@ -231,6 +229,18 @@ class LabPage:
         self.driver.get(url)
         self._until(ec.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook")),
                     "the notebook did not open")
+        # when the kernel specs arrive after the notebook opened, JupyterLab asks which kernel
+        # to start: answer as a person would (the preselected Python 3), else wait for idle
+        idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+        select = "//div[contains(@class,'jp-Dialog')]//button[.//div[text()='Select' or text()='选择']]"
+
+        def settled(d):
+            buttons = d.find_elements(By.XPATH, select)
+            if buttons:
+                buttons[0].click()
+                return False
+            return bool(d.find_elements(By.CSS_SELECTOR, idle))
+        self._until(settled, "the notebook's kernel did not start")
 
     def wait_idle(self) -> None:
         from selenium.webdriver.common.by import By
@@ -239,18 +249,38 @@ class LabPage:
             (By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']")),
             "the kernel did not become idle")
 
-    def run_all(self) -> None:
-        """Run → Run All Cells (运行 → 运行全部单元格), once the kernel is idle."""
+    def _prompts(self) -> list[str]:
+        return self.driver.execute_script(
+            "return Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))"
+            ".map(e => e.textContent.trim());")
+
+    def run_all(self, attempts: int = 3) -> None:
+        """Run → Run All Cells (运行 → 运行全部单元格), once the kernel is idle and the item is
+        enabled; then wait until a cell has started (its prompt changed).  Right after the page
+        loads, JupyterLab can show the kernel idle before the notebook's session is attached and
+        then ignores the command: the menu is used again then (at most ``attempts`` times)."""
+        from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
-        self.wait_idle()
-        self._until(ec.element_to_be_clickable(
-            (By.XPATH, "//li[contains(@class,'lm-MenuBar-item')]"
-                       "[.//div[text()='Run' or text()='运行']]")), "no Run menu").click()
-        self._until(ec.element_to_be_clickable(
-            (By.XPATH, "//li[contains(@class,'lm-Menu-item')][.//div[starts-with(text(),"
-                       "'Run All Cells') or starts-with(text(),'运行全部')]]")),
-            "no Run All Cells item").click()
+        from selenium.webdriver.support.ui import WebDriverWait
+        for attempt in range(1, attempts + 1):
+            self.wait_idle()
+            before = self._until(lambda d: self._prompts(), "the notebook's cells did not render")
+            self._until(ec.element_to_be_clickable(
+                (By.XPATH, "//li[contains(@class,'lm-MenuBar-item')]"
+                           "[.//div[text()='Run' or text()='运行']]")), "no Run menu").click()
+            self._until(ec.element_to_be_clickable(
+                (By.XPATH, "//li[contains(@class,'lm-Menu-item') and not(contains(@class,"
+                           "'lm-mod-disabled'))][.//div[starts-with(text(),'Run All Cells') or "
+                           "starts-with(text(),'运行全部')]]")),
+                "no enabled Run All Cells item").click()
+            try:
+                WebDriverWait(self.driver, 30, poll_frequency=POLL).until(
+                    lambda d: self._prompts() != before)
+                return
+            except TimeoutException:
+                if attempt == attempts:
+                    raise TimeoutException(f"Run All Cells started no cell ({attempts} tries)") from None
 
     def wait_for_panel(self):
         from selenium.webdriver.common.by import By
