@@ -1,5 +1,6 @@
 """Fixtures of the browser tests: a JupyterLab server and headless Chromium, both always
-stopped; on a failure the page's screenshot and HTML are kept in the test's tmp dir."""
+stopped; on a failure the page's screenshot, HTML, browser console and state are kept in the
+test's tmp dir (LabPage.save_failure) and the server log's tail is printed."""
 from __future__ import annotations
 
 import os
@@ -46,14 +47,13 @@ def lab(tmp_path, browser_paths):
 @pytest.fixture
 def page(request, tmp_path, lab, browser_paths):
     driver = lab_driver.start_browser(tmp_path, *browser_paths)
-    yield lab_driver.LabPage(driver)
+    page_ = lab_driver.LabPage(driver)
+    yield page_
     try:
         report = getattr(request.node, "rep_call", None)
         if report is not None and report.failed:
-            shot, html = tmp_path / "failure.png", tmp_path / "failure.html"
-            driver.save_screenshot(str(shot))
-            html.write_text(driver.page_source, encoding="utf-8")
-            print(f"browser test failed: screenshot {shot}, page {html}, "
+            kept = page_.save_failure(tmp_path)
+            print(f"browser test failed: kept {', '.join(map(str, kept))}; "
                   f"server log {lab.log}:\n{lab.log_tail()}")
     finally:
         driver.quit()

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
 import subprocess
 import sys
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,8 +37,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 UNIT = "nmg-rd-2022-rdlz"
 NOTEBOOK = "evaluation.ipynb"
-# generous: two cores are shared by several test workers, and the first run starts a kernel
-TIMEOUT = 240
+# Every wait is bounded.  A page element must appear within STEP seconds (generous for two
+# cores shared with another pytest worker, yet a broken step fails well under 90 s); a notebook
+# run may take longer as a whole, but fails once no cell has progressed for STALL seconds, and
+# at RUN_LIMIT seconds in any case.
+STEP = 60
+STALL = 60
+RUN_LIMIT = 300
+SERVER_START = 60
 POLL = 0.2
 
 
@@ -101,7 +109,7 @@ class JupyterLab:
     """``jupyter lab`` serving ``folder`` on 127.0.0.1 with a token; a context manager that
     always stops the server (and so its kernels).  Its log is ``folder/jupyter-lab.log``."""
 
-    def __init__(self, folder: Path, timeout: float = TIMEOUT) -> None:
+    def __init__(self, folder: Path, timeout: float = SERVER_START) -> None:
         self.folder = Path(folder)
         self.timeout = timeout
         self.port = free_port()
@@ -131,6 +139,9 @@ class JupyterLab:
                  f"--port={self.port}", "--port-retries=0", f"--IdentityProvider.token={self.token}",
                  f"--ServerApp.root_dir={self.folder}", "--allow-root",
                  "--ServerApp.open_browser=False", "--LabApp.news_url=",
+                 # window.jupyterapp: the page can be asked whether the notebook's kernel is
+                 # connected (LabPage.kernel_state), which no element of the page tells
+                 "--LabApp.expose_app_in_browser=True",
                  "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
                 env=env, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)
         try:
@@ -147,6 +158,26 @@ class JupyterLab:
                                          headers={"Authorization": f"token {self.token}"})
         with urllib.request.urlopen(request, timeout=2) as response:
             return response.status == 200
+
+    def _api(self, path: str, body: dict | None = None) -> dict:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/api/{path}",
+            data=None if body is None else json.dumps(body).encode("utf-8"),
+            headers={"Authorization": f"token {self.token}", "Content-Type": "application/json"},
+            method="GET" if body is None else "POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read() or b"{}")
+
+    def start_kernel(self, notebook: str = NOTEBOOK) -> str:
+        """Start the notebook's session (its kernelspec's kernel) through the server's REST API;
+        the kernel id.  The page then attaches to this session when it opens the notebook,
+        instead of racing the kernel specs with a Select Kernel dialog.  (The server reports
+        the kernel idle only after a client asked it something: LabPage.open waits for that.)"""
+        nb = json.loads((self.folder / notebook).read_text("utf-8"))
+        kernel = nb["metadata"]["kernelspec"]["name"]
+        session = self._api("sessions", {"path": notebook, "name": notebook, "type": "notebook",
+                                         "kernel": {"name": kernel}})
+        return session["kernel"]["id"]
 
     def url(self, notebook: str = NOTEBOOK) -> str:
         return f"http://127.0.0.1:{self.port}/lab/tree/{notebook}?token={self.token}"
@@ -186,6 +217,7 @@ def start_browser(folder: Path, binary: str, driver_path: str):
                  "--lang=zh-CN", f"--user-data-dir={Path(folder) / 'chromium-profile'}"):
         options.add_argument(flag)
     options.binary_location = binary
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # kept on a failure
     service = webdriver.ChromeService(driver_path, log_output=str(Path(folder) / "chromedriver.log"))
     return webdriver.Chrome(service=service, options=options)
 
@@ -209,29 +241,62 @@ return null;
 """
 
 
+# The open notebook's kernel as the page sees it (needs --LabApp.expose_app_in_browser).
+_KERNEL_JS = """
+const [path] = arguments;
+const app = window.jupyterapp;
+if (!app || !app.shell) return 'JupyterLab not loaded';
+const panel = Array.from(app.shell.widgets('main')).find(w => w.context && w.context.path === path);
+if (!panel || !panel.sessionContext) return 'notebook not open';
+const session = panel.sessionContext;
+if (!session.isReady) return 'session not ready';
+const kernel = session.session && session.session.kernel;
+if (!kernel) return 'no kernel';
+if (kernel.connectionStatus !== 'connected') return 'kernel ' + kernel.connectionStatus;
+return kernel.status;
+"""
+
+
 class LabPage:
     """The notebook page, as a person uses it."""
 
-    def __init__(self, driver, timeout: float = TIMEOUT) -> None:
+    def __init__(self, driver, timeout: float = STEP) -> None:
         from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
         from selenium.webdriver.support.ui import WebDriverWait
         self.driver = driver
+        self.notebook = NOTEBOOK
+        self.retries = 0     # Run All clicks that started no cell
         # a widget re-rendered between finding it and reading it is looked up again
         self.wait = WebDriverWait(driver, timeout, poll_frequency=POLL, ignored_exceptions=(
             NoSuchElementException, StaleElementReferenceException))
 
-    def _until(self, condition, message: str):
-        return self.wait.until(condition, message)
+    def _until(self, condition, message):
+        """Wait for ``condition``; ``message`` (a string, or a function giving one when the
+        wait has failed, so it can show the page's last state) says what did not happen."""
+        from selenium.common.exceptions import TimeoutException
+        try:
+            return self.wait.until(condition)
+        except TimeoutException:
+            text = message() if callable(message) else message
+            raise TimeoutException(f"{text} (waited {self.wait._timeout:.0f} s)") from None
 
-    def open(self, url: str) -> None:
+    def open(self, url: str, notebook: str = NOTEBOOK) -> None:
+        """Open the notebook (then :meth:`wait_kernel`)."""
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
+        self.notebook = notebook
+        self.driver.set_page_load_timeout(self.wait._timeout)
         self.driver.get(url)
         self._until(ec.presence_of_element_located((By.CSS_SELECTOR, ".jp-Notebook")),
                     "the notebook did not open")
-        # when the kernel specs arrive after the notebook opened, JupyterLab asks which kernel
-        # to start: answer as a person would (the preselected Python 3), else wait for idle
-        idle = ".jp-Notebook-ExecutionIndicator[data-status='idle']"
+
+    def wait_kernel(self) -> None:
+        """Wait until the notebook's kernel is connected and idle.  JupyterLab's idle
+        indicator is not enough: it can read idle while the notebook's session has no kernel
+        yet, and Run All then clears the cells and runs none of them."""
+        from selenium.webdriver.common.by import By
+        # should JupyterLab still ask which kernel to start (the session was not found), answer
+        # as a person would: the preselected kernel
         select = "//div[contains(@class,'jp-Dialog')]//button[.//div[text()='Select' or text()='选择']]"
 
         def settled(d):
@@ -239,48 +304,111 @@ class LabPage:
             if buttons:
                 buttons[0].click()
                 return False
-            return bool(d.find_elements(By.CSS_SELECTOR, idle))
-        self._until(settled, "the notebook's kernel did not start")
+            return self.kernel_state() == "idle"
+        self._until(settled, lambda: f"the notebook's kernel is not connected and idle "
+                                     f"(last: {self.kernel_state()})")
+
+    def kernel_state(self) -> str:
+        """``idle``/``busy``/… once the open notebook's session has a connected kernel, else
+        what is missing (from ``window.jupyterapp``)."""
+        return self.driver.execute_script(_KERNEL_JS, self.notebook)
 
     def wait_idle(self) -> None:
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions as ec
-        self._until(ec.presence_of_element_located(
-            (By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']")),
-            "the kernel did not become idle")
+        self._until(lambda d: self.kernel_state() == "idle",
+                    lambda: f"the kernel did not become idle (last: {self.kernel_state()})")
 
-    def _prompts(self) -> list[str]:
+    def prompts(self) -> list[str]:
+        """The code cells' input prompts as shown: ``[ ]:``, ``[*]:`` or ``[12]:``."""
         return self.driver.execute_script(
             "return Array.from(document.querySelectorAll('.jp-CodeCell .jp-InputPrompt'))"
             ".map(e => e.textContent.trim());")
 
-    def run_all(self, attempts: int = 3) -> None:
-        """Run → Run All Cells (运行 → 运行全部单元格), once the kernel is idle and the item is
-        enabled; then wait until a cell has started (its prompt changed).  Right after the page
-        loads, JupyterLab can show the kernel idle before the notebook's session is attached and
-        then ignores the command: the menu is used again then (at most ``attempts`` times)."""
-        from selenium.common.exceptions import TimeoutException
+    @staticmethod
+    def _counts(prompts: list[str]) -> tuple[int, list[int]]:
+        """How many prompts show ``[*]``, and the execution counts shown."""
+        running = sum("[*]" in p for p in prompts)
+        counts = [int(m.group(1)) for p in prompts if (m := re.search(r"\[(\d+)\]", p))]
+        return running, counts
+
+    def _click_run_all(self) -> None:
         from selenium.webdriver.common.by import By
         from selenium.webdriver.support import expected_conditions as ec
+        self._until(ec.element_to_be_clickable(
+            (By.XPATH, "//li[contains(@class,'lm-MenuBar-item')][.//div[text()='Run' or text()='运行']]")),
+            "no Run menu").click()
+        self._until(ec.element_to_be_clickable(
+            (By.XPATH, "//li[contains(@class,'lm-Menu-item') and not(contains(@class,"
+                       "'lm-mod-disabled'))][.//div[starts-with(text(),'Run All Cells') or "
+                       "starts-with(text(),'运行全部')]]")),
+            "no enabled Run All Cells item").click()
+
+    def run_all(self, attempts: int = 3, start: float = 20, stall: float = STALL,
+                limit: float = RUN_LIMIT) -> list[str]:
+        """Run → Run All Cells (运行 → 运行全部单元格) once the kernel is connected and idle,
+        then wait until the run has finished; the prompts at the end.
+
+        The run counts as started only when a code cell's prompt shows ``[*]`` or an execution
+        count above the highest one before (a prompt re-rendered with the same text is no
+        start); if none did within ``start`` seconds the menu is used again (at most
+        ``attempts`` times).  The run then may take as long as the cells keep finishing: it
+        fails when no further cell finished for ``stall`` seconds, or after ``limit``."""
+        from selenium.common.exceptions import TimeoutException
         from selenium.webdriver.support.ui import WebDriverWait
+        self.wait_idle()
+        before = max(self._counts(self._until(lambda d: self.prompts(),
+                                              "the notebook's cells did not render"))[1], default=0)
+
+        def state():
+            running, counts = self._counts(self.prompts())
+            return running, sum(c > before for c in counts)
         for attempt in range(1, attempts + 1):
-            self.wait_idle()
-            before = self._until(lambda d: self._prompts(), "the notebook's cells did not render")
-            self._until(ec.element_to_be_clickable(
-                (By.XPATH, "//li[contains(@class,'lm-MenuBar-item')]"
-                           "[.//div[text()='Run' or text()='运行']]")), "no Run menu").click()
-            self._until(ec.element_to_be_clickable(
-                (By.XPATH, "//li[contains(@class,'lm-Menu-item') and not(contains(@class,"
-                           "'lm-mod-disabled'))][.//div[starts-with(text(),'Run All Cells') or "
-                           "starts-with(text(),'运行全部')]]")),
-                "no enabled Run All Cells item").click()
+            self._click_run_all()
             try:
-                WebDriverWait(self.driver, 30, poll_frequency=POLL).until(
-                    lambda d: self._prompts() != before)
-                return
+                WebDriverWait(self.driver, start, poll_frequency=POLL).until(
+                    lambda d: any(state()))
+                break
             except TimeoutException:
+                self.retries += 1
                 if attempt == attempts:
-                    raise TimeoutException(f"Run All Cells started no cell ({attempts} tries)") from None
+                    raise TimeoutException(
+                        f"Run All Cells started no cell ({attempts} tries; kernel "
+                        f"{self.kernel_state()}; prompts {self.prompts()})") from None
+        began = last_change = time.monotonic()
+        progress = None
+        while True:
+            running, done = state()
+            if not running and done and self.kernel_state() == "idle":
+                return self.prompts()
+            now = time.monotonic()
+            if done != progress:
+                progress, last_change = done, now
+            if now - last_change > stall or now - began > limit:
+                raise TimeoutException(
+                    f"the notebook run stalled: {done} cells finished, {running} waiting, no "
+                    f"progress for {now - last_change:.0f} s ({now - began:.0f} s in all); kernel "
+                    f"{self.kernel_state()}; prompts {self.prompts()}")
+            time.sleep(POLL)
+
+    def save_failure(self, folder: Path, lab: "JupyterLab | None" = None) -> list[Path]:
+        """Keep what a failed run leaves to look at: screenshot, page HTML, the browser
+        console and (if given) the server log's tail; the files written."""
+        folder = Path(folder)
+        written = []
+        for name, write in (
+                ("failure.png", lambda p: self.driver.save_screenshot(str(p))),
+                ("failure.html", lambda p: p.write_text(self.driver.page_source, "utf-8")),
+                ("browser-console.log", lambda p: p.write_text("\n".join(
+                    f"{e.get('level')} {e.get('message')}" for e in self.driver.get_log("browser")[-200:]),
+                    "utf-8")),
+                ("state.txt", lambda p: p.write_text(
+                    f"kernel: {self.kernel_state()}\nprompts: {self.prompts()}\n"
+                    f"run-all retries: {self.retries}\n", "utf-8"))):
+            try:
+                write(folder / name)
+                written.append(folder / name)
+            except Exception as error:  # a dead browser must not hide the test's own failure
+                print(f"could not save {name}: {error}")
+        return written
 
     def wait_for_panel(self):
         from selenium.webdriver.common.by import By
@@ -340,7 +468,7 @@ class LabPage:
 
         def found(d):
             return next((e.text for e in d.find_elements(By.CSS_SELECTOR, css) if text in e.text), False)
-        return self._until(found, f"no {css} containing {text!r}; page shows {self.text_of(css)!r}")
+        return self._until(found, lambda: f"no {css} containing {text!r}; page shows {self.text_of(css)!r}")
 
     def totals(self) -> str:
         """The panel's live totals line (the HTML widget just above the save button)."""
@@ -351,7 +479,7 @@ class LabPage:
 
     def wait_for_totals(self, text: str) -> str:
         return self._until(lambda d: text in self.totals() and self.totals(),
-                           f"the panel's totals never showed {text!r} (last: {self.totals()!r})")
+                           lambda: f"the panel's totals never showed {text!r} (last: {self.totals()!r})")
 
     def save(self) -> str:
         from selenium.webdriver.common.by import By
@@ -401,11 +529,22 @@ def record_review(page: LabPage, lab: JupyterLab, expected_total: str, reviewed_
     every edit has reached the kernel), ``reviewed_title`` the report title to wait for after
     the second run."""
     out = Outcome()
+    began = time.monotonic()
+
+    def step(text: str) -> None:
+        out.notes.append(f"{time.monotonic() - began:6.1f} s  {text}")
+        say(out.notes[-1])
+    lab.start_kernel()
+    step("内核已启动。")
     page.open(lab.url())
+    step("笔记本已打开。")
+    page.wait_kernel()
+    step("内核已连接。")
     page.run_all()
+    step("第一次运行完成。")
     page.wait_for_panel()
     out.first_title = page.wait_for_text("h1.perfnb-report-title", "")
-    say("面板已显示。")
+    step("面板已显示。")
     page.type_into(page.named_input("姓名"), EVALUATOR)
     # free text first, the choices that change the total last: waiting for the final total
     # then means every earlier edit has been applied by the kernel
@@ -425,15 +564,17 @@ def record_review(page: LabPage, lab: JupyterLab, expected_total: str, reviewed_
     page.pick_tag(page.indicator(name, "复核口径"), clause)
     page.choose(page.indicator(name, "扣分程度"), severity)
     out.totals = page.wait_for_totals(expected_total)
-    say(f"实时合计：{out.totals}")
+    step(f"实时合计：{out.totals}")
     page.wait_idle()
     if screenshot:
         page.panel_screenshot(screenshot)
     out.status = page.save()
     out.review_file = lab.folder / f"{UNIT}.review.yaml"
-    say(out.status)
+    step(out.status)
     page.run_all()
     out.reviewed_title = page.wait_for_text("h1.perfnb-report-title", reviewed_title)
     out.reviewed_total = page.wait_for_text("p.perfnb-review-total", "复核得分合计")
-    say(f"重新运行后：{out.reviewed_title}；{out.reviewed_total}")
+    step(f"重新运行后：{out.reviewed_title}；{out.reviewed_total}")
+    if page.retries:
+        step(f"“运行全部”未启动任何单元格而重试 {page.retries} 次。")
     return out
