@@ -55,14 +55,15 @@ class BrowserMissing(RuntimeError):
 def find_browser() -> tuple[str, str]:
     """The Chromium binary and chromedriver (``PERFNB_CHROMIUM`` / ``PERFNB_CHROMEDRIVER``
     override the search on PATH); :class:`BrowserMissing` says what to install."""
-    binary = os.environ.get("PERFNB_CHROMIUM") or next(
-        (found for name in ("chromium", "chromium-browser", "google-chrome")
-         if (found := shutil.which(name))), None)
-    driver = os.environ.get("PERFNB_CHROMEDRIVER") or shutil.which("chromedriver")
+    binary = shutil.which(os.environ.get("PERFNB_CHROMIUM") or "chromium") or next(
+        (found for name in ("chromium-browser", "google-chrome")
+         if not os.environ.get("PERFNB_CHROMIUM") and (found := shutil.which(name))), None)
+    driver = shutil.which(os.environ.get("PERFNB_CHROMEDRIVER") or "chromedriver")
     missing = [name for name, path in (("chromium", binary), ("chromedriver", driver)) if not path]
     if missing:
-        raise BrowserMissing(f"{' and '.join(missing)} not found on PATH: the review panel's browser "
-                             "check needs `apt-get install chromium chromium-driver` (.ci/run does it)")
+        raise BrowserMissing(f"{' and '.join(missing)} not found (PATH, PERFNB_CHROMIUM, "
+                             "PERFNB_CHROMEDRIVER): the review panel's browser check needs "
+                             "`apt-get install chromium chromium-driver` (.ci/run does it)")
     try:
         import selenium  # noqa: F401
     except ImportError:
