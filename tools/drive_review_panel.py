@@ -51,11 +51,12 @@ def main(argv=None) -> int:
             try:
                 out = lab_driver.record_review(page, lab, REVIEWED_TOTAL, REVIEWED_TITLE,
                                                screenshot=args.screenshot, say=print)
-            except Exception:
+            except Exception as error:
                 keep = True
-                driver.save_screenshot(str(folder / "failure.png"))
-                print(f"失败：截图 {folder / 'failure.png'}，服务器日志 {lab.log}", file=sys.stderr)
-                raise
+                kept = page.save_failure(folder)
+                print(f"失败：{type(error).__name__}: {error}\n已保留 {'、'.join(map(str, kept))}，"
+                      f"服务器日志 {lab.log}", file=sys.stderr)
+                return 1
         print(f"复核记录 {out.review_file}：\n" + out.review_file.read_text("utf-8"))
         import perfnb
         block = perfnb.evaluate(perfnb.load_unit(folder / f"{lab_driver.UNIT}.yaml")).to_dict()["reviewed"]

@@ -10,13 +10,17 @@ The pieces:
 - :func:`prepare_unit` copies the seed unit and notebooks/evaluation.ipynb (pointed at it) to a
   folder;
 - :class:`JupyterLab` starts ``jupyter lab`` on 127.0.0.1, a free port and a random token, with
-  its settings, workspaces and runtime files in that folder, waits until the server answers and
-  always stops it (context manager);
+  its settings, workspaces, runtime, config and data files in that folder (no user setting leaks
+  in; news off), waits until the server answers, starts the notebook's session through the REST
+  API (:meth:`JupyterLab.start_kernel`) and always stops it (context manager);
 - :func:`start_browser` opens headless Chromium with its profile in that folder;
-- :class:`LabPage` is what a person does on the page: run all cells from the Run menu, type into
-  the panel's cells found by their column header and the row's indicator (or finding code), pick
-  a 复核口径 clause in the tag picker, choose from dropdowns, click 保存复核记录.  Every wait is an
-  explicit WebDriverWait on a condition; nothing sleeps a fixed time.
+- :class:`LabPage` is what a person does on the page: wait until the notebook's kernel is
+  connected and idle (asked from ``window.jupyterapp``), run all cells from the Run menu and wait
+  for the run to finish (prompts ``[*]`` / ``[n]``), type into the panel's cells found by their
+  column header and the row's indicator (or finding code), pick a 复核口径 clause in the tag
+  picker, choose from dropdowns, click 保存复核记录.  Every wait polls a condition with a bound
+  (STEP, STALL, RUN_LIMIT); nothing sleeps a fixed time.  :meth:`LabPage.save_failure` keeps the
+  screenshot, HTML, browser console and kernel/prompt state of a failed run.
 - :func:`record_review` is the scenario both callers run; it returns what the page showed.
 """
 from __future__ import annotations
