@@ -394,9 +394,10 @@ class LabPage:
                     f"{self.kernel_state()}; prompts {self.prompts()}")
             time.sleep(POLL)
 
-    def save_failure(self, folder: Path, lab: "JupyterLab | None" = None) -> list[Path]:
-        """Keep what a failed run leaves to look at: screenshot, page HTML, the browser
-        console and (if given) the server log's tail; the files written."""
+    def save_failure(self, folder: Path) -> list[Path]:
+        """Keep what a failed run leaves to look at in ``folder`` (the server's log is there
+        already): screenshot, page HTML, the browser console's last 200 lines, and the kernel
+        state and prompts; the files written."""
         folder = Path(folder)
         written = []
         for name, write in (
