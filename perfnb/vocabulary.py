@@ -98,6 +98,46 @@ HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("measure_unit", re.compile(r"(?:计量|度量)?单位$")),
 )
 
+# --- funds sentences of a report ------------------------------------------------------------
+# What an amount in a report's prose is ("年初批复预算8个项目985万元", "支出共计87.06万元",
+# "实际到位资金334.67万元"): the word nearest before it says its role (the longest word wins
+# where two end at the same place: "执行预算数" is an execution, "预算数" a budget).  Read by
+# perfnb.reading.fundstext; a word added here is understood in every report source.
+FUNDS_EXECUTED = "executed"     # spent: 全年执行数
+FUNDS_BUDGET = "budget"         # a budget not said to be the initial or the adjusted one
+FUNDS_RECEIVED = "received"     # funds that arrived (到位): NOT spent, never an execution
+FUNDS_CARRYOVER = "carryover"   # 上年结转: added to this year's budget when no 全年 figure is given
+FUNDS_INCOME = "income"         # 决算 收入: neither a budget nor an execution
+FUNDS_ROLE_WORDS: dict[str, tuple[str, ...]] = {
+    FUNDS_EXECUTED: ("执行数", "执行预算数", "执行金额", "执行资金", "实际执行", "执行", "支出",
+                     "已支出", "实际支出", "支付", "已支付", "完成支付", "支付资金", "使用",
+                     "使用资金", "实际使用", "利用", "实际利用", "花费", "开支", "列支", "完成投资",
+                     "完成预算资金", "完成资金", "执行预算"),
+    FUNDS_BUDGET: ("预算", "预算数", "预算资金", "预算金额", "预算额", "预算支出", "批复", "批复资金",
+                   "安排", "安排资金", "下达", "下达资金", "资金总额", "年度资金", "总投资",
+                   "计划投资", "核定", "申请", "申请资金", "申请预算资金", "拨款"),
+    FUNDS_RECEIVED: ("到位", "到位资金", "到账", "收到", "拨入", "拨付到位"),
+    FUNDS_CARRYOVER: ("上年结转", "结转结余", "上年结余", "以前年度结转", "结转资金", "上年度结转"),
+    FUNDS_INCOME: ("收入",),
+}
+# Words in front of a budget amount that say which budget it is (the nearest one counts).
+FUNDS_INITIAL_WORDS = ("年初",)
+FUNDS_ADJUSTED_WORDS = ("调整", "调增", "调减", "追加", "全年", "变更后")
+# Totals ("共计239万元"): no role of their own; alone (no role word before) read as a budget.
+FUNDS_TOTAL_WORDS = ("共计", "合计", "总计", "累计", "总额", "共")
+# A part of a figure given just before ("其中上级资金179.25万元", "（含1个结转项目50万元）").
+FUNDS_PART_WORDS = ("其中", "含", "包括", "包含")        # opening a bracket
+FUNDS_PART_SCOPE_WORDS = ("其中", "包括", "包含")        # to the end of the sentence
+# A rate per head, not an amount ("按生均1000元安排", "500元/人").
+FUNDS_PER_UNIT_WORDS = ("生均", "人均", "户均", "每生", "每人", "每户", "每名", "每个", "每", "标准")
+FUNDS_PER_UNIT_AFTER = ("/", "／", "每")
+# A paragraph about the 决算 (final accounts): its 收入/支出 are not a budget and its execution.
+FUNDS_FINAL_ACCOUNT_WORDS = ("决算",)
+# Money units -> factor to 万元 (the forms' unit).
+MONEY_UNITS = {"亿元": 1e4, "万元": 1.0, "千元": 0.1, "元": 1e-4}
+# An execution rate as printed ("预算执行率88.49%", "支付率为60.8%").
+EXECUTION_RATE_WORDS = ("预算执行率", "资金执行率", "执行率", "支付率", "支出率", "资金使用率")
+
 # --- findings and dates ---------------------------------------------------------------------
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}

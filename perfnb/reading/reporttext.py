@@ -15,19 +15,14 @@ import re
 
 from perfnb.reading.assemble import LoadedUnit
 from perfnb.reading.official import grade_in_conclusion
-from perfnb.reading.values import parse_value
+from perfnb.reading.fundstext import read_funds_sentences
+from perfnb.model import UNWEIGHTED
 from perfnb import vocabulary
 
-__all__ = ["read_report_text", "REPORT_SUFFIXES", "YEAR_RE"]
+__all__ = ["read_report_text", "budget_only", "REPORT_SUFFIXES", "YEAR_RE"]
 
 NAN = math.nan
 YEAR_RE = vocabulary.YEAR_RE
-_AMOUNT = r"([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元"
-_INITIAL_RE = re.compile(r"年初[^。；;]{0,40}?预算(?:数|资金|金额)?(?:为|是|共|合计)?\s*" + _AMOUNT)
-_ADJUSTED_RE = re.compile(r"(?:调整后预算|全年预算)(?:数|资金|金额)?(?:为|是)?\s*" + _AMOUNT)
-_EXECUTED_RE = re.compile(r"(?:全年执行(?:预算)?数?|实际执行(?:数)?|实际支出|全年支出|执行数)"
-                          r"(?:为|是|共|合计|达)?\s*" + _AMOUNT)
-_RATE_RE = re.compile(r"预算执行率(?:为|是|达到|达)?\s*([0-9]+(?:\.[0-9]+)?)\s*[%％]")
 _TOTAL_RE = re.compile(r"(?:项目|综合|总体)(?:绩效)?(?:评价|自评)?(?:总)?得分(?:为|是|[:：])?\s*"
                        r"([0-9]+(?:\.[0-9]+)?)\s*分"
                        r"|自评总分(?:为|是|[:：])?\s*([0-9]+(?:\.[0-9]+)?)\s*分")
@@ -39,16 +34,6 @@ _DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2
 _ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|厅|局|委|院|部|办|所|站|馆|队|会)$")
 _OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部")
 REPORT_SUFFIXES = ("绩效自评报告", "绩效评价报告", "自评报告", "绩效报告")
-
-
-def _first_number(pattern: re.Pattern, texts: list[str]) -> float | None:
-    for text in texts:
-        match = pattern.search(text)
-        if match:
-            number = parse_value(next(g for g in match.groups() if g)).number
-            if number is not None:
-                return number
-    return None
 
 
 def _sections(paragraphs: list[str]) -> dict[str, list[str]]:
@@ -99,6 +84,38 @@ def _title(paragraphs: list[str]) -> str | None:
     return None
 
 
+def _read_funds(paragraphs: list[str], loaded: LoadedUnit) -> None:
+    """The budget from the funds sentences (perfnb.reading.fundstext); each figure read with a
+    guess is a FUNDS_FROM_TEXT observation quoting its sentence."""
+    funds = read_funds_sentences(paragraphs)
+    if not funds.found:
+        return
+    loaded.budget = {
+        "initial": _or_nan(funds.initial), "adjusted": _or_nan(funds.adjusted),
+        "executed": _or_nan(funds.executed), "weight": NAN,
+        "reported_rate": round(funds.reported_rate, 10) if funds.reported_rate is not None else NAN,
+        "reported_score": NAN, "reason": "", "sheet": None, "row": None}
+    for note in funds.notes:
+        loaded.observe("FUNDS_FROM_TEXT", figure=note.figure, amount=f"{note.amount:g}",
+                       paragraph=note.paragraph, sentence=note.sentence, reason=note.reason)
+
+
+def _or_nan(value: float | None) -> float:
+    return NAN if value is None else value
+
+
+def budget_only(paragraphs: list[str], file: str, layout: str) -> LoadedUnit | None:
+    """A report without an indicator table whose text gives the funds ("年初预算数为…万元，全年
+    执行数为…万元"): the budget alone, for an unweighted evaluation (no weights, no indicators,
+    no total); None when the text gives no funds either."""
+    loaded = LoadedUnit(source=file, layout=layout)
+    read_report_text(paragraphs, loaded)
+    if loaded.budget is None:
+        return None
+    loaded.unit["weighting"] = UNWEIGHTED
+    return loaded
+
+
 def read_report_text(paragraphs: list[str], loaded: LoadedUnit) -> None:
     """Fill what the tables did not give from the report's paragraphs (normalised texts, in
     reading order, blank ones left out)."""
@@ -137,17 +154,7 @@ def read_report_text(paragraphs: list[str], loaded: LoadedUnit) -> None:
                 break
 
     if loaded.budget is None:
-        initial = _first_number(_INITIAL_RE, paragraphs)
-        executed = _first_number(_EXECUTED_RE, paragraphs)
-        if initial is not None or executed is not None:
-            rate = _first_number(_RATE_RE, paragraphs)
-            loaded.budget = {
-                "initial": initial if initial is not None else NAN,
-                "adjusted": _first_number(_ADJUSTED_RE, paragraphs) or NAN,
-                "executed": executed if executed is not None else NAN,
-                "weight": NAN,
-                "reported_rate": round(rate / 100, 10) if rate is not None else NAN,
-                "reported_score": NAN, "reason": "", "sheet": None, "row": None}
+        _read_funds(paragraphs, loaded)
 
     if unit.get("reported_total") is None:
         for text in reversed(paragraphs):

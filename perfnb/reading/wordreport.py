@@ -28,7 +28,7 @@ from pathlib import Path
 
 from perfnb import limits
 from perfnb.errors import InputError, PerfnbError
-from perfnb.model import UNWEIGHTED, UnitTables
+from perfnb.model import UnitTables
 from perfnb.reading.values import normalise_text
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
@@ -36,7 +36,7 @@ from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_hea
                                    read_funds_block, read_indicator_header)
 from perfnb.reading.headers import indicator_column
 from perfnb.reading.official import read_form, read_header_block
-from perfnb.reading.reporttext import YEAR_RE, read_report_text
+from perfnb.reading.reporttext import YEAR_RE, budget_only, read_report_text
 from perfnb.reading.forms import Form
 from perfnb.reading.sources import DOCX
 from perfnb.reading.sheets import Grid, check_file, label_matches
@@ -303,7 +303,7 @@ def read_document_forms(pairs: list[tuple[Grid, list[str] | None]], paragraphs: 
         try:
             loaded = _read_tables([grid for grid, _ in pairs], file, layout)
         except InputError:
-            loaded = _budget_only(paragraphs, file, layout)
+            loaded = budget_only(paragraphs, file, layout)
             if loaded is None:
                 raise
             return [Form(1, None, loaded)]
@@ -327,18 +327,6 @@ def read_document_forms(pairs: list[tuple[Grid, list[str] | None]], paragraphs: 
             form.error = error
         forms.append(form)
     return forms
-
-
-def _budget_only(paragraphs: list[str], file: str, layout: str) -> LoadedUnit | None:
-    """A report without an indicator table whose text gives the funds ("年初预算数为…万元，全年
-    执行数为…万元"): the budget alone, for an unweighted evaluation (no weights, no indicators,
-    no total); None when the text gives no funds either."""
-    loaded = LoadedUnit(source=file, layout=layout)
-    read_report_text(paragraphs, loaded)
-    if loaded.budget is None:
-        return None
-    loaded.unit["weighting"] = UNWEIGHTED
-    return loaded
 
 
 def read_docx(path: str | os.PathLike) -> LoadedUnit:

@@ -215,7 +215,25 @@ GROUP_SHARED = observation_check(
     message="{column}“{value}”合并于{rows}的 {count} 项指标，已由这几项平分（各 {share}）。"
             "如各项另有分配，请逐行填写。")
 
+FUNDS_FROM_TEXT = observation_check(
+    code="FUNDS_FROM_TEXT", severity=INFO,
+    title="资金数按报告文字推断", summary="报告没有资金表，预算数或执行数从正文句子中推断得出（或有意不读）",
+    what="报告没有资金表（年初预算数、全年预算数、全年执行数），资金从正文句子中读取：每个金额按它前面"
+         "最近的词判断是预算（预算、安排、批复、下达；前有“年初”为年初预算数，前有“调整”“全年”为全年预算数）、"
+         "执行（执行数、支出、支付、完成）、到位（到位、收到）还是上年结转，元、亿元折算为万元，中文数字照读。"
+         "需要推断的读法各有一条提示并引用原句：没有写明年初还是全年的预算数按全年预算数读取；"
+         "“共计”等合计数前没有写明预算还是支出的按预算数读取；写明上年结转而没有全年预算数的，"
+         "上年结转与本年预算相加作为全年预算数；只写到位资金、没有写执行数的，到位资金不作为执行数，"
+         "不计算执行率。决算的收入、支出不是预算和执行，不读取。",
+    why="句子的写法各不相同，推断可能有误；执行率由这些数计算，请对照原句核实，最好附上资金表。",
+    example="第 3 段“…按生均1000元安排,共计239万元,其中上级资金179.25万元…”：“共计”前没有写明是预算"
+            "还是支出，全年预算数按 239 万元读取。",
+    basis=f"{FORM_10}的资金栏（年初预算数、全年预算数、全年执行数）；执行率 = 全年执行数 ÷ 全年预算数。",
+    fields=("figure", "amount", "paragraph", "sentence", "reason"),
+    message="{figure} {amount} 万元取自报告第 {paragraph} 段“{sentence}”：{reason}。请对照原文核实，"
+            "或在报告中附上资金表。")
+
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
           RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
           ROW_NOT_READ, VALUE_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS,
-          WEIGHT_FROM_LABEL, GROUP_SHARED)
+          WEIGHT_FROM_LABEL, GROUP_SHARED, FUNDS_FROM_TEXT)
