@@ -81,6 +81,17 @@ def _show_percent(value, digits: int = 2) -> str:
     return "" if number is None else f"{number * 100:.{digits}f}%"
 
 
+# A figure the form or report does not give, and a rate that cannot be computed without it.
+NOT_STATED = "未填"
+RATE_NOT_COMPUTABLE = "无法计算"
+
+
+def partial_total_text(coverage: dict) -> str:
+    """What a partial total is (rows not read left out), for the score text and the reports."""
+    return (f"部分合计：总分只计入表中 {coverage['indicators_printed']} 项指标中读入的 "
+            f"{coverage['indicators_counted']} 项（其余行无法读取，见 TOTAL_PARTIAL），不是完整的总分")
+
+
 ACHIEVEMENTS = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
 STATUS_COUNT_KEYS = ("met", "partial", "unmet", "missing")
 # What an unweighted evaluation says instead of a total (reports, screening, terminal).
@@ -495,6 +506,9 @@ class Evaluation:
         else:
             lines.append(f"总分：{_show(total['total'])} / {_show(total['weight'])}    "
                          f"等级：{_text(total['grade'])}{reported}")
+            coverage = one._coverage()
+            if coverage["partial_total"]:
+                lines.append(partial_total_text(coverage))
         review = one.review_record()
         if review is not None:
             final = one.final_totals.iloc[0]
@@ -512,8 +526,10 @@ class Evaluation:
         base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
         budget_score = (f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}"
                         if not _missing(budget.get("effective_weight")) else "不计分（表中未印其分值）")
-        lines.append(f"预算执行：{base_label} {_show(budget.get('base'))} 万元，全年执行数 "
-                     f"{_show(budget.get('executed'))} 万元，执行率 {_show_percent(budget.get('rate'))}，"
+        base, executed = (f"{_show(budget.get(key))} 万元" if not _missing(budget.get(key))
+                          else NOT_STATED for key in ("base", "executed"))
+        rate = _show_percent(budget.get("rate")) or RATE_NOT_COMPUTABLE
+        lines.append(f"预算执行：{base_label} {base}，全年执行数 {executed}，执行率 {rate}，"
                      f"{budget_score}")
         lines.append("")
         dimension_rows = [[_text(d["level1"]), _show(d["weight"]), _show(d["score"]),

@@ -14,6 +14,7 @@ A PDF without a text layer (a scan) gets one clear error: there is nothing to re
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from perfnb import limits
@@ -410,15 +411,54 @@ def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
         forms = _grid_forms(pdf_grids(path, text_only=True))
     if not forms:
         from perfnb.reading.blocks import missing_weight_column
+        from perfnb.reading.reporttext import budget_only
         for grid in grids:
             missing = missing_weight_column(grid)
             if missing is not None:
                 raise missing
+        # a report without an indicator table whose prose gives the funds: budget only
+        loaded = budget_only(pdf_paragraphs(path), str(path), "pdf")
+        if loaded is not None:
+            return [Form(1, None, loaded)]
         raise InputError(
             f"PDF 中找不到绩效指标表（共 {len(grids)} 个表格，没有一个包含 三级指标、"
             "年度指标值、分值 等表头）", file=path,
             hint="请确认 PDF 中是项目支出绩效自评表（带文字层）；也可提供 Excel/Word 原件")
     return forms
+
+
+# A printed line reaching this close to the text's right edge (in character widths) runs on
+# into the next line: Chinese prose wraps anywhere, so the paragraph goes on.
+RUN_ON_CHARS = 3
+_HEADING_START_RE = re.compile(r"^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十\d]+[)）]|\d+[.．、](?!\d))")
+
+
+def pdf_paragraphs(path: Path) -> list[str]:
+    """The paragraphs of a PDF's text layer: its printed lines, a line that runs to the right
+    edge joined with the next (a wrapped paragraph), a numbered heading starting a new one."""
+    import pdfplumber
+
+    paragraphs: list[str] = []
+    deadline = limits.Deadline(path)
+    with pdfplumber.open(str(path)) as document:
+        for page in document.pages:
+            deadline.check()
+            lines = page.extract_text_lines()
+            if not lines:
+                continue
+            right = max(line["x1"] for line in lines)
+            runs_on = False
+            for line in lines:
+                text = line["text"].strip()
+                if not text:
+                    continue
+                if runs_on and paragraphs and not _HEADING_START_RE.match(text):
+                    paragraphs[-1] += text
+                else:
+                    paragraphs.append(text)
+                width = max(line["bottom"] - line["top"], 1.0)
+                runs_on = line["x1"] >= right - RUN_ON_CHARS * width
+    return paragraphs
 
 
 def _grid_forms(grids: list[Grid]) -> list[Form]:

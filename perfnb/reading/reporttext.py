@@ -31,9 +31,21 @@ _GRADE_RE = re.compile(r"(?:绩效级别|评价等级|自评等级|绩效等级|
 _HEADING1_RE = re.compile(r"^[一二三四五六七八九十]+[、.．]")
 _HEADING2_RE = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
 _DATE_RE = re.compile(r"^(?:(?:19|20|21)\d{2})\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?$")
-_ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|厅|局|委|院|部|办|所|站|馆|队|会)$")
-_OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|厅|局|委|院|部")
-REPORT_SUFFIXES = ("绩效自评报告", "绩效评价报告", "自评报告", "绩效报告")
+_ORGANISATION_RE = re.compile(r"(?:办公厅|办公室|委员会|常委会|人民政府|中心|学校|中学|小学|大学|学院|医院|"
+                              r"幼儿园|厅|局|委|院|部|办|所|站|馆|队|会)$")
+_OWNER_END_RE = re.compile(r"办公厅|办公室|委员会|人民政府|中心|学校|中学|小学|大学|学院|医院|幼儿园|厅|局|委|院|部")
+# The title is among a report's first paragraphs (a web page prints 索引号, 发布机构, 文号,
+# 发布日期, 时效性 above it).
+TITLE_PARAGRAPHS = 8
+REPORT_SUFFIXES = ("绩效自评价报告", "绩效自评报告", "绩效评价报告", "自评价报告", "自评报告", "绩效报告")
+# What a title says besides the owner and the project ("…2024年度项目支出绩效单位自评报告",
+# "…专项资金绩效自评价报告"): left alone it names no project.
+GENERIC_TITLE_WORDS = ("项目支出", "部门整体支出", "整体支出", "专项资金", "绩效", "单位", "部门", "项目")
+# "我校2022年项目为一个:生均公用经费项目", "项目名称：…": the project a sentence names.
+_PROJECT_SENTENCE_RE = re.compile(r"(?:项目名称|项目为|项目是)[^:：，,。；;]{0,4}[:：]\s*"
+                                  r"([^，,。；;:：()（）\s]{2,30}?(?:项目|经费|资金))(?=[，,。；;()（）\s]|$)")
+# A heading run into the text after the title ("…自评价报告一、基本情况…").
+_RUN_IN_HEADING_RE = re.compile(r"[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]")
 
 
 def _sections(paragraphs: list[str]) -> dict[str, list[str]]:
@@ -77,8 +89,11 @@ def _signature(paragraphs: list[str]) -> str | None:
 
 
 def _title(paragraphs: list[str]) -> str | None:
-    for text in paragraphs[:5]:
+    for text in paragraphs[:TITLE_PARAGRAPHS]:
         compact = re.sub(r"\s+", "", text)
+        heading = _RUN_IN_HEADING_RE.search(compact)
+        if heading and heading.start() > 0:
+            compact = compact[:heading.start()]      # the body runs on after the title
         if compact.endswith(REPORT_SUFFIXES) and len(compact) <= 60:
             return compact
     return None
@@ -140,8 +155,18 @@ def read_report_text(paragraphs: list[str], loaded: LoadedUnit) -> None:
             if ends:
                 owner, project = body[:ends[-1]], body[ends[-1]:]
         project = project.removesuffix("项目") if project.endswith("经费项目") else project
+        if re.sub("|".join(GENERIC_TITLE_WORDS), "", project) == "":
+            project = ""                               # "项目支出绩效单位": no project named
+        if not unit.get("project"):
+            for text in paragraphs:
+                match = _PROJECT_SENTENCE_RE.search(text)
+                if match:
+                    unit["project"] = match.group(1)
+                    break
         if not unit.get("project") and project:
             unit["project"] = project
+        if not unit.get("implementing_unit") and owner:
+            unit["implementing_unit"] = owner          # the unit whose report it is
         if not unit.get("department") and not signature and owner:
             unit["department"] = owner
     if not unit.get("department") and signature:
