@@ -136,8 +136,20 @@ FUNDS_PER_UNIT_AFTER = ("/", "／", "每")
 FUNDS_FINAL_ACCOUNT_WORDS = ("决算",)
 # Money units -> factor to 万元 (the forms' unit).
 MONEY_UNITS = {"亿元": 1e4, "万元": 1.0, "千元": 0.1, "元": 1e-4}
+# An indicator that is the budget execution itself (a form that scores the budget under 项目管理
+# and prints no 分值 in its funds block): scored once, from the funds' rate.
+BUDGET_RATE_INDICATOR_NAMES = ("预算执行率", "资金执行率", "项目预算执行率", "预算资金执行率", "资金预算执行率")
 # An execution rate as printed ("预算执行率88.49%", "支付率为60.8%").
 EXECUTION_RATE_WORDS = ("预算执行率", "资金执行率", "执行率", "支付率", "支出率", "资金使用率")
+
+# Funds headings no synonym lists, read by their parts (an OCR'd "年初预匏数", "调整预算将,A、"
+# for 年初预算数 / 调整预算数(A)): the first characters say the column, the rest may be garbled.
+# Reported as HEADER_INFERRED with the printed heading.
+FUNDS_HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
+    ("initial", re.compile(r"^年初预\S{0,3}$")),
+    ("adjusted", re.compile(r"^(?:调整后?|全年)预\S{0,6}$")),
+    ("executed", re.compile(r"^(?:全年|实际)执行\S{0,3}$")),
+)
 
 # --- findings and dates ---------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from perfnb.reading.values import (ParsedValue, clean_label, same_unit, unit_fac
 from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEADERS,
                                     INDICATOR_SUB_HEADERS, budget_column, header_key,
                                     indicator_column, indicator_extra_column,
-                                    indicator_sub_column, inferred_role)
+                                    indicator_sub_column, inferred_budget_column, inferred_role)
 from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
 from perfnb.vocabulary import CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS
@@ -1269,6 +1269,17 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                      errors: list[InputError]) -> FundsBlock:
     columns = _funds_value_columns(grid, header_row, columns)
     block = FundsBlock(header_row, columns)
+    for key in AMOUNT_KEYS:
+        heading = grid.text(header_row, columns[key]) if key in columns else ""
+        if heading and inferred_budget_column(heading) == key:
+            # an unlisted (OCR'd) funds heading read by its first characters: say which
+            from openpyxl.utils import get_column_letter
+            block.observations.append({
+                "code": "HEADER_INFERRED", "sheet": grid.sheet, "row": header_row,
+                "column": heading, "indicator": None,
+                "fields": {"header": heading, "role": BUDGET_HEADERS[key][0],
+                           "evidence": f"资金栏表头，开头“{heading[:3]}”",
+                           "column_letter": get_column_letter(columns[key])}})
     scale = funds_scale(grid, header_row, columns)
     amount_columns = [columns[k] for k in AMOUNT_KEYS if k in columns]
     first_amount = min(amount_columns)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from perfnb.reading.values import clean_label
-from perfnb.vocabulary import HEADER_ROLE_RULES
+from perfnb.vocabulary import FUNDS_HEADER_ROLE_RULES, HEADER_ROLE_RULES
 
 # Indicator table: canonical name -> accepted header texts (cleaned).  The first is the display name.
 INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
@@ -173,8 +173,23 @@ def indicator_sub_column(group: str | None, text) -> str | None:
 
 
 def budget_column(text) -> str | None:
-    """The canonical funds column a header names, or None."""
-    return _BUDGET_LOOKUP.get(header_key(text))
+    """The canonical funds column a header names (a listed synonym, else the amount its parts
+    say: :func:`inferred_budget_column`), or None."""
+    key = header_key(text)
+    return _BUDGET_LOOKUP.get(key) or inferred_budget_column(key)
+
+
+def inferred_budget_column(text) -> str | None:
+    """The amount column an unlisted funds heading's parts name ("年初预匏数" -> initial,
+    "调整预算将,A、" -> adjusted: OCR'd headings), by vocabulary.FUNDS_HEADER_ROLE_RULES; None
+    for a listed heading or one no rule reads."""
+    key = header_key(text)
+    if not key or key in _BUDGET_LOOKUP or len(key) > MAX_ROLE_HEADING:
+        return None
+    for role, pattern in FUNDS_HEADER_ROLE_RULES:
+        if pattern.search(key):
+            return role
+    return None
 
 
 def display_name(canonical: str, table: dict[str, tuple[str, ...]] = INDICATOR_HEADERS) -> str:
