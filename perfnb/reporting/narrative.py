@@ -33,6 +33,7 @@ from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPE
                     STATUS_LABELS,
                     STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
 from perfnb.vocabulary import SEVERITY_LABELS
+from perfnb.evaluation.result import partial_total_text
 
 __all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title",
            "render_section", "render_report", "section", "report"]
@@ -286,6 +287,9 @@ def report_context(evaluation, unit_id=None) -> dict:
     }
     if unweighted:
         context["unweighted_text"] = _unweighted_text(context)
+    # rows not read are left out of the total: the report says so where it gives the total
+    coverage = unit._coverage() if hasattr(unit, "_coverage") else {"partial_total": False}
+    context["partial_total_text"] = partial_total_text(coverage) if coverage["partial_total"] else ""
     context["review"] = _review_context(unit, indicators, findings)
     # issue 19: the risk score and, when an earlier year was linked, 与上年比较
     from perfnb.evaluation.risk import risk_dict

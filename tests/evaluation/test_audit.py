@@ -216,7 +216,11 @@ CASES = {
                             ("WEIGHT_FROM_LABEL", {"label": "数量指标15分", "weight": "15", "count": 3,
                                                    "share": "5"}),
                             ("GROUP_SHARED", {"column": "得分", "value": "20", "count": 4,
-                                              "rows": "第 9–12 行", "share": "5"}))},
+                                              "rows": "第 9–12 行", "share": "5"}),
+                            ("FUNDS_FROM_TEXT", {"figure": "全年预算数", "amount": "239", "paragraph": 2,
+                                                 "sentence": "我校2022年按生均1000元安排,共计239万元",
+                                                 "reason": "报告没有区分年初预算与调整后（全年）预算，"
+                                                           "按全年预算数读取"}))},
     # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
     "REVIEW_CLAUSE_MISMATCH": (
         reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,

@@ -132,6 +132,17 @@ def test_bad_weight_located(tmp_path, weight, words):
     data = result.to_dict()
     assert (data["partial_total"], data["indicators_counted"], data["indicators_printed"]) == \
         (True, len(rows) - 1, len(rows))
+    # the score text and the report say plainly that the total is partial, where they give it
+    plain = f"部分合计：总分只计入表中 {len(rows)} 项指标中读入的 {len(rows) - 1} 项"
+    text = result.format_text()
+    assert plain in text and text.index(plain) < text.index("预算执行：")
+    from perfnb.reporting.narrative import render_report
+    assert plain in render_report(result)
+
+
+def test_a_whole_total_is_not_called_partial(tmp_path):
+    result = evaluate(load_unit(build_workbook(tmp_path / "w.xlsx")))
+    assert "部分合计" not in result.format_text()
 
 
 def test_a_table_no_row_of_which_can_be_read_is_refused_with_each_row_located(tmp_path):

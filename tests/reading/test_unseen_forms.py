@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from perfnb.reading.headers import indicator_column, inferred_role
+from perfnb.reading.headers import budget_column, indicator_column, inferred_role
 from perfnb.reading.roles import confirm_role
 from perfnb.reading.values import parse_value
 from tests.reading.test_printed_forms import form, indicators, observations, read
@@ -36,6 +36,16 @@ def test_listed_headings_keep_their_synonym_and_extras_stay_extras():
     assert indicator_column("复核分") is None        # a review score is kept, never the score
     assert indicator_column("得分计算方法") is None
     assert inferred_role("关于本项目年度绩效目标完成情况的说明及原因") is None   # a sentence
+
+
+@pytest.mark.parametrize("heading, column", [
+    ("年初预匏数", "initial"), ("调整预算将,A、", "adjusted"), ("调整后预算金额", "adjusted"),
+    ("全年预算安排数", "adjusted"), ("全年执行金額", "executed"), ("实际执行资金数", "executed"),
+    # not funds headings: a target row's label, a sentence, a listed non-amount
+    ("年初设定目标", None), ("年初预算数与调整后预算数的差异原因说明", None), ("执行率(B/A)", "rate"),
+])
+def test_an_ocrd_funds_heading_is_read_by_its_first_characters(heading, column):
+    assert budget_column(heading) == column
 
 
 UNSEEN_HEADER = ["一级指标", "二级指标", "三级指标", "年度目标值", "年终完成值", "参考分值",
