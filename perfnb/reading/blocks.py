@@ -485,7 +485,24 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             entry.update(level="level2", level1=members[0]["level1"], level2=members[0]["level2"])
         elif len(member_level1) == 1 and (len(all_level1) > 1 or has_total):
             entry.update(level="level1", level1=members[0]["level1"])
+    _quote_printed_headings(grid, header_row, columns, block.observations)
     return block
+
+
+def _quote_printed_headings(grid: Grid, header_row: int, columns: dict[str, int],
+                            observations: list[dict]) -> None:
+    """A value that cannot be read is located by its column's standard name (年度指标值); where
+    the form prints another heading (an OCR'd "指标值(八)", "参考分值"), the finding quotes it
+    too, so the reader finds the column as printed."""
+    printed = {}
+    for key, column in columns.items():
+        heading = grid.text(header_row, column)
+        if key in INDICATOR_HEADERS and heading and header_key(heading) != _header_text(key):
+            printed[_header_text(key)] = heading
+    for note in observations:
+        heading = printed.get(note.get("column"))
+        if heading and note["code"] in ("VALUE_NOT_READ", "ROW_NOT_READ"):
+            note["fields"]["problem"] = f"表头“{heading}”一列：{note['fields']['problem']}"
 
 
 def _indicator_rows_in(grid: Grid, rows: range, columns: dict[str, int]) -> list[int]:

@@ -61,6 +61,22 @@ def _unseen_form(rows=None, header=UNSEEN_HEADER):
     return form(rows, header=header, merges=[(len(rows) + 6, 1, len(rows) + 6, 3)])
 
 
+def test_an_unreadable_value_is_located_by_its_printed_heading_too():
+    """Item 3 of h-textfunds: "M.8人" under the printed 年终完成值 is located by the standard
+    name (实际完成值) and quotes the heading the form prints, so the reader finds the column."""
+    rows = [["产出指标", "数量指标", "培训人数", "≥100人", "M.8人", 50, 50, 48, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, 30, ""],
+            ["满意度指标", "服务对象满意度指标", "满意度", "≥90%", "92%", 10, 10, 10, ""],
+            ["合计", "", "", "", "", 90, 90, 88, ""]]
+    g, _ = _unseen_form(rows)
+    tables, result = read(g)
+    (note,) = observations(tables, "VALUE_NOT_READ")
+    assert note["column"] == "实际完成值"
+    assert "表头“年终完成值”一列" in note["fields"]["problem"]
+    message = result.findings[result.findings["code"] == "VALUE_NOT_READ"]["message"].iloc[0]
+    assert "年终完成值" in message and "M.8" in message
+
+
 def test_a_form_with_headings_never_seen_is_read_and_what_was_inferred_is_said():
     g, _ = _unseen_form()
     tables, result = read(g)
