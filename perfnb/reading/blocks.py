@@ -1332,6 +1332,16 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
             elif weight.number is not None and weight.number > MAX_WEIGHT:
                 errors.append(grid.error(f"分值 {weight.number:g} 超过 100", r, columns.get("weight"),
                                          "分值", hint="预算执行率的分值不能超过 100 分"))
+            elif weight.number is not None and weight.number >= MAX_WEIGHT:
+                # the whole form's points on the budget line: not the budget item's weight
+                # (the indicators' weights would come on top) — left out, located, and the
+                # rule set's budget weight used instead
+                block.observations.append(unreadable_note(
+                    grid, r, columns.get("weight"), "分值",
+                    f"预算执行的分值 {weight.number:g} 等于整张表的总分，不可能只是预算执行一项的分值",
+                    "请按模板填写预算执行率的分值（一般为 10 分）",
+                    "该分值未采用，按评分规则的预算执行分值计分"))
+                weight = ParsedValue(None, None, "", None, "")
             score = parse_cell(grid, r, columns.get("score"))
             reason = normalise_text(grid.get(r, columns["reason"])) if "reason" in columns else ""
             if "weight" not in columns:
