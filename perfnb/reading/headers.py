@@ -82,7 +82,9 @@ BUDGET_HEADERS: dict[str, tuple[str, ...]] = {
     "scoring_method": ("得分计算方法", "评分标准", "计分方法"),
 }
 
-_TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$")
+# Notes in brackets after a heading ("执行率（B/A）", "预算数（万元）"); also one whose closing
+# bracket OCR lost or read as a digit or letter ("执行率(B/A1"): nothing after it closes it.
+_TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$|(?:[(（][^()（）]{0,8}[)）])*[(（][^()（）]{0,8}$")
 
 
 def header_key(text) -> str:

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from perfnb.reading.headers import indicator_column, inferred_role
+from perfnb.reading.headers import budget_column, indicator_column, inferred_role
 from perfnb.reading.roles import confirm_role
 from perfnb.reading.values import parse_value
 from tests.reading.test_printed_forms import form, indicators, observations, read
@@ -28,6 +28,14 @@ BASIC = [["产出指标", "数量指标", "培训人数", "≥100人", "120人",
 ])
 def test_a_heading_role_is_read_from_its_parts(heading, role):
     assert inferred_role(heading) == role
+
+
+@pytest.mark.parametrize("heading, role", [
+    ("执行率(B/A1", "rate"),            # pub33: the closing bracket OCR'd as 1
+    ("执行率（B/A）", "rate"), ("得分（20分*执行率", "score"), ("预算数(A", "adjusted"),
+    ("执行率", "rate"), ("资金来源", "label")])
+def test_a_funds_heading_with_its_bracket_note_unclosed_is_still_that_heading(heading, role):
+    assert budget_column(heading) == role
 
 
 def test_listed_headings_keep_their_synonym_and_extras_stay_extras():
