@@ -24,7 +24,8 @@ from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEAD
                                     indicator_sub_column, inferred_role)
 from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
-from perfnb.vocabulary import CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS
+from perfnb.vocabulary import (CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS,
+                               PROGRESS_CLAIM_RE)
 
 NAN = math.nan
 TOTAL_LABELS = ("总分", "总计", "综合得分", "合计总分", "总得分", "自评总分")
@@ -949,6 +950,10 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
     target = parse_cell(grid, row, columns.get("target"))
     actual = parse_cell(grid, row, columns.get("actual"))
+    if actual.number is not None and PROGRESS_CLAIM_RE.match(re.sub(r"\s+", "", actual.text)):
+        # "已完成100%": how far the work went, not the indicator's value — kept as words (a
+        # quantitative target then has no actual to compare: TEXT_ACTUAL)
+        actual = dataclasses.replace(actual, operator=None, number=None, unit="")
     if target.number is None and target.grade and target.date is None and \
             actual.operator is not None and actual.number is not None and \
             actual.grade == target.grade:
