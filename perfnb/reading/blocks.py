@@ -1170,9 +1170,19 @@ def read_funds_pairs(grid: Grid, rows: range) -> dict | None:
     return None
 
 
+# A funds header listing the money by source (中央 | 省、地 | 本级 | 其他 | 合计 | 执行数): the 合计
+# before the 执行数 is the year's budget (pub32).
+SOURCE_TOTAL_HEADINGS = ("合计", "资金合计", "小计")
+
+
 def find_funds_header(grid: Grid, rows: range | None = None) -> tuple[int, dict[str, int]] | None:
     for r in rows or range(1, grid.max_row + 1):
         columns = header_columns(grid, r, budget_column)
+        if "executed" in columns and not {"initial", "adjusted"} & columns.keys():
+            total = next((c for c in range(1, columns["executed"])
+                          if header_key(grid.text(r, c)) in SOURCE_TOTAL_HEADINGS), None)
+            if total is not None:
+                columns["adjusted"] = total
         amounts = [k for k in AMOUNT_KEYS if k in columns]
         if len(amounts) >= 2 or (amounts and len(columns) >= 3 and "name" not in columns):
             return r, columns

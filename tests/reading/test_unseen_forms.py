@@ -279,3 +279,16 @@ def test_a_progress_column_is_the_actual_and_a_progress_claim_is_no_measured_val
 def test_what_counts_as_a_progress_claim(text, claim):
     from perfnb.vocabulary import PROGRESS_CLAIM_RE
     assert bool(PROGRESS_CLAIM_RE.match(text.replace(" ", ""))) is claim
+
+
+def test_funds_listed_by_source_take_their_total_as_the_budget():
+    # pub32 (广水): 来源 | 中央 | 省、地 | 本级 | 其他 | 合计 | 执行数 | 执行率, one unlabelled line
+    header = ["项目资金", "来源", "中央（万元）", "省、地（万元）", "本级（万元）", "其他（万元）",
+              "合计（万元）", "执行数（万元）", "执行率"]
+    funds = [["", "", "", "", 309, "", 309, 280, "90.6%"]]
+    g, _ = form([["产出指标", "数量指标", "养护里程", "300公里", "300公里", 90, 90, ""]],
+                funds_header=header, funds=funds)
+    tables, _ = read(g)
+    budget = tables.budgets.iloc[0]
+    assert (budget["adjusted"], budget["executed"]) == (309, 280)
+    assert budget["reported_rate"] == pytest.approx(0.906)
