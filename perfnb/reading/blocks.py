@@ -1189,14 +1189,18 @@ def find_funds_header(grid: Grid, rows: range | None = None) -> tuple[int, dict[
     return None
 
 
+_FIGURE_TEXT_RE = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
+
+
 def _funds_label(grid: Grid, row: int, first_amount_column: int) -> str:
     texts = []
     seen = set()
     for c in range(1, first_amount_column):
         anchor = grid.cell_anchor(row, c)
         text = grid.text(row, c)
-        if not text or anchor in seen or isinstance(grid.get(row, c), (int, float)):
-            continue
+        if not text or anchor in seen or isinstance(grid.get(row, c), (int, float)) or \
+                _FIGURE_TEXT_RE.match(text):
+            continue     # a figure (typed, or text as a web page gives it) is never the label
         seen.add(anchor)
         if "情况" in text or budget_column(text) == "label" or header_key(text) in FUNDS_TITLES:
             continue
