@@ -68,6 +68,12 @@ UNIT_SYNONYMS = {"个月": "月", "日": "天", "千米": "公里", "km": "公�
 # Prefixes that scale a unit, and units that are another's multiple.
 UNIT_PREFIXES = {"亿": 1e8, "千万": 1e7, "百万": 1e6, "万": 1e4, "千": 1e3}
 UNIT_MULTIPLES = {"公里": ("米", 1000.0), "吨": ("千克", 1000.0), "千克": ("克", 1000.0)}
+# An actual written as how far the work went ("已完成100%", "完成进度100%"): a share of the
+# work done, not the indicator's value — never compared with the target as a number.
+PROGRESS_CLAIM_RE = re.compile(r"^(?:已经|已|均已|全部|已全部)?(?:实施|执行)?(?:完成|完工)(?:了)?(?:进度)?"
+                               r"[:：]?\d+(?:\.\d+)?[%％]$")
+# An amount in 万元, also written with a bare 万 right after the figure ("150万", "125.25万").
+WAN_YUAN_RE = re.compile(r"万元|\d\s*万$")
 
 # --- dimensions -----------------------------------------------------------------------------
 

@@ -478,8 +478,50 @@ class FormBuilder:
         grid.tall_rows[r + 1] = 5
         return r + 2
 
+    def rubric_block(self, grid, r):
+        """A 共性 rubric printed between the targets and the indicators (``rubric_columns`` /
+        ``rubric_rows``: 项目决策/项目管理 items with 分值, 自评分 and a scoring rule): its own header
+        row, the first column (项目权重) merged down over its groups like a 一级 label."""
+        columns = list(self.form.get("rubric_columns") or [])
+        rows = [list(x) for x in self.form.get("rubric_rows") or []]
+        if not columns:
+            return r
+        first_span = max(self.off, 1)
+        weights = [3 if any(w in c for w in TEXT_COLUMN_WORDS + ("标准",)) else
+                   (2 if "内容" in c else 1) for c in columns[1:]]
+        widths = spans(self.ncols - first_span, weights)
+        c = 0
+        for i, column in enumerate(columns):
+            span = first_span if i == 0 else widths[i - 1]
+            grid.put(r, c, label_text(column), colspan=span, kind="head")
+            c += span
+        r += 1
+        i = 0
+        while i < len(rows):
+            j = i + 1
+            while j < len(rows) and not (rows[j][0] if rows[j] else ""):
+                j += 1
+            grid.put(r + i, 0, label_text(rows[i][0] if rows[i] else ""), rowspan=j - i,
+                     colspan=first_span, kind="label")
+            i = j
+        for i, row in enumerate(rows):
+            c = first_span
+            for k, span in enumerate(widths):
+                text = row[k + 1] if k + 1 < len(row) else ""
+                long = display_len(text) > 24
+                grid.put(r + i, c, fullwidth(text), colspan=span,
+                         kind="text" if long else ("label" if k == 0 else "value"))
+                c += span
+            if any(display_len(t) > 40 for t in row):
+                grid.tall_rows[r + i] = 3
+        return r + len(rows)
+
     def indicator_header(self, grid, r, body_rows):
         r = self._section(grid, r, "indicators")
+        heading = self.form.get("indicator_heading")
+        if heading:       # a line naming the 年度目标 the indicators belong to
+            grid.put(r, 0, fullwidth(heading), colspan=self.ncols, kind="section")
+            r += 1
         two_rows = any(sub for _, sub in self.groups)
         height = 2 if two_rows else 1
         if self.block:
@@ -623,6 +665,7 @@ class FormBuilder:
         r = self.header_block(grid, 0)
         r = self.funds_block(grid, r)
         r = self.targets_block(grid, r)
+        r = self.rubric_block(grid, r)
         n_body = sum(1 for row in body_first if self._placed(row) is not None)
         r = self.indicator_header(grid, r, n_body)
         r = self.indicator_body(grid, r, body_first)

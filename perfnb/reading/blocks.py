@@ -24,7 +24,8 @@ from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEAD
                                     indicator_sub_column, inferred_budget_column, inferred_role)
 from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
-from perfnb.vocabulary import CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS
+from perfnb.vocabulary import (CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS,
+                               PROGRESS_CLAIM_RE)
 
 NAN = math.nan
 TOTAL_LABELS = ("总分", "总计", "综合得分", "合计总分", "总得分", "自评总分")
@@ -966,6 +967,10 @@ def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str,
 
     target = parse_cell(grid, row, columns.get("target"))
     actual = parse_cell(grid, row, columns.get("actual"))
+    if actual.number is not None and PROGRESS_CLAIM_RE.match(re.sub(r"\s+", "", actual.text)):
+        # "已完成100%": how far the work went, not the indicator's value — kept as words (a
+        # quantitative target then has no actual to compare: TEXT_ACTUAL)
+        actual = dataclasses.replace(actual, operator=None, number=None, unit="")
     if target.number is None and target.grade and target.date is None and \
             actual.operator is not None and actual.number is not None and \
             actual.grade == target.grade:
@@ -1182,13 +1187,26 @@ def read_funds_pairs(grid: Grid, rows: range) -> dict | None:
     return None
 
 
+# A funds header listing the money by source (中央 | 省、地 | 本级 | 其他 | 合计 | 执行数): the 合计
+# before the 执行数 is the year's budget (pub32).
+SOURCE_TOTAL_HEADINGS = ("合计", "资金合计", "小计")
+
+
 def find_funds_header(grid: Grid, rows: range | None = None) -> tuple[int, dict[str, int]] | None:
     for r in rows or range(1, grid.max_row + 1):
         columns = header_columns(grid, r, budget_column)
+        if "executed" in columns and not {"initial", "adjusted"} & columns.keys():
+            total = next((c for c in range(1, columns["executed"])
+                          if header_key(grid.text(r, c)) in SOURCE_TOTAL_HEADINGS), None)
+            if total is not None:
+                columns["adjusted"] = total
         amounts = [k for k in AMOUNT_KEYS if k in columns]
         if len(amounts) >= 2 or (amounts and len(columns) >= 3 and "name" not in columns):
             return r, columns
     return None
+
+
+_FIGURE_TEXT_RE = re.compile(r"^-?\d[\d,]*(?:\.\d+)?$")
 
 
 def _funds_label(grid: Grid, row: int, first_amount_column: int) -> str:
@@ -1197,8 +1215,9 @@ def _funds_label(grid: Grid, row: int, first_amount_column: int) -> str:
     for c in range(1, first_amount_column):
         anchor = grid.cell_anchor(row, c)
         text = grid.text(row, c)
-        if not text or anchor in seen or isinstance(grid.get(row, c), (int, float)):
-            continue
+        if not text or anchor in seen or isinstance(grid.get(row, c), (int, float)) or \
+                _FIGURE_TEXT_RE.match(text):
+            continue     # a figure (typed, or text as a web page gives it) is never the label
         seen.add(anchor)
         if "情况" in text or budget_column(text) == "label" or header_key(text) in FUNDS_TITLES:
             continue
@@ -1360,6 +1379,16 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
             elif weight.number is not None and weight.number > MAX_WEIGHT:
                 errors.append(grid.error(f"分值 {weight.number:g} 超过 100", r, columns.get("weight"),
                                          "分值", hint="预算执行率的分值不能超过 100 分"))
+            elif weight.number is not None and weight.number >= MAX_WEIGHT:
+                # the whole form's points on the budget line: not the budget item's weight
+                # (the indicators' weights would come on top) — left out, located, and the
+                # rule set's budget weight used instead
+                block.observations.append(unreadable_note(
+                    grid, r, columns.get("weight"), "分值",
+                    f"预算执行的分值 {weight.number:g} 等于整张表的总分，不可能只是预算执行一项的分值",
+                    "请按模板填写预算执行率的分值（一般为 10 分）",
+                    "该分值未采用，按评分规则的预算执行分值计分"))
+                weight = ParsedValue(None, None, "", None, "")
             score = parse_cell(grid, r, columns.get("score"))
             reason = normalise_text(grid.get(r, columns["reason"])) if "reason" in columns else ""
             if "weight" not in columns:

@@ -20,7 +20,8 @@ INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
     "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年度计划值",
                "年初目标值", "预期目标值", "计划指标值", "年度绩效目标值", "绩效目标值", "预期值", "年初指标值"),
     "actual": ("实际完成值", "完成值", "全年实际值", "实际值", "全年完成值", "实际完成情况值",
-               "实际完成指标值", "单项指标实际完成值", "全年实际完成值", "实际完成", "实际完成数"),
+               "实际完成指标值", "单项指标实际完成值", "全年实际完成值", "实际完成", "实际完成数",
+               "实施进度", "完成进度"),
     "measure_unit": ("计量单位", "度量单位", "单位"),
     "weight": ("分值", "权重", "指标分值", "指标权重", "权重分值", "分值（权重）"),
     "score": ("得分", "自评得分", "评分", "单项指标得分", "实际得分", "指标得分"),
@@ -82,7 +83,9 @@ BUDGET_HEADERS: dict[str, tuple[str, ...]] = {
     "scoring_method": ("得分计算方法", "评分标准", "计分方法"),
 }
 
-_TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$")
+# Notes in brackets after a heading ("执行率（B/A）", "预算数（万元）"); also one whose closing
+# bracket OCR lost or read as a digit or letter ("执行率(B/A1"): nothing after it closes it.
+_TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$|(?:[(（][^()（）]{0,8}[)）])*[(（][^()（）]{0,8}$")
 
 
 def header_key(text) -> str:

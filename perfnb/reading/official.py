@@ -30,6 +30,10 @@ UNIT_LABELS = {
     "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位", "实施（主管）单位",
                           "主管（实施）单位"),
 }
+# Labels naming the filing unit in general: they give the 主管部门 only where no specific label
+# (主管部门, 主管单位 …) is printed — "单位名称：襄阳市中心医院" above a form whose 主管部门 is
+# 襄阳市卫生健康委 names the implementing hospital, not its department.
+GENERIC_UNIT_LABELS = ("预算单位", "单位名称")
 TEXT_LABELS = {
     "reported_grade": ("评价结论", "自评等级", "综合评价结论", "自评结论", "评价等级", "绩效等级"),
     "problems": ("存在问题", "存在的问题", "主要问题"),
@@ -169,7 +173,11 @@ def read_header_block(grid: Grid, loaded: LoadedUnit, rows: range | None = None)
     unit = loaded.unit
     rows = rows or range(1, grid.max_row + 1)
     for key, labels in UNIT_LABELS.items():
-        value, _, _ = _labelled_value(grid, labels, rows)
+        specific = tuple(label for label in labels if label not in GENERIC_UNIT_LABELS)
+        value, _, _ = _labelled_value(grid, specific, rows)
+        if value is None and len(specific) < len(labels) and \
+                not grid.find(lambda text: label_matches(text, *specific), rows):
+            value, _, _ = _labelled_value(grid, GENERIC_UNIT_LABELS, rows)
         if value is not None:
             unit[key] = normalise_text(value)
 

@@ -293,6 +293,22 @@ def test_cost_ceiling_below_executed_is_explained():
     assert "低于全年执行数" in message and "80" in message and "100" in message
 
 
+def test_cost_actual_above_what_was_spent_is_reported():
+    # the whole project's cost reported as 100 万元 while the funds block spent 80 (pub30)
+    spent = {"initial": 100.0, "executed": 80.0, "weight": 10.0}
+    tables = unit(indicator("运行维护费", 100, 100, 90, "<=", level2="成本指标",
+                            target_text="100万", actual_text="100万"), budget=spent)
+    message = findings(tables).set_index("code").loc["COST_BUDGET_MISMATCH", "message"]
+    assert "高于全年执行数" in message and "80" in message
+    within = unit(indicator("运行维护费", 100, 80, 90, "<=", level2="成本指标",
+                            target_text="100万", actual_text="80万"), budget=spent)
+    assert "COST_BUDGET_MISMATCH" not in codes(within)
+    # '100万人' is not money: no comparison with the budget
+    people = unit(indicator("服务人数", 100, 100, 90, "<=", level2="成本指标",
+                            target_text="100万人", actual_text="100万人"), budget=spent)
+    assert "COST_BUDGET_MISMATCH" not in codes(people)
+
+
 def test_unit_costs_are_not_compared_with_the_budget():
     tables = unit(indicator("单站年均运维成本", 20, 18, 90, "<=", level2="成本指标", measure_unit="万元",
                             declared_direction="反向"))

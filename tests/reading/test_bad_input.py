@@ -1,6 +1,7 @@
 """Bad input: every problem is an InputError in Chinese naming file, sheet, row and column."""
 from __future__ import annotations
 
+import math
 import textwrap
 import zipfile
 
@@ -345,3 +346,21 @@ def test_a_csv_keeps_what_its_reader_noted(tmp_path):
     tables = load_unit(build_csv(tmp_path / "noted.csv", rows=rows))
     noted = tables.observations[tables.observations["code"] == "APPROXIMATE_VALUE"]
     assert list(noted["row"]) == [2] and list(noted["column"]) == ["实际完成值"]
+
+
+def test_funds_weight_of_the_whole_form_is_not_the_budget_weight(tmp_path):
+    # pub30: the funds row prints 分值 100 (the form's total): the budget item cannot be worth the
+    # whole form, so the rule set's budget weight is used and the cell is a located finding
+    funds = [("年度资金总额", 150, 150, 125.25, 100, 0.835, 98),
+             ("其中：当年财政拨款", 150, 150, 125.25, None, None, None)]
+    tables = load_unit(build_official(tmp_path / "w100.xlsx", funds=funds))
+    assert math.isnan(tables.budgets["weight"].iloc[0])
+    result = evaluate(tables)
+    budget = result.to_dict()["budget"]
+    assert budget["weight"] == 10 and budget["score"] == pytest.approx(8.35)
+    note = result.findings[result.findings["code"] == "VALUE_NOT_READ"].iloc[0]
+    assert (note["row"], note["column"]) == (6, "分值") and "总分" in note["message"]
+    # a plausible weight is still read as printed
+    funds[0] = ("年度资金总额", 150, 150, 125.25, 20, 0.835, 16.7)
+    tables = load_unit(build_official(tmp_path / "w20.xlsx", funds=funds))
+    assert tables.budgets["weight"].iloc[0] == 20

@@ -30,6 +30,14 @@ def test_a_heading_role_is_read_from_its_parts(heading, role):
     assert inferred_role(heading) == role
 
 
+@pytest.mark.parametrize("heading, role", [
+    ("执行率(B/A1", "rate"),            # pub33: the closing bracket OCR'd as 1
+    ("执行率（B/A）", "rate"), ("得分（20分*执行率", "score"), ("预算数(A", "adjusted"),
+    ("执行率", "rate"), ("资金来源", "label")])
+def test_a_funds_heading_with_its_bracket_note_unclosed_is_still_that_heading(heading, role):
+    assert budget_column(heading) == role
+
+
 def test_listed_headings_keep_their_synonym_and_extras_stay_extras():
     assert inferred_role("分值") is None and indicator_column("分值") == "weight"
     assert indicator_column("折算得分") is None      # a listed non-data column, not a score
@@ -271,3 +279,42 @@ def test_unreadable_figures_of_total_rows_and_funds_are_located_not_refusals():
     assert [o["row"] for o in observations(tables, "OCR_DIGITS")] == [5]
     data = result.to_dict()
     assert data["budget"]["rate"] == 0.9 and data["partial_total"] is False
+
+
+def test_a_progress_column_is_the_actual_and_a_progress_claim_is_no_measured_value():
+    # pub31: 一级/二级/三级/指标值/实施进度 and every 'actual' "已完成100%" — how far the work
+    # went, not the count or the satisfaction rate: a quantitative row has nothing to compare
+    # (TEXT_ACTUAL, 缺失), a qualitative row keeps the claim (达成, presumed)
+    rows = [["产出指标", "数量指标", "宣传次数", "至少全年完成2次宣传", "已完成100%"],
+            ["", "质量指标", "创建质量", "按质按量完成", "已完成100%"],
+            ["满意度指标", "满意度指标", "群众满意度", "90%", "已完成 100%"],
+            ["效益指标", "社会效益指标", "受益人数", "≥90%", "95%"]]
+    g, _ = form(rows, header=["一级指标", "二级指标", "三级指标", "指标值", "实施进度"])
+    tables, result = read(g)
+    found = indicators(result)
+    assert found["宣传次数"]["status"] == "missing" and found["群众满意度"]["status"] == "missing"
+    assert found["创建质量"]["status"] == "met"
+    assert found["受益人数"]["actual"] == 95            # a plain figure is still the actual
+    codes = list(result.findings["code"])
+    assert codes.count("TEXT_ACTUAL") == 2 and "OVER_ACHIEVEMENT" not in codes
+
+
+@pytest.mark.parametrize("text, claim", [("已完成100%", True), ("完成进度100%", True),
+                                         ("已全部完成 80%", True), ("100%", False),
+                                         ("完成率100%", False), ("≥95%", False)])
+def test_what_counts_as_a_progress_claim(text, claim):
+    from perfnb.vocabulary import PROGRESS_CLAIM_RE
+    assert bool(PROGRESS_CLAIM_RE.match(text.replace(" ", ""))) is claim
+
+
+def test_funds_listed_by_source_take_their_total_as_the_budget():
+    # pub32 (广水): 来源 | 中央 | 省、地 | 本级 | 其他 | 合计 | 执行数 | 执行率, one unlabelled line
+    header = ["项目资金", "来源", "中央（万元）", "省、地（万元）", "本级（万元）", "其他（万元）",
+              "合计（万元）", "执行数（万元）", "执行率"]
+    funds = [["", "", "", "", 309, "", 309, 280, "90.6%"]]
+    g, _ = form([["产出指标", "数量指标", "养护里程", "300公里", "300公里", 90, 90, ""]],
+                funds_header=header, funds=funds)
+    tables, _ = read(g)
+    budget = tables.budgets.iloc[0]
+    assert (budget["adjusted"], budget["executed"]) == (309, 280)
+    assert budget["reported_rate"] == pytest.approx(0.906)

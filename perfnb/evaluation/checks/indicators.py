@@ -16,6 +16,7 @@ from perfnb.evaluation.checks.registry import (ERROR, INFO, WARNING, Check, Choi
 from perfnb.evaluation.checks.render import Texts, _plain
 from perfnb.evaluation.scoring import factorized, map_where
 from perfnb.model import OPERATOR_SYMBOLS
+from perfnb.vocabulary import WAN_YUAN_RE
 
 FIGURES = "（{target_header} {target_text:or_blank}，{actual_header} {actual_text:or_blank}，" \
           "{weight_header} {weight:num} 分）"
@@ -295,8 +296,8 @@ def _cost_budget_mismatch(ctx, params):
         return
     tol, cost = ctx.tol, f.cost
     initial, adjusted, executed = (f.budget_column(c) for c in ("initial", "adjusted", "executed"))
-    in_wan = (map_where(f.source, "measure_unit", cost, lambda v: "万元" in _plain(v), False, bool)
-              | map_where(f.source, "target_text", cost, lambda v: "万元" in _plain(v), False, bool))
+    in_wan = (map_where(f.source, "measure_unit", cost, _in_wan, False, bool)
+              | map_where(f.source, "target_text", cost, _in_wan, False, bool))
     # Only a ceiling for the whole project is compared with the budget: not a unit cost
     # (单站/每公里/平均/人均 …), and either named as a total (总额, 经费, 资金, 预算) or at least
     # a share of the budget.
@@ -314,11 +315,19 @@ def _cost_budget_mismatch(ctx, params):
         below_executed = cost_money & ~np.isnan(executed) & (target < executed - tol)
         not_budget = (cost_money & (np.abs(target - initial) > tol)
                       & (np.isnan(adjusted) | (np.abs(target - adjusted) > tol)))
-    fields = {"name": f.name, "target": target, "initial": initial, "adjusted": adjusted,
-              "executed": executed, **f.headers("reason"),
+        # the whole project's cost reported above what the funds block says was spent
+        above_spent = cost_money & ~np.isnan(executed) & (f.actual > executed + tol)
+    fields = {"name": f.name, "target": target, "actual": f.actual, "initial": initial,
+              "adjusted": adjusted, "executed": executed, **f.headers("reason"),
               "budget": Choice([(np.isnan(adjusted), "budget_initial")], "budget_both")}
-    yield Hit(below_executed | not_budget, Choice([(below_executed, "below_executed")], "not_budget"),
-              fields, column=f.header("target"), **f.where)
+    variant = Choice([(below_executed, "below_executed"), (above_spent, "actual_above_executed")],
+                     "not_budget")
+    yield Hit(below_executed | not_budget | above_spent, variant, fields,
+              column=f.header("target"), **f.where)
+
+
+def _in_wan(text) -> bool:
+    return bool(WAN_YUAN_RE.search(_plain(text)))
 
 
 COST_BUDGET_MISMATCH = Check(
@@ -326,7 +335,8 @@ COST_BUDGET_MISMATCH = Check(
     title="成本指标与预算不符", summary="以万元计的成本指标与预算数不一致",
     what="以万元计、针对整个项目的成本指标（名称含“总”“经费”“资金”“预算”，或不少于预算数的"
          "一定比例 whole_project_share，默认一半；单价、人均等单位成本除外），其指标值应与年初"
-         "预算数或全年预算数一致，且不应低于全年执行数。已填写偏差原因的不报告。",
+         "预算数或全年预算数一致，且不应低于全年执行数；其实际完成值不应高于全年执行数。"
+         "已填写偏差原因的不报告。",
     why="项目总成本的上限就是预算；两者不一致，说明指标值或预算数有一处填错，或成本口径需要说明。"
         "上限低于实际执行数，意味着支出超过了自己设定的成本上限。",
     example="“经费总额”指标值 ≤120 万元，而年初预算数 100 万元：提示核对口径。",
@@ -334,6 +344,9 @@ COST_BUDGET_MISMATCH = Check(
     messages={"below_executed": "成本指标“{name:text}”的上限 {target:num} 万元低于全年执行数 "
                                 "{executed:num} 万元（{budget}）。请核对指标值，或在“{reason_header}”"
                                 "中说明支出超过成本上限的原因。",
+              "actual_above_executed": "成本指标“{name:text}”的实际完成值 {actual:num} 万元高于全年执行数 "
+                                       "{executed:num} 万元：成本不会超过实际支出。请核对实际完成值或"
+                                       "资金执行数，或在“{reason_header}”中说明口径。",
               "not_budget": "成本指标“{name:text}”的指标值 {target:num} 万元与预算数（{budget}）不一致。"
                             "若该指标是项目总成本，应与预算数一致；若只计部分成本，请在“{reason_header}”"
                             "中说明口径。",
