@@ -159,6 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--form", default=None, metavar="N|项目名称",
                    help="文件含多个自评表时只评价其中一个（默认逐个评价全部）")
     _add_review_rules(p)
+    _add_previous(p)
 
     p = sub.add_parser("batch", help="批量评价多个单位（按部门归档，生成汇总与存证清单）")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="单位 YAML、工作簿，或包含它们的文件夹")

@@ -37,8 +37,9 @@ SECTION_KEYS = {
 PARAMETER_NAMES = ("data", "rules", *TEXT_PARAMETERS, "year", *SECTION_KEYS, "review", "base_dir",
                    "form", "review_rules")
 # Optional, not a unit YAML key and not in the template's parameters cell: earlier years to
-# compare with (issue 19), given to papermill as -p previous DIR_OR_PARQUET.
-EXTRA_PARAMETER_NAMES = ("previous",)
+# compare with (issue 19), given to papermill as -p previous DIR_OR_PARQUET, and the rule that
+# links a unit to its project of earlier years (-p link auto|name|code; default auto).
+EXTRA_PARAMETER_NAMES = ("previous", "link")
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Parameters:
     review_rules: str | None = None
     # earlier years (issue 19): paths of results.parquet / output or form folders, () = none
     previous: tuple = ()
+    link: str = "auto"                 # LINK_RULES key: how earlier years are linked
 
     @property
     def unit_id(self) -> str | None:
@@ -198,7 +200,19 @@ def validate_parameters(namespace: Mapping[str, Any]) -> Parameters:
     return Parameters(data=_resolve(str(data).strip(), base_dir), rules=str(rules).strip(),
                       overrides=overrides, review=_check_review(values["review"], base_dir),
                       review_rules=str(review_rules).strip() if review_rules is not None else None,
-                      previous=_check_previous(values["previous"], base_dir))
+                      previous=_check_previous(values["previous"], base_dir),
+                      link=_check_link(values["link"]))
+
+
+def _check_link(value) -> str:
+    """``link``: auto (default), name or code (see perfnb.evaluation.checks.across.LINK_RULES)."""
+    from perfnb.evaluation.checks.across import LINK_RULES
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "auto"
+    if not isinstance(value, str) or value.strip() not in LINK_RULES:
+        raise ParameterError(f"参数 link 应为 {'、'.join(LINK_RULES)} 之一（与上年对应项目的规则），"
+                             f"实际收到 {value!r}。")
+    return value.strip()
 
 
 def _check_previous(value, base_dir) -> tuple:
@@ -245,7 +259,8 @@ def evaluate(tables, parameters: Parameters):
     if parameters.previous:   # 与上年比较 (issue 19)
         from perfnb.evaluation.redflags import with_previous_year
         from perfnb.running.yeartables import read_previous
-        evaluation = with_previous_year(evaluation, read_previous(parameters.previous))
+        evaluation = with_previous_year(evaluation, read_previous(parameters.previous),
+                                        parameters.link)
     return evaluation
 
 

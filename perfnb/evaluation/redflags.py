@@ -37,7 +37,7 @@ UNIT_TABLE_COLUMNS = [
 INDICATOR_TABLE_COLUMNS = [
     "unit_id", "department", "project", "year", "seq", "level1", "level2", "name", "kind",
     "operator", "target", "target_text", "actual", "actual_text", "unit", "weight", "score",
-    "reported_score", "status", "status_label"]
+    "reported_score", "status", "status_label", "sheet", "row"]
 FLAG_SEPARATOR = ","
 # the flat tables as a batch / screening writes them (running/yeartables.py)
 UNITS_FILE = "results.parquet"
@@ -117,9 +117,12 @@ def indicator_frame(evaluation) -> pd.DataFrame:
         "score": pd.to_numeric(_column(ind, "score"), errors="coerce"),
         "reported_score": pd.to_numeric(_column(ind, "reported_score"), errors="coerce"),
         "status": status, "status_label": status.map(lambda s: STATUS_LABELS.get(s, s or "")),
+        # where the indicator was read: the findings across years point at it
+        "sheet": _column(ind, "sheet", ""),
+        "row": pd.array(pd.to_numeric(_column(ind, "row"), errors="coerce"), dtype="Int64"),
     })
     for column in ("department", "project", "level1", "level2", "name", "kind", "target_text",
-                   "actual_text", "unit"):
+                   "actual_text", "unit", "sheet"):
         frame[column] = frame[column].map(lambda v: "" if v is None or v != v else str(v))
     return frame[INDICATOR_TABLE_COLUMNS]
 
@@ -155,7 +158,7 @@ def frames_from_results(results: Iterable[Mapping[str, Any]]) -> tuple[pd.DataFr
                 **{k: item.get(k) for k in ("seq", "level1", "level2", "name", "kind", "operator",
                                             "target", "target_text", "actual", "actual_text",
                                             "unit", "weight", "score", "reported_score", "status",
-                                            "status_label")}})
+                                            "status_label", "sheet", "row")}})
     units = pd.DataFrame(unit_rows, columns=UNIT_TABLE_COLUMNS)
     indicators = pd.DataFrame(indicator_rows, columns=INDICATOR_TABLE_COLUMNS)
     for frame in (units, indicators):
@@ -165,6 +168,8 @@ def frames_from_results(results: Iterable[Mapping[str, Any]]) -> tuple[pd.DataFr
             units[column] = pd.to_numeric(units[column], errors="coerce")
     for column in ("seq", "target", "actual", "weight", "score", "reported_score"):
         indicators[column] = pd.to_numeric(indicators[column], errors="coerce")
+    indicators["row"] = pd.array(pd.to_numeric(indicators["row"], errors="coerce"), dtype="Int64")
+    indicators["sheet"] = indicators["sheet"].map(lambda v: "" if v is None or v != v else str(v))
     return units, indicators
 
 

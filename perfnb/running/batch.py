@@ -135,6 +135,8 @@ class Batch:
                          review=self.review)
         if not jobs:
             raise BatchError(f"没有主管部门为“{self.department}”的单位。请检查 --department 的写法。")
+        if self.previous is not None:
+            self._link_previous(jobs)
         started = now_iso()
         if self.scheduler:  # connect first: an unreachable scheduler must change nothing
             self._executor_instance = DaskExecutor(self.scheduler)
@@ -146,6 +148,23 @@ class Batch:
             if self._executor_instance is not None:
                 self._executor_instance.close()
                 self._executor_instance = None
+
+    def _link_previous(self, jobs: list[UnitJob]) -> None:
+        """Each unit's own rows of the earlier years (read once, in this process): handed to
+        its worker with the task (a few rows, not the multi-year tables) and part of its
+        fingerprint, so other earlier-year data reruns the unit."""
+        from perfnb.running.manifest import sha256_bytes
+        from perfnb.running.yeartables import linked_previous, previous_digest
+
+        for job in jobs:
+            if job.plan is None:
+                continue
+            own = linked_previous(self.previous, job.department,
+                                  getattr(job.plan, "project", ""), self.link)
+            if len(own[0]):
+                job.previous = own
+                job.fingerprint = sha256_bytes(
+                    (job.fingerprint + "|previous:" + previous_digest(own, self.link)).encode())
 
     def _run_locked(self, jobs, rules, template, context, started) -> int:
         self.out_root.mkdir(parents=True, exist_ok=True)
@@ -234,12 +253,14 @@ class Batch:
         """Remove what perfnb wrote for the unit before: the files the manifest listed, and
         files under perfnb's own output names (a run killed before it was recorded).  Other
         files in the folder are left as they are."""
-        from perfnb.running.runner import NOTEBOOK_NAME, OUTPUT_NAMES
+        from perfnb.evaluation.redflags import INDICATORS_FILE, UNITS_FILE
+        from perfnb.running.runner import FLAGS_SIDECAR, NOTEBOOK_NAME, OUTPUT_NAMES, PREVIOUS_DIR
 
         unit_dir = ensure_inside(self.out_root, self.out_root / job.key)
         if unit_dir == self.out_root or not unit_dir.is_dir():
             return
-        names = {NOTEBOOK_NAME, *OUTPUT_NAMES.values()}
+        names = {NOTEBOOK_NAME, *OUTPUT_NAMES.values(), FLAGS_SIDECAR,
+                 f"{PREVIOUS_DIR}/{UNITS_FILE}", f"{PREVIOUS_DIR}/{INDICATORS_FILE}"}
         doomed = [self.out_root / name for name in listed] + \
             [unit_dir / name for name in names]
         for path in doomed:
@@ -250,6 +271,10 @@ class Batch:
             except PerfnbError:
                 continue
             path.unlink()
+        previous_dir = unit_dir / PREVIOUS_DIR
+        if previous_dir.is_dir() and not previous_dir.is_symlink():
+            with contextlib.suppress(OSError):
+                previous_dir.rmdir()  # only when nothing else is in it
         with contextlib.suppress(OSError):
             unit_dir.rmdir()  # only when nothing else is in it
 
@@ -261,7 +286,8 @@ class Batch:
                 "key": job.key, "formats": self.formats, "rules": job.rules.get("given"),
                 "template": self.template, "kernel_name": self.kernel_name,
                 "form": job.parameters.get("form"), "review": job.parameters.get("review"),
-                "review_rules": self.review_rules, "plan": job.plan}
+                "review_rules": self.review_rules, "plan": job.plan,
+                "previous": job.previous, "link": self.link}
 
     def _execute(self, jobs: list[UnitJob], to_run: list[UnitJob], manifest: Manifest,
                  context: dict[str, Any]) -> None:

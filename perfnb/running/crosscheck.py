@@ -23,11 +23,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from perfnb.running import archivefs
-from perfnb.schemas import RESULT_SCHEMA_VERSION, result_problems
+from perfnb.schemas import RESULT_SCHEMA_VERSION, red_flags_problems, result_problems
 
 RESULT_METADATA_KEY = "perfnb"   # output.metadata["perfnb"]["result"] in the executed notebook
 NOTEBOOK_NAME = "evaluation.ipynb"
 RESULT_NAME = "result.json"
+FLAGS_NAME = "red_flags.json"    # the batch's findings across units for this unit (runner.FLAGS_SIDECAR)
 PDF_NAME = "report.pdf"
 
 
@@ -186,6 +187,18 @@ def check_unit(root: Path, folder: str, entry: dict, report: CrossReport,
                         + "（笔记本值 ≠ result.json 值）")
         elif notebook_bytes is None:
             report.notes.append(f"{label}没有已执行笔记本，result.json 无从比对。")
+
+    # red_flags.json (the batch's findings across units) against its schema and its unit
+    flags_raw = read(FLAGS_NAME, archivefs.MAX_JSON_BYTES)
+    flags, flags_limit = _load(flags_raw, FLAGS_NAME, label, report)
+    if flags_raw is not None and not flags_limit:
+        broken = red_flags_problems(flags) if isinstance(flags, dict) else ["不是有效的 JSON"]
+        if broken:
+            report.problems.append(f"{label}{FLAGS_NAME} 不符合红旗文件格式：" + "；".join(broken)
+                                   + "（文件被改动或损坏）。")
+        elif isinstance(result, dict) and flags.get("unit_id") != str(result.get("unit_id")):
+            report.problems.append(f"{label}{FLAGS_NAME} 的单位编号为“{flags.get('unit_id')}”，"
+                                   f"{RESULT_NAME} 为“{result.get('unit_id')}”（有一份被替换）。")
 
     # input hashes: provenance against the manifest entry (strings only, never opened)
     provenance = (nb.get("metadata", {}).get("perfnb") if isinstance(nb, dict) else None) or {}

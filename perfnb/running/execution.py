@@ -74,7 +74,8 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
         run = run_unit(task["input_path"], out_root, task["formats"], task["rules"],
                        template=task.get("template"), kernel_name=task.get("kernel_name"),
                        form=task.get("form"), review=task.get("review"),
-                       review_rules=task.get("review_rules"), plan=task.get("plan"))
+                       review_rules=task.get("review_rules"), plan=task.get("plan"),
+                       previous=task.get("previous"), link=task.get("link") or "auto")
         status, message, cpu = run.status, run.message or "", run.cpu
         out_dir = Path(run.out_dir)
     except PerfnbError as error:

@@ -54,6 +54,7 @@ class UnitJob:
     rules: dict[str, Any] = field(default_factory=dict)  # identity of the rule set it uses
     plan: Any = None              # the runner's UnitPlan: sent to the worker, never remade there
     planning_cpu: float | None = None  # CPU seconds its input's planning took (shared by its forms)
+    previous: Any = None          # earlier years' rows it links to (--previous): (units, indicators)
 
 
 def _hash_inputs(paths: list[Path]) -> list[dict[str, Any]]:

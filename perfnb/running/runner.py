@@ -28,17 +28,23 @@ from pathlib import Path
 from perfnb.errors import InputError, ParameterError, PerfnbError
 from perfnb.reading.values import department_name
 from perfnb.running import kernels
-from perfnb.running.crosscheck import notebook_record
+from perfnb.running.crosscheck import FLAGS_NAME, notebook_record
 from perfnb.fsutil import TEMP_SUFFIX, atomic_path, atomic_write_bytes, atomic_write_text, \
     component_or, ensure_inside
 
 __all__ = ["UnitRun", "UnitPlan", "default_template", "plan_unit", "plan_units", "run_unit", "run_command",
-           "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES"]
+           "SUPPORTED_FORMATS", "NOTEBOOK_NAME", "OUTPUT_NAMES", "PREVIOUS_DIR", "FLAGS_SIDECAR"]
 
 NOTEBOOK_NAME = "evaluation.ipynb"
 OUTPUT_NAMES = {"html": "report.html", "pdf": "report.pdf", "docx": "report.docx",
                 "xlsx": "form.xlsx", "json": "result.json"}
 SUPPORTED_FORMATS = ("html", "pdf", "docx", "xlsx")
+# The earlier years' rows a unit is compared with (--previous): written by the run into the
+# unit's folder, named by the notebook's ``previous`` parameter, archived with the unit.
+PREVIOUS_DIR = "previous"
+# Written beside result.json after the whole batch (its findings across units; see
+# running/yeartables.py): removed before a unit reruns, never part of the unit's own files.
+FLAGS_SIDECAR = FLAGS_NAME
 DEFAULT_RULES = "central"
 UNKNOWN_DEPARTMENT = "未识别部门"
 
@@ -52,6 +58,8 @@ class UnitPlan:
     input_files: list[Path]
     parameters: dict
     rules: str | None = None           # the unit YAML's own rule set, if it names one
+    project: str = ""                  # the project name where planning saw it ('' unknown):
+                                       # links the unit to earlier years (--previous)
 
 
 @dataclass
@@ -114,13 +122,14 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
                          hint="perfnb run 需要一个单位 YAML、Excel 工作簿或 CSV 文件；"
                               "批量评价文件夹请用 perfnb batch")
     path = path.resolve()
-    unit_id = department = ""
+    unit_id = department = project = ""
     unit_rules = None
     input_files = [path]
     if path.suffix.lower() in YAML_SUFFIXES:
         settings = read_unit_yaml(path)
         unit_id = _text(settings.get("unit_id"))
         department = _text(settings.get("department"))
+        project = _text(settings.get("project"))
         unit_rules = _text(settings.get("rules")) or None
         form = form if form is not None else (_text(settings.get("form")) or None)
         for data_path in unit_data_paths(path, settings):
@@ -145,7 +154,7 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         if form is not None:
             parameters["form"] = form
         return [UnitPlan(unit_id=unit_id, department=department, input_files=input_files,
-                         parameters=parameters, rules=unit_rules)]
+                         parameters=parameters, rules=unit_rules, project=project)]
     from perfnb.reading import prepare_forms
     _, prepared = prepare_forms(path, {"form": form} if form is not None else None)
     plans = []
@@ -160,8 +169,10 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
             parameters["form"] = form
         elif result.count > 1:
             parameters["form"] = result.index
+        own_project = project or _text((loaded.unit if loaded else {}).get("project"))
         plans.append(UnitPlan(unit_id=own_id or path.stem, department=own_department,
-                              input_files=input_files, parameters=parameters, rules=unit_rules))
+                              input_files=input_files, parameters=parameters, rules=unit_rules,
+                              project=own_project))
     return plans
 
 
@@ -288,12 +299,16 @@ def _office_evaluation(plan: UnitPlan, rule_set, parameters: dict):
 
 def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None,
              template=None, kernel_name=None, form=None, plan: UnitPlan | None = None,
-             review=None, review_rules=None) -> UnitRun:
+             review=None, review_rules=None, previous=None, link: str = "auto") -> UnitRun:
     """Execute the evaluation notebook for one unit and export its reports.
 
     ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
     ``form``: which form of a multi-form file (number from 1, or project name); ``plan``: a
-    plan already made (one of :func:`plan_units`).
+    plan already made (one of :func:`plan_units`).  ``previous``: earlier years' flat tables
+    (units, indicators), already narrowed to the rows this unit can link to
+    (:func:`perfnb.running.yeartables.linked_previous`); they are written to
+    ``<unit folder>/previous/`` and the notebook's ``previous``/``link`` parameters name them,
+    so the kernel compares with last year (result.json ``previous_year``, 与上年比较).
 
     Raises :class:`PerfnbError` for bad input (no such file, unreadable YAML, unknown
     format or rule set, missing template); a notebook that fails to run is not raised but
@@ -325,7 +340,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         plan = UnitPlan(unit_id=plan.unit_id, department=plan.department,
                         input_files=[p for p in plan.input_files[:_data_inputs(plan)]]
                         + [review_path] + evidence,
-                        parameters={**plan.parameters, "review": str(review_path)}, rules=plan.rules)
+                        parameters={**plan.parameters, "review": str(review_path)}, rules=plan.rules,
+                        project=plan.project)
     rules = rules or plan.rules or DEFAULT_RULES
     rule_set = validate_checks(get_rules(rules))
     # a relative --out is the working folder's (ensure_inside resolves a relative path
@@ -338,6 +354,7 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     for name in OUTPUT_NAMES.values():
         with contextlib.suppress(FileNotFoundError):
             (out_dir / name).unlink()
+    _remove_previous(out_dir)
 
     parameters = dict(plan.parameters, rules=str(rules))
     if review_rules:
@@ -345,6 +362,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
         get_review_rules(review_rules)        # a bad profile: exit 2 now, not in the kernel
         parameters["review_rules"] = str(Path(review_rules).resolve()) \
             if str(review_rules).lower().endswith((".yaml", ".yml")) else str(review_rules)
+    if previous is not None:
+        parameters.update(previous=str(_write_previous(out_dir, previous)), link=link)
     # created here with O_EXCL under an unpredictable name (mkstemp): papermill then writes
     # into perfnb's own new file, never through a planted symlink
     handle, temp_name = tempfile.mkstemp(dir=out_dir, prefix=f".{NOTEBOOK_NAME}.",
@@ -451,6 +470,28 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     return run
 
 
+def _remove_previous(out_dir: Path) -> None:
+    """What an earlier run wrote into the unit's folder besides OUTPUT_NAMES: the earlier
+    years' rows and the batch's red-flag sidecar."""
+    from perfnb.evaluation.redflags import INDICATORS_FILE, UNITS_FILE
+    with contextlib.suppress(FileNotFoundError):
+        (out_dir / FLAGS_SIDECAR).unlink()
+    folder = out_dir / PREVIOUS_DIR
+    if folder.is_dir() and not folder.is_symlink():
+        for name in (UNITS_FILE, INDICATORS_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                (folder / name).unlink()
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+
+
+def _write_previous(out_dir: Path, previous) -> Path:
+    from perfnb.running.yeartables import write_tables
+    folder = ensure_inside(out_dir, out_dir / PREVIOUS_DIR)
+    write_tables(previous[0], previous[1], folder)
+    return folder
+
+
 def run_command(args) -> int:
     """`perfnb run INPUT [--out DIR] [--formats html,pdf] [--rules NAME] [--template NB] [--form N]`.
 
@@ -462,11 +503,21 @@ def run_command(args) -> int:
 
     form = getattr(args, "form", None)
     plans = [plan_unit(args.input, form)] if form is not None else plan_units(args.input)
+    link = getattr(args, "link", None) or "auto"
+    previous = None
+    if getattr(args, "previous", None):   # read once (a bad path: exit 2 before any kernel)
+        from perfnb.running.yeartables import read_previous
+        previous = read_previous(args.previous)
     status = 0
     for plan in plans:
+        own = None
+        if previous is not None:
+            from perfnb.running.yeartables import linked_previous
+            own = linked_previous(previous, plan.department, plan.project, link)
+            own = own if len(own[0]) else None   # nothing to compare with: no 与上年比较
         run = run_unit(args.input, out_root=args.out, formats=args.formats, rules=args.rules,
                        template=args.template, plan=plan,
-                       review_rules=getattr(args, "review_rules", None))
+                       review_rules=getattr(args, "review_rules", None), previous=own, link=link)
         if run.passed:
             print(f"单位“{run.unit_id}”（{run.department or UNKNOWN_DEPARTMENT}）评价完成，报告保存在 {run.out_dir}：")
             for path in run.files:

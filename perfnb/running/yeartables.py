@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from perfnb.errors import InputError
@@ -23,7 +24,7 @@ from perfnb.fsutil import atomic_write_bytes
 from perfnb.evaluation.redflags import COMPARISON_FILE, FLAGS_FILE, INDICATORS_FILE, UNITS_FILE
 
 __all__ = ["UNITS_FILE", "INDICATORS_FILE", "FLAGS_FILE", "write_tables", "read_previous",
-           "write_batch_tables"]
+           "write_batch_tables", "linked_previous", "previous_digest"]
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -109,7 +110,56 @@ def read_previous(paths: Iterable[str | os.PathLike]) -> tuple[pd.DataFrame, pd.
 
 
 
+def linked_previous(previous: tuple[pd.DataFrame, pd.DataFrame], department: str | None,
+                    project: str | None, link: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows of earlier years one unit can be linked to, for that unit's notebook.
+
+    ``perfnb batch/run --previous`` read the earlier years once, in the parent; each unit's
+    worker gets only these rows (a few, not a multi-year table), written into the unit's
+    folder for its notebook's ``previous`` parameter.  With the unit's project known at
+    planning: the earlier units whose link key (:func:`perfnb.evaluation.checks.across.link_keys`
+    by ``link``) is this unit's; without it (a unit YAML naming no project): the earlier units
+    of the same 主管部门.  The kernel then links exactly, by the same rule."""
+    from perfnb.evaluation.checks.across import link_keys
+    from perfnb.reading.values import department_name
+
+    units, indicators = previous
+    if not len(units):
+        return units, indicators.iloc[:0]
+    if project:
+        key = link_keys(pd.DataFrame({"department": [department or ""], "project": [project]}),
+                        link)[0]
+        keep = (link_keys(units, link) == key) if key else np.zeros(len(units), dtype=bool)
+    else:
+        wanted = department_name(department or "")
+        keep = units["department"].map(lambda d: department_name("" if d is None or d != d
+                                                                 else str(d))).eq(wanted).to_numpy() \
+            if wanted else np.zeros(len(units), dtype=bool)
+    chosen = units[keep].reset_index(drop=True)
+    ids = set(chosen["unit_id"].astype(str))
+    return chosen, indicators[indicators["unit_id"].astype(str).isin(ids)].reset_index(drop=True)
+
+
+def previous_digest(previous: tuple[pd.DataFrame, pd.DataFrame] | None, link: str = "auto") -> str:
+    """SHA-256 of a unit's earlier-year rows and link rule (part of its batch fingerprint:
+    other earlier-year data reruns the unit)."""
+    import hashlib
+
+    if previous is None:
+        return ""
+    digest = hashlib.sha256(link.encode())
+    for frame in previous:
+        digest.update(frame.to_json(orient="split", date_format="iso", default_handler=str)
+                      .encode("utf-8"))
+    return digest.hexdigest()
+
+
 def _results_json(folder: Path) -> list[dict]:
+    return [data for _, data in _located_results(folder)]
+
+
+def _located_results(folder: Path) -> list[tuple[Path, dict]]:
+    """(path, object) of every result.json under ``folder``."""
     documents = []
     for path in sorted(folder.rglob("result.json")):
         try:
@@ -117,20 +167,76 @@ def _results_json(folder: Path) -> list[dict]:
         except (OSError, ValueError):
             continue
         if isinstance(data, dict) and "unit_id" in data:
-            documents.append(data)
+            documents.append((path, data))
     return documents
+
+
+def _optional(value):
+    return None if value is None or (isinstance(value, float) and value != value) or value is pd.NA \
+        else value
+
+
+def _finding(record: dict) -> dict:
+    from perfnb.evaluation.risk import flag_titles
+
+    row = _optional(record.get("row"))
+    return {"code": str(record["code"]), "severity": str(record["severity"]),
+            "title": flag_titles([str(record["code"])])[0],
+            "location": {"sheet": _optional(record.get("sheet")) or None,
+                         "row": None if row is None else int(row),
+                         "column": _optional(record.get("column")),
+                         "indicator": _optional(record.get("indicator"))},
+            "message": str(record.get("message") or "")}
+
+
+def _write_unit_flags(located: list[tuple[Path, dict]], found: pd.DataFrame, units: pd.DataFrame,
+                      link: str | None) -> list[Path]:
+    """``red_flags.json`` beside each unit's result.json: its findings across units (and
+    years) that its own result.json does not already hold, and its risk with them.
+
+    result.json is the kernel's own record (issue 20: verify compares it with the notebook),
+    so what only the whole batch can find goes into this sidecar, never into result.json."""
+    from perfnb.evaluation.redflags import FLAG_SEPARATOR
+    from perfnb.evaluation.risk import flag_titles
+    from perfnb.running.runner import FLAGS_SIDECAR
+    from perfnb.schemas import RED_FLAGS_FORMAT
+
+    by_unit = {str(k): g for k, g in found.groupby(found["unit_id"].astype(str), sort=False)} \
+        if len(found) else {}
+    risk = units.set_index(units["unit_id"].astype(str))[["risk_score", "risk_level", "risk_flags"]]
+    written = []
+    for path, data in located:
+        unit_id = str(data["unit_id"])
+        own = {(f.get("code"), (f.get("location") or {}).get("indicator"))
+               for f in data.get("findings") or [] if isinstance(f, dict)}
+        rows = by_unit.get(unit_id)
+        findings = [] if rows is None else [
+            _finding(r) for r in rows.to_dict("records") if (r["code"], r.get("indicator")) not in own]
+        score, level, flags = (risk.loc[unit_id].tolist() if unit_id in risk.index
+                               else (0.0, "低", ""))
+        flags = [c for c in str(flags or "").split(FLAG_SEPARATOR) if c]
+        document = {"format": RED_FLAGS_FORMAT, "unit_id": unit_id,
+                    "department": data.get("department"),
+                    "link": link, "findings": findings,
+                    "risk": {"score": round(float(score or 0), 2), "level": str(level or "低"),
+                             "flags": flags, "titles": flag_titles(flags)}}
+        written.append(atomic_write_bytes(path.with_name(FLAGS_SIDECAR), (json.dumps(
+            document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")))
+    return written
 
 
 def write_batch_tables(out_root: str | os.PathLike, previous=None, link: str = "auto",
                        rules: str | None = None) -> list[Path]:
     """After a batch's units: the checks across its units (and ``previous`` years) over every
     result.json under ``out_root``; ``results.parquet`` (risk with the new flags),
-    ``indicators.parquet`` and ``red_flags.parquet`` (those findings) in ``out_root``."""
+    ``indicators.parquet`` and ``red_flags.parquet`` (those findings) in ``out_root``, and
+    each unit's ``red_flags.json`` beside its result.json (:func:`_write_unit_flags`)."""
     from perfnb.evaluation.redflags import (across_findings, findings_of_results,
                                             frames_from_results, with_risk)
 
     out_root = Path(out_root)
-    documents = _results_json(out_root)
+    located = _located_results(out_root)
+    documents = [data for _, data in located]
     units, indicators = frames_from_results(documents)
     found = across_findings(units, indicators, rules or "central", previous, link)
     if len(found):
@@ -139,6 +245,8 @@ def write_batch_tables(out_root: str | os.PathLike, previous=None, link: str = "
         dict(zip(units["unit_id"], units["department"]))))
     written = write_tables(units, indicators, out_root)
     written.append(atomic_write_bytes(out_root / FLAGS_FILE, _parquet_bytes(found)))
+    written += _write_unit_flags(located, found, units,
+                                 link if previous is not None else None)
     if previous is not None:   # this year against last year, for the summary's 与上年比较
         from perfnb.evaluation.redflags import comparison_frame, previous_year
         compared = comparison_frame(previous_year(units, indicators, previous, link,

@@ -17,9 +17,13 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-__all__ = ["RESULT_SCHEMA_VERSION", "result_schema", "result_problems"]
+__all__ = ["RESULT_SCHEMA_VERSION", "result_schema", "result_problems", "RED_FLAGS_FORMAT",
+           "red_flags_schema", "red_flags_problems"]
 
 RESULT_SCHEMA_NAME = "result.schema.json"
+# a batch unit's findings across units and years, beside its result.json (issue 19)
+RED_FLAGS_SCHEMA_NAME = "red_flags.schema.json"
+RED_FLAGS_FORMAT = "perfnb-red-flags/1"
 
 
 @lru_cache(maxsize=1)
@@ -38,11 +42,33 @@ def _validator():
     return Draft202012Validator(result_schema())
 
 
+@lru_cache(maxsize=1)
+def red_flags_schema() -> dict[str, Any]:
+    """The red_flags.json JSON Schema (draft 2020-12)."""
+    return json.loads(resources.files(__name__).joinpath(RED_FLAGS_SCHEMA_NAME)
+                      .read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _red_flags_validator():
+    from jsonschema import Draft202012Validator
+    return Draft202012Validator(red_flags_schema())
+
+
+def red_flags_problems(data: Any, limit: int = 5) -> list[str]:
+    """Where ``data`` breaks the red_flags.json schema (Chinese lines); empty if it conforms."""
+    return _problems(_red_flags_validator(), data, limit)
+
+
 def result_problems(data: Any, limit: int = 5) -> list[str]:
     """Where ``data`` breaks the result schema, as Chinese lines naming the field
     (``indicators[3].score：'x' 不是 number/null 类型``); empty if it conforms."""
+    return _problems(_validator(), data, limit)
+
+
+def _problems(validator, data: Any, limit: int) -> list[str]:
     problems = []
-    for error in sorted(_validator().iter_errors(data), key=lambda e: list(map(str, e.path))):
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path))):
         where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error.path).lstrip(".")
         problem = f"{where or '（整体）'}：{_chinese(error)}"
         if problem not in problems:  # one missing field can break several subschemas alike

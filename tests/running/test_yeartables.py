@@ -92,7 +92,12 @@ def test_batch_tables_from_result_json(tmp_path, last_year):
         (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
     written = write_batch_tables(tmp_path, read_previous([last_year]))
     assert [p.name for p in written] == ["results.parquet", "indicators.parquet",
-                                         "red_flags.parquet", "previous_year.parquet"]
+                                         "red_flags.parquet", "red_flags.json", "red_flags.json",
+                                         "previous_year.parquet"]
+    sidecar = json.loads((tmp_path / "某省水利厅" / "sl-2023-gsyh" / "red_flags.json").read_text("utf-8"))
+    # result.json came from `perfnb score` without --previous: the year findings are only here
+    assert {"TARGET_BELOW_LAST_ACTUAL", "SCORE_UP_EXECUTION_DOWN"} <= {f["code"] for f in sidecar["findings"]}
+    assert "SCORE_UP_EXECUTION_DOWN" in sidecar["risk"]["flags"]
     flags = pd.read_parquet(tmp_path / "red_flags.parquet")
     assert "SCORE_UP_EXECUTION_DOWN" in set(flags["code"])
     from perfnb.reporting.summary import red_flags, year_comparison

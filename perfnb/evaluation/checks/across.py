@@ -134,6 +134,32 @@ class AcrossContext:
     def where(self) -> dict[str, Any]:
         return {"unit_code": np.arange(len(self.units)), "sheet": None, "row": None}
 
+    @cached_property
+    def indicator_where(self) -> dict[str, Any]:
+        """Each indicator's own place on this year's form (sheet, row), where the table has it."""
+        ind = self.indicators
+        sheet = _texts(ind, "sheet") if "sheet" in ind else None
+        row = _numbers(ind, "row") if "row" in ind else None
+        return {"sheet": sheet, "row": row}
+
+    @cached_property
+    def unit_sheet(self) -> np.ndarray | None:
+        """Per unit, the sheet its first located indicator was read from ('' if none)."""
+        sheet = self.indicator_where["sheet"]
+        if sheet is None:
+            return None
+        out = np.full(len(self.units), "", dtype=object)
+        located = (self.codes >= 0) & (sheet != "")
+        at = self.codes[located]
+        # the first indicator of each unit (reversed assignment: the first one wins)
+        out[at[::-1]] = sheet[located][::-1]
+        return out
+
+    @cached_property
+    def where_years(self) -> dict[str, Any]:
+        """A unit's finding across years: on this year's form (its sheet), no one row."""
+        return {"unit_code": np.arange(len(self.units)), "sheet": self.unit_sheet, "row": None}
+
     # -- earlier years ---------------------------------------------------------------------
     @cached_property
     def history(self) -> pd.DataFrame | None:
@@ -360,7 +386,7 @@ def _target_below_last_actual(ctx, params):
     yield Hit(mask, "message", {"name": ind["name"], "target_text": ind["target_text"],
                                 "prev_actual_text": prev_text,
                                 "prev_year": lambda take: _year_texts(take(prev_year))},
-              unit_code=codes, sheet=None, row=None, column="年度指标值", indicator=ind["name"])
+              unit_code=codes, **ctx.indicator_where, column="年度指标值", indicator=ind["name"])
 
 
 TARGET_BELOW_LAST_ACTUAL = Check(
@@ -395,7 +421,7 @@ def _targets_unchanged(ctx, params):
     total = np.bincount(ctx.codes[ctx.codes >= 0], minlength=n)
     hit = (steady >= params["min_count"]) & (steady >= total * params["share"] - 1e-9)
     yield Hit(hit, "message", {"count": steady, "total": total, "years": years},
-              column="年度指标值", indicator="全部指标", **ctx.where)
+              column="年度指标值", indicator="全部指标", **ctx.where_years)
 
 
 TARGETS_UNCHANGED = Check(
@@ -433,7 +459,7 @@ def _score_up_execution_down(ctx, params):
     yield Hit(hit, "message", {"total": total, "prev_total": prev_total, "rate": rate,
                                "prev_rate": prev_rate,
                                "prev_year": lambda take: _year_texts(take(prev_year))},
-              column="总分", indicator="总分", **ctx.where)
+              column="总分", indicator="总分", **ctx.where_years)
 
 
 SCORE_UP_EXECUTION_DOWN = Check(
