@@ -198,7 +198,7 @@ def _write_unit_flags(located: list[tuple[Path, dict]], found: pd.DataFrame, uni
     so what only the whole batch can find goes into this sidecar, never into result.json."""
     from perfnb.evaluation.redflags import FLAG_SEPARATOR
     from perfnb.evaluation.risk import flag_titles
-    from perfnb.running.runner import FLAGS_SIDECAR
+    from perfnb.running.crosscheck import FLAGS_NAME as FLAGS_SIDECAR
     from perfnb.schemas import RED_FLAGS_FORMAT
 
     by_unit = {str(k): g for k, g in found.groupby(found["unit_id"].astype(str), sort=False)} \
