@@ -154,14 +154,14 @@ class Batch:
         its worker with the task (a few rows, not the multi-year tables) and part of its
         fingerprint, so other earlier-year data reruns the unit."""
         from perfnb.running.manifest import sha256_bytes
-        from perfnb.running.yeartables import linked_previous, previous_digest
+        from perfnb.running.yeartables import PreviousRows, previous_digest
 
-        for job in jobs:
-            if job.plan is None:
-                continue
-            own = linked_previous(self.previous, job.department,
-                                  getattr(job.plan, "project", ""), self.link)
-            if len(own[0]):
+        planned = [job for job in jobs if job.plan is not None]
+        linked = PreviousRows(self.previous, self.link).for_units(
+            [job.department for job in planned],
+            [getattr(job.plan, "project", "") for job in planned])
+        for job, own in zip(planned, linked):
+            if own is not None:
                 job.previous = own
                 job.fingerprint = sha256_bytes(
                     (job.fingerprint + "|previous:" + previous_digest(own, self.link)).encode())

@@ -304,9 +304,9 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
 
     ``rules``: a rule-set name or file; None takes the unit YAML's ``rules``, else central.
     ``form``: which form of a multi-form file (number from 1, or project name); ``plan``: a
-    plan already made (one of :func:`plan_units`).  ``previous``: earlier years' flat tables
-    (units, indicators), already narrowed to the rows this unit can link to
-    (:func:`perfnb.running.yeartables.linked_previous`); they are written to
+    plan already made (one of :func:`plan_units`).  ``previous``: earlier years' rows already
+    narrowed to the ones this unit can link to (:class:`perfnb.running.yeartables.PreviousRows`'
+    JSON-able value, or (units, indicators) tables); they are written to
     ``<unit folder>/previous/`` and the notebook's ``previous``/``link`` parameters name them,
     so the kernel compares with last year (result.json ``previous_year``, 与上年比较).
 
@@ -486,9 +486,12 @@ def _remove_previous(out_dir: Path) -> None:
 
 
 def _write_previous(out_dir: Path, previous) -> Path:
-    from perfnb.running.yeartables import write_tables
+    """``previous`` (:class:`perfnb.running.yeartables.PreviousRows`' value for this unit, or
+    the (units, indicators) tables) as Parquet in ``<unit folder>/previous/``."""
+    from perfnb.running.yeartables import previous_frames, write_tables
+    frames = previous_frames(previous) if isinstance(previous, dict) else previous
     folder = ensure_inside(out_dir, out_dir / PREVIOUS_DIR)
-    write_tables(previous[0], previous[1], folder)
+    write_tables(frames[0], frames[1], folder)
     return folder
 
 
@@ -504,17 +507,15 @@ def run_command(args) -> int:
     form = getattr(args, "form", None)
     plans = [plan_unit(args.input, form)] if form is not None else plan_units(args.input)
     link = getattr(args, "link", None) or "auto"
-    previous = None
+    rows_of = None
     if getattr(args, "previous", None):   # read once (a bad path: exit 2 before any kernel)
-        from perfnb.running.yeartables import read_previous
-        previous = read_previous(args.previous)
+        from perfnb.running.yeartables import PreviousRows, read_previous
+        rows_of = PreviousRows(read_previous(args.previous), link)
     status = 0
     for plan in plans:
         own = None
-        if previous is not None:
-            from perfnb.running.yeartables import linked_previous
-            own = linked_previous(previous, plan.department, plan.project, link)
-            own = own if len(own[0]) else None   # nothing to compare with: no 与上年比较
+        if rows_of is not None:
+            own = rows_of(plan.department, plan.project)   # None: nothing to compare with
         run = run_unit(args.input, out_root=args.out, formats=args.formats, rules=args.rules,
                        template=args.template, plan=plan,
                        review_rules=getattr(args, "review_rules", None), previous=own, link=link)

@@ -24,7 +24,8 @@ from perfnb.fsutil import atomic_write_bytes
 from perfnb.evaluation.redflags import COMPARISON_FILE, FLAGS_FILE, INDICATORS_FILE, UNITS_FILE
 
 __all__ = ["UNITS_FILE", "INDICATORS_FILE", "FLAGS_FILE", "write_tables", "read_previous",
-           "write_batch_tables", "linked_previous", "previous_digest"]
+           "write_batch_tables", "PreviousRows", "previous_frames", "linked_previous",
+           "previous_digest"]
 
 
 def _parquet_bytes(frame: pd.DataFrame) -> bytes:
@@ -110,48 +111,108 @@ def read_previous(paths: Iterable[str | os.PathLike]) -> tuple[pd.DataFrame, pd.
 
 
 
-def linked_previous(previous: tuple[pd.DataFrame, pd.DataFrame], department: str | None,
-                    project: str | None, link: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The rows of earlier years one unit can be linked to, for that unit's notebook.
+class PreviousRows:
+    """The rows of earlier years each unit can be linked to, for that unit's notebook.
 
     ``perfnb batch/run --previous`` read the earlier years once, in the parent; each unit's
-    worker gets only these rows (a few, not a multi-year table), written into the unit's
-    folder for its notebook's ``previous`` parameter.  With the unit's project known at
-    planning: the earlier units whose link key (:func:`perfnb.evaluation.checks.across.link_keys`
-    by ``link``) is this unit's; without it (a unit YAML naming no project): the earlier units
-    of the same 主管部门.  The kernel then links exactly, by the same rule."""
-    from perfnb.evaluation.checks.across import link_keys
-    from perfnb.reading.values import department_name
+    worker gets only its rows (a few, not a multi-year table) as a JSON-able value
+    (:func:`previous_frames` turns it back into the flat tables), which the runner writes into
+    the unit's folder for its notebook's ``previous`` parameter.  With the unit's project known
+    at planning: the earlier units whose link key
+    (:func:`perfnb.evaluation.checks.across.link_keys` by ``link``) is this unit's; without it (a
+    unit YAML naming no project): the earlier units of the same 主管部门.  The kernel then links
+    exactly, by the same rule.  Keys, groups and records are made once, so picking the rows of
+    10,000 units is a dictionary look-up each, not 10,000 passes over the tables."""
 
-    units, indicators = previous
-    if not len(units):
-        return units, indicators.iloc[:0]
-    if project:
-        key = link_keys(pd.DataFrame({"department": [department or ""], "project": [project]}),
-                        link)[0]
-        keep = (link_keys(units, link) == key) if key else np.zeros(len(units), dtype=bool)
-    else:
-        wanted = department_name(department or "")
-        keep = units["department"].map(lambda d: department_name("" if d is None or d != d
-                                                                 else str(d))).eq(wanted).to_numpy() \
-            if wanted else np.zeros(len(units), dtype=bool)
-    chosen = units[keep].reset_index(drop=True)
-    ids = set(chosen["unit_id"].astype(str))
-    return chosen, indicators[indicators["unit_id"].astype(str).isin(ids)].reset_index(drop=True)
+    def __init__(self, previous: tuple[pd.DataFrame, pd.DataFrame], link: str = "auto") -> None:
+        from perfnb.evaluation.checks.across import link_keys
+        from perfnb.reading.values import department_name
+
+        units = previous[0].reset_index(drop=True)
+        indicators = previous[1].reset_index(drop=True)
+        self.link = link
+        self.unit_columns = [str(c) for c in units.columns]
+        self.indicator_columns = [str(c) for c in indicators.columns]
+        self.unit_records = _records(units)
+        self.indicator_records = _records(indicators)
+        self.by_key: dict[str, list[int]] = {}
+        self.by_department: dict[str, list[int]] = {}
+        departments = units["department"] if "department" in units else pd.Series([""] * len(units))
+        for at, (key, department) in enumerate(zip(link_keys(units, link), departments)):
+            self.by_key.setdefault(key, []).append(at)
+            name = department_name("" if department is None or department != department
+                                   else str(department))
+            self.by_department.setdefault(name, []).append(at)
+        self.rows_of_unit: dict[str, list[int]] = {}
+        for i, unit_id in enumerate(indicators["unit_id"].astype(str) if len(indicators) else []):
+            self.rows_of_unit.setdefault(unit_id, []).append(i)
+
+    def __call__(self, department: str | None, project: str | None) -> dict | None:
+        return self.for_units([department], [project])[0]
+
+    def for_units(self, departments: list, projects: list) -> list[dict | None]:
+        """Each (department, project)'s rows — ``{"units": [...], "indicators": [...],
+        "unit_columns": [...], "indicator_columns": [...]}`` — or None when nothing links."""
+        from perfnb.evaluation.checks.across import link_keys
+        from perfnb.reading.values import department_name
+
+        keys = link_keys(pd.DataFrame({"department": [d or "" for d in departments],
+                                       "project": [p or "" for p in projects]}), self.link)
+        out = []
+        for department, project, key in zip(departments, projects, keys):
+            if project:
+                at = self.by_key.get(key, []) if key else []
+            else:
+                wanted = department_name(department or "")
+                at = self.by_department.get(wanted, []) if wanted else []
+            if not at:
+                out.append(None)
+                continue
+            units = [self.unit_records[i] for i in at]
+            rows = [i for unit_id in dict.fromkeys(str(u.get("unit_id")) for u in units)
+                    for i in self.rows_of_unit.get(unit_id, [])]
+            out.append({"units": units, "indicators": [self.indicator_records[i] for i in rows],
+                        "unit_columns": self.unit_columns,
+                        "indicator_columns": self.indicator_columns})
+        return out
 
 
-def previous_digest(previous: tuple[pd.DataFrame, pd.DataFrame] | None, link: str = "auto") -> str:
+def _records(frame: pd.DataFrame) -> list[dict]:
+    """Rows as plain dicts (missing values None, numpy scalars as Python's): picklable and
+    JSON-able, cheap to pick from."""
+    if not len(frame):
+        return []
+    plain = frame.astype(object).where(frame.notna(), None)
+    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
+            for row in plain.to_dict("records")]
+
+
+def previous_frames(rows: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:class:`PreviousRows`' value for one unit as the flat tables (units, indicators)."""
+    return (pd.DataFrame(rows["units"], columns=rows.get("unit_columns")),
+            pd.DataFrame(rows["indicators"], columns=rows.get("indicator_columns")))
+
+
+def linked_previous(previous: tuple[pd.DataFrame, pd.DataFrame], department: str | None,
+                    project: str | None, link: str = "auto") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One unit's earlier-year rows as tables (empty when nothing links; see
+    :class:`PreviousRows`, built once for many units)."""
+    rows = PreviousRows(previous, link)(department, project)
+    if rows is None:
+        return previous[0].iloc[:0], previous[1].iloc[:0]
+    return previous_frames(rows)
+
+
+def previous_digest(rows: dict | None, link: str = "auto") -> str:
     """SHA-256 of a unit's earlier-year rows and link rule (part of its batch fingerprint:
     other earlier-year data reruns the unit)."""
     import hashlib
 
-    if previous is None:
+    if rows is None:
         return ""
-    digest = hashlib.sha256(link.encode())
-    for frame in previous:
-        digest.update(frame.to_json(orient="split", date_format="iso", default_handler=str)
-                      .encode("utf-8"))
-    return digest.hexdigest()
+    text = json.dumps({"link": link, "units": rows["units"], "indicators": rows["indicators"]},
+                      sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _results_json(folder: Path) -> list[dict]:
