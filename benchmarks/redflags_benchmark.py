@@ -12,6 +12,9 @@ moved for most, kept for some).  Then times, in this process:
 * ``across_findings`` with the two earlier years (+ TARGET_BELOW_LAST_ACTUAL,
   TARGETS_UNCHANGED, SCORE_UP_EXECUTION_DOWN);
 * writing and reading the Parquet tables;
+* ``batch --previous``: indexing the two earlier years once (``PreviousRows``) and picking
+  each unit's own earlier-year rows (with their fingerprint digest), as the batch does for
+  its workers;
 
 and prints the seconds (wall and CPU), the rows and the findings by code.
 
@@ -29,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from perfnb.evaluation.redflags import across_findings
-from perfnb.running.yeartables import read_previous, write_tables
+from perfnb.running.yeartables import PreviousRows, previous_digest, read_previous, write_tables
 
 NAMES = 400
 
@@ -113,6 +116,12 @@ def main() -> None:
         size = sum(p.stat().st_size for p in Path(folder).iterdir())
         back = timed("读回（--previous）", lambda: read_previous([folder]))
         print(f"  Parquet 共 {size / 1e6:.1f} MB，读回 {len(back[0]):,} 个单位、{len(back[1]):,} 行")
+    # batch --previous: each unit's own earlier-year rows, picked in the parent for its worker
+    rows_of = timed("上年记录建索引（batch --previous）", lambda: PreviousRows(previous))
+    picked = timed(f"为 {len(units):,} 个单位各取对应的上年记录（含指纹）", lambda: [
+        previous_digest(rows) for rows in rows_of.for_units(list(units["department"]),
+                                                            list(units["project"]))])
+    print(f"  有上年记录的单位：{sum(1 for d in picked if d):,} 个")
 
 
 if __name__ == "__main__":
