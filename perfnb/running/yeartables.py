@@ -182,9 +182,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
     JSON-able, cheap to pick from."""
     if not len(frame):
         return []
-    plain = frame.astype(object).where(frame.notna(), None)
-    return [{k: (v.item() if isinstance(v, np.generic) else v) for k, v in row.items()}
-            for row in plain.to_dict("records")]
+    # to_dict boxes numpy scalars as Python's (maybe_box_native); NaN/NA become None
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 def previous_frames(rows: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
