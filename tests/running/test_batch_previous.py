@@ -90,13 +90,22 @@ def test_red_flags_sidecar_per_unit_in_manifest_and_verified(batches):
         assert f"{unit}/red_flags.json" in Manifest.load(out).files
     report = verify(out)
     assert report.ok, report
-    # a sidecar that breaks its schema is a verify problem (hash kept consistent by re-listing
-    # is not possible without the key: here the hash check itself fails first)
+    # changed afterwards: the hash check fails, and the cross-check names what is wrong
     broken = out.parent / "broken"
     shutil.copytree(out, broken)
     path = broken / UNIT / "red_flags.json"
     path.write_text(json.dumps({"unit_id": 7}), encoding="utf-8")
     assert not verify(broken).ok
+    from perfnb.running.crosscheck import CrossReport, check_unit
+    entry = next(e for k, e in Manifest.load(broken).units.items() if k == f"unit:{UNIT}")
+    report = CrossReport()
+    check_unit(broken, UNIT, entry, report)
+    assert any("red_flags.json 不符合红旗文件格式" in p and "unit_id" in p for p in report.problems)
+    other = dict(_json(out / UNIT / "red_flags.json"), unit_id="别的单位")
+    path.write_text(json.dumps(other, ensure_ascii=False), encoding="utf-8")
+    report = CrossReport()
+    check_unit(broken, UNIT, entry, report)
+    assert any("单位编号为“别的单位”" in p for p in report.problems)
 
 
 def test_cross_unit_findings_reach_the_unit_not_its_result_json(tmp_path):
