@@ -130,7 +130,9 @@ class MemoryWatch:
         self.manifest, self.units, self.interval = manifest, units, interval
         self.peak_main = self.peak_tree = 0
         self.cpu: dict[int, float] = {}   # pid -> its own CPU seconds, last seen
-        self.quarters: list[tuple[int, int, int]] = []   # (units done, main peak, tree peak)
+        self.started = time.perf_counter()
+        # (units done, main peak, tree peak, wall seconds since the start)
+        self.quarters: list[tuple[int, int, int, float]] = []
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -162,7 +164,8 @@ class MemoryWatch:
                 break
             self.peak_main, self.peak_tree = max(self.peak_main, main), max(self.peak_tree, tree)
             if quarter <= 4 and self.units >= 4 and self._done() >= quarter * self.units // 4:
-                self.quarters.append((quarter * self.units // 4, self.peak_main, self.peak_tree))
+                self.quarters.append((quarter * self.units // 4, self.peak_main, self.peak_tree,
+                                      time.perf_counter() - self.started))
                 quarter += 1
             self._stop.wait(self.interval)
 
@@ -177,7 +180,7 @@ def run_batch(inputs: Path, out: Path, jobs: int | None, units: int) -> dict:
     if jobs:
         command += ["--jobs", str(jobs)]
     env = dict(os.environ, PERFNB_TIMINGS="1")
-    cpu, started = children_cpu(), time.perf_counter()
+    cpu, started, launched = children_cpu(), time.perf_counter(), time.time()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                env=env)
     watch = MemoryWatch(process.pid, out / "manifest.json", units)
@@ -185,7 +188,7 @@ def run_batch(inputs: Path, out: Path, jobs: int | None, units: int) -> dict:
     wall = time.perf_counter() - started
     watch.stop()
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return {"wall": wall, "cpu_tree": children_cpu() - cpu, "cpu_sampled": sum(watch.cpu.values()),
+    return {"wall": wall, "launched": launched, "cpu_tree": children_cpu() - cpu, "cpu_sampled": sum(watch.cpu.values()),
             "manifest": manifest,
             "peak_main": watch.peak_main, "peak_tree": watch.peak_tree, "quarters": watch.quarters}
 
@@ -221,6 +224,50 @@ def unit_cpu(entry: dict) -> dict:
     return row
 
 
+def stamp(text: str | None) -> float | None:
+    """Seconds since the epoch of a manifest time stamp (ISO 8601), None if absent."""
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp() if text else None
+
+
+def print_timeline(result: dict) -> None:
+    """Where the batch's wall time goes, from the manifest's time stamps: planning, the
+    pool's start, the units, the summaries (and how much they overlap the units), sealing."""
+    manifest, t0 = result["manifest"], result["launched"]
+    units = [(stamp(e["started"]), stamp(e["finished"])) for e in manifest["units"].values()
+             if e.get("started") and e.get("finished")]
+    summaries = [(stamp(e["started"]), stamp(e["finished"]), e.get("department"))
+                 for e in manifest["summaries"].values() if e.get("started") and e.get("finished")]
+    if not units:
+        return
+    planned, sealed = stamp(manifest.get("started")), stamp(manifest.get("finished"))
+    first, last = min(u[0] for u in units), max(u[1] for u in units)
+    rows = [("launch -> planned (CLI imports, planning)", 0.0, planned - t0),
+            ("planned -> first unit starts (pool, fork servers)", planned - t0, first - t0),
+            ("units, first start -> last finish", first - t0, last - t0)]
+    if summaries:
+        s_first, s_last = min(s[0] for s in summaries), max(s[1] for s in summaries)
+        rows.append((f"summaries ({len(summaries)}), first start -> last finish",
+                     s_first - t0, s_last - t0))
+        whole = [s for s in summaries if s[2] is None]
+        if whole:
+            rows.append(("  the overall summary", whole[0][0] - t0, whole[0][1] - t0))
+        end_of_work = max(last, s_last)
+    else:
+        end_of_work = last
+    if sealed:
+        rows.append(("last work -> manifest sealed", end_of_work - t0, sealed - t0))
+    rows.append(("sealed -> process exit", (sealed or end_of_work) - t0, result["wall"]))
+    print("  wall-time timeline, seconds from launch:")
+    for label, start, end in rows:
+        print(f"    {label:<52} {start:7.1f} -> {end:7.1f}  ({end - start:6.1f} s)")
+    busy = sum(f - s for s, f in units)
+    print(f"    unit-seconds {busy:.1f} over {last - first:.1f} s = {busy / max(1e-9, last - first):.2f} "
+          f"units running on average; summary-seconds "
+          f"{sum(f - s for s, f, _ in summaries):.1f}")
+
+
 def print_batch(result: dict, out: Path, units: int, floor_cpu: float, cores: int) -> float:
     manifest = result["manifest"]
     entries = sorted(manifest["units"].values(), key=lambda e: e["unit_id"])
@@ -243,10 +290,11 @@ def print_batch(result: dict, out: Path, units: int, floor_cpu: float, cores: in
           "and imports, summaries)")
     print(f"  peak memory: batch process {result['peak_main'] / 2**20:.0f} MiB, whole process tree "
           f"{result['peak_tree'] / 2**20:.0f} MiB ({cores} cores)")
+    print_timeline(result)
     if result["quarters"]:
         print("  peak so far after " + "; ".join(
-            f"{done} units: batch {main / 2**20:.0f} MiB, tree {tree / 2**20:.0f} MiB"
-            for done, main, tree in result["quarters"]))
+            f"{done} units ({seconds:.0f} s): batch {main / 2**20:.0f} MiB, tree {tree / 2**20:.0f} MiB"
+            for done, main, tree, seconds in result["quarters"]))
     if not rows:
         return total_cpu
     labels = cell_labels(out, manifest)
@@ -272,6 +320,17 @@ def print_batch(result: dict, out: Path, units: int, floor_cpu: float, cores: in
     summaries = [s for s in manifest["summaries"].values() if s.get("seconds") is not None]
     print(f"  summaries: {len(summaries)} (median {median([s['seconds'] for s in summaries]):.1f} s "
           "wall each, partly overlapping the units) and summary.xlsx")
+    timed = [s for s in summaries if s.get("cpu")]
+    if timed:
+        print("  CPU per summary, seconds (worker phases, kernel start, all cells; the cells one by one):")
+        for s in sorted(timed, key=lambda s: s.get("department") or ""):
+            worker, kernel = s["cpu"].get("worker") or {}, s["cpu"].get("kernel") or {}
+            cells = [c or 0.0 for c in kernel.get("cells") or []]
+            total = sum(worker.values()) + (kernel.get("kernel_start") or 0.0) + sum(cells)
+            print(f"    {(s.get('department') or '(全部单位)')[:16]:<16} total {total:6.2f}  "
+                  + "  ".join(f"{k} {v:.2f}" for k, v in worker.items())
+                  + f"  kernel_start {kernel.get('kernel_start') or 0.0:.2f}  cells {sum(cells):.2f}: "
+                  + " ".join(f"{c:.2f}" for c in cells))
     return total_cpu
 
 

@@ -65,19 +65,44 @@ def _result_files(results_dir: Path, department: str | None) -> list[Path]:
             or department_name(_department_of(path) or "") == department_name(department)]
 
 
+# A summary notebook asks for the same result.json files up to five times (results,
+# dimensions, findings, red flags, year comparison), and a department's summary also opens
+# every other department's files to read their 主管部门: each file is parsed and checked
+# against the schema once per process, while its size and modification time stay the same.
+_PARSED: dict[str, tuple[tuple[int, int], Any, list[str] | None]] = {}
+
+
+def _parsed(path: Path, check: bool) -> tuple[Any, list[str] | None]:
+    """(the file's JSON or None if unreadable, its schema problems if ``check``)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None, None
+    key, stamp = str(path), (stat.st_mtime_ns, stat.st_size)
+    cached = _PARSED.get(key)
+    if cached is None or cached[0] != stamp:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        cached = (stamp, data, None)
+    if check and cached[2] is None and cached[1] is not None:
+        cached = (stamp, cached[1], result_problems(cached[1]))
+    _PARSED[key] = cached
+    return cached[1], cached[2]
+
+
 def _department_of(path: Path) -> str | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8")).get("department")
-    except (OSError, ValueError):
-        return None
+    data, _ = _parsed(path, check=False)
+    return data.get("department") if isinstance(data, dict) else None
 
 
-def _read(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and "unit_id" in data else None
+def _read(path: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """A result file's JSON (None if unreadable or not a unit's result) and its problems."""
+    data, _ = _parsed(path, check=False)
+    if not (isinstance(data, dict) and "unit_id" in data):
+        return None, []
+    return data, _parsed(path, check=True)[1] or []
 
 
 def _results(results_dir, department) -> list[tuple[Path, dict]]:
@@ -86,10 +111,9 @@ def _results(results_dir, department) -> list[tuple[Path, dict]]:
         raise SummaryError(f"结果目录“{results_dir}”不存在。请先运行 perfnb batch。")
     pairs = []
     for path in _result_files(results_dir, department):
-        data = _read(path)
+        data, problems = _read(path)   # the one schema the writer keeps to (perfnb.schemas)
         if data is None:
             continue
-        problems = result_problems(data)   # the one schema the writer keeps to (perfnb.schemas)
         if problems:
             raise SummaryError(f"结果文件“{path}”不符合 result.json 的格式（第 {RESULT_SCHEMA_VERSION} 版）："
                                + "；".join(problems) + "。请重新运行该单位（perfnb batch --force），"

@@ -103,10 +103,11 @@ def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
     started, clock = now_iso(), time.perf_counter()
     out_root = Path(task["out_root"])
     status, message, write_error = "failed", "", None
+    cpu: dict = {}
     try:
         from perfnb.running.summaries import run_summary
         run_summary(out_root, task["department"], task["formats"],
-                    kernel_name=task.get("kernel_name"))
+                    kernel_name=task.get("kernel_name"), cpu=cpu)
         status = "passed"
     except PerfnbError as error:
         message = str(error)
@@ -121,7 +122,7 @@ def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
              if (folder / f"summary.{suffix}").is_file()]
     return {"status": status, "message": message, "files": files, "started": started,
             "finished": now_iso(), "seconds": round(time.perf_counter() - clock, 2),
-            **_worker_identity(), "write_error": write_error}
+            **({"cpu": cpu} if cpu else {}), **_worker_identity(), "write_error": write_error}
 
 
 def _watch_batch(batch_pid: int, interval: float = 1.0) -> None:

@@ -404,7 +404,9 @@ def summary_entry(department: str | None, fingerprint: str,
             "status": outcome["status"], "message": outcome.get("message", ""),
             "started": outcome.get("started"), "finished": outcome.get("finished"),
             "seconds": outcome.get("seconds"), "host": outcome.get("host"),
-            "pid": outcome.get("pid"), "worker": outcome.get("worker")}
+            "pid": outcome.get("pid"), "worker": outcome.get("worker"),
+            # where the CPU went, only when PERFNB_TIMINGS is set (perfnb.running.timing)
+            **({"cpu": outcome["cpu"]} if outcome.get("cpu") else {})}
 
 
 def _json_default(value: Any) -> Any:

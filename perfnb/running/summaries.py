@@ -42,14 +42,29 @@ def _export(notebook_path: Path, fmt: str, target: Path) -> None:
 
 
 def run_summary(results_dir: str | os.PathLike, department: str | None,
-                formats: Iterable[str] = ("html", "pdf"), kernel_name: str | None = None) -> list[Path]:
+                formats: Iterable[str] = ("html", "pdf"), kernel_name: str | None = None,
+                cpu: dict | None = None) -> list[Path]:
     """Execute summary.ipynb for one department folder (or all units) and export it.
 
     Writes ``DIR/<department>/summary.{ipynb,html,pdf}`` or ``DIR/summary.*``; returns
-    the paths written.  Every file is written atomically.
+    the paths written.  Every file is written atomically.  With ``PERFNB_TIMINGS`` set,
+    ``cpu`` (a dict) receives where the CPU went, as a unit's does
+    (:mod:`perfnb.running.timing`): this process's phases, the kernel's start and cells.
     """
     import nbformat
     import papermill
+
+    from perfnb.running import kernels, timing
+
+    clock = timing.Clock() if timing.enabled() and cpu is not None else None
+    kernel: dict = {}
+    engine_kwargs: dict = {}
+    if clock:
+        cells = timing.KernelCells(kernel)
+        engine_kwargs.update(cells.hooks())
+        manager = kernels.forking_kernel_manager(kernel)
+        if manager is not None:
+            engine_kwargs["kernel_manager_class"] = manager
 
     results_dir = Path(results_dir).resolve()
     out_dir = results_dir / department if department else results_dir
@@ -63,7 +78,7 @@ def run_summary(results_dir: str | os.PathLike, department: str | None,
             papermill.execute_notebook(
                 str(summary_template()), str(temporary), parameters=parameters,
                 kernel_name=kernel_name or "python3", progress_bar=False, log_output=False,
-                cwd=str(out_dir), language="python")
+                cwd=str(out_dir), language="python", **engine_kwargs)
         except papermill.PapermillExecutionError as error:
             failure = error
         else:
@@ -72,10 +87,16 @@ def run_summary(results_dir: str | os.PathLike, department: str | None,
         raise SummaryError(f"汇总笔记本执行出错（{department or '全部单位'}）："
                            f"{failure.ename}：{failure.evalue}")
     written = [notebook_path]
+    if clock:
+        clock.mark("notebook")
     nbformat.read(notebook_path, as_version=4)  # must be a readable notebook
     for fmt in formats:
         if fmt in ("html", "pdf"):
             target = out_dir / f"summary.{fmt}"
             _export(notebook_path, fmt, target)
             written.append(target)
+            if clock:
+                clock.mark(f"export_{fmt}")
+    if clock:
+        cpu.update(worker=clock.phases, kernel=cells.record())
     return written

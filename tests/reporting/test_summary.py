@@ -279,3 +279,27 @@ def test_a_result_json_that_breaks_the_schema_is_named_not_summarised(results_di
         perfnb.load_results(root)
     message = str(raised.value)
     assert str(path) in message and "total" in message and "缺少字段 counts" in message
+
+
+def test_a_result_json_rewritten_after_it_was_summarised_is_read_again(results_dir, tmp_path):
+    """Each result.json is parsed and checked once per process (a summary asks for the same
+    files five times), but a file that changed since is read again, a broken one refused."""
+    import shutil
+
+    from perfnb.reporting.summary import SummaryError
+
+    root = tmp_path / "results"
+    shutil.copytree(results_dir, root)
+    path = next(root.glob("*/007/result.json"))
+    before = perfnb.load_results(root)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    old_total = before.set_index("unit_id").loc["007", "total"]
+    data["total"] = round(old_total - 12.5, 2)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    after = perfnb.load_results(root).set_index("unit_id")
+    assert after.loc["007", "total"] == pytest.approx(old_total - 12.5)
+    assert list(perfnb.load_results(root)["unit_id"]) == list(after.index)   # cached: the same
+    data["total"] = "九十七"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(SummaryError, match="total"):
+        perfnb.load_results(root)
