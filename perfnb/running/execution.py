@@ -30,7 +30,10 @@ DASK_CONNECT_TIMEOUT = 20  # seconds; the whole "unreachable scheduler" path sta
 # Modules the worker processes import once, before the first unit.
 PRELOAD_MODULES = ["perfnb.running.execution", "perfnb.running.runner", "perfnb.reporting.summary",
                    "papermill", "nbconvert", "nbformat", "nbclient", "jupyter_client",
-                   "typst", "pandas", "matplotlib"]
+                   "typst", "pandas", "matplotlib",
+                   # nbformat validates every notebook the worker reads or writes with it:
+                   # imported once in the fork server, not once per worker
+                   "jsonschema"]
 
 
 # --- work done in the worker processes --------------------------------------------------

@@ -23,7 +23,11 @@ __all__ = ["KernelForkServer", "KERNEL_PRELOAD", "start_kernel_fork_server",
 KERNEL_PRELOAD = ("IPython.display", "pandas", "openpyxl", "matplotlib", "matplotlib.figure",
                   "matplotlib.patches", "perfnb.notebook", "perfnb.reading", "perfnb.evaluation.scoring",
                   "perfnb.evaluation.audit", "perfnb.evaluation.result", "perfnb.reporting.narrative", "perfnb.reporting.fonts",
-                  "perfnb.reporting.summary")
+                  "perfnb.reporting.summary",
+                  # the summary notebook's: it checks each result.json against the schema
+                  # (importing jsonschema builds its format checkers' grammars: ~2 s of CPU
+                  # in every summary's kernel otherwise) and shows the red flags
+                  "jsonschema", "perfnb.schemas", "perfnb.evaluation.redflags")
 _fork_server: "KernelForkServer | None" = None
 
 
@@ -203,6 +207,10 @@ def _warm_kernel_caches() -> list[str]:
             for name in templates.list_templates(filter_func=lambda n, s=suffix: n.endswith(s)):
                 templates.get_template(name)
         warmed.append("narrative templates compiled")
+    with contextlib.suppress(Exception):
+        from perfnb.schemas import result_problems
+        result_problems({})  # builds the result schema's validator (perfnb's own file)
+        warmed.append("result schema validator built")
     with contextlib.suppress(Exception):
         import matplotlib
         from matplotlib.figure import Figure

@@ -80,7 +80,8 @@ def test_run_unit_in_a_forked_kernel_records_it(fork_server, tmp_path):
     assert kernel["process"] == "new" and kernel["start"].startswith("forked")
     assert "perfnb.reading" in kernel["preloaded_modules"]
     assert kernel["fork_server_pid"] == fork_server.pid
-    assert set(kernel["prewarmed"]) == {"narrative templates compiled", "chart font loaded"}
+    assert set(kernel["prewarmed"]) == {"narrative templates compiled", "result schema validator built",
+                                       "chart font loaded"}
     errors = [o for c in notebook.cells for o in c.get("outputs", []) if o["output_type"] == "error"]
     assert not errors
     assert (run.out_dir / "report.html").stat().st_size > 0
