@@ -166,6 +166,10 @@ class MemoryWatch:
             if quarter <= 4 and self.units >= 4 and self._done() >= quarter * self.units // 4:
                 self.quarters.append((quarter * self.units // 4, self.peak_main, self.peak_tree,
                                       time.perf_counter() - self.started))
+                done, main, tree, seconds = self.quarters[-1]
+                print(f"  ... {done} units done after {seconds:.0f} s, peak so far: batch "
+                      f"{main / 2**20:.0f} MiB, tree {tree / 2**20:.0f} MiB (load average "
+                      f"{os.getloadavg()[0]:.1f})", flush=True)
                 quarter += 1
             self._stop.wait(self.interval)
 
