@@ -20,11 +20,7 @@ def figure_png(figure) -> bytes:
     """
     from PIL import Image
 
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=FIGURE_DPI)
-    buffer.seek(0)
-    with Image.open(buffer) as rendered:
-        image = rendered.convert("RGBA")
+    image = _rendered(figure)
     if image.getextrema()[3][0] < 255:  # a transparent background: shown on white
         image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image)
     palette = image.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE,
@@ -32,6 +28,27 @@ def figure_png(figure) -> bytes:
     output = io.BytesIO()
     palette.save(output, format="PNG", dpi=(FIGURE_DPI, FIGURE_DPI))
     return output.getvalue()
+
+
+def _rendered(figure):
+    """The figure drawn once by Agg at :data:`FIGURE_DPI`, as an RGBA Pillow image: the
+    pixels ``savefig(format="png")`` would write.  savefig draws a figure that has a layout
+    engine twice (once without output, to solve the layout, then again with the layout
+    fixed); drawing on the canvas solves the layout within its one drawing."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    canvas, dpi = figure.canvas, figure.dpi
+    agg = FigureCanvasAgg(figure)
+    try:
+        figure.dpi = FIGURE_DPI
+        agg.draw()
+        image = Image.frombuffer("RGBA", agg.get_width_height(physical=True),
+                                 bytes(agg.buffer_rgba()), "raw", "RGBA", 0, 1)
+    finally:
+        figure.dpi = dpi
+        figure.set_canvas(canvas)
+    return image
 
 
 def figure_svg(figure) -> str:
@@ -56,7 +73,13 @@ def kept_layout(figure):
     if engine is None:
         yield
         return
-    figure.set_layout_engine("none")
+    # No engine at all, not the "none" placeholder: savefig draws a figure that has any
+    # engine twice (once without output, to solve the layout), a whole wasted drawing
+    # when the layout is already solved (about 15 % of a chart cell's CPU).
+    import matplotlib
+    with matplotlib.rc_context({"figure.autolayout": False,
+                                "figure.constrained_layout.use": False}):
+        figure.set_layout_engine(None)
     try:
         yield
     finally:

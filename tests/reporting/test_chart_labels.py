@@ -137,3 +137,24 @@ def test_a_displayed_chart_keeps_its_layout_engine():
     figure = _chart()
     figure_bundle(figure)
     assert isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine)
+
+
+def test_a_chart_drawn_once_has_the_pixels_and_svg_savefig_gives():
+    # figure_png draws once on an Agg canvas (savefig draws a laid-out figure twice) and the
+    # SVG is drawn without any layout engine: the very pixels and SVG of savefig's way.
+    from PIL import Image
+
+    from perfnb.notebook import FIGURE_DPI, figure_svg
+    from perfnb.reporting.figures import _rendered, kept_layout
+
+    figure, reference = _chart(), _chart()
+    pixels = _rendered(figure)
+    rgba = io.BytesIO()
+    reference.savefig(rgba, format="png", dpi=FIGURE_DPI)
+    with Image.open(rgba) as saved:
+        assert pixels.tobytes() == saved.convert("RGBA").tobytes()
+    assert type(figure.canvas) is type(reference.canvas)        # its own canvas is back
+    with kept_layout(figure):
+        svg = figure_svg(figure)
+    with kept_layout(reference):
+        assert svg == figure_svg(reference)
