@@ -180,6 +180,15 @@ def findings_of_results(results: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
                         columns=["unit_id", "code", "severity"])
 
 
+def year_findings_of_results(results: Iterable[Mapping[str, Any]]) -> pd.DataFrame:
+    """The year checks' findings (FINDING_COLUMNS) that units recorded themselves: a unit run
+    with ``--previous`` compares itself with last year in its own notebook."""
+    year_codes = {check.code for check in all_checks() if check.scope == YEARS}
+    rows = [{**f, "unit_id": str(d["unit_id"])} for d in results
+            for f in d.get("findings") or [] if f.get("code") in year_codes]
+    return pd.DataFrame(rows, columns=list(FINDING_COLUMNS)).astype(object)
+
+
 def _add(out: Findings, check: Check, hit: Hit) -> None:
     out.add(check.code, hit.severity or check.severity, hit.mask, unit_code=hit.unit_code,
             sheet=hit.sheet, row=hit.row, column=hit.column, indicator=hit.indicator,

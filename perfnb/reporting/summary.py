@@ -739,27 +739,32 @@ def _findings_sheet(workbook, results_dir: Path) -> None:
 
 def red_flags(results_dir: str | os.PathLike, department: str | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(units with risk, findings across units and years) of a batch: the tables the batch
-    wrote once all units were done (results.parquet, red_flags.parquet), else computed now from
-    the result.json files (the checks across units only)."""
+    """(units with risk, findings across units and years) of a batch.
+
+    For the whole batch: the tables the batch wrote once all units were done
+    (results.parquet, red_flags.parquet), else computed now from the result.json files (the
+    checks across units only).  For one ``department``: always computed from that
+    department's own result.json files, comparing its units with each other.  A department's
+    summary runs as soon as its own units are done, while other departments' units may still
+    be running, so anything wider would depend on timing; the same summary re-run later gives
+    the same tables.  Copies across departments are in the batch's summary.
+    """
     from perfnb.evaluation.redflags import (FLAGS_FILE, UNITS_FILE, across_findings,
                                             findings_of_results, frames_from_results,
-                                            with_risk)
+                                            with_risk, year_findings_of_results)
 
     results_dir = Path(results_dir)
-    if (results_dir / UNITS_FILE).is_file() and (results_dir / FLAGS_FILE).is_file():
-        units = pd.read_parquet(results_dir / UNITS_FILE)
-        found = pd.read_parquet(results_dir / FLAGS_FILE)
-    else:
-        documents = [data for _, data in _results(results_dir, None)]
-        units, indicators = frames_from_results(documents)
-        found = across_findings(units, indicators)
-        if len(found):
-            units = with_risk(units, findings_of_results(documents), found)
-    if department is not None:
-        keep = set(load_results(results_dir, department)["unit_id"].astype(str))
-        units = units[units["unit_id"].astype(str).isin(keep)].reset_index(drop=True)
-        found = found[found["unit_id"].astype(str).isin(keep)].reset_index(drop=True)
+    if department is None and (results_dir / UNITS_FILE).is_file() \
+            and (results_dir / FLAGS_FILE).is_file():
+        return pd.read_parquet(results_dir / UNITS_FILE), pd.read_parquet(results_dir / FLAGS_FILE)
+    documents = [data for _, data in _results(results_dir, department)]
+    units, indicators = frames_from_results(documents)
+    found = across_findings(units, indicators)
+    if len(found):
+        units = with_risk(units, findings_of_results(documents), found)
+    years = year_findings_of_results(documents)   # already in the units' own risk
+    if len(years):
+        found = pd.concat([found.astype(object), years], ignore_index=True)
     return units, found
 
 

@@ -105,3 +105,28 @@ def test_batch_tables_from_result_json(tmp_path, last_year):
     assert compared.loc["sl-2023-gsyh", "上年总分"] == 96.25 and compared.loc["sl-2023-gsyh", "今年执行率"] == "80.00%"
     units, found = red_flags(tmp_path)
     assert units.set_index("unit_id").loc["sl-2023-gsyh", "risk_score"] >= 40
+
+
+def test_department_red_flags_do_not_depend_on_what_else_has_finished(tmp_path, last_year):
+    """A department's summary runs once its own units are done, while other departments may
+    still be running: its red flags compare its own units only, before and after the batch's
+    tables exist, and keep the year findings its units recorded themselves."""
+    from perfnb.reporting.summary import red_flags
+
+    runs = {"sl-2023-gsyh": ("--previous", str(last_year)), "wj-2023-jcnl": ()}
+    for stem, extra in runs.items():
+        data = json.loads(perfnb("score", YEARS / "2023" / f"{stem}.yaml", *extra, "--json").stdout)
+        folder = tmp_path / data["department"] / stem
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    before_units, before_found = red_flags(tmp_path, "某省水利厅")
+    write_batch_tables(tmp_path, read_previous([last_year]))
+    after_units, after_found = red_flags(tmp_path, "某省水利厅")
+    pd.testing.assert_frame_equal(before_units, after_units)
+    pd.testing.assert_frame_equal(before_found, after_found)
+    assert set(after_units["unit_id"]) == {"sl-2023-gsyh"}
+    assert set(after_found["unit_id"]) <= {"sl-2023-gsyh"}
+    assert "TARGET_BELOW_LAST_ACTUAL" in set(after_found["code"])
+    # the whole batch's view is the batch's tables
+    all_units, _ = red_flags(tmp_path)
+    assert set(all_units["unit_id"]) == {"sl-2023-gsyh", "wj-2023-jcnl"}
