@@ -20,7 +20,7 @@ from perfnb.reading.values import (ParsedValue, clean_label, same_unit, unit_fac
                                    operator_of, parse_value)
 from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEADERS,
                                     INDICATOR_SUB_HEADERS, budget_column, header_key,
-                                    indicator_column, indicator_extra_column,
+                                    indicator_column, indicator_extra_column, listed_indicator_column,
                                     indicator_sub_column, inferred_budget_column, inferred_role)
 from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
@@ -86,10 +86,17 @@ class IndicatorBlock:
 
 
 def header_columns(grid: Grid, row: int, lookup) -> dict[str, int]:
+    """Canonical column -> column of the header at ``row``: the first heading of each role,
+    except that a listed indicator heading ("分值") wins over one whose role was only read
+    from its parts ("项目权重")."""
     columns: dict[str, int] = {}
     for c in range(1, grid.max_column + 1):
         key = lookup(grid.get(row, c)) if isinstance(grid.get(row, c), str) else None
         if key and key not in columns:
+            columns[key] = c
+        elif key and lookup is indicator_column and \
+                listed_indicator_column(grid.get(row, c)) == key and \
+                listed_indicator_column(grid.get(row, columns[key])) != key:
             columns[key] = c
     return columns
 
@@ -194,6 +201,17 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
                 inferred[c] = (normalise_text(text), key)
         elif guessed:
             unknown[c] = normalise_text(text)     # a second column of a role already read
+        elif target[key] in inferred:
+            # a listed heading ("分值") after one read from its parts ("项目权重"): the listed
+            # one holds the role; the other is a column of labels with points ("项目决策 2 分"),
+            # the 一级 labels, when its cells say so, else an unknown column
+            displaced = target[key]
+            target[key] = c
+            displaced_text = inferred.pop(displaced)[0]
+            if "level1" not in columns and _labels_with_points(grid, last, displaced):
+                columns["level1"] = displaced
+            else:
+                unknown[displaced] = displaced_text
     header = IndicatorHeader(row, last, columns, extras, unknown)
     _confirm_inferred(grid, header, inferred)
     return header
@@ -201,6 +219,20 @@ def read_indicator_header(grid: Grid, row: int) -> IndicatorHeader:
 
 # How many rows below a header are looked at to confirm a column's inferred role.
 ROLE_CONTENT_ROWS = 40
+
+
+def _labels_with_points(grid: Grid, header_row: int, column: int) -> bool:
+    """Is the first filled cell below the header in ``column`` a label carrying its points
+    ("项目决策 2 分"), as an 一级 label column is?"""
+    for r in range(header_row + 1, min(grid.max_row, header_row + ROLE_CONTENT_ROWS) + 1):
+        if grid.is_blank(r, column):
+            continue
+        value = grid.get(r, column)
+        if not isinstance(value, str):
+            return False
+        label, weight = split_weight(normalise_text(value))
+        return weight is not None and bool(label)
+    return False
 
 
 def _confirm_inferred(grid: Grid, header: IndicatorHeader,
@@ -262,23 +294,85 @@ def indicator_header(grid: Grid, rows: range | None = None) -> IndicatorHeader |
     header of names, targets and actuals without weights (an unweighted form)."""
     unweighted = None
     for r in rows or range(1, grid.max_row + 1):
-        columns = header_columns(grid, r, indicator_column)
-        if {"name", "target"} <= columns.keys() and len(columns) >= 3 or \
-                {"name", "weight"} <= columns.keys() and len(columns) >= 4:
-            header = read_indicator_header(grid, r)
-            if WEIGHTED_HEADER <= header.columns.keys() and len(header.columns) >= 4:
-                return header
-            if {"name", "weight", "score"} <= header.columns.keys() and len(header.columns) >= 4 \
-                    and "actual" not in header.columns:
-                return header      # a rubric: weights and the unit's scores, no target or actual
-            if "weight" not in header.columns and {"name", "target"} <= header.columns.keys() \
-                    and ({"actual", "score"} & header.columns.keys()) and \
-                    weights_from_labels(grid, header.row, header.columns, []):
-                return header      # the weights stand in the 一级/二级 labels
-            if unweighted is None and "weight" not in header.columns and \
-                    UNWEIGHTED_HEADER <= header.columns.keys():
-                unweighted = header
+        header, weighted = _header_at(grid, r)
+        if weighted:
+            return header
+        if unweighted is None and header is not None:
+            unweighted = header
     return unweighted
+
+
+def _header_at(grid: Grid, r: int) -> tuple[IndicatorHeader | None, bool]:
+    """The indicator header at row ``r`` (None if the row is none) and whether it is weighted:
+    a 分值/权重 column, a rubric, or weights in the 一级/二级 labels."""
+    columns = header_columns(grid, r, indicator_column)
+    if not ({"name", "target"} <= columns.keys() and len(columns) >= 3 or
+            {"name", "weight"} <= columns.keys() and len(columns) >= 4 or
+            RUBRIC_HEADER <= columns.keys()):
+        return None, False
+    header = read_indicator_header(grid, r)
+    if WEIGHTED_HEADER <= header.columns.keys() and len(header.columns) >= 4:
+        return header, True
+    if is_rubric(header):
+        return header, True
+    if "weight" not in header.columns and {"name", "target"} <= header.columns.keys() \
+            and ({"actual", "score"} & header.columns.keys()) and \
+            weights_from_labels(grid, header.row, header.columns, []):
+        return header, True        # the weights stand in the 一级/二级 labels
+    if "weight" not in header.columns and UNWEIGHTED_HEADER <= header.columns.keys():
+        return header, False
+    return None, False
+
+
+def rows_before(grid: Grid, header: IndicatorHeader) -> int:
+    """The last row of the block above ``header``: the row before it, less the blank rows and
+    the block's own title rows ("项目年度目标 1：…" across the table) printed just above it."""
+    r = header.first_row - 1
+    while r > 1 and (grid.row_blank(r) or _title_row(grid, r)):
+        r -= 1
+    return r
+
+
+def _title_row(grid: Grid, row: int) -> bool:
+    """Is the row one text across the table (a merged title cell, or its repeated copies)?"""
+    texts = {grid.text(row, c) for c in range(1, grid.max_column + 1) if not grid.is_blank(row, c)}
+    return len(texts) == 1 and sum(not grid.is_blank(row, c)
+                                   for c in range(1, grid.max_column + 1)) > 1
+
+
+# A rubric: names, 分值 and the unit's 得分 with no target or actual (项目决策/过程 parts,
+# 部门整体 forms); with the 一级/二级 labels or its 评分标准/指标解释 beside them.
+RUBRIC_HEADER = frozenset({"name", "weight", "score"})
+
+
+def is_rubric(header: IndicatorHeader) -> bool:
+    """Is the header a rubric's (分值 and 得分 per item, no target or actual)?"""
+    keys = header.columns.keys()
+    return RUBRIC_HEADER <= keys and not {"target", "actual"} & keys and \
+        (len(keys) >= 4 or "scoring_method" in header.extras)
+
+
+def indicator_headers(grid: Grid) -> list[IndicatorHeader]:
+    """The indicator header of the grid and every further block header below it, in row order.
+
+    A sheet may hold several header-led blocks (a 共性 rubric above the indicator table, each
+    with its own headings): a further block is a weighted header (see :func:`_header_at`)
+    whose column roles differ from the block above — a header repeated at a page break has
+    the same roles and continues its block.  Whether the blocks belong to one form is the
+    caller's to judge (nothing such as a second project title between them)."""
+    first = indicator_header(grid)
+    if first is None:
+        return []
+    headers = [first]
+    r = first.row + 1
+    while r <= grid.max_row:
+        header, weighted = _header_at(grid, r)
+        if weighted and header.columns != headers[-1].columns:
+            headers.append(header)
+            r = header.row + 1
+        else:
+            r += 1
+    return headers
 
 
 def is_unweighted(columns: dict[str, int]) -> bool:
@@ -321,8 +415,8 @@ def _starts_with_label(grid: Grid, row: int, labels) -> bool:
 
 
 def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
-                         errors: list[InputError], extras: dict[str, int] | None = None
-                         ) -> IndicatorBlock:
+                         errors: list[InputError], extras: dict[str, int] | None = None,
+                         last_row: int | None = None) -> IndicatorBlock:
     """Read the indicator rows, subtotal rows and the total row below ``header_row``.
 
     Rows that are no indicators are skipped and noted in ``block.observations`` (code
@@ -332,6 +426,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     ("产出指标（50分）") becomes that dimension's reported weight (checked by the roll-up);
     an 一级 cell that names no dimension ("（50分）" alone) takes it from the 二级 label.
     A 预算执行率 row inside the table is the budget's weight and score (``block.budget_row``).
+    ``last_row``: the block ends there (a further block's header follows).
     """
     extras = dict(extras or {})
     columns = dict(columns)
@@ -352,7 +447,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
     label_weights = {} if "weight" in columns else \
         weights_from_labels(grid, header_row, columns, block.observations)
     r = header_row
-    for r in range(header_row + 1, grid.max_row + 1):
+    for r in range(header_row + 1, (last_row or grid.max_row) + 1):
         if grid.row_blank(r):
             continue
         name_column = columns["name"]

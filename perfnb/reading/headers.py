@@ -14,7 +14,8 @@ from perfnb.vocabulary import FUNDS_HEADER_ROLE_RULES, HEADER_ROLE_RULES
 INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
     "level1": ("一级指标", "一级"),
     "level2": ("二级指标", "二级"),
-    "name": ("三级指标", "三级", "指标名称", "绩效指标名称", "三级指标名称", "指标内容"),
+    "name": ("三级指标", "三级", "指标名称", "绩效指标名称", "三级指标名称", "指标内容",
+             "评价内容"),     # a rubric's item (项目决策 | 决策依据 | 分值 | 自评分)
     "declared_kind": ("指标性质", "指标类型", "指标属性", "指标性质（定量/定性）"),
     "declared_direction": ("指标方向", "方向", "指标方向性"),
     "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年度计划值",
@@ -36,7 +37,7 @@ INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
 # as targets, actuals, weights or scores.
 INDICATOR_EXTRA_HEADERS: dict[str, tuple[str, ...]] = {
     "scoring_method": ("得分计算方法", "评分标准", "计分方法", "评分方法", "计分标准", "评分办法",
-                       "指标解释", "指标说明", "备注"),
+                       "指标解释", "指标说明", "备注", "评价标准", "评价标准及依据", "评分标准及依据"),
     "weight_share": ("权重占比", "权重比例", "分值占比"),
     "converted_score": ("单项指标折算得分", "折算得分"),
     "review_score": ("复核得分", "复核", "评价得分", "财政复核得分", "复评得分"),

@@ -15,10 +15,12 @@ from perfnb.errors import InputError
 from perfnb.reading.values import clean_label, normalise_text
 from perfnb.reading.assemble import LoadedUnit
 from perfnb.model import UNWEIGHTED
-from perfnb.reading.blocks import (END_LABELS, find_funds_header, find_indicator_header,
+from perfnb.reading.blocks import (END_LABELS, IndicatorBlock, IndicatorHeader, find_funds_header,
+                                   find_indicator_header, indicator_headers, rows_before,
                                    indicator_header, is_unweighted, read_funds_block,
                                    read_funds_pairs,
                                    read_indicator_block)
+from perfnb.reading.headers import INDICATOR_HEADERS
 from perfnb.reading.roles import ROLE_NAMES
 from perfnb.reading.sheets import Grid, label_matches
 from perfnb.vocabulary import GRADE_WORD_PATTERN, YEAR_RE
@@ -113,20 +115,20 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                 break
 
     if full is not None:
-        for column, text in full.unknown.items():
-            loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=full.first_row,
-                           column=text, header=text,
-                           note=f"第 {get_column_letter(column)} 列的内容未读取")
-        for column, (text, role, evidence) in full.rejected.items():
-            loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=full.first_row,
-                           column=text, header=text,
-                           note=f"表头像是“{ROLE_NAMES[role]}”列，但内容不符（{evidence}），"
-                                f"第 {get_column_letter(column)} 列的内容未读取")
-        for column, (text, role, evidence) in full.inferred.items():
-            loaded.observe("HEADER_INFERRED", sheet=grid.sheet, row=full.first_row,
-                           column=text, header=text, role=ROLE_NAMES[role], evidence=evidence,
-                           column_letter=get_column_letter(column))
-    block = read_indicator_block(grid, header_row, columns, errors, extras)
+        _observe_header(loaded, grid, full)
+    further = _further_blocks(grid, header_row)
+    block = read_indicator_block(grid, header_row, columns, errors, extras,
+                                 last_row=rows_before(grid, further[0]) if further else None)
+    for i, extra in enumerate(further):
+        # a further header-led block of the same form (a 共性 rubric above or below the
+        # indicator table): read with its own column roles and joined to the first
+        _observe_header(loaded, grid, extra)
+        loaded.observe("SECOND_HEADER", sheet=grid.sheet, row=extra.first_row,
+                       first_row=header_row, columns="、".join(
+                           INDICATOR_HEADERS[key][0] for key in extra.columns))
+        stop = rows_before(grid, further[i + 1]) if i + 1 < len(further) else None
+        _join_blocks(block, read_indicator_block(grid, extra.row, extra.columns, errors,
+                                                 extra.extras, last_row=stop))
     if is_unweighted(columns) and not any(o["code"] == "WEIGHT_FROM_LABEL" for o in block.observations):
         unit["weighting"] = UNWEIGHTED      # (weights in the labels make a weighted form)
     loaded.observations.extend(block.observations)
@@ -164,6 +166,54 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                 unit["reported_total"] = number
                 unit["reported_total_sheet"], unit["reported_total_row"] = grid.sheet, row
     return loaded
+
+
+def _observe_header(loaded: LoadedUnit, grid: Grid, header: IndicatorHeader) -> None:
+    """UNKNOWN_COLUMN and HEADER_INFERRED observations of an indicator header."""
+    for column, text in header.unknown.items():
+        loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=header.first_row,
+                       column=text, header=text,
+                       note=f"第 {get_column_letter(column)} 列的内容未读取")
+    for column, (text, role, evidence) in header.rejected.items():
+        loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=header.first_row,
+                       column=text, header=text,
+                       note=f"表头像是“{ROLE_NAMES[role]}”列，但内容不符（{evidence}），"
+                            f"第 {get_column_letter(column)} 列的内容未读取")
+    for column, (text, role, evidence) in header.inferred.items():
+        loaded.observe("HEADER_INFERRED", sheet=grid.sheet, row=header.first_row,
+                       column=text, header=text, role=ROLE_NAMES[role], evidence=evidence,
+                       column_letter=get_column_letter(column))
+
+
+def _further_blocks(grid: Grid, header_row: int) -> list[IndicatorHeader]:
+    """The further header-led indicator blocks below the header at ``header_row`` that belong
+    to the same form: up to the first one with a project title or a funds block printed
+    between it and the block above (that is another form's)."""
+    found = []
+    start = header_row
+    for header in indicator_headers(grid):
+        if header.first_row <= header_row:
+            continue
+        between = range(start + 1, header.first_row)
+        if find_funds_header(grid, between) is not None or \
+                _labelled_value(grid, UNIT_LABELS["project"], between)[0] is not None:
+            break
+        found.append(header)
+        start = header.row
+    return found
+
+
+def _join_blocks(block: IndicatorBlock, more: IndicatorBlock) -> None:
+    """Add a further block's rows to the first block's (one form's indicator table)."""
+    for indicator in more.indicators:
+        indicator["seq"] = len(block.indicators)
+        block.indicators.append(indicator)
+    block.reported.extend(more.reported)
+    block.observations.extend(more.observations)
+    block.unread.extend(more.unread)
+    block.budget_row = block.budget_row or more.budget_row
+    block.total_grade = more.total_grade or block.total_grade
+    block.end_row = more.end_row
 
 
 def read_header_block(grid: Grid, loaded: LoadedUnit, rows: range | None = None) -> None:

@@ -233,7 +233,22 @@ FUNDS_FROM_TEXT = observation_check(
     message="{figure} {amount} 万元取自报告第 {paragraph} 段“{sentence}”：{reason}。请对照原文核实，"
             "或在报告中附上资金表。")
 
+SECOND_HEADER = observation_check(
+    code="SECOND_HEADER", severity=INFO,
+    title="表中另有一段带表头的指标", summary="同一张表中有几段各带表头的指标（如共性评分表与绩效指标表），已分别读取并合为一张",
+    what="同一张表（工作表或文档）中，在第一段指标之外还有一段带自己表头的指标，例如项目决策、"
+         "项目管理等共性指标的评分表（分值、自评分、评价标准）印在绩效指标表上方或下方，两段之间"
+         "没有另一个项目名称或资金表。读取时按各段自己的表头（各列的栏目）分别读取，再合为同一张表的指标："
+         "评分表中只有分值和自评分、没有指标值和完成值的指标，按缺少数据计分（见 MISSING_VALUE）。",
+    why="只按第一个表头读取会把另一段的指标漏掉或按错列读取；分开读取后请核对两段是否确属同一张表。",
+    example="第 11 行“项目权重 | 评价内容 | 分值 | 自评分”与第 18 行“一级指标 | 二级指标 | 指标名称 | 年初指标值 …”"
+            "各为一段表头，两段指标合为一张表。",
+    basis=f"{FORM_10}的指标栏结构（一级、二级、三级指标及分值）。",
+    fields=("first_row", "columns"),
+    message="此处另有一段带表头的指标（栏目：{columns}），已按其表头读取，并与第 {first_row} 行表头下的指标"
+            "合为同一张表。请核对这两段是否确属同一张表。")
+
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
           RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
           ROW_NOT_READ, VALUE_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS,
-          WEIGHT_FROM_LABEL, GROUP_SHARED, FUNDS_FROM_TEXT)
+          WEIGHT_FROM_LABEL, GROUP_SHARED, FUNDS_FROM_TEXT, SECOND_HEADER)
