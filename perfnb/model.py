@@ -50,6 +50,9 @@ BUDGET_DIMENSION = "预算执行率"
 # total or grade.
 WEIGHTED = "weighted"
 UNWEIGHTED = "unweighted"
+# units.budget_item: the form's printed parts already make its whole total, so the budget has
+# no item of its own (no default 预算执行率 weight added on top); None: the rules decide.
+NO_BUDGET_ITEM = "none"
 WEIGHTING_LABELS = {WEIGHTED: "按分值计分", UNWEIGHTED: "未加权"}
 NO_TOTAL = "不计算"      # what stands in the 总分 cell of an unweighted unit
 
@@ -121,6 +124,8 @@ UNIT_COLUMNS = {
     "layout": Column(TEXT, "official | sichuan | workbook | csv | docx | html | text"),
     "weighting": Column(TEXT, "WEIGHTED, or UNWEIGHTED for a form that prints no 分值/权重 (scoring: "
                               "no total, no grade); a missing column or None means WEIGHTED"),
+    "budget_item": Column(TEXT, "NO_BUDGET_ITEM when the form's printed parts already make its "
+                                "total (no default budget weight added), else None", nullable=True),
 }
 
 BUDGET_COLUMNS = {

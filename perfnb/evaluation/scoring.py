@@ -45,7 +45,7 @@ import pandas as pd
 from perfnb.errors import InputError
 from perfnb.model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE, LEVEL1_ORDER,
                     OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
-                    UNWEIGHTED, WEIGHTED, UnitTables)
+                    NO_BUDGET_ITEM, UNWEIGHTED, WEIGHTED, UnitTables)
 from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
 from perfnb.vocabulary import BUDGET_RATE_INDICATOR_NAMES, PARTIAL_WORDS, UNMET_WORDS
 
@@ -375,6 +375,14 @@ def unweighted_units(units: pd.DataFrame) -> np.ndarray:
     return factorized(units, "weighting").map(lambda v: _text(v) == UNWEIGHTED, bool)
 
 
+def no_budget_item(units: pd.DataFrame) -> np.ndarray:
+    """Per unit: do the form's printed parts already make its total (``units.budget_item`` =
+    NO_BUDGET_ITEM), so that no default budget weight is added?"""
+    if "budget_item" not in units.columns or not len(units):
+        return np.zeros(len(units), dtype=bool)
+    return factorized(units, "budget_item").map(lambda v: _text(v) == NO_BUDGET_ITEM, bool)
+
+
 def weighting_labels(unweighted: np.ndarray):
     """The ``weighting`` column of per-unit flags."""
     return labels((WEIGHTED, UNWEIGHTED), np.asarray(unweighted, dtype=np.int64))
@@ -566,7 +574,8 @@ def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet,
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(base > 0, executed / base, np.nan)
     weight = table["weight"].to_numpy(float)
-    default_weight = np.where(unweighted_units(units), np.nan, rules.budget_weight)
+    default_weight = np.where(unweighted_units(units) | no_budget_item(units), np.nan,
+                              rules.budget_weight)
     if scored_as_indicator is not None:
         default_weight = np.where(np.asarray(scored_as_indicator, bool) & ~np.isnan(default_weight),
                                   0.0, default_weight)
@@ -672,7 +681,8 @@ def aggregate(tables: UnitTables, indicators: pd.DataFrame, budgets: pd.DataFram
     # an unweighted unit: no indicator weight or score, so no total and no grade
     indicator_weight = np.where(unweighted, np.nan, indicator_weight)
     indicator_score = np.where(unweighted, np.nan, indicator_score)
-    total = round_half_up(budgets["score"].to_numpy(float) + indicator_score)
+    # (a budget without an item of its own adds no weight and no score)
+    total = round_half_up(np.nan_to_num(budgets["score"].to_numpy(float), nan=0.0) + indicator_score)
     total = np.where(unweighted, np.nan, total)
     # the unit's own printed scores added up (NaN where it printed none)
     reported = numbers(indicators, "reported_score")
@@ -684,7 +694,8 @@ def aggregate(tables: UnitTables, indicators: pd.DataFrame, budgets: pd.DataFram
                             np.nan_to_num(reported_sum, nan=0.0) + budget_reported)
     totals = pd.DataFrame({
         "unit_id": np.asarray(unit_ids, dtype=object),
-        "weight": round_half_up(budgets["effective_weight"].to_numpy(float) + indicator_weight),
+        "weight": round_half_up(np.nan_to_num(budgets["effective_weight"].to_numpy(float), nan=0.0)
+                                + indicator_weight),
         "total": total,
         "grade": grades_of(total, rules),
         "indicator_weight": round_half_up(indicator_weight),

@@ -333,6 +333,29 @@ def rows_before(grid: Grid, header: IndicatorHeader) -> int:
     return r
 
 
+def printed_points(grid: Grid, header: IndicatorHeader, block: IndicatorBlock) -> float | None:
+    """The points the form gives a block: a title with points among its header cells
+    ("项目绩效 85 分" beside the headings), else its 一级 labels' points ("项目管理 13 分"),
+    else its rows' 分值 added up; None when it prints none of these."""
+    headings = set(header.columns.values()) | set(header.extras.values())
+    for r in range(header.first_row, header.row + 1):
+        for c in range(1, grid.max_column + 1):
+            text = grid.text(r, c)
+            if c in headings or not text:
+                continue
+            label, weight = split_weight(text)
+            if weight is not None and label:
+                return weight
+    level1 = [entry["weight"] for entry in block.reported
+              if entry["level"] == "level1" and entry["weight"] == entry["weight"]]
+    if level1:
+        return sum(level1)
+    weights = [indicator.get("weight") for indicator in block.indicators]
+    if weights and all(isinstance(w, (int, float)) and w == w for w in weights):
+        return sum(weights)
+    return None
+
+
 def _title_row(grid: Grid, row: int) -> bool:
     """Is the row one text across the table (a merged title cell, or its repeated copies)?"""
     texts = {grid.text(row, c) for c in range(1, grid.max_column + 1) if not grid.is_blank(row, c)}

@@ -14,9 +14,10 @@ from openpyxl.utils import get_column_letter
 from perfnb.errors import InputError
 from perfnb.reading.values import clean_label, normalise_text
 from perfnb.reading.assemble import LoadedUnit
-from perfnb.model import UNWEIGHTED
+from perfnb.model import NO_BUDGET_ITEM, UNWEIGHTED
 from perfnb.reading.blocks import (END_LABELS, IndicatorBlock, IndicatorHeader, find_funds_header,
                                    find_indicator_header, indicator_headers, rows_before,
+                                   printed_points, MAX_WEIGHT, WEIGHT_TOLERANCE,
                                    indicator_header, is_unweighted, read_funds_block,
                                    read_funds_pairs,
                                    read_indicator_block)
@@ -119,6 +120,8 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     further = _further_blocks(grid, header_row)
     block = read_indicator_block(grid, header_row, columns, errors, extras,
                                  last_row=rows_before(grid, further[0]) if further else None)
+    points = [printed_points(grid, full or IndicatorHeader(header_row, header_row, columns),
+                             block)]
     for i, extra in enumerate(further):
         # a further header-led block of the same form (a 共性 rubric above or below the
         # indicator table): read with its own column roles and joined to the first
@@ -127,8 +130,12 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                        first_row=header_row, columns="、".join(
                            INDICATOR_HEADERS[key][0] for key in extra.columns))
         stop = rows_before(grid, further[i + 1]) if i + 1 < len(further) else None
-        _join_blocks(block, read_indicator_block(grid, extra.row, extra.columns, errors,
-                                                 extra.extras, last_row=stop))
+        more = read_indicator_block(grid, extra.row, extra.columns, errors, extra.extras,
+                                    last_row=stop)
+        points.append(printed_points(grid, extra, more))
+        _join_blocks(block, more)
+    if further:
+        _budget_item(loaded, grid, header_row, points, block.budget_row)
     if is_unweighted(columns) and not any(o["code"] == "WEIGHT_FROM_LABEL" for o in block.observations):
         unit["weighting"] = UNWEIGHTED      # (weights in the labels make a weighted form)
     loaded.observations.extend(block.observations)
@@ -201,6 +208,23 @@ def _further_blocks(grid: Grid, header_row: int) -> list[IndicatorHeader]:
         found.append(header)
         start = header.row
     return found
+
+
+def _budget_item(loaded: LoadedUnit, grid: Grid, header_row: int, points: list[float | None],
+                 budget_row: dict | None) -> None:
+    """When the blocks' printed points (and a 预算执行率 row's) already make the form's whole
+    total, the budget has no item of its own: no default budget weight is added on top."""
+    budget_weight = budget_row["weight"] if budget_row is not None else None
+    printed = loaded.budget["weight"] if loaded.budget is not None else None
+    if any(p is None for p in points) or printed is not None and printed == printed:
+        return
+    parts = [p for p in points] + ([budget_weight] if budget_weight == budget_weight and
+                                   budget_weight is not None else [])
+    if abs(sum(parts) - MAX_WEIGHT) > WEIGHT_TOLERANCE:
+        return
+    loaded.unit["budget_item"] = NO_BUDGET_ITEM
+    loaded.observe("NO_BUDGET_ITEM", sheet=grid.sheet, row=header_row,
+                   parts=" + ".join(f"{p:g}" for p in parts), total=f"{MAX_WEIGHT:g}")
 
 
 def _join_blocks(block: IndicatorBlock, more: IndicatorBlock) -> None:

@@ -248,7 +248,21 @@ SECOND_HEADER = observation_check(
     message="此处另有一段带表头的指标（栏目：{columns}），已按其表头读取，并与第 {first_row} 行表头下的指标"
             "合为同一张表。请核对这两段是否确属同一张表。")
 
+NO_BUDGET_ITEM = observation_check(
+    code="NO_BUDGET_ITEM", severity=INFO,
+    title="表中没有预算执行一项", summary="表中各段印出的分值已合计满分，预算执行率只计算、不另加分值",
+    what="表中各段（如共性评分表与绩效指标表）印出的分值（连同表内预算执行率一行的分值）已合计满分 100 分，"
+         "资金栏也没有印出预算执行的分值：这张表不给预算执行单独计分。评价时照算执行率，"
+         "但不按规则另加预算执行率的默认分值（否则满分会超过 100 分，总分也会多出这一项）。",
+    why="另加默认分值会凭空多出一项表上没有的指标；请核对表中是否确实没有预算执行的分值。",
+    example="项目决策 2 分 + 项目管理 13 分 + 项目绩效 85 分 = 100 分：预算执行率 100% 只列示，不另计 10 分。",
+    basis=f"{FORM_10}的分值结构；自评表各项分值合计为 100 分。",
+    fields=("parts", "total"),
+    message="表中各部分分值 {parts} 已合计 {total} 分，预算执行率只计算、不另加预算执行分值。"
+            "若预算执行应单独计分，请在表中印出其分值。")
+
 CHECKS = (SKIPPED_ROW, UNKNOWN_COLUMN, ACTUAL_AS_TARGET, UNKNOWN_KIND, APPROXIMATE_VALUE,
           RANGE_TARGET, UNIT_CONVERTED, UNIT_MISMATCH, LEVEL1_INFERRED, HEADER_INFERRED,
           ROW_NOT_READ, VALUE_NOT_READ, TOTAL_PARTIAL, OCR_DIGITS,
-          WEIGHT_FROM_LABEL, GROUP_SHARED, FUNDS_FROM_TEXT, SECOND_HEADER)
+          WEIGHT_FROM_LABEL, GROUP_SHARED, FUNDS_FROM_TEXT, SECOND_HEADER,
+          NO_BUDGET_ITEM)
