@@ -249,8 +249,9 @@ def _confirm_inferred(grid: Grid, header: IndicatorHeader,
                 _is_label_row(grid, r, TOTAL_LABELS + SUBTOTAL_LABELS, name or 1, TOTAL_LABEL_RE):
             total_row = total_row or r
             continue
-        if _starts_with_label(grid, r, END_LABELS):
-            break
+        if _starts_with_label(grid, r, END_LABELS) or _title_row(grid, r) or \
+                _next_header(grid, r):
+            break            # the block ends: a further block's title or header follows
         if name and not grid.is_blank(r, name):
             rows.append(r)
     weight_column = header.columns.get("weight")
@@ -354,6 +355,12 @@ def printed_points(grid: Grid, header: IndicatorHeader, block: IndicatorBlock) -
     if weights and all(isinstance(w, (int, float)) and w == w for w in weights):
         return sum(weights)
     return None
+
+
+def _next_header(grid: Grid, row: int) -> bool:
+    """Does ``row`` look like a further indicator header (names and at least two more roles)?"""
+    columns = header_columns(grid, row, indicator_column)
+    return "name" in columns and len(columns) >= 3
 
 
 def _title_row(grid: Grid, row: int) -> bool:
