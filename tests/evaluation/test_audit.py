@@ -220,7 +220,10 @@ CASES = {
                             ("FUNDS_FROM_TEXT", {"figure": "全年预算数", "amount": "239", "paragraph": 2,
                                                  "sentence": "我校2022年按生均1000元安排,共计239万元",
                                                  "reason": "报告没有区分年初预算与调整后（全年）预算，"
-                                                           "按全年预算数读取"}))},
+                                                           "按全年预算数读取"}),
+                            ("SECOND_HEADER", {"first_row": 11,
+                                               "columns": "一级指标、二级指标、三级指标、年度指标值"}),
+                            ("NO_BUDGET_ITEM", {"parts": "15 + 85", "total": "100"}))},
     # the review record: 90 x (1 - 60 %) = 36 by NOT_VERIFIABLE (一般), not the 50 written
     "REVIEW_CLAUSE_MISMATCH": (
         reviewed(indicator("采购批次", 4, 4, 90, reported_score=90), score=50,
