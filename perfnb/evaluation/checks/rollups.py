@@ -56,7 +56,8 @@ def _total_mismatch(ctx, params):
         total_off = ~np.isnan(t.reported_total) & (np.abs(t.reported_total - t.total) > tol) & \
             ~t.partial
     yield Hit(total_off, "unit", {"reported_total": t.reported_total, "total": t.total,
-                                  "budget_score": t.budget_score, "indicator_score": t.indicator_score},
+                                  "budget_score": np.nan_to_num(t.budget_score, nan=0.0),  # no item: 0
+                                  "indicator_score": t.indicator_score},
               unit_code=t.codes, sheet=t.column("reported_total_sheet"),
               row=t.series("reported_total_row"), column="总分", indicator="总分")
     # an unweighted form: no total to compute, but its printed scores must make its printed total
@@ -119,7 +120,8 @@ def _weight_rollup(ctx, params):
     # indicators + budget must make the rule set's total
     has_indicators = t.indicator_count > 0
     yield Hit(has_indicators & (np.abs(t.weight - ctx.rules.total_weight) > tol) & ~t.partial, "unit",
-              {"indicator_weight": t.indicator_weight, "budget_weight": t.budget_weight,
+              {"indicator_weight": t.indicator_weight,
+               "budget_weight": np.nan_to_num(t.budget_weight, nan=0.0),   # no budget item: 0
                "weight": t.weight, "total_weight": _fmt_number(ctx.rules.total_weight),
                "rules_title": ctx.rules.title},
               unit_code=t.codes, sheet=None, row=None, column="分值", indicator="分值合计")
