@@ -347,3 +347,20 @@ def test_budget_with_a_printed_funds_weight_is_scored_as_printed():
     scored = score_tables(_budget_as_indicator(60.0, 10.0, rate_text="75%"))
     assert scored["budgets"]["effective_weight"].iloc[0] == 10
     assert scored["totals"]["weight"].iloc[0] == 100
+
+
+# -- a form whose printed parts already make the total (units.budget_item = none) -------------
+
+def test_a_budget_without_an_item_of_its_own_adds_no_default_weight():
+    """90 points of indicators fully met and a 95% budget printing no 分值: with the rules'
+    default item (10) the total is 90 + 9.5; with ``budget_item`` none the rate is kept, the
+    weight and score are none, and the total and weight are the indicators' alone."""
+    spec = indicator("采购批次", 4, 4, 90)
+    budget = {"initial": 100.0, "executed": 95.0, "weight": NAN}
+    with_item = score_tables(make_unit("a", [spec], budget=budget), "central")
+    assert with_item["totals"]["total"][0] == 99.5 and with_item["totals"]["weight"][0] == 100
+    scored = score_tables(make_unit("b", [spec], budget=budget, budget_item="none"), "central")
+    row = scored["budgets"].iloc[0]
+    assert math.isclose(row["rate"], 0.95)
+    assert math.isnan(row["effective_weight"]) and math.isnan(row["score"])
+    assert scored["totals"]["total"][0] == 90 and scored["totals"]["weight"][0] == 90
