@@ -75,6 +75,17 @@ PROGRESS_CLAIM_RE = re.compile(r"^(?:已经|已|均已|全部|已全部)?(?:实�
 # An amount in 万元, also written with a bare 万 right after the figure ("150万", "125.25万").
 WAN_YUAN_RE = re.compile(r"万元|\d\s*万$")
 
+# A cost indicator's name says how much of the project's money it concerns (COST_BUDGET_MISMATCH
+# compares only a ceiling on the whole project's cost with the budget).  A unit cost
+# (单站/每公里/人均 …) and a named part of the spending (维修/印刷/培训费 …, e.g. "维修（维护）
+# 所需成本 ≤35万元" of a 64.8万元 project) are never the whole; a name with a total word
+# (项目总成本/总投入/资金总额/预算 …) is.  A part word wins over a total word ("培训费总额").
+COST_PER_UNIT_WORDS = ("单", "每", "平均", "人均", "均价", "单价")
+COST_WHOLE_WORDS = ("总", "经费", "资金", "预算", "投入")
+COST_PART_WORDS = ("维修", "修缮", "印刷", "培训", "差旅", "会议", "办公", "水电", "绿化",
+                   "物业", "租赁", "邮电", "通讯", "交通", "宣传", "劳务", "咨询", "招待",
+                   "燃料", "取暖", "耗材", "材料")
+
 # --- dimensions -----------------------------------------------------------------------------
 
 # 二级 headings -> their 一级 dimension, for a table whose 一级 cell names none.

@@ -318,6 +318,22 @@ def test_unit_costs_are_not_compared_with_the_budget():
     assert "COST_BUDGET_MISMATCH" not in codes(tables)
 
 
+def test_cost_of_a_named_part_of_the_money_is_not_compared_with_the_budget():
+    # pub21: '维修（维护）所需成本 ≤35万元' of 64.8 spent: a part, not the whole (even above half)
+    spent = {"initial": 100.0, "executed": 100.0, "weight": 10.0}
+    part = unit(indicator("维修（维护）所需成本", 60, 30, 90, "<=", level2="成本指标",
+                          measure_unit="万元", declared_direction="反向"), budget=spent)
+    assert "COST_BUDGET_MISMATCH" not in codes(part)
+    # the same ceiling named as the whole project's cost is compared
+    whole = unit(indicator("项目总成本", 35, 30, 90, "<=", level2="成本指标",
+                           measure_unit="万元", declared_direction="反向"), budget=spent)
+    assert "COST_BUDGET_MISMATCH" in codes(whole)
+    # a part word the project itself is named after is the whole project's cost
+    training = unit(indicator("培训费", 60, 30, 90, "<=", level2="成本指标", measure_unit="万元",
+                              declared_direction="反向"), budget=spent, project="教师培训项目")
+    assert "COST_BUDGET_MISMATCH" in codes(training)
+
+
 def test_over_achievement_percentage_text():
     message = findings(unit(indicator("监测次数", 84, 126, 90))).iloc[0]["message"]
     assert "150%" in message and "130%" in message

@@ -16,7 +16,7 @@ from perfnb.evaluation.checks.registry import (ERROR, INFO, WARNING, Check, Choi
 from perfnb.evaluation.checks.render import Texts, _plain
 from perfnb.evaluation.scoring import factorized, map_where
 from perfnb.model import OPERATOR_SYMBOLS
-from perfnb.vocabulary import WAN_YUAN_RE
+from perfnb.vocabulary import COST_PART_WORDS, COST_PER_UNIT_WORDS, COST_WHOLE_WORDS, WAN_YUAN_RE
 
 FIGURES = "（{target_header} {target_text:or_blank}，{actual_header} {actual_text:or_blank}，" \
           "{weight_header} {weight:num} 分）"
@@ -286,8 +286,6 @@ DIRECTION_CONFLICT = Check(
 
 # -- COST_BUDGET_MISMATCH ----------------------------------------------------------------
 
-PER_UNIT_WORDS = ("单", "每", "平均", "人均", "均价", "单价")
-TOTAL_WORDS = ("总", "经费", "资金", "预算")
 
 
 def _cost_budget_mismatch(ctx, params):
@@ -299,12 +297,18 @@ def _cost_budget_mismatch(ctx, params):
     in_wan = (map_where(f.source, "measure_unit", cost, _in_wan, False, bool)
               | map_where(f.source, "target_text", cost, _in_wan, False, bool))
     # Only a ceiling for the whole project is compared with the budget: not a unit cost
-    # (单站/每公里/平均/人均 …), and either named as a total (总额, 经费, 资金, 预算) or at least
-    # a share of the budget.
+    # (单站/每公里/平均/人均 …), not a named part of the spending (维修/印刷/培训费 …), and
+    # either named as a total (总额, 经费, 资金, 预算) or at least a share of the budget.
     per_unit_cost = map_where(f.source, "name", cost, lambda v: any(
-        word in _plain(v) for word in PER_UNIT_WORDS), False, bool)
+        word in _plain(v) for word in COST_PER_UNIT_WORDS), False, bool)
+    # a part word the project's own name carries ("培训费" of a 培训 project) is the whole
+    part_word = map_where(f.source, "name", cost, _part_word, "", object)
+    projects = _plain_column(ctx.tables.units, "project")[f.codes]
+    named_part = np.fromiter((bool(w) and w not in p for w, p in zip(part_word, projects)),
+                             bool, len(part_word))
+    per_unit_cost = per_unit_cost | named_part
     named_total = map_where(f.source, "name", cost, lambda v: any(
-        word in _plain(v) for word in TOTAL_WORDS), False, bool)
+        word in _plain(v) for word in COST_WHOLE_WORDS), False, bool)
     budget_base = np.where(np.isnan(adjusted), initial, adjusted)
     target = f.target
     with np.errstate(invalid="ignore"):
@@ -326,6 +330,18 @@ def _cost_budget_mismatch(ctx, params):
               column=f.header("target"), **f.where)
 
 
+def _part_word(text) -> str:
+    """The first word of a named part of the spending in a cost indicator's name, or ""."""
+    name = _plain(text)
+    return next((word for word in COST_PART_WORDS if word in name), "")
+
+
+def _plain_column(frame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), "", dtype=object)
+    return np.asarray([_plain(v) for v in frame[column].array], dtype=object)
+
+
 def _in_wan(text) -> bool:
     return bool(WAN_YUAN_RE.search(_plain(text)))
 
@@ -333,8 +349,9 @@ def _in_wan(text) -> bool:
 COST_BUDGET_MISMATCH = Check(
     code="COST_BUDGET_MISMATCH", severity=WARNING, table="indicators",
     title="成本指标与预算不符", summary="以万元计的成本指标与预算数不一致",
-    what="以万元计、针对整个项目的成本指标（名称含“总”“经费”“资金”“预算”，或不少于预算数的"
-         "一定比例 whole_project_share，默认一半；单价、人均等单位成本除外），其指标值应与年初"
+    what="以万元计、针对整个项目的成本指标（名称含“总”“经费”“资金”“预算”“投入”，或不少于预算数的"
+         "一定比例 whole_project_share，默认一半；单价、人均等单位成本和维修、印刷、培训等只涉及部分"
+         "资金的成本除外），其指标值应与年初"
          "预算数或全年预算数一致，且不应低于全年执行数；其实际完成值不应高于全年执行数。"
          "已填写偏差原因的不报告。",
     why="项目总成本的上限就是预算；两者不一致，说明指标值或预算数有一处填错，或成本口径需要说明。"
