@@ -526,8 +526,6 @@ class Evaluation:
         base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
         budget_score = (f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}"
                         if not _missing(budget.get("effective_weight")) else "不计分（表中未印其分值）")
-        if _number(budget.get("effective_weight")) == 0 and _missing(budget.get("weight")):
-            budget_score = "不另计分（表中作为指标“预算执行率”计分）"
         base, executed = (f"{_show(budget.get(key))} 万元" if not _missing(budget.get(key))
                           else NOT_STATED for key in ("base", "executed"))
         rate = _show_percent(budget.get("rate")) or RATE_NOT_COMPUTABLE

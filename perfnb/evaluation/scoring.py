@@ -47,7 +47,7 @@ from perfnb.model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE,
                     OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
                     NO_BUDGET_ITEM, UNWEIGHTED, WEIGHTED, UnitTables)
 from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet, get_rules
-from perfnb.vocabulary import BUDGET_RATE_INDICATOR_NAMES, PARTIAL_WORDS, UNMET_WORDS
+from perfnb.vocabulary import PARTIAL_WORDS, UNMET_WORDS
 
 PARTIAL_SHARE = 0.6   # a score at or above 60 % of the weight is "partial", below "unmet"
 _EPS = 1e-9
@@ -388,34 +388,17 @@ def weighting_labels(unweighted: np.ndarray):
     return labels((WEIGHTED, UNWEIGHTED), np.asarray(unweighted, dtype=np.int64))
 
 
-def budget_rate_rows(indicators: pd.DataFrame) -> np.ndarray:
-    """Rows that are the budget execution itself ("预算执行率" under 项目管理)."""
-    if not len(indicators) or "name" not in indicators.columns:
-        return np.zeros(len(indicators), dtype=bool)
-    names = set(BUDGET_RATE_INDICATOR_NAMES)
-    return factorized(indicators, "name").map(lambda v: "".join(_text(v).split()) in names, bool)
-
-
 def score_indicators(indicators: pd.DataFrame, rules: RuleSet,
-                     unweighted: np.ndarray | None = None,
-                     budget_rate: np.ndarray | None = None) -> pd.DataFrame:
+                     unweighted: np.ndarray | None = None) -> pd.DataFrame:
     """The indicator table with score, status, completion_ratio, qualitative_level,
     over_achieved (and ``scored_by``, ``in_band``, ``operator_used``).
 
     ``unweighted``: per row, its unit prints no weights — its status is then its achievement
-    (see the module docstring), its score stays NaN.  ``budget_rate``: per row, the unit's
-    budget execution rate where the row is the budget scored as an indicator (NaN elsewhere):
-    such a row is scored as the budget is, min(rate, 1) × its weight."""
+    (see the module docstring), its score stays NaN."""
     n = len(indicators)
     unweighted = np.zeros(n, dtype=bool) if unweighted is None else np.asarray(unweighted, bool)
     target = numbers(indicators, "target")
     actual = numbers(indicators, "actual")
-    as_budget = (np.zeros(n, dtype=bool) if budget_rate is None
-                 else ~np.isnan(np.asarray(budget_rate, dtype=float)))
-    if as_budget.any():
-        # the budget as an indicator: its rate against 100 %, whatever the row prints
-        target = np.where(as_budget, 1.0, target)
-        actual = np.where(as_budget, budget_rate, actual)
     # a range target ("3-5次") is over-achieved beyond its high end, not its low end
     target_high = numbers(indicators, "target_high")
     weight = numbers(indicators, "weight")
@@ -423,13 +406,11 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet,
 
     qualitative = (np.asarray(indicators["kind"].array, dtype=object) == KIND_QUALITATIVE
                    if "kind" in indicators.columns else np.zeros(n, dtype=bool))
-    qualitative = qualitative & ~as_budget
     said_reverse = factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
     operator_code = factorized(indicators, "operator").map(
         lambda v: OPERATORS.index(_text(v)) if _text(v) in OPERATORS else -1, np.int64)
     operator_code = np.where(operator_code >= 0, operator_code,
                              np.where(said_reverse, OPERATORS.index("<="), OPERATORS.index(">=")))
-    operator_code = np.where(as_budget, OPERATORS.index(">="), operator_code)
     forward = np.isin(operator_code, [OPERATORS.index(o) for o in FORWARD_OPERATORS])
     reverse = ~forward
     is_equal = operator_code == OPERATORS.index("=")
@@ -487,7 +468,7 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet,
         completion = np.where(by_number, completion, np.nan)
 
         reference = np.where(np.isnan(target_high), target, target_high)
-        over_achieved = (by_number & forward & (target > 0) & ~as_budget
+        over_achieved = (by_number & forward & (target > 0)
                          & (actual >= rules.over_achievement_ratio * reference - _EPS))
         if rules.cut_over_achievement:
             ceiling = round_half_up(rules.over_achievement_cut_share * weight)
@@ -550,15 +531,13 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet,
     return scored
 
 
-def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet,
-                  scored_as_indicator: np.ndarray | None = None) -> pd.DataFrame:
+def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet) -> pd.DataFrame:
     """One budget row per unit (in unit order) with rate, effective_weight and score.
 
     An unweighted unit's budget execution is scored only with the weight its form prints:
     without one, effective_weight and score are NaN (the rate is computed all the same).
-    ``scored_as_indicator``: per unit, its indicator table scores the budget (预算执行率 under
-    项目管理); without a printed weight its funds block then adds no second, default-weighted
-    budget line (effective_weight 0)."""
+    (A 预算执行率 row of the indicator table that is the budget itself is read as the budget's
+    weight and reported score: reading.blocks.is_budget_indicator — scored here, once.)"""
     unit_ids = units["unit_id"].astype(str)
     first = budgets.drop_duplicates("unit_id", keep="first") if len(budgets) else budgets
     first = first.assign(unit_id=first["unit_id"].astype(str)) if len(first) else first
@@ -576,9 +555,6 @@ def score_budgets(units: pd.DataFrame, budgets: pd.DataFrame, rules: RuleSet,
     weight = table["weight"].to_numpy(float)
     default_weight = np.where(unweighted_units(units) | no_budget_item(units), np.nan,
                               rules.budget_weight)
-    if scored_as_indicator is not None:
-        default_weight = np.where(np.asarray(scored_as_indicator, bool) & ~np.isnan(default_weight),
-                                  0.0, default_weight)
     effective_weight = np.where(np.isnan(weight), default_weight, weight)
     score = round_half_up(np.clip(np.nan_to_num(rate, nan=0.0), 0.0, 1.0) * effective_weight)
     return table.assign(rate=rate, base=base, effective_weight=effective_weight, score=score)
@@ -720,17 +696,9 @@ def score_tables(tables: UnitTables, rules: RuleSet | str = "central") -> dict[s
         raise InputError(f"单位编号“{'、'.join(duplicated)}”重复", hint="每个单位的编号必须唯一")
     codes = unit_codes(unit_ids, tables.indicators, "指标表")
 
-    # the budget scored as an indicator (预算执行率 under 项目管理, no 分值 in the funds block)
-    rate_rows = budget_rate_rows(tables.indicators)
-    has_rate_row = np.bincount(codes[rate_rows], minlength=len(unit_ids)) > 0 if len(codes) \
-        else np.zeros(len(unit_ids), dtype=bool)
-    budgets = score_budgets(tables.units, tables.budgets, rules, has_rate_row)
-    unit_rate = np.where(np.isnan(budgets["weight"].to_numpy(float)), budgets["rate"].to_numpy(float),
-                         np.nan)
-    budget_rate = np.where(rate_rows, unit_rate[codes], np.nan) if len(codes) else None
     indicators = score_indicators(tables.indicators, rules,
-                                  unweighted_units(tables.units)[codes] if len(codes) else None,
-                                  budget_rate)
+                                  unweighted_units(tables.units)[codes] if len(codes) else None)
+    budgets = score_budgets(tables.units, tables.budgets, rules)
     dimensions, totals = aggregate(tables, indicators, budgets, rules, unit_ids, codes)
     return {"indicators": indicators, "budgets": budgets, "dimensions": dimensions,
             "totals": totals}

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from perfnb.errors import InputError
-from perfnb.model import KIND_QUALITATIVE, KIND_QUANTITATIVE
+from perfnb.model import KIND_QUALITATIVE, KIND_QUANTITATIVE, LEVEL1_ORDER
 from perfnb.reading.values import (ParsedValue, clean_label, same_unit, unit_factor, deadline_level, declared_direction_of,
                                    declared_kind_of, normalise_level1, normalise_level2,
                                    is_sentence, normalise_name, normalise_text, normalise_unit,
@@ -24,8 +24,8 @@ from perfnb.reading.headers import (BUDGET_HEADERS, FUNDS_TITLES, INDICATOR_HEAD
                                     indicator_sub_column, inferred_budget_column, inferred_role)
 from perfnb.reading.roles import POINT_UNITS, confirm_role
 from perfnb.reading.sheets import Grid, label_matches
-from perfnb.vocabulary import (CONCLUSION_GRADE_WORDS, LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS,
-                               PROGRESS_CLAIM_RE)
+from perfnb.vocabulary import (BUDGET_RATE_INDICATOR_NAMES, CONCLUSION_GRADE_WORDS,
+                               LEVEL2_DIMENSION_WORDS, NAME_DIMENSION_WORDS, PROGRESS_CLAIM_RE)
 
 NAN = math.nan
 TOTAL_LABELS = ("总分", "总计", "综合得分", "合计总分", "总得分", "自评总分")
@@ -529,7 +529,7 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             level2 = normalise_level2(split_weight(level2_text)[0] if label_weights else level2_text)
         row_level1 = level1 or _level1_of_level2(level2)
 
-        if is_budget_label(level1_text):
+        if is_budget_label(level1_text) or is_budget_indicator(name, row_level1):
             block.budget_row = {
                 "weight": _reported_number(grid, r, columns.get("weight"), "weight",
                                            block.observations),
@@ -845,6 +845,16 @@ def is_budget_label(text) -> bool:
     cleaned = clean_label(text)
     return cleaned.startswith(("预算执行率", "预算执行情况", "资金执行率")) and \
         len(cleaned) <= MAX_BUDGET_LABEL
+
+
+def is_budget_indicator(name: str, level1: str) -> bool:
+    """Is a 三级 row the budget's execution itself — an indicator named 预算执行率 (one of
+    ``vocabulary.BUDGET_RATE_INDICATOR_NAMES``) outside the output, benefit and satisfaction
+    dimensions (pub21: under 项目管理/投入管理)?  Its weight and score are the budget's, scored
+    once from the funds' rate; the same name under 产出指标 (pub30's 数量 indicator with its own
+    target and actual) is an ordinary indicator."""
+    return "".join(str(name or "").split()) in BUDGET_RATE_INDICATOR_NAMES and \
+        level1 not in LEVEL1_ORDER
 
 
 UNGRADED_DIMENSION = "未分级指标"

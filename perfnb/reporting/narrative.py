@@ -265,8 +265,6 @@ def report_context(evaluation, unit_id=None) -> dict:
             "reason": _text(budget.get("reason")),
             "low": (not _missing(rate)) and float(rate) < LOW_EXECUTION_RATE,
             "base_label": "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数",
-            # scored once as the indicator 预算执行率 (no 分值 in the funds block)
-            "as_indicator": budget.get("effective_weight") == 0 and _missing(budget.get("weight")),
         },
         "budget_lines": lines,
         "budget_dimension": None if budget_dimension is None else {

@@ -316,39 +316,6 @@ def test_weighted_units_beside_an_unweighted_one_are_unchanged():
     assert again["weighting"] == "weighted"
 
 
-# -- the budget scored as an indicator ---------------------------------------------------------
-
-def _budget_as_indicator(executed: float, funds_weight: float, rate_text: str = "100%"):
-    """A form whose 项目管理 block scores 预算执行率 (10) and whose funds block prints its
-    weight (or none: NaN), plus one output indicator of 80."""
-    return make_unit("u", [
-        indicator("预算执行率", "一", rate_text, 10, level1="项目管理", level2="投入管理",
-                  reported_score=9),
-        indicator("保障人数", 100, 100, 80)],
-        budget={"initial": 80.0, "executed": executed, "weight": funds_weight})
-
-
-@pytest.mark.parametrize("executed, score, status", [(80.0, 10.0, "met"), (60.0, 7.5, "partial"),
-                                                     (88.0, 10.0, "met")])
-def test_budget_printed_as_an_indicator_is_scored_once_from_the_funds(executed, score, status):
-    """No 分值 in the funds block, 预算执行率 among the indicators (pub21's 银川 form): the
-    budget is scored there, min(rate, 1) × 10, and adds no second default 10-point line."""
-    scored = score_tables(_budget_as_indicator(executed, NAN))
-    row = scored["indicators"].set_index("name").loc["预算执行率"]
-    assert (row["score"], row["status"]) == (score, status)
-    assert not row["over_achieved"]                      # 110 % executed is no over-achievement
-    assert scored["budgets"]["effective_weight"].iloc[0] == 0
-    totals = scored["totals"].iloc[0]
-    assert (totals["weight"], totals["total"]) == (90.0, score + 80.0)
-
-
-def test_budget_with_a_printed_funds_weight_is_scored_as_printed():
-    """With a 分值 in the funds block the form scores both: nothing is merged or dropped."""
-    scored = score_tables(_budget_as_indicator(60.0, 10.0, rate_text="75%"))
-    assert scored["budgets"]["effective_weight"].iloc[0] == 10
-    assert scored["totals"]["weight"].iloc[0] == 100
-
-
 # -- a form whose printed parts already make the total (units.budget_item = none) -------------
 
 def test_a_budget_without_an_item_of_its_own_adds_no_default_weight():

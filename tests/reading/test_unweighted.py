@@ -124,3 +124,47 @@ def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path):
     bare.save(tmp_path / "bare.docx")
     with pytest.raises(InputError, match="找不到绩效指标表"):
         load_unit(tmp_path / "bare.docx")
+
+
+def test_a_budget_rate_row_is_the_budget_only_outside_the_output_dimensions():
+    # pub21: 预算执行率 under 项目管理 is the budget's weight and score (scored once, from the
+    # funds' rate); pub30: 预算执行率 under 产出指标/数量指标 with its own target is an indicator
+    from perfnb.reading.blocks import is_budget_indicator
+    assert is_budget_indicator("预算执行率", "项目管理")
+    assert is_budget_indicator("资金 执行率", "")
+    assert not is_budget_indicator("预算执行率", "产出指标")
+    assert not is_budget_indicator("预算资金拨款率", "项目管理")
+
+
+def _budget_row_form(level1: str, target: str = "一") -> Grid:
+    """Funds block without a 分值, then a weighted table holding a 预算执行率 row under ``level1``."""
+    rows = [
+        ["2023年度项目自评表", None, None, None, None, None, None],
+        ["项目名称", "乡村道路维护", None, "主管部门", "某县交通运输局", None, None],
+        ["预算执行情况（万元）", None, "预算数（A）", "执行数（B）", "执行率（B/A）", None, None],
+        ["预算执行情况（万元）", "年度财政资金总额", 100, 80, "80%", None, None],
+        ["一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分"],
+        [level1, "投入管理" if level1 == "项目管理" else "数量指标", "预算执行率", target, "80%", 10, 9],
+        ["产出指标", "数量指标", "维护道路里程", "≥20公里", "20公里", 90, 90],
+    ]
+    return Grid("form.xlsx", "Sheet1", rows, {(3, 1): (3, 1), (4, 1): (3, 1)})
+
+
+def test_a_budget_rate_row_under_management_is_the_budget_scored_once(written):
+    tables = written(_budget_row_form("项目管理"))
+    assert list(tables.indicators["name"]) == ["维护道路里程"]
+    budget = tables.budgets.iloc[0]
+    assert (budget["weight"], budget["reported_score"]) == (10, 9)
+    result = evaluate(tables)
+    totals = result.totals.iloc[0]
+    # 80 % of 10 = 8 for the budget, once; 90 for the output: 98 of 100
+    assert (totals["weight"], totals["total"]) == (100, 98)
+    budget_lines = result.dimensions[result.dimensions["level1"] == "预算执行率"]
+    assert list(budget_lines["weight"]) == [10] and list(budget_lines["score"]) == [8]
+
+
+def test_a_budget_rate_row_under_outputs_stays_an_indicator(written):
+    # pub30: 预算执行率 as a 数量 indicator with its own target; the budget besides it
+    tables = written(_budget_row_form("产出指标", target="100%"))
+    assert list(tables.indicators["name"]) == ["预算执行率", "维护道路里程"]
+    assert math.isnan(tables.budgets.iloc[0]["weight"])
