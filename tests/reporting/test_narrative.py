@@ -132,13 +132,12 @@ def test_a_dimension_without_level2_headings_counts_only_its_indicators():
     assert '设三级指标 #"1"; 个' in typst and '二级指标 #"0"' not in typst
 
 
-def test_budget_scored_as_an_indicator_is_said_so():
-    """No 分值 in the funds block, 预算执行率 among the indicators: the report says the budget
-    is scored once there, not "分值 0 分，得分 0 分"."""
-    tables = make_unit("u", [indicator("预算执行率", "一", "100%", 10, level1="项目管理",
-                                       level2="投入管理"),
-                             indicator("保障人数", 100, 100, 80)],
-                       budget={"initial": 80.0, "executed": 80.0, "weight": float("nan")})
+def test_budget_read_from_an_indicator_row_is_reported_with_its_weight():
+    """No 分值 in the funds block, 预算执行率 among the 项目管理 rows: reading makes that row the
+    budget (weight 10, reported 9), so the report states its 10 points, never "分值 0 分"."""
+    tables = make_unit("u", [indicator("保障人数", 100, 100, 90)],
+                       budget={"initial": 80.0, "executed": 80.0, "weight": 10.0,
+                               "reported_score": 9.0})
     html = narrative.render_report(evaluate(tables))
-    assert "在绩效指标“预算执行率”中按此执行率计分一次" in html
+    assert "预算执行率分值 10" in html
     assert "预算执行率分值 0.00 分" not in html and "预算执行率分值 0 分" not in html
