@@ -629,6 +629,8 @@ def _quote_printed_headings(grid: Grid, header_row: int, columns: dict[str, int]
         heading = printed.get(note.get("column"))
         if heading and note["code"] in ("VALUE_NOT_READ", "ROW_NOT_READ"):
             note["fields"]["problem"] = f"表头“{heading}”一列：{note['fields']['problem']}"
+        elif heading and note["code"] == "OCR_DIGITS":
+            note["fields"]["heading"] = heading
 
 
 def _indicator_rows_in(grid: Grid, rows: range, columns: dict[str, int]) -> list[int]:
@@ -1078,7 +1080,7 @@ def _row_note(code: str, grid: Grid, row: int, key: str, name: str, **fields) ->
 def _ocr_note(grid: Grid, row: int, key: str, name: str, parsed: ParsedValue) -> dict:
     """OCR_DIGITS: letters in a number read as the digits they look like ("IO" -> 10)."""
     return _row_note("OCR_DIGITS", grid, row, key, name, text=parsed.ocr,
-                     number=f"{parsed.number:g}{parsed.unit}")
+                     number=f"{parsed.number:g}{parsed.unit}", heading=_header_text(key))
 
 
 def derive_indicator(grid: Grid, row: int, columns: dict[str, int], level1: str, level2: str,
@@ -1504,7 +1506,9 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
                     block.observations.append({
                         "code": "OCR_DIGITS", "sheet": grid.sheet, "row": r,
                         "column": BUDGET_HEADERS[key][0], "indicator": None,
-                        "fields": {"text": value.ocr, "number": f"{value.number:g}{value.unit}"}})
+                        "fields": {"text": value.ocr, "number": f"{value.number:g}{value.unit}",
+                                   "heading": grid.text(header_row, columns[key])
+                                   or BUDGET_HEADERS[key][0]}})
         block.lines.append(line)
         if is_total and block.total is None:
             weight = parse_cell(grid, r, columns.get("weight"))

@@ -167,6 +167,9 @@ def test_an_ocr_d_form_is_read_with_warnings_and_its_garbled_row_located():
     ocr = {(o["row"], o["column"]): o["fields"]["text"] for o in observations(tables, "OCR_DIGITS")}
     assert ocr == {(8, "年度指标值"): "≥l00人", (8, "实际完成值"): "l20人", (9, "年度指标值"): "≥IO场",
                    (10, "分值"): "3O", (11, "得分"): "IO"}
+    # each warning quotes the column's heading, as VALUE_NOT_READ does
+    ocr_messages = result.findings[result.findings["code"] == "OCR_DIGITS"].set_index("row")["message"]
+    assert "表头“得分”一列的“IO”" in ocr_messages.loc[11]
     finding = result.findings[result.findings["code"] == "VALUE_NOT_READ"].iloc[0]
     assert (finding["row"], finding["column"]) == (9, "实际完成值")
     assert "“M.8场”中的“M”不是数字" in finding["message"] and "按缺少数据计分" in finding["message"]
@@ -277,6 +280,8 @@ def test_unreadable_figures_of_total_rows_and_funds_are_located_not_refusals():
     assert "“M”不是数字" in notes[(5, "年初预算数")]["problem"]
     assert tables.budgets.iloc[0]["executed"] == 90          # "9O" read as 90, with a warning
     assert [o["row"] for o in observations(tables, "OCR_DIGITS")] == [5]
+    ocr = result.findings[result.findings["code"] == "OCR_DIGITS"].iloc[0]["message"]
+    assert "表头“全年执行数”一列的“9O”" in ocr
     data = result.to_dict()
     assert data["budget"]["rate"] == 0.9 and data["partial_total"] is False
 

@@ -184,10 +184,11 @@ OCR_DIGITS = observation_check(
          "如“IO”读作 10、“l00”读作 100、“O”读作 0。其他字母夹在数字中（如“M.8万元”）的，"
          "不猜测数值，该行按无法读取报告（ROW_NOT_READ）。",
     why="字母被当作数字读取是推断：请对照原件核实读出的数值。",
-    example="实际完成值“IO”按 10 读取。",
+    example="表头“自评得分”一列的“IO”按 10 读取。",
     basis=f"{BASIS_10}：指标值、实际完成值应填写准确的数值。",
-    fields=("text", "number"),
-    message="“{text}”中有形似数字的字母，已按 {number} 读取。请对照原件核实，并改为数字。")
+    fields=("heading", "text", "number"),
+    message="表头“{heading}”一列的“{text}”中有形似数字的字母，已按 {number} 读取。"
+            "请对照原件核实，并改为数字。")
 
 WEIGHT_FROM_LABEL = observation_check(
     code="WEIGHT_FROM_LABEL", severity=INFO,
