@@ -99,6 +99,19 @@ UNWEIGHTED_NOTE = "本表未印分值（权重），不计算总分和等级，�
 UNWEIGHTED_TOTAL_TEXT = f"{NO_TOTAL}（{WEIGHTING_LABELS[UNWEIGHTED]}）"
 
 
+# ... and what a budget-only evaluation says (a narrative report with no indicator table:
+# pub24–26), where "本表未印分值" and "逐项评定" have nothing to refer to.
+BUDGET_ONLY_NOTE = "报告中没有绩效指标表，不计算总分和等级，只评价预算执行"
+
+
+def unweighted_note(counts: dict) -> str:
+    """The sentence an unweighted evaluation prints in place of a total: the item-by-item
+    note with its achievement counts, or the budget-only note when there are no indicators."""
+    if not sum(int(counts.get(key) or 0) for key in STATUS_COUNT_KEYS):
+        return BUDGET_ONLY_NOTE
+    return f"{UNWEIGHTED_NOTE}（{achievement_text(counts)}）"
+
+
 def achievement_text(counts: dict) -> str:
     """“16 项：达成 14，部分达成 0，未达成 1，缺失 1”."""
     total = sum(int(counts.get(key) or 0) for key in STATUS_COUNT_KEYS)
@@ -500,7 +513,7 @@ class Evaluation:
         unweighted = one.is_unweighted()
         if unweighted:
             lines.append(f"总分：{UNWEIGHTED_TOTAL_TEXT}    等级：—{reported}")
-            lines.append(f"{UNWEIGHTED_NOTE}（{achievement_text(one.status_counts())}）")
+            lines.append(unweighted_note(one.status_counts()))
             if _number(total.get("reported_sum")) is not None:
                 lines.append(f"填报的各项得分之和：{_show(total.get('reported_sum'))} 分")
         else:
@@ -525,7 +538,8 @@ class Evaluation:
         budget = one.budgets.iloc[0]
         base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
         budget_score = (f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}"
-                        if not _missing(budget.get("effective_weight")) else "不计分（表中未印其分值）")
+                        if not _missing(budget.get("effective_weight"))
+                        else "不计分（表中未印其分值）" if len(one.indicators) else "不计分（报告中未列其分值）")
         base, executed = (f"{_show(budget.get(key))} 万元" if not _missing(budget.get(key))
                           else NOT_STATED for key in ("base", "executed"))
         rate = _show_percent(budget.get("rate")) or RATE_NOT_COMPUTABLE

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import html
 
-from perfnb.evaluation.result import (STATUS_COUNT_KEYS, UNWEIGHTED_NOTE, UNWEIGHTED_TOTAL_TEXT,
-                                      _int, _show, _show_percent, _text, achievement_text)
+from perfnb.evaluation.result import (STATUS_COUNT_KEYS, UNWEIGHTED_TOTAL_TEXT, _int, _show,
+                                      _show_percent, _text, unweighted_note)
 from perfnb.model import STATUS_LABELS
 from perfnb.reporting import typst_markup as ty
 from perfnb.vocabulary import SEVERITY_LABELS
@@ -96,8 +96,8 @@ def _html_unit(evaluation, with_findings: bool = True) -> str:
             f"<th>评分规则</th><td colspan='3'>{_e(evaluation.rules.title)}</td></tr>"
             f"{review_row}<tr><th>审核发现</th><td colspan='5'>错误 {counts['error']}，警告 "
             f"{counts['warning']}，提示 {counts['info']}</td></tr></table>"
-            + (f"<p><b>未加权评价：</b>{_e(UNWEIGHTED_NOTE)}"
-               f"（{_e(achievement_text(evaluation.status_counts()))}）。</p>" if unweighted else ""))
+            + (f"<p><b>未加权评价：</b>{_e(unweighted_note(evaluation.status_counts()))}。</p>"
+               if unweighted else ""))
     dims = "".join(
         f"<tr><td>{_e(d['level1'])}</td><td class='num'>{_show(d['weight'])}</td>"
         f"<td class='num'>{_show(d['score'])}</td>"
@@ -228,7 +228,7 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
             [_text(d["level1"]), *[Cell(str(_int(d.get(key)) or 0), **num)
                                    for key in ("indicator_count", *STATUS_COUNT_KEYS)]]
             for d in evaluation.dimensions.to_dict("records") if d["level1"] != "预算执行率"])
-        head += ty.text(f"{UNWEIGHTED_NOTE}（{achievement_text(evaluation.status_counts())}）。") \
+        head += ty.text(f"{unweighted_note(evaluation.status_counts())}。") \
             + "\n\n"
     records = evaluation.indicators.to_dict("records")
     level1_spans, level2_spans = _level_spans(records)

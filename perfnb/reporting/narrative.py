@@ -313,7 +313,8 @@ def _unweighted_text(context: dict) -> dict:
     if _missing(budget["rate"]):
         budget_text = "预算执行率无法计算"
     elif _missing(budget["weight"]):
-        budget_text = f"预算执行率 {format_percent(budget['rate'])}（表中未印其分值，不计分）"
+        where = "表中未印其分值" if context["indicators"] else "报告中未列其分值"
+        budget_text = f"预算执行率 {format_percent(budget['rate'])}（{where}，不计分）"
     else:
         budget_text = (f"预算执行率 {format_percent(budget['rate'])}，按表中印出的 "
                        f"{format_score(budget['weight'])} 分计 {format_score(budget['score'])} 分")

@@ -152,8 +152,13 @@ def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path, suffix):
     else:
         path.write_text("<html><body>" + "".join(f"<p>{line}</p>" for line in lines) +
                         "</body></html>", encoding="utf-8")
-    result = evaluate(load_unit(path)).to_dict()
+    evaluation = evaluate(load_unit(path))
+    result = evaluation.to_dict()
     assert result["weighting"] == "unweighted" and result["indicators"] == []
+    # no table whose weights are missing, nothing to assess item by item: say what is evaluated
+    text = evaluation.format_text()
+    assert "报告中没有绩效指标表，不计算总分和等级，只评价预算执行" in text
+    assert "本表未印分值" not in text and "表中未印其分值" not in text
     assert result["budget"]["rate"] == 0.85 and result["total"] is None
     assert "UNWEIGHTED_FORM" in {f["code"] for f in result["findings"]}
     bare = tmp_path / f"bare{suffix}"

@@ -215,6 +215,7 @@ def _unweighted_form(ctx, params):
         return
     budget = Choice([(~np.isnan(t.budget_weight) & ~np.isnan(t.budget_rate), "budget_scored"),
                      (~np.isnan(t.budget_weight), "budget_no_rate"),
+                     (~np.isnan(t.budget_rate) & (t.indicator_count == 0), "budget_rate_report"),
                      (~np.isnan(t.budget_rate), "budget_rate")], "budget_none")
     counts = t.status_counts
     message = Choice([(t.indicator_count == 0, "budget_only")], "message")
@@ -251,6 +252,7 @@ UNWEIGHTED_FORM = Check(
         "budget_scored": "预算执行率 {rate:pct}，按表中印出的 {budget_weight:num} 分计 {budget_score:num} 分",
         "budget_no_rate": "表中印出预算执行 {budget_weight:num} 分，但执行率无法计算",
         "budget_rate": "预算执行率 {rate:pct}（表中未印其分值，不计分）",
+        "budget_rate_report": "预算执行率 {rate:pct}（报告中未列其分值，不计分）",
         "budget_none": "预算执行率无法计算（表中也未印其分值）",
         "reported_total": "；填报的总分 {reported_total:num} 分只与填报的各项得分之和核对",
         "reported_none": "；表中没有填报总分",

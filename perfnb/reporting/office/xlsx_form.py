@@ -22,7 +22,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
-from perfnb.evaluation.result import UNWEIGHTED_NOTE, achievement_text
+from perfnb.evaluation.result import unweighted_note
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, STATUS_LABELS, is_blank
 from perfnb.reading.values import parse_value
@@ -358,7 +358,7 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
     texts = [("评价结论", _text(unit.get("reported_grade")))]
     counts = one.counts()
     if one.is_unweighted():
-        outcome = f"{UNWEIGHTED_NOTE}（{achievement_text(one.status_counts())}）"
+        outcome = unweighted_note(one.status_counts())
     else:
         outcome = (f"总分 {float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”")
     review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：{outcome}；审核发现错误 "
