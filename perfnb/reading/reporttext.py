@@ -44,6 +44,13 @@ GENERIC_TITLE_WORDS = ("项目支出", "部门整体支出", "整体支出", "�
 # "我校2022年项目为一个:生均公用经费项目", "项目名称：…": the project a sentence names.
 _PROJECT_SENTENCE_RE = re.compile(r"(?:项目名称|项目为|项目是)[^:：，,。；;]{0,4}[:：]\s*"
                                   r"([^，,。；;:：()（）\s]{2,30}?(?:项目|经费|资金))(?=[，,。；;()（）\s]|$)")
+# An attachment number before a title ("附件3", "附件2：").
+_ATTACHMENT_RE = re.compile(r"附件\s*(?:[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3}(?=[:：.、]))\s*[:：.、]?")
+# A province-led place before the project in a title with no department ("四川省汶川县2021年
+# 中央食品监管专项转移支付…"): a region, not the project's name.
+_PLACE_PREFIX_RE = re.compile(r"^[^省]{1,6}省(?:[^市州省]{1,6}?(?:市|州))?(?:[^县区省]{1,6}?(?:县|区))?")
+# The shortest beginning of an attachment's paragraph that ends with a report title word.
+_RUN_IN_TITLE_RE = re.compile(r".{2,56}?(?:" + "|".join(REPORT_SUFFIXES) + ")")
 # A heading run into the text after the title ("…自评价报告一、基本情况…").
 _RUN_IN_HEADING_RE = re.compile(r"[一二三四五六七八九十]{1,3}、|[(（][一二三四五六七八九十]{1,3}[)）]")
 
@@ -91,11 +98,19 @@ def _signature(paragraphs: list[str]) -> str | None:
 def _title(paragraphs: list[str]) -> str | None:
     for text in paragraphs[:TITLE_PARAGRAPHS]:
         compact = re.sub(r"\s+", "", text)
+        attachment = _ATTACHMENT_RE.match(compact)
+        if attachment:
+            compact = compact[attachment.end():]
         heading = _RUN_IN_HEADING_RE.search(compact)
         if heading and heading.start() > 0:
             compact = compact[:heading.start()]      # the body runs on after the title
         if compact.endswith(REPORT_SUFFIXES) and len(compact) <= 60:
             return compact
+        if attachment:
+            # "附件3…绩效自评报告为进一步规范…": an attachment's title run into its first sentence
+            run_in = _RUN_IN_TITLE_RE.match(compact)
+            if run_in:
+                return run_in.group(0)
     return None
 
 
@@ -154,6 +169,10 @@ def read_report_text(paragraphs: list[str], loaded: LoadedUnit) -> None:
                     len(body) - m.end() >= 2]
             if ends:
                 owner, project = body[:ends[-1]], body[ends[-1]:]
+            else:
+                place = _PLACE_PREFIX_RE.match(body)
+                if place and len(body) - place.end() >= 4:
+                    project = body[place.end():]
         project = project.removesuffix("项目") if project.endswith("经费项目") else project
         if re.sub("|".join(GENERIC_TITLE_WORDS), "", project) == "":
             project = ""                               # "项目支出绩效单位": no project named

@@ -165,3 +165,16 @@ def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path, suffix):
     bare.write_text(lines[0], encoding="utf-8")
     with pytest.raises(InputError, match="找不到绩效指标表"):
         load_unit(bare)
+
+
+@pytest.mark.parametrize("first, project", [
+    # pub25: an attachment's title run into its first sentence, a province-led place before it
+    ("附件3四川省汶川县2021年中央食品监管专项转移支付绩效自评报告为进一步规范资金管理，现将自评情况报告如下：",
+     "中央食品监管专项转移支付"),
+    ("附件2：某县教育局2022年度校舍维修项目绩效自评报告", "校舍维修项目"),
+])
+def test_a_title_after_an_attachment_number_is_read(tmp_path, first, project):
+    path = tmp_path / "report.txt"
+    path.write_text(first + "\n\n该项目年初预算数为100万元，全年执行数为85万元。", encoding="utf-8")
+    unit = load_unit(path).units.iloc[0]
+    assert unit["project"] == project and unit["year"] == 2022 - ("2021" in first)
