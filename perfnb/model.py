@@ -126,7 +126,24 @@ UNIT_COLUMNS = {
                               "no total, no grade); a missing column or None means WEIGHTED"),
     "budget_item": Column(TEXT, "NO_BUDGET_ITEM when the form's printed parts already make its "
                                 "total (no default budget weight added), else None", nullable=True),
+    "printed_headings": Column(TEXT, "indicator columns whose printed heading differs from the "
+                                     "standard one: '年度指标值=指标值(八)；…' ('' or None: none)",
+                               nullable=True),
 }
+HEADING_PAIR_SEP, HEADING_SEP = "=", "；"
+
+
+def printed_headings_text(printed: dict[str, str]) -> str:
+    """The ``printed_headings`` unit field of {standard heading: printed heading}."""
+    return HEADING_SEP.join(f"{k}{HEADING_PAIR_SEP}{v}" for k, v in printed.items())
+
+
+def printed_headings_map(text) -> dict[str, str]:
+    """The {standard heading: printed heading} of a ``printed_headings`` unit field."""
+    if not isinstance(text, str) or not text:
+        return {}
+    pairs = (part.split(HEADING_PAIR_SEP, 1) for part in text.split(HEADING_SEP))
+    return {p[0]: p[1] for p in pairs if len(p) == 2}
 
 BUDGET_COLUMNS = {
     "unit_id": Column(TEXT),

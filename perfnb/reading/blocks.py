@@ -83,6 +83,8 @@ class IndicatorBlock:
     # indicator rows that could not be read (row, name, the problems): left out of scoring
     unread: list[tuple[int, str, list[InputError]]] = field(default_factory=list)
     total_grade: str | None = None             # a grade printed in the 总分 row ("总分 | 100 | 96 | 优")
+    # standard heading -> the heading the form prints instead ("年度指标值" -> "指标值(八)")
+    printed_headings: dict[str, str] = field(default_factory=dict)
 
 
 def header_columns(grid: Grid, row: int, lookup) -> dict[str, int]:
@@ -611,12 +613,12 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
             entry.update(level="level2", level1=members[0]["level1"], level2=members[0]["level2"])
         elif len(member_level1) == 1 and (len(all_level1) > 1 or has_total):
             entry.update(level="level1", level1=members[0]["level1"])
-    _quote_printed_headings(grid, header_row, columns, block.observations)
+    block.printed_headings = _quote_printed_headings(grid, header_row, columns, block.observations)
     return block
 
 
 def _quote_printed_headings(grid: Grid, header_row: int, columns: dict[str, int],
-                            observations: list[dict]) -> None:
+                            observations: list[dict]) -> dict[str, str]:
     """A value that cannot be read is located by its column's standard name (年度指标值); where
     the form prints another heading (an OCR'd "指标值(八)", "参考分值"), the finding quotes it
     too, so the reader finds the column as printed."""
@@ -631,6 +633,7 @@ def _quote_printed_headings(grid: Grid, header_row: int, columns: dict[str, int]
             note["fields"]["problem"] = f"表头“{heading}”一列：{note['fields']['problem']}"
         elif heading and note["code"] == "OCR_DIGITS":
             note["fields"]["heading"] = heading
+    return printed
 
 
 def _indicator_rows_in(grid: Grid, rows: range, columns: dict[str, int]) -> list[int]:

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 from perfnb.errors import InputError
 from perfnb.reading.values import clean_label, normalise_text
 from perfnb.reading.assemble import LoadedUnit
-from perfnb.model import NO_BUDGET_ITEM, UNWEIGHTED
+from perfnb.model import NO_BUDGET_ITEM, UNWEIGHTED, printed_headings_text
 from perfnb.reading.blocks import (END_LABELS, IndicatorBlock, IndicatorHeader, find_funds_header,
                                    find_indicator_header, indicator_headers, rows_before,
                                    printed_points, MAX_WEIGHT, WEIGHT_TOLERANCE,
@@ -142,6 +142,8 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     if block.budget_row is not None:
         _take_budget_row(loaded, block.budget_row)
     loaded.indicators = block.indicators
+    if block.printed_headings:
+        loaded.unit["printed_headings"] = printed_headings_text(block.printed_headings)
     if not block.indicators and not block.unread:
         errors.append(InputError(
             "绩效指标表只有表头，没有指标行", file=grid.file, sheet=grid.sheet, row=header_row,

@@ -476,3 +476,23 @@ def test_unweighted_budget_without_figures_loses_no_points():
     found = findings(tables)
     missing = found[found["code"] == "MISSING_VALUE"].iloc[0]["message"]
     assert "无法计算执行率" in missing and "0 分" not in missing
+
+
+def test_missing_value_quotes_the_printed_heading():
+    # pub21 prints '指标值(八)' (OCR'd) for 年度指标值: the finding names both, located as standard
+    blank_target = indicator("采购批次", None, 3, 90)
+    plain = findings(unit(blank_target)).set_index("code").loc["MISSING_VALUE"]
+    assert "表头" not in plain["message"]
+    printed = findings(unit(blank_target, printed_headings="年度指标值=指标值(八)")) \
+        .set_index("code").loc["MISSING_VALUE"]
+    assert "年度指标值（表头“指标值(八)”）为空" in printed["message"]
+    assert printed["column"] == "年度指标值"
+
+
+def test_the_reader_records_the_printed_headings_of_a_form():
+    from pathlib import Path
+    from perfnb.model import printed_headings_map
+    from perfnb.reading import load_unit
+    built = Path(__file__).resolve().parents[1] / "fixtures" / "real-forms" / "built" / "pub21.xlsx"
+    headings = printed_headings_map(load_unit(built).units.iloc[0]["printed_headings"])
+    assert headings["年度指标值"] == "指标值(八)"

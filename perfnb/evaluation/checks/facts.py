@@ -19,7 +19,8 @@ from perfnb.evaluation.checks.render import Texts, _plain, cat, choose
 from perfnb.evaluation.rules import RuleSet
 from perfnb.evaluation.scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where,
                                        numbers, text_column, unit_codes, unweighted_units)
-from perfnb.model import STATUS_LABELS, STATUS_PARTIAL, STATUS_UNMET, UnitTables
+from perfnb.model import (STATUS_LABELS, STATUS_PARTIAL, STATUS_UNMET, UnitTables,
+                          printed_headings_map)
 
 # Column headers as each input layout writes them.
 HEADERS = {
@@ -128,9 +129,33 @@ class IndicatorFacts:
         """The column header ``key`` as each row's layout writes it."""
         return _headers(self.sichuan, key)
 
-    def headers(self, *keys: str) -> dict[str, Any]:
-        """Template fields ``<key>_header`` for some columns."""
-        return {f"{key}_header": self.header(key) for key in keys}
+    def headers(self, *keys: str, printed: bool = False) -> dict[str, Any]:
+        """Template fields ``<key>_header`` for some columns.  ``printed``: the standard heading
+        followed by the heading the unit's form prints where that differs ("年度指标值（表头
+        “指标值(八)”）"), so a message quotes the column as printed (the findings' ``column``
+        stays standard, as VALUE_NOT_READ's)."""
+        fields = {}
+        for key in keys:
+            standard = self.header(key)
+            if not printed:
+                fields[f"{key}_header"] = standard
+                continue
+            printed_of = self._printed[self.codes] if len(self.codes) else self._printed[:0]
+            if not any(printed_of):
+                fields[f"{key}_header"] = standard
+                continue
+            base = np.broadcast_to(np.asarray(standard, dtype=object), len(self.codes))
+            fields[f"{key}_header"] = np.array(
+                [f"{h}（表头“{p[h]}”）" if p and h in p else h for h, p in zip(base, printed_of)],
+                dtype=object)
+        return fields
+
+    @cached_property
+    def _printed(self) -> np.ndarray:
+        """Per unit: {standard heading: printed heading} ({} for none)."""
+        units = self.ctx.tables.units
+        texts = units["printed_headings"] if "printed_headings" in units.columns else [None] * len(units)
+        return np.array([printed_headings_map(t) for t in texts] + [{}], dtype=object)[:-1]
 
     # -- label columns through their distinct values -------------------------------------
     @cached_property

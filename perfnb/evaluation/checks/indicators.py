@@ -384,7 +384,7 @@ def _missing_value(ctx, params):
         unit_reports = np.bincount(f.codes, f.has_reported, minlength=len(ctx.unit_ids)) > 0
         score_blank = ~f.has_reported & unit_reports[f.codes] & ~np.isnan(f.score)
         fields = {"name": f.name, "score": f.score, "reported": f.reported,
-                  **f.headers("actual", "target", "weight", "score")}
+                  **f.headers("actual", "target", "weight", "score", printed=True)}
         both = f.actual_blank & f.target_blank
         # a row with a name, a weight and the unit's own score but no figures at all: one
         # message naming both blank cells and the score that is not taken
