@@ -396,14 +396,12 @@ def indicator_headers(grid: Grid) -> list[IndicatorHeader]:
     if first is None:
         return []
     headers = [first]
-    r = first.row + 1
-    while r <= grid.max_row:
+    for r in grid.filled_rows:       # blank rows hold no header: reading stays linear
+        if r <= headers[-1].row:
+            continue
         header, weighted = _header_at(grid, r)
         if weighted and header.columns != headers[-1].columns:
             headers.append(header)
-            r = header.row + 1
-        else:
-            r += 1
     return headers
 
 

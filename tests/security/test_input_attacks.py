@@ -468,7 +468,7 @@ def _touch(path: Path) -> Path:
     return path
 
 
-def _passing_summary(out_root, department, formats, kernel_name=None):
+def _passing_summary(out_root, department, formats, kernel_name=None, cpu=None):
     folder = Path(out_root) / department if department else Path(out_root)
     (folder / "summary.html").write_text("汇总", encoding="utf-8")
 
@@ -623,7 +623,7 @@ def test_disk_full_while_summarising_exits_2_and_seals_nothing(tmp_path, inline_
     """Before: exit 1, and the run was sealed (signed, ledger record) as if complete."""
     from perfnb.running import signing
 
-    def full(out_root, department, formats, kernel_name=None):
+    def full(out_root, department, formats, kernel_name=None, cpu=None):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(Path(out_root) / "summary.pdf"))
 
     monkeypatch.setattr("perfnb.running.summaries.run_summary", full)
