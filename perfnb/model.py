@@ -255,7 +255,9 @@ REVIEW_INDICATOR_COLUMNS = {
     "level": Column(TEXT, "复核档次 达成 / 部分达成 / 未达成 (None: the score alone)", nullable=True),
     "reason": Column(TEXT, "the evaluator's reason (required)"),
     "source": Column(TEXT),
-    "line": Column(INT, "line of the entry in the review file"),
+    "line": Column(INT, "line of the entry in the review file (the row of a 复核底稿)"),
+    "sheet": Column(TEXT, "worksheet of the 复核底稿 the entry was read from (None: a review "
+                          "file)", nullable=True),
     "clauses": Column(LIST, "codes of the 复核口径 clauses it cites ([] if none)"),
     "severity": Column(TEXT, "扣分程度 as written (严重 / 一般 / 轻微 …), None if none", nullable=True),
     "actual": Column(TEXT, "复核完成值, the actual as the evaluator found it (None if "

@@ -52,6 +52,14 @@ def _number(value, digits: int = 2) -> float | None:
     return 0.0 if rounded == 0 else rounded
 
 
+def _achievement_label(rank) -> str | None:
+    """达成 / 部分达成 / 未达成 of an achievement rank (0 / 1 / 2; None: no achievement)."""
+    from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES
+
+    value = _int(rank)
+    return QUALITATIVE_LEVEL_NAMES[value] if value is not None and 0 <= value < 3 else None
+
+
 def _int(value) -> int | None:
     if _missing(value):
         return None
@@ -248,6 +256,10 @@ class Evaluation:
                 "evidence": list(r.get("review_evidence") or []) if reviewed else [],
                 "deviation": {"ratio": _number(r.get("deviation"), 4),
                               "gap": _number(r.get("deviation_gap"))},
+                # an unweighted unit's indicator is reviewed by achievement (达成/部分达成/未达成)
+                **({"achievement": {"self": _achievement_label(r.get("achievement_rank")),
+                                    "review": _achievement_label(r.get("review_achievement_rank"))}}
+                   if r.get("unweighted") is True or r.get("unweighted") == 1 else {}),
             })
         findings = [{
             "code": f["code"], "severity": f["severity"],
@@ -293,7 +305,13 @@ class Evaluation:
                 "ratio": _number(row["deviation"], 4), "gap": _number(row["gap"]),
                 "self_grade": _optional_text(row["self_grade"]),
                 "review_grade": _optional_text(row["review_grade"]),
-                "grade_changed": bool(row["grade_changed"])}
+                "grade_changed": bool(row["grade_changed"]),
+                # "score": (自评 − 复核) ÷ 自评; "achievement" (unweighted units): the share of
+                # indicators whose 达成/部分达成/未达成 the review changed (see reviewing.py)
+                "basis": _optional_text(row.get("basis")) or "score",
+                **({"indicators_changed": _int(row.get("changed")),
+                    "indicators_compared": _int(row.get("compared"))}
+                   if row.get("basis") == "achievement" else {})}
 
     def review_rules_dict(self, unit_id: str | None = None) -> dict | None:
         row = self.deviation_record(unit_id)
@@ -528,7 +546,12 @@ class Evaluation:
             lines.append(f"复核：{_show(final['total'])} 分，{_text(final['grade'])}    "
                          f"复核人：{review['evaluator']}（{review['date']}）")
             deviation = one.deviation_dict()
-            if deviation and deviation["ratio"] is not None:
+            if deviation and deviation["ratio"] is not None and deviation["basis"] == "achievement":
+                quality = (one.self_evaluation_quality() or {}).get("grade")
+                lines.append(f"偏离度（按达成情况）：{_show_percent(deviation['ratio'])}（复核改变了 "
+                             f"{deviation['indicators_compared']} 个指标中 {deviation['indicators_changed']} "
+                             "个的达成情况）" + (f"    自评质量：{quality}" if quality else ""))
+            elif deviation and deviation["ratio"] is not None:
                 quality = (one.self_evaluation_quality() or {}).get("grade")
                 lines.append(f"偏离度：{_show_percent(deviation['ratio'])}（自评 {_show(deviation['self_total'])}"
                              f" − 复核 {_show(deviation['review_total'])} = {_show(deviation['gap'])} 分）"

@@ -22,19 +22,48 @@ from pathlib import Path
 from perfnb.errors import InputError, InputErrors
 from perfnb.evaluation.audit import audit
 from perfnb.evaluation.checks.reviews import CODES as REVIEW_CHECK_CODES, REVIEW_ENTRIES
-from perfnb.evaluation.review_rules import (LEVELS, ReviewProfile, clause_scores,
+from perfnb.evaluation.review_rules import (LEVELS, POINTS, ReviewProfile, clause_scores,
                                             get_review_rules)
-from perfnb.evaluation.rules import RuleSet
-from perfnb.evaluation.scoring import aggregate, numbers, round_half_up
-from perfnb.model import UnitTables
+from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet
+from perfnb.evaluation.scoring import (PARTIAL_SHARE, aggregate, numbers, round_half_up,
+                                       unweighted_units)
+from perfnb.model import STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, UnitTables
 
 __all__ = ["apply_review", "REVIEW_INDICATOR_FIELDS", "review_profiles"]
 
 _EPS = 1e-9
 # columns added to the scored indicator table
+# Unweighted units (no 分值 to score against) are reviewed by achievement: a rank per indicator,
+# 0 达成, 1 部分达成, 2 未达成 (NaN: no achievement, e.g. no actual)
+ACHIEVEMENT_RANKS = {STATUS_MET: 0, STATUS_PARTIAL: 1, STATUS_UNMET: 2}
+ACHIEVEMENT_STATUSES = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
+# 偏离度 basis: by points (weighted units) or by achievement (unweighted units)
+BASIS_SCORE, BASIS_ACHIEVEMENT = "score", "achievement"
 REVIEW_INDICATOR_FIELDS = ("review_score", "review_level", "review_reason", "reviewed",
                            "final_score", "review_clauses", "review_severity", "review_clause_text",
                            "review_actual", "review_evidence", "deviation", "deviation_gap")
+
+
+def _sheet(value) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _where(entry, column: str | None = None) -> dict:
+    """An InputError's location for one review entry: the review file and line, or the
+    复核底稿, its worksheet, row and ``column`` (the 底稿's column of the value at fault)."""
+    line = entry.get("line")
+    sheet = _sheet(entry.get("sheet"))
+    return {"file": entry.get("source") or None, "sheet": sheet,
+            "row": None if line is None or pd.isna(line) else int(line),
+            "column": column if sheet else None}
+
+
+def _entry_place(source, sheet) -> str | None:
+    """Where a REVIEW_* finding points (its location's sheet): the review file's name, or
+    ``[底稿.xlsx]工作表`` (Excel's own way of naming a sheet of another workbook)."""
+    name = Path(str(source)).name if source else None
+    sheet = _sheet(sheet)
+    return f"[{name}]{sheet}" if name and sheet else sheet or name
 
 
 def _raise(errors: list[InputError]) -> None:
@@ -92,8 +121,8 @@ def _review_scores(indicators: pd.DataFrame, review: pd.DataFrame, rules: RuleSe
         errors.append(InputError(
             f"指标“{entry['name']}”的复核得分 {given[row]:g} 不在复核档次“{level[row]}”的得分区间"
             f"（{low[row] * weight[row]:g} 至 {high[row] * weight[row]:g} 分）内",
-            file=entry["source"] or None, row=None if pd.isna(entry["line"]) else int(entry["line"]),
-            hint="请改正复核得分，或改为与得分相符的复核档次，或只填写其中一项"))
+            hint="请改正复核得分，或改为与得分相符的复核档次，或只填写其中一项",
+            **_where(entry, "复核得分")))
     _raise(errors)
     return np.where(reviewed, score, np.nan), level, reason, reviewed
 
@@ -141,8 +170,7 @@ def _decisions(findings: pd.DataFrame, review: pd.DataFrame):
         errors.append(InputError(
             f"复核的审核发现 {item['code']}{'（' + where + '）' if where else ''}"
             f"不在单位“{item['unit_id']}”的审核发现中",
-            file=item["source"] or None, row=None if pd.isna(item["line"]) else int(item["line"]),
-            hint=f"请按本单位的审核发现填写代码与指标（本单位的审核发现：{known}）"))
+            hint=f"请按本单位的审核发现填写代码与指标（本单位的审核发现：{known}）", **_where(item)))
     _raise(errors)
     # a later entry wins over an earlier one for the same finding
     matched = matched.sort_values("entry").drop_duplicates("at", keep="last")
@@ -187,31 +215,32 @@ def _clause_entries(tables: UnitTables, indicators: pd.DataFrame,
     errors: list[InputError] = []
     severity = np.full(n, None, dtype=object)
     texts = np.full(n, "", dtype=object)
-    for i, (unit_id, codes, word, source, line, name) in enumerate(zip(
-            entries["unit_id"].astype(str), entries["clauses"], entries["severity"],
-            entries["source"], entries["line"], entries["name"])):
+    if "sheet" not in entries.columns:
+        entries["sheet"] = None
+    for i, (unit_id, codes, word, name) in enumerate(zip(
+            entries["unit_id"].astype(str), entries["clauses"], entries["severity"], entries["name"])):
         if not codes and (word is None or word != word or not str(word).strip()):
             continue
         profile = profiles[unit_id]
-        where = {"file": source or None, "row": None if pd.isna(line) else int(line)}
+        entry = entries.iloc[i]
         unknown = [c for c in codes if profile.clause(c) is None]
         if unknown:
             errors.append(InputError(
                 f"指标“{name}”引用的复核口径条款“{'、'.join(unknown)}”不在复核口径“{profile.name}”中",
                 hint=f"可用的条款：{'、'.join(profile.clauses)}（perfnb review-rules {profile.name} 列出条文）",
-                **where))
+                **_where(entry, "复核口径")))
             continue
         level = profile.level(word) if word is not None and word == word and str(word).strip() else None
         if word is not None and word == word and str(word).strip() and level is None:
             errors.append(InputError(
                 f"指标“{name}”的扣分程度“{word}”无法识别", hint=f"扣分程度应为 {'、'.join(profile.levels)}",
-                **where))
+                **_where(entry, "扣分程度")))
             continue
         needs = [c for c in codes if profile.clause(c).kind == LEVELS]
         if needs and level is None:
             errors.append(InputError(
                 f"指标“{name}”引用的条款 {'、'.join(needs)} 按扣分程度扣分，但没有写扣分程度（severity）",
-                hint=f"请写 severity: {'、'.join(profile.levels)} 之一", **where))
+                hint=f"请写 severity: {'、'.join(profile.levels)} 之一", **_where(entry, "扣分程度")))
             continue
         severity[i] = level
         texts[i] = "、".join(f"{c}（{level}）" if profile.clause(c).kind == LEVELS else c for c in codes)
@@ -219,13 +248,21 @@ def _clause_entries(tables: UnitTables, indicators: pd.DataFrame,
     entries["severity"] = severity
     entries["clause_text"] = texts
     clause = np.full(n, np.nan)
+    share = np.full(n, np.nan)
     units = entries["unit_id"].astype(str).to_numpy(object)
     for name in {p.sha256 for p in profiles.values()}:   # one pass per distinct profile
         profile = next(p for p in profiles.values() if p.sha256 == name)
         mask = np.array([profiles[u].sha256 == name for u in units], dtype=bool)
         if mask.any():
             clause[mask] = clause_scores(entries[mask], weight[mask], profile)
+            # the share of a weight of 1 the clauses leave: an unweighted indicator's achievement
+            share[mask] = clause_scores(entries[mask], np.ones(int(mask.sum())), profile)
+            only_points = np.array([bool(codes) and all(profile.clauses[c].kind == POINTS for c in codes)
+                                    for codes in entries.loc[mask, "clauses"]], dtype=bool)
+            # a fixed number of points has no weight to come off: it counts as 部分达成
+            share[np.flatnonzero(mask)[only_points]] = PARTIAL_SHARE
     entries["clause_score"] = clause
+    entries["clause_share"] = share
     return entries
 
 
@@ -234,11 +271,41 @@ def _review_entries_table(entries: pd.DataFrame, final: np.ndarray) -> pd.DataFr
     return pd.DataFrame({
         "unit_id": entries["unit_id"].astype(str).to_numpy(object),
         "name": entries["indicator_name"].to_numpy(object),
-        "file": [Path(str(s)).name if s else None for s in entries["source"]],
+        "file": [_entry_place(source, sheet) for source, sheet in zip(
+            entries["source"], entries["sheet"] if "sheet" in entries.columns
+            else [None] * len(entries))],
         "line": entries["line"].astype("Int64").to_numpy(),
         "given": entries["score"].to_numpy(float), "clause_score": entries["clause_score"].to_numpy(float),
         "computed": entries["computed"].to_numpy(float), "level": entries["level"].to_numpy(object),
         "clause_text": entries["clause_text"].to_numpy(object), "final": final})
+
+
+def _achievement(tables: UnitTables, indicators: pd.DataFrame, entries: pd.DataFrame,
+                 level: np.ndarray, reviewed: np.ndarray):
+    """Per indicator row of an unweighted unit: the self-evaluation's achievement rank (its
+    status), the review's (its 复核档次, else the share of the weight its clauses leave, ranked
+    as a weighted score would be: ≥ 100 % 达成, ≥ 60 % 部分达成, else 未达成; unchanged when it
+    gives neither) and whether the row belongs to an unweighted unit."""
+    n = len(indicators)
+    flags = pd.Series(unweighted_units(tables.units),
+                      index=tables.units["unit_id"].astype(str).to_numpy(object))
+    unweighted = flags.reindex(indicators["unit_id"].astype(str).to_numpy(object)
+                               ).fillna(False).to_numpy(bool) if n else np.zeros(0, bool)
+    status = indicators["status"].astype(object).to_numpy(object) if "status" in indicators else \
+        np.full(n, None, dtype=object)
+    own = np.array([ACHIEVEMENT_RANKS.get(s, np.nan) for s in status], dtype=float)
+    by_level = np.array([QUALITATIVE_LEVEL_NAMES.index(v) if v in QUALITATIVE_LEVEL_NAMES
+                         else np.nan for v in level], dtype=float)
+    by_clause = np.full(n, np.nan)
+    at = _entry_rows(indicators, entries)
+    if len(at):
+        share = entries["clause_share"].to_numpy(float)
+        with np.errstate(invalid="ignore"):
+            ranks = np.select([share >= 1.0 - _EPS, share >= PARTIAL_SHARE - _EPS], [0.0, 1.0], 2.0)
+        by_clause[at] = np.where(np.isnan(share), np.nan, ranks)
+    review = np.where(~np.isnan(by_level), by_level, np.where(~np.isnan(by_clause), by_clause, own))
+    review = np.where(reviewed & unweighted, review, own)
+    return own, review, unweighted
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -247,9 +314,17 @@ def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
 
 
 def deviation_table(tables: UnitTables, final_totals: pd.DataFrame, rules: RuleSet,
-                    profiles: dict[str, ReviewProfile]) -> pd.DataFrame:
+                    profiles: dict[str, ReviewProfile],
+                    indicators: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per reviewed unit: 自评 and 复核 totals, 偏离度 ((自评 − 复核) ÷ 自评), the absolute gap,
-    the grades before and after and the 自评质量 grade of the unit's review profile."""
+    the grades before and after and the 自评质量 grade of the unit's review profile.
+
+    An unweighted unit has no totals: its 偏离度 is by achievement (``basis`` "achievement"):
+    the share of its indicators with an achievement whose 达成 / 部分达成 / 未达成 the review
+    changed, positive when the review lowered more of them than it raised (the self-evaluation
+    was too generous), negative otherwise; its gap and grades stay empty.  ``indicators``: the
+    scored indicators with ``achievement_rank`` / ``review_achievement_rank`` (see
+    :func:`apply_review`)."""
     reviews = tables.reviews
     ids = reviews["unit_id"].astype(str).to_numpy(object)
     units = tables.units.assign(unit_id=tables.units["unit_id"].astype(str)).set_index("unit_id")
@@ -264,6 +339,28 @@ def deviation_table(tables: UnitTables, final_totals: pd.DataFrame, rules: RuleS
                           np.array([rules.grade_of(t) if t == t else None for t in self_total], dtype=object),
                           self_grade)
     review_grade = totals["grade"].reindex(ids).to_numpy(object)
+    basis = np.full(len(ids), BASIS_SCORE, dtype=object)
+    changed = np.full(len(ids), np.nan)
+    compared = np.full(len(ids), np.nan)
+    if indicators is not None and "review_achievement_rank" in indicators and len(ids):
+        rows = indicators[indicators["unweighted"].to_numpy(bool)]
+        own = rows["achievement_rank"].to_numpy(float)
+        review = rows["review_achievement_rank"].to_numpy(float)
+        frame = pd.DataFrame({"unit_id": rows["unit_id"].astype(str).to_numpy(object),
+                              "compared": ~np.isnan(own),
+                              "changed": ~np.isnan(own) & (review != own),
+                              "net": np.nan_to_num(np.sign(review - own))})
+        counts = frame.groupby("unit_id", sort=False)[["compared", "changed", "net"]].sum()
+        flags = pd.Series(unweighted_units(tables.units),
+                          index=tables.units["unit_id"].astype(str).to_numpy(object))
+        unweighted = flags.reindex(ids).fillna(False).to_numpy(bool)
+        counts = counts.reindex(ids).fillna(0)
+        basis[unweighted] = BASIS_ACHIEVEMENT
+        changed = np.where(unweighted, counts["changed"].to_numpy(float), np.nan)
+        compared = np.where(unweighted, counts["compared"].to_numpy(float), np.nan)
+        sign = np.where(counts["net"].to_numpy(float) < 0, -1.0, 1.0)
+        by_achievement = np.round(sign * _ratio(changed, compared), 4)
+        deviation = np.where(unweighted, by_achievement, deviation)
     quality = np.full(len(ids), None, dtype=object)
     for i, unit_id in enumerate(ids):
         quality[i] = profiles[unit_id].quality_of(float(deviation[i]))
@@ -272,7 +369,7 @@ def deviation_table(tables: UnitTables, final_totals: pd.DataFrame, rules: RuleS
         "deviation": deviation, "gap": gap, "self_grade": self_grade, "review_grade": review_grade,
         "grade_changed": [a is not None and b is not None and a != b
                           for a, b in zip(self_grade, review_grade)],
-        "quality": quality,
+        "quality": quality, "basis": basis, "changed": changed, "compared": compared,
         "review_rules": [profiles[u].name for u in ids],
         "review_rules_title": [profiles[u].title for u in ids],
         "review_rules_sha256": [profiles[u].sha256 for u in ids]})
@@ -298,13 +395,20 @@ def apply_review(tables: UnitTables, scored: dict[str, pd.DataFrame], findings: 
     clauses, severity, actual, evidence = _per_indicator(indicators, entries, reviewed)
     clause_text = _clause_text(indicators, clauses, severity, profiles)
     reported = numbers(indicators, "reported_score")
+    own_rank, review_rank, unweighted = _achievement(tables, indicators, entries, level, reviewed)
+    with np.errstate(invalid="ignore"):
+        # an unweighted indicator's 偏离度: +1 the review lowered its achievement, −1 raised, 0 kept
+        by_achievement = np.where(np.isnan(own_rank), np.nan, np.sign(review_rank - own_rank))
+    ratio = np.where(unweighted & reviewed, by_achievement, np.round(_ratio(reported - final, reported), 4))
     for name, values in (("review_score", review_score), ("review_level", level),
                          ("review_reason", reason), ("reviewed", reviewed), ("final_score", final),
                          ("review_clauses", clauses), ("review_severity", severity),
                          ("review_clause_text", clause_text), ("review_actual", actual),
                          ("review_evidence", evidence),
-                         ("deviation", np.round(_ratio(reported - final, reported), 4)),
-                         ("deviation_gap", np.round(reported - final, 2))):
+                         ("deviation", ratio),
+                         ("deviation_gap", np.round(reported - final, 2)),
+                         ("unweighted", unweighted), ("achievement_rank", own_rank),
+                         ("review_achievement_rank", review_rank)):
         indicators[name] = values
     if reviewed.any():
         final_dimensions, final_totals = aggregate(tables, indicators.assign(score=final),
@@ -316,7 +420,7 @@ def apply_review(tables: UnitTables, scored: dict[str, pd.DataFrame], findings: 
     at = _entry_rows(indicators, entries)
     result = dict(scored, indicators=indicators, final_dimensions=final_dimensions,
                   final_totals=final_totals, reviews=reviews.reset_index(drop=True),
-                  deviations=deviation_table(tables, final_totals, rules, profiles))
+                  deviations=deviation_table(tables, final_totals, rules, profiles, indicators))
     result[REVIEW_ENTRIES] = _review_entries_table(entries, final[at] if len(at) else np.zeros(0))
     if len(entries):
         extra = audit(tables, result, rules, only=REVIEW_CHECK_CODES)

@@ -108,6 +108,7 @@ class Review:
     findings: list[ReviewFinding] = field(default_factory=list)
     source: str = ""
     review_rules: str = ""      # the review profile (复核口径) it names; '' = default / --review-rules
+    sheet: str = ""             # the worksheet of a 复核底稿 ('' for a review file)
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -485,7 +486,8 @@ def attach_review(tables: UnitTables, review: Review | None) -> UnitTables:
                      "name": item.name,
                      "score": np.nan if item.score is None else float(item.score),
                      "level": item.level, "reason": item.reason, "source": review.source,
-                     "line": item.line, "clauses": list(item.clauses), "severity": item.severity,
+                     "line": item.line, "sheet": review.sheet or None,
+                     "clauses": list(item.clauses), "severity": item.severity,
                      "actual": item.actual, "evidence": list(item.evidence)})
     raise_errors(errors)
     reviews = pd.DataFrame([{"unit_id": unit_id, "evaluator": review.evaluator, "date": review.date,

@@ -3,8 +3,9 @@
 ``perfnb workpaper`` (:mod:`perfnb.reporting.office.workpaper`) writes one sheet per unit: a few
 header cells (单位编号, 复核人, 复核日期, 复核结论, 复核意见) above a table with the columns of
 :data:`COLUMNS`, one row per indicator, and a hidden 行键 column: a stable key of the row's unit
-and 一级/二级/三级 names (:func:`row_key`).  An evaluator fills 复核完成值, 复核得分, 复核口径,
-扣分程度, 佐证材料 and 备注 in Excel or WPS; :func:`read_workpaper` turns a sheet back into a
+and 一级/二级/三级 names (:func:`row_key`).  An evaluator fills 复核完成值, 复核档次 (达成 / 部分达成 /
+未达成: the 复核得分 then follows the rule set's band for it), 复核得分, 复核口径, 扣分程度, 佐证材料
+and 备注 in Excel or WPS (a paper written before 复核档次 existed still reads); :func:`read_workpaper` turns a sheet back into a
 :class:`perfnb.reading.review.Review` (the same record a ``.review.yaml`` holds, so the same
 checks apply).  Rows are matched by their key, never by position: a moved row still applies to
 its own indicator, and a row whose names no longer give its key (an indicator renamed, a row
@@ -18,17 +19,19 @@ import re
 from pathlib import Path
 
 from perfnb.errors import InputError
-from perfnb.reading.review import Review, ReviewIndicator, name_key
+from perfnb.reading.review import LEVELS, Review, ReviewIndicator, name_key
 from perfnb.reading.values import normalise_level1
 
-__all__ = ["COLUMNS", "EDITABLE", "KEY_HEADER", "HEADER_LABELS", "WORKPAPER_SUFFIXES",
+__all__ = ["COLUMNS", "EDITABLE", "OPTIONAL_COLUMNS", "KEY_HEADER", "HEADER_LABELS", "WORKPAPER_SUFFIXES",
            "row_key", "read_workpaper", "workpaper_units"]
 
 WORKPAPER_SUFFIXES = (".xlsx", ".xlsm")
 # the table's columns, in order (a contract: issue 21)
 COLUMNS = ("一级", "二级", "三级", "指标性质", "指标值", "度量单位", "权重", "自评完成值", "自评得分",
-           "复核完成值", "复核得分", "偏离度", "复核口径", "扣分程度", "佐证材料", "备注")
-EDITABLE = ("复核完成值", "复核得分", "复核口径", "扣分程度", "佐证材料", "备注")
+           "复核完成值", "复核档次", "复核得分", "偏离度", "复核口径", "扣分程度", "佐证材料", "备注")
+EDITABLE = ("复核完成值", "复核档次", "复核得分", "复核口径", "扣分程度", "佐证材料", "备注")
+# columns a paper written before they existed does not have (it still reads)
+OPTIONAL_COLUMNS = ("复核档次",)
 KEY_HEADER = "行键"
 # header cells above the table: label -> Review attribute
 HEADER_LABELS = {"单位编号": "unit_id", "复核人": "evaluator", "复核日期": "date",
@@ -119,14 +122,15 @@ def read_workpaper(path: str | Path, unit_id: str, expected_keys: dict[str, int]
 def _review(path: Path, sheet, header_row: int, columns: dict, cells: dict, unit_id: str) -> Review:
     from perfnb.reading.assemble import raise_errors
 
-    missing = [c for c in (*COLUMNS, KEY_HEADER) if c not in columns]
+    missing = [c for c in (*COLUMNS, KEY_HEADER) if c not in columns and c not in OPTIONAL_COLUMNS]
     if missing:
         raise InputError(f"复核底稿的表头缺少“{'、'.join(missing)}”列", file=path, sheet=sheet.title,
                          row=header_row, hint="请不要删除或改写 perfnb workpaper 生成的表头")
     date = cells.get("复核日期", ("", 0))[0]
     review = Review(evaluator=cells.get("复核人", ("", 0))[0], date=date.replace("/", "-").replace(".", "-"),
                     opinion=cells.get("复核意见", ("", 0))[0], conclusion=cells.get("复核结论", ("", 0))[0],
-                    source=str(path), review_rules=cells.get("复核口径文件", ("", 0))[0])
+                    source=str(path), review_rules=cells.get("复核口径文件", ("", 0))[0],
+                    sheet=sheet.title)
     errors: list[InputError] = []
     if not review.evaluator:
         errors.append(InputError("复核底稿没有填写复核人", file=path, sheet=sheet.title,
@@ -147,6 +151,8 @@ def _review(path: Path, sheet, header_row: int, columns: dict, cells: dict, unit
     for row in sheet.iter_rows(min_row=header_row + 1):
         value = {name: row[column - 1].value if column - 1 < len(row) else None
                  for name, column in columns.items()}
+        for name in OPTIONAL_COLUMNS:
+            value.setdefault(name, None)
         key = _text(value[KEY_HEADER])
         number = row[0].row
         if not key:
@@ -186,13 +192,18 @@ def _entry(path: Path, sheet: str, number: int, value: dict, names) -> ReviewInd
     raw_score = value["复核得分"]
     clauses_text = _text(value["复核口径"])
     severity = _text(value["扣分程度"]) or None
+    level = _text(value["复核档次"]) or None
     evidence = [e for e in re.split(r"[\n;；、]+", _text(value["佐证材料"])) if e.strip()]
     note = _text(value["备注"])
-    if raw_score in (None, "") and not clauses_text and not severity:
+    if level is not None and level not in LEVELS:
+        raise InputError(f"“{names[2]}”的复核档次“{level}”无法识别", file=path, sheet=sheet,
+                         row=number, column="复核档次",
+                         hint=f"请从下拉列表中选择 {'、'.join(LEVELS)}（按评分规则的档次计分）")
+    if raw_score in (None, "") and not clauses_text and not severity and not level:
         if actual:
             raise InputError(f"“{names[2]}”填写了复核完成值，但没有复核得分或复核口径", file=path,
                              sheet=sheet, row=number, column="复核得分",
-                             hint="请填写复核得分，或在“复核口径”中选择扣分依据的条款")
+                             hint="请填写复核得分或复核档次，或在“复核口径”中选择扣分依据的条款")
         return None
     score = None
     if raw_score not in (None, ""):
@@ -215,5 +226,5 @@ def _entry(path: Path, sheet: str, number: int, value: dict, names) -> ReviewInd
                          row=number, column="备注",
                          hint="请在“备注”中写明复核理由，或在“复核口径”中选择扣分依据的条款")
     return ReviewIndicator(name=names[2], level1=names[0], level2=names[1], score=score,
-                           reason=reason, line=number, clauses=clauses, severity=severity,
+                           level=level, reason=reason, line=number, clauses=clauses, severity=severity,
                            actual=actual or None, evidence=evidence)

@@ -47,6 +47,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import errno
+import json
 import os
 import sys
 from pathlib import Path
@@ -72,6 +73,8 @@ from perfnb.running.provenance import code_sha256
 # Manifest section: unit folders a batch has started to write and not yet recorded (so a
 # rerun after kill -9 knows them as perfnb's own)
 RUNNING = "running"
+# Manifest owner of a department's 复核报告 (in "summaries"), followed by the department folder
+REVIEW_OWNER = "review:"
 # OSError numbers of a folder that cannot be written (as fsutil.write_failure words them)
 WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM}
 
@@ -108,6 +111,7 @@ class Batch:
         sign = getattr(args, "sign", None)
         self.sign_key = signing.load_private_key(sign) if sign else None  # bad key: exit 2 now
         self.failed_summaries: list[tuple[str, str]] = []
+        self.review_reports: list[str] = []   # departments whose 复核报告 is on disk
         # issue 19: earlier years (--previous, read now: a bad path exits 2 before any work)
         self.link = getattr(args, "link", None) or "auto"
         previous = getattr(args, "previous", None)
@@ -227,7 +231,8 @@ class Batch:
                       for status in ("passed", "failed", "skipped")}
             record = seal(self.out_root, manifest, self.sign_key, "batch", {"units": counts})
         print(format_table(jobs))
-        for line in closing_lines(jobs, self.failed_summaries, self.out_root):
+        for line in closing_lines(jobs, self.failed_summaries, self.out_root,
+                                  sorted(self.review_reports)):
             print(line)
         print(f"存证：清单已签名，签名者密钥 {record['signer']}；运行记录第 {record['seq']} 条。"
               if record.get("signer") else
@@ -294,7 +299,8 @@ class Batch:
         departments = sorted({job.key.split("/")[0] for job in jobs})
         pending_by_department = {d: sum(1 for j in to_run if j.key.split("/")[0] == d)
                                  for d in departments}
-        self._bar = bar = _progress(len(to_run) + len(departments) + 1)
+        # per department its summary and a place for its 复核报告 (passed over when none)
+        self._bar = bar = _progress(len(to_run) + 2 * len(departments) + 1)
         if to_run:
             _warm_closing_imports()
         counts = {"passed": 0, "failed": 0}
@@ -317,6 +323,7 @@ class Batch:
             for department in departments:  # departments with nothing to run: summary now
                 if pending_by_department[department] == 0:
                     self._submit_summary(running, manifest, department)
+                    self._submit_review_report(running, manifest, department)
             whole_submitted = False
             while True:
                 submit_units()
@@ -340,6 +347,7 @@ class Batch:
                         pending_by_department[department] -= 1
                         if pending_by_department[department] == 0:
                             self._submit_summary(running, manifest, department)
+                            self._submit_review_report(running, manifest, department)
                     else:
                         self._record_summary(manifest, item, outcome)
                     bar.set_postfix_str(f"成功 {counts['passed']}，失败 {counts['failed']}",
@@ -407,10 +415,74 @@ class Batch:
     def _record_summary(self, manifest: Manifest, item: dict, outcome: dict) -> None:
         if outcome.get("write_error") in WRITE_ERRNOS:
             self.write_failures.append(outcome["message"])
+        review = item.get("kind") == "review"
         if outcome["status"] != "passed":
-            self.failed_summaries.append((item["department"] or "全部单位", outcome["message"]))
+            self.failed_summaries.append((f"{item['department']} 复核报告" if review else
+                                          item["department"] or "全部单位", outcome["message"]))
+        elif review:
+            self.review_reports.append(item["department"])
         entry = summary_entry(item["department"], item["fingerprint"], outcome)
+        if review:
+            entry["kind"] = "review_report"
         manifest.record("summaries", item["owner"], entry, outcome["files"])
+        manifest.save()
+
+    # -- the department's 复核报告 -------------------------------------------------------------
+    def _reviewed(self, manifest: Manifest, department: str) -> bool:
+        """True if a unit of ``department`` (its folder) has a review record: its result.json
+        has a ``reviewed`` block (from ``--review``, a review file beside it, or its YAML)."""
+        for name in manifest.files:
+            if not (name.startswith(department + "/") and name.endswith("/result.json")
+                    and name.count("/") == 2):
+                continue
+            try:
+                path = ensure_inside(self.out_root, self.out_root / name)
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError, PerfnbError):
+                continue
+            if isinstance(data, dict) and data.get("reviewed"):
+                return True
+        return False
+
+    def _submit_review_report(self, running, manifest: Manifest, department: str) -> None:
+        """Run notebooks/review_report.ipynb for a department with reviewed units (through the
+        summaries' path: :func:`perfnb.running.execution.execute_summary`); a department
+        without any gets none, and a report left from an earlier run with reviews is removed."""
+        from perfnb.running.summaries import review_report_template
+
+        owner = f"{REVIEW_OWNER}{department}"
+        if not self._reviewed(manifest, department):
+            self._remove_owned(manifest, owner)
+            self._bar.update(1)   # no reviewed unit: no 复核报告
+            return
+        extra = {"review_rules": getattr(self, "review_rules_sha256", None)}
+        fingerprint = summary_fingerprint(manifest, department, self.formats, __version__,
+                                          code_sha256(), template=review_report_template(),
+                                          extra=extra)
+        if summary_up_to_date(manifest, owner, fingerprint, self.force):
+            self.review_reports.append(department)
+            self._bar.update(1)  # unchanged since the last run
+            return
+        manifest.drop_owner(owner)
+        task = {"out_root": str(self.out_root), "department": department, "kind": "review",
+                "formats": self.formats, "kernel_name": self.kernel_name,
+                "review_rules": self.review_rules, "key": f"review-{department}"}
+        running[self._executor().submit(execute_summary, task)] = (
+            "summary", {"owner": owner, "department": department, "fingerprint": fingerprint,
+                        "kind": "review"})
+
+    def _remove_owned(self, manifest: Manifest, owner: str) -> None:
+        """Delete the files ``owner`` wrote (as the manifest lists them) and forget it."""
+        if owner not in manifest.summaries:
+            return
+        for name in manifest.owned_files(owner):
+            try:
+                path = ensure_inside(self.out_root, self.out_root / name)
+            except PerfnbError:
+                continue
+            if path.is_file() and not path.is_symlink():
+                path.unlink()
+        manifest.drop_owner(owner)
         manifest.save()
 
     def _write_summary_workbook(self, manifest: Manifest) -> None:

@@ -102,27 +102,37 @@ def execute_unit(task: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute_summary(task: dict[str, Any]) -> dict[str, Any]:
-    """Run the summary notebook of one department (or of the whole batch)."""
+    """Run the summary notebook of one department (or of the whole batch); with
+    ``task["kind"] == "review"``, the department's 复核报告 instead."""
     started, clock = now_iso(), time.perf_counter()
     out_root = Path(task["out_root"])
     status, message, write_error = "failed", "", None
     cpu: dict = {}
+    review = task.get("kind") == "review"
     try:
-        from perfnb.running.summaries import run_summary
-        run_summary(out_root, task["department"], task["formats"],
-                    kernel_name=task.get("kernel_name"), cpu=cpu)
+        from perfnb.running.summaries import run_review_report, run_summary
+        if review:
+            run_review_report(out_root, task["department"], task["formats"],
+                              kernel_name=task.get("kernel_name"),
+                              review_rules=task.get("review_rules"), cpu=cpu)
+        else:
+            run_summary(out_root, task["department"], task["formats"],
+                        kernel_name=task.get("kernel_name"), cpu=cpu)
         status = "passed"
     except PerfnbError as error:
         message = str(error)
     except OSError as error:
-        message = f"汇总的输出未写完：{write_failure(out_root, error)}"
+        message = f"{'复核报告' if review else '汇总'}的输出未写完：{write_failure(out_root, error)}"
         write_error = error.errno
     except Exception as error:
         message = f"内部错误：{type(error).__name__}: {error}"
     # Whatever was written (also the executed notebook of a failed summary) is listed.
+    from perfnb.running.summaries import REVIEW_REPORT_STEM
     folder = out_root / task["department"] if task["department"] else out_root
-    files = [file_record(out_root, folder / f"summary.{suffix}") for suffix in ("ipynb", "html", "pdf")
-             if (folder / f"summary.{suffix}").is_file()]
+    stem, suffixes = (REVIEW_REPORT_STEM, ("ipynb", "html", "pdf", "docx")) if review else \
+        ("summary", ("ipynb", "html", "pdf"))
+    files = [file_record(out_root, folder / f"{stem}.{suffix}") for suffix in suffixes
+             if (folder / f"{stem}.{suffix}").is_file()]
     return {"status": status, "message": message, "files": files, "started": started,
             "finished": now_iso(), "seconds": round(time.perf_counter() - clock, 2),
             **({"cpu": cpu} if cpu else {}), **_worker_identity(), "write_error": write_error}

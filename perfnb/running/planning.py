@@ -227,16 +227,19 @@ def unit_up_to_date(job: UnitJob, manifest: Manifest, force: bool = False) -> bo
 
 
 def summary_fingerprint(manifest: Manifest, department: str | None, formats: list[str],
-                        version: str, code: str) -> str:
-    """What a summary depends on: its units' result.json hashes, the summary template,
-    perfnb's version and code hash, the formats."""
+                        version: str, code: str, template: Path | None = None,
+                        extra: dict[str, Any] | None = None) -> str:
+    """What a summary depends on: its units' result.json hashes, the summary template
+    (or ``template``: the 复核报告's), perfnb's version and code hash, the formats, and
+    ``extra`` (e.g. the 复核口径 of a 复核报告)."""
     from perfnb.running.summaries import summary_template
     prefix = f"{department}/" if department else ""
     results = sorted((name, record["sha256"]) for name, record in manifest.files.items()
                      if name.startswith(prefix) and name.endswith("/result.json")
                      and name.count("/") == 2)
-    payload = {"results": results, "template": sha256_file(summary_template()),
-               "perfnb": version, "perfnb_code": code, "formats": formats}
+    payload = {"results": results, "template": sha256_file(template or summary_template()),
+               "perfnb": version, "perfnb_code": code, "formats": formats,
+               **({"extra": extra} if extra else {})}
     return sha256_bytes(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode())
 
 

@@ -85,12 +85,16 @@ def format_table(jobs: list) -> str:
     return "\n".join(lines)
 
 
-def closing_lines(jobs: list, failed_summaries: Iterable[tuple[str, str]], out_root: Any) -> list[str]:
-    """The lines printed after the table: each failure, then the counts."""
+def closing_lines(jobs: list, failed_summaries: Iterable[tuple[str, str]], out_root: Any,
+                  review_reports: Iterable[str] = ()) -> list[str]:
+    """The lines printed after the table: each failure, the departments' 复核报告 (when any unit
+    was reviewed), then the counts."""
     failed = [job for job in jobs if (job.outcome or {}).get("status") == "failed"]
     lines = [f"失败：{job.unit_id}（{job.input_path}）：{job.outcome.get('message') or '原因未知'}"
              for job in failed]
     lines += [f"汇总失败：{key}：{message}" for key, message in failed_summaries]
+    lines += [f"复核报告：{department}/review_report.docx（另有 .pdf、.html、.ipynb）"
+              for department in review_reports]
     skipped = sum(1 for job in jobs if (job.outcome or {}).get("status") == "skipped")
     lines.append(f"共 {len(jobs)} 个单位：完成 {len(jobs) - len(failed) - skipped}，"
                  f"失败 {len(failed)}，跳过 {skipped}。输出目录：{out_root}")

@@ -1,8 +1,11 @@
-"""Running the summary notebook (notebooks/summary.ipynb) for a department or a whole batch.
+"""Running the summary notebook (notebooks/summary.ipynb) for a department or a whole batch,
+and the department's 复核报告 (notebooks/review_report.ipynb).
 
-:func:`run_summary` executes it with papermill and exports it next to the units, through
+:func:`run_summary` executes the summary with papermill and exports it next to the units, through
 perfnb's own HTML / PDF exporters; the tables and charts it shows come from
-:mod:`perfnb.reporting.summary`.
+:mod:`perfnb.reporting.summary`.  :func:`run_review_report` does the same for the 复核报告 of a
+department with reviewed units, and adds its GB/T 9704 Word version
+(:mod:`perfnb.reporting.office.review_docx`).
 """
 from __future__ import annotations
 
@@ -14,17 +17,29 @@ from typing import Iterable
 from perfnb.fsutil import atomic_path, atomic_write_bytes
 from perfnb.reporting.summary import SummaryError
 
-__all__ = ["run_summary", "summary_template"]
+__all__ = ["run_summary", "summary_template", "run_review_report", "review_report_template",
+           "REVIEW_REPORT_STEM"]
+
+# DIR/<部门>/review_report.{ipynb,html,pdf,docx}: the department's 复核报告
+REVIEW_REPORT_STEM = "review_report"
+
+
+def _template(name: str, label: str) -> Path:
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (here.parent / "notebooks" / name, here / "notebooks" / name):
+        if candidate.is_file():
+            return candidate
+    raise SummaryError(f"找不到{label}模板 {name}。请重新安装 perfnb。")
 
 
 def summary_template() -> Path:
     """notebooks/summary.ipynb (from the source tree, or as packaged data)."""
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (here.parent / "notebooks" / "summary.ipynb",
-                      here / "notebooks" / "summary.ipynb"):
-        if candidate.is_file():
-            return candidate
-    raise SummaryError("找不到汇总笔记本模板 summary.ipynb。请重新安装 perfnb。")
+    return _template("summary.ipynb", "汇总笔记本")
+
+
+def review_report_template() -> Path:
+    """notebooks/review_report.ipynb (from the source tree, or as packaged data)."""
+    return _template("review_report.ipynb", "复核报告笔记本")
 
 
 def _export(notebook_path: Path, fmt: str, target: Path) -> None:
@@ -41,16 +56,14 @@ def _export(notebook_path: Path, fmt: str, target: Path) -> None:
         atomic_write_bytes(target, exporters.export_pdf(notebook, resources))
 
 
-def run_summary(results_dir: str | os.PathLike, department: str | None,
-                formats: Iterable[str] = ("html", "pdf"), kernel_name: str | None = None,
-                cpu: dict | None = None) -> list[Path]:
-    """Execute summary.ipynb for one department folder (or all units) and export it.
-
-    Writes ``DIR/<department>/summary.{ipynb,html,pdf}`` or ``DIR/summary.*``; returns
-    the paths written.  Every file is written atomically.  With ``PERFNB_TIMINGS`` set,
-    ``cpu`` (a dict) receives where the CPU went, as a unit's does
-    (:mod:`perfnb.running.timing`): this process's phases, the kernel's start and cells.
-    """
+def _run_and_export(template: Path, out_dir: Path, stem: str, parameters: dict,
+                    formats: Iterable[str], kernel_name: str | None, what: str, who: str,
+                    cpu: dict | None = None) -> list[Path]:
+    """Execute ``template`` into ``out_dir/<stem>.ipynb`` (atomically; a failing cell keeps
+    the executed notebook and raises :class:`SummaryError` naming ``what`` and ``who``) and
+    export it as ``<stem>.html`` / ``.pdf`` as ``formats`` ask; the paths written.  With
+    ``PERFNB_TIMINGS`` set, ``cpu`` (a dict) receives where the CPU went, as a unit's does
+    (:mod:`perfnb.running.timing`): this process's phases, the kernel's start and cells."""
     import nbformat
     import papermill
 
@@ -66,17 +79,14 @@ def run_summary(results_dir: str | os.PathLike, department: str | None,
         if manager is not None:
             engine_kwargs["kernel_manager_class"] = manager
 
-    results_dir = Path(results_dir).resolve()
-    out_dir = results_dir / department if department else results_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    notebook_path = out_dir / "summary.ipynb"
-    parameters = {"results_dir": str(results_dir), "department": department}
+    notebook_path = out_dir / f"{stem}.ipynb"
     with atomic_path(notebook_path) as temporary, warnings.catch_warnings():
         # papermill warns that the temporary name does not end in .ipynb: expected.
         warnings.filterwarnings("ignore", message=".*does not end in one of.*")
         try:
             papermill.execute_notebook(
-                str(summary_template()), str(temporary), parameters=parameters,
+                str(template), str(temporary), parameters=parameters,
                 kernel_name=kernel_name or "python3", progress_bar=False, log_output=False,
                 cwd=str(out_dir), language="python", **engine_kwargs)
         except papermill.PapermillExecutionError as error:
@@ -84,19 +94,56 @@ def run_summary(results_dir: str | os.PathLike, department: str | None,
         else:
             failure = None
     if failure is not None:  # the executed notebook, with the error, is kept
-        raise SummaryError(f"汇总笔记本执行出错（{department or '全部单位'}）："
-                           f"{failure.ename}：{failure.evalue}")
+        raise SummaryError(f"{what}执行出错（{who}）：{failure.ename}：{failure.evalue}")
     written = [notebook_path]
     if clock:
         clock.mark("notebook")
     nbformat.read(notebook_path, as_version=4)  # must be a readable notebook
     for fmt in formats:
         if fmt in ("html", "pdf"):
-            target = out_dir / f"summary.{fmt}"
+            target = out_dir / f"{stem}.{fmt}"
             _export(notebook_path, fmt, target)
             written.append(target)
             if clock:
                 clock.mark(f"export_{fmt}")
     if clock:
         cpu.update(worker=clock.phases, kernel=cells.record())
+    return written
+
+
+def run_summary(results_dir: str | os.PathLike, department: str | None,
+                formats: Iterable[str] = ("html", "pdf"), kernel_name: str | None = None,
+                cpu: dict | None = None) -> list[Path]:
+    """Execute summary.ipynb for one department folder (or all units) and export it.
+
+    Writes ``DIR/<department>/summary.{ipynb,html,pdf}`` or ``DIR/summary.*``; returns
+    the paths written.  Every file is written atomically.  ``cpu``: see
+    :func:`_run_and_export`.
+    """
+    results_dir = Path(results_dir).resolve()
+    out_dir = results_dir / department if department else results_dir
+    parameters = {"results_dir": str(results_dir), "department": department}
+    return _run_and_export(summary_template(), out_dir, "summary", parameters, formats,
+                           kernel_name, "汇总笔记本", department or "全部单位", cpu)
+
+
+def run_review_report(results_dir: str | os.PathLike, department: str,
+                      formats: Iterable[str] = ("html", "pdf"), kernel_name: str | None = None,
+                      review_rules: str | None = None, cpu: dict | None = None) -> list[Path]:
+    """Execute review_report.ipynb for one department folder and export it.
+
+    Writes ``DIR/<department>/review_report.{ipynb,html,pdf}`` (HTML and PDF as ``formats``
+    ask, like the summary) and always ``review_report.docx``, the GB/T 9704 Word version;
+    returns the paths written.  Every file is written atomically.
+    """
+    from perfnb.reporting.office.review_docx import write_review_report_docx
+
+    results_dir = Path(results_dir).resolve()
+    out_dir = results_dir / department
+    parameters = {"results_dir": str(results_dir), "department": department,
+                  "review_rules": review_rules}
+    written = _run_and_export(review_report_template(), out_dir, REVIEW_REPORT_STEM, parameters,
+                              formats, kernel_name, "复核报告笔记本", department, cpu)
+    written.append(write_review_report_docx(results_dir, out_dir / f"{REVIEW_REPORT_STEM}.docx",
+                                            department, review_rules))
     return written

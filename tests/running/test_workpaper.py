@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from perfnb.cli import main
 from perfnb.reading.workpaper import COLUMNS, KEY_HEADER
@@ -60,7 +61,7 @@ def test_paper_layout(paper):
     assert sheet.cell(row, header["权重"]).protection.locked
     assert not sheet.cell(row, header["复核得分"]).protection.locked
     assert not sheet.cell(row, header["复核口径"]).protection.locked
-    assert sheet.column_dimensions["Q"].hidden
+    assert sheet.column_dimensions[get_column_letter(len(COLUMNS) + 1)].hidden   # the 行键
     lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
     assert any("复核口径" in f for f in lists.values()) and '"严重,一般,轻微"' in lists.values()
     # an existing review fills the evaluator's cells: the paper is one view of the record
@@ -90,7 +91,7 @@ def fill(paper: Path, out: Path, change=None) -> Path:
     sheet.cell(row, header["备注"]).value = "未提供问卷"
     # move a row: the first two indicators swap places, keys and all
     first, second = 7, 8
-    values = [[sheet.cell(r, c).value for c in range(1, 18)] for r in (first, second)]
+    values = [[sheet.cell(r, c).value for c in range(1, len(COLUMNS) + 2)] for r in (first, second)]
     for r, row_values in zip((second, first), values):
         for c, value in enumerate(row_values, start=1):
             sheet.cell(r, c).value = value

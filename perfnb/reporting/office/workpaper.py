@@ -4,8 +4,11 @@ One sheet per unit: 单位编号 / 主管部门 / 项目, the cells the evaluato
 复核结论, 复核意见), then the table of :data:`perfnb.reading.workpaper.COLUMNS` with the unit's
 figures filled in, one row per indicator, and the hidden 行键 (the row's stable key); a 合计 row.
 Only the evaluator's cells are unlocked (the sheet is protected without a password, so the
-figures, names and keys are not changed by accident); 复核口径 and 扣分程度 have dropdowns
-(openpyxl ``DataValidation``) fed by a 复核口径 sheet listing every clause with its text.  With
+figures, names and keys are not changed by accident); 复核口径, 扣分程度 and 复核档次 have dropdowns
+(openpyxl ``DataValidation``): the clauses from a 复核口径 sheet listing every clause with its
+text, the profile's severity levels, and the rule set's 达成 / 部分达成 / 未达成.  An entry scored
+by its 复核档次 is written with the level and an empty 复核得分, so the score follows the level
+(also in the sheet's 偏离度 formula) when the evaluator changes it.  With
 several units an 索引 sheet comes first.  An existing review fills the evaluator's cells, so a
 paper can be written again from a review file (and read back by
 :func:`perfnb.reading.workpaper.read_workpaper`): the three views of one record.
@@ -22,6 +25,8 @@ from openpyxl.styles import Protection
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from perfnb.evaluation.scoring import round_half_up
+from perfnb.reading.review import LEVELS
 from perfnb.reading.workpaper import COLUMNS, EDITABLE, KEY_HEADER, row_key
 from perfnb.reporting.office.xlsx_style import (BODY_FONT, BOLD_FONT, CENTER, HEADER_FILL,
                                                 HEADER_FONT, LEFT, PERCENT_FORMAT, SCORE_FORMAT,
@@ -35,7 +40,7 @@ HEADER_ROW = 6
 KIND_LABELS = {"quantitative": "定量", "qualitative": "定性"}
 OPERATOR_SYMBOLS = {">=": "≥", ">": ">", "=": "=", "<=": "≤", "<": "<"}
 WIDTHS = {"一级": 10, "二级": 10, "三级": 26, "指标性质": 7, "指标值": 14, "度量单位": 8, "权重": 7,
-          "自评完成值": 14, "自评得分": 8, "复核完成值": 14, "复核得分": 8, "偏离度": 8,
+          "自评完成值": 14, "自评得分": 8, "复核完成值": 14, "复核档次": 9, "复核得分": 8, "偏离度": 8,
           "复核口径": 26, "扣分程度": 8, "佐证材料": 20, "备注": 30, KEY_HEADER: 14}
 EDIT_FILL_COLOR = "FFF8E1"
 UNLOCKED = Protection(locked=False)
@@ -70,6 +75,18 @@ def _review_values(result: dict) -> tuple[dict, dict]:
             key = row_key(result["unit_id"], item.get("level1"), item.get("level2"), item.get("name"))
             entries[key] = item
     return header, entries
+
+
+def _level_scores(result: dict) -> dict[str, float]:
+    """复核档次 -> share of the weight it scores (the unit's rule set; central if unknown)."""
+    from perfnb.errors import PerfnbError
+    from perfnb.evaluation.rules import get_rules
+
+    try:
+        rules = get_rules((result.get("rules") or {}).get("name") or "central")
+    except PerfnbError:
+        rules = get_rules("central")
+    return {level.name: level.share for level in rules.qualitative_levels}
 
 
 def _clause_sheet(book: Workbook, profile) -> str:
@@ -115,8 +132,9 @@ def _unit_sheet(book: Workbook, result: dict, profile, clause_range: str, name: 
     sheet.merge_cells(start_row=4, start_column=2, end_row=4, end_column=len(COLUMNS))
     _put(sheet.cell(4, 2), header["opinion"], fill=edit_fill, editable=True)
     sheet.row_dimensions[4].height = 48
-    _put(sheet.cell(5, 1), "黄色单元格由复核人填写；复核得分留空即同计算得分。复核口径从下拉列表选择"
-                           "（可写多条，以顿号分隔），按程度扣分的条款须选扣分程度；perfnb 按条款计算复核得分。",
+    _put(sheet.cell(5, 1), "黄色单元格由复核人填写；复核得分留空即同计算得分，选了复核档次（达成、部分达成、"
+                           "未达成）则按该档次计分。复核口径从下拉列表选择（可写多条，以顿号分隔），"
+                           "按程度扣分的条款须选扣分程度；perfnb 按条款计算复核得分。",
          alignment=LEFT)
     sheet.merge_cells(start_row=5, start_column=1, end_row=5, end_column=len(COLUMNS))
     for column, title in enumerate((*COLUMNS, KEY_HEADER), start=1):
@@ -124,32 +142,45 @@ def _unit_sheet(book: Workbook, result: dict, profile, clause_range: str, name: 
         sheet.column_dimensions[get_column_letter(column)].width = WIDTHS[title]
     sheet.column_dimensions[get_column_letter(last_col)].hidden = True
     index = {name: i + 1 for i, name in enumerate(COLUMNS)}
+    shares = _level_scores(result)
     row = HEADER_ROW
     for item in result.get("indicators") or []:
         row += 1
         key = row_key(result["unit_id"], item.get("level1"), item.get("level2"), item.get("name"))
         entry = entries.get(key, {})
         operator = OPERATOR_SYMBOLS.get(item.get("operator") or "", "")
+        weight = item.get("weight")
+        by_level = {name: float(round_half_up(share * weight)) for name, share in shares.items()} \
+            if isinstance(weight, (int, float)) and weight == weight else {}
+        level = entry.get("level")
+        final = entry.get("final_score") if entry else None
+        if level and not entry.get("clauses") and final == by_level.get(level):
+            final = None   # scored by its level: the score follows the level
         values: dict[str, Any] = {
             "一级": item.get("level1"), "二级": item.get("level2"), "三级": item.get("name"),
             "指标性质": KIND_LABELS.get(item.get("kind"), "") if not operator or item.get("kind") != "quantitative"
             else operator,
             "指标值": item.get("target_text"), "度量单位": item.get("unit"), "权重": item.get("weight"),
             "自评完成值": item.get("actual_text"), "自评得分": item.get("reported_score"),
-            "复核完成值": entry.get("actual"), "复核得分": entry.get("final_score") if entry else None,
+            "复核完成值": entry.get("actual"), "复核档次": level, "复核得分": final,
             "复核口径": "、".join(entry.get("clauses") or []), "扣分程度": entry.get("severity"),
             "佐证材料": "；".join(entry.get("evidence") or []), "备注": entry.get("reason"),
         }
         for name, value in values.items():
             numeric = name in ("权重", "自评得分", "复核得分")
             _put(sheet.cell(row, index[name]), value, number_format=SCORE_FORMAT if numeric else None,
-                 alignment=CENTER if numeric or name in ("指标性质", "度量单位", "扣分程度") else LEFT,
+                 alignment=CENTER if numeric or name in ("指标性质", "度量单位", "扣分程度", "复核档次")
+                 else LEFT,
                  fill=edit_fill if name in EDITABLE else None, editable=name in EDITABLE)
-        # 偏离度 = (自评 − 复核) ÷ 自评, the 复核得分 defaulting to the computed score
-        reported, final = (get_column_letter(index[n]) for n in ("自评得分", "复核得分"))
+        # 偏离度 = (自评 − 复核) ÷ 自评, the 复核得分 defaulting to the 复核档次's score, else to
+        # the computed score
+        reported, final, chosen = (get_column_letter(index[n]) for n in ("自评得分", "复核得分", "复核档次"))
         computed = item.get("score")
         fallback = "" if computed is None else f"{computed:g}"
-        review_value = f'IF({final}{row}="",{fallback or 0},{final}{row})'
+        fallback = fallback or "0"
+        for name, points in reversed(list(by_level.items())):
+            fallback = f'IF({chosen}{row}="{name}",{points:g},{fallback})'
+        review_value = f'IF({final}{row}="",{fallback},{final}{row})'
         cell = sheet.cell(row, index["偏离度"])
         cell.value = (f'=IF(OR({reported}{row}="",{reported}{row}=0),"",'
                       f'({reported}{row}-{review_value})/{reported}{row})')
@@ -171,7 +202,12 @@ def _unit_sheet(book: Workbook, result: dict, profile, clause_range: str, name: 
     levels = DataValidation(type="list", formula1='"' + ",".join(profile.levels) + '"', allow_blank=True,
                             showErrorMessage=True, errorTitle="扣分程度",
                             error="扣分程度应为 " + "、".join(profile.levels))
-    for validation, name in ((clause_list, "复核口径"), (levels, "扣分程度")):
+    achievement = DataValidation(type="list", formula1='"' + ",".join(shares or LEVELS) + '"',
+                                 allow_blank=True, showErrorMessage=True, errorTitle="复核档次",
+                                 error="复核档次应为 " + "、".join(shares or LEVELS),
+                                 promptTitle="复核档次", showInputMessage=True,
+                                 prompt="按评分规则的档次计分时选择；复核得分可留空")
+    for validation, name in ((clause_list, "复核口径"), (levels, "扣分程度"), (achievement, "复核档次")):
         letter = get_column_letter(index[name])
         if last >= first:
             validation.add(f"{letter}{first}:{letter}{last}")
