@@ -23,6 +23,8 @@ __all__ = ["ReviewPanel", "review_panel", "interactive_kernel", "UNDECIDED"]
 
 UNDECIDED = "未决定"
 LEVEL_CHOICES = ("", "达成", "部分达成", "未达成")
+# what an unweighted unit (its form prints no 分值) shows in the 分值 column
+UNWEIGHTED_WEIGHT = "—（未加权）"
 DECISION_CHOICES = (UNDECIDED, "采纳", "不采纳")
 
 
@@ -107,6 +109,10 @@ class ReviewPanel:
         cells = [w.HTML(f"<b>{h}</b>") for h in
                  ("一级指标", "二级指标", "三级指标", "分值", "自评得分", "计算得分", "复核得分",
                   "复核档次", "复核口径", "扣分程度", "复核理由")]
+        from perfnb.model import STATUS_LABELS, UNWEIGHTED
+
+        weighting = units["weighting"].iloc[0] if "weighting" in units.columns else None
+        self.unweighted = _text(weighting) == UNWEIGHTED
         for r in self.result.indicators.to_dict("records"):
             old = existing.get(int(r["seq"]))
             score = w.Text(value="" if old is None or _show(old["score"]) == "" else _show(old["score"]),
@@ -127,11 +133,15 @@ class ReviewPanel:
             self.rows.append({"record": r, "score": score, "level": level, "reason": reason,
                               "clauses": clauses, "severity": severity})
             cells += [w.Label(_text(r.get("level1"))), w.Label(_text(r.get("level2"))),
-                      w.Label(_text(r.get("name"))), w.Label(_show(r.get("weight"))),
-                      w.Label(_show(r.get("reported_score"))), w.Label(_show(r.get("score"))),
+                      w.Label(_text(r.get("name"))),
+                      # unweighted: no 分值, and the computed column shows the achievement
+                      w.Label(UNWEIGHTED_WEIGHT if self.unweighted else _show(r.get("weight"))),
+                      w.Label(_show(r.get("reported_score"))),
+                      w.Label(STATUS_LABELS.get(_text(r.get("status")), "") if self.unweighted
+                              else _show(r.get("score"))),
                       score, level, clauses, severity, reason]
         self.indicator_grid = w.GridBox(cells, layout=w.Layout(
-            grid_template_columns="7em 9em 16em 4em 5em 5em 7.5em 8.5em 16.5em 6.5em 23em",
+            grid_template_columns="7em 9em 16em 6.5em 5em 5em 7.5em 8.5em 16.5em 6.5em 23em",
             grid_gap="2px 6px"))
 
         self.findings: list[dict] = []

@@ -543,8 +543,9 @@ class Evaluation:
         review = one.review_record()
         if review is not None:
             final = one.final_totals.iloc[0]
-            lines.append(f"复核：{_show(final['total'])} 分，{_text(final['grade'])}    "
-                         f"复核人：{review['evaluator']}（{review['date']}）")
+            figure = (f"{_show(final['total'])} 分，{_text(final['grade'])}"
+                      if not _missing(final.get("total")) else "按达成情况复核（未加权，不计总分）")
+            lines.append(f"复核：{figure}    复核人：{review['evaluator']}（{review['date']}）")
             deviation = one.deviation_dict()
             if deviation and deviation["ratio"] is not None and deviation["basis"] == "achievement":
                 quality = (one.self_evaluation_quality() or {}).get("grade")

@@ -336,6 +336,8 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
     for column in ("deviation", "deviation_gap", "self_evaluation_quality", "review_rules"):
         if column not in frame.columns:   # results loaded by an older perfnb
             frame[column] = None
+    if "weighting" not in frame.columns:
+        frame["weighting"] = WEIGHTED
     reported_grade = frame["reported_grade"].map(_grade_word)
     frame["grade_changed"] = (frame["reviewed_grade"] != frame["grade"]) | (
         reported_grade.notna() & (frame["reviewed_grade"] != reported_grade))
@@ -345,7 +347,7 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
                   "reported_grade", "total", "grade", "reviewed_total", "reviewed_grade",
                   "adjusted_indicators", "adopted_findings", "rejected_findings",
                   "grade_changed", "deviation", "deviation_gap", "self_evaluation_quality",
-                  "review_rules"]]
+                  "review_rules", "weighting"]]
 
 
 def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
@@ -383,10 +385,20 @@ def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
         "调整指标": frame["adjusted_indicators"].astype(int),
         "采纳发现": frame["adopted_findings"].astype(int),
         "等级变化": frame["grade_changed"].map({True: "是", False: ""}),
-        "偏离度": [percent_text(v) if r else "" for v, r in zip(frame["deviation"], frame["reviewed"])],
+        "偏离度": [_deviation_text(v, r, w) for v, r, w in
+                   zip(frame["deviation"], frame["reviewed"], frame["weighting"])],
         "自评质量": frame["self_evaluation_quality"].fillna(""),
     })
     return _numbered(table)
+
+
+def _deviation_text(value, reviewed: bool, weighting) -> str:
+    """偏离度 as a report shows it; an unweighted unit's is by achievement (the share of its
+    indicators whose 达成/部分达成/未达成 the review changed), and says so."""
+    if not reviewed:
+        return ""
+    shown = percent_text(value)
+    return f"{shown}（按达成）" if weighting == UNWEIGHTED and shown else shown
 
 
 def department_deviation(frame: pd.DataFrame) -> pd.DataFrame:
@@ -437,7 +449,7 @@ def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
     })
     deviation = department_deviation(frame).reindex(table.index)
     table["偏离度"] = [percent_text(v) if v == v and v is not None else "" for v in deviation["deviation"]]
-    table["自评质量"] = deviation["quality"].fillna("")
+    table["自评质量"] = deviation["quality"].astype(object).fillna("")
     table = table.rename_axis("主管部门").reset_index()
     table = table.sort_values(["等级变化单位数", "主管部门"], ascending=[False, True])
     return _numbered(table.reset_index(drop=True))

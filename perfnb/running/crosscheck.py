@@ -75,6 +75,18 @@ def _differences(a: Any, b: Any, path: str = "") -> list[str]:
     return []
 
 
+def _attachment_items(reader):
+    """(name, [bytes]) of each embedded file, once, under its Unicode name (/UF).
+
+    pypdf's ``attachments`` lists a file under its /F name too, which for a non-ASCII name
+    (a 复核底稿 called 已填底稿.xlsx) is its UTF-8 bytes read as PDFDocEncoding: a name no
+    provenance lists.  ``attachment_list`` (pypdf 5+) gives each file once, with /UF."""
+    entries = getattr(reader, "attachment_list", None)
+    if entries is None:   # an older pypdf
+        return list(reader.attachments.items())
+    return [(entry.alternative_name or entry.name, [entry.content]) for entry in entries]
+
+
 def pdf_attachments(source: Path | bytes) -> dict[str, bytes] | None:
     """Name → bytes of the files embedded in a PDF (None if it cannot be read).
 
@@ -92,7 +104,7 @@ def pdf_attachments(source: Path | bytes) -> dict[str, bytes] | None:
             archivefs.read_bytes(source.parent, source.name, archivefs.MAX_PDF_BYTES)
         reader = PdfReader(io.BytesIO(data))
         found, total = {}, 0
-        for name, contents in reader.attachments.items():
+        for name, contents in _attachment_items(reader):
             if contents:
                 total += len(contents[0])
                 if len(contents[0]) > archivefs.MAX_ATTACHMENT_BYTES:

@@ -93,8 +93,10 @@ def build_review_document(results_dir, department: str | None = None, profile=No
             continue
         heading(f"（{'一二三'[('P0', 'P1', 'P2').index(rank)]}）{rank} 问题", level=2)
         for _, row in group.iterrows():
-            paragraph(f"{row['单位编号']}“{row['指标']}”：自评 {row['自评得分']:g} 分，复核 "
-                      f"{row['复核得分']:g} 分，"
+            figures = (f"自评“{row['自评达成']}”，复核“{row['复核达成']}”（未加权，按达成情况）"
+                       if row["自评达成"] else
+                       f"自评 {row['自评得分']:g} 分，复核 {row['复核得分']:g} 分")
+            paragraph(f"{row['单位编号']}“{row['指标']}”：{figures}，"
                       + (f"依据{row['复核口径']}。" if not row["复核口径"].startswith("（") else "未写明依据的复核口径条款。")
                       + row["问题"])
     heading("五、改进建议")
