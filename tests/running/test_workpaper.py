@@ -210,3 +210,81 @@ def test_evidence_files_are_inputs_of_the_unit(tmp_path):
     with pytest.raises((InputError, InputErrors)) as caught:
         plan_unit(unit)
     assert "佐证材料“佐证/采购合同.pdf”不存在" in str(caught.value) and "第 4 行" in str(caught.value)
+
+
+def test_review_findings_and_errors_name_the_sheet(paper, tmp_path):
+    """REVIEW_* findings from a 底稿 point at its worksheet and row (not only the file), and an
+    entry's error names sheet, row and column."""
+    filled = fill(paper, tmp_path / "已填.xlsx")
+    data = json.loads(perfnb("score", SEED, "--review", filled, "--json").stdout)
+    mismatch = next(f for f in data["findings"] if f["code"] == "REVIEW_CLAUSE_MISMATCH")
+    book = load_workbook(filled)
+    header, rows = rows_of(book["nmg-rd-2022-rdlz"])
+    assert mismatch["location"]["sheet"] == "[已填.xlsx]nmg-rd-2022-rdlz"
+    assert mismatch["location"]["row"] == rows["C14办公设备采购批次"]
+
+    def bad_severity(sheet, header, rows):
+        sheet.cell(rows["C14办公设备采购批次"], header["扣分程度"]).value = "很严重"
+    result = perfnb("score", SEED, "--review", fill(paper, tmp_path / "程度.xlsx", bad_severity))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "工作表“nmg-rd-2022-rdlz”" in result.stderr and "“扣分程度”列" in result.stderr
+    assert f"第 {rows['C14办公设备采购批次']} 行" in result.stderr and "很严重" in result.stderr
+
+
+def test_level_round_trips_and_the_score_follows_it(paper, tmp_path):
+    """复核档次: a review scored by level (jtt's 群众出行安全条件改善: 部分达成) is written as the level
+    with an empty 复核得分, reads back as the same level and score, and a level changed in the
+    sheet changes the 复核得分 (central bands: 部分达成 70 %, 未达成 30 % of the weight)."""
+    unit = PARAMS / "jtt-2023-ncgl.yaml"
+    book = load_workbook(paper)
+    sheet = book["jtt-2023-ncgl"]
+    header, rows = rows_of(sheet)
+    row = rows["群众出行安全条件改善"]
+    assert sheet.cell(row, header["复核档次"]).value == "部分达成"
+    assert sheet.cell(row, header["复核得分"]).value is None
+    # the clause entry keeps its clause (and its score)
+    assert sheet.cell(rows["实施安全生命防护工程里程"], header["复核档次"]).value is None
+    assert any(v.formula1 == '"达成,部分达成,未达成"' for v in sheet.data_validations.dataValidation)
+    # the 偏离度 formula takes the level's score when 复核得分 is empty
+    assert '="部分达成",7' in sheet.cell(row, header["偏离度"]).value
+
+    def indicator(path):
+        result = perfnb("score", unit, "--review", path, "--json")
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        return {i["name"]: i for i in data["reviewed"]["indicators"]}, data
+
+    from_file, _ = indicator(PARAMS / "reviews" / "jtt-2023-ncgl.review.yaml")
+    from_paper, _ = indicator(paper)
+    for name in ("群众出行安全条件改善", "实施安全生命防护工程里程"):
+        for key in ("level", "final_score", "clauses", "severity"):
+            assert from_paper[name][key] == from_file[name][key], (name, key)
+    assert from_paper["群众出行安全条件改善"]["level"] == "部分达成"
+    weight = from_paper["群众出行安全条件改善"]["weight"]
+    assert from_paper["群众出行安全条件改善"]["final_score"] == pytest.approx(0.7 * weight)
+    sheet.cell(row, header["复核档次"]).value = "未达成"
+    sheet["B3"], sheet["E3"] = "李静", "2024-04-18"
+    changed = tmp_path / "改档次.xlsx"
+    book.save(changed)
+    after, data = indicator(changed)
+    assert after["群众出行安全条件改善"]["level"] == "未达成"
+    assert after["群众出行安全条件改善"]["final_score"] == pytest.approx(0.3 * weight)
+    assert not [f for f in data["findings"] if f["code"].startswith("REVIEW_")]
+    # an unknown level is refused at its cell
+    sheet.cell(row, header["复核档次"]).value = "基本达成"
+    book.save(changed)
+    result = perfnb("score", unit, "--review", changed)
+    assert result.returncode == 2 and "“复核档次”列" in result.stderr and "基本达成" in result.stderr
+
+
+def test_paper_without_the_level_column_still_reads(paper, tmp_path):
+    """A 底稿 written before 复核档次 existed (its column absent) is read as before."""
+    def old_layout(sheet, header, rows):
+        sheet.delete_cols(header["复核档次"])
+    filled = fill(paper, tmp_path / "旧底稿.xlsx", old_layout)
+    assert "复核档次" not in [c.value for c in load_workbook(filled)["nmg-rd-2022-rdlz"][6]]
+    result = perfnb("score", SEED, "--review", filled, "--json")
+    assert result.returncode == 0, result.stderr
+    by_name = {i["name"]: i for i in json.loads(result.stdout)["reviewed"]["indicators"]}
+    assert by_name["C14办公设备采购批次"]["final_score"] == 2.0
+    assert by_name["E1服务人员满意度"]["final_score"] == 0

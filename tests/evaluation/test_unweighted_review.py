@@ -1,0 +1,119 @@
+"""偏离度 and 自评质量 of an unweighted unit (its form prints no 分值): by achievement.
+
+With no points to compare, the review of such a unit changes achievements (达成 / 部分达成 /
+未达成); its 偏离度 is the share of its indicators with an achievement whose achievement the
+review changed (positive when the review lowered more than it raised), and its 自评质量 comes
+from that share and the profile's bands.
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import perfnb
+from perfnb.reading.review import review_path_for
+from perfnb.reading.sheets import Grid
+
+from format_builders import write_xlsx
+
+
+def _form() -> Grid:
+    """A 湖北-style form without a weight column: three indicators, all printed as achieved
+    (道路 16 of ≥20 公里 is 部分达成 by its completion)."""
+    rows = [
+        ["2023年度项目自评表", None, None, None, None, None],
+        ["项目名称", "乡村道路维护", None, "主管部门", "某县交通运输局", None],
+        ["预算执行情况（万元）（20分）", None, "预算数（A）", "执行数（B）", "执行率（B/A）", "得分"],
+        ["预算执行情况（万元）（20分）", "年度财政资金总额", 100, 80, "80%", 16],
+        ["年度目标1：（80分）"] * 6,
+        ["一级指标", "二级指标", "三级指标", "年初目标值（A）", "实际完成值（B）", "得分"],
+        ["产出指标", "数量指标", "维护道路里程", "≥20公里", "16公里", 24],
+        ["产出指标", "质量指标", "验收合格率", "≥95%", "100%", 20],
+        ["效益指标", "社会效益指标", "群众出行条件", "明显改善", "明显改善", 20],
+        ["总分", None, None, None, None, None],
+    ]
+    anchor = {(row, 1): (3, 1) for row in (3, 4)}
+    anchor.update({(5, c): (5, 1) for c in range(1, 7)})
+    return Grid("form.xlsx", "Sheet1", rows, anchor)
+
+
+REVIEW = """\
+evaluator: 张敏
+date: 2026-11-30
+indicators:
+  - name: 群众出行条件
+    level: 部分达成
+    reason: 仅有问卷摘要，佐证不足
+  - name: 验收合格率
+    clauses: [NO_EVIDENCE]
+    reason: 无验收记录
+"""
+
+
+@pytest.fixture
+def unit(tmp_path):
+    form = write_xlsx(tmp_path / "form.xlsx", [("Sheet1", [_form()])])
+    review_path_for(form).write_text(REVIEW, encoding="utf-8")
+    return form
+
+
+def test_deviation_by_achievement(unit):
+    data = perfnb.evaluate(perfnb.load_unit(unit)).to_dict()
+    assert data["weighting"] == "unweighted"
+    deviation = data["reviewed"]["deviation"]
+    # 2 of 3 indicators' achievements lowered by the review: 达成 → 部分达成, 达成 → 未达成
+    assert deviation["basis"] == "achievement"
+    assert deviation["indicators_compared"] == 3 and deviation["indicators_changed"] == 2
+    assert deviation["ratio"] == pytest.approx(0.6667)
+    assert deviation["gap"] is None and deviation["grade_changed"] is False
+    quality = data["self_evaluation_quality"]
+    assert quality["deviation"] == pytest.approx(0.6667) and quality["grade"] == "较差"
+    by_name = {i["name"]: i for i in data["reviewed"]["indicators"]}
+    assert by_name["群众出行条件"]["achievement"] == {"self": "达成", "review": "部分达成"}
+    assert by_name["验收合格率"]["achievement"] == {"self": "达成", "review": "未达成"}   # zero clause
+    assert by_name["维护道路里程"]["achievement"] == {"self": "部分达成", "review": "部分达成"}
+    assert by_name["群众出行条件"]["deviation"]["ratio"] == 1.0      # lowered
+    assert by_name["维护道路里程"]["deviation"]["ratio"] is None     # not reviewed
+
+
+def test_raising_an_achievement_is_a_negative_deviation(unit):
+    review_path_for(unit).write_text(
+        "evaluator: 张敏\ndate: 2026-11-30\nindicators:\n  - name: 维护道路里程\n"
+        "    level: 达成\n    reason: 另有 5 公里由乡镇完成，已核实\n", encoding="utf-8")
+    data = perfnb.evaluate(perfnb.load_unit(unit)).to_dict()
+    deviation = data["reviewed"]["deviation"]
+    assert deviation["ratio"] == pytest.approx(-0.3333) and deviation["indicators_changed"] == 1
+    assert data["self_evaluation_quality"]["grade"] == "较差"     # |−33 %| over the 20 % band
+
+
+def test_weighted_units_keep_the_score_basis():
+    from pathlib import Path
+
+    params = Path(__file__).resolve().parents[2] / "params"
+    data = perfnb.evaluate(perfnb.load_unit(params / "jtt-2023-ncgl.yaml")).to_dict()
+    deviation = data["reviewed"]["deviation"]
+    assert deviation["basis"] == "score" and "indicators_changed" not in deviation
+    assert deviation["ratio"] == pytest.approx(round((93.75 - 89.29) / 93.75, 4))
+
+
+def test_text_report_problem_list_and_panel(unit, tmp_path):
+    from perfnb.fsutil import safe_component
+    from perfnb.panel import UNWEIGHTED_WEIGHT, ReviewPanel
+    from perfnb.reporting.review_report import problem_list
+
+    evaluation = perfnb.evaluate(perfnb.load_unit(unit))
+    text = evaluation.format_text()
+    assert "偏离度（按达成情况）：66.67%（复核改变了 3 个指标中 2 个的达成情况）" in text
+    assert "复核：按达成情况复核（未加权，不计总分）" in text
+    data = evaluation.to_dict()
+    folder = tmp_path / "out" / safe_component(data["department"]) / safe_component(data["unit_id"])
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    problems = problem_list(tmp_path / "out").set_index("指标")
+    assert problems.loc["验收合格率", ["级别", "自评达成", "复核达成"]].tolist() == ["P1", "达成", "未达成"]
+    assert problems.loc["群众出行条件", "级别"] == "P2"
+    assert len(problems) == 2
+    panel = ReviewPanel(evaluation, tmp_path / "form.review.yaml")
+    labels = [getattr(child, "value", None) for child in panel.indicator_grid.children]
+    assert labels.count(UNWEIGHTED_WEIGHT) == 3
