@@ -353,6 +353,9 @@ def add_table(document, headers: list[str], rows: list[list[str]], widths_cm: li
     for cells in matrix:
         for column, width in enumerate(widths_cm):
             cells[column].width = Cm(width)
+    # the table grid too: Word reads the cells' widths, LibreOffice and WPS the grid's
+    for column, width in zip(table.columns, widths_cm):
+        column.width = Cm(width)
     return table
 
 

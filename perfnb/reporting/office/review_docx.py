@@ -15,6 +15,7 @@ from docx import Document
 from docx.enum.text import WD_LINE_SPACING
 from docx.shared import Pt
 
+from perfnb.model import UNWEIGHTED
 from perfnb.reporting.office.docx_report import (FONTS, STYLE_TITLE, _add_run, _caption, add_table,
                                                  save_docx, setup_page, setup_styles)
 
@@ -73,14 +74,20 @@ def build_review_document(results_dir, department: str | None = None, profile=No
     for row in ("单位（个）", "指标（个）"):
         at = scope["项目"] == row
         scope.loc[at, ["全部", "已复核"]] = scope.loc[at, ["全部", "已复核"]].map(int)
+    at = scope["项目"] == "资金（万元）"   # amounts as the text writes them: 16,500.00
+    scope.loc[at, ["全部", "已复核"]] = scope.loc[at, ["全部", "已复核"]].map(lambda v: f"{float(v):,.2f}")
     _table(document, scope, 1, "复核范围", [4.0, 3.5, 3.5, 3.0])
     heading("二、自评与复核对比")
-    paragraph("偏离度 =（自评总分 − 复核总分）÷ 自评总分；等级有变化的单位列在前面。")
+    unweighted = bool(len(results)) and (results["weighting"] == UNWEIGHTED).any()
+    paragraph("偏离度 =（自评总分 − 复核总分）÷ 自评总分；"
+              + ("未印分值（未加权）的单位没有总分，偏离度按达成情况计算：复核改变了达成情况的指标数 ÷ "
+                 "有达成情况的指标数（标“按达成”）；" if unweighted else "")
+              + "等级有变化的单位列在前面。")
     compact = review_table(results)[["单位编号", "自评", "计算", "复核", "等级变化", "偏离度", "自评质量"]]
-    _table(document, compact, 2, "各单位自评与复核", [2.7, 2.7, 2.7, 2.7, 1.6, 1.6, 1.6], left=(0,))
+    _table(document, compact, 2, "各单位自评与复核", [2.6, 2.9, 2.5, 2.5, 1.8, 1.7, 1.6], left=(0,))
     heading("三、自评质量")
     quality = department_review_table(results)[["主管部门", "已复核单位数", "等级变化单位数", "偏离度", "自评质量"]]
-    _table(document, quality, 3, "各主管部门自评质量", [5.6, 2.5, 2.5, 2.5, 2.5], left=(0,))
+    _table(document, quality, 3, "各主管部门自评质量", [4.2, 2.8, 3.2, 2.6, 2.8], left=(0,))
     heading("四、存在的问题")
     counts = problems["级别"].value_counts()
     paragraph(f"复核发现问题 {len(problems)} 个，其中 P0 {int(counts.get('P0', 0))} 个、P1 "
