@@ -339,8 +339,11 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
     if "weighting" not in frame.columns:
         frame["weighting"] = WEIGHTED
     reported_grade = frame["reported_grade"].map(_grade_word)
-    frame["grade_changed"] = (frame["reviewed_grade"] != frame["grade"]) | (
-        reported_grade.notna() & (frame["reviewed_grade"] != reported_grade))
+    # only between grades that exist: an unweighted unit has none, and None != None is no change
+    review_grade = frame["reviewed_grade"].notna()
+    frame["grade_changed"] = (review_grade & frame["grade"].notna()
+                              & (frame["reviewed_grade"] != frame["grade"])) | (
+        review_grade & reported_grade.notna() & (frame["reviewed_grade"] != reported_grade))
     frame = frame.sort_values(["grade_changed", "department", "unit_id"],
                               ascending=[False, True, True]).reset_index(drop=True)
     return frame[["department", "unit_id", "project", "reviewed", "reported_total",

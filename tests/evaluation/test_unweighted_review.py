@@ -114,6 +114,10 @@ def test_text_report_problem_list_and_panel(unit, tmp_path):
     assert problems.loc["验收合格率", ["级别", "自评达成", "复核达成"]].tolist() == ["P1", "达成", "未达成"]
     assert problems.loc["群众出行条件", "级别"] == "P2"
     assert len(problems) == 2
+    from perfnb.reporting.summary import load_results, review_table
+    row = review_table(load_results(tmp_path / "out")).iloc[0]
+    assert row["偏离度"] == "66.67%（按达成）" and row["自评质量"] == "较差"
+    assert row["等级变化"] == ""      # no grades at all: nothing changed
     panel = ReviewPanel(evaluation, tmp_path / "form.review.yaml")
     labels = [getattr(child, "value", None) for child in panel.indicator_grid.children]
     assert labels.count(UNWEIGHTED_WEIGHT) == 3
