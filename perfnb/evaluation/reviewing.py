@@ -27,7 +27,7 @@ from perfnb.evaluation.review_rules import (LEVELS, POINTS, ReviewProfile, claus
 from perfnb.evaluation.rules import QUALITATIVE_LEVEL_NAMES, RuleSet
 from perfnb.evaluation.scoring import (PARTIAL_SHARE, aggregate, numbers, round_half_up,
                                        unweighted_units)
-from perfnb.model import STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, UnitTables
+from perfnb.model import STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, UnitTables
 
 __all__ = ["apply_review", "REVIEW_INDICATOR_FIELDS", "review_profiles"]
 
@@ -36,7 +36,6 @@ _EPS = 1e-9
 # Unweighted units (no 分值 to score against) are reviewed by achievement: a rank per indicator,
 # 0 达成, 1 部分达成, 2 未达成 (NaN: no achievement, e.g. no actual)
 ACHIEVEMENT_RANKS = {STATUS_MET: 0, STATUS_PARTIAL: 1, STATUS_UNMET: 2}
-ACHIEVEMENT_STATUSES = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
 # 偏离度 basis: by points (weighted units) or by achievement (unweighted units)
 BASIS_SCORE, BASIS_ACHIEVEMENT = "score", "achievement"
 REVIEW_INDICATOR_FIELDS = ("review_score", "review_level", "review_reason", "reviewed",
