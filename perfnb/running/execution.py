@@ -57,7 +57,7 @@ def _read_result(out_dir: Path) -> dict[str, Any]:
     reviewed = result.get("reviewed") or {}
     return {"total": result.get("total"), "grade": result.get("grade"),
             "reviewed_total": reviewed.get("total"), "reviewed_grade": reviewed.get("grade"),
-            "weighting": result.get("weighting")}
+            "weighting": result.get("weighting"), "reviewed": bool(reviewed)}
 
 
 def execute_unit(task: dict[str, Any]) -> dict[str, Any]:

@@ -387,6 +387,7 @@ def unit_entry(job: Any, outcome: dict[str, Any], formats: list[str]) -> dict[st
         "total": outcome.get("total"), "grade": outcome.get("grade"),
         "reviewed_total": outcome.get("reviewed_total"),
         "reviewed_grade": outcome.get("reviewed_grade"),
+        **({"reviewed": True} if outcome.get("reviewed") else {}),
         "started": outcome.get("started"), "finished": outcome.get("finished"),
         "seconds": outcome.get("seconds"), "host": outcome.get("host"),
         "pid": outcome.get("pid"), "worker": outcome.get("worker"),

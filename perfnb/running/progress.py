@@ -14,6 +14,7 @@ from perfnb.model import UNWEIGHTED, WEIGHTING_LABELS
 from perfnb.textwidth import display_width, pad
 
 STATUS_LABELS = {"passed": "完成", "failed": "失败", "skipped": "跳过（未变化）"}
+UNWEIGHTED_REVIEW = "按达成"   # the 复核 cell of a reviewed unweighted unit (no total)
 
 
 def progress(total: int, stream=None, desc: str = "批量评价", unit: str = "项",
@@ -64,14 +65,15 @@ def format_table(jobs: list) -> str:
     """The closing table: unit, department, total, grade, (the 复核 total and grade, when any
     unit has a review), status, seconds."""
     reviewed = any(isinstance((job.outcome or {}).get("reviewed_total"), (int, float))
-                   for job in jobs)
+                   or (job.outcome or {}).get("reviewed") for job in jobs)
     header = ["单位", "主管部门", "总分", "等级", *(["复核"] if reviewed else []), "状态", "用时（秒）"]
     rows = []
     for job in jobs:
         outcome = job.outcome or {}
         total, review_total = outcome.get("total"), outcome.get("reviewed_total")
         review = [f"{review_total:.2f} {outcome.get('reviewed_grade') or ''}".rstrip()
-                  if isinstance(review_total, (int, float)) else "—"] if reviewed else []
+                  if isinstance(review_total, (int, float)) else
+                  UNWEIGHTED_REVIEW if outcome.get("reviewed") else "—"] if reviewed else []
         rows.append([job.unit_id, job.department or "—",
                      f"{total:.2f}" if isinstance(total, (int, float)) else "—",
                      str(outcome.get("grade") or (WEIGHTING_LABELS[UNWEIGHTED] if outcome.get(

@@ -133,3 +133,16 @@ def test_rerun_keeps_it_and_a_withdrawn_review_removes_it(batch):
     assert not any(key.startswith("review:") for key in manifest["summaries"])
     code, stdout, stderr = run("verify", batch["out"])
     assert code == 0, stdout + stderr
+
+
+def test_closing_table_marks_a_reviewed_unweighted_unit():
+    """An unweighted unit has no 复核 total: the closing table says it was reviewed by
+    achievement instead of showing “—” (and a batch of only such units still has the column)."""
+    from types import SimpleNamespace
+
+    from perfnb.running.progress import UNWEIGHTED_REVIEW, format_table
+
+    job = SimpleNamespace(unit_id="form", department="某县交通运输局", outcome={
+        "status": "passed", "weighting": "unweighted", "reviewed": True, "seconds": 1.0})
+    lines = format_table([job]).splitlines()
+    assert "复核" in lines[0] and UNWEIGHTED_REVIEW in lines[2]
