@@ -50,6 +50,8 @@ RESULT_COLUMNS = [
     "weighting",
     # issue 21: 偏离度 ((自评 − 复核) ÷ 自评), its gap and the 自评质量 grade (NaN/None: no review)
     "deviation", "deviation_gap", "self_evaluation_quality", "review_rules",
+    # an unweighted unit's 偏离度 is by achievement: indicators it changed, of those compared
+    "deviation_changed", "deviation_compared",
 ]
 
 
@@ -171,6 +173,8 @@ def load_results(results_dir: str | os.PathLike, department: str | None = None) 
             "weighting": data.get("weighting") or WEIGHTED,
             "deviation": _number((review.get("deviation") or {}).get("ratio")),
             "deviation_gap": _number((review.get("deviation") or {}).get("gap")),
+            "deviation_changed": _number((review.get("deviation") or {}).get("indicators_changed")),
+            "deviation_compared": _number((review.get("deviation") or {}).get("indicators_compared")),
             "self_evaluation_quality": (data.get("self_evaluation_quality") or {}).get("grade"),
             "review_rules": (review.get("review_rules") or {}).get("name"),
         }
@@ -338,6 +342,9 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
             frame[column] = None
     if "weighting" not in frame.columns:
         frame["weighting"] = WEIGHTED
+    for column in ("deviation_changed", "deviation_compared"):
+        if column not in frame.columns:
+            frame[column] = math.nan
     reported_grade = frame["reported_grade"].map(_grade_word)
     # only between grades that exist: an unweighted unit has none, and None != None is no change
     review_grade = frame["reviewed_grade"].notna()
@@ -350,7 +357,7 @@ def review_comparison(results: pd.DataFrame) -> pd.DataFrame:
                   "reported_grade", "total", "grade", "reviewed_total", "reviewed_grade",
                   "adjusted_indicators", "adopted_findings", "rejected_findings",
                   "grade_changed", "deviation", "deviation_gap", "self_evaluation_quality",
-                  "review_rules", "weighting"]]
+                  "review_rules", "weighting", "deviation_changed", "deviation_compared"]]
 
 
 def review_table(results: pd.DataFrame, split: bool = False) -> pd.DataFrame:
@@ -406,7 +413,9 @@ def _deviation_text(value, reviewed: bool, weighting) -> str:
 
 def department_deviation(frame: pd.DataFrame) -> pd.DataFrame:
     """Per department, over its reviewed units: 偏离度 = Σ|自评 − 复核| ÷ Σ自评 and the 自评质量
-    grade of that figure (bands of the units' review profile, else ``default``)."""
+    grade of that figure (bands of the units' review profile, else ``default``).  A department
+    whose reviewed units are all unweighted (no totals) gets the achievement figure instead:
+    Σ indicators whose achievement the review changed ÷ Σ indicators compared."""
     from perfnb.errors import PerfnbError
     from perfnb.evaluation.review_rules import get_review_rules
 
@@ -418,6 +427,18 @@ def department_deviation(frame: pd.DataFrame) -> pd.DataFrame:
     groups = reviewed.groupby("department", sort=True)
     table = pd.DataFrame({"gap": groups["gap_abs"].sum(min_count=1), "self": groups["self"].sum(min_count=1)})
     table["deviation"] = (table["gap"] / table["self"].where(table["self"] > 0)).round(4)
+    if "deviation_changed" in reviewed.columns:
+        changed = pd.to_numeric(reviewed["deviation_changed"], errors="coerce")
+        compared = pd.to_numeric(reviewed["deviation_compared"], errors="coerce")
+        counts = pd.DataFrame({"changed": changed, "compared": compared,
+                               "department": reviewed["department"]}).groupby("department", sort=True)
+        by_achievement = (counts["changed"].sum(min_count=1)
+                          / counts["compared"].sum(min_count=1).where(lambda v: v > 0)).round(4)
+        by_achievement = by_achievement.reindex(table.index)
+        table["by_achievement"] = table["deviation"].isna() & by_achievement.notna()
+        table["deviation"] = table["deviation"].fillna(by_achievement)
+    else:
+        table["by_achievement"] = False
     names = groups["review_rules"].agg(lambda v: next((x for x in v if isinstance(x, str) and x), None))
 
     def quality(department, value):
@@ -428,7 +449,7 @@ def department_deviation(frame: pd.DataFrame) -> pd.DataFrame:
         return profile.quality_of(float(value)) if value == value else None
 
     table["quality"] = [quality(d, v) for d, v in zip(table.index, table["deviation"])]
-    return table[["deviation", "quality"]]
+    return table[["deviation", "quality", "by_achievement"]]
 
 
 def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
@@ -451,7 +472,8 @@ def department_review_table(results: pd.DataFrame) -> pd.DataFrame:
         "采纳审核发现": groups["adopted_findings"].sum().astype(int),
     })
     deviation = department_deviation(frame).reindex(table.index)
-    table["偏离度"] = [percent_text(v) if v == v and v is not None else "" for v in deviation["deviation"]]
+    table["偏离度"] = [(percent_text(v) + ("（按达成）" if a == a and bool(a) else "")) if v == v and v is not None
+                    else "" for v, a in zip(deviation["deviation"], deviation["by_achievement"])]
     table["自评质量"] = deviation["quality"].astype(object).fillna("")
     table = table.rename_axis("主管部门").reset_index()
     table = table.sort_values(["等级变化单位数", "主管部门"], ascending=[False, True])

@@ -118,6 +118,10 @@ def test_text_report_problem_list_and_panel(unit, tmp_path):
     row = review_table(load_results(tmp_path / "out")).iloc[0]
     assert row["偏离度"] == "66.67%（按达成）" and row["自评质量"] == "较差"
     assert row["等级变化"] == ""      # no grades at all: nothing changed
+    from perfnb.reporting.summary import department_review_table
+    department = department_review_table(load_results(tmp_path / "out")).iloc[0]
+    assert department["偏离度"] == "66.67%（按达成）" and department["自评质量"] == "较差"
+    assert department["等级变化单位数"] == 0
     panel = ReviewPanel(evaluation, tmp_path / "form.review.yaml")
     labels = [getattr(child, "value", None) for child in panel.indicator_grid.children]
     assert labels.count(UNWEIGHTED_WEIGHT) == 3
