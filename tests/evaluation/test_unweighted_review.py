@@ -122,6 +122,13 @@ def test_text_report_problem_list_and_panel(unit, tmp_path):
     department = department_review_table(load_results(tmp_path / "out")).iloc[0]
     assert department["偏离度"] == "66.67%（按达成）" and department["自评质量"] == "较差"
     assert department["等级变化单位数"] == 0
+    from docx import Document
+
+    from perfnb.reporting.office.review_docx import write_review_report_docx
+    word = write_review_report_docx(tmp_path / "out", tmp_path / "复核报告.docx")
+    text = "\n".join(p.text for p in Document(str(word)).paragraphs)
+    assert "（一）P1 问题" in text and "（二）P2 问题" in text     # numbered as they occur
+    assert "自评“达成”，复核“未达成”（未加权，按达成情况）" in text and "按达成情况计算" in text
     panel = ReviewPanel(evaluation, tmp_path / "form.review.yaml")
     labels = [getattr(child, "value", None) for child in panel.indicator_grid.children]
     assert labels.count(UNWEIGHTED_WEIGHT) == 3

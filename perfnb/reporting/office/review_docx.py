@@ -94,11 +94,10 @@ def build_review_document(results_dir, department: str | None = None, profile=No
               f"{int(counts.get('P1', 0))} 个、P2 {int(counts.get('P2', 0))} 个（P0：调整 ≥ "
               f"{profile.problem_ranks['p0_points']:g} 分或单凭该项调整即改变等级；P1：≥ "
               f"{profile.problem_ranks['p1_points']:g} 分）。")
-    for rank in ("P0", "P1", "P2"):
+    present = [rank for rank in ("P0", "P1", "P2") if (problems["级别"] == rank).any()]
+    for number, rank in enumerate(present):   # （一）（二）… in order, whichever ranks occur
         group = problems[problems["级别"] == rank]
-        if not len(group):
-            continue
-        heading(f"（{'一二三'[('P0', 'P1', 'P2').index(rank)]}）{rank} 问题", level=2)
+        heading(f"（{'一二三'[number]}）{rank} 问题", level=2)
         for _, row in group.iterrows():
             figures = (f"自评“{row['自评达成']}”，复核“{row['复核达成']}”（未加权，按达成情况）"
                        if row["自评达成"] else
