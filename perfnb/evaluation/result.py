@@ -584,9 +584,10 @@ class Evaluation:
             dimension_headers.append("复核得分")
             for row, d in zip(dimension_rows, one.final_dimensions.to_dict("records")):
                 row.append(_show(d["score"]))
-        lines.append(text_table(dimension_headers, dimension_rows,
-                                ["left"] + ["right"] * (len(dimension_headers) - 1)))
-        lines.append("")
+        if dimension_rows:   # a report with no indicator table has neither table
+            lines.append(text_table(dimension_headers, dimension_rows,
+                                    ["left"] + ["right"] * (len(dimension_headers) - 1)))
+            lines.append("")
         headers = ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"]
         rows = [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
                  _text(r.get("actual_text")), _show(r.get("weight")), _show(r.get("score")),
@@ -604,9 +605,10 @@ class Evaluation:
             for row, r in zip(rows, one.indicators.to_dict("records")):
                 row += [_show(r.get("final_score")),
                         _text(r.get("review_reason")) if r.get("reviewed") else ""]
-        lines.append(text_table(headers, rows, align, max_width=24))
+        if rows:
+            lines.append(text_table(headers, rows, align, max_width=24))
+            lines.append("")
         counts = one.counts()
-        lines.append("")
         lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
                      f"提示 {counts['info']} 条")
         comparison = self.previous_year.get(_text(unit["unit_id"]))

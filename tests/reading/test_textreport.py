@@ -159,6 +159,8 @@ def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path, suffix):
     text = evaluation.format_text()
     assert "报告中没有绩效指标表，不计算总分和等级，只评价预算执行" in text
     assert "本表未印分值" not in text and "表中未印其分值" not in text
+    # and no empty dimension or indicator table under the budget line
+    assert "一级指标" not in text and "三级指标" not in text
     assert result["budget"]["rate"] == 0.85 and result["total"] is None
     assert "UNWEIGHTED_FORM" in {f["code"] for f in result["findings"]}
     bare = tmp_path / f"bare{suffix}"
