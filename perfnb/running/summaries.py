@@ -72,12 +72,13 @@ def _run_and_export(template: Path, out_dir: Path, stem: str, parameters: dict,
     clock = timing.Clock() if timing.enabled() and cpu is not None else None
     kernel: dict = {}
     engine_kwargs: dict = {}
+    # forked from the worker's kernel fork server when there is one (a batch), timed or not
+    manager = kernels.forking_kernel_manager(kernel)
+    if manager is not None:
+        engine_kwargs["kernel_manager_class"] = manager
     if clock:
         cells = timing.KernelCells(kernel)
         engine_kwargs.update(cells.hooks())
-        manager = kernels.forking_kernel_manager(kernel)
-        if manager is not None:
-            engine_kwargs["kernel_manager_class"] = manager
 
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook_path = out_dir / f"{stem}.ipynb"
