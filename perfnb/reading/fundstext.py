@@ -33,9 +33,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-import cn2an
-
 from perfnb import vocabulary as v
+from perfnb.reading.values import chinese_number
 
 __all__ = ["FundsNote", "TextFunds", "read_funds_sentences", "MAX_ROLE_GAP"]
 
@@ -108,8 +107,8 @@ def _number(match: re.Match) -> float | None:
     if "点" in numeral and numeral[-1] in _CHINESE_SCALES:     # "三点五亿": 3.5 × 亿
         numeral, scale = numeral[:-1], _CHINESE_SCALES[numeral[-1]]
     try:
-        yuan = float(cn2an.cn2an(numeral, "normal")) * scale
-    except (ValueError, KeyError, IndexError):
+        yuan = chinese_number(numeral) * scale
+    except ValueError:
         return None          # not a numeral after all ("一万万元"): no guessed number
     return yuan * v.MONEY_UNITS["元"]
 

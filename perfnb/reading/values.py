@@ -54,24 +54,29 @@ _RANGE_RE = re.compile(r"^(\D{0,2}?)(\d+(?:\.\d+)?)\s*(%|[^\d\s.,~至到-]{0,3})
 _MEASURE_WORDS = MEASURE_WORDS
 _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
                    "六": 6, "七": 7, "八": 8, "九": 9}
-_CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+_BARE_UNITS = ("百", "千")
 _CHINESE_COUNT_RE = re.compile(
     r"(?<!第)([零〇一二两三四五六七八九十百千]+)(?=万?(?:"
     + "|".join(sorted(map(re.escape, _MEASURE_WORDS), key=len, reverse=True)) + "))")
 
 
-def chinese_number(numeral: str) -> int:
-    """A count written in Chinese numerals: "十二" -> 12, "一百零五" -> 105, "两" -> 2."""
-    if all(ch in _CHINESE_DIGITS for ch in numeral):      # "一二" read digit by digit
-        return int("".join(str(_CHINESE_DIGITS[ch]) for ch in numeral))
-    total = current = 0
-    for ch in numeral:
-        if ch in _CHINESE_DIGITS:
-            current = _CHINESE_DIGITS[ch]
-        else:
-            total += (current or 1) * _CHINESE_UNITS[ch]
-            current = 0
-    return total + current
+def chinese_number(numeral: str) -> float:
+    """A number written in Chinese numerals: "十二" -> 12, "一百零五" -> 105, "两" -> 2,
+    "三点五" -> 3.5, "一二" -> 12 (read digit by digit), "百" -> 100.  Raises ValueError for
+    what is not a numeral ("一万万").  The one converter of reading (cn2an: a maintained
+    converter that also reads 万/亿 and decimals)."""
+    if numeral and all(ch in _CHINESE_DIGITS for ch in numeral):
+        return float("".join(str(_CHINESE_DIGITS[ch]) for ch in numeral))
+    import cn2an   # here, not at import time: 0.12 s, and most forms print no such numeral
+
+    if numeral[:1] in _BARE_UNITS:        # "百人", "千米": cn2an wants the leading 一
+        numeral = "一" + numeral
+    try:
+        return float(cn2an.cn2an(numeral, "normal"))
+    except (KeyError, IndexError) as error:
+        raise ValueError(numeral) from error
+
+
 _NOT_APPLICABLE = {"/", "-", "--", "—", "——", "无", "不适用", "n/a", "na", "#n/a", "／", "\\"}
 
 _ACHIEVEMENT_WORDS = ACHIEVEMENT_WORDS
@@ -212,7 +217,7 @@ def _parse_value(value) -> ParsedValue:
                                problem=f"“{text}”中的“{letters}”不是数字，无法读出数值")
 
     if not is_sentence(text):
-        compact = _CHINESE_COUNT_RE.sub(lambda m: str(chinese_number(m.group(1))), compact)
+        compact = _CHINESE_COUNT_RE.sub(lambda m: f"{chinese_number(m.group(1)):g}", compact)
     operators = [m for m in _OPERATOR_RE.finditer(compact) if _OPERAND_RE.match(compact, m.end())]
     operator = None
     rest = compact
