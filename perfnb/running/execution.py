@@ -162,8 +162,11 @@ def _watch_batch(batch_pid: int, interval: float = 1.0) -> None:
     threading.Thread(target=watch, name="perfnb-batch-watch", daemon=True).start()
 
 
-def _warm_up(batch_pid: int | None = None) -> None:
-    """Worker initializer: die with the batch, and import the heavy modules once."""
+def _warm_up(batch_pid: int | None = None, fork_socket: str | None = None) -> None:
+    """Worker initializer: die with the batch, and import the heavy modules once.
+
+    ``fork_socket``: the batch's kernel fork server, where this worker forks its kernels;
+    without one the worker starts a fork server of its own."""
     if batch_pid:
         _watch_batch(batch_pid)
     if sys.platform.startswith("linux"):
@@ -190,6 +193,9 @@ def _warm_up(batch_pid: int | None = None) -> None:
         from multiprocessing.util import Finalize
 
         from perfnb.running import kernels
+        if fork_socket:
+            kernels.connect_kernel_fork_server(fork_socket)
+            return
         with contextlib.suppress(OSError):
             kernels.start_kernel_fork_server()
             Finalize(kernels, kernels.stop_kernel_fork_server, exitpriority=100)
@@ -197,11 +203,20 @@ def _warm_up(batch_pid: int | None = None) -> None:
 
 # --- executors ----------------------------------------------------------------------------
 
+def prestart_local_workers() -> None:
+    """Start the workers' forkserver now (it imports :data:`PRELOAD_MODULES`, ~1.5 s of CPU,
+    in its own process) so that the pool made later forks ready workers at once."""
+    from multiprocessing import forkserver
+    multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD_MODULES)
+    forkserver.ensure_running()
+
+
 class LocalExecutor:
     """A pool of long-lived worker processes on this machine."""
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, fork_socket: str | None = None) -> None:
         self.jobs = jobs
+        self.fork_socket = fork_socket   # the batch's kernel fork server, shared by the workers
         self._pool = self._new_pool()
 
     def _new_pool(self) -> concurrent.futures.ProcessPoolExecutor:
@@ -209,7 +224,7 @@ class LocalExecutor:
         context.set_forkserver_preload(PRELOAD_MODULES)
         return concurrent.futures.ProcessPoolExecutor(self.jobs, mp_context=context,
                                                       initializer=_warm_up,
-                                                      initargs=(os.getpid(),))
+                                                      initargs=(os.getpid(), self.fork_socket))
 
     def submit(self, function: Callable, task: dict[str, Any]):
         try:

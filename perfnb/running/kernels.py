@@ -15,8 +15,9 @@ import json
 import os
 import sys
 
-__all__ = ["KernelForkServer", "KERNEL_PRELOAD", "start_kernel_fork_server",
-           "stop_kernel_fork_server", "forking_kernel_manager"]
+__all__ = ["KernelForkServer", "ForkServerConnection", "KERNEL_PRELOAD",
+           "start_kernel_fork_server", "start_shared_kernel_fork_server",
+           "connect_kernel_fork_server", "stop_kernel_fork_server", "forking_kernel_manager"]
 
 # Not perfnb.reporting.charts: importing it selects matplotlib's Agg backend, which a kernel does only
 # when the notebook first draws a chart.  What it imports is here.
@@ -28,7 +29,8 @@ KERNEL_PRELOAD = ("IPython.display", "pandas", "openpyxl", "matplotlib", "matplo
                   # (importing jsonschema builds its format checkers' grammars: ~2 s of CPU
                   # in every summary's kernel otherwise) and shows the red flags
                   "jsonschema", "perfnb.schemas", "perfnb.evaluation.redflags")
-_fork_server: "KernelForkServer | None" = None
+_fork_server: "KernelForkServer | ForkServerConnection | None" = None
+LISTEN_OPTION = "--listen-fd="
 
 
 class KernelForkServer:
@@ -39,7 +41,7 @@ class KernelForkServer:
     kernel dies with the server.  Thread-safe.
     """
 
-    def __init__(self, modules=KERNEL_PRELOAD) -> None:
+    def __init__(self, modules=KERNEL_PRELOAD, listen: str | None = None) -> None:
         import subprocess
         import threading
 
@@ -48,9 +50,24 @@ class KernelForkServer:
                 "from perfnb.running.kernels import _fork_server_main\n"
                 "_fork_server_main(sys.argv[1:])\n")
         self._lock = threading.Lock()
-        self._process = subprocess.Popen([sys.executable, "-c", code, *modules],
-                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         text=True, encoding="utf-8", bufsize=1)
+        self.socket_path = listen   # also serves other processes there (see ForkServerConnection)
+        options, listener = [], None
+        if listen:
+            # Bound and listening before the server starts: a process that connects while
+            # the server still imports waits in the backlog instead of finding no socket.
+            import socket
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(listen)
+            listener.listen(64)
+            options = [f"{LISTEN_OPTION}{listener.fileno()}"]
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-c", code, *options, *modules], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, text=True, encoding="utf-8", bufsize=1,
+                pass_fds=[listener.fileno()] if listener else ())
+        finally:
+            if listener is not None:
+                listener.close()   # the server has its own copy
         self._ready: dict | None = None
 
     @property
@@ -76,9 +93,7 @@ class KernelForkServer:
 
     def can_fork(self, kernel_cmd: list[str]) -> bool:
         """Whether ``kernel_cmd`` starts an ipykernel of this very Python (what we can fork)."""
-        return (len(kernel_cmd) >= 3 and os.path.realpath(kernel_cmd[0]) == os.path.realpath(
-                    sys.executable) and kernel_cmd[1:3] == ["-m", "ipykernel_launcher"]
-                and self.alive)
+        return _forkable_command(kernel_cmd) and self.alive
 
     def fork(self, argv: list[str], cwd: str | None, env: dict | None) -> int:
         """Fork a kernel with ipykernel's command-line ``argv``; its process id."""
@@ -98,6 +113,74 @@ class KernelForkServer:
         for pipe in (self._process.stdin, self._process.stdout):
             with contextlib.suppress(OSError):
                 pipe.close()
+        if self.socket_path:
+            import shutil
+            shutil.rmtree(os.path.dirname(self.socket_path), ignore_errors=True)
+
+
+def _forkable_command(kernel_cmd: list[str]) -> bool:
+    """Whether ``kernel_cmd`` starts an ipykernel of this very Python (what a server forks)."""
+    return (len(kernel_cmd) >= 3 and os.path.realpath(kernel_cmd[0]) == os.path.realpath(
+                sys.executable) and kernel_cmd[1:3] == ["-m", "ipykernel_launcher"])
+
+
+class ForkServerConnection:
+    """Another process's :class:`KernelForkServer`, reached through its Unix socket.
+
+    ``perfnb batch`` starts one fork server for the whole batch as it starts (its imports
+    overlap the planning) and every worker forks its kernels there: one set of imports
+    instead of one per worker, and the first kernel is ready sooner.  Same interface as
+    the server object; a server that is gone makes kernels start as usual.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.socket_path = path
+        self._ready: dict | None = None
+        self._gone = False
+
+    @property
+    def alive(self) -> bool:
+        return not self._gone
+
+    @property
+    def pid(self) -> int | None:
+        return self.ready().get("pid")
+
+    def _ask(self, request: dict) -> dict:
+        import socket
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                connection.connect(self.socket_path)
+                connection.sendall((json.dumps(request) + "\n").encode("utf-8"))
+                with connection.makefile("r", encoding="utf-8") as answers:
+                    line = answers.readline()
+        except OSError:
+            self._gone = True
+            raise
+        if not line:
+            self._gone = True
+            raise OSError("the kernel fork server has exited")
+        return json.loads(line)
+
+    def ready(self) -> dict:
+        """The server's ready message (waits while it imports); {} when it is gone."""
+        if self._ready is None:
+            try:
+                self._ready = self._ask({"hello": True})
+            except (OSError, ValueError):
+                return {}
+        return self._ready
+
+    def can_fork(self, kernel_cmd: list[str]) -> bool:
+        return _forkable_command(kernel_cmd) and self.alive
+
+    def fork(self, argv: list[str], cwd: str | None, env: dict | None) -> int:
+        request = {"argv": list(argv), "cwd": str(cwd or os.getcwd()),
+                   "env": dict(env if env is not None else os.environ)}
+        return int(self._ask(request)["pid"])
+
+    def close(self) -> None:
+        """Nothing to do: the server belongs to the process that started it."""
 
 
 def start_kernel_fork_server(modules=KERNEL_PRELOAD) -> KernelForkServer:
@@ -110,6 +193,22 @@ def start_kernel_fork_server(modules=KERNEL_PRELOAD) -> KernelForkServer:
     if _fork_server is None or not _fork_server.alive:
         _fork_server = KernelForkServer(modules)
         _install_default_engine()
+    return _fork_server
+
+
+def start_shared_kernel_fork_server(modules=KERNEL_PRELOAD) -> KernelForkServer:
+    """A fork server that other processes of this user reach by its ``socket_path`` (in a
+    new private folder, removed by ``close()``); it starts importing at once."""
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="perfnb-kernels-")   # mode 0700: only this user
+    return KernelForkServer(modules, listen=os.path.join(folder, "fork.sock"))
+
+
+def connect_kernel_fork_server(path: str) -> ForkServerConnection:
+    """Let this process's notebooks run in kernels forked by the server at ``path``."""
+    global _fork_server
+    _fork_server = ForkServerConnection(path)
+    _install_default_engine()
     return _fork_server
 
 
@@ -142,12 +241,18 @@ def _set_parent_death_signal(signum: int) -> None:
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signum)  # PR_SET_PDEATHSIG
 
 
-def _fork_server_main(modules: list[str]) -> None:
+def _fork_server_main(arguments: list[str]) -> None:
     """The fork server's main loop (runs in its own process; see :class:`KernelForkServer`)."""
     import signal
     import threading
 
     _set_parent_death_signal(signal.SIGKILL)
+    listener = None
+    modules = [name for name in arguments if not name.startswith(LISTEN_OPTION)]
+    for option in arguments:
+        if option.startswith(LISTEN_OPTION):  # a listening socket handed over by descriptor
+            import socket
+            listener = socket.socket(fileno=int(option[len(LISTEN_OPTION):]))
     # As ipykernel does before the notebook imports matplotlib.
     os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     import builtins
@@ -179,17 +284,54 @@ def _fork_server_main(modules: list[str]) -> None:
     # Forking is only safe from a single-threaded process.
     forkable = threading.active_count() == 1
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped as they exit
+    ready = json.dumps({"ready": forkable, "modules": loaded, "warmed": warmed,
+                        "pid": os.getpid()})
     reply = sys.stdout
-    reply.write(json.dumps({"ready": forkable, "modules": loaded, "warmed": warmed,
-                            "pid": os.getpid()}) + "\n")
+    reply.write(ready + "\n")
     reply.flush()
-    for line in sys.stdin:
+
+    def serve(line: str, answer, inherited: list) -> None:
         request = json.loads(line)
+        if request.get("hello"):
+            answer(ready)
+            return
         pid = os.fork()
         if pid == 0:
+            for descriptor in inherited:   # the kernel keeps none of the server's sockets
+                with contextlib.suppress(OSError):
+                    descriptor.close()
             _become_kernel(request, ipykernel_launcher.__file__)
-        reply.write(json.dumps({"pid": pid}) + "\n")
+        answer(json.dumps({"pid": pid}))
+
+    def on_stdout(text: str) -> None:
+        reply.write(text + "\n")
         reply.flush()
+
+    if listener is None:
+        for line in sys.stdin:
+            serve(line, on_stdout, [])
+        return
+    # One request per connection, one connection at a time: the server stays single-threaded
+    # (forking is only safe so).  The end of stdin (the starting process is gone) ends it.
+    import selectors
+    selector = selectors.DefaultSelector()
+    selector.register(listener, selectors.EVENT_READ)
+    selector.register(sys.stdin.fileno(), selectors.EVENT_READ)
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj is not listener:
+                if not os.read(sys.stdin.fileno(), 4096):
+                    return
+                continue
+            connection, _ = listener.accept()
+            with connection, connection.makefile("rw", encoding="utf-8") as stream:
+                def on_socket(text: str, stream=stream) -> None:
+                    stream.write(text + "\n")
+                    stream.flush()
+                with contextlib.suppress(OSError, ValueError):
+                    line = stream.readline()
+                    if line:
+                        serve(line, on_socket, [stream, connection, listener, selector])
 
 
 def _warm_kernel_caches() -> list[str]:
@@ -324,12 +466,90 @@ class _ForkedKernelProcess:
         self.send_signal(signal.SIGKILL)
 
 
+KERNEL_EXIT_POLL = 0.005   # seconds between looks at a killed forked kernel
+IOPUB_READY_WAIT = 0.2     # seconds to wait for a kernel_info's idle status on IOPub (as
+                           # jupyter_client waits), before asking again
+
+
+def _prompt_kernel_client():
+    """An AsyncKernelClient that is ready as soon as the kernel has answered on both channels.
+
+    jupyter_client's ``wait_for_ready`` ends by "flushing" IOPub: it reads until nothing
+    came for 0.2 s, so every kernel start idles 0.2 s (a fifth of a unit's notebook on the
+    sample units).  Here readiness is what that wait tries to make sure of, asked directly:
+    the ``kernel_info_reply`` on shell, then on IOPub the kernel's ``idle`` status for that
+    very request, which proves the subscription is connected and that everything the
+    kernel published before it has arrived.  Messages already queued are drained without
+    waiting.  A request whose status is lost (IOPub not yet connected) is asked again, as
+    jupyter_client does.  nbclient reads only the messages of its own requests anyway.
+    """
+    import time
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+    from jupyter_client.utils import ensure_async
+
+    class PromptKernelClient(AsyncKernelClient):
+        async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.time() + (float("inf") if timeout is None else timeout)
+            while True:
+                request = self.kernel_info()
+                if await self._prompt_reply(request) and await self._prompt_idle(request):
+                    break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.time() > deadline:
+                    raise RuntimeError("Kernel didn't respond in %d seconds" % timeout)
+            while True:  # drain what is queued, without waiting for more
+                try:
+                    await ensure_async(self.iopub_channel.get_msg(timeout=0))
+                except Empty:
+                    break
+
+        async def _prompt_reply(self, request: str) -> bool:
+            while True:
+                try:
+                    message = await ensure_async(self.shell_channel.get_msg(timeout=1))
+                except Empty:
+                    return False
+                if (message["msg_type"] == "kernel_info_reply"
+                        and message["parent_header"].get("msg_id") == request):
+                    self._handle_kernel_info_reply(message)
+                    return True
+
+        async def _prompt_idle(self, request: str) -> bool:
+            while True:
+                try:
+                    message = await ensure_async(
+                        self.iopub_channel.get_msg(timeout=IOPUB_READY_WAIT))
+                except Empty:
+                    return False
+                if (message["msg_type"] == "status"
+                        and message["content"].get("execution_state") == "idle"
+                        and message["parent_header"].get("msg_id") == request):
+                    return True
+
+    return PromptKernelClient
+
+
 def _forking_kernel_manager(server: KernelForkServer, record: dict):
     """An AsyncKernelManager class whose kernels ``server`` forks; notes how in ``record``."""
     from jupyter_client.manager import AsyncKernelManager
     from jupyter_client.provisioning import LocalProvisioner
+    from traitlets import default
 
     class ForkingKernelManager(AsyncKernelManager):
+        @default("client_factory")
+        def _client_factory_default(self):
+            return _prompt_kernel_client()
+
+        async def _async_wait(self, pollinterval: float = 0.1) -> None:
+            # jupyter_client polls a dying kernel every 0.1 s; a forked kernel's exit is
+            # seen on its pidfd within milliseconds of the SIGKILL (shutdown "immediate").
+            if isinstance(getattr(self.provisioner, "process", None), _ForkedKernelProcess):
+                pollinterval = min(pollinterval, KERNEL_EXIT_POLL)
+            await super()._async_wait(pollinterval=pollinterval)
+
         async def _async_launch_kernel(self, kernel_cmd, **kw):
             if not (isinstance(self.provisioner, LocalProvisioner) and server.can_fork(kernel_cmd)
                     and server.ready().get("ready")):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -98,3 +99,96 @@ def test_a_dead_fork_server_falls_back_to_launching(tmp_path, monkeypatch):
                                           / "007.yaml")}, None)
     assert kernel["start"] == "launched"
     assert nbformat.read(tmp_path / "out.ipynb", as_version=4).cells
+
+
+def test_a_shared_fork_server_forks_for_other_processes_through_its_socket(tmp_path, monkeypatch):
+    """perfnb batch's one fork server: a worker reaches it by socket path and its unit's
+    kernel is forked there; closing the server removes its private folder."""
+    server = kernels.start_shared_kernel_fork_server()
+    folder = tmp_path.parent / "unused"
+    try:
+        folder = Path(server.socket_path).parent
+        assert oct(folder.stat().st_mode & 0o777) == "0o700"
+        connection = kernels.ForkServerConnection(server.socket_path)
+        monkeypatch.setattr(kernels, "_fork_server", connection)
+        kernel = runner._execute(runner.default_template(), tmp_path / "out.ipynb",
+                                 {"data": str(runner.default_template().parents[1] / "params"
+                                              / "007.yaml")}, None)
+        assert kernel["start"].startswith("forked")
+        assert kernel["fork_server_pid"] == server.pid == connection.pid
+        assert "perfnb.notebook" in kernel["preloaded_modules"]
+        notebook = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+        assert not [o for c in notebook.cells for o in c.get("outputs", [])
+                    if o["output_type"] == "error"]
+    finally:
+        server.close()
+    assert not folder.exists()
+    # the server gone: the next kernel is launched as usual, and says so
+    gone = kernels.ForkServerConnection(server.socket_path)
+    assert gone.ready() == {}
+    monkeypatch.setattr(kernels, "_fork_server", gone)
+    kernel = runner._execute(runner.default_template(), tmp_path / "again.ipynb",
+                             {"data": str(runner.default_template().parents[1] / "params"
+                                          / "007.yaml")}, None)
+    assert kernel["start"] == "launched"
+
+
+class _Channel:
+    """A fake ZMQ channel: hands out queued messages, raises Empty when none is left."""
+
+    def __init__(self):
+        self.queue: list[dict] = []
+
+    async def get_msg(self, timeout=None):
+        from queue import Empty
+        if not self.queue:
+            raise Empty
+        return self.queue.pop(0)
+
+
+def _message(kind, parent, **content):
+    return {"msg_type": kind, "parent_header": {"msg_id": parent}, "content": content,
+            "header": {}, "metadata": {}}
+
+
+def _fake_client(lose_first_idle: bool):
+    """A prompt client whose kernel answers each kernel_info on shell and on IOPub; the
+    IOPub status of the first request is lost when ``lose_first_idle`` (IOPub not yet
+    subscribed), as happens on a real start."""
+    client_class = kernels._prompt_kernel_client()
+    client = client_class.__new__(client_class)
+    shell, iopub = _Channel(), _Channel()
+    asked: list[str] = []
+
+    def kernel_info():
+        request = f"info-{len(asked)}"
+        asked.append(request)
+        shell.queue.append(_message("kernel_info_reply", "someone-else"))
+        shell.queue.append(_message("kernel_info_reply", request, status="ok"))
+        if not (lose_first_idle and len(asked) == 1):
+            iopub.queue += [_message("status", request, execution_state="busy"),
+                            _message("status", "someone-else", execution_state="idle"),
+                            _message("status", request, execution_state="idle"),
+                            _message("stream", "late-chatter", text="x")]
+        return request
+
+    async def alive():
+        return True
+
+    object.__setattr__(client, "kernel_info", kernel_info)
+    object.__setattr__(client, "_async_is_alive", alive)
+    object.__setattr__(client, "_handle_kernel_info_reply", lambda message: None)
+    type(client).shell_channel = property(lambda self: shell)
+    type(client).iopub_channel = property(lambda self: iopub)
+    return client, asked, shell, iopub
+
+
+@pytest.mark.parametrize("lose_first_idle", [False, True])
+def test_the_prompt_client_is_ready_on_its_own_idle_status_and_asks_again_when_iopub_lost_it(
+        lose_first_idle):
+    client, asked, shell, iopub = _fake_client(lose_first_idle)
+    asyncio.run(client._async_wait_for_ready(timeout=10))
+    # ready only after the idle of a request of its own: one request, or two when the
+    # first one's status never reached IOPub
+    assert asked == (["info-0", "info-1"] if lose_first_idle else ["info-0"])
+    assert iopub.queue == []          # what was queued behind it was drained, not waited for
