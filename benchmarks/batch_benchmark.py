@@ -52,14 +52,27 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def make_units(folder: Path, count: int) -> list[Path]:
-    """``count`` unit YAMLs in ``folder``: the samples, cycled, each with its own unit_id."""
+def make_units(folder: Path, count: int, departments: int | None = None) -> list[Path]:
+    """``count`` unit YAMLs in ``folder``: the samples, cycled, each with its own unit_id.
+
+    ``departments``: put the units in that many departments (round robin over the samples'
+    department names), instead of each sample's own (the 11 samples come from 8 departments,
+    so 15 units make 8 department summaries: more summaries per unit than a real batch has).
+    """
     samples = sorted((ROOT / "params").glob("*.yaml"))
+    names = []
+    for source in samples:
+        name = (yaml.safe_load(source.read_text(encoding="utf-8")) or {}).get("department")
+        if name and name not in names:
+            names.append(name)
     (folder / "data").mkdir(parents=True)
     units = []
     for index in range(count):
         source = samples[index % len(samples)]
         settings = yaml.safe_load(source.read_text(encoding="utf-8"))
+        if departments:
+            settings["department"] = (names[index % departments] if departments <= len(names)
+                                      else f"部门{index % departments + 1:02d}")
         data = (source.parent / settings["data"]).resolve()
         if not (folder / "data" / data.name).exists():
             shutil.copy(data, folder / "data" / data.name)
@@ -401,12 +414,16 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=15)
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--skip-loop", action="store_true", help="time the batch only")
+    parser.add_argument("--departments", type=int, default=None,
+                        help="put the units in this many departments (default: the samples' own)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="perfnb-bench-") as temp:
         temp = Path(temp)
-        units = make_units(temp / "inputs", args.units)
+        units = make_units(temp / "inputs", args.units, args.departments)
         cores = os.cpu_count()
-        print(f"{args.units} units, html + pdf, {cores} cores, load average "
+        spread = (f"{args.departments} departments" if args.departments
+                  else "the samples' own departments")
+        print(f"{args.units} units in {spread}, html + pdf, {cores} cores, load average "
               f"{os.getloadavg()[0]:.1f} at start")
         floor_wall, floor_cpu = time_floor()
         print(f"floor (fresh kernel + template imports, median of 3): {floor_wall:5.2f} s wall, "
