@@ -356,8 +356,10 @@ class Batch:
                 if not whole_submitted and not waiting \
                         and not any(k == "unit" for k, _ in running.values()):
                     whole_submitted = True
-                    self._write_summary_workbook(manifest)
+                    tables = self._write_batch_tables()   # the batch's summary reads them
                     self._submit_summary(running, manifest, None)
+                    # while that summary runs in a worker, not before it
+                    self._write_summary_workbook(manifest, tables)
                 if not running:
                     break
                 for future in self._executor().wait(list(running)):
@@ -514,14 +516,22 @@ class Batch:
         manifest.drop_owner(owner)
         manifest.save()
 
-    def _write_summary_workbook(self, manifest: Manifest) -> None:
+    def _write_batch_tables(self) -> list[Path] | None:
+        """results/indicators/red_flags.parquet (None when they could not be made)."""
+        from perfnb.running.yeartables import write_batch_tables
+        try:
+            return write_batch_tables(self.out_root, self.previous, self.link, self.rules)
+        except PerfnbError as error:
+            self.failed_summaries.append(("summary.xlsx", str(error)))
+            return None
+
+    def _write_summary_workbook(self, manifest: Manifest, tables: list[Path] | None) -> None:
         from perfnb.reporting.summary import write_summary_workbook
         owner = "summary:workbook"
         manifest.drop_owner(owner)
-        from perfnb.running.yeartables import write_batch_tables
+        if tables is None:   # summary.xlsx shows the red flags of those tables
+            return
         try:
-            # results/indicators/red_flags.parquet first: summary.xlsx shows the red flags
-            tables = write_batch_tables(self.out_root, self.previous, self.link, self.rules)
             path = write_summary_workbook(self.out_root)
         except PerfnbError as error:
             self.failed_summaries.append(("summary.xlsx", str(error)))
