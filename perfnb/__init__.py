@@ -12,6 +12,11 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from perfnb.errors import InputError, PerfnbError  # noqa: E402
+from perfnb.lazymodules import defer_iri_grammar  # noqa: E402
+
+# Before anything imports jsonschema (nbformat does): its IRI grammar is built on first use
+# only (~1–2.5 s of CPU otherwise in each of a batch's processes; see perfnb.lazymodules).
+defer_iri_grammar()
 
 __all__ = ["__version__", "PerfnbError", "InputError", "load_unit", "load_units", "evaluate",
            "get_rules", "load_results"]

@@ -549,8 +549,8 @@ CLOSING_IMPORTS = ("perfnb.running.yeartables", "perfnb.evaluation.redflags",
 
 def _warm_closing_imports() -> None:
     """Import :data:`CLOSING_IMPORTS` and build the schema validator in a background thread
-    (the batch process only waits while the units run).  Importing jsonschema alone costs
-    ~2 s of CPU, which otherwise came after the last unit and before the overall summary."""
+    (the batch process only waits while the units run): pyarrow, openpyxl and the validator
+    otherwise came after the last unit and before the overall summary."""
     import threading
 
     def warm() -> None:

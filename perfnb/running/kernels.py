@@ -26,8 +26,8 @@ KERNEL_PRELOAD = ("IPython.display", "pandas", "openpyxl", "matplotlib", "matplo
                   "perfnb.evaluation.audit", "perfnb.evaluation.result", "perfnb.reporting.narrative", "perfnb.reporting.fonts",
                   "perfnb.reporting.summary",
                   # the summary notebook's: it checks each result.json against the schema
-                  # (importing jsonschema builds its format checkers' grammars: ~2 s of CPU
-                  # in every summary's kernel otherwise) and shows the red flags
+                  # and shows the red flags (jsonschema's IRI grammar, ~2 s of CPU, is
+                  # deferred to its first use: perfnb.lazymodules)
                   "jsonschema", "perfnb.schemas", "perfnb.evaluation.redflags")
 _fork_server: "KernelForkServer | ForkServerConnection | None" = None
 LISTEN_OPTION = "--listen-fd="
