@@ -70,6 +70,7 @@ def _score_one(input_path, args) -> int:
     from perfnb.reading import load_unit, load_unit_or_forms
     from perfnb.evaluation.rules import get_rules
     from perfnb.evaluation.evaluator import evaluate
+    from perfnb.reporting.terminal import format_text
 
     from perfnb.evaluation.checks.catalog import validate
 
@@ -99,7 +100,7 @@ def _score_one(input_path, args) -> int:
         json.dump(evaluation.to_dict(), sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
     else:
-        print(evaluation.format_text())
+        print(format_text(evaluation))
     return 0
 
 
@@ -116,6 +117,7 @@ def _review_rules(args):
 def _score_forms(results, rules, args) -> int:
     """A file holding several forms: each form's report; exit 1 if any form failed."""
     from perfnb.evaluation.evaluator import evaluate
+    from perfnb.reporting.terminal import format_text
 
     documents, failed = [], 0
     for result in results:
@@ -131,7 +133,7 @@ def _score_forms(results, rules, args) -> int:
             documents.append({**evaluation.to_dict(), "form": result.index})
         else:
             print(f"【第 {result.index} 个表：{result.title}】")
-            print(evaluation.format_text() + "\n")
+            print(format_text(evaluation) + "\n")
     if args.json:
         json.dump(documents, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -173,4 +173,12 @@ def stack(*parts: UnitTables) -> UnitTables:
     return UnitTables.concat(parts)
 
 
-__all__ = ["indicator", "make_unit", "seed_tables", "full_budget", "stack", "NAN"]
+def two_units() -> UnitTables:
+    """The seed as unit "a" and a one-indicator unit whose id, project and indicator hold
+    markup ("b<x>", "项目 & 乙", a <script>): escaping and several-unit summaries."""
+    other = make_unit("b<x>", [indicator("<script>alert(1)</script>", 4, 2, 90)],
+                      budget=full_budget(), project="项目 & 乙")
+    return stack(seed_tables("a"), other)
+
+
+__all__ = ["indicator", "make_unit", "seed_tables", "full_budget", "stack", "two_units", "NAN"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from perfnb import textwidth
-from perfnb.evaluation import result
+from perfnb.reporting import terminal
 from perfnb.reporting import summary
 from perfnb.reporting.office import xlsx_style
 from perfnb.running import progress
@@ -27,7 +27,7 @@ def test_pad_clip_wrap():
 
 
 def test_every_layer_uses_the_same_helper():
-    assert result.display_width is textwidth.display_width
+    assert terminal.display_width is textwidth.display_width and terminal.pad is textwidth.pad
     assert progress.display_width is textwidth.display_width and progress.pad is textwidth.pad
     assert summary.display_width is textwidth.display_width
     assert xlsx_style.longest_line_width is textwidth.longest_line_width

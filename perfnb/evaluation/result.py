@@ -1,11 +1,11 @@
 """The result of :func:`perfnb.evaluation.evaluator.evaluate`: scored tables and findings, for many units.
 
 :class:`Evaluation` holds DataFrames stacked over units (see docs/architecture.md, "The result
-object").  ``unit(id)`` slices one unit, ``to_dict(id)`` gives the JSON of ``perfnb score
---json`` and ``format_text`` a plain-text report in Chinese for the terminal (aligned for CJK
-double-width characters).  How it looks in a notebook (HTML, and Typst for the PDF) is the
-reporting layer's business: :mod:`perfnb.reporting.display`, registered as IPython display
-formatters.
+object").  ``unit(id)`` slices one unit and ``to_dict(id)`` gives the JSON of ``perfnb score --json``:
+data and small accessors, no user-facing wording.  How it looks is the reporting layer's
+business, as nbconvert keeps presentation in templates and filters: the terminal text of
+``perfnb score`` is :mod:`perfnb.reporting.terminal`, the HTML and Typst tables of a notebook
+:mod:`perfnb.reporting.display` (registered as IPython display formatters).
 """
 from __future__ import annotations
 
@@ -18,12 +18,10 @@ import numpy as np
 import pandas as pd
 
 from perfnb.errors import ParameterError
-from perfnb.model import (NO_TOTAL, STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET,
-                          UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS, UnitTables)
-from perfnb.textwidth import clip, display_width, pad
+from perfnb.model import (STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, UNWEIGHTED,
+                          WEIGHTED, WEIGHTING_LABELS, UnitTables)
 from perfnb.evaluation.risk import risk_dict, risk_table
 from perfnb.evaluation.rules import RuleSet
-from perfnb.vocabulary import SEVERITY_LABELS
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -78,69 +76,8 @@ def _optional_text(value) -> str | None:
     return text or None
 
 
-def _show(value, digits: int = 2) -> str:
-    """A number for display: 2 decimals, '' for missing."""
-    number = _number(value, digits)
-    return "" if number is None else f"{number:.{digits}f}"
-
-
-def _show_percent(value, digits: int = 2) -> str:
-    number = _number(value, digits + 2)
-    return "" if number is None else f"{number * 100:.{digits}f}%"
-
-
-# A figure the form or report does not give, and a rate that cannot be computed without it.
-NOT_STATED = "未填"
-RATE_NOT_COMPUTABLE = "无法计算"
-
-
-def partial_total_text(coverage: dict) -> str:
-    """What a partial total is (rows not read left out), for the score text and the reports."""
-    return (f"部分合计：总分只计入表中 {coverage['indicators_printed']} 项指标中读入的 "
-            f"{coverage['indicators_counted']} 项（其余行无法读取，见 TOTAL_PARTIAL），不是完整的总分")
-
-
 ACHIEVEMENTS = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
 STATUS_COUNT_KEYS = ("met", "partial", "unmet", "missing")
-# What an unweighted evaluation says instead of a total (reports, screening, terminal).
-UNWEIGHTED_NOTE = "本表未印分值（权重），不计算总分和等级，作未加权评价：逐项评定完成情况"
-UNWEIGHTED_TOTAL_TEXT = f"{NO_TOTAL}（{WEIGHTING_LABELS[UNWEIGHTED]}）"
-
-
-# ... and what a budget-only evaluation says (a narrative report with no indicator table:
-# pub24–26), where "本表未印分值" and "逐项评定" have nothing to refer to.
-BUDGET_ONLY_NOTE = "报告中没有绩效指标表，不计算总分和等级，只评价预算执行"
-
-
-def unweighted_note(counts: dict) -> str:
-    """The sentence an unweighted evaluation prints in place of a total: the item-by-item
-    note with its achievement counts, or the budget-only note when there are no indicators."""
-    if not sum(int(counts.get(key) or 0) for key in STATUS_COUNT_KEYS):
-        return BUDGET_ONLY_NOTE
-    return f"{UNWEIGHTED_NOTE}（{achievement_text(counts)}）"
-
-
-def achievement_text(counts: dict) -> str:
-    """“16 项：达成 14，部分达成 0，未达成 1，缺失 1”."""
-    total = sum(int(counts.get(key) or 0) for key in STATUS_COUNT_KEYS)
-    parts = "，".join(f"{STATUS_LABELS[key]} {int(counts.get(key) or 0)}" for key in STATUS_COUNT_KEYS)
-    return f"{total} 项：{parts}"
-
-
-# -- text layout for CJK: perfnb.textwidth (display_width stays importable from here) -----
-
-def text_table(headers: list[str], rows: list[list[str]], align: list[str] | None = None,
-               max_width: int = 28) -> str:
-    """A plain-text table with columns aligned by display width."""
-    align = align or ["left"] * len(headers)
-    rows = [[clip(cell, max_width) for cell in row] for row in rows]
-    widths = [max([display_width(h)] + [display_width(r[i]) for r in rows])
-              for i, h in enumerate(headers)]
-    lines = ["  ".join(pad(h, widths[i], align[i]) for i, h in enumerate(headers)).rstrip(),
-             "  ".join("─" * widths[i] for i in range(len(headers)))]
-    lines += ["  ".join(pad(cell, widths[i], align[i]) for i, cell in enumerate(row)).rstrip()
-              for row in rows]
-    return "\n".join(lines)
 
 
 # -- the result object ------------------------------------------------------------------
@@ -503,151 +440,5 @@ class Evaluation:
         frame["risk_flags"] = risk["risk_flags"].to_numpy()
         return frame
 
-    # -- plain text -----------------------------------------------------------------------
-    def format_text(self, unit_id: str | None = None) -> str:
-        """A readable plain-text report in Chinese (all units' summary when several)."""
-        if unit_id is None and len(self) != 1:
-            summary = self.summary()
-            rows = [[r.unit_id, _text(r.project), _show(r.total), _text(r.grade), str(r.error),
-                     str(r.warning), str(r.info)] for r in summary.itertuples()]
-            return (f"评分规则：{self.rules.title}\n共 {len(self)} 个单位\n\n"
-                    + text_table(["单位编号", "项目", "总分", "等级", "错误", "警告", "提示"], rows,
-                                 ["left", "left", "right", "left", "right", "right", "right"]))
-        one = self.unit(unit_id)
-        unit = one.units.iloc[0]
-        total = one.totals.iloc[0]
-        lines = []
-        year = _int(unit.get("year"))
-        title = _text(unit.get("project")) or _text(unit["unit_id"])
-        where = "，".join(x for x in (_text(unit.get("department")),
-                                      f"{year} 年" if year else "") if x)
-        lines.append(f"{title}（{where}）" if where else title)
-        lines.append(f"单位编号：{_text(unit['unit_id'])}    评分规则：{self.rules.title}")
-        reported_total = _number(unit.get("reported_total"))
-        reported = ""
-        if reported_total is not None or _optional_text(unit.get("reported_grade")):
-            reported = (f"    自评：{'' if reported_total is None else f'{reported_total:g} 分'}"
-                        f"{'，' + _text(unit.get('reported_grade')) if _optional_text(unit.get('reported_grade')) else ''}")
-        unweighted = one.is_unweighted()
-        if unweighted:
-            lines.append(f"总分：{UNWEIGHTED_TOTAL_TEXT}    等级：—{reported}")
-            lines.append(unweighted_note(one.status_counts()))
-            if _number(total.get("reported_sum")) is not None:
-                lines.append(f"填报的各项得分之和：{_show(total.get('reported_sum'))} 分")
-        else:
-            lines.append(f"总分：{_show(total['total'])} / {_show(total['weight'])}    "
-                         f"等级：{_text(total['grade'])}{reported}")
-            coverage = one._coverage()
-            if coverage["partial_total"]:
-                lines.append(partial_total_text(coverage))
-        review = one.review_record()
-        if review is not None:
-            final = one.final_totals.iloc[0]
-            figure = (f"{_show(final['total'])} 分，{_text(final['grade'])}"
-                      if not _missing(final.get("total")) else "按达成情况复核（未加权，不计总分）")
-            lines.append(f"复核：{figure}    复核人：{review['evaluator']}（{review['date']}）")
-            deviation = one.deviation_dict()
-            if deviation and deviation["ratio"] is not None and deviation["basis"] == "achievement":
-                quality = (one.self_evaluation_quality() or {}).get("grade")
-                lines.append(f"偏离度（按达成情况）：{_show_percent(deviation['ratio'])}（复核改变了 "
-                             f"{deviation['indicators_compared']} 个指标中 {deviation['indicators_changed']} "
-                             "个的达成情况）" + (f"    自评质量：{quality}" if quality else ""))
-            elif deviation and deviation["ratio"] is not None:
-                quality = (one.self_evaluation_quality() or {}).get("grade")
-                lines.append(f"偏离度：{_show_percent(deviation['ratio'])}（自评 {_show(deviation['self_total'])}"
-                             f" − 复核 {_show(deviation['review_total'])} = {_show(deviation['gap'])} 分）"
-                             + (f"，等级由{deviation['self_grade']}调为{deviation['review_grade']}"
-                                if deviation["grade_changed"] else "")
-                             + (f"    自评质量：{quality}" if quality else ""))
-        budget = one.budgets.iloc[0]
-        base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
-        budget_score = (f"得分 {_show(budget.get('score'))} / {_show(budget.get('effective_weight'))}"
-                        if not _missing(budget.get("effective_weight"))
-                        else "不计分（表中未印其分值）" if len(one.indicators) else "不计分（报告中未列其分值）")
-        base, executed = (f"{_show(budget.get(key))} 万元" if not _missing(budget.get(key))
-                          else NOT_STATED for key in ("base", "executed"))
-        rate = _show_percent(budget.get("rate")) or RATE_NOT_COMPUTABLE
-        lines.append(f"预算执行：{base_label} {base}，全年执行数 {executed}，执行率 {rate}，"
-                     f"{budget_score}")
-        lines.append("")
-        dimension_rows = [[_text(d["level1"]), _show(d["weight"]), _show(d["score"]),
-                           _show_percent(d["score_rate"], 1)]
-                          for d in one.dimensions.to_dict("records")]
-        dimension_headers = ["一级指标", "分值", "得分", "得分率"]
-        if unweighted:
-            dimension_headers = ["一级指标", "指标数", "达成", "部分达成", "未达成", "缺失"]
-            dimension_rows = [[_text(d["level1"]), *[str(_int(d.get(key)) or 0) for key in
-                                                     ("indicator_count", *STATUS_COUNT_KEYS)]]
-                              for d in one.dimensions.to_dict("records")
-                              if d["level1"] != "预算执行率"]
-        if review is not None:
-            dimension_headers.append("复核得分")
-            for row, d in zip(dimension_rows, one.final_dimensions.to_dict("records")):
-                row.append(_show(d["score"]))
-        if dimension_rows:   # a report with no indicator table has neither table
-            lines.append(text_table(dimension_headers, dimension_rows,
-                                    ["left"] + ["right"] * (len(dimension_headers) - 1)))
-            lines.append("")
-        headers = ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"]
-        rows = [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
-                 _text(r.get("actual_text")), _show(r.get("weight")), _show(r.get("score")),
-                 _show(r.get("reported_score")), STATUS_LABELS.get(_text(r.get("status")), "")]
-                for r in one.indicators.to_dict("records")]
-        align = ["left", "left", "left", "left", "right", "right", "right", "left"]
-        if unweighted:   # no weights, no computed scores: the completion instead
-            headers = ["二级指标", "三级指标", "指标值", "实际完成值", "完成率", "自评得分", "完成情况"]
-            rows = [[row[0], row[1], row[2], row[3], _show_percent(r.get("completion_ratio"), 0),
-                     row[6], row[7]] for row, r in zip(rows, one.indicators.to_dict("records"))]
-            align = ["left", "left", "left", "left", "right", "right", "left"]
-        if review is not None:
-            headers += ["复核得分", "复核理由"]
-            align += ["right", "left"]
-            for row, r in zip(rows, one.indicators.to_dict("records")):
-                row += [_show(r.get("final_score")),
-                        _text(r.get("review_reason")) if r.get("reviewed") else ""]
-        if rows:
-            lines.append(text_table(headers, rows, align, max_width=24))
-            lines.append("")
-        counts = one.counts()
-        lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
-                     f"提示 {counts['info']} 条")
-        comparison = self.previous_year.get(_text(unit["unit_id"]))
-        if comparison is not None:
-            lines.append("")
-            lines.append(previous_year_text(comparison))
-        risk = risk_dict(one.findings, _text(unit["unit_id"]))
-        lines.append(f"风险分：{risk['score']:g}（{risk['level']}）"
-                     + (f"    红旗：{'、'.join(risk['titles'])}" if risk["flags"] else ""))
-        for f in one.findings.to_dict("records"):
-            place = "，".join(x for x in (
-                f"第 {_int(f['row'])} 行" if _int(f["row"]) is not None else "",
-                f"“{_text(f['column'])}”列" if _optional_text(f["column"]) else "") if x)
-            decision = _optional_text(f.get("decision"))
-            lines.append(f"  [{SEVERITY_LABELS.get(f['severity'], f['severity'])}] {f['code']}"
-                         f"{'（' + place + '）' if place else ''}：{f['message']}"
-                         + (f"  〔复核：{decision}"
-                            f"{'，' + _text(f.get('decision_reason')) if _optional_text(f.get('decision_reason')) else ''}〕"
-                            if decision else ""))
-        return "\n".join(lines)
 
-
-def previous_year_text(comparison: dict) -> str:
-    """The 与上年比较 section of the plain-text report."""
-    year = comparison.get("year")
-    before = f"{year} 年" if year else "上年"
-    lines = [f"与上年比较（{before}，单位编号 {comparison.get('unit_id')}；对应规则：{comparison.get('link')}）",
-             f"总分：{_show(comparison.get('total'))} → {_show(comparison.get('this_total'))}    "
-             f"预算执行率：{_show_percent(comparison.get('budget_rate'))} → "
-             f"{_show_percent(comparison.get('this_budget_rate'))}"]
-    rows = []
-    for item in comparison.get("indicators", []):
-        last = item.get("previous") or {}
-        rows.append([item["name"], last.get("target_text", "—"), item["target_text"],
-                     last.get("actual_text", "—"), item["actual_text"],
-                     _show(last.get("score")) if last else "—", _show(item.get("score"))])
-    lines.append(text_table(["三级指标", "上年指标值", "今年指标值", "上年完成值", "今年完成值", "上年得分",
-                             "今年得分"], rows, ["left"] * 5 + ["right", "right"], max_width=24))
-    return "\n".join(lines)
-
-
-__all__ = ["Evaluation", "display_width", "text_table", "SEVERITY_LABELS"]
+__all__ = ["Evaluation", "SEVERITIES", "STATUS_COUNT_KEYS"]

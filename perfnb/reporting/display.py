@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import html
 
-from perfnb.evaluation.result import (STATUS_COUNT_KEYS, UNWEIGHTED_TOTAL_TEXT, _int, _show,
-                                      _show_percent, _text, unweighted_note)
+from perfnb.evaluation.result import STATUS_COUNT_KEYS, _int, _text
 from perfnb.model import STATUS_LABELS
+from perfnb.reporting.phrases import (UNWEIGHTED_TOTAL_TEXT, show as _show,
+                                      show_percent as _show_percent, unweighted_note)
 from perfnb.reporting import typst_markup as ty
 from perfnb.vocabulary import SEVERITY_LABELS
 

@@ -33,7 +33,7 @@ from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPE
                     STATUS_LABELS,
                     STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
 from perfnb.vocabulary import SEVERITY_LABELS
-from perfnb.evaluation.result import partial_total_text
+from perfnb.reporting.phrases import partial_total_text
 
 __all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title",
            "render_section", "render_report", "section", "report"]

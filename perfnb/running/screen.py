@@ -420,7 +420,7 @@ _FILE_PREFIX_RE = re.compile(r"^文件“[^”]*”[，：]")
 
 def text_rows(rows: list[dict[str, Any]]) -> str:
     """A readable table for the terminal (when no output file is asked for)."""
-    from perfnb.evaluation.result import text_table
+    from perfnb.reporting.terminal import text_table
 
     dimensions = dimension_names(rows)
     headers = ["文件", "单位编号", "项目名称", "总分", "等级", *dimensions, "错误", "警告", "提示", "风险分",

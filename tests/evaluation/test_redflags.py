@@ -13,6 +13,7 @@ from perfnb.evaluation.evaluator import evaluate
 from perfnb.evaluation.redflags import (across_findings, department_risk_table, frames_from_results,
                                         indicator_frame, risk_ranking, unit_frame,
                                         with_previous_year, with_risk)
+from perfnb.reporting.terminal import format_text
 from tables import seed_tables
 
 ACROSS = [c for c in all_checks() if c.scope != "unit"]
@@ -129,7 +130,7 @@ def test_previous_year_of_an_evaluation_and_its_json():
     assert data["previous_year"]["year"] == 2021 and data["previous_year"]["unit_id"] == "seed-2021"
     first = data["previous_year"]["indicators"][0]
     assert first["previous"]["target_text"] == first["target_text"]
-    assert "与上年比较（2021 年" in compared.format_text()
+    assert "与上年比较（2021 年" in format_text(compared)
     assert "previous_year" not in evaluation.to_dict()
     assert "SCORE_UP_EXECUTION_DOWN" in data["risk"]["flags"]   # 90 → 97.6 while 95% → 88.49%
 

@@ -6,9 +6,8 @@ import json
 import pytest
 
 from perfnb.errors import ParameterError
-from perfnb.evaluation.result import display_width, text_table
 from perfnb.evaluation.evaluator import evaluate
-from tables import full_budget, indicator, make_unit, seed_tables, stack
+from tables import seed_tables, two_units
 
 
 @pytest.fixture(scope="module")
@@ -18,9 +17,7 @@ def seed():
 
 @pytest.fixture(scope="module")
 def two():
-    other = make_unit("b<x>", [indicator("<script>alert(1)</script>", 4, 2, 90)],
-                      budget=full_budget(), project="项目 & 乙")
-    return evaluate(stack(seed_tables("a"), other))
+    return evaluate(two_units())
 
 
 def test_json_matches_the_documented_shape(seed):
@@ -99,30 +96,6 @@ def test_the_data_model_does_not_render_itself_ipython_shows_it(seed):
     assert data["text/html"] == evaluation_html(seed) and "服务人员满意度" in data["text/html"]
     assert data[MIMETYPE] == evaluation_typst(seed) and "table.header(" in data[MIMETYPE]
     assert data["text/plain"].startswith("Evaluation(")
-
-
-def test_format_text_is_aligned_for_cjk(seed):
-    text = seed.format_text()
-    assert "总分：97.60 / 100.00" in text and "等级：优" in text and "88.49%" in text
-    lines = text.splitlines()
-    header = next(i for i, line in enumerate(lines) if line.startswith("一级指标"))
-    rows = lines[header + 2: header + 6]
-    # right-aligned numbers end at the same display column
-    assert len({display_width(row) for row in rows}) == 1
-    assert "[错误] SCORE_MISMATCH" in text
-
-
-def test_format_text_summary_for_many_units(two):
-    text = two.format_text()
-    assert "共 2 个单位" in text and "97.60" in text and "55.00" in text
-    assert "b<x>" in two.format_text("b<x>")
-
-
-def test_text_table_and_display_width():
-    assert display_width("预算ab") == 6
-    table = text_table(["名称", "分"], [["产出指标", "1"], ["x", "10"]], ["left", "right"])
-    widths = {display_width(line) for line in table.splitlines()}
-    assert len(widths) == 1
 
 
 def test_summary_counts(two):

@@ -6,6 +6,7 @@ import pandas as pd
 from perfnb.evaluation.evaluator import evaluate
 from perfnb.evaluation.risk import risk_table, risk_weights
 from perfnb.model import UnitTables
+from perfnb.reporting.terminal import format_text
 from tables import seed_tables
 from test_audit import CASES
 
@@ -53,7 +54,7 @@ def test_result_json_and_summary_rank_by_risk():
     assert result.to_dict("spent")["risk"] == {"score": 0.0, "level": "低", "flags": [], "titles": []}
     summary = result.summary().set_index("unit_id")
     assert summary.loc["idle", "risk_score"] > summary.loc["spent", "risk_score"]
-    assert "风险分" in result.format_text("idle") and "没有支出却完成了产出" in result.format_text("idle")
+    assert "风险分" in format_text(result, "idle") and "没有支出却完成了产出" in format_text(result, "idle")
 
 
 def test_a_finding_the_review_rejected_does_not_count():

@@ -13,48 +13,15 @@ import pytest
 
 import perfnb
 from perfnb.reading.review import review_path_for
-from perfnb.reading.sheets import Grid
+from perfnb.reporting.terminal import format_text
 
-from format_builders import write_xlsx
-
-
-def _form() -> Grid:
-    """A 湖北-style form without a weight column: three indicators, all printed as achieved
-    (道路 16 of ≥20 公里 is 部分达成 by its completion)."""
-    rows = [
-        ["2023年度项目自评表", None, None, None, None, None],
-        ["项目名称", "乡村道路维护", None, "主管部门", "某县交通运输局", None],
-        ["预算执行情况（万元）（20分）", None, "预算数（A）", "执行数（B）", "执行率（B/A）", "得分"],
-        ["预算执行情况（万元）（20分）", "年度财政资金总额", 100, 80, "80%", 16],
-        ["年度目标1：（80分）"] * 6,
-        ["一级指标", "二级指标", "三级指标", "年初目标值（A）", "实际完成值（B）", "得分"],
-        ["产出指标", "数量指标", "维护道路里程", "≥20公里", "16公里", 24],
-        ["产出指标", "质量指标", "验收合格率", "≥95%", "100%", 20],
-        ["效益指标", "社会效益指标", "群众出行条件", "明显改善", "明显改善", 20],
-        ["总分", None, None, None, None, None],
-    ]
-    anchor = {(row, 1): (3, 1) for row in (3, 4)}
-    anchor.update({(5, c): (5, 1) for c in range(1, 7)})
-    return Grid("form.xlsx", "Sheet1", rows, anchor)
-
-
-REVIEW = """\
-evaluator: 张敏
-date: 2026-11-30
-indicators:
-  - name: 群众出行条件
-    level: 部分达成
-    reason: 仅有问卷摘要，佐证不足
-  - name: 验收合格率
-    clauses: [NO_EVIDENCE]
-    reason: 无验收记录
-"""
+from format_builders import UNWEIGHTED_REVIEW, unweighted_form, write_xlsx
 
 
 @pytest.fixture
 def unit(tmp_path):
-    form = write_xlsx(tmp_path / "form.xlsx", [("Sheet1", [_form()])])
-    review_path_for(form).write_text(REVIEW, encoding="utf-8")
+    form = write_xlsx(tmp_path / "form.xlsx", [("Sheet1", [unweighted_form()])])
+    review_path_for(form).write_text(UNWEIGHTED_REVIEW, encoding="utf-8")
     return form
 
 
@@ -103,7 +70,7 @@ def test_text_report_problem_list_and_panel(unit, tmp_path):
     from perfnb.reporting.review_report import problem_list
 
     evaluation = perfnb.evaluate(perfnb.load_unit(unit))
-    text = evaluation.format_text()
+    text = format_text(evaluation)
     assert "偏离度（按达成情况）：66.67%（复核改变了 3 个指标中 2 个的达成情况）" in text
     assert "复核：按达成情况复核（未加权，不计总分）" in text
     data = evaluation.to_dict()

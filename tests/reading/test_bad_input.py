@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from perfnb.errors import InputError, InputErrors, PerfnbError
 from perfnb import evaluate
 from perfnb.reading import load_unit
+from perfnb.reporting.terminal import format_text
 
 from xlsx_builders import CSV_INDICATORS, WORKBOOK_INDICATORS, build_csv, build_official, build_workbook
 
@@ -135,7 +136,7 @@ def test_bad_weight_located(tmp_path, weight, words):
         (True, len(rows) - 1, len(rows))
     # the score text and the report say plainly that the total is partial, where they give it
     plain = f"部分合计：总分只计入表中 {len(rows)} 项指标中读入的 {len(rows) - 1} 项"
-    text = result.format_text()
+    text = format_text(result)
     assert plain in text and text.index(plain) < text.index("预算执行：")
     from perfnb.reporting.narrative import render_report
     assert plain in render_report(result)
@@ -143,7 +144,7 @@ def test_bad_weight_located(tmp_path, weight, words):
 
 def test_a_whole_total_is_not_called_partial(tmp_path):
     result = evaluate(load_unit(build_workbook(tmp_path / "w.xlsx")))
-    assert "部分合计" not in result.format_text()
+    assert "部分合计" not in format_text(result)
 
 
 def test_a_table_no_row_of_which_can_be_read_is_refused_with_each_row_located(tmp_path):

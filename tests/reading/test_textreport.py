@@ -17,6 +17,7 @@ from perfnb.reading import load_unit
 from perfnb.reading.assemble import LoadedUnit
 from perfnb.reading.reporttext import read_report_text
 from perfnb.reading.sources.textreport import text_document
+from perfnb.reporting.terminal import format_text
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "reports" / "seed-report.txt"
 
@@ -156,7 +157,7 @@ def test_a_report_without_a_table_is_a_budget_only_evaluation(tmp_path, suffix):
     result = evaluation.to_dict()
     assert result["weighting"] == "unweighted" and result["indicators"] == []
     # no table whose weights are missing, nothing to assess item by item: say what is evaluated
-    text = evaluation.format_text()
+    text = format_text(evaluation)
     assert "报告中没有绩效指标表，不计算总分和等级，只评价预算执行" in text
     assert "本表未印分值" not in text and "表中未印其分值" not in text
     # and no empty dimension or indicator table under the budget line

@@ -22,10 +22,10 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
-from perfnb.evaluation.result import unweighted_note
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, STATUS_LABELS, is_blank
 from perfnb.reading.values import parse_value
+from perfnb.reporting.phrases import unweighted_note
 from perfnb.vocabulary import SEVERITY_LABELS
 from perfnb.reporting.office.xlsx_style import (BODY_FONT, BOLD_FONT, CENTER, HEADER_FILL, HEADER_FONT, LEFT,
                          PERCENT_FORMAT, SCORE_FORMAT, SUBTITLE_FONT, TITLE_FONT, border_range,

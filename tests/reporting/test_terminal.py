@@ -1,5 +1,6 @@
-"""What `perfnb score` prints, byte for byte, pinned by snapshots taken before the terminal
-text moved out of the data model (evaluation/result.py) into reporting/terminal.py.
+"""The terminal text of an Evaluation (reporting/terminal.py): what `perfnb score` prints,
+byte for byte, pinned by snapshots taken before it moved out of the data model
+(evaluation/result.py); CJK alignment; the table helper.
 
 Each case's stdout is compared with ``snapshots/terminal/<case>.txt``.  A deliberate change of
 the text is recorded by running this file with ``PERFNB_UPDATE_SNAPSHOTS=1`` and reviewing the
@@ -18,13 +19,11 @@ from perfnb import evaluate, load_unit
 from perfnb.cli import main
 from perfnb.evaluation.redflags import indicator_frame, unit_frame, with_previous_year
 from perfnb.reading.review import review_path_for
+from perfnb.reporting.terminal import format_text, text_table
+from perfnb.textwidth import display_width
 
-
-def format_text(evaluation, unit_id=None):   # the old code's method, before the move
-    return evaluation.format_text(unit_id)
-
-from format_builders import write_xlsx
-from tables import full_budget, indicator, make_unit, seed_tables, stack
+from format_builders import UNWEIGHTED_REVIEW, unweighted_form, write_xlsx
+from tables import seed_tables, two_units
 from xlsx_builders import WORKBOOK_INDICATORS, build_workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,41 +80,8 @@ def test_screening_table(tmp_path):
 
 # -- units built for the edges of the text ----------------------------------------------------
 
-def _unweighted_form():
-    from perfnb.reading.sheets import Grid
-
-    rows = [
-        ["2023年度项目自评表", None, None, None, None, None],
-        ["项目名称", "乡村道路维护", None, "主管部门", "某县交通运输局", None],
-        ["预算执行情况（万元）（20分）", None, "预算数（A）", "执行数（B）", "执行率（B/A）", "得分"],
-        ["预算执行情况（万元）（20分）", "年度财政资金总额", 100, 80, "80%", 16],
-        ["年度目标1：（80分）"] * 6,
-        ["一级指标", "二级指标", "三级指标", "年初目标值（A）", "实际完成值（B）", "得分"],
-        ["产出指标", "数量指标", "维护道路里程", "≥20公里", "16公里", 24],
-        ["产出指标", "质量指标", "验收合格率", "≥95%", "100%", 20],
-        ["效益指标", "社会效益指标", "群众出行条件", "明显改善", "明显改善", 20],
-        ["总分", None, None, None, None, None],
-    ]
-    anchor = {(row, 1): (3, 1) for row in (3, 4)}
-    anchor.update({(5, c): (5, 1) for c in range(1, 7)})
-    return Grid("form.xlsx", "Sheet1", rows, anchor)
-
-
-UNWEIGHTED_REVIEW = """\
-evaluator: 张敏
-date: 2026-11-30
-indicators:
-  - name: 群众出行条件
-    level: 部分达成
-    reason: 仅有问卷摘要，佐证不足
-  - name: 验收合格率
-    clauses: [NO_EVIDENCE]
-    reason: 无验收记录
-"""
-
-
 def test_unweighted_review(tmp_path):
-    form = write_xlsx(tmp_path / "form.xlsx", [("Sheet1", [_unweighted_form()])])
+    form = write_xlsx(tmp_path / "form.xlsx", [("Sheet1", [unweighted_form()])])
     review_path_for(form).write_text(UNWEIGHTED_REVIEW, encoding="utf-8")
     check("unweighted-reviewed", score(form), tmp_path)
 
@@ -143,8 +109,37 @@ def test_previous_year():
     check("previous-year", format_text(compared) + "\n")
 
 
-def test_several_units():
-    other = make_unit("b<x>", [indicator("<script>alert(1)</script>", 4, 2, 90)],
-                      budget=full_budget(), project="项目 & 乙")
-    two = evaluate(stack(seed_tables("a"), other))
+@pytest.fixture(scope="module")
+def two():
+    return evaluate(two_units())
+
+
+def test_several_units(two):
     check("several-units", format_text(two) + "\n" + format_text(two, "b<x>") + "\n")
+
+
+# -- layout -----------------------------------------------------------------------------------
+
+def test_format_text_is_aligned_for_cjk():
+    seed = evaluate(seed_tables())
+    text = format_text(seed)
+    assert "总分：97.60 / 100.00" in text and "等级：优" in text and "88.49%" in text
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("一级指标"))
+    rows = lines[header + 2: header + 6]
+    # right-aligned numbers end at the same display column
+    assert len({display_width(row) for row in rows}) == 1
+    assert "[错误] SCORE_MISMATCH" in text
+
+
+def test_format_text_summary_for_many_units(two):
+    text = format_text(two)
+    assert "共 2 个单位" in text and "97.60" in text and "55.00" in text
+    assert "b<x>" in format_text(two, "b<x>")
+
+
+def test_text_table_and_display_width():
+    assert display_width("预算ab") == 6
+    table = text_table(["名称", "分"], [["产出指标", "1"], ["x", "10"]], ["left", "right"])
+    widths = {display_width(line) for line in table.splitlines()}
+    assert len(widths) == 1
