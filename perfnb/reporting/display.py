@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 
 from perfnb.evaluation.result import STATUS_COUNT_KEYS, _int, _text
-from perfnb.model import STATUS_LABELS
+from perfnb.model import BUDGET_DIMENSION, STATUS_LABELS
 from perfnb.reporting.phrases import (UNWEIGHTED_TOTAL_TEXT, show as _show,
                                       show_percent as _show_percent, unweighted_note)
 from perfnb.reporting import typst_markup as ty
@@ -111,7 +111,7 @@ def _html_unit(evaluation, with_findings: bool = True) -> str:
             f"<tr><td>{_e(d['level1'])}</td>" + "".join(
                 f"<td class='num'>{_int(d.get(key)) or 0}</td>"
                 for key in ("indicator_count", *STATUS_COUNT_KEYS)) + "</tr>"
-            for d in evaluation.dimensions.to_dict("records") if d["level1"] != "预算执行率")
+            for d in evaluation.dimensions.to_dict("records") if d["level1"] != BUDGET_DIMENSION)
         dims = ("<h4>一级指标完成情况</h4><table><tr><th>一级指标</th><th>指标数</th><th>达成</th>"
                 f"<th>部分达成</th><th>未达成</th><th>缺失</th></tr>{dims}</table>")
     records = evaluation.indicators.to_dict("records")
@@ -228,7 +228,7 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
         dims = ty.table(6, [["一级指标", "指标数", "达成", "部分达成", "未达成", "缺失"]], [
             [_text(d["level1"]), *[Cell(str(_int(d.get(key)) or 0), **num)
                                    for key in ("indicator_count", *STATUS_COUNT_KEYS)]]
-            for d in evaluation.dimensions.to_dict("records") if d["level1"] != "预算执行率"])
+            for d in evaluation.dimensions.to_dict("records") if d["level1"] != BUDGET_DIMENSION])
         head += ty.text(f"{unweighted_note(evaluation.status_counts())}。") \
             + "\n\n"
     records = evaluation.indicators.to_dict("records")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from perfnb.evaluation.result import (STATUS_COUNT_KEYS, _int, _missing, _number, _optional_text,
                                       _text)
 from perfnb.evaluation.risk import risk_dict
-from perfnb.model import STATUS_LABELS
+from perfnb.model import BUDGET_DIMENSION, STATUS_LABELS
 from perfnb.reporting.phrases import (NOT_STATED, RATE_NOT_COMPUTABLE, UNWEIGHTED_TOTAL_TEXT,
                                       partial_total_text, show, show_percent, unweighted_note)
 from perfnb.textwidth import clip, display_width, pad
@@ -110,11 +110,12 @@ def format_text(evaluation, unit_id: str | None = None) -> str:
         dimension_rows = [[_text(d["level1"]), *[str(_int(d.get(key)) or 0) for key in
                                                  ("indicator_count", *STATUS_COUNT_KEYS)]]
                           for d in one.dimensions.to_dict("records")
-                          if d["level1"] != "预算执行率"]
-    if review is not None:
+                          if d["level1"] != BUDGET_DIMENSION]
+    if review is not None and not unweighted:   # an unweighted unit is reviewed by achievement
         dimension_headers.append("复核得分")
-        for row, d in zip(dimension_rows, one.final_dimensions.to_dict("records")):
-            row.append(show(d["score"]))
+        final = {_text(d["level1"]): d["score"] for d in one.final_dimensions.to_dict("records")}
+        for row in dimension_rows:
+            row.append(show(final.get(row[0])))
     if dimension_rows:   # a report with no indicator table has neither table
         lines.append(text_table(dimension_headers, dimension_rows,
                                 ["left"] + ["right"] * (len(dimension_headers) - 1)))
