@@ -15,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Iterable
 
-import numpy as np
 import pandas as pd
 
 # Operators, as stored in the ``operator`` column.
@@ -351,14 +350,3 @@ class UnitTables:
 
 
 TABLE_NAMES = tuple(f.name for f in fields(UnitTables))
-
-
-def is_blank(value) -> bool:
-    """True for None, NaN, '' and whitespace-only strings."""
-    if value is None:
-        return True
-    if isinstance(value, float) and np.isnan(value):
-        return True
-    if isinstance(value, str) and not value.strip():
-        return True
-    return value is pd.NA

@@ -19,6 +19,8 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from perfnb.cells import as_text
+
 __all__ = ["ReviewPanel", "review_panel", "interactive_kernel", "UNDECIDED"]
 
 UNDECIDED = "未决定"
@@ -54,18 +56,6 @@ def _show(value) -> str:
     return f"{number:.2f}"
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    try:
-        if isinstance(value, float) and math.isnan(value):
-            return ""
-    except TypeError:
-        pass
-    text = str(value)
-    return "" if text in ("nan", "None", "<NA>") else text.strip()
-
-
 class ReviewPanel:
     """The widgets of one unit's review; usable without a frontend (tests set the values
     and call :meth:`save` or ``panel.save_button.click()``)."""
@@ -89,7 +79,7 @@ class ReviewPanel:
 
         named = tables.reviews["review_rules"].iloc[0] if "review_rules" in tables.reviews.columns \
             and len(tables.reviews) else ""
-        self.review_rules = _text(named)
+        self.review_rules = as_text(named)
         self.profile = get_review_rules(self.review_rules or None)
         clause_codes = list(self.profile.clauses)
         severities = ("", *self.profile.levels)
@@ -112,15 +102,15 @@ class ReviewPanel:
         from perfnb.model import STATUS_LABELS, UNWEIGHTED
 
         weighting = units["weighting"].iloc[0] if "weighting" in units.columns else None
-        self.unweighted = _text(weighting) == UNWEIGHTED
+        self.unweighted = as_text(weighting) == UNWEIGHTED
         for r in self.result.indicators.to_dict("records"):
             old = existing.get(int(r["seq"]))
             score = w.Text(value="" if old is None or _show(old["score"]) == "" else _show(old["score"]),
                            placeholder="不调整", layout=w.Layout(width="7em"))
             level = w.Dropdown(options=LEVEL_CHOICES,
-                               value=(_text(old["level"]) if old is not None else "") or "",
+                               value=(as_text(old["level"]) if old is not None else "") or "",
                                layout=w.Layout(width="8em"))
-            reason = w.Text(value=_text(old["reason"]) if old is not None else "",
+            reason = w.Text(value=as_text(old["reason"]) if old is not None else "",
                             placeholder="调整时必填", layout=w.Layout(width="22em"))
             old_clauses = [c for c in (list(old["clauses"]) if old is not None
                                        and isinstance(old.get("clauses"), list) else [])
@@ -132,12 +122,12 @@ class ReviewPanel:
                                   layout=w.Layout(width="6em"))
             self.rows.append({"record": r, "score": score, "level": level, "reason": reason,
                               "clauses": clauses, "severity": severity})
-            cells += [w.Label(_text(r.get("level1"))), w.Label(_text(r.get("level2"))),
-                      w.Label(_text(r.get("name"))),
+            cells += [w.Label(as_text(r.get("level1"))), w.Label(as_text(r.get("level2"))),
+                      w.Label(as_text(r.get("name"))),
                       # unweighted: no 分值, and the computed column shows the achievement
                       w.Label(UNWEIGHTED_WEIGHT if self.unweighted else _show(r.get("weight"))),
                       w.Label(_show(r.get("reported_score"))),
-                      w.Label(STATUS_LABELS.get(_text(r.get("status")), "") if self.unweighted
+                      w.Label(STATUS_LABELS.get(as_text(r.get("status")), "") if self.unweighted
                               else _show(r.get("score"))),
                       score, level, clauses, severity, reason]
         self.indicator_grid = w.GridBox(cells, layout=w.Layout(
@@ -147,17 +137,17 @@ class ReviewPanel:
         self.findings: list[dict] = []
         finding_cells = [w.HTML(f"<b>{h}</b>") for h in ("代码", "位置", "说明", "复核决定", "理由")]
         for f in self.result.findings.to_dict("records"):
-            decision = _text(f.get("decision")) or UNDECIDED
+            decision = as_text(f.get("decision")) or UNDECIDED
             choice = w.Dropdown(options=DECISION_CHOICES, value=decision,
                                 layout=w.Layout(width="7em"))
-            reason = w.Text(value=_text(f.get("decision_reason")), placeholder="不采纳时必填",
+            reason = w.Text(value=as_text(f.get("decision_reason")), placeholder="不采纳时必填",
                             layout=w.Layout(width="20em"))
             self.findings.append({"record": f, "decision": choice, "reason": reason})
-            where = "，".join(x for x in (_text(f.get("indicator")),
-                                          f"“{_text(f.get('column'))}”列" if _text(f.get("column")) else "")
+            where = "，".join(x for x in (as_text(f.get("indicator")),
+                                          f"“{as_text(f.get('column'))}”列" if as_text(f.get("column")) else "")
                               if x)
-            message = _text(f.get("message"))
-            finding_cells += [w.Label(_text(f["code"])), w.Label(where),
+            message = as_text(f.get("message"))
+            finding_cells += [w.Label(as_text(f["code"])), w.Label(where),
                               w.HTML(f"<span title='{message}'>{message[:60]}"
                                      f"{'…' if len(message) > 60 else ''}</span>"),
                               choice, reason]
@@ -191,14 +181,14 @@ class ReviewPanel:
     def row(self, name: str) -> dict:
         """The widgets of the indicator whose 三级指标 contains ``name``."""
         for row in self.rows:
-            if name in _text(row["record"].get("name")):
+            if name in as_text(row["record"].get("name")):
                 return row
         raise KeyError(name)
 
     def finding(self, code: str, indicator: str | None = None) -> dict:
         for item in self.findings:
             f = item["record"]
-            if f["code"] == code and (indicator is None or indicator in _text(f.get("indicator"))):
+            if f["code"] == code and (indicator is None or indicator in as_text(f.get("indicator"))):
                 return item
         raise KeyError(code)
 
@@ -225,8 +215,8 @@ class ReviewPanel:
                     raise InputError(f"指标“{record['name']}”的复核得分“{score_text}”不是数字",
                                      hint="请填写 0 到该指标分值之间的数字") from None
             indicators.append(ReviewIndicator(
-                name=_text(record.get("name")), level1=_text(record.get("level1")),
-                level2=_text(record.get("level2")), score=score, level=level, reason=reason,
+                name=as_text(record.get("name")), level1=as_text(record.get("level1")),
+                level2=as_text(record.get("level2")), score=score, level=level, reason=reason,
                 clauses=clauses, severity=severity))
         findings = []
         for item in self.findings:
@@ -234,10 +224,10 @@ class ReviewPanel:
             if decision == UNDECIDED:
                 continue
             f = item["record"]
-            findings.append(ReviewFinding(code=_text(f["code"]), decision=decision,
+            findings.append(ReviewFinding(code=as_text(f["code"]), decision=decision,
                                           reason=item["reason"].value.strip(),
-                                          indicator=_text(f.get("indicator")) or None,
-                                          column=_text(f.get("column")) or None))
+                                          indicator=as_text(f.get("indicator")) or None,
+                                          column=as_text(f.get("column")) or None))
         return Review(evaluator=self.evaluator.value.strip(), date=self.date.value.strip(),
                       opinion=self.opinion.value.strip(), conclusion=self.conclusion.value.strip(),
                       indicators=indicators, findings=findings, source=str(self.path),
@@ -333,4 +323,4 @@ class StaticNote:
 
 def html_escape(text) -> str:
     import html
-    return html.escape(_text(text))
+    return html.escape(as_text(text))

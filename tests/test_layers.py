@@ -18,15 +18,16 @@ PACKAGE = Path(__file__).resolve().parents[1] / "perfnb"
 # Order of the pipeline; the shared modules come first, the entry points (public API, notebook
 # helpers, CLI) last: they may call everything.
 LAYERS = {
-    "shared": 0,      # perfnb.errors, model, vocabulary, fsutil, textwidth, schemas, limits, textsafe
+    "shared": 0,      # perfnb.cells, errors, model, vocabulary, fsutil, textwidth, schemas,
+                      # limits, textsafe
     "reading": 1,
     "evaluation": 2,
     "reporting": 3,
     "running": 4,
     "entry": 5,       # perfnb (the public API), notebook, panel, cli, commands
 }
-SHARED = {"perfnb.errors", "perfnb.model", "perfnb.vocabulary", "perfnb.fsutil", "perfnb.textwidth",
-          "perfnb.schemas", "perfnb.limits", "perfnb.textsafe"}
+SHARED = {"perfnb.cells", "perfnb.errors", "perfnb.model", "perfnb.vocabulary", "perfnb.fsutil",
+          "perfnb.textwidth", "perfnb.schemas", "perfnb.limits", "perfnb.textsafe"}
 
 
 def _module_name(path: Path) -> str:

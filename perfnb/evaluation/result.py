@@ -20,25 +20,18 @@ import pandas as pd
 from perfnb.errors import ParameterError
 from perfnb.model import (STATUS_LABELS, STATUS_MET, STATUS_PARTIAL, STATUS_UNMET, UNWEIGHTED,
                           WEIGHTED, WEIGHTING_LABELS, UnitTables)
+from perfnb.cells import as_text, is_missing
 from perfnb.evaluation.risk import risk_dict, risk_table
 from perfnb.evaluation.rules import RuleSet
 
 SEVERITIES = ("error", "warning", "info")
 
 
-# -- value helpers ----------------------------------------------------------------------
-
-def _missing(value) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    try:
-        return bool(isinstance(value, (float, np.floating)) and math.isnan(value))
-    except TypeError:
-        return False
+# -- value helpers (missing values and text: perfnb.cells) ----------
 
 
 def _number(value, digits: int = 2) -> float | None:
-    if _missing(value):
+    if is_missing(value):
         return None
     try:
         number = float(value)
@@ -59,7 +52,7 @@ def _achievement_label(rank) -> str | None:
 
 
 def _int(value) -> int | None:
-    if _missing(value):
+    if is_missing(value):
         return None
     try:
         return int(value)
@@ -67,13 +60,8 @@ def _int(value) -> int | None:
         return None
 
 
-def _text(value) -> str:
-    return "" if _missing(value) else str(value)
-
-
 def _optional_text(value) -> str | None:
-    text = _text(value).strip()
-    return text or None
+    return as_text(value) or None
 
 
 ACHIEVEMENTS = (STATUS_MET, STATUS_PARTIAL, STATUS_UNMET)
@@ -157,7 +145,7 @@ class Evaluation:
         if not len(rows):
             return None
         row = rows.iloc[0]
-        return {key: _text(row.get(key)) for key in
+        return {key: as_text(row.get(key)) for key in
                 ("evaluator", "date", "opinion", "conclusion", "source")}
 
     def final_scores(self) -> np.ndarray:
@@ -178,15 +166,15 @@ class Evaluation:
         for r in one.indicators.to_dict("records"):
             reviewed = bool(r.get("reviewed"))
             indicators.append({
-                "seq": _int(r.get("seq")), "level1": _text(r.get("level1")),
-                "level2": _text(r.get("level2")), "name": _text(r.get("name")),
+                "seq": _int(r.get("seq")), "level1": as_text(r.get("level1")),
+                "level2": as_text(r.get("level2")), "name": as_text(r.get("name")),
                 "weight": _number(r.get("weight")),
                 "reported_score": _number(r.get("reported_score")),
                 "computed_score": _number(r.get("score")),
                 "final_score": _number(r.get("final_score")),
                 "reviewed": reviewed,
                 "level": _optional_text(r.get("review_level")) if reviewed else None,
-                "reason": _text(r.get("review_reason")) if reviewed else "",
+                "reason": as_text(r.get("review_reason")) if reviewed else "",
                 "clauses": list(r.get("review_clauses") or []) if reviewed else [],
                 "severity": _optional_text(r.get("review_severity")) if reviewed else None,
                 "actual": _optional_text(r.get("review_actual")) if reviewed else None,
@@ -204,7 +192,7 @@ class Evaluation:
                          "column": _optional_text(f["column"]),
                          "indicator": _optional_text(f["indicator"])},
             "decision": _optional_text(f.get("decision")),
-            "reason": _text(f.get("decision_reason")),
+            "reason": as_text(f.get("decision_reason")),
         } for f in one.findings.to_dict("records")]
         decisions = [f["decision"] for f in findings]
         return {
@@ -312,23 +300,23 @@ class Evaluation:
         budget = one.budgets.iloc[0] if len(one.budgets) else pd.Series(dtype=object)
         indicators = []
         for record in one.indicators.to_dict("records"):
-            status = _text(record.get("status"))
+            status = as_text(record.get("status"))
             indicators.append({
                 "seq": _int(record.get("seq")),
-                "level1": _text(record.get("level1")),
-                "level2": _text(record.get("level2")),
-                "name": _text(record.get("name")),
-                "kind": _text(record.get("kind")),
+                "level1": as_text(record.get("level1")),
+                "level2": as_text(record.get("level2")),
+                "name": as_text(record.get("name")),
+                "kind": as_text(record.get("kind")),
                 "declared_kind": _optional_text(record.get("declared_kind")),
                 "declared_direction": _optional_text(record.get("declared_direction")),
                 "operator": _optional_text(record.get("operator_used")),
                 "target": _number(record.get("target"), 4),
-                "target_text": _text(record.get("target_text")),
+                "target_text": as_text(record.get("target_text")),
                 "target_grade": _optional_text(record.get("target_grade")),
                 "actual": _number(record.get("actual"), 4),
-                "actual_text": _text(record.get("actual_text")),
+                "actual_text": as_text(record.get("actual_text")),
                 "actual_grade": _optional_text(record.get("actual_grade")),
-                "unit": _text(record.get("measure_unit")),
+                "unit": as_text(record.get("measure_unit")),
                 "weight": _number(record.get("weight")),
                 "score": _number(record.get("score")),
                 "reported_score": _number(record.get("reported_score")),
@@ -338,7 +326,7 @@ class Evaluation:
                 "achievement": STATUS_LABELS[status] if status in ACHIEVEMENTS else None,
                 "qualitative_level": _optional_text(record.get("qualitative_level")),
                 "over_achieved": bool(record.get("over_achieved")),
-                "deviation_reason": _text(record.get("deviation_reason")),
+                "deviation_reason": as_text(record.get("deviation_reason")),
                 "sheet": _optional_text(record.get("sheet")),
                 "row": _int(record.get("row")),
             })
@@ -350,10 +338,10 @@ class Evaluation:
             "message": f["message"],
         } for f in one.findings.to_dict("records")]
         return {
-            "unit_id": _text(unit["unit_id"]),
-            "department": _text(unit.get("department")),
-            "implementing_unit": _text(unit.get("implementing_unit")),
-            "project": _text(unit.get("project")),
+            "unit_id": as_text(unit["unit_id"]),
+            "department": as_text(unit.get("department")),
+            "implementing_unit": as_text(unit.get("implementing_unit")),
+            "project": as_text(unit.get("project")),
             "year": _int(unit.get("year")),
             "rules": {"name": self.rules.name, "title": self.rules.title,
                       "sha256": self.rules.sha256},
@@ -375,7 +363,7 @@ class Evaluation:
                 "score": _number(budget.get("score")),
                 "reported_rate": _number(budget.get("reported_rate"), 4),
                 "reported_score": _number(budget.get("reported_score")),
-                "reason": _text(budget.get("reason")),
+                "reason": as_text(budget.get("reason")),
             },
             "dimensions": [{"name": d["level1"], "weight": _number(d["weight"]),
                             "score": _number(d["score"]),
@@ -389,9 +377,9 @@ class Evaluation:
             "reviewed": one.reviewed_dict(),
             "self_evaluation_quality": one.self_evaluation_quality(),
             **one._coverage(),
-            "risk": risk_dict(one.findings, _text(unit["unit_id"])),
-            **({"previous_year": self.previous_year[_text(unit["unit_id"])]}
-               if _text(unit["unit_id"]) in self.previous_year else {}),
+            "risk": risk_dict(one.findings, as_text(unit["unit_id"])),
+            **({"previous_year": self.previous_year[as_text(unit["unit_id"])]}
+               if as_text(unit["unit_id"]) in self.previous_year else {}),
         }
 
     def _coverage(self) -> dict:

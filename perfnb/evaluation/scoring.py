@@ -42,6 +42,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
+from perfnb.cells import as_text
 from perfnb.errors import InputError
 from perfnb.model import (BUDGET_DIMENSION, FORWARD_OPERATORS, KIND_QUALITATIVE, LEVEL1_ORDER,
                     OPERATORS, STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET,
@@ -193,21 +194,15 @@ def labels(names, codes: np.ndarray):
     return names[codes]
 
 
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
-
-
 def text_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     """A text column as an object array of stripped strings ('' for missing)."""
-    return per_unique(frame[column] if column in frame.columns else None, _text, len(frame))
+    return per_unique(frame[column] if column in frame.columns else None, as_text, len(frame))
 
 
 def blank_column(frame: pd.DataFrame, column: str) -> np.ndarray:
     """True where a text column is missing, empty or whitespace."""
     return per_unique(frame[column] if column in frame.columns else None,
-                      lambda v: _text(v) == "", len(frame)).astype(bool)
+                      lambda v: as_text(v) == "", len(frame)).astype(bool)
 
 
 def unit_codes(unit_ids: pd.Index, frame: pd.DataFrame, table: str) -> np.ndarray:
@@ -219,7 +214,7 @@ def unit_codes(unit_ids: pd.Index, frame: pd.DataFrame, table: str) -> np.ndarra
     positions = np.append(unit_ids.get_indexer(known), -1)
     codes = positions[ids.codes]
     if (codes < 0).any():
-        unknown = sorted({_text(v) for v in np.asarray(frame["unit_id"], dtype=object)[codes < 0]})[:5]
+        unknown = sorted({as_text(v) for v in np.asarray(frame["unit_id"], dtype=object)[codes < 0]})[:5]
         raise InputError(f"{table}中的单位编号“{'、'.join(unknown)}”不在单位表中",
                          hint="请检查单位编号是否一致")
     return codes
@@ -232,7 +227,7 @@ def _word_classifier(rules: RuleSet):
 
     def classify(value) -> tuple[str | None, str | None]:
         """(grade, achievement level) named by a word; (None, None) if it names neither."""
-        text = _text(value)
+        text = as_text(value)
         if not text:
             return None, None
         if text in rules.achievement_words:
@@ -313,7 +308,7 @@ def qualitative_level_codes(indicators: pd.DataFrame, rules: RuleSet,
         rt = np.where(target_has_grade, target_ranks[i], 0.0)
         take = ~decided & ~np.isnan(ra) & ~np.isnan(rt)
         if must_be_spelled:
-            take &= target_text.map(lambda v, sc=scales[i]: all(g in _text(v) for g in sc), bool)
+            take &= target_text.map(lambda v, sc=scales[i]: all(g in as_text(v) for g in sc), bool)
         rank_actual = np.where(take, ra, rank_actual)
         rank_target = np.where(take, rt, rank_target)
         decided |= take
@@ -331,7 +326,7 @@ _UNMET_WORDS, _PARTIAL_WORDS = UNMET_WORDS, PARTIAL_WORDS      # perfnb.vocabula
 
 
 def _compact(value) -> str:
-    return "".join(_text(value).split()).translate(_FULLWIDTH).rstrip("。.;；,，")
+    return "".join(as_text(value).split()).translate(_FULLWIDTH).rstrip("。.;；,，")
 
 
 _FULLWIDTH = str.maketrans("（），：；％！？", "(),:;%!?")
@@ -372,7 +367,7 @@ def unweighted_units(units: pd.DataFrame) -> np.ndarray:
     the ``weighting`` column (tables built before it existed) is weighted throughout."""
     if "weighting" not in units.columns or not len(units):
         return np.zeros(len(units), dtype=bool)
-    return factorized(units, "weighting").map(lambda v: _text(v) == UNWEIGHTED, bool)
+    return factorized(units, "weighting").map(lambda v: as_text(v) == UNWEIGHTED, bool)
 
 
 def no_budget_item(units: pd.DataFrame) -> np.ndarray:
@@ -380,7 +375,7 @@ def no_budget_item(units: pd.DataFrame) -> np.ndarray:
     NO_BUDGET_ITEM), so that no default budget weight is added?"""
     if "budget_item" not in units.columns or not len(units):
         return np.zeros(len(units), dtype=bool)
-    return factorized(units, "budget_item").map(lambda v: _text(v) == NO_BUDGET_ITEM, bool)
+    return factorized(units, "budget_item").map(lambda v: as_text(v) == NO_BUDGET_ITEM, bool)
 
 
 def weighting_labels(unweighted: np.ndarray):
@@ -406,9 +401,9 @@ def score_indicators(indicators: pd.DataFrame, rules: RuleSet,
 
     qualitative = (np.asarray(indicators["kind"].array, dtype=object) == KIND_QUALITATIVE
                    if "kind" in indicators.columns else np.zeros(n, dtype=bool))
-    said_reverse = factorized(indicators, "declared_direction").map(lambda v: "反向" in _text(v), bool)
+    said_reverse = factorized(indicators, "declared_direction").map(lambda v: "反向" in as_text(v), bool)
     operator_code = factorized(indicators, "operator").map(
-        lambda v: OPERATORS.index(_text(v)) if _text(v) in OPERATORS else -1, np.int64)
+        lambda v: OPERATORS.index(as_text(v)) if as_text(v) in OPERATORS else -1, np.int64)
     operator_code = np.where(operator_code >= 0, operator_code,
                              np.where(said_reverse, OPERATORS.index("<="), OPERATORS.index(">=")))
     forward = np.isin(operator_code, [OPERATORS.index(o) for o in FORWARD_OPERATORS])
@@ -578,7 +573,7 @@ def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFra
     n_units = len(unit_ids)
     level1 = factorized(source, "level1")
     level1_codes = np.where(level1.codes < 0, len(level1.values) - 1, level1.codes)
-    level1_names = [_text(v) for v in level1.values]
+    level1_names = [as_text(v) for v in level1.values]
     n_level1 = max(len(level1_names), 1)
     keys = codes.astype(np.int64) * n_level1 + level1_codes
     # np.unique sorts stably when asked for indices: first_seen is each group's first row

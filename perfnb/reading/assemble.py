@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from perfnb.cells import as_text
 from perfnb.errors import InputError, InputErrors
 from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
                           OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, WEIGHTED, UnitTables,
@@ -44,12 +45,6 @@ class LoadedUnit:
                                   "indicator": indicator, "fields": fields})
 
 
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
 def _float(value) -> float:
     if value is None:
         return NAN
@@ -61,11 +56,11 @@ def _float(value) -> float:
 
 def parse_year(value) -> int | None:
     """The year a cell or key gives ("2022", 2022, "2022年度"), None if none."""
-    if value is None or _text(value) == "":
+    if value is None or as_text(value) == "":
         return None
     parsed = parse_value(value)
     if parsed.number is None or not float(parsed.number).is_integer():
-        raise ValueError(_text(value))
+        raise ValueError(as_text(value))
     return int(parsed.number)
 
 
@@ -76,26 +71,26 @@ def apply_overrides(loaded: LoadedUnit, overrides: dict | None, source_name: str
     unit = loaded.unit
     for key in ("unit_id", "department", "implementing_unit", "project"):
         if overrides.get(key) is not None:
-            unit[key] = _text(overrides[key])
+            unit[key] = as_text(overrides[key])
     if overrides.get("year") is not None:
         unit["year"] = overrides["year"]
         loaded.year_location = {"file": source_name, "key": "year"}
     goals = overrides.get("goals") or {}
     if goals.get("planned") is not None:
-        unit["goal_planned"] = _text(goals["planned"])
+        unit["goal_planned"] = as_text(goals["planned"])
     if goals.get("actual") is not None:
-        unit["goal_actual"] = _text(goals["actual"])
+        unit["goal_actual"] = as_text(goals["actual"])
     reported = overrides.get("reported") or {}
     if reported.get("total") is not None:
         unit["reported_total"] = _float(reported["total"])
         unit["reported_total_sheet"], unit["reported_total_row"] = None, None
     if reported.get("grade") is not None:
-        unit["reported_grade"] = _text(reported["grade"])
+        unit["reported_grade"] = as_text(reported["grade"])
         unit["reported_grade_sheet"], unit["reported_grade_row"] = None, None
     evaluation = overrides.get("evaluation") or {}
     for key in ("problems", "measures", "plans", "notes"):
         if evaluation.get(key) is not None:
-            unit[key] = _text(evaluation[key])
+            unit[key] = as_text(evaluation[key])
     budget = overrides.get("budget") or {}
     given = {k: v for k, v in budget.items() if v is not None}
     if given:
@@ -110,7 +105,7 @@ def apply_overrides(loaded: LoadedUnit, overrides: dict | None, source_name: str
             current["reported_rate"] = funds_rate(parse_value(rate)) \
                 if not isinstance(rate, (int, float)) else funds_rate(parse_value(float(rate)))
         if "reason" in given:
-            current["reason"] = _text(given["reason"])
+            current["reason"] = as_text(given["reason"])
         loaded.budget = current
 
 
@@ -123,7 +118,7 @@ def check_unit(loaded: LoadedUnit, source_name: str) -> None:
             number = parse_year(year)
         except ValueError:
             number = None
-            loaded.errors.append(_year_error(f"年度“{_text(year)}”不是年份", where))
+            loaded.errors.append(_year_error(f"年度“{as_text(year)}”不是年份", where))
         if number is not None and not YEAR_RANGE[0] <= number <= YEAR_RANGE[1]:
             loaded.errors.append(_year_error(
                 f"年度 {number} 超出范围（应在 {YEAR_RANGE[0]}–{YEAR_RANGE[1]} 之间）", where))

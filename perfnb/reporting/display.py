@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import html
 
-from perfnb.evaluation.result import STATUS_COUNT_KEYS, _int, _text
+from perfnb.evaluation.result import STATUS_COUNT_KEYS, _int
+from perfnb.cells import as_text
 from perfnb.model import BUDGET_DIMENSION, STATUS_LABELS
 from perfnb.reporting.phrases import (UNWEIGHTED_TOTAL_TEXT, show as _show,
                                       show_percent as _show_percent, unweighted_note)
@@ -118,7 +119,7 @@ def _html_unit(evaluation, with_findings: bool = True) -> str:
     level1_spans, level2_spans = _level_spans(records)
     rows = []
     for index, r in enumerate(records):
-        status = _text(r.get("status"))
+        status = as_text(r.get("status"))
         color, background = STATUS_COLORS.get(status, ("#000", "#fff"))
         cells = ""
         if level1_spans[index]:
@@ -183,7 +184,7 @@ def _typst_summary(evaluation, ty) -> str:
              ty.Cell(str(r.info), **num)] for r in shown.itertuples()]
     more = (f"共 {len(evaluation)} 个单位，仅显示前 {MAX_HTML_UNITS} 个。" if len(evaluation) > MAX_HTML_UNITS
             else f"共 {len(evaluation)} 个单位。")
-    return ("=== " + ty.text(f"评分结果（{_text(evaluation.rules.title)}）") + "\n\n"
+    return ("=== " + ty.text(f"评分结果（{as_text(evaluation.rules.title)}）") + "\n\n"
             + ty.table(8, [["单位编号", "主管部门", "项目", "总分", "等级", "错误", "警告", "提示"]],
                        rows) + ty.text(more) + "\n\n")
 
@@ -203,17 +204,17 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
                    [Cell("总分", **th),
                     Cell(ty.Typst(f"#perfnb-bold[{ty.text(_show(total['total']))}] / "
                                   f"{ty.text(_show(total['weight']))}")),
-                    Cell("等级", **th), Cell(_text(total["grade"]), bold=True)])
+                    Cell("等级", **th), Cell(as_text(total["grade"]), bold=True)])
     head = ty.table(["auto", "1fr", "auto", "1fr", "auto", "auto"], [], [
-        [Cell("单位编号", **th), Cell(ty.breakable(_text(unit["unit_id"]))),
-         Cell("主管部门", **th), _text(unit.get("department")),
-         Cell("年度", **th), _text(_int(unit.get("year")) or "")],
+        [Cell("单位编号", **th), Cell(ty.breakable(as_text(unit["unit_id"]))),
+         Cell("主管部门", **th), as_text(unit.get("department")),
+         Cell("年度", **th), as_text(_int(unit.get("year")) or "")],
         [*total_cells,
-         Cell("自评", **th), f"{_show(unit.get('reported_total'))} {_text(unit.get('reported_grade'))}"],
+         Cell("自评", **th), f"{_show(unit.get('reported_total'))} {as_text(unit.get('reported_grade'))}"],
         [Cell("预算执行率", **th), _show_percent(budget.get("rate")),
-         Cell("评分规则", **th), Cell(_text(evaluation.rules.title), colspan=3)],
+         Cell("评分规则", **th), Cell(as_text(evaluation.rules.title), colspan=3)],
         *([[Cell("复核", **th), Cell(_show(final["total"]), bold=True),
-             Cell("复核等级", **th), Cell(_text(final["grade"]), bold=True),
+             Cell("复核等级", **th), Cell(as_text(final["grade"]), bold=True),
              Cell("复核人", **th), f"{review['evaluator']}（{review['date']}）"]]
           if review else []),
         [Cell("审核发现", **th), Cell(f"错误 {counts['error']}，警告 {counts['warning']}，"
@@ -221,12 +222,12 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
     ])
     num = {"align": "right"}
     dims = ty.table(4, [["一级指标", "分值", "得分", "得分率"]], [
-        [_text(d["level1"]), Cell(_show(d["weight"]), **num), Cell(_show(d["score"]), **num),
+        [as_text(d["level1"]), Cell(_show(d["weight"]), **num), Cell(_show(d["score"]), **num),
          Cell(_show_percent(d["score_rate"], 1), **num)]
         for d in evaluation.dimensions.to_dict("records")])
     if unweighted:
         dims = ty.table(6, [["一级指标", "指标数", "达成", "部分达成", "未达成", "缺失"]], [
-            [_text(d["level1"]), *[Cell(str(_int(d.get(key)) or 0), **num)
+            [as_text(d["level1"]), *[Cell(str(_int(d.get(key)) or 0), **num)
                                    for key in ("indicator_count", *STATUS_COUNT_KEYS)]]
             for d in evaluation.dimensions.to_dict("records") if d["level1"] != BUDGET_DIMENSION])
         head += ty.text(f"{unweighted_note(evaluation.status_counts())}。") \
@@ -235,27 +236,27 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
     level1_spans, level2_spans = _level_spans(records)
     rows = []
     for index, r in enumerate(records):
-        status = _text(r.get("status"))
+        status = as_text(r.get("status"))
         color, background = STATUS_COLORS.get(status, ("#000000", "#ffffff"))
         cells = []
         if level1_spans[index]:
-            cells.append(Cell(_text(r.get("level1")), rowspan=level1_spans[index]))
+            cells.append(Cell(as_text(r.get("level1")), rowspan=level1_spans[index]))
         if level2_spans[index]:
-            cells.append(Cell(_text(r.get("level2")), rowspan=level2_spans[index]))
-        cells += [_text(r.get("name")), _text(r.get("target_text")), _text(r.get("actual_text")),
+            cells.append(Cell(as_text(r.get("level2")), rowspan=level2_spans[index]))
+        cells += [as_text(r.get("name")), as_text(r.get("target_text")), as_text(r.get("actual_text")),
                   *([Cell(_show_percent(r.get("completion_ratio"), 0), **num)] if unweighted else
                     [Cell(_show(r.get("weight")), **num), Cell(_show(r.get("score")), **num)]),
                   Cell(_show(r.get("reported_score")), **num),
                   Cell(STATUS_LABELS.get(status, status), color=color, fill=background)]
         if review:
             cells += [Cell(_show(r.get("final_score")), **num),
-                      _text(r.get("review_reason")) if r.get("reviewed") else ""]
+                      as_text(r.get("review_reason")) if r.get("reviewed") else ""]
         rows.append(cells)
     indicators = ty.table(None,
                           [["一级指标", "二级指标", "三级指标", "指标值", "实际完成值",
                             *(["完成率"] if unweighted else ["分值", "得分"]), "自评得分", "完成情况"]
                            + (["复核得分", "复核理由"] if review else [])], rows)
-    parts = ["=== " + ty.text(_text(unit.get("project"))) + "\n\n", head,
+    parts = ["=== " + ty.text(as_text(unit.get("project"))) + "\n\n", head,
              "=== 一级指标完成情况\n\n" if unweighted else "=== 一级指标得分\n\n", dims, "=== 绩效指标\n\n", indicators]
     if with_findings:
         parts.append("=== 审核发现\n\n")
@@ -265,9 +266,9 @@ def _typst_unit(evaluation, ty, with_findings: bool = True) -> str:
                                    + (["复核", "理由"] if review else [])], [
                 [Cell(SEVERITY_LABELS.get(f["severity"], f["severity"]),
                       color=SEVERITY_COLORS.get(f["severity"], "#000000")),
-                 Cell(ty.breakable(_text(f["code"]))), _text(_int(f["row"]) or ""),
-                 _text(f["column"]), _text(f["indicator"]), _text(f["message"])]
-                + ([_text(f.get("decision")), _text(f.get("decision_reason"))] if review else [])
+                 Cell(ty.breakable(as_text(f["code"]))), as_text(_int(f["row"]) or ""),
+                 as_text(f["column"]), as_text(f["indicator"]), as_text(f["message"])]
+                + ([as_text(f.get("decision")), as_text(f.get("decision_reason"))] if review else [])
                 for f in evaluation.findings.to_dict("records")]))
         else:
             parts.append("未发现问题。\n\n")
@@ -288,8 +289,8 @@ def _run_lengths(keys: list) -> list[int]:
 def _level_spans(records: list[dict]) -> tuple[list[int], list[int]]:
     """一级/二级 cells span the rows of their group, as on the official 自评表: the rows each
     indicator's 一级 and 二级 cell spans (0 where the cell above covers it)."""
-    return (_run_lengths([_text(r.get("level1")) for r in records]),
-            _run_lengths([(_text(r.get("level1")), _text(r.get("level2"))) for r in records]))
+    return (_run_lengths([as_text(r.get("level1")) for r in records]),
+            _run_lengths([(as_text(r.get("level1")), as_text(r.get("level2"))) for r in records]))
 
 
 def _rowspan(rows: int) -> str:
@@ -298,4 +299,4 @@ def _rowspan(rows: int) -> str:
 
 def _e(value) -> str:
     """HTML-escaped text of a value ('' for missing)."""
-    return html.escape(_text(value))
+    return html.escape(as_text(value))

@@ -19,7 +19,6 @@ the tables always agree.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,7 +30,8 @@ from perfnb.reporting import typst_markup
 
 from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS,
                     STATUS_LABELS,
-                    STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET, is_blank)
+                    STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET)
+from perfnb.cells import as_text, is_blank, is_missing
 from perfnb.vocabulary import SEVERITY_LABELS
 from perfnb.reporting.phrases import partial_total_text
 
@@ -56,18 +56,10 @@ CHINESE_ORDINALS = "一二三四五六七八九十"
 
 # --- number formats (the single place where figures become text) ----------------------
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return bool(math.isnan(float(value)))
-    except (TypeError, ValueError):
-        return False
-
 
 def format_score(value) -> str:
     """A score or weight: rounded to 2 decimals, trailing zeros dropped (3.75, 5, 97.6)."""
-    if _missing(value):
+    if is_missing(value):
         return "—"
     text = f"{round(float(value), 2):.2f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
@@ -75,21 +67,21 @@ def format_score(value) -> str:
 
 def format_amount(value) -> str:
     """An amount in 万元 with thousands separators and 2 decimals (2,229.00)."""
-    if _missing(value):
+    if is_missing(value):
         return "—"
     return f"{round(float(value), 2):,.2f}"
 
 
 def format_percent(value) -> str:
     """A fraction as a percentage: rounded to 4 decimals first, shown with 2 (88.49%)."""
-    if _missing(value):
+    if is_missing(value):
         return "—"
     return f"{round(float(value), 4) * 100:.2f}%"
 
 
 def format_value(value) -> str:
     """A measured value (target or actual) without trailing zeros (12, 1,972.41)."""
-    if _missing(value):
+    if is_missing(value):
         return "—"
     text = f"{round(float(value), 4):,.4f}".rstrip("0").rstrip(".")
     return text
@@ -103,15 +95,11 @@ def paragraphs(text) -> Markup:
     return Markup("").join(Markup("<p>{}</p>").format(line) for line in lines)
 
 
-def _text(value) -> str:
-    return "" if is_blank(value) else str(value).strip()
-
-
 # --- indicator values as shown --------------------------------------------------------
 
 def _with_unit(text: str, row) -> str:
     """Add the measure unit to a bare number ("3" -> "3批次"); percentages stay as written."""
-    measure_unit = _text(row.get("measure_unit"))
+    measure_unit = as_text(row.get("measure_unit"))
     if measure_unit and text and measure_unit != "%" and not text.endswith(measure_unit) \
             and row.get("kind") == KIND_QUANTITATIVE:
         return f"{text}{measure_unit}"
@@ -120,7 +108,7 @@ def _with_unit(text: str, row) -> str:
 
 def target_display(row) -> str:
     """年度指标值 as shown in the report: as written, with its operator and unit (≥4批次)."""
-    text = _text(row.get("target_text"))
+    text = as_text(row.get("target_text"))
     operator = row.get("operator")
     if operator in (">=", ">", "<=", "<") and text \
             and not text.startswith(tuple(OPERATOR_SYMBOLS.values()) + ("<", ">", "＞", "＜")):
@@ -130,7 +118,7 @@ def target_display(row) -> str:
 
 def actual_display(row) -> str:
     """实际完成值 as shown in the report: as written, with its unit (3批次)."""
-    return _with_unit(_text(row.get("actual_text")), row) or "—"
+    return _with_unit(as_text(row.get("actual_text")), row) or "—"
 
 
 # --- context ---------------------------------------------------------------------------
@@ -139,23 +127,23 @@ def _indicator_context(row, unweighted: bool = False) -> dict:
     weight = row.get("weight")
     score = row.get("score")
     status = row.get("status") or STATUS_MISSING
-    below_full = (not _missing(weight)) and (_missing(score) or round(float(score), 2)
+    below_full = (not is_missing(weight)) and (is_missing(score) or round(float(score), 2)
                                               < round(float(weight), 2))
     # without weights, what needs a word is an indicator not (fully) achieved
     below_full = below_full or (unweighted and status in (STATUS_PARTIAL, STATUS_UNMET,
                                                           STATUS_MISSING))
-    over = bool(row.get("over_achieved")) if not _missing(row.get("over_achieved")) else False
-    reason = _text(row.get("deviation_reason"))
-    reviewed = bool(row.get("reviewed")) if not _missing(row.get("reviewed")) else False
+    over = bool(row.get("over_achieved")) if not is_missing(row.get("over_achieved")) else False
+    reason = as_text(row.get("deviation_reason"))
+    reviewed = bool(row.get("reviewed")) if not is_missing(row.get("reviewed")) else False
     final = row.get("final_score")
     return {
         # 复核得分: the evaluator's where reviewed, else the computed score
-        "final_score": score if _missing(final) else final, "reviewed": reviewed,
-        "review_reason": _text(row.get("review_reason")) if reviewed else "",
-        "review_level": _text(row.get("review_level")) if reviewed else "",
-        "review_clauses": _text(row.get("review_clause_text")) if reviewed else "",
-        "level1": _text(row.get("level1")), "level2": _text(row.get("level2")),
-        "name": _text(row.get("name")), "kind": row.get("kind"),
+        "final_score": score if is_missing(final) else final, "reviewed": reviewed,
+        "review_reason": as_text(row.get("review_reason")) if reviewed else "",
+        "review_level": as_text(row.get("review_level")) if reviewed else "",
+        "review_clauses": as_text(row.get("review_clause_text")) if reviewed else "",
+        "level1": as_text(row.get("level1")), "level2": as_text(row.get("level2")),
+        "name": as_text(row.get("name")), "kind": row.get("kind"),
         "target": target_display(row), "actual": actual_display(row),
         "weight": weight, "score": score, "reported_score": row.get("reported_score"),
         "status": status, "status_label": STATUS_LABELS.get(status, status),
@@ -194,14 +182,14 @@ def _dimension_contexts(unit_indicators: list[dict], dimensions: pd.DataFrame) -
 
 
 def _nz(value) -> float:
-    return 0.0 if _missing(value) else float(value)
+    return 0.0 if is_missing(value) else float(value)
 
 
 def _location(finding) -> str:
     parts = []
     if not is_blank(finding.get("sheet")):
         parts.append(f"工作表“{finding['sheet']}”")
-    if not _missing(finding.get("row")):
+    if not is_missing(finding.get("row")):
         parts.append(f"第 {int(finding['row'])} 行")
     if not is_blank(finding.get("column")):
         parts.append(f"“{finding['column']}”列")
@@ -229,32 +217,32 @@ def report_context(evaluation, unit_id=None) -> dict:
         findings.append({"code": finding.get("code"), "severity": finding.get("severity"),
                          "severity_label": SEVERITY_LABELS.get(finding.get("severity"),
                                                                finding.get("severity")),
-                         "location": _location(finding), "message": _text(finding.get("message")),
-                         "decision": _text(finding.get("decision")),
-                         "decision_reason": _text(finding.get("decision_reason"))})
+                         "location": _location(finding), "message": as_text(finding.get("message")),
+                         "decision": as_text(finding.get("decision")),
+                         "decision_reason": as_text(finding.get("decision_reason"))})
     severity_counts = {s: sum(1 for f in findings if f["severity"] == s) for s in SEVERITY_LABELS}
-    lines = [{"label": _text(r.get("label")), "initial": r.get("initial"),
+    lines = [{"label": as_text(r.get("label")), "initial": r.get("initial"),
               "adjusted": r.get("adjusted"), "executed": r.get("executed")}
              for _, r in unit.tables.budget_lines[
                  unit.tables.budget_lines["unit_id"] == info["unit_id"]].iterrows()
              if not bool(r.get("is_total"))
-             and not all(_missing(r.get(k)) for k in ("initial", "adjusted", "executed"))
+             and not all(is_missing(r.get(k)) for k in ("initial", "adjusted", "executed"))
              ] if hasattr(unit, "tables") else []
     rate = budget.get("rate")
     year = info.get("year")
     rules = getattr(unit, "rules", None)
     context = {
         "unit_id": str(info["unit_id"]),
-        "department": _text(info.get("department")),
-        "implementing_unit": _text(info.get("implementing_unit")),
-        "project": _text(info.get("project")),
-        "year": "" if _missing(year) else str(int(year)),
-        "goal_planned": _text(info.get("goal_planned")),
-        "goal_actual": _text(info.get("goal_actual")),
-        "problems": _text(info.get("problems")), "measures": _text(info.get("measures")),
-        "plans": _text(info.get("plans")), "notes": _text(info.get("notes")),
+        "department": as_text(info.get("department")),
+        "implementing_unit": as_text(info.get("implementing_unit")),
+        "project": as_text(info.get("project")),
+        "year": "" if is_missing(year) else str(int(year)),
+        "goal_planned": as_text(info.get("goal_planned")),
+        "goal_actual": as_text(info.get("goal_actual")),
+        "problems": as_text(info.get("problems")), "measures": as_text(info.get("measures")),
+        "plans": as_text(info.get("plans")), "notes": as_text(info.get("notes")),
         "reported_total": info.get("reported_total"),
-        "reported_grade": _text(info.get("reported_grade")),
+        "reported_grade": as_text(info.get("reported_grade")),
         "budget": {
             "initial": budget.get("initial"), "adjusted": budget.get("adjusted"),
             "executed": budget.get("executed"), "rate": rate,
@@ -262,9 +250,9 @@ def report_context(evaluation, unit_id=None) -> dict:
             "score": budget.get("score"),
             "reported_rate": budget.get("reported_rate"),
             "reported_score": budget.get("reported_score"),
-            "reason": _text(budget.get("reason")),
-            "low": (not _missing(rate)) and float(rate) < LOW_EXECUTION_RATE,
-            "base_label": "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数",
+            "reason": as_text(budget.get("reason")),
+            "low": (not is_missing(rate)) and float(rate) < LOW_EXECUTION_RATE,
+            "base_label": "全年预算数" if not is_missing(budget.get("adjusted")) else "年初预算数",
         },
         "budget_lines": lines,
         "budget_dimension": None if budget_dimension is None else {
@@ -274,13 +262,13 @@ def report_context(evaluation, unit_id=None) -> dict:
         "dimensions": dimensions,
         "counts": counts,
         "analysed": [i for i in indicators if i["needs_analysis"]],
-        "total": totals.get("total"), "grade": _text(totals.get("grade")),
+        "total": totals.get("total"), "grade": as_text(totals.get("grade")),
         "weight_total": totals.get("weight"),
         # a form that prints no weights: what was evaluated instead of a total
         "unweighted": unweighted,
         "reported_score_sum": totals.get("reported_sum"),
         "findings": findings, "severity_counts": severity_counts,
-        "rules_title": _text(getattr(rules, "title", "")) or _text(getattr(rules, "name", "")),
+        "rules_title": as_text(getattr(rules, "title", "")) or as_text(getattr(rules, "name", "")),
         "sections": SECTIONS,
         "no_reason": NO_REASON, "no_budget_reason": NO_BUDGET_REASON,
         "low_rate_threshold": LOW_EXECUTION_RATE,
@@ -310,26 +298,26 @@ def _unweighted_text(context: dict) -> dict:
     """The sentences an unweighted report says instead of a total (plain text: the HTML and
     Typst templates both print them, escaped)."""
     budget, counts = context["budget"], context["counts"]
-    if _missing(budget["rate"]):
+    if is_missing(budget["rate"]):
         budget_text = "预算执行率无法计算"
-    elif _missing(budget["weight"]):
+    elif is_missing(budget["weight"]):
         where = "表中未印其分值" if context["indicators"] else "报告中未列其分值"
         budget_text = f"预算执行率 {format_percent(budget['rate'])}（{where}，不计分）"
     else:
         budget_text = (f"预算执行率 {format_percent(budget['rate'])}，按表中印出的 "
                        f"{format_score(budget['weight'])} 分计 {format_score(budget['score'])} 分")
-    if _missing(budget["rate"]) and not _missing(budget["weight"]):
+    if is_missing(budget["rate"]) and not is_missing(budget["weight"]):
         budget_text += f"（表中印出其分值 {format_score(budget['weight'])} 分，计 {format_score(budget['score'])} 分）"
     achievement = (f"{len(context['indicators'])} 个三级指标中，达成 {counts['met']} 个、部分达成 "
                    f"{counts['partial']} 个、未达成 {counts['unmet']} 个"
                    + (f"、无法评定 {counts['missing']} 个" if counts["missing"] else "")
                    if context["indicators"] else "没有绩效指标表，只评价预算执行")
     reported_sum, reported_total = context["reported_score_sum"], context["reported_total"]
-    if _missing(reported_sum) and _missing(reported_total):
+    if is_missing(reported_sum) and is_missing(reported_total):
         reported = "单位未填报得分和总分。"
-    elif _missing(reported_total):
+    elif is_missing(reported_total):
         reported = f"单位填报的各项得分（含预算执行）合计 {format_score(reported_sum)} 分，未填报总分。"
-    elif _missing(reported_sum):
+    elif is_missing(reported_sum):
         reported = f"单位填报总分 {format_score(reported_total)} 分，但未填报各项得分，无从核对。"
     else:
         same = format_score(reported_sum) == format_score(reported_total)
@@ -354,9 +342,9 @@ def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict 
     decisions = [f["decision"] for f in findings]
     return {
         **record,
-        "total": final["total"], "grade": _text(final["grade"]), "weight_total": final["weight"],
-        "computed_total": computed["total"], "computed_grade": _text(computed["grade"]),
-        "grade_changed": _text(final["grade"]) != _text(computed["grade"]),
+        "total": final["total"], "grade": as_text(final["grade"]), "weight_total": final["weight"],
+        "computed_total": computed["total"], "computed_grade": as_text(computed["grade"]),
+        "grade_changed": as_text(final["grade"]) != as_text(computed["grade"]),
         "dimensions": [d for d in dimensions if d["name"] != BUDGET_DIMENSION],
         "budget_score": next((d["score"] for d in dimensions if d["name"] == BUDGET_DIMENSION),
                              float("nan")),
@@ -396,7 +384,7 @@ def environment() -> Environment:
                       keep_trailing_newline=False)
     env.filters.update(score=format_score, amount=format_amount, percent=format_percent,
                        value=format_value, paragraphs=paragraphs)
-    env.globals["missing"] = _missing
+    env.globals["missing"] = is_missing
     env.globals["no_reason"] = NO_REASON
     env.globals["ordinal"] = _ordinal
     return env
@@ -426,7 +414,7 @@ def typst_environment() -> Environment:
     env.filters.update(score=format_score, amount=format_amount, percent=format_percent,
                        value=format_value, paragraphs=typst_markup.paragraphs,
                        typst_string=typst_markup.string)
-    env.globals["missing"] = _missing
+    env.globals["missing"] = is_missing
     env.globals["no_reason"] = NO_REASON
     env.globals["ordinal"] = _ordinal
     env.globals["findings_table"] = findings_table_typst

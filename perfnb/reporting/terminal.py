@@ -7,9 +7,9 @@ accessors and words them, as :mod:`perfnb.reporting.display` does for HTML and T
 """
 from __future__ import annotations
 
-from perfnb.evaluation.result import (STATUS_COUNT_KEYS, _int, _missing, _number, _optional_text,
-                                      _text)
+from perfnb.evaluation.result import STATUS_COUNT_KEYS, _int, _number, _optional_text
 from perfnb.evaluation.risk import risk_dict
+from perfnb.cells import as_text, is_missing
 from perfnb.model import BUDGET_DIMENSION, STATUS_LABELS
 from perfnb.reporting.phrases import (NOT_STATED, RATE_NOT_COMPUTABLE, UNWEIGHTED_TOTAL_TEXT,
                                       partial_total_text, show, show_percent, unweighted_note)
@@ -33,13 +33,12 @@ def text_table(headers: list[str], rows: list[list[str]], align: list[str] | Non
     return "\n".join(lines)
 
 
-
 def format_text(evaluation, unit_id: str | None = None) -> str:
     """What `perfnb score` prints: a readable plain-text report in Chinese, tables aligned
     for CJK double-width characters (all units' summary when several)."""
     if unit_id is None and len(evaluation) != 1:
         summary = evaluation.summary()
-        rows = [[r.unit_id, _text(r.project), show(r.total), _text(r.grade), str(r.error),
+        rows = [[r.unit_id, as_text(r.project), show(r.total), as_text(r.grade), str(r.error),
                  str(r.warning), str(r.info)] for r in summary.itertuples()]
         return (f"评分规则：{evaluation.rules.title}\n共 {len(evaluation)} 个单位\n\n"
                 + text_table(["单位编号", "项目", "总分", "等级", "错误", "警告", "提示"], rows,
@@ -49,16 +48,16 @@ def format_text(evaluation, unit_id: str | None = None) -> str:
     total = one.totals.iloc[0]
     lines = []
     year = _int(unit.get("year"))
-    title = _text(unit.get("project")) or _text(unit["unit_id"])
-    where = "，".join(x for x in (_text(unit.get("department")),
+    title = as_text(unit.get("project")) or as_text(unit["unit_id"])
+    where = "，".join(x for x in (as_text(unit.get("department")),
                                   f"{year} 年" if year else "") if x)
     lines.append(f"{title}（{where}）" if where else title)
-    lines.append(f"单位编号：{_text(unit['unit_id'])}    评分规则：{evaluation.rules.title}")
+    lines.append(f"单位编号：{as_text(unit['unit_id'])}    评分规则：{evaluation.rules.title}")
     reported_total = _number(unit.get("reported_total"))
     reported = ""
     if reported_total is not None or _optional_text(unit.get("reported_grade")):
         reported = (f"    自评：{'' if reported_total is None else f'{reported_total:g} 分'}"
-                    f"{'，' + _text(unit.get('reported_grade')) if _optional_text(unit.get('reported_grade')) else ''}")
+                    f"{'，' + as_text(unit.get('reported_grade')) if _optional_text(unit.get('reported_grade')) else ''}")
     unweighted = one.is_unweighted()
     if unweighted:
         lines.append(f"总分：{UNWEIGHTED_TOTAL_TEXT}    等级：—{reported}")
@@ -67,15 +66,15 @@ def format_text(evaluation, unit_id: str | None = None) -> str:
             lines.append(f"填报的各项得分之和：{show(total.get('reported_sum'))} 分")
     else:
         lines.append(f"总分：{show(total['total'])} / {show(total['weight'])}    "
-                     f"等级：{_text(total['grade'])}{reported}")
+                     f"等级：{as_text(total['grade'])}{reported}")
         coverage = one._coverage()
         if coverage["partial_total"]:
             lines.append(partial_total_text(coverage))
     review = one.review_record()
     if review is not None:
         final = one.final_totals.iloc[0]
-        figure = (f"{show(final['total'])} 分，{_text(final['grade'])}"
-                  if not _missing(final.get("total")) else "按达成情况复核（未加权，不计总分）")
+        figure = (f"{show(final['total'])} 分，{as_text(final['grade'])}"
+                  if not is_missing(final.get("total")) else "按达成情况复核（未加权，不计总分）")
         lines.append(f"复核：{figure}    复核人：{review['evaluator']}（{review['date']}）")
         deviation = one.deviation_dict()
         if deviation and deviation["ratio"] is not None and deviation["basis"] == "achievement":
@@ -91,29 +90,29 @@ def format_text(evaluation, unit_id: str | None = None) -> str:
                             if deviation["grade_changed"] else "")
                          + (f"    自评质量：{quality}" if quality else ""))
     budget = one.budgets.iloc[0]
-    base_label = "全年预算数" if not _missing(budget.get("adjusted")) else "年初预算数"
+    base_label = "全年预算数" if not is_missing(budget.get("adjusted")) else "年初预算数"
     budget_score = (f"得分 {show(budget.get('score'))} / {show(budget.get('effective_weight'))}"
-                    if not _missing(budget.get("effective_weight"))
+                    if not is_missing(budget.get("effective_weight"))
                     else "不计分（表中未印其分值）" if len(one.indicators) else "不计分（报告中未列其分值）")
-    base, executed = (f"{show(budget.get(key))} 万元" if not _missing(budget.get(key))
+    base, executed = (f"{show(budget.get(key))} 万元" if not is_missing(budget.get(key))
                       else NOT_STATED for key in ("base", "executed"))
     rate = show_percent(budget.get("rate")) or RATE_NOT_COMPUTABLE
     lines.append(f"预算执行：{base_label} {base}，全年执行数 {executed}，执行率 {rate}，"
                  f"{budget_score}")
     lines.append("")
-    dimension_rows = [[_text(d["level1"]), show(d["weight"]), show(d["score"]),
+    dimension_rows = [[as_text(d["level1"]), show(d["weight"]), show(d["score"]),
                        show_percent(d["score_rate"], 1)]
                       for d in one.dimensions.to_dict("records")]
     dimension_headers = ["一级指标", "分值", "得分", "得分率"]
     if unweighted:
         dimension_headers = ["一级指标", "指标数", "达成", "部分达成", "未达成", "缺失"]
-        dimension_rows = [[_text(d["level1"]), *[str(_int(d.get(key)) or 0) for key in
+        dimension_rows = [[as_text(d["level1"]), *[str(_int(d.get(key)) or 0) for key in
                                                  ("indicator_count", *STATUS_COUNT_KEYS)]]
                           for d in one.dimensions.to_dict("records")
                           if d["level1"] != BUDGET_DIMENSION]
     if review is not None and not unweighted:   # an unweighted unit is reviewed by achievement
         dimension_headers.append("复核得分")
-        final = {_text(d["level1"]): d["score"] for d in one.final_dimensions.to_dict("records")}
+        final = {as_text(d["level1"]): d["score"] for d in one.final_dimensions.to_dict("records")}
         for row in dimension_rows:
             row.append(show(final.get(row[0])))
     if dimension_rows:   # a report with no indicator table has neither table
@@ -121,9 +120,9 @@ def format_text(evaluation, unit_id: str | None = None) -> str:
                                 ["left"] + ["right"] * (len(dimension_headers) - 1)))
         lines.append("")
     headers = ["二级指标", "三级指标", "指标值", "实际完成值", "分值", "得分", "自评得分", "完成情况"]
-    rows = [[_text(r.get("level2")), _text(r.get("name")), _text(r.get("target_text")),
-             _text(r.get("actual_text")), show(r.get("weight")), show(r.get("score")),
-             show(r.get("reported_score")), STATUS_LABELS.get(_text(r.get("status")), "")]
+    rows = [[as_text(r.get("level2")), as_text(r.get("name")), as_text(r.get("target_text")),
+             as_text(r.get("actual_text")), show(r.get("weight")), show(r.get("score")),
+             show(r.get("reported_score")), STATUS_LABELS.get(as_text(r.get("status")), "")]
             for r in one.indicators.to_dict("records")]
     align = ["left", "left", "left", "left", "right", "right", "right", "left"]
     if unweighted:   # no weights, no computed scores: the completion instead
@@ -136,33 +135,31 @@ def format_text(evaluation, unit_id: str | None = None) -> str:
         align += ["right", "left"]
         for row, r in zip(rows, one.indicators.to_dict("records")):
             row += [show(r.get("final_score")),
-                    _text(r.get("review_reason")) if r.get("reviewed") else ""]
+                    as_text(r.get("review_reason")) if r.get("reviewed") else ""]
     if rows:
         lines.append(text_table(headers, rows, align, max_width=24))
         lines.append("")
     counts = one.counts()
     lines.append(f"审核发现：错误 {counts['error']} 条，警告 {counts['warning']} 条，"
                  f"提示 {counts['info']} 条")
-    comparison = evaluation.previous_year.get(_text(unit["unit_id"]))
+    comparison = evaluation.previous_year.get(as_text(unit["unit_id"]))
     if comparison is not None:
         lines.append("")
         lines.append(previous_year_text(comparison))
-    risk = risk_dict(one.findings, _text(unit["unit_id"]))
+    risk = risk_dict(one.findings, as_text(unit["unit_id"]))
     lines.append(f"风险分：{risk['score']:g}（{risk['level']}）"
                  + (f"    红旗：{'、'.join(risk['titles'])}" if risk["flags"] else ""))
     for f in one.findings.to_dict("records"):
         place = "，".join(x for x in (
             f"第 {_int(f['row'])} 行" if _int(f["row"]) is not None else "",
-            f"“{_text(f['column'])}”列" if _optional_text(f["column"]) else "") if x)
+            f"“{as_text(f['column'])}”列" if _optional_text(f["column"]) else "") if x)
         decision = _optional_text(f.get("decision"))
         lines.append(f"  [{SEVERITY_LABELS.get(f['severity'], f['severity'])}] {f['code']}"
                      f"{'（' + place + '）' if place else ''}：{f['message']}"
                      + (f"  〔复核：{decision}"
-                        f"{'，' + _text(f.get('decision_reason')) if _optional_text(f.get('decision_reason')) else ''}〕"
+                        f"{'，' + as_text(f.get('decision_reason')) if _optional_text(f.get('decision_reason')) else ''}〕"
                         if decision else ""))
     return "\n".join(lines)
-
-
 
 
 def previous_year_text(comparison: dict) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from perfnb.cells import is_missing
 from perfnb.textsafe import clean_text
 
 MIMETYPE = "text/x-typst"
@@ -42,20 +43,11 @@ class Typst(str):
     __slots__ = ()
 
 
-def _missing(value) -> bool:
-    if value is None or type(value).__name__ in ("NAType", "NaTType"):
-        return True
-    import numbers
-
-    return isinstance(value, numbers.Real) and not isinstance(value, bool | int) \
-        and math.isnan(value)
-
-
 def plain(value) -> str:
     """The text of a value ('' for None / NaN / NA)."""
     if isinstance(value, list):
         value = "".join(map(str, value))
-    return "" if _missing(value) else str(value)
+    return "" if is_missing(value) else str(value)
 
 
 def string(value) -> Typst:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from perfnb.cells import as_text
 from perfnb.errors import InputError, ParameterError, PerfnbError
 from perfnb.reading.values import department_name
 from perfnb.running import kernels
@@ -88,18 +89,6 @@ def default_template() -> Path:
     return Path(perfnb.__file__).resolve().parents[1] / "notebooks" / NOTEBOOK_NAME
 
 
-def _text(value) -> str:
-    if value is None:
-        return ""
-    try:
-        import pandas as pd
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
 def plan_units(input_path, form=None) -> list[UnitPlan]:
     """The plans of every unit an input holds: one, or one per form of a multi-form file.
 
@@ -127,11 +116,11 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
     input_files = [path]
     if path.suffix.lower() in YAML_SUFFIXES:
         settings = read_unit_yaml(path)
-        unit_id = _text(settings.get("unit_id"))
-        department = _text(settings.get("department"))
-        project = _text(settings.get("project"))
-        unit_rules = _text(settings.get("rules")) or None
-        form = form if form is not None else (_text(settings.get("form")) or None)
+        unit_id = as_text(settings.get("unit_id"))
+        department = as_text(settings.get("department"))
+        project = as_text(settings.get("project"))
+        unit_rules = as_text(settings.get("rules")) or None
+        form = form if form is not None else (as_text(settings.get("form")) or None)
         for data_path in unit_data_paths(path, settings):
             if not data_path.is_file():
                 raise InputError(f"data 指向的数据文件“{settings['data']}”不存在（查找位置：{data_path}）",
@@ -162,14 +151,14 @@ def plan_units(input_path, form=None) -> list[UnitPlan]:
         if result.error is not None and len(prepared) == 1:
             raise result.error
         own_id = unit_id if (result.count == 1 or form is not None) and unit_id else result.unit_id
-        own_department = department_name(department or _text(
+        own_department = department_name(department or as_text(
             (loaded.unit if loaded else {}).get("department") or result.department))
         parameters = {"data": str(path), "unit_id": own_id or path.stem}
         if form is not None:
             parameters["form"] = form
         elif result.count > 1:
             parameters["form"] = result.index
-        own_project = project or _text((loaded.unit if loaded else {}).get("project"))
+        own_project = project or as_text((loaded.unit if loaded else {}).get("project"))
         plans.append(UnitPlan(unit_id=own_id or path.stem, department=own_department,
                               input_files=input_files, parameters=parameters, rules=unit_rules,
                               project=own_project))
@@ -406,8 +395,8 @@ def run_unit(input_path, out_root="outputs", formats=("html", "pdf"), rules=None
     if error is None and not isinstance(result, dict):
         error = RuntimeError("笔记本没有记录评价结果（模板须调用 nb.show_title(result)）")
     if isinstance(result, dict):
-        unit_info["project"] = _text(result.get("project"))
-    title = _text((record or {}).get("title")) or f"{plan.unit_id}绩效自评报告"
+        unit_info["project"] = as_text(result.get("project"))
+    title = as_text((record or {}).get("title")) or f"{plan.unit_id}绩效自评报告"
     provenance = build_provenance(template=template, input_files=plan.input_files,
                                   rules=rule_set, unit=unit_info, title=title,
                                   started=started, finished=finished, parameters=parameters,

@@ -32,6 +32,7 @@ from typing import Any, Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from perfnb.cells import is_missing
 from perfnb.model import FINDING_COLUMNS
 from perfnb.vocabulary import SEVERITY_LABELS  # noqa: F401 (re-exported)
 
@@ -182,8 +183,7 @@ def pct(values, digits: int = 2) -> Texts:
 
 
 def _blank_if_missing(value):
-    return "" if value is None or value is pd.NA or value is pd.NaT or (
-        isinstance(value, (float, np.floating)) and np.isnan(value)) else value
+    return "" if is_missing(value) else value
 
 
 def txt(values) -> Texts:
@@ -199,7 +199,6 @@ def _plain(value) -> str:
 
 def or_blank(values, blank: str = "空") -> Texts:
     return Texts.of(values, lambda value: blank if isinstance(value, str) and value == "" else value)
-
 
 
 class Findings:
@@ -291,8 +290,6 @@ class Findings:
         }
         return pd.DataFrame({name: (values if name == "row" else pd.Series(values, dtype=object))
                              for name, values in columns.items()})[list(FINDING_COLUMNS)]
-
-
 
 
 # -- message templates ------------------------------------------------------------------

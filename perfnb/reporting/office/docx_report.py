@@ -17,7 +17,6 @@ WPS installation has (仿宋, 楷体, 黑体, 宋体); change ``FONTS`` for 仿�
 from __future__ import annotations
 
 import io
-import math
 import os
 import re
 from html.parser import HTMLParser
@@ -34,6 +33,7 @@ from docx.shared import Cm, Pt, RGBColor
 
 from perfnb.errors import ExportError
 from perfnb.fsutil import atomic_write_bytes
+from perfnb.cells import is_missing
 from perfnb.model import NO_TOTAL, STATUS_LABELS, UNWEIGHTED, WEIGHTING_LABELS
 from perfnb.textsafe import clean_text
 
@@ -284,14 +284,6 @@ def html_blocks(html: str) -> list[tuple]:
 
 # --- tables -------------------------------------------------------------------------------
 
-def _missing(value) -> bool:
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
-
 
 def _repeat_header(row) -> None:
     properties = row._tr.get_or_add_trPr()
@@ -416,7 +408,7 @@ def _indicator_table(document, context: dict, number: int):
         spans.append((1, len(rows), len(rows)))
     reported_total = context["reported_total"]
     rows.append(["总分", "", "", "", "", format_score(context["weight_total"]),
-                 format_score(reported_total) if not _missing(reported_total) else "",
+                 format_score(reported_total) if not is_missing(reported_total) else "",
                  NO_TOTAL if unweighted else format_score(context["total"]),
                  WEIGHTING_LABELS[UNWEIGHTED] if unweighted else context["grade"]])
     _caption(document, f"表{number}  绩效指标完成情况")

@@ -23,7 +23,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 
 from perfnb.fsutil import atomic_write_bytes
-from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, STATUS_LABELS, is_blank
+from perfnb.cells import as_text, is_missing
+from perfnb.model import KIND_QUANTITATIVE, LEVEL1_ORDER, OPERATOR_SYMBOLS, STATUS_LABELS
 from perfnb.reading.values import parse_value
 from perfnb.reporting.phrases import unweighted_note
 from perfnb.vocabulary import SEVERITY_LABELS
@@ -54,21 +55,8 @@ REVIEW_FILL = PatternFill("solid", fgColor="FFF4D6")
 LINE_HEIGHT = 14.0
 
 
-def _missing(value) -> bool:
-    if value is None or value is pd.NA:
-        return True
-    try:
-        return math.isnan(float(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _text(value) -> str:
-    return "" if is_blank(value) else str(value).strip()
-
-
 def _number(value):
-    return None if _missing(value) else float(value)
+    return None if is_missing(value) else float(value)
 
 
 def _as_written(text: str):
@@ -131,7 +119,7 @@ def _write_title(form: _Form, unit) -> None:
     sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=LAST_COLUMN)
     sheet.row_dimensions[1].height = 30
     year = unit.get("year")
-    form.cell(2, 1, f"（{int(year)}年度）" if not _missing(year) else "（年度：未填写）",
+    form.cell(2, 1, f"（{int(year)}年度）" if not is_missing(year) else "（年度：未填写）",
               SUBTITLE_FONT, CENTER, border=False)
     sheet.merge_cells(start_row=2, start_column=1, end_row=2, end_column=LAST_COLUMN)
     form.cell(3, LAST_COLUMN, "单位：万元", BODY_FONT, Alignment(horizontal="right"), border=False)
@@ -141,20 +129,20 @@ def _write_title(form: _Form, unit) -> None:
 def _write_header_block(form: _Form, unit) -> None:
     row = form.row
     form.cell(row, 1, "项目名称", BOLD_FONT, CENTER)
-    form.cell(row, 2, _text(unit.get("project")))
+    form.cell(row, 2, as_text(unit.get("project")))
     form.merge(row, 2, row, LAST_COLUMN)
     form.merge(row, 1, row, 1)
     row += 1
     form.cell(row, 1, "主管部门", BOLD_FONT, CENTER)
-    form.cell(row, 2, _text(unit.get("department")))
+    form.cell(row, 2, as_text(unit.get("department")))
     form.merge(row, 2, row, 6)
     form.cell(row, 7, "实施单位", BOLD_FONT, CENTER)
-    form.cell(row, 8, _text(unit.get("implementing_unit")))
+    form.cell(row, 8, as_text(unit.get("implementing_unit")))
     form.merge(row, 8, row, LAST_COLUMN)
     form.merge(row, 1, row, 1)
     form.merge(row, 7, row, 7)
-    form.fit_height(row, [(_text(unit.get("department")), _span_width(2, 6)),
-                          (_text(unit.get("implementing_unit")), _span_width(8, LAST_COLUMN))])
+    form.fit_height(row, [(as_text(unit.get("department")), _span_width(2, 6)),
+                          (as_text(unit.get("implementing_unit")), _span_width(8, LAST_COLUMN))])
     form.row = row + 1
 
 
@@ -176,7 +164,7 @@ def _write_funds_block(form: _Form, one) -> None:
              "adjusted": budget.get("adjusted"), "executed": budget.get("executed")}
     others = [r for _, r in lines.iterrows() if not bool(r.get("is_total"))]
     weight = budget.get("weight")
-    if _missing(weight):
+    if is_missing(weight):
         weight = budget.get("effective_weight")
     form.cell(row, 2, total["label"], BOLD_FONT, LEFT)
     form.merge(row, 2, row, 3)
@@ -191,11 +179,11 @@ def _write_funds_block(form: _Form, one) -> None:
               number_format=PERCENT_FORMAT, fill=REVIEW_FILL)
     form.cell(row, 11, _number(budget.get("score")), alignment=CENTER,
               number_format=SCORE_FORMAT, fill=REVIEW_FILL)
-    form.cell(row, 12, _text(budget.get("reason")))
-    form.fit_height(row, [(_text(budget.get("reason")), COLUMN_WIDTHS[11])])
+    form.cell(row, 12, as_text(budget.get("reason")))
+    form.fit_height(row, [(as_text(budget.get("reason")), COLUMN_WIDTHS[11])])
     for index, line in enumerate(others):
         row += 1
-        label = _text(line.get("label"))
+        label = as_text(line.get("label"))
         form.cell(row, 2, ("其中：" if index == 0 else "") + label)
         form.merge(row, 2, row, 3)
         for column, key in ((4, "initial"), (5, "adjusted"), (6, "executed")):
@@ -214,7 +202,7 @@ def _write_goal_block(form: _Form, unit) -> None:
     form.merge(row, 2, row, 6)
     form.cell(row, 7, "实际完成情况", HEADER_FONT, CENTER, fill=HEADER_FILL)
     form.merge(row, 7, row, LAST_COLUMN)
-    planned, actual = _text(unit.get("goal_planned")), _text(unit.get("goal_actual"))
+    planned, actual = as_text(unit.get("goal_planned")), as_text(unit.get("goal_actual"))
     form.cell(row + 1, 2, planned, alignment=Alignment(vertical="top", wrap_text=True))
     form.merge(row + 1, 2, row + 1, 6)
     form.cell(row + 1, 7, actual, alignment=Alignment(vertical="top", wrap_text=True))
@@ -228,12 +216,12 @@ def _kind_direction_target(indicator) -> tuple[str, str, str]:
     """(指标性质, 指标方向, 年度指标值) cells that read back as the same kind, direction and
     operator: the operator goes where the unit had it, else where it fits without changing
     the declared values (an operator symbol in 指标性质, a word in 指标方向, or a prefix)."""
-    declared_kind = _text(indicator.get("declared_kind"))
-    declared_direction = _text(indicator.get("declared_direction"))
-    target = _text(indicator.get("target_text"))
+    declared_kind = as_text(indicator.get("declared_kind"))
+    declared_direction = as_text(indicator.get("declared_direction"))
+    target = as_text(indicator.get("target_text"))
     quantitative = indicator.get("kind") == KIND_QUANTITATIVE
     kind_label = declared_kind or ("定量" if quantitative else "定性")
-    operator = _text(indicator.get("operator"))
+    operator = as_text(indicator.get("operator"))
     if not quantitative or operator not in OPERATOR_SYMBOLS or \
             parse_value(target).operator == operator:
         return kind_label, declared_direction, target
@@ -285,7 +273,7 @@ def _write_indicator_block(form: _Form, one) -> None:
                 row += 1
                 _write_indicator_row(form, row, indicator)
                 if unweighted:
-                    form.cell(row, C_WEIGHT, STATUS_LABELS.get(_text(indicator.get("status"))),
+                    form.cell(row, C_WEIGHT, STATUS_LABELS.get(as_text(indicator.get("status"))),
                               alignment=CENTER)
             subtotal = reported_entry("level2", level1, level2)
             if subtotal is not None:
@@ -293,7 +281,7 @@ def _write_indicator_block(form: _Form, one) -> None:
                 form.cell(row, C_NAME, "小计", BOLD_FONT, CENTER)
                 _write_sum_cells(form, row, subtotal["weight"], subtotal["score"],
                                  group["score"].sum(min_count=1))
-            form.cell(first_of_level2, C_LEVEL2, _text(level2), alignment=CENTER)
+            form.cell(first_of_level2, C_LEVEL2, as_text(level2), alignment=CENTER)
             form.merge(first_of_level2, C_LEVEL2, row, C_LEVEL2)
         subtotal = reported_entry("level1", level1)
         if subtotal is not None:
@@ -303,7 +291,7 @@ def _write_indicator_block(form: _Form, one) -> None:
             dimension = dimensions.get(level1)
             _write_sum_cells(form, row, subtotal["weight"], subtotal["score"],
                              dimension["score"] if dimension is not None else math.nan)
-        form.cell(first_of_level1, C_LEVEL1, _text(level1), alignment=CENTER)
+        form.cell(first_of_level1, C_LEVEL1, as_text(level1), alignment=CENTER)
         form.merge(first_of_level1, C_LEVEL1, row, C_LEVEL1)
     form.row = row + 1
 
@@ -318,14 +306,14 @@ def _write_sum_cells(form: _Form, row: int, weight, score, reviewed) -> None:
 
 def _write_indicator_row(form: _Form, row: int, indicator) -> None:
     kind, direction, target = _kind_direction_target(indicator)
-    name = _text(indicator.get("name"))
-    reason = _text(indicator.get("deviation_reason"))
+    name = as_text(indicator.get("name"))
+    reason = as_text(indicator.get("deviation_reason"))
     form.cell(row, C_NAME, name)
     form.cell(row, C_KIND, kind, alignment=CENTER)
     form.cell(row, C_DIRECTION, direction, alignment=CENTER)
     form.cell(row, C_TARGET, _as_written(target), alignment=CENTER)
-    form.cell(row, C_ACTUAL, _as_written(_text(indicator.get("actual_text"))), alignment=CENTER)
-    form.cell(row, C_UNIT, _text(indicator.get("measure_unit")), alignment=CENTER)
+    form.cell(row, C_ACTUAL, _as_written(as_text(indicator.get("actual_text"))), alignment=CENTER)
+    form.cell(row, C_UNIT, as_text(indicator.get("measure_unit")), alignment=CENTER)
     form.cell(row, C_WEIGHT, _number(indicator.get("weight")), alignment=CENTER)
     form.cell(row, C_REPORTED, _number(indicator.get("reported_score")), alignment=CENTER)
     form.cell(row, C_REVIEWED, _number(indicator.get("score")), alignment=CENTER,  # final
@@ -355,20 +343,20 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
     form.merge(row, 1, row, C_UNIT)
     form.merge(row, C_REASON, row, C_REASON)
 
-    texts = [("评价结论", _text(unit.get("reported_grade")))]
+    texts = [("评价结论", as_text(unit.get("reported_grade")))]
     counts = one.counts()
     if one.is_unweighted():
         outcome = unweighted_note(one.status_counts())
     else:
-        outcome = (f"总分 {float(computed['total']):.2f} 分，等级为“{_text(computed.get('grade'))}”")
-    review = (f"按“{_text(one.rules.title) or one.rules.name}”复核：{outcome}；审核发现错误 "
+        outcome = (f"总分 {float(computed['total']):.2f} 分，等级为“{as_text(computed.get('grade'))}”")
+    review = (f"按“{as_text(one.rules.title) or one.rules.name}”复核：{outcome}；审核发现错误 "
               f"{counts['error']} 项、警告 {counts['warning']} 项、提示 {counts['info']} 项"
               f"{'，详见“审核发现”工作表' if sum(counts.values()) else ''}。")
     if record is not None:
         adjusted = int(one.indicators["reviewed"].sum()) if "reviewed" in one.indicators else 0
         decisions = list(one.findings.get("decision", []))
         review = (f"评价人员复核（复核人 {record['evaluator']}，{record['date']}）：复核得分 "
-                  f"{float(totals['total']):.2f} 分，等级为“{_text(totals.get('grade'))}”"
+                  f"{float(totals['total']):.2f} 分，等级为“{as_text(totals.get('grade'))}”"
                   f"（{review.rstrip('。')}）；调整指标 {adjusted} 个，审核发现采纳 "
                   f"{decisions.count('采纳')} 项、不采纳 {decisions.count('不采纳')} 项。"
                   + (f"复核结论：{record['conclusion']}。" if record["conclusion"] else "")
@@ -376,8 +364,8 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
     texts.append(("复核结论", review))
     for label, key in (("存在问题", "problems"), ("改进措施", "measures"),
                        ("后续工作计划", "plans")):
-        if _text(unit.get(key)):
-            texts.append((label, _text(unit.get(key))))
+        if as_text(unit.get(key)):
+            texts.append((label, as_text(unit.get(key))))
     for label, text in texts:
         row += 1
         form.cell(row, 1, label, BOLD_FONT, CENTER)
@@ -399,28 +387,28 @@ def _write_total_and_text(form: _Form, one, unit) -> None:
 
 def _location(finding) -> str:
     parts = []
-    if _text(finding.get("sheet")):
-        parts.append(f"工作表“{_text(finding.get('sheet'))}”")
-    if not _missing(finding.get("row")):
+    if as_text(finding.get("sheet")):
+        parts.append(f"工作表“{as_text(finding.get('sheet'))}”")
+    if not is_missing(finding.get("row")):
         parts.append(f"第 {int(finding['row'])} 行")
-    if _text(finding.get("column")):
-        parts.append(f"“{_text(finding.get('column'))}”列")
-    if _text(finding.get("indicator")):
-        parts.append(_text(finding.get("indicator")))
+    if as_text(finding.get("column")):
+        parts.append(f"“{as_text(finding.get('column'))}”列")
+    if as_text(finding.get("indicator")):
+        parts.append(as_text(finding.get("indicator")))
     return "，".join(parts)
 
 
 def findings_frame(evaluation, unit_id=None) -> pd.DataFrame:
     """The findings of one unit as the 审核发现 sheet shows them."""
     one = evaluation.unit(unit_id)
-    rows = [{"序号": index, "代码": _text(f.get("code")),
-             "类别": SEVERITY_LABELS.get(f.get("severity"), _text(f.get("severity"))),
-             "位置": _location(f), "说明": _text(f.get("message"))}
+    rows = [{"序号": index, "代码": as_text(f.get("code")),
+             "类别": SEVERITY_LABELS.get(f.get("severity"), as_text(f.get("severity"))),
+             "位置": _location(f), "说明": as_text(f.get("message"))}
             for index, (_, f) in enumerate(one.findings.iterrows(), start=1)]
     frame = pd.DataFrame(rows, columns=["序号", "代码", "类别", "位置", "说明"])
     if one.review_record() is not None:
-        frame["复核决定"] = [_text(v) or "未决定" for v in one.findings.get("decision", [])]
-        frame["复核理由"] = [_text(v) for v in one.findings.get("decision_reason", [])]
+        frame["复核决定"] = [as_text(v) or "未决定" for v in one.findings.get("decision", [])]
+        frame["复核理由"] = [as_text(v) for v in one.findings.get("decision_reason", [])]
     return frame
 
 
@@ -429,15 +417,15 @@ def review_frame(evaluation, unit_id=None) -> pd.DataFrame:
     one = evaluation.unit(unit_id)
     indicators = one.indicators.sort_values("seq")
     return pd.DataFrame({
-        "一级指标": [_text(v) for v in indicators["level1"]],
-        "二级指标": [_text(v) for v in indicators["level2"]],
-        "三级指标": [_text(v) for v in indicators["name"]],
+        "一级指标": [as_text(v) for v in indicators["level1"]],
+        "二级指标": [as_text(v) for v in indicators["level2"]],
+        "三级指标": [as_text(v) for v in indicators["name"]],
         "分值": indicators["weight"].to_numpy(float),
         "自评得分": pd.to_numeric(indicators["reported_score"], errors="coerce").to_numpy(float),
         "计算得分": indicators["score"].to_numpy(float),
         "复核得分": _final_scores(indicators),
-        "复核档次": [_text(v) for v in indicators.get("review_level", [""] * len(indicators))],
-        "复核理由": [_text(v) for v in indicators.get("review_reason", [""] * len(indicators))],
+        "复核档次": [as_text(v) for v in indicators.get("review_level", [""] * len(indicators))],
+        "复核理由": [as_text(v) for v in indicators.get("review_reason", [""] * len(indicators))],
     })
 
 
@@ -461,7 +449,7 @@ def build_workbook(evaluation, unit_id=None) -> Workbook:
     sheet.sheet_view.showGridLines = False
 
     findings = workbook.create_sheet(FINDINGS_SHEET)
-    source = _text(unit.get("source"))
+    source = as_text(unit.get("source"))
     title = "审核发现" + (f"（位置指原始文件 {Path(source).name}）" if source else "")
     write_table_sheet(findings, findings_frame(one), title=title)
     findings.column_dimensions["E"].width = 60
