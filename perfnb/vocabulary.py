@@ -8,6 +8,7 @@ words from here, so a word added here is understood everywhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from perfnb.model import LEVEL1_BENEFIT, LEVEL1_OUTPUT, LEVEL1_SATISFACTION
 
@@ -173,6 +174,16 @@ FUNDS_HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 # A year as printed ("2022年", "（2022年度）").
 YEAR_RE = re.compile(r"((?:19|20|21)\d{2})\s*年")
+# A year a name carries: "2023年…", "…2023年度…", "2023 年", "（2023）", "【2023】" (matched after
+# NFKC, which makes full-width digits and brackets ASCII).  A report does not say the year
+# again after a project name that carries it.
+NAMED_YEAR_RE = re.compile(r"(?<!\d)((?:19|20|21)\d{2})\s*年|[(\[【〔]\s*((?:19|20|21)\d{2})\s*[)\]】〕]")
+
+
+def named_years(text) -> set[int]:
+    """The years ``text`` (a project name) carries: {2023} for "2023年高标准农田建设项目"."""
+    normal = unicodedata.normalize("NFKC", "" if text is None else str(text))
+    return {int(plain or bracketed) for plain, bracketed in NAMED_YEAR_RE.findall(normal)}
 
 
 def dimension_of(text: str, table=LEVEL2_DIMENSION_WORDS) -> str:

@@ -32,10 +32,10 @@ from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, LEVEL1_ORDER, OPE
                     STATUS_LABELS,
                     STATUS_MET, STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET)
 from perfnb.cells import as_text, is_blank, is_missing
-from perfnb.vocabulary import SEVERITY_LABELS
+from perfnb.vocabulary import SEVERITY_LABELS, named_years
 from perfnb.reporting.phrases import partial_total_text
 
-__all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title",
+__all__ = ["SECTIONS", "NO_REASON", "Narrative", "report_context", "report_title", "year_ref",
            "render_section", "render_report", "section", "report"]
 
 # section id -> heading, in report order
@@ -286,6 +286,7 @@ def report_context(evaluation, unit_id=None) -> dict:
     context["title"] = _title(context)
     project = context["project"]
     context["project_ref"] = f"“{project}”" + ("" if project.endswith("项目") else "项目")
+    context["year_ref"] = year_ref(project, context["year"])
     return context
 
 
@@ -362,10 +363,18 @@ REPORT_KIND = "绩效自评报告"
 REVIEWED_REPORT_KIND = "绩效自评复核报告"
 
 
+def year_ref(name: str, year) -> str:
+    """“2023年度” to follow a project's name in a title or sentence; "" without a year or when
+    the name already carries that year (“2023年高标准农田建设项目”, “…（2023）”)."""
+    if not year:
+        return ""
+    return "" if int(year) in named_years(name) else f"{int(year)}年度"
+
+
 def _title(context: dict) -> str:
     owner = context["implementing_unit"] or context["department"]
-    year = f"{context['year']}年度" if context["year"] else ""
     project = context["project"] or context["unit_id"]
+    year = year_ref(project, context["year"])
     kind = REVIEWED_REPORT_KIND if context.get("review") else REPORT_KIND
     return f"{owner}{project}{year}{kind}" if owner != project else f"{project}{year}{kind}"
 

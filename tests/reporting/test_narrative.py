@@ -141,3 +141,75 @@ def test_budget_read_from_an_indicator_row_is_reported_with_its_weight():
     html = narrative.render_report(evaluate(tables))
     assert "预算执行率分值 10" in html
     assert "预算执行率分值 0.00 分" not in html and "预算执行率分值 0 分" not in html
+
+
+# -- the year in the title: not said twice --------------------------------------------------
+
+@pytest.mark.parametrize("project, year_said", [
+    ("2023年高标准农田建设项目", False),
+    ("高标准农田建设项目（2023年度）", False),
+    ("高标准农田建设 2023 年补助", False),
+    ("高标准农田建设（2023）", False),
+    ("高标准农田建设（２０２３）", False),         # full-width digits and brackets
+    ("高标准农田建设【2023】", False),
+    ("2022—2023年度高标准农田建设", False),
+    ("2022年结转高标准农田建设", True),             # another year: this year is still said
+    ("G2023线高标准农田道路", True),                # a number that is no year
+    ("高标准农田建设", True),
+])
+def test_a_year_the_project_name_carries_is_not_repeated(project, year_said):
+    evaluation = evaluate(make_unit("u1", [indicator("新建高标准农田面积", 2.5, 2.5, 90)],
+                                    budget=full_budget(), project=project, year=2023,
+                                    department="某县农业农村局", implementing_unit="某县农业农村局"))
+    title = narrative.report_title(evaluation)
+    assert title == f"某县农业农村局{project}{'2023年度' if year_said else ''}绩效自评报告"
+    html, typst = narrative.render_report(evaluation), narrative.render_report_typst(evaluation)
+    assert title in html and narrative.typst_markup.text(title) in typst
+    # the sentences that name the project (一、 二、 and the conclusion) say the year alike
+    project_ref = narrative.report_context(evaluation)["project_ref"]
+    assert (f"{project_ref}（2023年度）的主管部门" in html) is year_said
+    assert (f"对{project_ref}2023年度绩效目标" in html) is year_said
+    assert f"对{project_ref}{'2023年度' if year_said else ''}绩效目标" in html
+
+
+def test_the_word_report_notebook_title_and_pdf_title_follow(tmp_path):
+    """Every output takes its title from one place: Word's Title paragraph and document
+    property, the notebook's title (what the HTML and PDF exporters use) and its record."""
+    import json
+    from pathlib import Path
+
+    from docx import Document
+
+    from perfnb import load_unit
+    from perfnb.reporting.exporters import notebook_title
+    from perfnb.reporting.office.docx_report import write_docx_report
+    from perfnb.running.crosscheck import notebook_record
+
+    params = Path(__file__).resolve().parents[2] / "params"
+    evaluation = evaluate(load_unit(params / "sc-lx-2023-gbzn.yaml"))
+    title = "泸县农业农村局2023年高标准农田建设项目绩效自评报告"
+    assert narrative.report_title(evaluation) == title
+    document = Document(str(write_docx_report(evaluation, tmp_path / "r.docx", charts=False)))
+    assert [p.text for p in document.paragraphs if p.style.name == "Title"] == [title]
+    assert document.core_properties.title == title
+    nb = _notebook_with_title(evaluation)
+    assert notebook_title(nb) == title and notebook_record(nb)["title"] == title
+    assert json.dumps(nb).count("2023年高标准农田建设项目2023年度") == 0
+
+
+def _notebook_with_title(evaluation):
+    """A notebook whose one cell ran nb.show_title(result), as the template's first cell."""
+    import nbformat
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    from perfnb import notebook as helpers
+
+    InteractiveShell.instance()
+    with capture_output() as captured:
+        helpers.show_title(evaluation)
+    outputs = [nbformat.v4.new_output("display_data", data=o.data, metadata=o.metadata)
+               for o in captured.outputs]
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("nb.show_title(result)", outputs=outputs))
+    return nb
