@@ -46,6 +46,35 @@ def interactive_kernel() -> bool:
     return bool(getattr(kernel, "_allow_stdin", False))
 
 
+# The panel's grids fit the notebook's width: the name columns take what is left (fr) and
+# their cells wrap long names instead of clipping them (an ipywidgets Label cuts its text at
+# the column's edge with "…"); the inputs fill their columns.
+INDICATOR_COLUMNS = ("minmax(4.5em, 6em) minmax(5em, 7em) minmax(8em, 1.6fr) 4.5em 4.5em 4.5em "
+                     "6.5em 7.5em minmax(9em, 13em) 5.5em minmax(10em, 1fr)")
+FINDING_COLUMNS = "minmax(9em, 14em) minmax(9em, 15em) minmax(14em, 2fr) 7.5em minmax(10em, 1fr)"
+CELL_STYLE = "line-height:1.35;white-space:normal;overflow-wrap:anywhere;padding:5px 0"
+MESSAGE_SHOWN = 60   # characters of a finding's message in the grid; the whole on hover
+
+
+def _cell(text: str, title: str | None = None):
+    """A read-only grid cell: the whole text (escaped), wrapped within its column."""
+    import html
+
+    import ipywidgets as w
+
+    hover = f" title='{html.escape(title)}'" if title else ""
+    body = f"<div class='perfnb-panel-cell' style='{CELL_STYLE}'{hover}>{html.escape(text)}</div>"
+    return w.HTML(body, layout=w.Layout(min_width="0"))
+
+
+def _fill():
+    """The layout of an input that fills its grid column (auto: the column less the widget's
+    margins; 100% would overflow the grid by them and give it a scroll bar)."""
+    import ipywidgets as w
+
+    return w.Layout(width="auto", min_width="0")
+
+
 def _show(value) -> str:
     try:
         number = float(value)
@@ -106,53 +135,49 @@ class ReviewPanel:
         for r in self.result.indicators.to_dict("records"):
             old = existing.get(int(r["seq"]))
             score = w.Text(value="" if old is None or _show(old["score"]) == "" else _show(old["score"]),
-                           placeholder="不调整", layout=w.Layout(width="7em"))
+                           placeholder="不调整", layout=_fill())
             level = w.Dropdown(options=LEVEL_CHOICES,
                                value=(as_text(old["level"]) if old is not None else "") or "",
-                               layout=w.Layout(width="8em"))
+                               layout=_fill())
             reason = w.Text(value=as_text(old["reason"]) if old is not None else "",
-                            placeholder="调整时必填", layout=w.Layout(width="22em"))
+                            placeholder="调整时必填", layout=_fill())
             old_clauses = [c for c in (list(old["clauses"]) if old is not None
                                        and isinstance(old.get("clauses"), list) else [])
                            if c in clause_codes]
             clauses = w.TagsInput(value=old_clauses, allowed_tags=clause_codes,
-                                  allow_duplicates=False, layout=w.Layout(width="16em"))
+                                  allow_duplicates=False, layout=_fill())
             old_severity = self.profile.level(old.get("severity")) if old is not None else None
-            severity = w.Dropdown(options=severities, value=old_severity or "",
-                                  layout=w.Layout(width="6em"))
+            severity = w.Dropdown(options=severities, value=old_severity or "", layout=_fill())
             self.rows.append({"record": r, "score": score, "level": level, "reason": reason,
                               "clauses": clauses, "severity": severity})
-            cells += [w.Label(as_text(r.get("level1"))), w.Label(as_text(r.get("level2"))),
-                      w.Label(as_text(r.get("name"))),
+            cells += [_cell(as_text(r.get("level1"))), _cell(as_text(r.get("level2"))),
+                      _cell(as_text(r.get("name"))),
                       # unweighted: no 分值, and the computed column shows the achievement
-                      w.Label(UNWEIGHTED_WEIGHT if self.unweighted else _show(r.get("weight"))),
-                      w.Label(_show(r.get("reported_score"))),
-                      w.Label(STATUS_LABELS.get(as_text(r.get("status")), "") if self.unweighted
-                              else _show(r.get("score"))),
+                      _cell(UNWEIGHTED_WEIGHT if self.unweighted else _show(r.get("weight"))),
+                      _cell(_show(r.get("reported_score"))),
+                      _cell(STATUS_LABELS.get(as_text(r.get("status")), "") if self.unweighted
+                            else _show(r.get("score"))),
                       score, level, clauses, severity, reason]
         self.indicator_grid = w.GridBox(cells, layout=w.Layout(
-            grid_template_columns="7em 9em 16em 6.5em 5em 5em 7.5em 8.5em 16.5em 6.5em 23em",
-            grid_gap="2px 6px"))
+            grid_template_columns=INDICATOR_COLUMNS, grid_gap="2px 6px", align_items="center"))
 
         self.findings: list[dict] = []
         finding_cells = [w.HTML(f"<b>{h}</b>") for h in ("代码", "位置", "说明", "复核决定", "理由")]
         for f in self.result.findings.to_dict("records"):
             decision = as_text(f.get("decision")) or UNDECIDED
-            choice = w.Dropdown(options=DECISION_CHOICES, value=decision,
-                                layout=w.Layout(width="7em"))
+            choice = w.Dropdown(options=DECISION_CHOICES, value=decision, layout=_fill())
             reason = w.Text(value=as_text(f.get("decision_reason")), placeholder="不采纳时必填",
-                            layout=w.Layout(width="20em"))
+                            layout=_fill())
             self.findings.append({"record": f, "decision": choice, "reason": reason})
             where = "，".join(x for x in (as_text(f.get("indicator")),
                                           f"“{as_text(f.get('column'))}”列" if as_text(f.get("column")) else "")
                               if x)
             message = as_text(f.get("message"))
-            finding_cells += [w.Label(as_text(f["code"])), w.Label(where),
-                              w.HTML(f"<span title='{message}'>{message[:60]}"
-                                     f"{'…' if len(message) > 60 else ''}</span>"),
-                              choice, reason]
+            shown = message[:MESSAGE_SHOWN] + ("…" if len(message) > MESSAGE_SHOWN else "")
+            finding_cells += [_cell(as_text(f["code"])), _cell(where),
+                              _cell(shown, title=message), choice, reason]
         self.finding_grid = w.GridBox(finding_cells, layout=w.Layout(
-            grid_template_columns="16em 16em 26em 7.5em 20em", grid_gap="2px 6px"))
+            grid_template_columns=FINDING_COLUMNS, grid_gap="2px 6px", align_items="center"))
 
         self.totals = w.HTML()
         self.status = w.HTML()

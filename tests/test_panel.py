@@ -155,3 +155,35 @@ def test_clause_pickers_score_by_clause_and_save_the_clauses(kernel, unit):
         [(["NOT_VERIFIABLE"], "一般", 3.0)]
     result = perfnb.evaluate(perfnb.load_unit(unit))
     assert "REVIEW_CLAUSE_MISMATCH" in set(result.findings["code"])
+
+
+def test_names_are_shown_whole_wrapped_and_escaped(tmp_path):
+    """Long 三级指标 names wrap in their column instead of being cut off (a Label clips at the
+    column's edge); text from the form is escaped; the grid's name columns take the width
+    that is left, so the grid fits the notebook without a horizontal scroll bar."""
+    import html
+    import re
+
+    from perfnb.panel import FINDING_COLUMNS, INDICATOR_COLUMNS, ReviewPanel
+
+    from tables import full_budget, indicator, make_unit
+
+    name = "C16人大研究会工作经费保障时间及<b>各专门委员会</b>调研活动经费的及时足额到位情况"
+    evaluation = perfnb.evaluate(make_unit("u1", [indicator(name, 4, 3, 90)], budget=full_budget(),
+                                           project="人大履职保障经费"))
+    panel = ReviewPanel(evaluation, path=tmp_path / "u1.review.yaml")
+    headers = 11
+    heads = [c.value for c in panel.indicator_grid.children[:headers]]
+    cell = panel.indicator_grid.children[headers + heads.index("<b>三级指标</b>")]
+    assert html.escape(name) in cell.value and "<b>各专门" not in cell.value
+    assert "white-space:normal" in cell.value and "overflow-wrap:anywhere" in cell.value
+    # the columns of names grow (fr), the inputs fill theirs (auto: no overflow by margins)
+    tracks = re.findall(r"minmax\([^)]*\)|\S+", INDICATOR_COLUMNS)
+    assert len(tracks) == headers and "fr" in tracks[2] and "fr" in tracks[-1]
+    assert panel.indicator_grid.layout.grid_template_columns == INDICATOR_COLUMNS
+    assert panel.finding_grid.layout.grid_template_columns == FINDING_COLUMNS
+    assert {panel.row(name[:8])[key].layout.width for key in ("score", "reason")} == {"auto"}
+    # a finding's message: the first characters in the grid, the whole on hover, escaped
+    finding = panel.findings[0]["record"]
+    message_cells = [c.value for c in panel.finding_grid.children[5:] if "title=" in c.value]
+    assert message_cells and html.escape(finding["message"], quote=True) in message_cells[0]

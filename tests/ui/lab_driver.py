@@ -246,6 +246,23 @@ return null;
 """
 
 
+# What the panel's grids cut off: each grid wider than its box (a horizontal scroll bar) and
+# each cell whose text is wider than the cell (clipped), as "grid: text".
+_CUT_JS = """
+const cut = [];
+document.querySelectorAll('.widget-gridbox').forEach((grid, g) => {
+  if (grid.scrollWidth > grid.clientWidth + 1) cut.push(`grid ${g}: scrolls (${grid.scrollWidth} > ${grid.clientWidth})`);
+  for (const cell of grid.children) {
+    for (const box of [cell, ...cell.querySelectorAll('div')]) {
+      if (box.scrollWidth > box.clientWidth + 1 && !box.querySelector('input, select'))
+        cut.push(`grid ${g}: ${cell.textContent.trim()}`);
+    }
+  }
+});
+return cut;
+"""
+
+
 # The open notebook's kernel as the page sees it (needs --LabApp.expose_app_in_browser).
 _KERNEL_JS = """
 const [path] = arguments;
@@ -492,6 +509,11 @@ class LabPage:
         self.driver.find_element(By.XPATH, "//button[contains(., '保存复核记录')]").click()
         return self.wait_for_text(".widget-html", "已保存到")
 
+    def cut_off(self) -> list[str]:
+        """What the panel's grids cut off (a scrolling grid, a clipped cell); [] when every
+        name is shown whole."""
+        return self.driver.execute_script(_CUT_JS)
+
     def panel_screenshot(self, path: str | os.PathLike) -> None:
         from selenium.webdriver.common.by import By
         panel = self.driver.find_element(By.XPATH, "//button[contains(., '保存复核记录')]"
@@ -518,6 +540,7 @@ OPINION = "三项指标复核调整。"
 class Outcome:
     """What the page showed while the scenario ran."""
     first_title: str = ""
+    cut_off: list[str] = field(default_factory=list)
     totals_after_score: str = ""
     totals: str = ""
     status: str = ""
@@ -550,7 +573,8 @@ def record_review(page: LabPage, lab: JupyterLab, expected_total: str, reviewed_
     step("第一次运行完成。")
     page.wait_for_panel()
     out.first_title = page.wait_for_text("h1.perfnb-report-title", "")
-    step("面板已显示。")
+    out.cut_off = page.cut_off()
+    step("面板已显示。" + (f"被截断：{'；'.join(out.cut_off)}" if out.cut_off else ""))
     page.type_into(page.named_input("姓名"), EVALUATOR)
     # free text first, the choices that change the total last: waiting for the final total
     # then means every earlier edit has been applied by the kernel

@@ -22,6 +22,8 @@ def test_review_recorded_in_the_browser_panel_is_saved_and_reported(page, lab):
     out = lab_driver.record_review(page, lab, "复核总分 92.85（优）", REVIEWED_TITLE, say=print)
 
     assert out.first_title == TITLE
+    # every 三级指标 and finding is shown whole (wrapped), and the grids fit the notebook
+    assert out.cut_off == [], out.cut_off
     assert "复核总分 98.85" in out.totals_after_score
     assert "调整指标 3 项" in out.totals and "不采纳 1 条" in out.totals, out.totals
     assert "已保存到" in out.status and out.review_file.name in out.status
