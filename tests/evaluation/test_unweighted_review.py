@@ -7,9 +7,12 @@ from that share and the profile's bands.
 """
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import pytest
+from ipywidgets import HTML
 
 import perfnb
 from perfnb.reading.review import review_path_for
@@ -97,5 +100,7 @@ def test_text_report_problem_list_and_panel(unit, tmp_path):
     assert "（一）P1 问题" in text and "（二）P2 问题" in text     # numbered as they occur
     assert "自评“达成”，复核“未达成”（未加权，按达成情况）" in text and "按达成情况计算" in text
     panel = ReviewPanel(evaluation, tmp_path / "form.review.yaml")
-    labels = [getattr(child, "value", None) for child in panel.indicator_grid.children]
+    # the text each read-only cell shows (wrapping HTML cells)
+    labels = [html.unescape(re.sub(r"<[^>]+>", "", child.value)) for child in
+              panel.indicator_grid.children if isinstance(child, HTML)]
     assert labels.count(UNWEIGHTED_WEIGHT) == 3
