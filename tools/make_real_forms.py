@@ -69,6 +69,12 @@ HINTS: dict[str, dict] = {
         # 寿县's 部门整体 rubric starts with its own 序号 column: no left block column.
         "block_column": False,
     },
+    # pub34 (a scoring sheet inside a report), pub35 (a target table under its own '绩效指标'
+    # line) and pub36 (a CSV-like 考核表 whose first column is the group) print no left block
+    # column beside the indicator header.
+    "pub34": {"block_column": False},
+    "pub35": {"block_column": False},
+    "pub36": {"block_column": False},
     "form10": {
         # 河北 system export: 12 tokens per row; the explanatory sentence fills 指标分值,
         # 预期指标值 groups 符号/数值/单位, 自评得分 groups its three figures (two header rows).
