@@ -112,7 +112,8 @@ HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("weight", re.compile(r"(?:分值|权重|权数|满分|标准分)$")),
     ("score", re.compile(r"得分$|自评\S*分(?:数)?$")),
     ("actual", re.compile(r"(?:完成值|完成数|完成量|实际值|实现值|实际数)$|^实际\S*(?:值|数|完成)$")),
-    ("target", re.compile(r"(?:目标值|指标值|计划值|预期值|目标数|计划数)$")),
+    # a 考核表's "年度工作目标" / "考核目标" is its target column (not "年度总体目标", a block)
+    ("target", re.compile(r"(?:目标值|指标值|计划值|预期值|目标数|计划数|工作目标|考核目标)$")),
     ("measure_unit", re.compile(r"(?:计量|度量)?单位$")),
 )
 

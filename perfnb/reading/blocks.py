@@ -422,6 +422,42 @@ def missing_weight_column(grid: Grid) -> InputError | None:
     return None
 
 
+# The roles whose column makes a table a self-evaluation rather than a list of targets.
+EVALUATION_ROLES = frozenset({"actual", "score", "weight"})
+
+
+def target_table_header(grid: Grid) -> int | None:
+    """The header row of a 绩效目标表 — names and targets (年度指标值) but no 完成值, 分值 or 得分
+    column (read with the roles confirmed from the content) — or None.  Such a table is the
+    unit's year-start target declaration, not a self-evaluation."""
+    for r in range(1, grid.max_row + 1):
+        columns = header_columns(grid, r, indicator_column)
+        if not ({"name", "target"} <= columns.keys() and len(columns) >= 3) or \
+                EVALUATION_ROLES & columns.keys():
+            continue
+        header = read_indicator_header(grid, r)
+        if {"name", "target"} <= header.columns.keys() and \
+                not EVALUATION_ROLES & header.columns.keys():
+            return r
+    return None
+
+
+def target_table_error(grid: Grid) -> InputError | None:
+    """A 绩效目标表 sent instead of a self-evaluation (see :func:`target_table_header`): the
+    one error that says so, located at its header row, else None."""
+    row = target_table_header(grid)
+    if row is None:
+        return None
+    return grid.error("这是绩效目标表（只有指标值，没有实际完成值、分值和得分），不是绩效自评表，无法评价",
+                      row, hint="请提供年度结束后填写的绩效自评表（含全年执行数、各项指标的实际完成值和得分）")
+
+
+def unreadable_table_error(grid: Grid) -> InputError | None:
+    """Why a grid with an indicator-like header cannot be evaluated — no 分值 column
+    (:func:`missing_weight_column`) or only targets (:func:`target_table_error`) — else None."""
+    return missing_weight_column(grid) or target_table_error(grid)
+
+
 def _header_text(key: str) -> str:
     return INDICATOR_HEADERS[key][0]
 

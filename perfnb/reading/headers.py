@@ -1,13 +1,15 @@
 """Header synonyms -> canonical column names.
 
 Headers are matched after removing whitespace (newlines inside cells are common), a
-trailing unit in brackets ("（万元）", "(分)", "(%)") and a trailing colon.
+trailing unit in brackets ("（万元）", "(分)", "(%)"), a trailing colon and a leading
+required-field mark ("*指标值"), in simplified characters without inserted pinyin readings
+(a mirror's "三級(jí)指標(biāo)" is 三级指标).
 """
 from __future__ import annotations
 
 import re
 
-from perfnb.reading.values import clean_label
+from perfnb.reading.values import clean_label, simplified
 from perfnb.vocabulary import FUNDS_HEADER_ROLE_RULES, HEADER_ROLE_RULES
 
 # Indicator table: canonical name -> accepted header texts (cleaned).  The first is the display name.
@@ -15,7 +17,7 @@ INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
     "level1": ("一级指标", "一级"),
     "level2": ("二级指标", "二级"),
     "name": ("三级指标", "三级", "指标名称", "绩效指标名称", "三级指标名称", "指标内容",
-             "评价内容"),     # a rubric's item (项目决策 | 决策依据 | 分值 | 自评分)
+             "评价内容", "考核指标", "评价指标"),     # a rubric's item (项目决策 | 决策依据 | 分值 | 自评分)
     "declared_kind": ("指标性质", "指标类型", "指标属性", "指标性质（定量/定性）"),
     "declared_direction": ("指标方向", "方向", "指标方向性"),
     "target": ("年度指标值", "指标值", "年度目标值", "目标值", "预期指标值", "年度计划值",
@@ -89,9 +91,13 @@ BUDGET_HEADERS: dict[str, tuple[str, ...]] = {
 _TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$|(?:[(（][^()（）]{0,8}[)）])*[(（][^()（）]{0,8}$")
 
 
+# Marks a template prints before a heading that must be filled ("*指标值", "＊指标解释").
+_REQUIRED_MARKS = "*＊"
+
+
 def header_key(text) -> str:
     """A header cell's text in the form used for matching."""
-    cleaned = clean_label(text)
+    cleaned = simplified(clean_label(text)).lstrip(_REQUIRED_MARKS)
     cleaned = _TRAILING_RE.sub("", cleaned)
     return cleaned.rstrip(":：")
 

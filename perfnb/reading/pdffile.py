@@ -410,10 +410,10 @@ def read_pdf_forms(path: str | os.PathLike) -> list[Form]:
         # ruled tables, but none is the indicator table: it may be printed without lines
         forms = _grid_forms(pdf_grids(path, text_only=True))
     if not forms:
-        from perfnb.reading.blocks import missing_weight_column
+        from perfnb.reading.blocks import unreadable_table_error
         from perfnb.reading.reporttext import budget_only
         for grid in grids:
-            missing = missing_weight_column(grid)
+            missing = unreadable_table_error(grid)
             if missing is not None:
                 raise missing
         # a report without an indicator table whose prose gives the funds: budget only

@@ -147,6 +147,29 @@ def _clean_text_label(text: str) -> str:
     return _SPACES_RE.sub("", _nfkc(text.strip()))
 
 
+# A pinyin reading a mirror site inserted after a character ("區(qū)", "指標(biāo)"): a bracket
+# right after a Chinese character holding Latin letters only (tone marks included).
+PINYIN_ANNOTATION_RE = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Z\u00c0-\u024f\u01cd-\u01dc]{1,7}[)）]")
+
+
+@functools.lru_cache(maxsize=16384)
+def simplified(text: str) -> str:
+    """``text`` as simplified Chinese without inserted pinyin readings: the form of a heading
+    for matching when a mirror printed it in traditional characters ("三級(jí)指標(biāo)" ->
+    "三级指标").  OpenCC's phrase-aware t2s (a well-kept converter; 顯著 -> 显著, 著力 stays)
+    is imported only when a character outside plain ASCII/simplified use is met."""
+    text = PINYIN_ANNOTATION_RE.sub("", text)
+    if text.isascii():
+        return text
+    import opencc
+    return _converter(opencc).convert(text)
+
+
+@functools.lru_cache(maxsize=1)
+def _converter(opencc):
+    return opencc.OpenCC("t2s")
+
+
 def _to_float(text: str) -> float:
     return float(text.replace(",", ""))
 

@@ -32,7 +32,7 @@ from perfnb.model import UnitTables
 from perfnb.reading.values import normalise_text
 from perfnb.reading.assemble import LoadedUnit, check_unit, raise_errors, to_tables
 from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header, header_columns,
-                                   find_indicator_header, missing_weight_column,
+                                   find_indicator_header, unreadable_table_error,
                                    read_funds_block, read_indicator_header)
 from perfnb.reading.headers import indicator_column
 from perfnb.reading.official import read_form, read_header_block
@@ -362,7 +362,7 @@ def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUn
             header_tables.append(grid)
     if not indicator_tables:
         for grid in grids:
-            missing = missing_weight_column(grid)
+            missing = unreadable_table_error(grid)
             if missing is not None:
                 raise missing
         raise InputError(

@@ -323,3 +323,75 @@ def test_funds_listed_by_source_take_their_total_as_the_budget():
     budget = tables.budgets.iloc[0]
     assert (budget["adjusted"], budget["executed"]) == (309, 280)
     assert budget["reported_rate"] == pytest.approx(0.906)
+
+
+# --- h-forms7: a target table, mirrored headings, a 考核表 -------------------------------------
+
+@pytest.mark.parametrize("heading, role", [
+    ("三級(jí)指標(biāo)", "name"),            # pub35: a mirror's traditional characters with pinyin
+    ("*指標(biāo)值", "target"), ("＊指标值", "target"),   # a required-field mark before it
+    ("計(jì)量單位", "measure_unit"), ("實際完成值", "actual"),
+    ("考核指标", "name"), ("年度工作目标", "target"), ("权数", "weight"), ("考评得分", "score"),
+])
+def test_mirrored_marked_and_assessment_headings_have_their_role(heading, role):
+    assert indicator_column(heading) == role
+
+
+def test_simplified_drops_pinyin_readings_only_after_chinese_characters():
+    from perfnb.reading.values import simplified
+    assert simplified("產(chǎn)出指標(biāo)") == "产出指标"
+    assert simplified("執行率(B/A)") == "执行率(B/A)"        # a bracket note is no reading
+    assert simplified("显著提升") == "显著提升" and simplified("著力推进") == "著力推进"
+    assert simplified("年度总体目标") == "年度总体目标"
+    assert inferred_role("年度总体目标") is None                # a block label, not a target column
+
+
+TARGET_HEADER = ["一级指标", "二级指标", "三级指标", "指标值类型", "*指标值", "计量单位", "*指标解释",
+                 "*评(扣)分标准", "备注"]
+
+
+def _target_table(header=TARGET_HEADER, rows=None):
+    rows = rows or [["产出指标", "数量指标", "业务工作支出安排金额", "定量", "28.8万元", "%", "说明", "酌情扣分", ""],
+                    ["", "质量指标", "业务工作支出到位率", "定量", "100", "%", "说明", "酌情扣分", ""]]
+    return form(rows, header=header)
+
+
+def test_a_table_of_names_and_targets_only_is_a_target_table_located_at_its_header():
+    from perfnb.reading.blocks import find_indicator_header, target_table_error
+    g, start = _target_table()
+    assert find_indicator_header(g) is None            # nothing to evaluate
+    error = target_table_error(g)
+    assert error is not None and "绩效目标表" in str(error)
+    assert error.location.row == start
+    assert "实际完成值" in str(error) and "\n" not in str(error)
+
+
+@pytest.mark.parametrize("extra", ["实际完成值", "得分", "分值"])
+def test_a_table_with_an_actual_score_or_weight_column_is_no_target_table(extra):
+    from perfnb.reading.blocks import target_table_error
+    header = TARGET_HEADER[:5] + [extra]
+    rows = [["产出指标", "数量指标", "培训人数", "定量", "≥100人", "120人" if extra == "实际完成值" else 10]]
+    g, _ = _target_table(header=header, rows=rows)
+    assert target_table_error(g) is None
+
+
+def test_a_target_table_file_is_one_clear_error_in_every_source(tmp_path):
+    """A workbook and a web page holding only a target table: one message saying what it is,
+    not "找不到绩效指标表" (which a reader would take for a missing table)."""
+    from openpyxl import Workbook
+    from perfnb.errors import InputError
+    from perfnb.reading import load_unit
+    rows = [["部门（单位）名称", "某某中心"], TARGET_HEADER,
+            ["产出指标", "数量指标", "业务工作支出安排金额", "定量", "28.8万元", "", "说明", "酌情扣分", ""]]
+    book = Workbook()
+    for row in rows:
+        book.active.append(row)
+    book.save(tmp_path / "目标表.xlsx")
+    page = "<html><body><table>" + "".join(
+        "<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows) + "</table></body></html>"
+    (tmp_path / "目标表.html").write_text(page, encoding="utf-8")
+    for name in ("目标表.xlsx", "目标表.html"):
+        with pytest.raises(InputError) as caught:
+            load_unit(tmp_path / name)
+        assert "绩效目标表" in str(caught.value) and name in str(caught.value)
+        assert caught.value.location.row == 2

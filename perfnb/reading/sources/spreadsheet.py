@@ -19,7 +19,7 @@ __all__ = ["read_spreadsheet_forms"]
 def read_spreadsheet_forms(path: Path) -> list[Form]:
     """Every form of a workbook (see the module doc); InputError when it holds none."""
     from perfnb.reading.official import read_form
-    from perfnb.reading.blocks import find_indicator_header, missing_weight_column
+    from perfnb.reading.blocks import find_indicator_header, unreadable_table_error
     from perfnb.reading.forms import form_spans
     from perfnb.reading.sheets import open_workbook
     from perfnb.reading.sichuan import is_sichuan
@@ -54,7 +54,7 @@ def read_spreadsheet_forms(path: Path) -> list[Form]:
                     spans.append((title, top, bottom))
             if not forms:
                 for title in book.sheetnames:
-                    missing = missing_weight_column(book.grid(title))
+                    missing = unreadable_table_error(book.grid(title))
                     if missing is not None:
                         raise missing
                 raise InputError(

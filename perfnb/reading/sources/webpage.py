@@ -298,14 +298,17 @@ class _Flow:
 
 
 def _is_form_part(grid: Grid) -> bool:
-    """A table that belongs to a form: an indicator header, funds block, header block label
-    or total row (navigation and link tables have none)."""
-    from perfnb.reading.blocks import SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header
+    """A table that belongs to a form: an indicator header (also a 绩效目标表's: names and
+    targets only), funds block, header block label or total row (navigation and link tables
+    have none)."""
+    from perfnb.reading.blocks import (SUBTOTAL_LABELS, TOTAL_LABELS, find_funds_header,
+                                       target_table_header)
     from perfnb.reading.official import HEADER_LABELS, GOAL_PLANNED_LABELS
     from perfnb.reading.sheets import label_matches
     from perfnb.reading.wordreport import indicator_table
 
-    if indicator_table(grid) is not None or find_funds_header(grid) is not None:
+    if indicator_table(grid) is not None or find_funds_header(grid) is not None or \
+            target_table_header(grid) is not None:
         return True
     labels = HEADER_LABELS + GOAL_PLANNED_LABELS + TOTAL_LABELS + SUBTOTAL_LABELS
     return bool(grid.find(lambda text: label_matches(text, *labels) or
