@@ -160,12 +160,15 @@ def infer_groups(columns: list[str], subcolumns: list[str]) -> dict[str, list[st
     """Which heading of the first row each second-row sub-heading sits under, when the form
     JSON lists ``indicator_subcolumns`` without a per-form hint: target sub-headings
     (指标性质/指标值/度量单位) under the 指标值 heading, score sub-headings (自评/复核) under 得分."""
+    # headings compared as perfnb matches them: a mirror's traditional characters with pinyin
+    # readings ("年度指標(biāo)值", pub03) are the same headings
+    from perfnb.reading.values import simplified
     groups: dict[str, list[str]] = {}
     rest = list(subcolumns)
     for kinds, test in ((TARGET_SUBS, lambda h: "指标值" in h or "目标值" in h),
                         (SCORE_SUBS, lambda h: "得分" in h)):
-        heading = next((h for h in columns if test(h)), None)
-        subs = [s for s in rest if any(s.startswith(k) for k in kinds)]
+        heading = next((h for h in columns if test(simplified(h))), None)
+        subs = [s for s in rest if any(simplified(s).startswith(k) for k in kinds)]
         if heading and subs:
             groups[heading] = subs
             rest = [s for s in rest if s not in subs]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from perfnb.errors import InputError
 from perfnb.model import KIND_QUALITATIVE, KIND_QUANTITATIVE, LEVEL1_ORDER
-from perfnb.reading.values import (ParsedValue, clean_label, same_unit, unit_factor, deadline_level, declared_direction_of,
+from perfnb.reading.values import (ParsedValue, clean_label, simplified, same_unit, unit_factor, deadline_level, declared_direction_of,
                                    declared_kind_of, normalise_level1, normalise_level2,
                                    is_sentence, normalise_name, normalise_text, normalise_unit,
                                    operator_of, parse_value)
@@ -1506,7 +1506,8 @@ def read_funds_block(grid: Grid, header_row: int, columns: dict[str, int],
         if any(grid.cell_anchor(r, c) == grid.cell_anchor(r, first_amount)
                for c in range(1, first_amount) if not grid.is_blank(r, c)):
             break     # one text merged across label and figures ("年度目标1：（80分）"): no line
-        label = re.sub(r"^其中[:：]?", "", label)
+        # matched in simplified characters without a mirror's pinyin ("年度資金總額")
+        label = re.sub(r"^其中[:：]?", "", simplified(label))
         label = re.sub(r"(?:[(（][^()（）]*[)）])+$", "", label).rstrip(":：")
         parsed = {k: parse_cell(grid, r, columns.get(k)) for k in AMOUNT_KEYS}
         has_number = any(p.number is not None for p in parsed.values())

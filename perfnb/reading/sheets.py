@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 
 from perfnb import limits
 from perfnb.errors import InputError
-from perfnb.reading.values import clean_label
+from perfnb.reading.values import clean_label, simplified
 
 LABEL_HINT = "请检查该单元格。"
 # A "formula" that is only a constant, as Excel makes of a typed target "=100%" or "=12".
@@ -173,6 +173,8 @@ def label_matches(label: str, *names: str) -> bool:
 
 @functools.lru_cache(maxsize=8192)
 def _label_keys(label: str) -> tuple[str, str]:
+    # a mirror's traditional characters with pinyin readings ("項(xiàng)目名稱") are the label
+    label = simplified(label)
     return _NOTE_RE.sub("", label).rstrip(":："), clean_label(label)
 
 

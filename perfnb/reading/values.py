@@ -493,8 +493,9 @@ def strip_code(label) -> str:
 
 
 def normalise_level1(label) -> str:
-    """The 一级指标 name: "C产出指标", "产出", "满意度\\n指标" -> 产出指标 / 效益指标 / 满意度指标."""
-    text = strip_code(label)
+    """The 一级指标 name: "C产出指标", "产出", "满意度\\n指标" -> 产出指标 / 效益指标 / 满意度指标
+    (also "產(chǎn)出指標(biāo)", a mirror's traditional characters with pinyin)."""
+    text = simplified(strip_code(label))
     if "产出" in text:
         return "产出指标"
     if "效益" in text or text.startswith("效果"):
@@ -505,8 +506,9 @@ def normalise_level1(label) -> str:
 
 
 def normalise_level2(label) -> str:
-    """The 二级指标 name without code and whitespace ("E服务对象\\n满意度指标" -> 服务对象满意度指标)."""
-    return strip_code(label)
+    """The 二级指标 name without code and whitespace ("E服务对象\\n满意度指标" -> 服务对象满意度指标),
+    in simplified characters without a mirror's pinyin readings ("數(shù)量指標(biāo)" -> 数量指标)."""
+    return simplified(strip_code(label))
 
 
 def normalise_name(label) -> str:
