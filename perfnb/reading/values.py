@@ -147,9 +147,13 @@ def _clean_text_label(text: str) -> str:
     return _SPACES_RE.sub("", _nfkc(text.strip()))
 
 
-# A pinyin reading a mirror site inserted after a character ("區(qū)", "指標(biāo)"): a bracket
-# right after a Chinese character holding Latin letters only (tone marks included).
-PINYIN_ANNOTATION_RE = re.compile(r"(?<=[\u4e00-\u9fff])[(（][a-zA-Z\u00c0-\u024f\u01cd-\u01dc]{1,7}[)）]")
+# A pinyin reading a mirror site inserted after a character ("區(qū)", "單位(dān wèi)"): a
+# bracket right after a Chinese character holding lower-case syllables with a vowel (tone marks
+# included) — "(A)"/"(B)" column notes and units such as "(km)" are no readings.
+_PINYIN_LETTERS = "a-z\u00e0-\u00fc\u0101-\u01dc"
+PINYIN_ANNOTATION_RE = re.compile(
+    rf"(?<=[\u4e00-\u9fff])[(（](?=[^)）]*[aeiouüāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ])"
+    rf"[{_PINYIN_LETTERS}]{{1,6}}(?: [{_PINYIN_LETTERS}]{{1,6}})*[)）]")
 
 
 @functools.lru_cache(maxsize=16384)

@@ -341,6 +341,7 @@ def test_simplified_drops_pinyin_readings_only_after_chinese_characters():
     from perfnb.reading.values import simplified
     assert simplified("產(chǎn)出指標(biāo)") == "产出指标"
     assert simplified("執行率(B/A)") == "执行率(B/A)"        # a bracket note is no reading
+    assert simplified("全年预算数(A)") == "全年预算数(A)" and simplified("里程(km)") == "里程(km)"
     assert simplified("显著提升") == "显著提升" and simplified("著力推进") == "著力推进"
     assert simplified("年度总体目标") == "年度总体目标"
     assert inferred_role("年度总体目标") is None                # a block label, not a target column
