@@ -155,6 +155,15 @@ BUDGET_COLUMNS = {
     "reason": Column(TEXT, "reason given for low execution ('' if none)"),
     "sheet": Column(TEXT, nullable=True),
     "row": Column(INT, "row of the 年度资金总额 line"),
+    # the budget printed as an item of the indicator table (a 预算执行率 row; reading.blocks.
+    # is_budget_indicator): where its 得分 was read, and the 一级/二级 group it stands in
+    # (None: its own line); findings on the score point there, dimensions show it in the group
+    "score_sheet": Column(TEXT, "sheet of the row the reported score was read from, when "
+                                "not the funds line", nullable=True),
+    "score_row": Column(INT, "row the reported score was read from, when not the funds line"),
+    "item_level1": Column(TEXT, "一级指标 the budget's 预算执行率 row is printed under "
+                                "(项目管理 …), None when it is a line of its own", nullable=True),
+    "item_level2": Column(TEXT, "二级指标 of that row (投入管理 …)", nullable=True),
 }
 
 # Every funds line, for display: 年度资金总额 and its 其中 rows.

@@ -595,31 +595,83 @@ def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFra
     order_class = np.array([name_order.get(name, len(LEVEL1_ORDER) + 1) for name in level1_names],
                            dtype=float)[group_level1_code] if groups else np.zeros(0)
 
-    # the budget row of each unit first, then its indicator dimensions
-    unit_code = np.concatenate([np.arange(n_units), group_unit])
-    name_code = np.concatenate([np.zeros(n_units, dtype=np.int64), group_level1_code + 1])
-    dimension_weight = round_half_up(np.concatenate([budgets["effective_weight"].to_numpy(float),
-                                                     weight_sum]))
-    dimension_score = round_half_up(np.concatenate([budgets["score"].to_numpy(float), score_sum]))
-    order = np.lexsort((np.concatenate([np.full(n_units, -1), first_seen]),
-                        np.concatenate([np.zeros(n_units), order_class]), unit_code))
+    # The budget printed as an item inside an 一级 group (pub21's 预算执行率 under 项目管理) is
+    # shown in that group: its weight and score join the group's line (scored once, as the
+    # budget); with no indicator of that group, the budget's own line bears the group's name.
+    budget_weight = budgets["effective_weight"].to_numpy(float)
+    budget_score = budgets["score"].to_numpy(float)
+    budget_names, budget_name_code, merged = _budget_groups(
+        budgets, level1_names, group_keys, n_level1, unweighted, n_units)
+    if merged.any():
+        into = merged >= 0
+        weight_sum = weight_sum.copy()
+        score_sum = score_sum.copy()
+        np.add.at(weight_sum, merged[into], np.nan_to_num(budget_weight[into], nan=0.0))
+        np.add.at(score_sum, merged[into], np.nan_to_num(budget_score[into], nan=0.0))
+    own_line = merged < 0
+
+    # the budget row of each unit first (unless shown in its group), then its dimensions
+    unit_code = np.concatenate([np.arange(n_units)[own_line], group_unit])
+    name_code = np.concatenate([budget_name_code[own_line], group_level1_code + 1])
+    dimension_weight = round_half_up(np.concatenate([budget_weight[own_line], weight_sum]))
+    dimension_score = round_half_up(np.concatenate([budget_score[own_line], score_sum]))
+    n_lines = int(own_line.sum())
+    order = np.lexsort((np.concatenate([np.full(n_lines, -1), first_seen]),
+                        np.concatenate([np.zeros(n_lines), order_class]), unit_code))
     unit_code, name_code = unit_code[order], name_code[order]
     dimension_weight, dimension_score = dimension_weight[order], dimension_score[order]
     with np.errstate(divide="ignore", invalid="ignore"):
         rate = np.where(dimension_weight > 0, dimension_score / dimension_weight, np.nan)
     frame = pd.DataFrame({
         "unit_id": labels(unit_ids, unit_code),
-        "level1": labels([BUDGET_DIMENSION, *level1_names], name_code),
+        "level1": labels([BUDGET_DIMENSION, *level1_names, *budget_names], name_code),
         "weight": dimension_weight,
         "score": dimension_score,
         "score_rate": rate,
     })
     # indicators per status (the budget row counts none): what an unweighted unit shows
     frame["indicator_count"] = np.concatenate(
-        [np.zeros(n_units, dtype=np.int64), np.bincount(group_of_row, minlength=groups)])[order]
+        [np.zeros(n_lines, dtype=np.int64), np.bincount(group_of_row, minlength=groups)])[order]
     for status in STATUS_COUNTS:
-        frame[status] = np.concatenate([np.zeros(n_units, dtype=np.int64), counts[status]])[order]
+        frame[status] = np.concatenate([np.zeros(n_lines, dtype=np.int64), counts[status]])[order]
     return frame
+
+
+def _budget_groups(budgets: pd.DataFrame, level1_names: list[str], group_keys: np.ndarray,
+                   n_level1: int, unweighted: np.ndarray | None, n_units: int
+                   ) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """Per unit, where its budget line goes: (extra line names, each unit's name code for
+    its own budget line — 0 is BUDGET_DIMENSION, 1 + i the i-th level1 name, then the extra
+    names —, the dimension group its budget joins or -1 for a line of its own).  A budget
+    joins the group its 预算执行率 item is printed in (``item_level1``) when the unit is
+    weighted and has indicators in that group."""
+    name_code = np.zeros(n_units, dtype=np.int64)
+    merged = np.full(n_units, -1, dtype=np.int64)
+    extra: list[str] = []
+    if "item_level1" not in budgets.columns or not n_units:
+        return extra, name_code, merged
+    item = factorized(budgets, "item_level1")
+    if not any(_text(v) for v in item.values):
+        return extra, name_code, merged
+    position = {name: i for i, name in enumerate(level1_names)}
+    weighted = np.ones(n_units, dtype=bool) if unweighted is None else ~np.asarray(unweighted, bool)
+    for unit in np.flatnonzero(item.codes >= 0):
+        name = _text(item.values[item.codes[unit]])
+        if not name or name == BUDGET_DIMENSION:
+            continue
+        code = position.get(name)
+        if code is not None and weighted[unit]:
+            at = np.searchsorted(group_keys, unit * n_level1 + code)
+            if at < len(group_keys) and group_keys[at] == unit * n_level1 + code:
+                merged[unit] = at
+                continue
+        if code is not None:
+            name_code[unit] = code + 1
+        else:
+            if name not in extra:
+                extra.append(name)
+            name_code[unit] = 1 + len(level1_names) + extra.index(name)
+    return extra, name_code, merged
 
 
 def grades_of(totals: np.ndarray, rules: RuleSet) -> np.ndarray:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from perfnb.cells import as_text
 from perfnb.errors import InputError, InputErrors
-from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS,
+from perfnb.model import (BUDGET_COLUMNS, BUDGET_LINE_COLUMNS, INDICATOR_COLUMNS, NO_BUDGET_ITEM,
                           OBSERVATION_COLUMNS, REPORTED_COLUMNS, UNIT_COLUMNS, WEIGHTED, UnitTables,
                           cast)
 from perfnb.reading.values import parse_value
@@ -107,6 +107,11 @@ def apply_overrides(loaded: LoadedUnit, overrides: dict | None, source_name: str
         if "reason" in given:
             current["reason"] = as_text(given["reason"])
         loaded.budget = current
+        if not math.isnan(current["weight"]) and loaded.unit.get("budget_item") == NO_BUDGET_ITEM:
+            # a budget weight given in the YAML is the budget's item after all
+            loaded.unit["budget_item"] = None
+            loaded.observations[:] = [o for o in loaded.observations
+                                      if o["code"] != "NO_BUDGET_ITEM"]
 
 
 def check_unit(loaded: LoadedUnit, source_name: str) -> None:

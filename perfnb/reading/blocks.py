@@ -566,12 +566,15 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
         row_level1 = level1 or _level1_of_level2(level2)
 
         if is_budget_label(level1_text) or is_budget_indicator(name, row_level1):
+            # the budget's own line, or an item printed inside a group (项目管理/投入管理)
+            own_line = is_budget_label(level1_text)
             block.budget_row = {
                 "weight": _reported_number(grid, r, columns.get("weight"), "weight",
                                            block.observations),
                 "score": _reported_number(grid, r, columns.get("score"), "score",
                                           block.observations),
-                "sheet": grid.sheet, "row": r}
+                "sheet": grid.sheet, "row": r,
+                "level1": "" if own_line else row_level1, "level2": "" if own_line else level2}
             continue
         skip = None
         weightless = _blank_value(grid, r, columns.get("weight")) and \

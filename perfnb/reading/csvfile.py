@@ -11,7 +11,8 @@ from pathlib import Path
 from perfnb import limits
 from perfnb.errors import InputError
 from perfnb.reading.assemble import LoadedUnit
-from perfnb.reading.blocks import find_indicator_header, read_indicator_block
+from perfnb.reading.blocks import indicator_header
+from perfnb.reading.indicatortable import read_indicator_table
 from perfnb.reading.sheets import Grid, check_file
 
 ENCODINGS = ("utf-8", "utf-8-sig", "gb18030")
@@ -66,21 +67,20 @@ def read_csv(path: Path) -> LoadedUnit:
             row.extend([None] * (width - len(row)))
     grid = Grid(str(path), None, values)
     loaded = LoadedUnit(source=str(path), layout="csv")
-    header = find_indicator_header(grid)
+    header = indicator_header(grid)
     if header is None:
         raise InputError("找不到绩效指标表头（需要 三级指标、年度指标值、分值 等列）", file=path,
                          row=1, hint="CSV 第一行应为表头：一级指标,二级指标,三级指标,指标性质,"
                                      "指标方向,年度指标值,实际完成值,计量单位,分值,得分,"
                                      "偏差原因分析及改进措施")
-    block = read_indicator_block(grid, header[0], header[1], loaded.errors)
+    # every header-led block of the file, the budget row and item, as the printed forms' tables
+    block = read_indicator_table(grid, header, loaded)
     if not block.indicators and not block.unread:
-        loaded.errors.append(InputError("只有表头，没有指标行", file=path, row=header[0],
+        loaded.errors.append(InputError("只有表头，没有指标行", file=path, row=header.row,
                                         hint="请在表头下方逐行填写三级指标"))
     for indicator in block.indicators:
         indicator["sheet"] = None
-    loaded.indicators = block.indicators
     loaded.reported = block.reported
-    loaded.observations.extend(block.observations)   # rows read past, values read with a note
     totals = [entry for entry in block.reported if entry["level"] == "total"]
     if totals:
         loaded.unit["reported_total"] = totals[-1]["score"]

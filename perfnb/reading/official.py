@@ -14,20 +14,15 @@ from openpyxl.utils import get_column_letter
 from perfnb.errors import InputError
 from perfnb.reading.values import clean_label, normalise_text
 from perfnb.reading.assemble import LoadedUnit
-from perfnb.model import NO_BUDGET_ITEM, UNWEIGHTED, printed_headings_text
-from perfnb.reading.blocks import (END_LABELS, IndicatorBlock, IndicatorHeader, find_funds_header,
-                                   find_indicator_header, indicator_headers, rows_before,
-                                   printed_points, MAX_WEIGHT, WEIGHT_TOLERANCE,
-                                   indicator_header, is_unweighted, read_funds_block,
-                                   read_funds_pairs,
-                                   read_indicator_block)
-from perfnb.reading.headers import INDICATOR_HEADERS
-from perfnb.reading.roles import ROLE_NAMES
+from perfnb.reading.blocks import (END_LABELS, IndicatorHeader, find_funds_header,
+                                   find_indicator_header, indicator_header, read_funds_block,
+                                   read_funds_pairs)
+from perfnb.reading.indicatortable import FORM_TITLE_LABELS, read_indicator_table
 from perfnb.reading.sheets import Grid, label_matches
 from perfnb.vocabulary import GRADE_WORD_PATTERN, YEAR_RE
 
 UNIT_LABELS = {
-    "project": ("项目名称", "专项资金名称"),
+    "project": FORM_TITLE_LABELS,
     "department": ("主管部门", "主管部门名称", "部门名称", "主管单位", "实施（主管）单位",
                    "主管（实施）单位", "预算单位", "单位名称", "县级主管部门"),
     "implementing_unit": ("实施单位", "实施单位名称", "项目实施单位", "实施（主管）单位",
@@ -93,7 +88,6 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
         header_row, columns = full.row, full.columns   # the whole header, over two rows
     else:
         full = None
-    extras = full.extras if full is not None else {}
     above = range(1, full.first_row if full is not None else header_row)
 
     read_header_block(grid, loaded, above)
@@ -115,35 +109,8 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
                 unit[key] = normalise_text(value)
                 break
 
-    if full is not None:
-        _observe_header(loaded, grid, full)
-    further = _further_blocks(grid, header_row)
-    block = read_indicator_block(grid, header_row, columns, errors, extras,
-                                 last_row=rows_before(grid, further[0]) if further else None)
-    points = [printed_points(grid, full or IndicatorHeader(header_row, header_row, columns),
-                             block)]
-    for i, extra in enumerate(further):
-        # a further header-led block of the same form (a 共性 rubric above or below the
-        # indicator table): read with its own column roles and joined to the first
-        _observe_header(loaded, grid, extra)
-        loaded.observe("SECOND_HEADER", sheet=grid.sheet, row=extra.first_row,
-                       first_row=header_row, columns="、".join(
-                           INDICATOR_HEADERS[key][0] for key in extra.columns))
-        stop = rows_before(grid, further[i + 1]) if i + 1 < len(further) else None
-        more = read_indicator_block(grid, extra.row, extra.columns, errors, extra.extras,
-                                    last_row=stop)
-        points.append(printed_points(grid, extra, more))
-        _join_blocks(block, more)
-    if further:
-        _budget_item(loaded, grid, header_row, points, block.budget_row)
-    if is_unweighted(columns) and not any(o["code"] == "WEIGHT_FROM_LABEL" for o in block.observations):
-        unit["weighting"] = UNWEIGHTED      # (weights in the labels make a weighted form)
-    loaded.observations.extend(block.observations)
-    if block.budget_row is not None:
-        _take_budget_row(loaded, block.budget_row)
-    loaded.indicators = block.indicators
-    if block.printed_headings:
-        loaded.unit["printed_headings"] = printed_headings_text(block.printed_headings)
+    block = read_indicator_table(grid, full or IndicatorHeader(header_row, header_row, columns),
+                                 loaded)
     if not block.indicators and not block.unread:
         errors.append(InputError(
             "绩效指标表只有表头，没有指标行", file=grid.file, sheet=grid.sheet, row=header_row,
@@ -177,71 +144,6 @@ def read_form(grid: Grid, layout: str, header: tuple[int, dict[str, int]]) -> Lo
     return loaded
 
 
-def _observe_header(loaded: LoadedUnit, grid: Grid, header: IndicatorHeader) -> None:
-    """UNKNOWN_COLUMN and HEADER_INFERRED observations of an indicator header."""
-    for column, text in header.unknown.items():
-        loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=header.first_row,
-                       column=text, header=text,
-                       note=f"第 {get_column_letter(column)} 列的内容未读取")
-    for column, (text, role, evidence) in header.rejected.items():
-        loaded.observe("UNKNOWN_COLUMN", sheet=grid.sheet, row=header.first_row,
-                       column=text, header=text,
-                       note=f"表头像是“{ROLE_NAMES[role]}”列，但内容不符（{evidence}），"
-                            f"第 {get_column_letter(column)} 列的内容未读取")
-    for column, (text, role, evidence) in header.inferred.items():
-        loaded.observe("HEADER_INFERRED", sheet=grid.sheet, row=header.first_row,
-                       column=text, header=text, role=ROLE_NAMES[role], evidence=evidence,
-                       column_letter=get_column_letter(column))
-
-
-def _further_blocks(grid: Grid, header_row: int) -> list[IndicatorHeader]:
-    """The further header-led indicator blocks below the header at ``header_row`` that belong
-    to the same form: up to the first one with a project title or a funds block printed
-    between it and the block above (that is another form's)."""
-    found = []
-    start = header_row
-    for header in indicator_headers(grid):
-        if header.first_row <= header_row:
-            continue
-        between = range(start + 1, header.first_row)
-        if find_funds_header(grid, between) is not None or \
-                _labelled_value(grid, UNIT_LABELS["project"], between)[0] is not None:
-            break
-        found.append(header)
-        start = header.row
-    return found
-
-
-def _budget_item(loaded: LoadedUnit, grid: Grid, header_row: int, points: list[float | None],
-                 budget_row: dict | None) -> None:
-    """When the blocks' printed points (and a 预算执行率 row's) already make the form's whole
-    total, the budget has no item of its own: no default budget weight is added on top."""
-    budget_weight = budget_row["weight"] if budget_row is not None else None
-    printed = loaded.budget["weight"] if loaded.budget is not None else None
-    if any(p is None for p in points) or printed is not None and printed == printed:
-        return
-    parts = [p for p in points] + ([budget_weight] if budget_weight == budget_weight and
-                                   budget_weight is not None else [])
-    if abs(sum(parts) - MAX_WEIGHT) > WEIGHT_TOLERANCE:
-        return
-    loaded.unit["budget_item"] = NO_BUDGET_ITEM
-    loaded.observe("NO_BUDGET_ITEM", sheet=grid.sheet, row=header_row,
-                   parts=" + ".join(f"{p:g}" for p in parts), total=f"{MAX_WEIGHT:g}")
-
-
-def _join_blocks(block: IndicatorBlock, more: IndicatorBlock) -> None:
-    """Add a further block's rows to the first block's (one form's indicator table)."""
-    for indicator in more.indicators:
-        indicator["seq"] = len(block.indicators)
-        block.indicators.append(indicator)
-    block.reported.extend(more.reported)
-    block.observations.extend(more.observations)
-    block.unread.extend(more.unread)
-    block.budget_row = block.budget_row or more.budget_row
-    block.total_grade = more.total_grade or block.total_grade
-    block.end_row = more.end_row
-
-
 def read_header_block(grid: Grid, loaded: LoadedUnit, rows: range | None = None) -> None:
     """The header block's 项目名称 / 主管部门 / 实施单位 and the year (a 年度 label, else a year
     in the first rows: the title's "（2022年度）"), within ``rows``; values found replace the
@@ -268,18 +170,6 @@ def read_header_block(grid: Grid, loaded: LoadedUnit, rows: range | None = None)
         unit["year"] = year_value
         loaded.year_location = {"file": grid.file, "sheet": grid.sheet, "row": year_row,
                                 "column_letter": get_column_letter(year_column)}
-
-
-def _take_budget_row(loaded: LoadedUnit, row: dict) -> None:
-    """A 预算执行率 row of the indicator table gives the budget's weight and reported score."""
-    nan = float("nan")
-    budget = loaded.budget or {"initial": nan, "adjusted": nan, "executed": nan, "weight": nan,
-                               "reported_rate": nan, "reported_score": nan, "reason": "",
-                               "sheet": row["sheet"], "row": row["row"]}
-    for key, value in (("weight", row["weight"]), ("reported_score", row["score"])):
-        if value == value and budget.get(key) != budget.get(key):   # a number over a NaN
-            budget[key] = value
-    loaded.budget = budget
 
 
 def grade_in_conclusion(text: str) -> str:

@@ -6,7 +6,8 @@ from pathlib import Path
 from perfnb.errors import InputError
 from perfnb.reading.values import normalise_text, parse_value
 from perfnb.reading.assemble import LoadedUnit
-from perfnb.reading.blocks import find_funds_header, find_indicator_header, read_funds_block, read_indicator_block
+from perfnb.reading.blocks import find_funds_header, indicator_header, read_funds_block
+from perfnb.reading.indicatortable import read_indicator_table
 from perfnb.reading.sheets import Book, Grid, label_matches
 
 INFO_SHEET, BUDGET_SHEET, INDICATOR_SHEET = "项目信息", "预算执行", "绩效指标"
@@ -88,19 +89,18 @@ def read_workbook(book: Book) -> LoadedUnit:
             loaded.budget = block.total
             loaded.budget_lines = list(block.lines)
     grid = book.grid(INDICATOR_SHEET)
-    header = find_indicator_header(grid)
+    header = indicator_header(grid)
     if header is None:
         errors.append(InputError(
             "找不到绩效指标表头（一级指标、二级指标、三级指标、年度指标值、分值 …）", file=file,
             sheet=INDICATOR_SHEET, hint="请用 perfnb template 生成的模板填写，保留第一行表头"))
         return loaded
-    block = read_indicator_block(grid, header[0], header[1], errors)
-    loaded.indicators = block.indicators
+    # every header-led block of the sheet, the budget row and item, as the printed forms' tables
+    block = read_indicator_table(grid, header, loaded)
     loaded.reported = block.reported
-    loaded.observations.extend(block.observations)   # rows read past, values read with a note
     if not block.indicators and not block.unread:
         errors.append(InputError("绩效指标表只有表头，没有指标行", file=file, sheet=INDICATOR_SHEET,
-                                 row=header[0], hint="请在表头下方逐行填写三级指标"))
+                                 row=header.row, hint="请在表头下方逐行填写三级指标"))
     totals = [entry for entry in block.reported if entry["level"] == "total"]
     if totals and unit.get("reported_total") is None:
         unit["reported_total"] = totals[-1]["score"]

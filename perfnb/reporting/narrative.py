@@ -181,6 +181,12 @@ def _dimension_contexts(unit_indicators: list[dict], dimensions: pd.DataFrame) -
     return result
 
 
+def _budget_score(unit) -> float:
+    """The unit's scored budget execution (NaN when it has none)."""
+    budgets = unit.budgets
+    return float(budgets["score"].iloc[0]) if len(budgets) and "score" in budgets else float("nan")
+
+
 def _nz(value) -> float:
     return 0.0 if is_missing(value) else float(value)
 
@@ -347,8 +353,9 @@ def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict 
         "computed_total": computed["total"], "computed_grade": as_text(computed["grade"]),
         "grade_changed": as_text(final["grade"]) != as_text(computed["grade"]),
         "dimensions": [d for d in dimensions if d["name"] != BUDGET_DIMENSION],
+        # (a budget printed inside an 一级 group has no line of its own: its scored figure)
         "budget_score": next((d["score"] for d in dimensions if d["name"] == BUDGET_DIMENSION),
-                             float("nan")),
+                             _budget_score(unit)),
         "adjusted": [i for i in indicators if i["reviewed"]],
         "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
         "rejected_findings": [f for f in findings if f["decision"] == "不采纳"],

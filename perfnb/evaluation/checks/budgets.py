@@ -24,7 +24,8 @@ def _budget_mismatch(ctx, params):
               "base_label": b.base_label, "base": b.base, "reported_score": b.reported_score,
               "score": b.score, "weight": b.weight}
     yield Hit(rate_off, "rate", fields, column=b.header("rate"), **b.where)
-    yield Hit(score_off, "score", fields, column=b.header("budget_score"), **b.where)
+    # the score where it was read (a 预算执行率 row of the indicator table, else the funds line)
+    yield Hit(score_off, "score", fields, column=b.header("budget_score"), **b.score_where)
 
 
 BUDGET_MISMATCH = Check(

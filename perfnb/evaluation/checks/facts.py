@@ -19,7 +19,7 @@ from perfnb.evaluation.checks.render import Texts, _plain, cat, choose
 from perfnb.evaluation.rules import RuleSet
 from perfnb.evaluation.scoring import (BY_LEVEL, BY_NOTHING, BY_NUMBER, factorized, map_where,
                                        numbers, text_column, unit_codes, unweighted_units)
-from perfnb.model import (STATUS_LABELS, STATUS_PARTIAL, STATUS_UNMET, UnitTables,
+from perfnb.model import (BUDGET_DIMENSION, STATUS_LABELS, STATUS_PARTIAL, STATUS_UNMET, UnitTables,
                           printed_headings_map)
 
 # Column headers as each input layout writes them.
@@ -263,6 +263,23 @@ class BudgetFacts:
                       "indicator": "年度资金总额"}
 
     @cached_property
+    def score_where(self) -> dict[str, Any]:
+        """Where the reported budget score was read: the indicator table's 预算执行率 row when
+        the budget is printed as an item there (``score_row``), else the funds line."""
+        budgets = self.budgets
+        if "score_row" not in budgets or not budgets["score_row"].notna().any():
+            return self.where
+        on_item = budgets["score_row"].notna().to_numpy()
+        rows = budgets["row"] if "row" in budgets else pd.Series(pd.NA, index=budgets.index,
+                                                                 dtype="Int64")
+        sheets = self.where["sheet"] if self.where["sheet"] is not None else \
+            np.full(len(budgets), None, dtype=object)
+        return {**self.where,
+                "sheet": np.where(on_item, budgets["score_sheet"].to_numpy(object), sheets),
+                "row": budgets["score_row"].astype("Int64").where(on_item, rows.astype("Int64")),
+                "indicator": np.where(on_item, BUDGET_DIMENSION, "年度资金总额").astype(object)}
+
+    @cached_property
     def reason_blank(self) -> np.ndarray:
         return factorized(self.budgets, "reason").map(lambda v: _plain(v) == "", bool)
 
@@ -309,8 +326,30 @@ class SubtotalFacts:
         self.item_weight, self.item_computed, self.item_reported = _item_sums(
             codes_ind, id1_ind * size2 + id2_ind + 1, codes_rep, local_rep, is_level2, int(size2),
             int(size1 * size2), len(unit_ids), values)
+        self._add_budget_item(ctx.scored["budgets"], level1_rep, level2_rep, is_level2)
         self.weight, self.score = numbers(rows, "weight"), numbers(rows, "score")
         self.unweighted = ctx.unweighted[codes_rep]
+
+    def _add_budget_item(self, budgets: pd.DataFrame, level1_rep: Texts, level2_rep: Texts,
+                         is_level2: np.ndarray) -> None:
+        """A budget printed as an item of a group (pub21's 预算执行率 under 项目管理/投入管理) is
+        one of that group's items: its weight and score count in the group's 合计."""
+        if "item_level1" not in budgets.columns or not len(self.codes):
+            return
+        item1 = factorized(budgets, "item_level1").map(_plain)[self.codes]
+        if not any(item1):
+            return
+        item2 = factorized(budgets, "item_level2").map(_plain)[self.codes]
+        with np.errstate(invalid="ignore"):
+            match = (item1 != "") & (level1_rep.values() == item1)
+            match &= ~is_level2 | (level2_rep.values() == item2)
+        weight = np.nan_to_num(budgets["effective_weight"].to_numpy(float), nan=0.0)[self.codes]
+        score = np.nan_to_num(budgets["score"].to_numpy(float), nan=0.0)[self.codes]
+        reported = budgets["reported_score"].to_numpy(float)[self.codes]
+        reported = np.where(np.isnan(reported), score, reported)
+        self.item_weight = self.item_weight + np.where(match, weight, 0.0)
+        self.item_computed = self.item_computed + np.where(match, score, 0.0)
+        self.item_reported = self.item_reported + np.where(match, reported, 0.0)
 
     @cached_property
     def where(self) -> dict[str, Any]:
