@@ -602,7 +602,7 @@ def _dimensions(indicators: pd.DataFrame, codes: np.ndarray, budgets: pd.DataFra
     budget_score = budgets["score"].to_numpy(float)
     budget_names, budget_name_code, merged = _budget_groups(
         budgets, level1_names, group_keys, n_level1, unweighted, n_units)
-    if merged.any():
+    if (merged >= 0).any():
         into = merged >= 0
         weight_sum = weight_sum.copy()
         score_sum = score_sum.copy()

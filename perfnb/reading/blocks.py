@@ -148,8 +148,9 @@ def _sub_header_row(grid: Grid, row: int, columns: dict[str, int]) -> bool:
         value = grid.get(below, c)
         if grid.is_blank(below, c) or _continues(grid, row, c):
             continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return False
+        if isinstance(value, (int, float)) and not isinstance(value, bool) or \
+                isinstance(value, str) and _FIGURE_TEXT_RE.match(value.strip()):
+            return False      # a figure (a CSV's "4" as well): the row below holds data
         group = indicator_column(grid.get(row, c))
         sub = indicator_sub_column(group, value)
         if sub is None:
