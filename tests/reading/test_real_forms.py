@@ -137,6 +137,11 @@ def test_published_form_scores_as_a_reviewer_computes(results, name, file):
     for code in form["findings_absent"]:
         assert code not in codes, (file, code, evaluation.findings[
             evaluation.findings["code"] == code]["message"].tolist())
+    budget = tables.budgets.iloc[0]
+    for code in form.get("findings_on_budget_item", []):   # the 预算执行率 row, not the funds line
+        rows = evaluation.findings.loc[evaluation.findings["code"] == code, "row"].tolist()
+        assert rows == [budget["score_row"]] and budget["score_row"] != budget["row"], \
+            (file, code, rows, budget["score_row"], budget["row"])
 
 
 @pytest.mark.parametrize("name", [_case(n, scoring=False) for n, f in EXPECTED.items()
