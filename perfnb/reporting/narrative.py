@@ -158,6 +158,8 @@ def _dimension_contexts(unit_indicators: list[dict], dimensions: pd.DataFrame) -
     names = [n for n in LEVEL1_ORDER]
     names += [n for n in dict.fromkeys(i["level1"] for i in unit_indicators) if n not in names]
     rows = {r["level1"]: r for _, r in dimensions.iterrows()}
+    # a group that holds only the budget printed in it (its 预算执行率 row) is a line of its own
+    names += [n for n in rows if n not in names and n != BUDGET_DIMENSION]
     result = []
     for name in names:
         items = [i for i in unit_indicators if i["level1"] == name]
@@ -185,6 +187,13 @@ def _budget_score(unit) -> float:
     """The unit's scored budget execution (NaN when it has none)."""
     budgets = unit.budgets
     return float(budgets["score"].iloc[0]) if len(budgets) and "score" in budgets else float("nan")
+
+
+def _budget_group(unit, dimensions: list[dict]) -> str:
+    """The 一级 group whose line includes the budget (printed as its 预算执行率 item), else ''."""
+    if any(d["name"] == BUDGET_DIMENSION for d in dimensions) or "item_level1" not in unit.budgets:
+        return ""
+    return as_text(unit.budgets["item_level1"].iloc[0]) if len(unit.budgets) else ""
 
 
 def _nz(value) -> float:
@@ -261,6 +270,9 @@ def report_context(evaluation, unit_id=None) -> dict:
             "base_label": "全年预算数" if not is_missing(budget.get("adjusted")) else "年初预算数",
         },
         "budget_lines": lines,
+        # the 一级 group whose line includes the budget (its 预算执行率 item printed there)
+        "budget_in": _budget_group(unit, [{"name": r["level1"]} for _, r in
+                                          unit.dimensions.iterrows()]),
         "budget_dimension": None if budget_dimension is None else {
             "weight": budget_dimension["weight"], "score": budget_dimension["score"],
             "score_rate": budget_dimension["score_rate"]},
@@ -356,6 +368,7 @@ def _review_context(unit, indicators: list[dict], findings: list[dict]) -> dict 
         # (a budget printed inside an 一级 group has no line of its own: its scored figure)
         "budget_score": next((d["score"] for d in dimensions if d["name"] == BUDGET_DIMENSION),
                              _budget_score(unit)),
+        "budget_in": _budget_group(unit, dimensions),
         "adjusted": [i for i in indicators if i["reviewed"]],
         "adopted": decisions.count("采纳"), "rejected": decisions.count("不采纳"),
         "rejected_findings": [f for f in findings if f["decision"] == "不采纳"],

@@ -9,13 +9,14 @@ inside the 一级 group it is printed in.
 from __future__ import annotations
 
 import math
+import re
 import textwrap
 
 from openpyxl import load_workbook
 
 from perfnb import evaluate
 from perfnb.reading import load_unit
-from perfnb.reporting.narrative import report_context
+from perfnb.reporting.narrative import render_report, report_context
 
 from tests.reading.test_printed_forms import form, observations, read
 from xlsx_builders import CSV_HEADER, build_csv, build_sichuan, build_workbook
@@ -226,6 +227,9 @@ def test_a_budget_printed_inside_a_group_is_shown_in_that_group_and_scored_once(
     context = report_context(result)
     shown = {d["name"]: (d["weight"], d["score"]) for d in context["dimensions"]}
     assert shown["项目管理"] == (25, 23) and context["budget"]["score"] == 8
+    # the report says where the budget's points went, so they are not read as extra points
+    text = re.sub(r"<[^>]+>", "", render_report(result))
+    assert "得分 8/10 分（计入项目管理）" in text and "项目管理得分 23/25 分" in text
 
 
 # -- OVER_ACHIEVEMENT does not depend on weights ---------------------------------------------
@@ -245,3 +249,18 @@ def test_over_achievement_is_reported_on_an_unweighted_form_as_on_a_weighted_one
                           funds_header=FUNDS_HEADER, funds=FUNDS_ROWS)[0])
     assert list(result.findings[result.findings["code"] == "OVER_ACHIEVEMENT"]["indicator"]) == \
         ["医疗收入"]
+
+
+def test_a_group_holding_only_the_budget_is_a_line_of_that_group_in_tables_and_report():
+    g, _ = form([["项目管理（10分）", "投入管理", "预算执行率", "一", "80%", 10, 8, ""],
+                 ["产出指标", "数量指标", "培训人数", "≥100人", "120人", 60, 60, ""],
+                 ["效益指标", "社会效益指标", "群众知晓率", "≥90%", "95%", 30, 30, ""]],
+                funds_header=FUNDS_HEADER, funds=FUNDS_ROWS)
+    _, result = read(g)
+    dimensions = {d["level1"]: (d["weight"], d["score"])
+                  for d in result.dimensions.to_dict("records")}
+    assert dimensions == {"项目管理": (10, 8), "产出指标": (60, 60), "效益指标": (30, 30)}
+    assert "WEIGHT_ROLLUP" not in set(result.findings["code"])
+    shown = {d["name"]: (d["weight"], d["score"], d["count"])
+             for d in report_context(result)["dimensions"]}
+    assert shown["项目管理"] == (10, 8, 0)
