@@ -35,6 +35,7 @@ __all__ = ["FORM_TITLE_LABELS", "read_indicator_table", "further_blocks", "obser
 # The labels of a form's title line (项目名称 …): one printed between two header-led blocks
 # makes the lower block another form's.
 FORM_TITLE_LABELS = ("项目名称", "专项资金名称")
+_INLINE_TITLES = tuple(f"{label}{colon}" for label in FORM_TITLE_LABELS for colon in ":：")
 _NAN = float("nan")
 
 
@@ -98,11 +99,8 @@ def observe_header(loaded: LoadedUnit, grid: Grid, header: IndicatorHeader) -> N
 
 def _form_title_between(grid: Grid, rows: range) -> bool:
     """Is a form title line (项目名称 …, its value beside it or after a colon) printed in ``rows``?"""
-    labels = FORM_TITLE_LABELS
-    return bool(grid.find(lambda text: label_matches(text, *labels) or
-                          text.startswith(tuple(f"{label}{colon}" for label in labels
-                                                for colon in ":："))
-                          , rows))
+    return bool(grid.find(lambda text: label_matches(text, *FORM_TITLE_LABELS) or
+                          text.startswith(_INLINE_TITLES), rows))
 
 
 def further_blocks(grid: Grid, header_row: int) -> list[IndicatorHeader]:
