@@ -651,12 +651,12 @@ def _budget_groups(budgets: pd.DataFrame, level1_names: list[str], group_keys: n
     if "item_level1" not in budgets.columns or not n_units:
         return extra, name_code, merged
     item = factorized(budgets, "item_level1")
-    if not any(_text(v) for v in item.values):
+    if not any(as_text(v) for v in item.values):
         return extra, name_code, merged
     position = {name: i for i, name in enumerate(level1_names)}
     weighted = np.ones(n_units, dtype=bool) if unweighted is None else ~np.asarray(unweighted, bool)
     for unit in np.flatnonzero(item.codes >= 0):
-        name = _text(item.values[item.codes[unit]])
+        name = as_text(item.values[item.codes[unit]])
         if not name or name == BUDGET_DIMENSION:
             continue
         code = position.get(name)

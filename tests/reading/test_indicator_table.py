@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from perfnb import evaluate
 from perfnb.reading import load_unit
 from perfnb.reporting.narrative import render_report, report_context
+from perfnb.reporting.terminal import format_text
 
 from tests.reading.test_printed_forms import form, observations, read
 from xlsx_builders import CSV_HEADER, build_csv, build_sichuan, build_workbook
@@ -223,7 +224,7 @@ def test_a_budget_printed_inside_a_group_is_shown_in_that_group_and_scored_once(
     assert data["total"] == 98 and data["weight_total"] == 100           # the budget once
     # the group's printed 25 points are its items' 15 + the budget's 10: no roll-up finding
     assert "WEIGHT_ROLLUP" not in set(result.findings["code"])
-    assert "预算执行率" not in result.format_text().split("二级指标")[0]
+    assert "预算执行率" not in format_text(result).split("二级指标")[0]
     context = report_context(result)
     shown = {d["name"]: (d["weight"], d["score"]) for d in context["dimensions"]}
     assert shown["项目管理"] == (25, 23) and context["budget"]["score"] == 8
