@@ -25,6 +25,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.text import Text  # noqa: E402
 
+from perfnb.reporting.figures import set_title  # noqa: E402
 from perfnb.model import (BUDGET_DIMENSION, KIND_QUANTITATIVE, STATUS_LABELS, STATUS_MET,  # noqa: E402
                     STATUS_MISSING, STATUS_PARTIAL, STATUS_UNMET)
 
@@ -154,7 +155,7 @@ def score_vs_weight(evaluation, unit_id=None) -> Figure:
     ax.set_yticks(positions, labels, fontsize=BASE_FONT_SIZE - 1)
     ax.set_xlim(0, largest * 1.25)
     ax.set_xlabel("分值（浅色）与得分（彩色）", fontsize=BASE_FONT_SIZE)
-    ax.set_title("各项指标得分与分值", fontsize=BASE_FONT_SIZE + 2)
+    set_title(ax, "各项指标得分与分值", fontsize=BASE_FONT_SIZE + 2)
     _status_legend(figure, statuses, [Patch(facecolor=WEIGHT_COLOR, edgecolor=WEIGHT_EDGE,
                                             label="分值")])
     return figure
@@ -187,7 +188,7 @@ def dimension_rates(evaluation, unit_id=None) -> Figure:
     ax.set_xticks(positions, names, fontsize=BASE_FONT_SIZE)
     ax.set_ylim(0, 110)
     ax.set_ylabel("得分率（%）", fontsize=BASE_FONT_SIZE)
-    ax.set_title("各一级指标得分率", fontsize=BASE_FONT_SIZE + 2)
+    set_title(ax, "各一级指标得分率", fontsize=BASE_FONT_SIZE + 2)
     return figure
 
 
@@ -223,7 +224,7 @@ def _dimension_achievement(dimensions: pd.DataFrame) -> Figure:
     ax.set_xticks(positions, names, fontsize=BASE_FONT_SIZE)
     ax.set_ylim(0, max(bottom.max(), 1) * 1.15)
     ax.set_ylabel("指标个数", fontsize=BASE_FONT_SIZE)
-    ax.set_title("各一级指标完成情况（未印分值，未加权）", fontsize=BASE_FONT_SIZE + 2)
+    set_title(ax, "各一级指标完成情况（未印分值，未加权）", fontsize=BASE_FONT_SIZE + 2)
     _status_legend(figure, present)
     return figure
 
@@ -258,7 +259,7 @@ def budget_chart(evaluation, unit_id=None) -> Figure:
     rate_text = _percent(rate)
     scored = (f"得分 {_number(_float(score))} / {_number(_float(weight))} 分"
               if not math.isnan(_float(weight)) else "表中未印分值，不计分")
-    ax.set_title(f"预算执行情况：执行率 {rate_text}，{scored}", fontsize=BASE_FONT_SIZE + 2)
+    set_title(ax, f"预算执行情况：执行率 {rate_text}，{scored}", fontsize=BASE_FONT_SIZE + 2)
     return figure
 
 
@@ -317,7 +318,7 @@ def target_vs_actual(evaluation, unit_id=None, over_achievement: float | None = 
     ax.set_xlim(0, limit * 1.18)
     ax.set_ylim(positions.min() - 0.6, positions.max() + 1.2)
     ax.set_xlabel("完成程度（%，反向指标为 目标 ÷ 实际）", fontsize=BASE_FONT_SIZE)
-    ax.set_title("定量指标：目标与实际完成", fontsize=BASE_FONT_SIZE + 2)
+    set_title(ax, "定量指标：目标与实际完成", fontsize=BASE_FONT_SIZE + 2)
     _status_legend(figure, statuses)
     return figure
 

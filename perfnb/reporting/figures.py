@@ -5,9 +5,23 @@ from __future__ import annotations
 import contextlib
 import io
 
-__all__ = ["FIGURE_DPI", "figure_png", "figure_svg", "kept_layout", "figure_bundle"]
+__all__ = ["FIGURE_DPI", "figure_png", "figure_svg", "kept_layout", "figure_bundle", "set_title"]
 
 FIGURE_DPI = 150
+# Where an axes' title sits (axes fraction): right on top of the axes, as matplotlib places
+# it for axes whose x axis is at the bottom, as every perfnb chart has it.
+TITLE_Y = 1.0
+
+
+def set_title(ax, text: str, **kwargs):
+    """``ax.set_title`` at the fixed height :data:`TITLE_Y`.
+
+    Left to place the title itself, matplotlib re-measures every y tick label for each
+    drawing and each layout pass, in case an x axis on top would overlap the title (about a
+    tenth of a chart's CPU with 20 wrapped indicator names); at the bottom it never does, so
+    the title lands at the same place either way and the drawing is the same.
+    """
+    return ax.set_title(text, y=TITLE_Y, **kwargs)
 
 
 def figure_png(figure) -> bytes:

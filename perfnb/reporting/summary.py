@@ -21,6 +21,7 @@ import pandas as pd
 from perfnb.errors import PerfnbError
 from perfnb.model import UNWEIGHTED, WEIGHTED, WEIGHTING_LABELS
 from perfnb.reading.values import department_name
+from perfnb.reporting.figures import set_title
 from perfnb.fsutil import atomic_write_bytes
 from perfnb.schemas import RESULT_SCHEMA_VERSION, result_problems
 from perfnb.textwidth import display_width
@@ -606,7 +607,7 @@ def plot_grade_distribution(results: pd.DataFrame):
     bars = ax.bar(counts.index, counts.values, color=[GRADE_COLORS[g] for g in counts.index])
     ax.bar_label(bars, fontsize=9)
     ax.set_ylabel("单位数", fontsize=9)
-    ax.set_title("自评等级分布", fontsize=10)
+    set_title(ax, "自评等级分布", fontsize=10)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_ylim(0, max(1, counts.max()) * 1.2)
     return figure
@@ -645,7 +646,7 @@ def plot_score_rate_heatmap(dimensions: pd.DataFrame, limit: int = MAX_CHART_UNI
             if not pd.isna(value):
                 ax.text(column, row, f"{value * 100:.0f}%", ha="center", va="center", fontsize=7)
     figure.colorbar(image, ax=ax, label="得分率", shrink=0.8)
-    ax.set_title(_chart_title("各单位一级指标得分率", len(matrix), total, "平均得分率最低"),
+    set_title(ax, _chart_title("各单位一级指标得分率", len(matrix), total, "平均得分率最低"),
                  fontsize=10)
     return figure
 
@@ -666,7 +667,7 @@ def plot_budget_execution(results: pd.DataFrame, threshold: float = 0.9,
     ax.bar_label(bars, labels=[f"{rate:.2f}%" for rate in rates], fontsize=7, padding=2)
     ax.axvline(threshold * 100, color="#8A96A3", linestyle="--", linewidth=1)
     ax.set_xlabel("预算执行率（%）", fontsize=9)
-    ax.set_title(_chart_title("各单位预算执行率", len(frame), total, "执行率最低"), fontsize=10)
+    set_title(ax, _chart_title("各单位预算执行率", len(frame), total, "执行率最低"), fontsize=10)
     ax.set_xlim(0, max(110, rates.max() * 1.15 if len(rates) else 110))
     ax.tick_params(labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)

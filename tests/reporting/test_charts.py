@@ -112,3 +112,36 @@ def test_budget_and_dimension_figures_match_the_tables(seed):
 
         assert format_percent(row["score_rate"]) + "\n" in dimension_texts
     assert dimension_texts.index("预算执行率") < dimension_texts.index("产出指标")
+
+
+@pytest.mark.parametrize("name", ["score_vs_weight", "dimension_rates", "budget_chart",
+                                  "target_vs_actual"])
+def test_a_title_at_its_fixed_height_draws_what_matplotlib_places_itself(seed, name, monkeypatch):
+    # Titles are set at figures.TITLE_Y (matplotlib then skips re-measuring every tick label
+    # to place them); the pictures must be those of matplotlib's own placement.
+    from perfnb.reporting import figures
+
+    fixed = figures.figure_bundle(getattr(charts, name)(seed))
+    monkeypatch.setattr(figures, "TITLE_Y", None)     # None: matplotlib places the title
+    placed = figures.figure_bundle(getattr(charts, name)(seed))
+    assert fixed == placed
+
+
+def test_summary_chart_titles_at_their_fixed_height_draw_the_same(monkeypatch):
+    import pandas as pd
+
+    from perfnb.reporting import figures, summary
+
+    results = pd.DataFrame({"unit_id": ["甲", "乙", "丙"], "grade": ["优", "良", "优"],
+                            "execution_rate": [0.97, 0.82, None]})
+    dimensions = pd.DataFrame({"unit_id": ["甲", "甲", "乙"], "level1": ["产出指标", "效益指标", "产出指标"],
+                               "score_rate": [0.9, 0.75, 1.0]})
+
+    def drawn():
+        return [figures.figure_bundle(summary.plot_grade_distribution(results)),
+                figures.figure_bundle(summary.plot_score_rate_heatmap(dimensions)),
+                figures.figure_bundle(summary.plot_budget_execution(results))]
+
+    fixed = drawn()
+    monkeypatch.setattr(figures, "TITLE_Y", None)
+    assert drawn() == fixed
