@@ -42,20 +42,6 @@ def review_report_template() -> Path:
     return _template("review_report.ipynb", "复核报告笔记本")
 
 
-def _export(notebook_path: Path, fmt: str, target: Path) -> None:
-    """Export an executed notebook like a unit's report (perfnb's HTML / PDF exporters)."""
-    import nbformat
-
-    from perfnb.reporting import exporters
-
-    notebook = nbformat.read(notebook_path, as_version=4)
-    resources = {"metadata": {"path": str(notebook_path.parent), "name": notebook_path.stem}}
-    if fmt == "html":
-        atomic_write_bytes(target, exporters.export_html(notebook, resources).encode("utf-8"))
-    else:
-        atomic_write_bytes(target, exporters.export_pdf(notebook, resources))
-
-
 def _run_and_export(template: Path, out_dir: Path, stem: str, parameters: dict,
                     formats: Iterable[str], kernel_name: str | None, what: str, who: str,
                     cpu: dict | None = None) -> list[Path]:
@@ -67,6 +53,7 @@ def _run_and_export(template: Path, out_dir: Path, stem: str, parameters: dict,
     import nbformat
     import papermill
 
+    from perfnb.reporting import exporters
     from perfnb.running import kernels, timing
 
     clock = timing.Clock() if timing.enabled() and cpu is not None else None
@@ -89,6 +76,9 @@ def _run_and_export(template: Path, out_dir: Path, stem: str, parameters: dict,
             papermill.execute_notebook(
                 str(template), str(temporary), parameters=parameters,
                 kernel_name=kernel_name or "python3", progress_bar=False, log_output=False,
+                # written once at the end, not after every cell (each write validates and
+                # serialises the whole notebook, charts included), as a unit's notebook is
+                request_save_on_cell_execute=False,
                 cwd=str(out_dir), language="python", **engine_kwargs)
         except papermill.PapermillExecutionError as error:
             failure = error
@@ -99,14 +89,17 @@ def _run_and_export(template: Path, out_dir: Path, stem: str, parameters: dict,
     written = [notebook_path]
     if clock:
         clock.mark("notebook")
-    nbformat.read(notebook_path, as_version=4)  # must be a readable notebook
-    for fmt in formats:
-        if fmt in ("html", "pdf"):
-            target = out_dir / f"{stem}.{fmt}"
-            _export(notebook_path, fmt, target)
-            written.append(target)
-            if clock:
-                clock.mark(f"export_{fmt}")
+    # must be a readable notebook; read once, and exported like a unit's report: perfnb's
+    # HTML / PDF exporters, the template rendered once for both formats
+    notebook = nbformat.read(notebook_path, as_version=4)
+    resources = {"metadata": {"path": str(notebook_path.parent), "name": notebook_path.stem}}
+    reports = [fmt for fmt in formats if fmt in ("html", "pdf")]
+    for fmt, report in (exporters.export_reports(notebook, resources, reports) if reports else ()):
+        target = out_dir / f"{stem}.{fmt}"
+        atomic_write_bytes(target, report.encode("utf-8") if fmt == "html" else report)
+        written.append(target)
+        if clock:
+            clock.mark(f"export_{fmt}")
     if clock:
         cpu.update(worker=clock.phases, kernel=cells.record())
     return written
