@@ -829,8 +829,9 @@ def year_comparison(results_dir: str | os.PathLike, department: str | None = Non
 
 def red_flag_detail(found: pd.DataFrame) -> pd.DataFrame:
     """Findings across units and years, Chinese headers."""
+    titles = _code_titles()   # once: each call scans the installed packages' entry points
     return pd.DataFrame({"单位编号": found["unit_id"], "代码": found["code"],
-                         "问题": found["code"].map(lambda c: _code_title(c)),
+                         "问题": found["code"].map(lambda c: _code_title(c, titles)),
                          "严重程度": found["severity"].map(SEVERITY_LABELS),
                          "指标": found["indicator"], "说明": found["message"]})
 
