@@ -28,7 +28,10 @@ KERNEL_PRELOAD = ("IPython.display", "pandas", "openpyxl", "matplotlib", "matplo
                   # the summary notebook's: it checks each result.json against the schema
                   # and shows the red flags (jsonschema's IRI grammar, ~2 s of CPU, is
                   # deferred to its first use: perfnb.lazymodules)
-                  "jsonschema", "perfnb.schemas", "perfnb.evaluation.redflags")
+                  "jsonschema", "perfnb.schemas", "perfnb.evaluation.redflags",
+                  # the copy check across units (MinHash): 0.3 s in each department summary
+                  # of two units or more, once here instead
+                  "datasketch")
 _fork_server: "KernelForkServer | ForkServerConnection | None" = None
 LISTEN_OPTION = "--listen-fd="
 
