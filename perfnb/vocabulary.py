@@ -170,6 +170,23 @@ FUNDS_HEADER_ROLE_RULES: tuple[tuple[str, re.Pattern], ...] = (
     ("executed", re.compile(r"^(?:全年|实际)执行\S{0,3}$")),
 )
 
+# Notes in brackets after a heading, told by what they hold, not by their length: a unit or
+# points ("（万元）", "(%)", "(10分)", "(≥台)"), a formula or a letter naming the column
+# ("(B/A)", "(A)", "（20分*执行率）", "(公式计算结果=x)"), a column number ("(八)"), or an
+# explanation ("(文字描述)", "(100字以内)", "（注：…）").  A bracket holding anything else is
+# part of the heading unless the text before it is a known heading (headers.header_key).
+_NOTE_UNITS = sorted({*MONEY_UNITS, *MEASURE_WORDS, "%", "％", "‰", "分", "月", "百分比", "万美元",
+                      "平方米", "立方米", "kw", "km", "t"}, key=len, reverse=True)
+HEADING_NOTE_RES: tuple[re.Pattern, ...] = (
+    # a unit or points, with the figure or comparison a template prints ("≥**平方米", "11kw")
+    re.compile(r"^[≥≤><＞＜=＝]?[\d.*＊]*\s*(?:" + "|".join(map(re.escape, _NOTE_UNITS)) + r")$",
+               re.IGNORECASE),
+    re.compile(r"^\d+(?:\.\d+)?$"),                                  # points or a number
+    re.compile(r"[=＝/／*＊×÷+]|公式|计算"),                             # a formula
+    re.compile(r"^(?:[A-Za-z]\d?|[一二三四五六七八九十]{1,3})$"),          # a column's letter/number
+    re.compile(r"^(?:注|说明|含|即|按|指|如|包括|其中)|(?:字以内|描述|说明|可选项|选填|必填)$"),  # an explanation
+)
+
 # --- findings and dates ---------------------------------------------------------------------
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}

@@ -37,6 +37,9 @@ class LoadedUnit:
     errors: list[InputError] = field(default_factory=list)
     year_location: dict = field(default_factory=dict)  # where the year was read (for errors)
     observations: list[dict] = field(default_factory=list)  # OBSERVATION_COLUMNS but unit_id
+    # the indicator table's header as read: {"sheet", "row", "columns": canonical -> heading
+    # as printed}; None for a source without one (a unit YAML, a report's text)
+    indicator_header: dict | None = None
 
     def observe(self, code: str, *, sheet=None, row=None, column=None, indicator=None,
                 **fields) -> None:
@@ -151,10 +154,40 @@ def check_unit(loaded: LoadedUnit, source_name: str) -> None:
         # one message for a form published as a template: no per-row errors on top of it
         loaded.errors[:] = [e for e in loaded.errors if e.location.row is None
                             or e.location.sheet != first.get("sheet")]
-        loaded.errors.append(InputError(
-            "表格尚未填写实际完成值和得分（全部绩效指标的实际完成值、得分均为空），无法评价",
-            file=loaded.source, sheet=first.get("sheet"), row=first.get("row"),
-            hint="请单位补填各项指标的实际完成值和得分后再评价"))
+        loaded.errors.append(unfilled_error(loaded))
+
+
+# The columns a self-evaluation fills in after the year (standard names): a table with
+# neither filled in anywhere was published as a template, not yet filled.
+UNFILLED_COLUMNS = {"actual": "实际完成值", "score": "得分"}
+
+
+def unfilled_error(loaded: LoadedUnit) -> InputError:
+    """The one message for a table none of whose indicators has an actual or a score: which
+    of those columns its header lacks and which it prints but left empty (quoting a heading
+    printed otherwise: "考评得分"), located at the header (at the first indicator when the
+    source has no header)."""
+    header = loaded.indicator_header
+    missing, empty, notes = [], [], []
+    for key, name in UNFILLED_COLUMNS.items():
+        if header is not None and key not in header["columns"]:
+            missing.append(name)
+            continue
+        printed = "".join(str(header["columns"][key] or "").split()) if header else ""
+        empty.append(name)
+        notes.append(f"{name}列（表头“{printed}”）" if printed and printed != name else f"{name}列")
+    parts = ([f"表中没有{'、'.join(missing)}列"] if missing else []) + \
+        ([f"{'、'.join(notes)}全部为空"] if notes else [])
+    unfilled = "和".join(empty or missing)
+    problem = f"表格尚未填写{unfilled}（{'；'.join(parts)}），无法评价"
+    hint = ("请使用含实际完成值列的绩效自评表，由单位补填各项指标的实际完成值和得分后再评价"
+            if missing else "请单位补填各项指标的实际完成值和得分后再评价")
+    if header is not None:
+        return InputError(problem, file=loaded.source, sheet=header["sheet"], row=header["row"],
+                          hint=hint)
+    first = loaded.indicators[0]
+    return InputError(problem, file=loaded.source, sheet=first.get("sheet"), row=first.get("row"),
+                      hint=hint)
 
 
 def _year_error(problem: str, where: dict) -> InputError:

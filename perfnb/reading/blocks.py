@@ -563,7 +563,9 @@ def read_indicator_block(grid: Grid, header_row: int, columns: dict[str, int],
                 key = level1 or _level1_of_level2(normalise_level2(level2_text))
                 level1_weights.setdefault(key, (label_weight, r))
         if level2_text:
-            level2 = normalise_level2(split_weight(level2_text)[0] if label_weights else level2_text)
+            # the label as shown, without its printed points ("科学决策(10分)"), as the 一级
+            # label; the points are read where they count (weights_from_labels)
+            level2 = normalise_level2(split_weight(level2_text)[0])
         row_level1 = level1 or _level1_of_level2(level2)
 
         if is_budget_label(level1_text) or is_budget_indicator(name, row_level1):
@@ -874,7 +876,8 @@ def is_placeholder(text) -> bool:
 
 
 def split_weight(label: str) -> tuple[str, float | None]:
-    """An 一级 label without the weight printed in it: "产 出 指 标 (50分)" -> ("产出指标", 50)."""
+    """An 一级 or 二级 label without the weight printed in it: "产 出 指 标 (50分)" ->
+    ("产出指标", 50), "科学决策(10分)" -> ("科学决策", 10)."""
     text = clean_label(label)
     match = _WEIGHT_IN_LABEL_RE.search(text)
     if not match:

@@ -1,7 +1,7 @@
 """Header synonyms -> canonical column names.
 
 Headers are matched after removing whitespace (newlines inside cells are common), a
-trailing unit in brackets ("（万元）", "(分)", "(%)"), a trailing colon and a leading
+trailing note in brackets ("（万元）", "(分)", "(B/A)": told by what it holds), a trailing colon and a leading
 required-field mark ("*指标值"), in simplified characters without inserted pinyin readings
 (a mirror's "三級(jí)指標(biāo)" is 三级指标).
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from perfnb.reading.values import clean_label, simplified
-from perfnb.vocabulary import FUNDS_HEADER_ROLE_RULES, HEADER_ROLE_RULES
+from perfnb.vocabulary import FUNDS_HEADER_ROLE_RULES, HEADER_ROLE_RULES, HEADING_NOTE_RES
 
 # Indicator table: canonical name -> accepted header texts (cleaned).  The first is the display name.
 INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
@@ -39,7 +39,8 @@ INDICATOR_HEADERS: dict[str, tuple[str, ...]] = {
 # as targets, actuals, weights or scores.
 INDICATOR_EXTRA_HEADERS: dict[str, tuple[str, ...]] = {
     "scoring_method": ("得分计算方法", "评分标准", "计分方法", "评分方法", "计分标准", "评分办法",
-                       "指标解释", "指标说明", "备注", "评价标准", "评价标准及依据", "评分标准及依据"),
+                       "指标解释", "指标说明", "备注", "评价标准", "评价标准及依据", "评分标准及依据",
+                       "指标评价内容", "评价要点"),   # 四川's 2019 评分表: what each item is judged by
     "weight_share": ("权重占比", "权重比例", "分值占比"),
     "converted_score": ("单项指标折算得分", "折算得分"),
     "review_score": ("复核得分", "复核", "评价得分", "财政复核得分", "复评得分"),
@@ -86,9 +87,11 @@ BUDGET_HEADERS: dict[str, tuple[str, ...]] = {
     "scoring_method": ("得分计算方法", "评分标准", "计分方法"),
 }
 
-# Notes in brackets after a heading ("执行率（B/A）", "预算数（万元）"); also one whose closing
-# bracket OCR lost or read as a digit or letter ("执行率(B/A1"): nothing after it closes it.
-_TRAILING_RE = re.compile(r"(?:[(（][^()（）]{0,8}[)）])+$|(?:[(（][^()（）]{0,8}[)）])*[(（][^()（）]{0,8}$")
+# The last bracket of a heading: a note after it ("执行率（B/A）", "预算数（万元）"), also one
+# whose closing bracket OCR lost or read as a digit or letter ("执行率(B/A1"): nothing after it
+# closes it.  Whether it is a note is decided by what it holds (vocabulary.HEADING_NOTE_RES) or
+# by the text before it being a known heading (:func:`_strip_notes`), never by its length.
+_LAST_BRACKET_RE = re.compile(r"[(（]([^()（）]*)(?:[)）]|$)$")
 
 
 # Marks a template prints before a heading that must be filled ("*指标值", "＊指标解释").
@@ -98,8 +101,29 @@ _REQUIRED_MARKS = "*＊"
 def header_key(text) -> str:
     """A header cell's text in the form used for matching."""
     cleaned = simplified(clean_label(text)).lstrip(_REQUIRED_MARKS)
-    cleaned = _TRAILING_RE.sub("", cleaned)
-    return cleaned.rstrip(":：")
+    return _strip_notes(cleaned).rstrip(":：")
+
+
+def is_heading_note(text: str) -> bool:
+    """Does a bracket's content note something about the heading before it (a unit, points,
+    a formula, the column's letter or number, an explanation: vocabulary.HEADING_NOTE_RES)?"""
+    note = "".join(str(text).split())
+    return any(pattern.search(note) for pattern in HEADING_NOTE_RES)
+
+
+def _strip_notes(text: str) -> str:
+    """``text`` without the bracket notes at its end: each is dropped when it holds a note
+    (:func:`is_heading_note`) or when what comes before it is a heading we know
+    ("指标名称（三级指标）", "预算安排情况（调整后）"); a bracket that is part of a name
+    ("产床（全复合双体产床）") stays."""
+    while True:
+        match = _LAST_BRACKET_RE.search(text)
+        if match is None:
+            return text
+        head = text[:match.start()]
+        if not (is_heading_note(match.group(1)) or _known_heading(head.rstrip(":："))):
+            return text
+        text = head
 
 
 def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -113,6 +137,13 @@ def _build_lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 _INDICATOR_LOOKUP = _build_lookup(INDICATOR_HEADERS)
 _INDICATOR_EXTRA_LOOKUP = _build_lookup(INDICATOR_EXTRA_HEADERS)
 _BUDGET_LOOKUP = _build_lookup(BUDGET_HEADERS)
+_SUB_HEADINGS = {name for names in INDICATOR_SUB_HEADERS.values() for name in names}
+
+
+def _known_heading(text: str) -> bool:
+    """Is ``text`` a heading some table lists (indicator, funds, sub-heading or funds title)?"""
+    return bool(text) and (text in _INDICATOR_LOOKUP or text in _INDICATOR_EXTRA_LOOKUP or
+                           text in _BUDGET_LOOKUP or text in _SUB_HEADINGS or text in FUNDS_TITLES)
 
 
 # Headings no synonym lists: the column's role from the parts of the heading

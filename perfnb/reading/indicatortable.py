@@ -46,6 +46,8 @@ def read_indicator_table(grid: Grid, header: IndicatorHeader, loaded: LoadedUnit
     Returns the joined block (its ``reported`` rows and ``end_row`` are the caller's)."""
     errors = loaded.errors
     observe_header(loaded, grid, header)
+    loaded.indicator_header = {"sheet": grid.sheet, "row": header.first_row,
+                               "columns": _printed_headings(grid, header)}
     further = further_blocks(grid, header.row)
     block = read_indicator_block(grid, header.row, header.columns, errors, header.extras,
                                  last_row=rows_before(grid, further[0]) if further else None)
@@ -55,6 +57,8 @@ def read_indicator_table(grid: Grid, header: IndicatorHeader, loaded: LoadedUnit
         # a further header-led block of the same form (a 共性 rubric above or below the
         # indicator table): read with its own column roles and joined to the first
         observe_header(loaded, grid, extra)
+        for key, heading in _printed_headings(grid, extra).items():
+            loaded.indicator_header["columns"].setdefault(key, heading)
         loaded.observe("SECOND_HEADER", sheet=grid.sheet, row=extra.first_row,
                        first_row=header.row, columns="、".join(
                            INDICATOR_HEADERS[key][0] for key in extra.columns))
@@ -78,6 +82,13 @@ def read_indicator_table(grid: Grid, header: IndicatorHeader, loaded: LoadedUnit
     if block.printed_headings:
         loaded.unit["printed_headings"] = printed_headings_text(block.printed_headings)
     return block
+
+
+def _printed_headings(grid: Grid, header: IndicatorHeader) -> dict[str, str]:
+    """Each data column of ``header`` -> its heading as printed (the sub-heading of a two-row
+    header, else the group heading above it)."""
+    return {key: grid.text(header.row, column) or grid.text(header.first_row, column)
+            for key, column in header.columns.items()}
 
 
 def observe_header(loaded: LoadedUnit, grid: Grid, header: IndicatorHeader) -> None:
