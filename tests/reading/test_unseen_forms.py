@@ -396,3 +396,83 @@ def test_a_target_table_file_is_one_clear_error_in_every_source(tmp_path):
             load_unit(tmp_path / name)
         assert "绩效目标表" in str(caught.value) and name in str(caught.value)
         assert caught.value.location.row == 2
+
+
+# --- h-polish: heading notes by what they hold, 二级 points, what an unfilled form lacks ------
+
+@pytest.mark.parametrize("heading, role", [
+    # a formula or explanation longer than a unit: stripped by what it holds, not by length
+    ("执行率（全年执行数/全年预算数×100%）", "rate"),
+    ("全年执行数（截至12月31日的实际支出说明）", "executed"),
+    # a known heading before the bracket: whatever the note says
+    ("全年预算数（含年中追加及调减的全部资金）", "adjusted"),
+])
+def test_a_long_bracket_note_after_a_funds_heading_is_a_note(heading, role):
+    assert budget_column(heading) == role
+
+
+@pytest.mark.parametrize("heading, role", [
+    ("指标名称（即三级指标，按年初申报的绩效目标表填写）", "name"),
+    ("实际完成值（年度终了时实际达到的数值或情况描述）", "actual"),
+    ("分值（各项指标分值合计为九十分）", "weight"),
+])
+def test_a_long_bracket_note_after_an_indicator_heading_is_a_note(heading, role):
+    assert indicator_column(heading) == role
+
+
+def test_a_bracket_that_is_part_of_a_name_stays():
+    from perfnb.reading.headers import header_key
+    assert header_key("产床（全复合双体产床）") == "产床(全复合双体产床)"
+    assert header_key("必要性（政策依据）") == "必要性(政策依据)"
+    assert header_key("任务完成时限（月）") == "任务完成时限"      # a unit is a note
+
+
+def test_a_rubric_column_with_a_formula_note_is_read_not_unknown():
+    # pub34 (四川 2019 评分表): 指标评价内容(公式计算结果=x) holds what each item is judged by
+    header = ["一级指标", "二级指标", "三级指标", "分值", "指标评价内容(公式计算结果=x)", "得分"]
+    rows = [["项目决策(20分)", "科学决策(10分)", "必要性", 5, "项目符合政策依据", 5],
+            ["", "", "可行性", 5, "可行性论证充分", 5],
+            ["", "绩效目标(10分)", "明确性", 5, "目标明确可衡量", 5]]
+    tables, result = read(form(rows, header=header,
+                               merges=[(8, 1, 10, 1), (8, 2, 9, 2)])[0])
+    assert observations(tables, "UNKNOWN_COLUMN") == []
+    extra = tables.indicators.set_index("name")["extra"].to_dict()
+    assert extra["必要性"] == {"scoring_method": "项目符合政策依据"}
+
+
+def test_level2_labels_are_shown_without_their_printed_points():
+    rows = [["产出指标（50分）", "数量指标（30分）", "培训人数", "≥100人", "120人", 30, 30, ""],
+            ["", "质量指标(20分)", "合格率", "≥90%", "95%", 20, 20, ""],
+            ["效益指标（40分）", "社会效益指标（40分）", "群众知晓率", "≥90%", "95%", 40, 40, ""]]
+    tables, result = read(form(rows, merges=[(8, 1, 9, 1)])[0])
+    got = indicators(result)
+    assert [got[n]["level2"] for n in ("培训人数", "合格率", "群众知晓率")] == \
+        ["数量指标", "质量指标", "社会效益指标"]
+    # the 一级 points are still read where they count (the roll-up)
+    reported = tables.reported.set_index("level1")["weight"].to_dict()
+    assert reported == {"产出指标": 50, "效益指标": 40}
+
+
+def test_an_unfilled_assessment_form_says_which_columns_are_missing_and_which_empty():
+    from perfnb.errors import InputError
+    header = ["一级指标", "二级指标", "考核指标", "年度工作目标", "权数", "考评得分"]
+    rows = [["产出指标", "数量指标", "培训人数", "≥100人", 50, ""],
+            ["效益指标", "社会效益指标", "群众知晓率", "≥90%", 40, ""]]
+    g, header_row = form(rows, header=header)
+    with pytest.raises(InputError) as excinfo:
+        read(g)
+    message = str(excinfo.value)
+    assert "尚未填写" in message and "没有实际完成值列" in message
+    assert "得分列（表头“考评得分”）全部为空" in message
+    assert excinfo.value.location.row == header_row and "\n" not in message
+
+
+def test_an_unfilled_form_with_both_columns_says_both_are_empty_at_the_header():
+    from perfnb.errors import InputError
+    from tests.reading.test_printed_forms import BASIC
+    g, header_row = form([[*row[:4], "", row[5], "", ""] for row in BASIC])
+    with pytest.raises(InputError) as excinfo:
+        read(g)
+    message = str(excinfo.value)
+    assert "实际完成值列、得分列全部为空" in message and "没有" not in message
+    assert excinfo.value.location.row == header_row
