@@ -829,7 +829,10 @@ def _unread_rows(grid: Grid, header_row: int, block: IndicatorBlock,
 _FILLER_RE = re.compile(r"^(?:[.。…·、]{2,}|[-—－–_/\\*＊]+|略|无)$")
 # The template's numbering left without an indicator: "指标1", "指标2：", "指标1：/", "指标1：……".
 _NUMBERING_RE = re.compile(r"^(?:三级)?指标\d{1,2}[:：.、]?")
-_WEIGHT_IN_LABEL_RE = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]|(\d+(?:\.\d+)?)\s*分$")
+# Points printed in an 一级/二级 label: "（50分）", "15分" at the end, or a bare number in a
+# bracket closing the label ("绩效目标(10)", pub34: the 分 left out).
+_WEIGHT_IN_LABEL_RE = re.compile(r"[(（]\s*(\d+(?:\.\d+)?)\s*分\s*[)）]|(\d+(?:\.\d+)?)\s*分$|"
+                                 r"[(（]\s*(\d+(?:\.\d+)?)\s*[)）]$")
 # 二级 headings -> their 一级 dimension, for a table whose 一级 cell names none.
 # Rates that are limits by what they measure: a bare target ("3%") on one of them is a ceiling
 # (预算调整率 3% met by 0, 结转结余率 2%, 公用经费控制率 100% met by 97%).
@@ -882,7 +885,7 @@ def split_weight(label: str) -> tuple[str, float | None]:
     match = _WEIGHT_IN_LABEL_RE.search(text)
     if not match:
         return text, None
-    weight = float(match.group(1) or match.group(2))
+    weight = float(match.group(1) or match.group(2) or match.group(3))
     return (text[:match.start()] + text[match.end():]).strip(), weight
 
 

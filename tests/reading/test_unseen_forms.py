@@ -442,7 +442,7 @@ def test_a_rubric_column_with_a_formula_note_is_read_not_unknown():
 
 def test_level2_labels_are_shown_without_their_printed_points():
     rows = [["产出指标（50分）", "数量指标（30分）", "培训人数", "≥100人", "120人", 30, 30, ""],
-            ["", "质量指标(20分)", "合格率", "≥90%", "95%", 20, 20, ""],
+            ["", "质量指标(20)", "合格率", "≥90%", "95%", 20, 20, ""],   # pub34: 分 left out
             ["效益指标（40分）", "社会效益指标（40分）", "群众知晓率", "≥90%", "95%", 40, 40, ""]]
     tables, result = read(form(rows, merges=[(8, 1, 9, 1)])[0])
     got = indicators(result)
