@@ -389,6 +389,14 @@ def _read_tables(grids: list[Grid], file: str, layout: str = "docx") -> LoadedUn
             indicator["seq"] = len(loaded.indicators)
             loaded.indicators.append(indicator)
         loaded.reported.extend(part.reported)
+        if part.indicator_header is not None:
+            # the first table's header, with the columns only a later table prints
+            if loaded.indicator_header is None:
+                loaded.indicator_header = {**part.indicator_header,
+                                           "columns": dict(part.indicator_header["columns"])}
+            else:
+                for key, heading in part.indicator_header["columns"].items():
+                    loaded.indicator_header["columns"].setdefault(key, heading)
         for key, value in part.unit.items():
             if value is not None and value != "" and loaded.unit.get(key) in (None, ""):
                 loaded.unit[key] = value
