@@ -164,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("batch", help="批量评价多个单位（按部门归档，生成汇总与存证清单）")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="单位 YAML、工作簿，或包含它们的文件夹")
     p.add_argument("--out", default="outputs", metavar="DIR")
-    p.add_argument("--jobs", type=int, default=None, metavar="N", help="并行数，默认等于 CPU 核数")
+    p.add_argument("--jobs", type=int, default=None, metavar="N",
+                   help="并行数，默认等于 CPU 核数加 1（每个进程有一部分时间在等待内核）")
     _add_formats(p, "html,pdf")
     _add_rules(p)
     p.add_argument("--department", default=None, metavar="NAME", help="只评价该主管部门的单位")
