@@ -298,6 +298,9 @@ def print_batch(result: dict, out: Path, units: int, floor_cpu: float, cores: in
     wall = result["wall"]
     print(f"perfnb batch (summaries included): {wall:7.1f} s wall ({wall / units:.2f} s per unit)"
           + (f"  FAILED UNITS: {failed}" if failed else ""))
+    for entry in entries:   # the batch's own output is not kept: say here why a unit failed
+        if entry["status"] != "passed":
+            print(f"    failed: {entry['unit_id']}: {entry.get('message', '')}")
     print(f"  CPU per unit, recorded phase by phase: median {median(recorded):.2f} s, mean "
           f"{sum(recorded) / max(1, len(recorded)):.2f} s = {median(recorded) / floor_cpu:.2f}x the "
           f"floor's CPU (target <= 1.5x)")
