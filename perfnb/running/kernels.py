@@ -203,8 +203,37 @@ def start_shared_kernel_fork_server(modules=KERNEL_PRELOAD) -> KernelForkServer:
     """A fork server that other processes of this user reach by its ``socket_path`` (in a
     new private folder, removed by ``close()``); it starts importing at once."""
     import tempfile
-    folder = tempfile.mkdtemp(prefix="perfnb-kernels-")   # mode 0700: only this user
-    return KernelForkServer(modules, listen=os.path.join(folder, "fork.sock"))
+    _remove_dead_server_folders(tempfile.gettempdir())
+    folder = tempfile.mkdtemp(prefix=SERVER_FOLDER_PREFIX)   # mode 0700: only this user
+    return KernelForkServer(modules, listen=os.path.join(folder, SERVER_SOCKET_NAME))
+
+
+SERVER_FOLDER_PREFIX = "perfnb-kernels-"
+SERVER_SOCKET_NAME = "fork.sock"
+
+
+def _remove_dead_server_folders(temp: str) -> None:
+    """Folders of earlier batches' servers that could not remove their own (a batch killed
+    with SIGKILL or SIGTERM): this user's, whose socket nobody listens on any more.  A live
+    server's socket is listening from before its server starts, so it is never taken."""
+    import shutil
+    import socket
+    try:
+        names = [name for name in os.listdir(temp) if name.startswith(SERVER_FOLDER_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        folder = os.path.join(temp, name)
+        with contextlib.suppress(OSError):
+            if os.lstat(folder).st_uid != os.getuid():
+                continue
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
+                try:
+                    probe.connect(os.path.join(folder, SERVER_SOCKET_NAME))
+                    continue                       # a live server: leave it
+                except (ConnectionRefusedError, FileNotFoundError):
+                    pass
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def connect_kernel_fork_server(path: str) -> ForkServerConnection:

@@ -192,3 +192,29 @@ def test_the_prompt_client_is_ready_on_its_own_idle_status_and_asks_again_when_i
     # first one's status never reached IOPub
     assert asked == (["info-0", "info-1"] if lose_first_idle else ["info-0"])
     assert iopub.queue == []          # what was queued behind it was drained, not waited for
+
+
+def test_a_new_batch_server_removes_folders_of_dead_servers_only(tmp_path, monkeypatch):
+    """A batch killed with SIGKILL leaves its server's folder behind; the next batch removes
+    it, and never a live server's."""
+    import socket
+    import tempfile
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / f"{kernels.SERVER_FOLDER_PREFIX}dead"
+    dead.mkdir()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as gone:
+        gone.bind(str(dead / kernels.SERVER_SOCKET_NAME))   # bound, then its owner died
+    empty = tmp_path / f"{kernels.SERVER_FOLDER_PREFIX}empty"
+    empty.mkdir()
+    other = tmp_path / "not-ours"
+    other.mkdir()
+    live = kernels.start_shared_kernel_fork_server(modules=())
+    try:
+        assert not dead.exists() and not empty.exists() and other.exists()
+        second = kernels.start_shared_kernel_fork_server(modules=())
+        try:
+            assert Path(live.socket_path).exists()          # a live server is left alone
+        finally:
+            second.close()
+    finally:
+        live.close()
